@@ -1,0 +1,47 @@
+# reglab: two commands from a fresh machine.
+#   make lab    set up and open the course in JupyterLab
+#   make test   set up and run every test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+ARGS   ?=
+PYTEST_ARGS ?=
+
+.PHONY: lab test bench lock release clean help
+
+help:
+	@echo "make lab    - create .venv, install the course, open JupyterLab on notebooks/ (ARGS=--no-browser on a headless machine)"
+	@echo "make test   - create .venv with test extras and run the whole test suite"
+	@echo "make bench  - run the benchmarks and print their ratio tables"
+	@echo "make lock   - regenerate constraints.txt from the current .venv"
+
+# Student environment: runtime dependencies only, pinned by constraints.txt.
+$(BIN)/.reglab-runtime: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c constraints.txt -e .
+	touch $@
+
+# Test environment: runtime plus test extras.
+$(BIN)/.reglab-test: $(BIN)/.reglab-runtime
+	$(PIP) install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+lab: $(BIN)/.reglab-runtime
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ARGS)
+
+test: $(BIN)/.reglab-test
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+bench: $(BIN)/.reglab-test
+	$(BIN)/python benchmarks/run.py
+
+lock:
+	$(PIP) freeze --exclude-editable \
+	  | sed -e 's/^torch==\([0-9.]*\)+cpu/torch==\1/' -e 's|^torch @ .*torch-\([0-9.]*\)%2Bcpu.*|torch==\1|' > constraints.tmp
+	{ echo "# Exact versions every student and CI gets (pip constraints: pip install -c constraints.txt ...)."; \
+	  echo "# Regenerate with: make lock"; cat constraints.tmp; } > constraints.txt && rm constraints.tmp
+
+clean:
+	rm -rf $(VENV) .pytest_cache build lib/*.egg-info

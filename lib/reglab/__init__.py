@@ -1,0 +1,39 @@
+"""reglab: the helper library of a Jupyter course on regularization for deep learning.
+
+Where each session's mathematics lives:
+
+=======  ===============================  =====================================================
+session  module                           equations (Goodfellow et al., ch. 7)
+=======  ===============================  =====================================================
+0        :mod:`reglab.overfitting`        (7.1) regularized objective, bias-variance, conventions
+1        :mod:`reglab.l2`                 (7.4-7.17) weight decay as eigen-rescaling, ridge, AdamW
+2        :mod:`reglab.l1`                 (7.18-7.23) soft-thresholding, LASSO, elastic net
+3        :mod:`reglab.early_stopping`     (7.35-7.45) GD iterates vs L2, equivalent alpha
+4        :mod:`reglab.ensembles`          (7.50) ensemble error, bootstrap, bagging
+5        :mod:`reglab.dropout`            (7.53-7.66) inverted dropout, exact mask enumeration
+6        :mod:`reglab.mlp`                numpy MLP with L1/L2, dropout and early stopping
+=======  ===============================  =====================================================
+
+Supporting modules: :mod:`reglab.data` (seeded data sets), :mod:`reglab.plotting` (figures).
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import data, dropout, early_stopping, ensembles, l1, l2, mlp, overfitting
+
+try:
+    __version__ = version("reglab")
+except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0+unknown"
+
+SESSIONS = {
+    "00_overfitting": "reglab.overfitting",
+    "01_l2_weight_decay": "reglab.l2",
+    "02_l1_lasso": "reglab.l1",
+    "03_early_stopping": "reglab.early_stopping",
+    "04_bagging": "reglab.ensembles",
+    "05_dropout": "reglab.dropout",
+    "06_capstone": "reglab.mlp",
+}
+
+__all__ = ["data", "dropout", "early_stopping", "ensembles", "l1", "l2", "mlp", "overfitting", "SESSIONS"]

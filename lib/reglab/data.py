@@ -1,0 +1,163 @@
+"""Seeded synthetic data sets used across the sessions.
+
+Every generator takes ``seed`` (an int or a ``numpy.random.Generator``), so the same call gives the
+same numbers on every machine with the pinned numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import as_rng, check_int, check_nonneg_scalar
+
+__all__ = [
+    "true_function",
+    "polynomial_data",
+    "orthogonal_design",
+    "correlated_regression",
+    "grouped_features",
+    "Split",
+    "classification_data",
+]
+
+
+def true_function(x):
+    """The smooth target behind :func:`polynomial_data`: sin(pi x)."""
+    return np.sin(np.pi * np.asarray(x, dtype=float))
+
+
+def polynomial_data(n=10, noise=0.3, seed=0):
+    """n noisy samples of sin(pi x) with x uniform on [-1, 1] (session 0's overfitting set).
+
+    Returns
+    -------
+    x, y : ndarray, shape (n,)
+    """
+    n = check_int(n, "n", minimum=1)
+    noise = check_nonneg_scalar(noise, "noise")
+    rng = as_rng(seed)
+    x = np.sort(rng.uniform(-1, 1, n))
+    return x, true_function(x) + noise * rng.standard_normal(n)
+
+
+def orthogonal_design(n, d, seed=0, scale=1.0):
+    """A design X (n x d, n >= d) whose columns are orthogonal: X^T X = scale * I.
+
+    The LASSO closed form (7.23) is exact on such a design (H = X^T X is diagonal).
+    """
+    n = check_int(n, "n", minimum=1)
+    d = check_int(d, "d", minimum=1)
+    if n < d:
+        raise ValueError(f"need n >= d for orthogonal columns, got n={n}, d={d}")
+    scale = check_nonneg_scalar(scale, "scale")
+    rng = as_rng(seed)
+    Q, _ = np.linalg.qr(rng.standard_normal((n, d)))
+    return Q * np.sqrt(scale)
+
+
+def correlated_regression(n=100, d=5, rho=0.9, noise=0.5, seed=0, w_true=None):
+    """Linear regression with equicorrelated Gaussian features (pairwise correlation rho).
+
+    Returns
+    -------
+    X : ndarray (n, d); y : ndarray (n,); w_true : ndarray (d,)
+    """
+    n = check_int(n, "n", minimum=1)
+    d = check_int(d, "d", minimum=1)
+    if not -1.0 / max(d - 1, 1) < rho < 1.0:
+        raise ValueError(f"rho must be in (-1/(d-1), 1) for a valid covariance, got {rho}")
+    rng = as_rng(seed)
+    cov = (1 - rho) * np.eye(d) + rho * np.ones((d, d))
+    X = rng.standard_normal((n, d)) @ np.linalg.cholesky(cov).T
+    if w_true is None:
+        w_true = np.zeros(d)
+        w_true[: max(1, d // 2)] = np.linspace(2.0, 1.0, max(1, d // 2))
+    w_true = np.asarray(w_true, dtype=float)
+    y = X @ w_true + noise * rng.standard_normal(n)
+    return X, y, w_true
+
+
+def grouped_features(n=100, group_size=3, n_other=3, within_corr=0.9999, noise=0.5, seed=0):
+    """A group of near-duplicate informative features plus independent noise features.
+
+    The group's features all carry one signal; LASSO tends to keep one of them, elastic net keeps
+    the group together (the grouping effect).
+
+    Returns
+    -------
+    X : ndarray (n, group_size + n_other); y : ndarray (n,); group : ndarray of column indices
+    """
+    n = check_int(n, "n", minimum=2)
+    group_size = check_int(group_size, "group_size", minimum=2)
+    n_other = check_int(n_other, "n_other", minimum=0)
+    rng = as_rng(seed)
+    z = rng.standard_normal(n)
+    spread = np.sqrt(max(1 - within_corr**2, 0.0))
+    group = within_corr * z[:, None] + spread * rng.standard_normal((n, group_size))
+    other = rng.standard_normal((n, n_other))
+    X = np.hstack([group, other])
+    y = 3.0 * z + noise * rng.standard_normal(n)
+    return X, y, np.arange(group_size)
+
+
+@dataclass
+class Split:
+    """Train / validation / test arrays of a classification set."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def n_classes(self):
+        return int(max(self.y_train.max(), self.y_val.max(), self.y_test.max()) + 1)
+
+
+def _moons(n, rng, noise):
+    n1 = n // 2
+    t1 = rng.uniform(0, np.pi, n1)
+    t2 = rng.uniform(0, np.pi, n - n1)
+    a = np.c_[np.cos(t1), np.sin(t1)]
+    b = np.c_[1 - np.cos(t2), 0.5 - np.sin(t2)]
+    X = np.vstack([a, b]) + noise * rng.standard_normal((n, 2))
+    y = np.r_[np.zeros(n1, int), np.ones(n - n1, int)]
+    return X, y
+
+
+def classification_data(n_train=60, n_val=200, n_test=500, n_noise_features=8, noise=0.3, label_noise=0.1, seed=0):
+    """Two noisy interleaved moons plus irrelevant Gaussian features.
+
+    Few training examples, label noise and useless inputs make a modest numpy MLP overfit quickly,
+    so every regularizer of the course has room to help. Features are standardized with training
+    statistics.
+
+    Returns
+    -------
+    Split
+    """
+    n_train = check_int(n_train, "n_train", minimum=2)
+    n_val = check_int(n_val, "n_val", minimum=1)
+    n_test = check_int(n_test, "n_test", minimum=1)
+    n_noise_features = check_int(n_noise_features, "n_noise_features", minimum=0)
+    noise = check_nonneg_scalar(noise, "noise")
+    if not 0 <= label_noise < 0.5:
+        raise ValueError("label_noise must be in [0, 0.5)")
+    rng = as_rng(seed)
+    n = n_train + n_val + n_test
+    X2, y = _moons(n, rng, noise)
+    X = np.hstack([X2, rng.standard_normal((n, n_noise_features))])
+    perm = rng.permutation(n)
+    X, y = X[perm], y[perm]
+    flip = rng.random(n_train) < label_noise
+    y = y.copy()
+    y[:n_train] = np.where(flip, 1 - y[:n_train], y[:n_train])  # noisy labels only where we train
+    mu = X[:n_train].mean(axis=0)
+    sd = X[:n_train].std(axis=0) + 1e-12
+    X = (X - mu) / sd
+    a, b = n_train, n_train + n_val
+    return Split(X[:a], y[:a], X[a:b], y[a:b], X[b:], y[b:])

@@ -1,0 +1,236 @@
+"""Session 3 - Early stopping and its equivalence to L2.
+
+Equations (Goodfellow, Bengio & Courville, ch. 7), quadratic model with w(0) = 0, step eps:
+
+* (7.35-7.37) w(tau) - w* = (I - eps H)(w(tau-1) - w*).
+* (7.40)      Q^T w(tau) = [I - (I - eps Lambda)^tau] Q^T w*, valid when |1 - eps lambda_i| < 1.
+* (7.42)      L2 in the same basis: Q^T w~ = [I - (Lambda + alpha I)^-1 alpha] Q^T w*.
+* (7.43)      the two agree when (I - eps Lambda)^tau = (Lambda + alpha I)^-1 alpha, one alpha_i per direction.
+* (7.44-7.45) for small eps lambda_i and lambda_i / alpha: tau ~ 1/(eps alpha), alpha ~ 1/(tau eps).
+
+Plus the early-stopping meta-algorithm (patience, best-parameter copy).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ._validation import as_float_array, check_int, check_nonneg_scalar, check_positive_scalar, check_sym_psd
+
+__all__ = [
+    "gd_iterates",
+    "gd_closed_form",
+    "equivalent_alpha",
+    "approx_alpha",
+    "EarlyStopping",
+    "run_early_stopping",
+    "EarlyStoppingResult",
+]
+
+
+def _check_quadratic(H, w_star):
+    H, lam, Q = check_sym_psd(H)
+    w_star = as_float_array(w_star, "w_star", ndim=1)
+    if w_star.shape[0] != H.shape[0]:
+        raise ValueError(f"w_star has length {w_star.shape[0]} but H is {H.shape[0]}x{H.shape[0]}")
+    return H, lam, Q, w_star
+
+
+def gd_iterates(H, w_star, eps, steps, w0=None):
+    """Plain gradient-descent iterates on J(w) = 1/2 (w - w*)^T H (w - w*) (7.35).
+
+    Parameters
+    ----------
+    H : array_like, shape (d, d), symmetric PSD
+    w_star : array_like, shape (d,)
+    eps : float, > 0
+        Step size.
+    steps : int, >= 0
+    w0 : array_like, shape (d,), optional
+        Starting point; zero by default (the assumption behind (7.40)).
+
+    Returns
+    -------
+    ndarray, shape (steps + 1, d)
+        Row tau is w(tau); row 0 is w0.
+    """
+    H, _, _, w_star = _check_quadratic(H, w_star)
+    eps = check_positive_scalar(eps, "eps")
+    steps = check_int(steps, "steps", minimum=0)
+    d = H.shape[0]
+    w = np.zeros(d) if w0 is None else as_float_array(w0, "w0", ndim=1).copy()
+    if w.shape[0] != d:
+        raise ValueError(f"w0 has length {w.shape[0]}, expected {d}")
+    out = np.empty((steps + 1, d))
+    out[0] = w
+    for t in range(1, steps + 1):
+        w = w - eps * (H @ (w - w_star))
+        out[t] = w
+    return out
+
+
+def _decay_powers(lam, eps, tau):
+    base = 1.0 - eps * lam
+    if float(tau).is_integer():
+        return base ** int(tau)
+    if np.any(base < 0):
+        raise ValueError("a non-integer tau needs eps * lambda_i <= 1 for every direction")
+    return base**tau
+
+
+def gd_closed_form(H, w_star, eps, tau):
+    """Closed form of gradient descent from w(0) = 0 after tau steps (7.40).
+
+    w(tau) = Q [I - (I - eps Lambda)^tau] Q^T w*.
+
+    ``tau`` may be a non-integer (for smooth plots) when eps * lambda_i <= 1 in every direction.
+    """
+    H, lam, Q, w_star = _check_quadratic(H, w_star)
+    eps = check_positive_scalar(eps, "eps")
+    tau = check_nonneg_scalar(tau, "tau")
+    factors = 1.0 - _decay_powers(lam, eps, tau)
+    return Q @ (factors * (Q.T @ w_star))
+
+
+def equivalent_alpha(eigvals, eps, tau):
+    """Per-direction alpha_i making tau GD steps equal to L2 exactly (7.43).
+
+    Solves (1 - eps lambda_i)^tau = alpha_i / (lambda_i + alpha_i), i.e.
+    alpha_i = lambda_i r_i / (1 - r_i) with r_i = (1 - eps lambda_i)^tau.
+
+    Returns
+    -------
+    ndarray
+        alpha_i >= 0; ``inf`` where lambda_i = 0 (GD never moves that direction, like an infinite
+        penalty) or tau = 0; ``nan`` where r_i < 0 (an odd number of overshooting steps, 1 < eps
+        lambda_i < 2, puts the iterate beyond w*, which no alpha >= 0 can do).
+
+    Raises
+    ------
+    ValueError
+        If some |1 - eps lambda_i| >= 1 with lambda_i > 0: gradient descent does not converge.
+    """
+    lam = as_float_array(eigvals, "eigvals")
+    eps = check_positive_scalar(eps, "eps")
+    tau = check_nonneg_scalar(tau, "tau")
+    if np.any(lam < 0):
+        raise ValueError("eigvals must be >= 0")
+    pos = lam > 0
+    if np.any(np.abs(1 - eps * lam[pos]) >= 1):
+        raise ValueError(
+            "gradient descent diverges or oscillates forever: need |1 - eps*lambda_i| < 1 "
+            f"(eps*lambda_max = {eps * lam.max():.3g}, must be < 2)"
+        )
+    r = _decay_powers(lam, eps, tau)
+    out = np.full(lam.shape, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        finite = pos & (r < 1)
+        out = np.where(finite, lam * r / np.where(finite, 1 - r, 1.0), out)
+    out = np.where(pos & (r < 0), np.nan, out)
+    return out
+
+
+def approx_alpha(eps, tau):
+    """Single-alpha approximation alpha ~ 1 / (eps tau) (7.45).
+
+    Good when eps lambda_i << 1 and lambda_i << alpha; see :func:`equivalent_alpha` for the exact
+    per-direction values.
+    """
+    eps = check_positive_scalar(eps, "eps")
+    tau = check_positive_scalar(tau, "tau")
+    return 1.0 / (eps * tau)
+
+
+@dataclass
+class EarlyStoppingResult:
+    """Outcome of :func:`run_early_stopping`."""
+
+    best_step: int
+    best_loss: float
+    best_params: Any
+    stopped_step: int
+    history: list = field(default_factory=list)  # (step, validation loss) pairs
+
+
+class EarlyStopping:
+    """Early-stopping bookkeeping: best-parameter copy and patience.
+
+    Call :meth:`update` after each validation evaluation. It keeps a deep copy of the parameters
+    with the lowest validation loss so far and returns ``True`` once ``patience`` evaluations in a
+    row have failed to improve on it by more than ``min_delta``.
+
+    Parameters
+    ----------
+    patience : int, >= 1
+    min_delta : float, >= 0
+    """
+
+    def __init__(self, patience=5, min_delta=0.0):
+        self.patience = check_int(patience, "patience", minimum=1)
+        self.min_delta = check_nonneg_scalar(min_delta, "min_delta")
+        self.best_loss = np.inf
+        self.best_step = None
+        self.best_params = None
+        self.bad_evals = 0
+        self.history = []
+
+    def update(self, step, val_loss, params):
+        """Record one evaluation; return True when training should stop."""
+        val_loss = float(val_loss)
+        if np.isnan(val_loss):
+            raise ValueError(f"validation loss is NaN at step {step}: training diverged")
+        self.history.append((int(step), val_loss))
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_loss = val_loss
+            self.best_step = int(step)
+            self.best_params = copy.deepcopy(params)
+            self.bad_evals = 0
+        else:
+            self.bad_evals += 1
+        return self.bad_evals >= self.patience
+
+
+def run_early_stopping(
+    step_fn: Callable[[Any], Any],
+    val_loss_fn: Callable[[Any], float],
+    params,
+    max_steps,
+    eval_every=1,
+    patience=5,
+    min_delta=0.0,
+):
+    """Train with early stopping and return the BEST parameters, not the last.
+
+    Parameters
+    ----------
+    step_fn : callable
+        ``step_fn(params) -> params``, one training step.
+    val_loss_fn : callable
+        ``val_loss_fn(params) -> float``.
+    params : any
+        Initial parameters (deep-copied when a new best is seen).
+    max_steps : int
+    eval_every : int
+        Evaluate on validation data every ``eval_every`` steps (step 0 is evaluated too).
+    patience : int
+        Evaluations without improvement before stopping.
+
+    Returns
+    -------
+    EarlyStoppingResult
+    """
+    max_steps = check_int(max_steps, "max_steps", minimum=0)
+    eval_every = check_int(eval_every, "eval_every", minimum=1)
+    es = EarlyStopping(patience=patience, min_delta=min_delta)
+    step = 0
+    stop = es.update(0, val_loss_fn(params), params)
+    while not stop and step < max_steps:
+        params = step_fn(params)
+        step += 1
+        if step % eval_every == 0:
+            stop = es.update(step, val_loss_fn(params), params)
+    return EarlyStoppingResult(es.best_step, es.best_loss, es.best_params, step, es.history)

@@ -1,0 +1,185 @@
+"""Session 2 - L1 regularization and the LASSO closed form.
+
+Equations (Goodfellow, Bengio & Courville, ch. 7):
+
+* (7.18) Omega(w) = ||w||_1 = sum_i |w_i|;  (7.20) subgradient alpha * sign(w), sign(0) in [-1, 1].
+* (7.22) with a diagonal Hessian the objective separates per coordinate.
+* (7.23) w_i = sign(w*_i) max(|w*_i| - alpha / H_ii, 0): soft-thresholding.
+
+For a general (non-diagonal) Hessian there is no closed form; :func:`lasso_quadratic` solves it by
+coordinate descent so the closed form can be checked, and its failure with correlated features shown.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_float_array, check_int, check_nonneg_scalar, check_positive_scalar, check_sym_psd
+
+__all__ = [
+    "soft_threshold",
+    "lasso_diagonal",
+    "lasso_quadratic",
+    "lasso",
+    "elastic_net",
+    "l1_subgradient",
+]
+
+
+def soft_threshold(x, t):
+    """Elementwise sign(x) * max(|x| - t, 0).
+
+    Parameters
+    ----------
+    x : array_like
+    t : float or array_like broadcastable to x, >= 0
+
+    Returns
+    -------
+    ndarray
+        Exactly 0 where |x| <= t; otherwise x moved toward 0 by t.
+    """
+    x = as_float_array(x, "x")
+    t = as_float_array(t, "t")
+    if np.any(t < 0):
+        raise ValueError("threshold t must be >= 0")
+    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
+
+
+def l1_subgradient(w, alpha, at_zero=0.0):
+    """A subgradient alpha * sign(w) of alpha ||w||_1 (7.20).
+
+    ``at_zero`` in [-1, 1] picks the element of the subdifferential [-alpha, alpha] used where w_i = 0.
+    """
+    w = as_float_array(w, "w")
+    alpha = check_nonneg_scalar(alpha, "alpha")
+    if not -1.0 <= float(at_zero) <= 1.0:
+        raise ValueError("at_zero must be in [-1, 1]: the subdifferential of |w| at 0 is [-1, 1]")
+    return alpha * np.where(w == 0, float(at_zero), np.sign(w))
+
+
+def lasso_diagonal(w_star, h_diag, alpha):
+    """Closed-form L1-regularized minimum for a diagonal Hessian (7.23).
+
+    Minimizes sum_i [ H_ii/2 (w_i - w*_i)^2 + alpha |w_i| ], which gives
+    w_i = sign(w*_i) max(|w*_i| - alpha/H_ii, 0).
+
+    Parameters
+    ----------
+    w_star : array_like, shape (d,)
+    h_diag : array_like, shape (d,)
+        Diagonal of H, all > 0.
+    alpha : float, >= 0
+
+    Returns
+    -------
+    ndarray, shape (d,)
+    """
+    w_star = as_float_array(w_star, "w_star", ndim=1)
+    h = as_float_array(h_diag, "h_diag", ndim=1)
+    alpha = check_nonneg_scalar(alpha, "alpha")
+    if h.shape != w_star.shape:
+        raise ValueError(f"h_diag has shape {h.shape} but w_star has {w_star.shape}")
+    if np.any(h <= 0):
+        raise ValueError("h_diag must be > 0: (7.23) assumes a positive diagonal Hessian")
+    return soft_threshold(w_star, alpha / h)
+
+
+def _cd_quadratic(A, b, alpha, tol, max_iter, w0=None):
+    """Coordinate descent for min_w 1/2 w^T A w - b^T w + alpha ||w||_1 (A symmetric PSD).
+
+    Returns (w, n_sweeps). Stops when the largest coordinate change in a sweep is below ``tol``
+    (scaled by max(1, ||w||_inf)).
+    """
+    d = A.shape[0]
+    w = np.zeros(d) if w0 is None else w0.copy()
+    g = A @ w - b  # gradient of the smooth part
+    diag = np.diag(A).copy()
+    for sweep in range(1, max_iter + 1):
+        max_change = 0.0
+        for i in range(d):
+            a = diag[i]
+            if a <= 0:
+                # No curvature in this coordinate; its row of a PSD A is zero, so the smooth part
+                # is linear in w_i with slope -b_i: bounded below only if |b_i| <= alpha.
+                new = 0.0
+                if abs(g[i]) > alpha + 1e-12:
+                    raise ValueError("objective is unbounded below (zero curvature and |gradient| > alpha)")
+            else:
+                new = w[i] - g[i] / a
+                thr = alpha / a
+                new = np.sign(new) * max(abs(new) - thr, 0.0)
+            delta = new - w[i]
+            if delta != 0.0:
+                g += delta * A[:, i]
+                w[i] = new
+                max_change = max(max_change, abs(delta))
+        if max_change <= tol * max(1.0, float(np.max(np.abs(w))) if d else 1.0):
+            return w, sweep
+    raise RuntimeError(f"coordinate descent did not reach tol={tol} in {max_iter} sweeps")
+
+
+def lasso_quadratic(H, w_star, alpha, tol=1e-10, max_iter=100_000, return_n_iter=False):
+    """Minimizer of 1/2 (w - w*)^T H (w - w*) + alpha ||w||_1 for a general PSD H.
+
+    Solved by cyclic coordinate descent with soft-thresholding updates (each coordinate step is
+    the exact 1-D minimizer, (7.23) applied to one coordinate given the others) until no coordinate
+    moves by more than ``tol``. With a diagonal H one sweep reproduces :func:`lasso_diagonal`;
+    with correlated features (off-diagonal H) the closed form is no longer the minimizer.
+
+    Parameters
+    ----------
+    H : array_like, shape (d, d), symmetric PSD
+    w_star : array_like, shape (d,)
+    alpha : float, >= 0
+    tol : float
+    max_iter : int
+        Maximum number of sweeps over all coordinates.
+    return_n_iter : bool
+
+    Returns
+    -------
+    w : ndarray, shape (d,)
+    n_iter : int, only if ``return_n_iter``
+    """
+    H, _, _ = check_sym_psd(H)
+    w_star = as_float_array(w_star, "w_star", ndim=1)
+    if w_star.shape[0] != H.shape[0]:
+        raise ValueError(f"w_star has length {w_star.shape[0]} but H is {H.shape[0]}x{H.shape[0]}")
+    alpha = check_nonneg_scalar(alpha, "alpha")
+    tol = check_positive_scalar(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    w, n = _cd_quadratic(H, H @ w_star, alpha, tol, max_iter)
+    return (w, n) if return_n_iter else w
+
+
+def elastic_net(X, y, l1, l2=0.0, tol=1e-10, max_iter=100_000):
+    """Minimize 1/2 ||y - X w||^2 + l1 ||w||_1 + (l2/2) ||w||^2 by coordinate descent.
+
+    With l2 = 0 this is the LASSO. scikit-learn's ``ElasticNet(alpha, l1_ratio)`` minimizes the
+    same objective divided by n with l1 = n*alpha*l1_ratio and l2 = n*alpha*(1 - l1_ratio).
+
+    Returns
+    -------
+    ndarray, shape (d,)
+    """
+    X = as_float_array(X, "X", ndim=2)
+    y = as_float_array(y, "y", ndim=1)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    l1 = check_nonneg_scalar(l1, "l1")
+    l2 = check_nonneg_scalar(l2, "l2")
+    tol = check_positive_scalar(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    A = X.T @ X + l2 * np.eye(X.shape[1])
+    w, _ = _cd_quadratic(A, X.T @ y, l1, tol, max_iter)
+    return w
+
+
+def lasso(X, y, alpha, tol=1e-10, max_iter=100_000):
+    """LASSO: minimize 1/2 ||y - X w||^2 + alpha ||w||_1 (least squares + L1).
+
+    scikit-learn's ``Lasso(alpha_sk)`` minimizes (1/2n)||y - Xw||^2 + alpha_sk ||w||_1, the same
+    problem with alpha = n * alpha_sk.
+    """
+    return elastic_net(X, y, alpha, 0.0, tol=tol, max_iter=max_iter)

@@ -1,0 +1,219 @@
+"""Session 1 - L2 weight decay as eigen-rescaling.
+
+Equations (Goodfellow, Bengio & Courville, *Deep Learning*, ch. 7):
+
+* (7.4-7.5)  gradient of (alpha/2) w^T w is alpha w; SGD step w <- (1 - eps alpha) w - eps grad J.
+* (7.9-7.10) regularized minimum of the quadratic approximation: (H + alpha I) w~ = H w*.
+* (7.13)     w~ = Q (Lambda + alpha I)^-1 Lambda Q^T w*: component i scaled by lambda_i / (lambda_i + alpha).
+* (7.16-7.17) normal equations w = (X^T X)^-1 X^T y become w = (X^T X + alpha I)^-1 X^T y.
+
+Also: Adam with an L2 term inside the gradient versus decoupled weight decay (AdamW).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import (
+    as_float_array,
+    check_int,
+    check_nonneg_scalar,
+    check_positive_scalar,
+    check_sym_psd,
+)
+
+__all__ = [
+    "shrink_factors",
+    "eigen_rescale",
+    "ridge",
+    "ridge_path",
+    "decay_factor",
+    "adam",
+]
+
+
+def shrink_factors(eigvals, alpha):
+    """Factor lambda_i / (lambda_i + alpha) applied to each eigen-direction (7.13).
+
+    Parameters
+    ----------
+    eigvals : array_like
+        Eigenvalues lambda_i >= 0 of the Hessian H.
+    alpha : float
+        Penalty strength, >= 0, for the penalty (alpha/2) ||w||^2.
+
+    Returns
+    -------
+    ndarray
+        Factors in [0, 1]: close to 1 where lambda_i >> alpha (direction kept), close to 0
+        where lambda_i << alpha (direction shrunk away). A zero eigenvalue gives 0 for any
+        alpha > 0; for alpha = 0 it also gives 0, the limit alpha -> 0+ (the minimum-norm
+        solution, as with the pseudo-inverse).
+    """
+    lam = as_float_array(eigvals, "eigvals")
+    alpha = check_nonneg_scalar(alpha, "alpha")
+    if np.any(lam < 0):
+        raise ValueError("eigvals must be >= 0 (H is positive semidefinite at a minimum)")
+    denom = lam + alpha
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(denom > 0, lam / np.where(denom > 0, denom, 1.0), 0.0)
+    return out
+
+
+def eigen_rescale(H, w_star, alpha):
+    """Minimizer of J(w*) + 1/2 (w - w*)^T H (w - w*) + (alpha/2) ||w||^2, by (7.13).
+
+    Computes w~ = Q (Lambda + alpha I)^-1 Lambda Q^T w* with H = Q Lambda Q^T.
+
+    Parameters
+    ----------
+    H : array_like, shape (d, d)
+        Symmetric positive semidefinite Hessian at the unregularized minimum w*.
+    w_star : array_like, shape (d,)
+        Unregularized minimizer.
+    alpha : float
+        Penalty strength, >= 0.
+
+    Returns
+    -------
+    ndarray, shape (d,)
+    """
+    H, lam, Q = check_sym_psd(H)
+    w_star = as_float_array(w_star, "w_star", ndim=1)
+    if w_star.shape[0] != H.shape[0]:
+        raise ValueError(f"w_star has length {w_star.shape[0]} but H is {H.shape[0]}x{H.shape[0]}")
+    f = shrink_factors(lam, alpha)
+    return Q @ (f * (Q.T @ w_star))
+
+
+def ridge(X, y, alpha):
+    """Ridge regression weights (X^T X + alpha I)^-1 X^T y (7.17), solved stably.
+
+    Minimizes ||y - X w||^2 + alpha ||w||^2 (scikit-learn ``Ridge(alpha, fit_intercept=False)``'s
+    objective). Solved as the least-squares problem [X; sqrt(alpha) I] w = [y; 0] with an SVD-based
+    solver, which never forms an inverse and never squares X's condition number. With alpha = 0 and
+    rank-deficient X it returns the minimum-norm least-squares solution.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,) or (n, t)
+    alpha : float, >= 0
+
+    Returns
+    -------
+    ndarray, shape (d,) or (d, t)
+    """
+    X = as_float_array(X, "X", ndim=2)
+    y = as_float_array(y, "y", ndim=(1, 2))
+    alpha = check_nonneg_scalar(alpha, "alpha")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    d = X.shape[1]
+    if alpha > 0:
+        A = np.vstack([X, np.sqrt(alpha) * np.eye(d)])
+        pad = np.zeros((d,) + y.shape[1:])
+        b = np.concatenate([y, pad], axis=0)
+    else:
+        A, b = X, y
+    w, *_ = np.linalg.lstsq(A, b, rcond=None)
+    return w
+
+
+def ridge_path(X, y, alphas):
+    """Ridge weights for many alphas from ONE eigendecomposition of X^T X.
+
+    With X^T X = Q Lambda Q^T, w(alpha) = Q (Lambda + alpha I)^-1 Q^T X^T y, so each extra alpha
+    costs one diagonal scaling instead of a new solve.
+
+    Returns
+    -------
+    ndarray, shape (len(alphas), d)
+    """
+    X = as_float_array(X, "X", ndim=2)
+    y = as_float_array(y, "y", ndim=1)
+    alphas = as_float_array(alphas, "alphas", ndim=1)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    if np.any(alphas < 0):
+        raise ValueError("alphas must all be >= 0")
+    lam, Q = np.linalg.eigh(X.T @ X)
+    lam = np.maximum(lam, 0.0)
+    z = Q.T @ (X.T @ y)
+    denom = lam[None, :] + alphas[:, None]
+    if np.any(denom <= 1e-300):
+        raise ValueError("X^T X is singular: ridge_path needs alpha > 0 (or full-rank X)")
+    return (z[None, :] / denom) @ Q.T
+
+
+def decay_factor(lr, strength, convention="half"):
+    """Multiplicative factor SGD applies to w each step from the penalty alone (7.5).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate (eps or eta), > 0.
+    strength : float
+        Penalty coefficient, >= 0.
+    convention : {"half", "full"}
+        ``"half"``: penalty (alpha/2) ||w||^2, gradient alpha w, factor 1 - lr*alpha.
+        ``"full"``: penalty lambda ||w||^2, gradient 2 lambda w, factor 1 - 2*lr*lambda.
+
+    Returns
+    -------
+    float
+    """
+    lr = check_positive_scalar(lr, "lr")
+    strength = check_nonneg_scalar(strength, "strength")
+    if convention == "half":
+        return 1.0 - lr * strength
+    if convention == "full":
+        return 1.0 - 2.0 * lr * strength
+    raise ValueError(f"convention must be 'half' ((alpha/2)||w||^2) or 'full' (lambda||w||^2), got {convention!r}")
+
+
+def adam(grad_fn, w0, lr, steps, *, l2=0.0, weight_decay=0.0, betas=(0.9, 0.999), eps=1e-8):
+    """Run Adam and return every iterate, with L2 inside the gradient or decoupled decay.
+
+    ``l2`` adds ``l2 * w`` to the gradient before the adaptive update (the gradient of
+    (l2/2)||w||^2; this is what ``torch.optim.Adam(weight_decay=l2)`` does), so the decay is divided
+    by the adaptive denominator sqrt(v_hat). ``weight_decay`` is AdamW's decoupled decay
+    w <- w - lr * weight_decay * w applied outside the adaptive step (``torch.optim.AdamW``).
+
+    Parameters
+    ----------
+    grad_fn : callable
+        ``grad_fn(w) -> ndarray``, gradient of the unregularized loss.
+    w0 : array_like, shape (d,)
+    lr : float
+    steps : int
+    l2, weight_decay : float, >= 0
+
+    Returns
+    -------
+    ndarray, shape (steps + 1, d)
+    """
+    w = as_float_array(w0, "w0", ndim=1).copy()
+    lr = check_positive_scalar(lr, "lr")
+    steps = check_int(steps, "steps", minimum=0)
+    l2 = check_nonneg_scalar(l2, "l2")
+    weight_decay = check_nonneg_scalar(weight_decay, "weight_decay")
+    b1, b2 = betas
+    if not (0 <= b1 < 1 and 0 <= b2 < 1):
+        raise ValueError(f"betas must lie in [0, 1), got {betas}")
+    m = np.zeros_like(w)
+    v = np.zeros_like(w)
+    out = np.empty((steps + 1, w.size))
+    out[0] = w
+    for t in range(1, steps + 1):
+        g = np.asarray(grad_fn(w), dtype=float) + l2 * w
+        if g.shape != w.shape:
+            raise ValueError(f"grad_fn returned shape {g.shape}, expected {w.shape}")
+        w = w * (1.0 - lr * weight_decay)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+        out[t] = w
+    return out

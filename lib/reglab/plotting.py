@@ -1,0 +1,232 @@
+"""Figures for every session, kept apart from the computations they draw.
+
+Each function draws on a matplotlib ``Axes`` (created if not given) and returns it, so notebooks
+compose figures and widgets redraw the same axes. Nothing here computes mathematics of its own: it
+calls the session modules.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import dropout, early_stopping, ensembles, l1, l2, overfitting
+
+__all__ = [
+    "plot_polynomial_fits",
+    "plot_train_val",
+    "plot_l2_geometry",
+    "plot_shrink_factors",
+    "plot_soft_threshold",
+    "plot_l1_l2_geometry",
+    "plot_gd_vs_ridge",
+    "plot_alpha_approximation",
+    "plot_ensemble_mse",
+    "plot_dropout_predictions",
+]
+
+
+def _ax(ax):
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4))
+    return ax
+
+
+def plot_polynomial_fits(x, y, degrees, alpha=0.0, ax=None, f_true=None):
+    """Training points and the polynomial fit of each degree (session 0)."""
+    ax = _ax(ax)
+    grid = np.linspace(-1, 1, 400)
+    ax.scatter(x, y, color="k", zorder=3, label="training points")
+    if f_true is not None:
+        ax.plot(grid, f_true(grid), "k--", lw=1, label="true function")
+    for d in degrees:
+        coef = overfitting.fit_polynomial(x, y, d, alpha)
+        ax.plot(grid, overfitting.predict_polynomial(coef, grid), label=f"degree {d}")
+    lo, hi = np.min(y), np.max(y)
+    pad = 0.75 * (hi - lo + 1e-9)
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_train_val(xs, train, val, ax=None, xlabel="capacity", log=True):
+    """Training and validation error against capacity or training time (U-shaped validation)."""
+    ax = _ax(ax)
+    ax.plot(xs, train, "o-", label="training")
+    ax.plot(xs, val, "s-", label="validation")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("mean squared error")
+    ax.legend()
+    return ax
+
+
+def _quad_grid(H, w_star, extent):
+    c = np.asarray(w_star, float)
+    r = extent
+    g1, g2 = np.meshgrid(np.linspace(-r, r, 200), np.linspace(-r, r, 200))
+    P = np.stack([g1, g2], axis=-1) - c
+    Z = 0.5 * np.einsum("...i,ij,...j->...", P, np.asarray(H, float), P)
+    return g1, g2, Z
+
+
+def plot_l2_geometry(H, w_star, alphas, ax=None):
+    """Ellipse contours of J, circles of the penalty, and w~ for each alpha (session 1, (7.13)).
+
+    Each w~ is annotated with the shrink factors lambda_i / (lambda_i + alpha).
+    """
+    ax = _ax(ax)
+    H = np.asarray(H, float)
+    w_star = np.asarray(w_star, float)
+    if H.shape != (2, 2):
+        raise ValueError("the geometry picture needs a 2x2 H")
+    extent = 1.4 * max(np.max(np.abs(w_star)), 1e-3)
+    g1, g2, Z = _quad_grid(H, w_star, extent)
+    ax.contour(g1, g2, Z, levels=12, cmap="Blues")
+    lam, Q = np.linalg.eigh(H)
+    path = np.array([l2.eigen_rescale(H, w_star, a) for a in np.geomspace(1e-3, 1e3, 200) * max(lam.max(), 1e-12)])
+    ax.plot(path[:, 0], path[:, 1], color="0.6", lw=1, label="w~ as alpha grows")
+    ax.plot(*w_star, "k*", ms=12, label="w* (no penalty)")
+    for a in alphas:
+        wt = l2.eigen_rescale(H, w_star, a)
+        radius = np.linalg.norm(wt)
+        ax.add_patch(plt.Circle((0, 0), radius, fill=False, ls=":", color="C3"))
+        f = l2.shrink_factors(lam, a)
+        ax.plot(*wt, "o", label=f"alpha={a:g}: factors {f[0]:.2f}, {f[1]:.2f}")
+    for i in range(2):
+        ax.arrow(0, 0, *(0.5 * extent * Q[:, i]), color="0.3", width=0.002 * extent, length_includes_head=True)
+    ax.set_aspect("equal")
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.set_xlabel("w1")
+    ax.set_ylabel("w2")
+    ax.legend(fontsize="x-small", loc="lower left")
+    return ax
+
+
+def plot_shrink_factors(eigvals, alpha, ax=None):
+    """Bar chart of lambda_i / (lambda_i + alpha) per eigen-direction (session 1)."""
+    ax = _ax(ax)
+    f = l2.shrink_factors(eigvals, alpha)
+    ax.bar(np.arange(len(f)), f, color="C0")
+    ax.set_ylim(0, 1.05)
+    ax.set_xticks(np.arange(len(f)))
+    ax.set_xticklabels([f"{v:g}" for v in np.asarray(eigvals, float)])
+    ax.set_xlabel("eigenvalue lambda_i")
+    ax.set_ylabel("shrink factor")
+    ax.set_title(f"alpha = {alpha:g}")
+    return ax
+
+
+def plot_soft_threshold(t, ax=None, lim=3.0):
+    """The soft-thresholding map next to the identity (session 2, (7.23))."""
+    ax = _ax(ax)
+    x = np.linspace(-lim, lim, 601)
+    ax.plot(x, x, "k--", lw=1, label="w* (no penalty)")
+    ax.plot(x, l1.soft_threshold(x, t), lw=2, label=f"soft threshold, t = {t:g}")
+    ax.axvspan(-t, t, color="C1", alpha=0.15, label="set exactly to 0")
+    ax.set_xlabel("w*_i")
+    ax.set_ylabel("w_i")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_l1_l2_geometry(H, w_star, alpha, ax=None):
+    """Loss contours with the L1 diamond and L2 circle through each regularized solution (session 2)."""
+    ax = _ax(ax)
+    H = np.asarray(H, float)
+    w_star = np.asarray(w_star, float)
+    extent = 1.4 * max(np.max(np.abs(w_star)), 1e-3)
+    g1, g2, Z = _quad_grid(H, w_star, extent)
+    ax.contour(g1, g2, Z, levels=12, cmap="Blues")
+    w1 = l1.lasso_quadratic(H, w_star, alpha)
+    w2 = l2.eigen_rescale(H, w_star, alpha)
+    r1 = np.sum(np.abs(w1))
+    r2 = np.linalg.norm(w2)
+    ax.plot([r1, 0, -r1, 0, r1], [0, r1, 0, -r1, 0], color="C3", label="L1 ball (diamond)")
+    ax.add_patch(plt.Circle((0, 0), r2, fill=False, color="C2", label="L2 ball (circle)"))
+    ax.plot(*w_star, "k*", ms=12, label="w*")
+    ax.plot(*w1, "o", color="C3", label=f"L1 solution ({w1[0]:.2f}, {w1[1]:.2f})")
+    ax.plot(*w2, "s", color="C2", label=f"L2 solution ({w2[0]:.2f}, {w2[1]:.2f})")
+    ax.set_aspect("equal")
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.set_xlabel("w1")
+    ax.set_ylabel("w2")
+    ax.legend(fontsize="x-small", loc="lower left")
+    return ax
+
+
+def plot_gd_vs_ridge(H, w_star, eps, tau, ax=None):
+    """Gradient-descent trajectory from 0 and the ridge path; marks w(tau) and w~ at alpha = 1/(eps tau)."""
+    ax = _ax(ax)
+    H = np.asarray(H, float)
+    w_star = np.asarray(w_star, float)
+    extent = 1.4 * max(np.max(np.abs(w_star)), 1e-3)
+    g1, g2, Z = _quad_grid(H, w_star, extent)
+    ax.contour(g1, g2, Z, levels=12, cmap="Blues")
+    it = early_stopping.gd_iterates(H, w_star, eps, int(tau))
+    ax.plot(it[:, 0], it[:, 1], ".-", color="C0", ms=3, label="gradient descent")
+    lam = np.linalg.eigvalsh(H)
+    alphas = np.geomspace(1e-3, 1e3, 200) * max(lam.max(), 1e-12)
+    path = np.array([l2.eigen_rescale(H, w_star, a) for a in alphas])
+    ax.plot(path[:, 0], path[:, 1], color="C1", label="ridge path")
+    a = early_stopping.approx_alpha(eps, tau)
+    wr = l2.eigen_rescale(H, w_star, a)
+    ax.plot(*it[-1], "o", color="C0", ms=8, label=f"w(tau), tau = {int(tau)}")
+    ax.plot(*wr, "s", color="C1", ms=8, mfc="none", label=f"w~, alpha = 1/(eps tau) = {a:.3g}")
+    ax.plot(*w_star, "k*", ms=12, label="w*")
+    ax.set_aspect("equal")
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.legend(fontsize="x-small", loc="lower left")
+    return ax
+
+
+def plot_alpha_approximation(eigvals, eps, taus, ax=None):
+    """Exact per-direction alpha_i of (7.43) against tau, with the single alpha = 1/(eps tau) (7.45)."""
+    ax = _ax(ax)
+    taus = np.asarray(taus, float)
+    exact = np.array([early_stopping.equivalent_alpha(eigvals, eps, t) for t in taus])
+    for i, lam in enumerate(np.asarray(eigvals, float)):
+        ax.loglog(taus, exact[:, i], label=f"exact, lambda = {lam:g} (eps*lambda = {eps * lam:.2g})")
+    ax.loglog(taus, 1 / (eps * taus), "k--", label="1/(eps tau)")
+    ax.set_xlabel("tau (steps)")
+    ax.set_ylabel("equivalent alpha")
+    ax.legend(fontsize="x-small")
+    return ax
+
+
+def plot_ensemble_mse(v, c, ks, simulated=None, ax=None):
+    """Formula (7.50) against ensemble size, with optional simulated points."""
+    ax = _ax(ax)
+    ks = np.asarray(ks)
+    ax.plot(ks, [ensembles.ensemble_mse(v, c, int(k)) for k in ks], "-", label="v/k + (k-1)c/k")
+    if simulated is not None:
+        ax.plot(ks, simulated, "o", label="Monte Carlo")
+    ax.axhline(v, color="0.5", ls=":", label="one model (v)")
+    ax.axhline(c, color="C3", ls=":", label="limit c")
+    ax.set_xlabel("ensemble size k")
+    ax.set_ylabel("expected squared error")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_dropout_predictions(predictions: dict, ax=None, class_names=None):
+    """Grouped bars of class probabilities from several inference rules (session 5)."""
+    ax = _ax(ax)
+    names = list(predictions)
+    C = len(np.asarray(predictions[names[0]]))
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        ax.bar(np.arange(C) + i * width, np.asarray(predictions[name]), width, label=name)
+    ax.set_xticks(np.arange(C) + 0.4 - width / 2)
+    ax.set_xticklabels(class_names or [f"class {j}" for j in range(C)])
+    ax.set_ylabel("probability")
+    ax.legend(fontsize="small")
+    return ax

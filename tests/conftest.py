@@ -1,0 +1,35 @@
+"""Shared helpers for the test suite."""
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: every figure renders off-screen
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "reglab",
+    max_examples=int(os.environ.get("REGLAB_HYPOTHESIS_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,  # the same examples on every run and machine
+)
+settings.load_profile("reglab")
+
+
+def random_psd(rng, d, rank=None, scale=1.0):
+    """A random symmetric PSD matrix with eigenvalues spread over a few decades."""
+    Q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    lam = scale * np.geomspace(0.05, 5.0, d)
+    if rank is not None:
+        lam[: d - rank] = 0.0
+    rng.shuffle(lam)
+    return (Q * lam) @ Q.T
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)

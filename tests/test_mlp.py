@@ -1,0 +1,99 @@
+"""Session 6: the numpy MLP's gradients and training, checked against finite differences and torch."""
+
+import numpy as np
+import pytest
+import scipy.optimize
+import torch
+
+from reglab import data, mlp
+
+
+def _setup(seed=0):
+    rng = np.random.default_rng(seed)
+    # random biases: with zero biases a dead hidden layer puts pre-activations exactly on the
+    # ReLU kink, where a one-sided finite difference and the (sub)gradient legitimately differ
+    layers = [(W, 0.5 * rng.standard_normal(b.shape)) for W, b in mlp.init_mlp([4, 6, 5, 3], rng)]
+    X = rng.standard_normal((7, 4))
+    y = rng.integers(0, 3, 7)
+    return layers, X, y
+
+
+@pytest.mark.parametrize("l2,l1,keep", [(0.0, 0.0, 1.0), (0.1, 0.0, 1.0), (0.0, 0.05, 1.0), (0.1, 0.02, [0.8, 0.5, 0.5])])
+def test_gradients_match_finite_differences(l2, l1, keep):
+    layers, X, y = _setup()
+
+    def f(vec):  # the same dropout masks every call: re-seed the rng
+        return mlp.loss_and_grads(mlp.unflatten(vec, layers), X, y, l2, l1, keep, np.random.default_rng(5))[0]
+
+    _, grads = mlp.loss_and_grads(layers, X, y, l2, l1, keep, np.random.default_rng(5))
+    num = scipy.optimize.approx_fprime(mlp.flatten(layers), f, 1e-6)
+    np.testing.assert_allclose(mlp.flatten(grads), num, rtol=1e-4, atol=1e-6)
+
+
+def test_gradients_match_torch_autograd():
+    layers, X, y = _setup(1)
+    l2, l1 = 0.05, 0.01
+    loss, grads = mlp.loss_and_grads(layers, X, y, l2, l1)
+    params = [(torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)) for W, b in layers]
+    h = torch.tensor(X)
+    for i, (W, b) in enumerate(params):
+        if i > 0:
+            h = torch.relu(h)
+        h = h @ W + b
+    t_loss = torch.nn.functional.cross_entropy(h, torch.tensor(y))
+    t_loss = t_loss + sum(0.5 * l2 * (W**2).sum() + l1 * W.abs().sum() for W, _ in params)
+    t_loss.backward()
+    assert loss == pytest.approx(t_loss.item(), rel=1e-12)
+    for (dW, db), (W, b) in zip(grads, params):
+        np.testing.assert_allclose(dW, W.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(db, b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_training_overfits_and_l2_shrinks_weights():
+    split = data.classification_data(seed=0)
+    layers = mlp.init_mlp([split.X_train.shape[1], 64, 2], 0)
+    plain = mlp.train_mlp(layers, split.X_train, split.y_train, epochs=150, X_val=split.X_val, y_val=split.y_val, rng=1)
+    reg = mlp.train_mlp(layers, split.X_train, split.y_train, epochs=150, l2=0.05, X_val=split.X_val, y_val=split.y_val, rng=1)
+    h = plain.history
+    assert h["train_loss"][-1] < 0.1 * h["train_loss"][0]  # it learns the training set
+    assert h["val_loss"][-1] > 1.5 * min(h["val_loss"])  # ...and overfits: validation loss comes back up
+    norm = lambda ls: sum(np.sum(W**2) for W, _ in ls)
+    assert norm(reg.layers) < 0.5 * norm(plain.layers)
+
+
+def test_early_stopping_returns_best_epoch():
+    split = data.classification_data(seed=0)
+    layers = mlp.init_mlp([split.X_train.shape[1], 64, 2], 0)
+    res = mlp.train_mlp(layers, split.X_train, split.y_train, epochs=300, X_val=split.X_val, y_val=split.y_val, patience=10, rng=1)
+    vl = res.history["val_loss"]
+    assert len(vl) < 300
+    assert res.best_epoch == int(np.argmin(vl)) + 1
+    best = mlp.cross_entropy(mlp.forward(res.layers, split.X_val)[0], split.y_val)
+    assert best == pytest.approx(min(vl))
+
+
+def test_dropout_training_runs_and_prediction_is_deterministic():
+    split = data.classification_data(seed=0)
+    layers = mlp.init_mlp([split.X_train.shape[1], 32, 2], 0)
+    res = mlp.train_mlp(layers, split.X_train, split.y_train, epochs=20, keep_prob=[0.8, 0.5], rng=2)
+    p1 = mlp.predict_proba(res.layers, split.X_test)
+    np.testing.assert_array_equal(p1, mlp.predict_proba(res.layers, split.X_test))
+    np.testing.assert_allclose(p1.sum(axis=1), 1.0)
+    assert 0.5 < mlp.accuracy(res.layers, split.X_test, split.y_test) <= 1.0
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: mlp.init_mlp([3], 0), "at least"),
+        (lambda: mlp.forward(mlp.init_mlp([3, 2], 0), np.ones((2, 4))), "features"),
+        (lambda: mlp.forward(mlp.init_mlp([3, 2], 0), np.ones((2, 3)), keep_prob=0.5), "needs an rng"),
+        (lambda: mlp.loss_and_grads(mlp.init_mlp([3, 2], 0), np.ones((2, 3)), np.array([0, 5])), "labels"),
+        (lambda: mlp.loss_and_grads(mlp.init_mlp([3, 2], 0), np.ones((2, 3)), np.array([0.0, 1.0])), "integer"),
+        (lambda: mlp.train_mlp(mlp.init_mlp([3, 2], 0), np.ones((2, 3)), np.array([0, 1]), patience=3), "X_val"),
+        (lambda: mlp.unflatten(np.ones(3), mlp.init_mlp([3, 2], 0)), "length"),
+    ],
+)
+def test_bad_inputs_raise_clear_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -1,0 +1,75 @@
+"""The project's own promises: layout, pinned environment, the two README commands, the CLI."""
+
+import importlib
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import reglab
+from reglab import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _constraints():
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.lower().replace("_", "-")] = version
+    return pins
+
+
+def test_layout_exists():
+    for p in ["notebooks", "solutions", "autograder", "lib/reglab", "tests", "environment.yml", "pyproject.toml",
+              "Makefile", "README.md", ".ci/run", "constraints.txt", "benchmarks"]:
+        assert (ROOT / p).exists(), p
+
+
+def test_every_dependency_is_pinned():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = _constraints()
+    deps = meta["dependencies"] + meta["optional-dependencies"]["test"]
+    for dep in deps:
+        name = re.split(r"[<>=!~\[ ]", dep, maxsplit=1)[0].lower().replace("_", "-")
+        assert name in pins, f"{name} is not pinned in constraints.txt"
+
+
+def test_environment_yml_mirrors_the_pins():
+    text = (ROOT / "environment.yml").read_text()
+    pins = _constraints()
+    for name in ["jupyterlab", "notebook", "numpy", "matplotlib", "nbgrader", "ipywidgets"]:
+        assert f"{name}=={pins[name]}" in text, f"environment.yml does not pin {name}=={pins[name]}"
+    assert "-e ." in text
+
+
+def test_readme_has_the_two_commands_and_ci_runs_the_test_one():
+    readme = (ROOT / "README.md").read_text()
+    assert "make lab" in readme and "make test" in readme
+    ci = [l for l in (ROOT / ".ci/run").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    assert ci[-1].strip() == "make test"
+
+
+def test_each_session_module_names_its_session():
+    for number, (sid, modname) in enumerate(reglab.SESSIONS.items()):
+        mod = importlib.import_module(modname)
+        assert mod.__doc__.startswith(f"Session {number} "), modname
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            if callable(obj):
+                assert obj.__doc__, f"{modname}.{name} has no docstring"
+
+
+def test_cli_sessions(capsys):
+    assert cli.main(["sessions"]) == 0
+    out = capsys.readouterr().out
+    assert "01_l2_weight_decay" in out and "reglab.l2" in out
+
+
+def test_console_command_is_installed():
+    exe = Path(sys.executable).with_name("reglab")
+    out = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"reglab {reglab.__version__}"
