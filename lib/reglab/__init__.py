@@ -14,26 +14,21 @@ session  module                           equations (Goodfellow et al., ch. 7)
 6        :mod:`reglab.mlp`                numpy MLP with L1/L2, dropout and early stopping
 =======  ===============================  =====================================================
 
-Supporting modules: :mod:`reglab.data` (seeded data sets), :mod:`reglab.plotting` (figures).
+Supporting modules: :mod:`reglab.data` (seeded data sets), :mod:`reglab.plotting` (figures),
+:mod:`reglab.widgets` (explorations), :mod:`reglab.checks` (the self-check harness that test cells
+call), :mod:`reglab.course` (sessions, questions, gates) and :mod:`reglab.release` (student versions).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import data, dropout, early_stopping, ensembles, l1, l2, mlp, overfitting
+from . import course, data, dropout, early_stopping, ensembles, l1, l2, mlp, overfitting
 
 try:
     __version__ = version("reglab")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
 
-SESSIONS = {
-    "00_overfitting": "reglab.overfitting",
-    "01_l2_weight_decay": "reglab.l2",
-    "02_l1_lasso": "reglab.l1",
-    "03_early_stopping": "reglab.early_stopping",
-    "04_bagging": "reglab.ensembles",
-    "05_dropout": "reglab.dropout",
-    "06_capstone": "reglab.mlp",
-}
+#: session id -> module holding its mathematics (the full course map is :mod:`reglab.course`)
+SESSIONS = {s.id: s.module for s in course.SESSIONS}
 
 __all__ = ["data", "dropout", "early_stopping", "ensembles", "l1", "l2", "mlp", "overfitting", "SESSIONS"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from . import SESSIONS, __version__
+from . import SESSIONS, __version__, course
 
 
 def _cmd_sessions(args):
@@ -15,12 +16,51 @@ def _cmd_sessions(args):
     return 0
 
 
+def _cmd_release(args):
+    from . import release
+
+    root = release.find_course_root(args.course_dir)
+    if args.check:
+        problems = release.diff_release(root, args.sessions or None)
+        for p in problems:
+            print(p)
+        if problems:
+            print("notebooks/ is out of date: run `reglab release`.")
+            return 1
+        print("notebooks/ matches what `reglab release` produces.")
+        return 0
+    done = release.release(root, args.sessions or None)
+    for sid in done:
+        print(f"released {sid}: solutions/{sid}/ -> notebooks/{sid}/")
+    return 0
+
+
+def _cmd_progress(args):
+    from . import checks
+
+    if args.session:
+        print(repr(checks.gate_report(args.session, checks.load_progress().get(course.get_session(args.session).id, {}))))
+    else:
+        print(checks.progress_table())
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="reglab", description="Regularization for deep learning: course tools.")
     parser.add_argument("--version", action="version", version=f"reglab {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("sessions", help="list the sessions and the module holding each one's mathematics")
     p.set_defaults(func=_cmd_sessions)
+
+    p = sub.add_parser("release", help="regenerate the student notebooks from solutions/ with nbgrader")
+    p.add_argument("sessions", nargs="*", help="session ids (default: every session with a source)")
+    p.add_argument("--check", action="store_true", help="only report differences from the committed notebooks/")
+    p.add_argument("--course-dir", type=Path, default=None, help="repository root (default: found from cwd)")
+    p.set_defaults(func=_cmd_release)
+
+    p = sub.add_parser("progress", help="which practice questions passed, per session, and the mastery gates")
+    p.add_argument("session", nargs="?", help="one session id or number (default: all)")
+    p.set_defaults(func=_cmd_progress)
     return parser
 
 

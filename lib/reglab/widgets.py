@@ -1,0 +1,232 @@
+"""Interactive explorations: sliders on top of the computing and plotting functions.
+
+Every exploration is an :class:`Exploration`: a set of ipywidgets controls, a matplotlib ``Figure``
+owned by the exploration (no pyplot state), and a draw function from :mod:`reglab.plotting`. The
+figure is shown as a PNG inside an ``Output`` widget, so it renders the same in JupyterLab, in
+Notebook 7 and in a headless test, where :meth:`Exploration.update` drives the same code path a
+slider does.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Callable
+
+import ipywidgets as W
+import numpy as np
+from IPython.display import Image, clear_output, display
+from matplotlib.figure import Figure
+
+from . import data, early_stopping, l2, overfitting, plotting
+
+__all__ = [
+    "Exploration",
+    "polynomial_explorer",
+    "l2_explorer",
+    "l1_explorer",
+    "early_stopping_explorer",
+]
+
+
+class Exploration:
+    """Controls + a figure redrawn whenever a control changes.
+
+    Parameters
+    ----------
+    title : str
+    controls : dict of name -> ipywidgets value widget
+    draw : callable
+        ``draw(fig, **values) -> str | None``; draws on the (cleared) figure and may return a short
+        HTML summary shown under the controls.
+    figsize : tuple
+    """
+
+    def __init__(self, title: str, controls: dict, draw: Callable, figsize=(10, 4.2)):
+        self.title = title
+        self.controls = controls
+        self._draw = draw
+        self.figure = Figure(figsize=figsize, layout="constrained")
+        self.output = W.Output()
+        self.summary = W.HTML()
+        self.redraws = 0
+        self.png = b""
+        self._hold = False
+        for c in controls.values():
+            c.observe(self._on_change, names="value")
+        self.widget = W.VBox(
+            [W.HTML(f"<b>{title}</b>"), W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap")),
+             self.summary, self.output],
+        )
+        self.widget.add_class("reglab-exploration")
+        self.redraw()
+
+    @property
+    def values(self) -> dict:
+        return {k: c.value for k, c in self.controls.items()}
+
+    def _on_change(self, change):
+        if not self._hold:
+            self.redraw()
+
+    def update(self, **values):
+        """Set several controls at once (one redraw), as a student moving sliders would."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown control(s) {sorted(unknown)}; this exploration has {sorted(self.controls)}")
+        self._hold = True
+        try:
+            for k, v in values.items():
+                self.controls[k].value = v
+        finally:
+            self._hold = False
+        self.redraw()
+
+    def redraw(self):
+        self.figure.clear()
+        summary = self._draw(self.figure, **self.values)
+        self.summary.value = summary or ""
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=80)
+        self.png = buf.getvalue()
+        with self.output:
+            clear_output(wait=True)
+            display(Image(self.png))
+        self.redraws += 1
+
+    def _ipython_display_(self):
+        display(self.widget)
+
+
+def _slider(kind, description, **kw):
+    style = {"description_width": "initial"}
+    return kind(description=description, continuous_update=False, style=style, readout_format=kw.pop("fmt", ".3g"), **kw)
+
+
+# ---------------------------------------------------------------------------- session 0
+
+
+def polynomial_explorer(n_train=10, noise=0.3, seed=0):
+    """Session 0: polynomial degree and L2 strength against training and validation error."""
+    x, y = data.polynomial_data(n_train, noise, seed)
+    xv, yv = data.polynomial_data(200, noise, seed + 1)
+    degrees = np.arange(0, 13)
+
+    def draw(fig, degree, log10_alpha):
+        alpha = 0.0 if log10_alpha <= -8 else 10.0**log10_alpha
+        ax1, ax2 = fig.subplots(1, 2)
+        plotting.plot_polynomial_fits(x, y, [degree], alpha, ax=ax1, f_true=data.true_function)
+        tr, va = overfitting.degree_sweep(x, y, xv, yv, degrees, alpha)
+        plotting.plot_train_val(degrees, np.maximum(tr, 1e-12), va, ax=ax2, xlabel="degree")
+        ax2.axvline(degree, color="k", ls=":")
+        ax1.set_title(f"degree {degree}, alpha = {alpha:.2g}")
+        return (f"training MSE <b>{tr[degree]:.3g}</b>, validation MSE <b>{va[degree]:.3g}</b> "
+                f"(best validation degree for this alpha: {int(degrees[np.argmin(va)])})")
+
+    return Exploration(
+        "Capacity and regularization: move the degree, then add L2",
+        {
+            "degree": _slider(W.IntSlider, "degree", min=0, max=12, value=9),
+            "log10_alpha": _slider(W.FloatSlider, "log10 alpha (-8 = none)", min=-8, max=2, step=0.25, value=-8),
+        },
+        draw,
+    )
+
+
+# ---------------------------------------------------------------------------- session 1
+
+
+def _rotated_hessian(lam1, lam2, angle_deg):
+    t = np.deg2rad(angle_deg)
+    Q = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    return Q @ np.diag([lam1, lam2]) @ Q.T
+
+
+def l2_explorer(w_star=(1.0, 1.0)):
+    """Session 1: eigenvalues, rotation and alpha; w~ and the shrink factors lambda_i/(lambda_i + alpha)."""
+    w_star = np.asarray(w_star, float)
+
+    def draw(fig, lam1, lam2, angle, alpha):
+        H = _rotated_hessian(lam1, lam2, angle)
+        ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.4, 1])
+        plotting.plot_l2_geometry(H, w_star, [alpha], ax=ax1)
+        plotting.plot_shrink_factors([lam1, lam2], alpha, ax=ax2)
+        wt = l2.eigen_rescale(H, w_star, alpha)
+        f = l2.shrink_factors([lam1, lam2], alpha)
+        return (f"w~ = ({wt[0]:.3f}, {wt[1]:.3f}); shrink factors {f[0]:.3f} (lambda = {lam1:.3g}) and "
+                f"{f[1]:.3f} (lambda = {lam2:.3g})")
+
+    return Exploration(
+        "L2 as eigen-rescaling: the low-curvature direction is pulled in most",
+        {
+            "lam1": _slider(W.FloatLogSlider, "lambda_1", base=10, min=-2, max=2, value=4.0),
+            "lam2": _slider(W.FloatLogSlider, "lambda_2", base=10, min=-2, max=2, value=0.25),
+            "angle": _slider(W.FloatSlider, "rotation (deg)", min=0, max=90, step=5, value=30),
+            "alpha": _slider(W.FloatLogSlider, "alpha", base=10, min=-2, max=2, value=1.0),
+        },
+        draw,
+    )
+
+
+# ---------------------------------------------------------------------------- session 2
+
+
+def l1_explorer(w_star=(0.4, 1.2)):
+    """Session 2: alpha and feature correlation; the L1 diamond against the L2 circle, and soft-thresholding."""
+    w_star = np.asarray(w_star, float)
+
+    def draw(fig, alpha, rho):
+        H = np.array([[1.0, rho], [rho, 1.0]])
+        ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.4, 1])
+        plotting.plot_l1_l2_geometry(H, w_star, alpha, ax=ax1)
+        plotting.plot_soft_threshold(alpha, ax=ax2, lim=2.0)
+        ax2.set_title("coordinatewise rule (exact only when rho = 0)")
+        from . import l1
+
+        exact = l1.lasso_quadratic(H, w_star, alpha)
+        naive = l1.lasso_diagonal(w_star, np.diag(H), alpha)
+        return (f"L1 solution ({exact[0]:.3f}, {exact[1]:.3f}), zeros: {int(np.sum(exact == 0))}; "
+                f"closed form (7.23) applied coordinatewise: ({naive[0]:.3f}, {naive[1]:.3f})"
+                + ("" if abs(rho) < 1e-12 else " - not the minimizer when features are correlated"))
+
+    return Exploration(
+        "L1 against L2: corners of the diamond give exact zeros",
+        {
+            "alpha": _slider(W.FloatSlider, "alpha", min=0.0, max=1.5, step=0.05, value=0.5),
+            "rho": _slider(W.FloatSlider, "feature correlation rho", min=-0.9, max=0.9, step=0.05, value=0.0),
+        },
+        draw,
+    )
+
+
+# ---------------------------------------------------------------------------- session 3
+
+
+def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
+    """Session 3: step size and number of steps; GD from 0 against the ridge path at alpha = 1/(eps tau)."""
+    lam = np.asarray(eigvals, float)
+    H = np.diag(lam)
+    w_star = np.asarray(w_star, float)
+    taus = np.unique(np.round(np.geomspace(1, 2000, 60)))  # whole steps: valid for any eps < 2/lambda
+
+    def draw(fig, eps, tau):
+        ax1, ax2 = fig.subplots(1, 2)
+        plotting.plot_gd_vs_ridge(H, w_star, eps, tau, ax=ax1)
+        plotting.plot_alpha_approximation(lam, eps, taus, ax=ax2)
+        ax2.axvline(tau, color="k", ls=":")
+        exact = early_stopping.equivalent_alpha(lam, eps, tau)
+        approx = early_stopping.approx_alpha(eps, tau)
+        parts = ", ".join(
+            (f"{a:.3g}" if np.isfinite(a) else ("none: the iterate overshoots w*" if np.isnan(a) else "infinite"))
+            + f" (lambda = {l:g}, eps*lambda = {eps * l:.2g})"
+            for a, l in zip(exact, lam)
+        )
+        return f"exact alpha per direction: {parts}; single alpha 1/(eps tau) = {approx:.3g}"
+
+    return Exploration(
+        "Early stopping as L2: where alpha = 1/(eps tau) holds and where it breaks",
+        {
+            "eps": _slider(W.FloatSlider, "step size eps", min=0.05, max=1.9, step=0.05, value=0.1),
+            "tau": _slider(W.IntSlider, "steps tau", min=1, max=500, value=20),
+        },
+        draw,
+    )
