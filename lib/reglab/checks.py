@@ -131,6 +131,7 @@ def quiet():
 
 def _evaluate(part, actual):
     """Call ``actual`` if it is the student's code; turn its exceptions into a clear failure."""
+    __tracebackhide__ = True  # IPython hides this frame from the student
     if not callable(actual):
         return actual
     with quiet() as noise:
@@ -151,6 +152,7 @@ def _evaluate(part, actual):
 
 
 def _to_array(part, value, what):
+    __tracebackhide__ = True  # IPython hides this frame from the student
     if isinstance(value, (str, bytes)) or callable(value) or value is None:
         _fail(part, f"{what} must be a number or an array of numbers, got {type(value).__name__}.", None)
     try:
@@ -166,6 +168,7 @@ def _to_array(part, value, what):
 
 
 def _fail(part, message, hint):
+    __tracebackhide__ = True  # IPython hides this frame from the student
     text = f"{part}: {message}"
     if hint:
         text += f"\nHint: {hint}"
@@ -197,6 +200,7 @@ def check(part, actual, expected, *, rtol=1e-7, atol=1e-10, hint=None, what="you
     what : str
         How to call the answer in messages (e.g. ``"shrink(...)"``).
     """
+    __tracebackhide__ = True  # IPython hides this frame from the student
     try:
         value = _evaluate(part, actual)
     except AnswerError as exc:
@@ -228,6 +232,7 @@ def check(part, actual, expected, *, rtol=1e-7, atol=1e-10, hint=None, what="you
 
 def check_true(part, condition, message, *, hint=None):
     """Pass when ``condition`` (a bool, or a callable returning one) is true; else fail with ``message``."""
+    __tracebackhide__ = True  # IPython hides this frame from the student
     try:
         value = _evaluate(part, condition)
     except AnswerError as exc:
@@ -240,6 +245,7 @@ def check_true(part, condition, message, *, hint=None):
 
 def check_choice(part, answer, correct, *, hint=None):
     """Multiple choice: ``answer`` is a letter (``"b"``) or a set/str of letters (``{"a", "c"}``, ``"ac"``)."""
+    __tracebackhide__ = True  # IPython hides this frame from the student
     def letters(x):
         if isinstance(x, str):
             return {c for c in x.lower() if c.isalpha()}

@@ -28,6 +28,7 @@ class Session:
     module: str
     questions: tuple[Question, ...] = field(default_factory=tuple)
     written: tuple[str, ...] = field(default_factory=tuple)  # manually graded answers' grade ids
+    prerequisites: tuple[str, ...] = field(default_factory=tuple)  # session ids the notebook builds on
 
     @property
     def notebook(self) -> str:
@@ -59,6 +60,7 @@ SESSIONS: tuple[Session, ...] = (
             Question("q5", "Which direction shrinks most", ("q5",), "4. Geometry"),
         ),
         ("w1",),
+        ("00_overfitting",),
     ),
     Session(
         "02_l1_lasso", 2, "L1 regularization and the LASSO closed form", "reglab.l1",
@@ -69,6 +71,7 @@ SESSIONS: tuple[Session, ...] = (
             Question("q4", "The smallest alpha that zeroes every weight", ("q4",), "2. The closed form (7.23)"),
         ),
         ("w1",),
+        ("01_l2_weight_decay",),
     ),
     Session(
         "03_early_stopping", 3, "Early stopping and its equivalence to L2", "reglab.early_stopping",
@@ -80,6 +83,7 @@ SESSIONS: tuple[Session, ...] = (
             Question("q5", "Early stopping with patience", ("q5",), "1. The algorithm"),
         ),
         ("w1",),
+        ("01_l2_weight_decay",),
     ),
     Session("04_bagging", 4, "Bagging and the variance of an ensemble", "reglab.ensembles"),
     Session("05_dropout", 5, "Dropout and the geometric mean", "reglab.dropout"),

@@ -1,0 +1,192 @@
+"""The course notebooks: they run, grade, release and follow the course conventions."""
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbgrader.validator import Validator
+from traitlets.config import Config
+
+from reglab import course, release
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+AUTHORED = [s for s in course.SESSIONS if (ROOT / "solutions" / s.notebook).exists()]
+IDS = [s.id for s in AUTHORED]
+
+
+def nbg(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def _execute(path, tmp_path):
+    """Execute a copy of a notebook in its own folder; return the executed notebook and the seconds taken."""
+    nb = nbformat.read(path, as_version=4)
+    t0 = time.perf_counter()
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    return nb, time.perf_counter() - t0
+
+
+def _errors(nb):
+    out = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for o in cell.outputs:
+            if o.output_type == "error":
+                out.append((i, nbg(cell).get("grade_id"), f"{o.ename}: {o.evalue}"))
+            elif o.output_type == "stream" and o.name == "stderr":
+                out.append((i, nbg(cell).get("grade_id"), f"stderr: {o.text[:300]}"))
+    return out
+
+
+@pytest.fixture(autouse=True)
+def _progress(tmp_path, monkeypatch):
+    monkeypatch.setenv("REGLAB_PROGRESS_FILE", str(tmp_path / "progress.json"))
+
+
+def test_all_seven_sessions_are_authored():
+    assert [s.id for s in AUTHORED] == [s.id for s in course.SESSIONS], "sessions without a notebook yet: " + ", ".join(
+        s.id for s in course.SESSIONS if s not in AUTHORED)
+
+
+@pytest.mark.parametrize("sid", IDS)
+def test_solution_runs_top_to_bottom_without_error(sid, tmp_path):
+    session = course.get_session(sid)
+    nb, seconds = _execute(ROOT / "solutions" / session.notebook, tmp_path)
+    assert _errors(nb) == [], f"{sid}: cells with errors or stderr output: {_errors(nb)}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"time_{sid}.json").write_text(json.dumps({"session": sid, "seconds": round(seconds, 2)}))
+    print(f"{sid}: solution executed in {seconds:.1f} s")
+    # the widget renders as a widget (a view of a model), and the gate shows its table
+    widget_cell = next(c for c in nb.cells if nbg(c).get("grade_id") == "widget")
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in widget_cell.outputs)
+    gate_cell = next(c for c in nb.cells if nbg(c).get("grade_id") == "gate")
+    html = "".join(o.get("data", {}).get("text/html", "") for o in gate_cell.outputs)
+    assert "All required questions pass" in html, "the solutions must clear their own gate"
+
+
+@pytest.mark.parametrize("sid", IDS)
+def test_student_version_fails_only_inside_unanswered_exercises(sid, tmp_path):
+    session = course.get_session(sid)
+    nb, _ = _execute(ROOT / "notebooks" / session.notebook, tmp_path)
+    for i, grade_id, err in _errors(nb):
+        cell = nb.cells[i]
+        assert nbg(cell).get("solution") or nbg(cell).get("grade"), f"{sid} cell {i} ({grade_id}) failed outside an exercise: {err}"
+    failed_tests = {gid for i, gid, _ in _errors(nb) if nbg(nb.cells[i]).get("grade")}
+    assert failed_tests == set(session.parts), "every autograded test should fail on the blank student version"
+    gate_cell = next(c for c in nb.cells if nbg(c).get("grade_id") == "gate")
+    assert "Not yet" in "".join(o.get("data", {}).get("text/html", "") for o in gate_cell.outputs)
+
+
+def _validator(invert=False):
+    cfg = Config()
+    cfg.Validator.invert = invert
+    cfg.Execute.timeout = 120
+    return Validator(config=cfg)
+
+
+@pytest.mark.parametrize("sid", IDS)
+def test_nbgrader_validate_passes_solutions_and_fails_blank_student_versions(sid, tmp_path):
+    session = course.get_session(sid)
+    for src, invert in ((ROOT / "solutions" / session.notebook, False), (ROOT / "notebooks" / session.notebook, True)):
+        work = tmp_path / ("student" if invert else "solution")
+        work.mkdir()
+        shutil.copy(src, work / src.name)
+        result = _validator(invert).validate(str(work / src.name))
+        assert "changed" not in result and "type_changed" not in result, result
+        key = "passed" if invert else "failed"
+        assert not result.get(key), f"{sid}: nbgrader validate{' --invert' if invert else ''} reports {key} cells: " + \
+            "; ".join(c["source"][:80] for c in result[key])
+
+
+@pytest.mark.parametrize("sid", IDS)
+def test_notebook_structure_follows_the_course_conventions(sid):
+    session = course.get_session(sid)
+    nb = nbformat.read(ROOT / "solutions" / session.notebook, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "**Objectives.**" in text and "**Prerequisites.**" in text
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert nbg(first_code).get("grade_id") == "setup" and nbg(first_code).get("locked")
+    assert f'checks.start_session("{sid}")' in first_code.source
+    assert "default_rng(" in first_code.source
+    # the gate closes the notebook, a widget is there, both read-only
+    last_code = [c for c in nb.cells if c.cell_type == "code"][-1]
+    assert nbg(last_code).get("grade_id") == "gate" and nbg(last_code).get("locked")
+    widget = [c for c in nb.cells if nbg(c).get("grade_id") == "widget"]
+    assert len(widget) == 1 and nbg(widget[0]).get("locked") and "widgets." in widget[0].source
+    # autograded tests: points, hidden tests, and exactly the parts the course map lists
+    tests = [c for c in nb.cells if nbg(c).get("grade") and c.cell_type == "code"]
+    for c in tests:
+        assert nbg(c)["points"] > 0 and nbg(c).get("locked")
+        assert "### BEGIN HIDDEN TESTS" in c.source and "### END HIDDEN TESTS" in c.source, nbg(c)["grade_id"]
+        assert f'"{nbg(c)["grade_id"]}"' in c.source, "a test cell must report under its own grade id"
+    assert [nbg(c)["grade_id"] for c in tests] == sorted(session.parts, key=[nbg(c)["grade_id"] for c in tests].index)
+    assert {nbg(c)["grade_id"] for c in tests} == set(session.parts)
+    assert len(session.questions) >= 4
+    assert any(len(q.parts) > 1 for q in session.questions), "at least one question with partial credit"
+    written = [c for c in nb.cells if nbg(c).get("grade") and c.cell_type == "markdown"]
+    assert {nbg(c)["grade_id"] for c in written} == set(session.written)
+    if session.number in (1, 2):
+        assert written, "sessions 1 and 2 need a manually graded written answer"
+    # the navigation: prerequisites link back, the gate links forward
+    prereq_text = text.split("**Prerequisites.**", 1)[1].split("\n\n", 1)[0]
+    for pid in session.prerequisites:
+        assert f"../{course.get_session(pid).notebook}" in prereq_text, f"{sid} should link its prerequisite {pid}"
+    assert session.number == 0 or session.prerequisites, "every session after the first names its prerequisites"
+    nxt = course.next_session(session)
+    if nxt is not None:
+        gate_text = text.split("Mastery gate", 1)[1]
+        assert f"../{nxt.notebook}" in gate_text, f"{sid}'s gate should link to {nxt.id}"
+    assert "## " in text and "Common mistakes" in text
+
+
+def test_points_per_session(capsys):
+    rows = []
+    for s in AUTHORED:
+        nb = nbformat.read(ROOT / "solutions" / s.notebook, as_version=4)
+        auto = sum(nbg(c)["points"] for c in nb.cells if nbg(c).get("grade") and c.cell_type == "code")
+        manual = sum(nbg(c)["points"] for c in nb.cells if nbg(c).get("grade") and c.cell_type == "markdown")
+        rows.append((s.id, auto, manual))
+        assert auto >= 4
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "points.json").write_text(json.dumps(rows))
+    for sid, auto, manual in rows:
+        print(f"{sid:22s} autograded {auto:4.0f} points, manually graded {manual:3.0f}")
+
+
+def test_student_versions_are_what_release_produces_now():
+    problems = release.diff_release(ROOT)
+    assert problems == [], "\n".join(problems) + "\nrun `reglab release`"
+
+
+def test_release_is_idempotent(tmp_path):
+    for part in ("solutions", "autograder", "notebooks"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    release.release(tmp_path)
+    first = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "notebooks").rglob("*.ipynb")}
+    release.release(tmp_path)
+    second = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "notebooks").rglob("*.ipynb")}
+    assert first == second and len(first) == len(AUTHORED)
+    assert not list(tmp_path.glob("*.db")), "releasing must not create a gradebook"
+
+
+def test_committed_notebooks_have_no_outputs():
+    for path in list((ROOT / "solutions").rglob("*.ipynb")) + list((ROOT / "notebooks").rglob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for c in nb.cells:
+            if c.cell_type == "code":
+                assert not c.outputs and c.execution_count is None, f"{path} has outputs"
+
+
+def test_student_versions_hide_solutions_and_hidden_tests():
+    for s in AUTHORED:
+        raw = (ROOT / "notebooks" / s.notebook).read_text()
+        assert "BEGIN SOLUTION" not in raw and "BEGIN HIDDEN TESTS" not in raw and "Model answer" not in raw
+        assert re.search(r"raise NotImplementedError\(\)", raw)

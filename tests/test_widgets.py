@@ -1,0 +1,64 @@
+"""Every exploration builds headlessly and redraws what it shows when a control moves."""
+
+import ipywidgets
+import numpy as np
+import pytest
+
+from reglab import widgets
+
+EXPLORERS = {
+    "polynomial_explorer": {"degree": [0, 3, 9, 12], "log10_alpha": [-8, -3, 0]},
+    "l2_explorer": {"lam1": [0.1, 10.0], "lam2": [0.05, 3.0], "angle": [0, 45], "alpha": [0.01, 1.0, 50.0]},
+    "l1_explorer": {"alpha": [0.0, 0.3, 1.2], "rho": [-0.5, 0.0, 0.8]},
+    "early_stopping_explorer": {"eps": [0.05, 1.0, 1.9], "tau": [1, 7, 300]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_explorer_updates_change_the_figure(name):
+    exp = getattr(widgets, name)()
+    assert isinstance(exp.widget, ipywidgets.VBox)
+    assert set(exp.controls) == set(EXPLORERS[name])
+    assert exp.png.startswith(b"\x89PNG") and exp.redraws == 1
+    seen = {exp.png}
+    summaries = {exp.summary.value}
+    for control, values in EXPLORERS[name].items():
+        for v in values:
+            before = exp.redraws
+            exp.update(**{control: v})
+            assert exp.redraws == before + 1
+            assert exp.values[control] == pytest.approx(v)
+            seen.add(exp.png)
+            summaries.add(exp.summary.value)
+    n_updates = sum(len(v) for v in EXPLORERS[name].values())
+    assert len(seen) >= n_updates - 1  # (nearly) every change draws a different picture
+    assert len(summaries) >= 3
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_moving_one_slider_redraws_once(name):
+    exp = getattr(widgets, name)()
+    control, values = next(iter(EXPLORERS[name].items()))
+    before_png, before = exp.png, exp.redraws
+    exp.controls[control].value = values[-1]  # what a slider drag does
+    assert exp.redraws == before + 1 and exp.png != before_png
+
+
+def test_update_rejects_unknown_controls():
+    with pytest.raises(ValueError, match="unknown control"):
+        widgets.l1_explorer().update(beta=1.0)
+
+
+def test_l1_explorer_reports_the_closed_form_failure_with_correlation():
+    exp = widgets.l1_explorer()
+    exp.update(alpha=0.3, rho=0.0)
+    assert "not the minimizer" not in exp.summary.value
+    exp.update(rho=0.8)
+    assert "not the minimizer" in exp.summary.value
+
+
+def test_early_stopping_explorer_explains_overshooting_directions():
+    exp = widgets.early_stopping_explorer()
+    exp.update(eps=1.9, tau=7)  # eps * lambda_max = 1.9: odd number of overshooting steps
+    assert "overshoots" in exp.summary.value
+    assert np.isfinite(float(exp.summary.value.split("single alpha 1/(eps tau) = ")[1]))
