@@ -8,12 +8,14 @@ PIP    := $(BIN)/python -m pip
 ARGS   ?=
 PYTEST_ARGS ?=
 
-.PHONY: lab test bench lock release clean help
+.PHONY: lab test bench figures lock release clean help
 
 help:
 	@echo "make lab    - create .venv, install the course, open JupyterLab on notebooks/ (ARGS=--no-browser on a headless machine)"
 	@echo "make test   - create .venv with test extras and run the whole test suite"
 	@echo "make bench  - run the benchmarks and print their ratio tables"
+	@echo "make figures - points, run time per session and equations checked, for the whole course"
+	@echo "make release - regenerate notebooks/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make lock   - regenerate constraints.txt from the current .venv"
 
 # Student environment: runtime dependencies only, pinned by constraints.txt.
@@ -36,6 +38,12 @@ test: $(BIN)/.reglab-test
 
 bench: $(BIN)/.reglab-test
 	$(BIN)/python benchmarks/run.py
+
+figures: $(BIN)/.reglab-test
+	$(BIN)/python benchmarks/course_figures.py
+
+release: $(BIN)/.reglab-runtime
+	$(BIN)/reglab release
 
 lock:
 	$(PIP) freeze --exclude-editable \

@@ -40,6 +40,7 @@ def _layers(rng, sizes, scale=1.0):
     return [(scale * rng.standard_normal((a, b)), rng.standard_normal(b)) for a, b in zip(sizes[:-1], sizes[1:])]
 
 
+@pytest.mark.equation("inverted-dropout")
 def test_seed_practice_question_h3_p06():
     """h = 3, keep 0.6: h~ = 5 w.p. 0.6, 0 w.p. 0.4, mean 3."""
     values, probs = dp.inverted_dropout_distribution(3.0, 0.6)
@@ -52,6 +53,7 @@ def test_seed_practice_question_h3_p06():
     assert abs(np.mean(draws == 5.0) - 0.6) < 0.005
 
 
+@pytest.mark.equation("inverted-dropout")
 def test_inverted_dropout_matches_torch_semantics():
     """torch.nn.Dropout(p) drops with probability p and scales survivors by 1/(1-p)."""
     torch.manual_seed(0)
@@ -80,6 +82,7 @@ def test_all_masks_matches_itertools():
     assert dp.all_masks(0).shape == (1, 0)
 
 
+@pytest.mark.equation("7.53", "7.54-7.55")
 @pytest.mark.parametrize("keep", [0.5, 0.8, 0.3, 1.0])
 def test_softmax_regression_enumeration_matches_brute_force(rng, keep):
     W, b = rng.standard_normal((5, 3)), rng.standard_normal(3)
@@ -88,6 +91,7 @@ def test_softmax_regression_enumeration_matches_brute_force(rng, keep):
     np.testing.assert_allclose(dp.arithmetic_mean_ensemble(W, b, v, keep), _brute([(W, b)], v, [keep], "arith"), atol=1e-12)
 
 
+@pytest.mark.equation("7.58-7.66")
 @given(st.integers(1, 8), st.integers(2, 5), st.floats(0.05, 1.0), st.floats(0.1, 5.0), st.integers(0, 2**32 - 1))
 def test_weight_scaling_is_exact_for_softmax_regression_7_58(n, C, keep, scale, seed):
     """Renormalized p-weighted geometric mean over all 2^n masks == softmax(p v W + b), any W, b, v, p."""
@@ -97,6 +101,7 @@ def test_weight_scaling_is_exact_for_softmax_regression_7_58(n, C, keep, scale, 
     np.testing.assert_allclose(dp.geometric_mean_ensemble(W, b, V, keep), dp.weight_scaling_predict(W, b, V, keep), atol=1e-10)
 
 
+@pytest.mark.equation("7.58-7.66")
 def test_weight_scaling_at_half_is_softmax_of_half_logits(rng):
     W, b, v = rng.standard_normal((6, 4)), rng.standard_normal(4), rng.standard_normal(6)
     z = 0.5 * v @ W + b
@@ -112,6 +117,7 @@ def test_arithmetic_mean_differs_from_geometric(rng):
     assert a.sum() == pytest.approx(1.0) and g.sum() == pytest.approx(1.0)
 
 
+@pytest.mark.equation("7.53")
 def test_monte_carlo_converges_to_arithmetic_mean(rng):
     W, b, v = 2 * rng.standard_normal((8, 3)), rng.standard_normal(3), rng.standard_normal(8)
     exact = dp.arithmetic_mean_ensemble(W, b, v, 0.5)
@@ -123,6 +129,17 @@ def test_monte_carlo_converges_to_arithmetic_mean(rng):
     assert errs[-1] < errs[0] / 20  # ~1/sqrt(k): 100x more masks -> ~10x less error, over 4 decades
 
 
+def test_keep_prob_one_means_no_dropout_for_every_inference_rule(rng):
+    W, b, v = rng.standard_normal((6, 3)), rng.standard_normal(3), rng.standard_normal((4, 6))
+    plain = dp.softmax(v @ W + b)
+    for fn in (dp.arithmetic_mean_ensemble, dp.geometric_mean_ensemble, dp.weight_scaling_predict):
+        np.testing.assert_allclose(fn(W, b, v, 1.0), plain, atol=1e-14)
+    np.testing.assert_allclose(dp.mc_dropout_predict(W, b, v, 1.0, 7, 0), plain, atol=1e-14)
+    layers = _layers(rng, [6, 5, 3])
+    np.testing.assert_allclose(dp.mlp_mc_dropout_predict(layers, v, [1.0, 1.0], 9, 0),
+                               dp.mlp_weight_scaling_predict(layers, v, 1.0), atol=1e-14)
+
+
 def test_mlp_enumeration_matches_brute_force(rng):
     layers = _layers(rng, [3, 4, 3])
     x = rng.standard_normal(3)
@@ -131,6 +148,7 @@ def test_mlp_enumeration_matches_brute_force(rng):
         np.testing.assert_allclose(dp.mlp_arithmetic_mean_ensemble(layers, x, keep), _brute(layers, x, keep, "arith"), atol=1e-12)
 
 
+@pytest.mark.equation("weight-scaling-relu")
 def test_weight_scaling_is_only_approximate_in_a_relu_mlp(rng):
     layers = _layers(rng, [4, 6, 3], scale=1.5)
     X = rng.standard_normal((20, 4))

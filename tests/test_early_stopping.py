@@ -10,6 +10,7 @@ from reglab import early_stopping as es
 from reglab import l2
 
 
+@pytest.mark.equation("7.40")
 @given(st.integers(1, 5), st.floats(0.05, 1.9), st.integers(0, 60), st.integers(0, 2**32 - 1))
 def test_gd_iterates_match_closed_form_7_40(d, eps_scale, tau, seed):
     rng = np.random.default_rng(seed)
@@ -21,6 +22,7 @@ def test_gd_iterates_match_closed_form_7_40(d, eps_scale, tau, seed):
     np.testing.assert_allclose(it[-1], es.gd_closed_form(H, w_star, eps, tau), atol=1e-9)
 
 
+@pytest.mark.equation("7.37")
 def test_gd_iterates_from_nonzero_start_follow_matrix_power(rng):
     """(7.37) unrolled: w(tau) - w* = (I - eps H)^tau (w0 - w*)."""
     H = random_psd(rng, 3)
@@ -42,6 +44,7 @@ def test_closed_form_non_integer_tau_interpolates(rng):
         es.gd_closed_form(H, w_star, 0.9, 2.5)  # eps * lambda = 1.8 > 1: negative base
 
 
+@pytest.mark.equation("7.42", "7.43")
 @given(st.integers(1, 5), st.floats(0.05, 0.99), st.integers(1, 200), st.integers(0, 2**32 - 1))
 def test_equivalent_alpha_reproduces_gd_exactly_per_direction_7_43(d, eps_scale, tau, seed):
     """Ridge with alpha_i in direction i lands exactly where tau GD steps land."""
@@ -68,6 +71,7 @@ def test_equivalent_alpha_edge_cases():
         es.equivalent_alpha([1.0, 3.0], 1.0, 5)  # eps*lambda = 3
 
 
+@pytest.mark.equation("7.45")
 def test_single_alpha_holds_when_eps_lambda_and_lambda_over_alpha_are_small():
     """(7.45): relative error about lambda/(2 alpha) + eps lambda/2, under 1% in that regime."""
     eps, tau = 1e-3, 1000.0  # alpha ~ 1/(eps tau) = 1
@@ -88,12 +92,14 @@ def test_single_alpha_holds_when_eps_lambda_and_lambda_over_alpha_are_small():
         (0.9, 1.0, 1.0, 0.5),  # eps*lambda near 1
     ],
 )
+@pytest.mark.equation("7.45")
 def test_single_alpha_breaks_outside_its_regime(eps, tau, lam, min_rel_err):
     exact = es.equivalent_alpha([lam], eps, tau)[0]
     approx = es.approx_alpha(eps, tau)
     assert abs(exact - approx) / exact > min_rel_err
 
 
+@pytest.mark.equation("early-stopping")
 def test_early_stopping_keeps_best_copy_and_respects_patience():
     losses = [5.0, 4.0, 3.0, 3.5, 2.5, 2.6, 2.7, 2.8, 1.0]
     stopper = es.EarlyStopping(patience=3)
@@ -111,6 +117,7 @@ def test_early_stopping_keeps_best_copy_and_respects_patience():
     assert stopper.best_loss == min(losses[: stopped_at + 1])
 
 
+@pytest.mark.equation("early-stopping")
 def test_run_early_stopping_returns_best_not_last_on_real_training(rng):
     """Noisy linear regression with few examples: validation loss is U-shaped in training time."""
     n, d = 20, 15

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from reglab import data, ensembles, overfitting
 
 
+@pytest.mark.equation("7.50")
 @given(st.floats(0.01, 10.0), st.floats(-1.0, 1.0), st.integers(1, 50))
 def test_ensemble_mse_equals_quadratic_form_of_covariance(v, rho, k):
     """Independent algebra: Var(mean) = 1^T Sigma 1 / k^2 with Sigma = (v - c) I + c 11^T."""
@@ -23,6 +24,7 @@ def test_ensemble_mse_limits():
     assert ensembles.ensemble_mse(2.0, 0.5, 1) == pytest.approx(2.0)
 
 
+@pytest.mark.equation("7.50")
 @pytest.mark.parametrize("v,c,k", [(1.0, 0.0, 5), (1.0, 0.5, 10), (2.0, 2.0, 4), (1.0, -0.2, 5), (3.0, 1.0, 1)])
 def test_monte_carlo_agrees_with_formula_7_50(v, c, k):
     trials = 200_000
@@ -32,6 +34,7 @@ def test_monte_carlo_agrees_with_formula_7_50(v, c, k):
     assert abs(est - exact) < 5 * se + 1e-12
 
 
+@pytest.mark.equation("bootstrap-1/e")
 def test_bootstrap_misses_about_one_over_e():
     n = 1000
     idx = ensembles.bootstrap_indices(n, 400, np.random.default_rng(0))
@@ -55,6 +58,7 @@ def test_estimate_v_c_identity_is_exact(rng):
     assert c == pytest.approx(np.mean(pairs), rel=1e-12)
 
 
+@pytest.mark.equation("7.50", "bagging")
 def test_bagged_polynomials_beat_their_average_member():
     """Real bagged models: degree-6 polynomials on 30 points, scored inside the data range; the ensemble's error follows (7.50)."""
     x, y = data.polynomial_data(30, noise=0.3, seed=1)

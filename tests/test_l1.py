@@ -13,6 +13,7 @@ from reglab import data, l1
 finite = st.floats(-1e3, 1e3, allow_nan=False)
 
 
+@pytest.mark.equation("7.23")
 @given(finite, st.floats(0.0, 1e3))
 def test_soft_threshold_two_cases(x, t):
     out = float(l1.soft_threshold(x, t))
@@ -23,6 +24,7 @@ def test_soft_threshold_two_cases(x, t):
         assert np.sign(out) == np.sign(x)
 
 
+@pytest.mark.equation("7.23")
 @given(finite, st.floats(0.0, 100.0))
 def test_soft_threshold_is_the_1d_l1_minimizer(x, t):
     """soft_threshold(x, t) = argmin_w 1/2 (w - x)^2 + t |w|, found by a bounded scalar search."""
@@ -33,6 +35,7 @@ def test_soft_threshold_is_the_1d_l1_minimizer(x, t):
     assert f(ours) <= res.fun + 1e-9
 
 
+@pytest.mark.equation("7.20")
 def test_l1_subgradient():
     np.testing.assert_array_equal(l1.l1_subgradient([-2.0, 0.0, 3.0], 0.5), [-0.5, 0.0, 0.5])
     np.testing.assert_array_equal(l1.l1_subgradient([0.0], 2.0, at_zero=-1.0), [-2.0])
@@ -40,6 +43,7 @@ def test_l1_subgradient():
         l1.l1_subgradient([0.0], 1.0, at_zero=2.0)
 
 
+@pytest.mark.equation("7.23")
 @pytest.mark.parametrize("alpha_sk", [0.001, 0.01, 0.05])
 def test_lasso_diagonal_matches_sklearn_on_orthogonal_design(alpha_sk):
     """sklearn Lasso: (1/2n)||y - Xw||^2 + a||w||_1 = (1/n)[1/2 (w-w*)^T H (w-w*) + n a ||w||_1] + const."""
@@ -54,6 +58,7 @@ def test_lasso_diagonal_matches_sklearn_on_orthogonal_design(alpha_sk):
     assert np.any(ours == 0.0)
 
 
+@pytest.mark.equation("7.22", "7.23")
 @given(st.integers(1, 6), st.floats(0.0, 5.0), st.integers(0, 2**32 - 1))
 def test_lasso_quadratic_reduces_to_closed_form_for_diagonal_H(d, alpha, seed):
     rng = np.random.default_rng(seed)
@@ -110,6 +115,7 @@ def test_lasso_quadratic_satisfies_kkt_conditions(rng):
     assert n_iter >= 1
 
 
+@pytest.mark.equation("lasso-correlated")
 def test_closed_form_breaks_with_correlated_features():
     """With off-diagonal H, applying (7.23) coordinatewise is no longer the minimizer."""
     rho = 0.9
@@ -137,6 +143,7 @@ def test_lasso_and_elastic_net_match_sklearn():
             np.testing.assert_allclose(l1.elastic_net(X, y, n * a * r, n * a * (1 - r)), ref, atol=1e-7)
 
 
+@pytest.mark.equation("elastic-net-grouping")
 def test_elastic_net_grouping_effect():
     """LASSO drops members of a near-duplicate group; elastic net spreads weight over all of them."""
     X, y, group = data.grouped_features(n=200, group_size=4, within_corr=0.9999, seed=0)

@@ -13,6 +13,7 @@ from conftest import random_psd
 from reglab import l2
 
 
+@pytest.mark.equation("7.13")
 def test_shrink_factors_match_direct_solve_on_diagonal_hessian(rng):
     lam = np.array([0.01, 0.1, 1.0, 10.0, 100.0])
     alpha = 1.0
@@ -29,6 +30,7 @@ def test_shrink_factor_edge_cases():
     assert l2.shrink_factors(5.0, 5.0) == pytest.approx(0.5)
 
 
+@pytest.mark.equation("7.10", "7.13")
 @given(st.integers(1, 6), st.floats(0.0, 50.0), st.integers(0, 2**32 - 1))
 def test_eigen_rescale_equals_linear_solve_7_10(d, alpha, seed):
     rng = np.random.default_rng(seed)
@@ -38,6 +40,7 @@ def test_eigen_rescale_equals_linear_solve_7_10(d, alpha, seed):
     np.testing.assert_allclose(l2.eigen_rescale(H, w_star, alpha), expected, rtol=1e-8, atol=1e-10)
 
 
+@pytest.mark.equation("7.6", "7.10")
 def test_eigen_rescale_minimizes_the_regularized_quadratic(rng):
     H = random_psd(rng, 4)
     w_star = rng.standard_normal(4)
@@ -61,6 +64,7 @@ def test_eigen_rescale_singular_hessian_zeroes_flat_directions(rng):
     np.testing.assert_allclose(l2.eigen_rescale(H, w_star, 0.0), np.linalg.pinv(H) @ H @ w_star, atol=1e-10)
 
 
+@pytest.mark.equation("7.17")
 @pytest.mark.parametrize("alpha", [0.0, 1e-3, 0.5, 10.0])
 def test_ridge_matches_sklearn(rng, alpha):
     X = rng.standard_normal((40, 6))
@@ -76,6 +80,7 @@ def test_ridge_multi_target_matches_sklearn(rng):
     np.testing.assert_allclose(l2.ridge(X, Y, 2.0), ref, rtol=1e-9)
 
 
+@pytest.mark.equation("7.16", "7.17", "7.13")
 def test_ridge_equals_eigen_form_with_H_XtX(rng):
     """(7.17) and (7.13) agree with H = X^T X and w* the least-squares solution."""
     X = rng.standard_normal((50, 5))
@@ -107,12 +112,14 @@ def test_ridge_path_matches_individual_solves(rng):
         np.testing.assert_allclose(w, l2.ridge(X, y, a), rtol=1e-7, atol=1e-10)
 
 
+@pytest.mark.equation("7.5")
 def test_decay_factor_seed_practice_question():
     """Spec: eta = 0.1, lambda = 0.01 with penalty lambda ||w||^2 -> factor 1 - 2*eta*lambda = 0.998."""
     assert l2.decay_factor(0.1, 0.01, "full") == pytest.approx(0.998, abs=1e-15)
     assert l2.decay_factor(0.1, 0.02, "half") == pytest.approx(0.998, abs=1e-15)
 
 
+@pytest.mark.equation("7.5")
 @pytest.mark.parametrize("convention,penalty", [("half", lambda w, s: 0.5 * s * w @ w), ("full", lambda w, s: s * w @ w)])
 def test_decay_factor_equals_one_sgd_step_on_penalty(rng, convention, penalty):
     """One SGD step with zero data gradient, gradient taken by finite differences."""
@@ -129,6 +136,7 @@ def _quadratic_problem():
     return A, target, (lambda w: A @ (w - target))
 
 
+@pytest.mark.equation("adamw")
 @pytest.mark.parametrize("mode", ["l2", "decoupled"])
 def test_adam_matches_torch(mode):
     A, target, grad = _quadratic_problem()
@@ -148,6 +156,7 @@ def test_adam_matches_torch(mode):
         np.testing.assert_allclose(ours[t + 1], p.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.equation("adamw")
 def test_l2_inside_adam_and_adamw_diverge():
     """Adam rescales the L2 gradient per coordinate; AdamW's decay is not rescaled: the endpoints differ."""
     A, target, grad = _quadratic_problem()
@@ -184,3 +193,35 @@ def test_l2_inside_adam_and_adamw_diverge():
 def test_bad_inputs_raise_clear_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.equation("input-noise-ridge")
+def test_input_noise_is_ridge_with_alpha_n_sigma_squared(rng):
+    X, y = rng.standard_normal((60, 3)), rng.standard_normal(60)
+    w, sigma = rng.standard_normal(3), 0.4
+    draws = [np.sum((y - (X + sigma * np.random.default_rng(s).standard_normal(X.shape)) @ w) ** 2) for s in range(20000)]
+    expected = np.sum((y - X @ w) ** 2) + l2.input_noise_alpha(60, sigma) * w @ w
+    assert np.mean(draws) == pytest.approx(expected, rel=5 * np.std(draws) / np.sqrt(20000) / expected + 1e-12)
+    # least squares on many noisy copies approaches the ridge solution
+    R = 2000
+    Xa = np.vstack([X + sigma * np.random.default_rng(10_000 + r).standard_normal(X.shape) for r in range(R)])
+    w_aug = np.linalg.lstsq(Xa, np.tile(y, R), rcond=None)[0]
+    np.testing.assert_allclose(w_aug, l2.ridge(X, y, l2.input_noise_alpha(60, sigma)), atol=0.01)
+
+
+@pytest.mark.equation("map-gaussian")
+def test_map_with_gaussian_prior_is_ridge(rng):
+    X, y = rng.standard_normal((40, 4)), rng.standard_normal(40)
+    sigma, tau = 0.5, 2.0
+    neg_log_post = lambda w: np.sum((y - X @ w) ** 2) / (2 * sigma**2) + w @ w / (2 * tau**2)
+    res = scipy.optimize.minimize(neg_log_post, np.zeros(4), method="BFGS", options={"gtol": 1e-10})
+    np.testing.assert_allclose(res.x, l2.ridge(X, y, sigma**2 / tau**2), atol=1e-6)
+
+
+@pytest.mark.equation("lambda-reduction")
+def test_mean_loss_lambda_is_sum_loss_lambda_over_n(rng):
+    X, y = rng.standard_normal((500, 4)), rng.standard_normal(500)
+    n, lam_sum = 500, 5.0
+    mean_obj = lambda w: np.mean((y - X @ w) ** 2) + lam_sum / n * w @ w
+    res = scipy.optimize.minimize(mean_obj, np.zeros(4), method="BFGS", options={"gtol": 1e-12})
+    np.testing.assert_allclose(res.x, l2.ridge(X, y, lam_sum), atol=1e-6)

@@ -97,3 +97,58 @@ def test_dropout_training_runs_and_prediction_is_deterministic():
 def test_bad_inputs_raise_clear_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.equation("label-smoothing")
+def test_smooth_labels_and_loss_match_torch_label_smoothing():
+    """torch spreads eps_t/k over ALL classes; ours puts eps/(k-1) on the others: eps_t = eps k/(k-1)."""
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 4, 9)
+    T = mlp.smooth_labels(y, 4, 0.2)
+    np.testing.assert_allclose(T.sum(axis=1), 1.0)
+    np.testing.assert_allclose(T[np.arange(9), y], 0.8)
+    assert np.isclose(T[0][T[0] != 0.8], 0.2 / 3).all()
+    layers = mlp.init_mlp([5, 6, 4], 0)
+    X = rng.standard_normal((9, 5))
+    loss, grads = mlp.loss_and_grads(layers, X, y, label_smoothing=0.2)
+    logits = torch.tensor(mlp.forward(layers, X)[0])
+    ref = torch.nn.functional.cross_entropy(logits, torch.tensor(y), label_smoothing=0.2 * 4 / 3).item()
+    assert loss == pytest.approx(ref, rel=1e-12)
+    num = scipy.optimize.approx_fprime(mlp.flatten(layers),
+                                       lambda v: mlp.loss_and_grads(mlp.unflatten(v, layers), X, y, label_smoothing=0.2)[0], 1e-6)
+    np.testing.assert_allclose(mlp.flatten(grads), num, rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="eps must be < 1"):
+        mlp.smooth_labels(y, 4, 1.0)
+    with pytest.raises(ValueError, match="integer labels"):
+        mlp.smooth_labels(np.array([0, 7]), 4, 0.1)
+
+
+@pytest.mark.equation("capstone")
+def test_capstone_every_regularizer_beats_none_on_held_out_loss():
+    split = data.classification_data(seed=0)
+    res = mlp.compare_regularizers(split)
+    assert list(res) == list(mlp.CAPSTONE_METHODS)
+    none = res["none"]
+    assert none["val_loss"] > 3 * none["train_loss"]  # the unregularized net overfits
+    for name, r in res.items():
+        if name != "none":
+            assert r["test_loss"] < 0.7 * none["test_loss"], name
+        p = r["predict"](split.X_test)
+        np.testing.assert_allclose(p.sum(axis=1), 1.0)
+        assert r["test_acc"] == pytest.approx(np.mean(p.argmax(axis=1) == split.y_test))
+    # the bagged members differ: the ensemble is not one net
+    small = mlp.compare_regularizers(split, hidden=16, epochs=20, methods={"bag": {"bagging": 3}})
+    assert "bag" in small
+
+
+@pytest.mark.equation("dropout-gap")
+def test_dropout_reduces_the_measured_overfitting_gap():
+    split = data.classification_data(seed=0)
+    init = mlp.init_mlp([split.X_train.shape[1], 128, 2], 0)
+    gaps = []
+    for keep in (1.0, [0.8, 0.5]):
+        r = mlp.train_mlp(init, split.X_train, split.y_train, epochs=150, keep_prob=keep, rng=1)
+        tr = mlp.cross_entropy(mlp.forward(r.layers, split.X_train)[0], split.y_train)
+        va = mlp.cross_entropy(mlp.forward(r.layers, split.X_val)[0], split.y_val)
+        gaps.append(va - tr)
+    assert gaps[1] < 0.6 * gaps[0]

@@ -20,6 +20,7 @@ def test_legendre_features_span_the_monomials(rng):
     np.testing.assert_allclose(P[:, 2], 0.5 * (3 * x**2 - 1))
 
 
+@pytest.mark.equation("overfitting")
 def test_interpolating_polynomial_overfits():
     """Degree 9 through 10 noisy points: training error ~0, validation error explodes."""
     x, y = data.polynomial_data(10, noise=0.3, seed=0)
@@ -47,6 +48,7 @@ def test_degree_20_on_10_points_is_the_minimum_norm_interpolant():
     np.testing.assert_allclose(coef, np.linalg.pinv(A) @ y, atol=1e-8)
 
 
+@pytest.mark.equation("bias-variance")
 def test_bias_variance_decomposition_matches_direct_expected_error():
     """bias^2 + variance + noise equals E[(y_new - f_hat(x))^2] measured directly on fresh targets."""
     x_test = np.linspace(-0.9, 0.9, 40)
@@ -70,6 +72,7 @@ def test_bias_variance_tradeoff_with_degree():
     assert out[5]["variance"] > 1.3 * out[1]["variance"]  # measured: 0.030 vs 0.020
 
 
+@pytest.mark.equation("no-bias-penalty")
 def test_bias_is_not_penalized_by_default():
     x, y = data.polynomial_data(30, noise=0.1, seed=2)
     y = y + 5.0
@@ -80,6 +83,7 @@ def test_bias_is_not_penalized_by_default():
     assert abs(shrunk[0]) < 1e-5  # penalized bias dragged to 0: underfitting
 
 
+@pytest.mark.equation("7.1")
 def test_regularized_objective():
     assert of.regularized_objective(2.0, 3.0, 0.0) == 2.0
     assert of.regularized_objective(2.0, 3.0, 0.5) == 3.5
@@ -87,6 +91,7 @@ def test_regularized_objective():
         of.regularized_objective(2.0, 3.0, -1)
 
 
+@pytest.mark.equation("conventions")
 @pytest.mark.parametrize("convention,m", [("half", None), ("full", None), ("per_example", 50)])
 def test_penalty_gradient_matches_finite_differences(rng, convention, m):
     w = rng.standard_normal(5)
@@ -104,6 +109,7 @@ def test_per_example_convention_sums_over_layers(rng):
     np.testing.assert_allclose(grads[1], lam / m * Ws[1])
 
 
+@pytest.mark.equation("conventions")
 def test_sklearn_ridge_alpha_is_the_full_convention(rng):
     """Ridge minimizes ||y - Xw||^2 + a||w||^2: half-convention alpha = 2a on the 1/2-scaled loss."""
     X, y = rng.standard_normal((40, 3)), rng.standard_normal(40)

@@ -81,3 +81,18 @@ def test_ensemble_and_polynomial_and_dropout_plots():
 def test_l2_geometry_requires_2d():
     with pytest.raises(ValueError, match="2x2"):
         plotting.plot_l2_geometry(np.eye(3), np.ones(3), [1.0])
+
+
+def test_history_boundary_and_capstone_plots():
+    from reglab import mlp
+
+    hist = {"train_loss": [1.0, 0.5, 0.2], "val_loss": [1.1, 0.9, 1.0]}
+    ax = plotting.plot_history(hist, title="t")
+    np.testing.assert_allclose(_line(ax, "validation loss").get_ydata(), hist["val_loss"])
+    split = data.classification_data(n_train=20, n_val=5, n_test=5, seed=0)
+    layers = mlp.init_mlp([split.X_train.shape[1], 4, 2], 0)
+    ax = plotting.plot_decision_boundary(lambda X: mlp.predict_proba(layers, X), split.X_train, split.y_train, resolution=20)
+    assert len(ax.collections) >= 2  # filled probability map, boundary line and the points
+    results = {"none": {"test_loss": 1.5, "test_acc": 0.7}, "L2": {"test_loss": 0.5, "test_acc": 0.8}}
+    ax = plotting.plot_capstone(results)
+    np.testing.assert_allclose([p.get_width() for p in ax.patches], [1.5, 0.5])

@@ -73,3 +73,23 @@ def test_console_command_is_installed():
     exe = Path(sys.executable).with_name("reglab")
     out = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"reglab {reglab.__version__}"
+
+
+def _declared_equations():
+    found = {}
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        for m in re.finditer(r"@pytest\.mark\.equation\(([^)]*)\)\s*\n(?:@[^\n]*\n)*def (\w+)", path.read_text()):
+            for eq in re.findall(r'"([^"]+)"', m.group(1)):
+                found.setdefault(eq, []).append(f"{path.name}::{m.group(2)}")
+    return found
+
+
+def test_every_spec_equation_is_checked_numerically(capsys):
+    from reglab.course import SPEC_EQUATIONS
+
+    found = _declared_equations()
+    missing = sorted(set(SPEC_EQUATIONS) - set(found))
+    unknown = sorted(set(found) - set(SPEC_EQUATIONS))
+    assert not missing, f"spec equations no test checks: {missing}"
+    assert not unknown, f"tests mark equations the spec list does not have: {unknown}"
+    print(f"{len(SPEC_EQUATIONS)} spec equations and facts checked numerically by {sum(map(len, found.values()))} tests")

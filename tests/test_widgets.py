@@ -11,6 +11,8 @@ EXPLORERS = {
     "l2_explorer": {"lam1": [0.1, 10.0], "lam2": [0.05, 3.0], "angle": [0, 45], "alpha": [0.01, 1.0, 50.0]},
     "l1_explorer": {"alpha": [0.0, 0.3, 1.2], "rho": [-0.5, 0.0, 0.8]},
     "early_stopping_explorer": {"eps": [0.05, 1.0, 1.9], "tau": [1, 7, 300]},
+    "ensemble_explorer": {"k": [1, 10, 50], "rho": [0.0, 0.5, 1.0]},
+    "dropout_explorer": {"keep_prob": [0.2, 0.8, 1.0], "n_masks": [1, 50, 500]},
 }
 
 
@@ -62,3 +64,38 @@ def test_early_stopping_explorer_explains_overshooting_directions():
     exp.update(eps=1.9, tau=7)  # eps * lambda_max = 1.9: odd number of overshooting steps
     assert "overshoots" in exp.summary.value
     assert np.isfinite(float(exp.summary.value.split("single alpha 1/(eps tau) = ")[1]))
+
+
+def test_dropout_explorer_shows_exact_and_approximate_weight_scaling():
+    exp = widgets.dropout_explorer()
+    exp.update(keep_prob=0.5, n_masks=10)
+    text = exp.summary.value
+    softmax_gap = float(text.split("softmax regression <b>")[1].split("</b>")[0])
+    mlp_gap = float(text.split("ReLU MLP <b>")[1].split("</b>")[0])
+    assert softmax_gap < 1e-12 and mlp_gap > 1e-3
+    exp.update(keep_prob=1.0)  # no dropout: every rule agrees, Monte Carlo included
+    assert text != exp.summary.value and "Monte Carlo - arithmetic| = 0.000" in exp.summary.value
+
+
+def test_ensemble_explorer_formula_matches_simulation():
+    exp = widgets.ensemble_explorer()
+    exp.update(k=20, rho=0.25)
+    formula = float(exp.summary.value.split("<b>")[1].split("</b>")[0])
+    mc = float(exp.summary.value.split("<b>")[2].split("</b>")[0])
+    assert formula == pytest.approx(1 / 20 + 19 * 0.25 / 20)
+    assert abs(mc - formula) < 0.02
+
+
+def test_capstone_explorer_switches_between_methods():
+    from reglab import data, mlp
+
+    split = data.classification_data(seed=0)
+    results = mlp.compare_regularizers(split, hidden=16, epochs=15,
+                                       methods={"none": {}, "L2": {"l2": 0.03}, "dropout": {"keep_prob": [0.8, 0.5]}})
+    exp = widgets.capstone_explorer(results, split)
+    pngs = {exp.png}
+    for method in ("L2", "dropout", "none"):
+        exp.update(method=method)
+        assert f"<b>{method}</b>" in exp.summary.value
+        pngs.add(exp.png)
+    assert len(pngs) == 3

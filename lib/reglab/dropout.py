@@ -240,7 +240,8 @@ def _mc(layers, x, keep, n_samples, rng, chunk=4096):
             None if keep[l] >= 1.0 else (rng.random((m, W.shape[0])) < keep[l]).astype(float)
             for l, (W, _) in enumerate(layers)
         ]
-        acc += softmax(_forward_masked(layers, x, masks), axis=-1).sum(axis=1)
+        # the mask axis has length m, or 1 when no layer drops anything (keep_prob = 1): average, then weight by m
+        acc += softmax(_forward_masked(layers, x, masks), axis=-1).mean(axis=1) * m
         done += m
     return acc / n_samples
 

@@ -29,6 +29,7 @@ __all__ = [
     "ridge_path",
     "decay_factor",
     "adam",
+    "input_noise_alpha",
 ]
 
 
@@ -217,3 +218,15 @@ def adam(grad_fn, w0, lr, steps, *, l2=0.0, weight_decay=0.0, betas=(0.9, 0.999)
         w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
         out[t] = w
     return out
+
+
+def input_noise_alpha(n_examples, sigma):
+    """L2 strength equivalent to Gaussian input noise in linear regression (session 6).
+
+    Adding independent N(0, sigma^2) noise to every input of a linear model gives, in expectation over
+    the noise, E ||y - (X + E) w||^2 = ||y - X w||^2 + n sigma^2 ||w||^2: ridge regression with
+    alpha = n sigma^2 (the ||y - Xw||^2 + alpha ||w||^2 convention of :func:`ridge`).
+    """
+    n = check_int(n_examples, "n_examples", minimum=1)
+    sigma = check_nonneg_scalar(sigma, "sigma")
+    return n * sigma**2

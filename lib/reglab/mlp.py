@@ -6,7 +6,9 @@ ReLU hidden layers, softmax output, mean cross-entropy loss, and:
 * L1: l1 sum_l |W_l|_1 (subgradient sign(W), 0 at 0);
 * inverted dropout on each layer's input (keep probability per layer; 1 = off), so prediction
   needs no rescaling;
-* early stopping on a validation set via :class:`reglab.early_stopping.EarlyStopping`.
+* early stopping on a validation set via :class:`reglab.early_stopping.EarlyStopping`;
+* label smoothing (targets eps/(k-1) and 1 - eps);
+* the capstone comparison :func:`compare_regularizers` (none, L2, L1, dropout, early stopping, bagging).
 
 Layers are a list of ``(W, b)`` pairs as in :mod:`reglab.dropout`.
 """
@@ -32,6 +34,9 @@ __all__ = [
     "TrainResult",
     "flatten",
     "unflatten",
+    "smooth_labels",
+    "compare_regularizers",
+    "CAPSTONE_METHODS",
 ]
 
 
@@ -98,14 +103,34 @@ def cross_entropy(logits, y):
     return float(-np.mean(lp[np.arange(len(y)), y]))
 
 
+def smooth_labels(y, n_classes, eps):
+    """Label smoothing: one-hot targets with 1 - eps on the true class and eps/(k-1) on the others.
+
+    Returns
+    -------
+    ndarray, shape (n, n_classes); each row sums to 1
+    """
+    y = np.asarray(y)
+    n_classes = check_int(n_classes, "n_classes", minimum=2)
+    eps = check_nonneg_scalar(eps, "eps")
+    if eps >= 1:
+        raise ValueError("eps must be < 1 (eps = 0 is no smoothing)")
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer) or (y.size and (y.min() < 0 or y.max() >= n_classes)):
+        raise ValueError(f"y must be a 1-D array of integer labels in [0, {n_classes})")
+    T = np.full((y.size, n_classes), eps / (n_classes - 1))
+    T[np.arange(y.size), y] = 1.0 - eps
+    return T
+
+
 def _penalty(layers, l2, l1):
     return sum(0.5 * l2 * float(np.sum(W * W)) + l1 * float(np.sum(np.abs(W))) for W, _ in layers)
 
 
-def loss_and_grads(layers, X, y, l2=0.0, l1=0.0, keep_prob=1.0, rng=None):
+def loss_and_grads(layers, X, y, l2=0.0, l1=0.0, keep_prob=1.0, rng=None, label_smoothing=0.0):
     """Regularized loss and its gradients by backpropagation.
 
-    Loss = mean cross-entropy + (l2/2) sum ||W||_F^2 + l1 sum |W| (biases unpenalized).
+    Loss = mean cross-entropy (against smoothed targets if ``label_smoothing`` > 0)
+    + (l2/2) sum ||W||_F^2 + l1 sum |W| (biases unpenalized).
 
     Returns
     -------
@@ -118,10 +143,9 @@ def loss_and_grads(layers, X, y, l2=0.0, l1=0.0, keep_prob=1.0, rng=None):
     l1 = check_nonneg_scalar(l1, "l1")
     logits, cache = forward(layers, X, keep_prob, rng)
     n = X.shape[0]
-    loss = cross_entropy(logits, y) + _penalty(layers, l2, l1)
-    dz = softmax(logits, axis=1)
-    dz[np.arange(n), y] -= 1.0
-    dz /= n
+    T = smooth_labels(y, logits.shape[1], label_smoothing)
+    loss = float(-np.mean(np.sum(T * log_softmax(logits, axis=1), axis=1))) + _penalty(layers, l2, l1)
+    dz = (softmax(logits, axis=1) - T) / n
     grads = [None] * len(layers)
     for l in range(len(layers) - 1, -1, -1):
         W, _ = layers[l]
@@ -193,8 +217,9 @@ def train_mlp(
     X_val=None,
     y_val=None,
     patience=None,
+    label_smoothing=0.0,
 ):
-    """Minibatch SGD with momentum; optional L1/L2, dropout and early stopping.
+    """Minibatch SGD with momentum; optional L1/L2, dropout, label smoothing and early stopping.
 
     With ``patience`` (and validation data) training stops after ``patience`` epochs without a
     lower validation loss and the best epoch's parameters are returned, not the last.
@@ -224,7 +249,7 @@ def train_mlp(
         order = rng.permutation(n)
         for s in range(0, n, batch_size):
             idx = order[s : s + batch_size]
-            _, grads = loss_and_grads(layers, X[idx], y[idx], l2, l1, keep_prob, rng)
+            _, grads = loss_and_grads(layers, X[idx], y[idx], l2, l1, keep_prob, rng, label_smoothing)
             new_layers, new_vel = [], []
             for (W, b), (vW, vb), (dW, db) in zip(layers, vel, grads):
                 vW = momentum * vW - lr * dW
@@ -243,3 +268,69 @@ def train_mlp(
     if stopper is not None and stopper.best_params is not None:
         return TrainResult(stopper.best_params, stopper.best_step, hist)
     return TrainResult(layers, epoch, hist)
+
+
+#: The capstone's regularizers and the settings used for each (chosen on the validation set).
+CAPSTONE_METHODS = {
+    "none": {},
+    "L2": {"l2": 0.03},
+    "L1": {"l1": 0.01},
+    "dropout": {"keep_prob": [0.8, 0.5]},
+    "early stopping": {"patience": 10, "epochs": 400, "lr": 0.01},
+    "bagging (5 nets)": {"bagging": 5},
+}
+
+
+def compare_regularizers(split, hidden=128, epochs=150, seed=0, methods=None):
+    """Train the same MLP with each regularizer and score it on one held-out test set.
+
+    Parameters
+    ----------
+    split : reglab.data.Split
+    hidden : int, hidden-layer width
+    epochs : int, default training length (a method may override it)
+    seed : int, seeds initialization and minibatch order identically for every method
+    methods : dict, name -> settings (default :data:`CAPSTONE_METHODS`); the key ``"bagging"`` gives the
+        number of bootstrap-trained members whose predicted probabilities are averaged
+
+    Returns
+    -------
+    dict name -> dict with ``train_loss``, ``val_loss``, ``test_loss``, ``test_acc``, ``history`` and
+    ``predict`` (a function X -> class probabilities)
+    """
+    from .ensembles import bootstrap_indices
+
+    methods = CAPSTONE_METHODS if methods is None else methods
+    d, C = split.X_train.shape[1], split.n_classes
+    init = init_mlp([d, hidden, C], seed)
+    out = {}
+    for name, settings in methods.items():
+        settings = dict(settings)
+        k = settings.pop("bagging", None)
+        kw = {"epochs": epochs, "rng": seed + 1, "X_val": split.X_val, "y_val": split.y_val, **settings}
+        if k is None:
+            res = train_mlp(init, split.X_train, split.y_train, **kw)
+            members, history = [res.layers], res.history
+        else:
+            members, history = [], None
+            for j, idx in enumerate(bootstrap_indices(len(split.y_train), k, seed + 2)):
+                res = train_mlp(init_mlp([d, hidden, C], seed + 10 + j), split.X_train[idx], split.y_train[idx], **kw)
+                members.append(res.layers)
+                history = history or res.history
+
+        def predict(X, members=members):
+            return np.mean([predict_proba(m, X) for m in members], axis=0)
+
+        def nll(X, y, predict=predict):
+            p = predict(X)
+            return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-300, None))))
+
+        out[name] = {
+            "train_loss": nll(split.X_train, split.y_train),
+            "val_loss": nll(split.X_val, split.y_val),
+            "test_loss": nll(split.X_test, split.y_test),
+            "test_acc": float(np.mean(np.argmax(predict(split.X_test), axis=1) == split.y_test)),
+            "history": history,
+            "predict": predict,
+        }
+    return out

@@ -25,6 +25,9 @@ __all__ = [
     "plot_alpha_approximation",
     "plot_ensemble_mse",
     "plot_dropout_predictions",
+    "plot_history",
+    "plot_decision_boundary",
+    "plot_capstone",
 ]
 
 
@@ -233,4 +236,50 @@ def plot_dropout_predictions(predictions: dict, ax=None, class_names=None):
     ax.set_xticklabels(class_names or [f"class {j}" for j in range(C)])
     ax.set_ylabel("probability")
     ax.legend(fontsize="small")
+    return ax
+
+
+def plot_history(history, ax=None, title=None):
+    """Training and validation loss per epoch from :func:`reglab.mlp.train_mlp`."""
+    ax = _ax(ax)
+    ax.plot(np.arange(1, len(history["train_loss"]) + 1), history["train_loss"], label="training loss")
+    if history.get("val_loss"):
+        ax.plot(np.arange(1, len(history["val_loss"]) + 1), history["val_loss"], label="validation loss")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cross-entropy")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_decision_boundary(predict, X, y, ax=None, dims=(0, 1), resolution=150):
+    """P(class 1) over the plane of two input features, the others held at 0 (their training mean)."""
+    ax = _ax(ax)
+    X = np.asarray(X, float)
+    a, b = dims
+    lo, hi = X[:, [a, b]].min(axis=0) - 0.5, X[:, [a, b]].max(axis=0) + 0.5
+    g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.zeros((g1.size, X.shape[1]))
+    grid[:, a], grid[:, b] = g1.ravel(), g2.ravel()
+    p = predict(grid)[:, 1].reshape(g1.shape)
+    ax.contourf(g1, g2, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
+    ax.contour(g1, g2, p, levels=[0.5], colors="k", linewidths=1.5)
+    ax.scatter(X[:, a], X[:, b], c=y, cmap="RdBu_r", edgecolors="k", s=25)
+    ax.set_xlabel(f"feature {a}")
+    ax.set_ylabel(f"feature {b}")
+    return ax
+
+
+def plot_capstone(results, ax=None):
+    """Held-out test loss of each regularizer of the capstone (lower is better)."""
+    ax = _ax(ax)
+    names = list(results)
+    losses = [results[n]["test_loss"] for n in names]
+    bars = ax.barh(names, losses, color=["0.6"] + ["C0"] * (len(names) - 1))
+    for bar, n in zip(bars, names):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" acc {results[n]['test_acc']:.2f}", va="center", fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlabel("test cross-entropy")
     return ax

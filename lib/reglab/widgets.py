@@ -17,7 +17,7 @@ import numpy as np
 from IPython.display import Image, clear_output, display
 from matplotlib.figure import Figure
 
-from . import data, early_stopping, l2, overfitting, plotting
+from . import data, dropout, early_stopping, ensembles, l2, overfitting, plotting
 
 __all__ = [
     "Exploration",
@@ -25,6 +25,9 @@ __all__ = [
     "l2_explorer",
     "l1_explorer",
     "early_stopping_explorer",
+    "ensemble_explorer",
+    "dropout_explorer",
+    "capstone_explorer",
 ]
 
 
@@ -229,4 +232,112 @@ def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
             "tau": _slider(W.IntSlider, "steps tau", min=1, max=500, value=20),
         },
         draw,
+    )
+
+
+# ---------------------------------------------------------------------------- session 4
+
+
+def ensemble_explorer(v=1.0, trials=20_000, seed=0):
+    """Session 4: ensemble size and error correlation; formula (7.50) against Monte Carlo."""
+    ks = np.array([1, 2, 3, 5, 8, 12, 20, 30, 50])
+
+    def draw(fig, k, rho):
+        c = rho * v
+        ax1, ax2 = fig.subplots(1, 2)
+        sim = [ensembles.simulate_ensemble_mse(v, c, int(kk), trials, np.random.default_rng(seed + int(kk))) for kk in ks]
+        plotting.plot_ensemble_mse(v, c, ks, simulated=sim, ax=ax1)
+        ax1.axvline(k, color="k", ls=":")
+        ax1.set_title(f"correlation {rho:.2f} (c = {c:.2f}, v = {v:g})")
+        rng = np.random.default_rng(seed)
+        sigma = (v - c) * np.eye(k) + c * np.ones((k, k))
+        errs = rng.multivariate_normal(np.zeros(k), sigma, size=400, method="eigh")
+        ax2.hist(errs[:, 0], bins=30, alpha=0.5, density=True, label="one member's error")
+        ax2.hist(errs.mean(axis=1), bins=30, alpha=0.5, density=True, label=f"average of {k}")
+        ax2.set_xlabel("error")
+        ax2.legend(fontsize="small")
+        formula = ensembles.ensemble_mse(v, c, k)
+        mc = ensembles.simulate_ensemble_mse(v, c, k, trials, np.random.default_rng(seed + 1000))
+        return f"k = {k}: formula v/k + (k-1)c/k = <b>{formula:.4f}</b>, Monte Carlo ({trials:,} trials) = <b>{mc:.4f}</b>; limit c = {c:.3f}"
+
+    return Exploration(
+        "Averaging k correlated models: error v/k + (k-1)c/k",
+        {
+            "k": _slider(W.IntSlider, "ensemble size k", min=1, max=50, value=5),
+            "rho": _slider(W.FloatSlider, "error correlation c/v", min=0.0, max=1.0, step=0.05, value=0.3),
+        },
+        draw,
+    )
+
+
+# ---------------------------------------------------------------------------- session 5
+
+
+def dropout_explorer(seed=0):
+    """Session 5: keep probability and number of Monte Carlo masks; exact ensembles against weight scaling."""
+    rng = np.random.default_rng(seed)
+    n_in, C = 10, 3
+    Wsm, bsm, v = rng.normal(size=(n_in, C)), rng.normal(size=C) * 0.5, rng.normal(size=n_in)
+    mlp_layers = [(rng.normal(size=(4, 8)) * 1.2, rng.normal(size=8) * 0.3), (rng.normal(size=(8, C)), rng.normal(size=C) * 0.3)]
+    x = rng.normal(size=4)
+
+    def draw(fig, keep_prob, n_masks):
+        ax1, ax2 = fig.subplots(1, 2, sharey=True)
+        mc_rng = np.random.default_rng(seed + 1)
+        sm = {
+            "arithmetic (exact)": dropout.arithmetic_mean_ensemble(Wsm, bsm, v, keep_prob),
+            "geometric (exact)": dropout.geometric_mean_ensemble(Wsm, bsm, v, keep_prob),
+            "weight scaling": dropout.weight_scaling_predict(Wsm, bsm, v, keep_prob),
+            f"Monte Carlo, {n_masks} masks": dropout.mc_dropout_predict(Wsm, bsm, v, keep_prob, n_masks, mc_rng),
+        }
+        keep = [keep_prob, keep_prob]  # dropping inputs too: with hidden units alone weight scaling is exact again
+        ml = {
+            "arithmetic (exact)": dropout.mlp_arithmetic_mean_ensemble(mlp_layers, x, keep),
+            "geometric (exact)": dropout.mlp_geometric_mean_ensemble(mlp_layers, x, keep),
+            "weight scaling": dropout.mlp_weight_scaling_predict(mlp_layers, x, keep),
+            f"Monte Carlo, {n_masks} masks": dropout.mlp_mc_dropout_predict(mlp_layers, x, keep, n_masks, mc_rng),
+        }
+        plotting.plot_dropout_predictions(sm, ax=ax1)
+        ax1.set_title(f"softmax regression, {n_in} inputs ({2 ** n_in} masks)")
+        plotting.plot_dropout_predictions(ml, ax=ax2)
+        ax2.set_title("ReLU MLP 4-8-3 (4096 masks)")
+        ax2.get_legend().remove()
+        gap_sm = np.abs(sm["geometric (exact)"] - sm["weight scaling"]).max()
+        gap_ml = np.abs(ml["geometric (exact)"] - ml["weight scaling"]).max()
+        mc_err = np.abs(sm[f"Monte Carlo, {n_masks} masks"] - sm["arithmetic (exact)"]).max()
+        return (f"|geometric - weight scaling|: softmax regression <b>{gap_sm:.1e}</b> (exact), ReLU MLP <b>{gap_ml:.3f}</b> "
+                f"(approximate); |Monte Carlo - arithmetic| = {mc_err:.3f}")
+
+    return Exploration(
+        "Dropout inference: exact ensembles, weight scaling and Monte Carlo",
+        {
+            "keep_prob": _slider(W.FloatSlider, "keep probability", min=0.05, max=1.0, step=0.05, value=0.5),
+            "n_masks": _slider(W.IntSlider, "Monte Carlo masks", min=1, max=500, value=10),
+        },
+        draw,
+    )
+
+
+# ---------------------------------------------------------------------------- session 6
+
+
+def capstone_explorer(results, split):
+    """Session 6: switch between the capstone's regularizers (results of :func:`reglab.mlp.compare_regularizers`)."""
+
+    def draw(fig, method):
+        r = results[method]
+        ax1, ax2, ax3 = fig.subplots(1, 3, width_ratios=[1, 1, 1.1])
+        plotting.plot_history(r["history"], ax=ax1, title=f"{method}: learning curves")
+        plotting.plot_decision_boundary(r["predict"], split.X_train, split.y_train, ax=ax2)
+        ax2.set_title("P(class 1), training points")
+        plotting.plot_capstone(results, ax=ax3)
+        ax3.get_children()[list(results).index(method)].set_color("C1")
+        return (f"<b>{method}</b>: training loss {r['train_loss']:.3f}, validation loss {r['val_loss']:.3f}, "
+                f"test loss {r['test_loss']:.3f}, test accuracy {r['test_acc']:.3f}")
+
+    return Exploration(
+        "Capstone: one network, six ways to regularize it",
+        {"method": W.Dropdown(options=list(results), value=list(results)[0], description="regularizer")},
+        draw,
+        figsize=(13, 4),
     )

@@ -1,0 +1,63 @@
+"""Whole-course figures: points per session, execution time per session, equations checked.
+
+    make figures        (or: .venv/bin/python benchmarks/course_figures.py)
+
+Executes every solution notebook top to bottom in a fresh kernel (as the tests do) and times it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from reglab import course
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def equations_checked():
+    found = set()
+    for path in (ROOT / "tests").glob("test_*.py"):
+        for m in re.finditer(r"@pytest\.mark\.equation\(([^)]*)\)", path.read_text()):
+            found.update(re.findall(r'"([^"]+)"', m.group(1)))
+    return found & set(course.SPEC_EQUATIONS)
+
+
+def main():
+    os.environ.setdefault("REGLAB_PROGRESS_FILE", str(Path(tempfile.mkdtemp()) / "progress.json"))
+    print(f"{'session':22s}{'autograded':>11s}{'manual':>8s}{'questions':>10s}{'run time':>10s}")
+    total_t = total_auto = total_manual = 0.0
+    failures = []
+    for s in course.SESSIONS:
+        path = ROOT / "solutions" / s.notebook
+        auto, manual = course.notebook_points(path)
+        nb = nbformat.read(path, as_version=4)
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                           resources={"metadata": {"path": tmp}}).execute()
+            dt = time.perf_counter() - t0
+        if any(o.output_type == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs):
+            failures.append(s.id)
+        total_t += dt
+        total_auto += auto
+        total_manual += manual
+        print(f"{s.id:22s}{auto:11.0f}{manual:8.0f}{len(s.questions):10d}{dt:9.1f}s")
+    print(f"{'whole course':22s}{total_auto:11.0f}{total_manual:8.0f}{sum(len(s.questions) for s in course.SESSIONS):10d}{total_t:9.1f}s")
+    eqs = equations_checked()
+    print(f"spec equations and facts checked numerically in tests/: {len(eqs)} of {len(course.SPEC_EQUATIONS)}")
+    if failures:
+        print("notebooks with errors:", ", ".join(failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
