@@ -40,7 +40,7 @@ def write(base: Path, student: str, aid: str, nb=None, raw: bytes | None = None,
     return path
 
 
-def test_cell(nb, grade_id):
+def cell_by_id(nb, grade_id):
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 

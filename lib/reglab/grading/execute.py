@@ -96,6 +96,8 @@ class SandboxedExecute(Execute):
                 "sandboxed": self._sandboxed,
                 "sandbox_note": self._sandbox_note,
                 "seconds": round(time.monotonic() - self._t0, 2),
+                "startup_seconds": round(self._startup, 2),
+                "slowest_cells": sorted(self._cell_seconds, key=lambda x: -x[1])[:3],
             }, indent=1))
 
     # ---------------------------------------------------------------- the working directory
@@ -138,6 +140,8 @@ class SandboxedExecute(Execute):
         self._events = []
         self._out_bytes = 0
         self._truncated_cells = set()
+        self._cell_seconds = []
+        self._startup = 0.0
         self._sandboxed = sandbox.is_root() and self.isolate
         self._sandbox_note = "" if self._sandboxed else (
             "not sandboxed: the grader is not running as root, so kernels run as the grader's user with its "
@@ -179,6 +183,8 @@ class SandboxedExecute(Execute):
                 self._event("notebook time cap", index, f"whole-notebook limit of {self.notebook_timeout} s reached")
             return cell, resources
         started = time.monotonic()
+        if not self._cell_seconds and not self._startup:
+            self._startup = started - self._t0  # kernel start-up, measured at the first code cell
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
             if any(o.get("ename") == "CellTimeoutError" for o in cell.outputs):
@@ -191,13 +197,30 @@ class SandboxedExecute(Execute):
             cell.outputs.append(_error("KernelDied", f"the kernel died while running this cell: {reason}"))
             self._event("kernel died", index, reason)
             self._restart_and_replay(index)
-        finally:
-            if self._sandboxed and self.km is not None:
-                pid, _ = self._kernel_pid()
-                n = sandbox.kill_uid_processes(self.uid, keep_pid=pid)
-                if n:
-                    self._event("processes killed", index, f"{n} stray process(es) left by the cell were killed")
+        self._cell_seconds.append((index, round(time.monotonic() - started, 2)))
+        self._note_denials(cell, index)
+        if self._sandboxed and self.km is not None:
+            pid, _ = self._kernel_pid()
+            n = sandbox.kill_uid_processes(self.uid, keep_pid=pid)
+            if n:
+                self._event("processes killed", index, f"{n} stray process(es) left by the cell were killed")
         return cell, resources
+
+    def _note_denials(self, cell, index):
+        """Turn what the sandbox stopped (seen as errors in the cell) into report events."""
+        for out in cell.get("outputs", []):
+            if out.get("output_type") != "error":
+                continue
+            ename, evalue = out.get("ename", ""), str(out.get("evalue", ""))
+            if ename == "MemoryError":
+                self._event("memory limit", index, f"MemoryError: the kernel hit its {self.limits.get('memory_mb')} MB limit")
+            elif ename == "SystemExit":
+                self._event("exit", index, f"the cell called sys.exit({evalue}); the kernel kept running")
+            elif "Network is unreachable" in evalue or "Errno 101" in evalue:
+                self._event("network blocked", index, f"{ename}: {evalue}")
+            elif ename in {"PermissionError", "FileNotFoundError", "IsADirectoryError", "NotADirectoryError", "OSError"} \
+                    and "/" in evalue and self._workdir not in evalue:
+                self._event("file access blocked", index, f"{ename}: {evalue[:200]}")
 
     def _death_reason(self):
         _, proc = self._kernel_pid()

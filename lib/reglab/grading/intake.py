@@ -23,6 +23,7 @@ import ast
 import hashlib
 import json
 import shutil
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,9 @@ SUSPICIOUS_CALLS = {"setattr", "delattr", "exec", "eval", "compile", "__import__
 SUSPICIOUS_ATTRS = {"modules", "settrace", "setprofile", "showtraceback", "excepthook", "__code__", "__globals__",
                     "__dict__", "__class__", "f_globals", "f_locals", "gi_frame", "tb_frame"}
 SUSPICIOUS_IMPORTS = {"ctypes", "gc", "inspect", "importlib", "builtins", "IPython"}
+# string literals that point at the grader's files (solutions, gradebook, other submissions)
+PROTECTED_PATH_PARTS = ("solutions/", "gradebook", "/autograded", "/submitted", "/source/", "/release/", "/feedback",
+                        ".ipynb", "nbgrader_config")
 
 
 @dataclass
@@ -96,6 +100,9 @@ def find_tampering(source: str):
             name = f.id if isinstance(f, ast.Name) else (f.attr if isinstance(f, ast.Attribute) else None)
             if name in SUSPICIOUS_CALLS:
                 reasons.append(f"line {node.lineno}: calls {name}()")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                any(part in node.value for part in PROTECTED_PATH_PARTS):
+            reasons.append(f"line {node.lineno}: refers to grading files ({node.value[:60]!r})")
         elif isinstance(node, ast.Attribute) and node.attr in SUSPICIOUS_ATTRS:
             reasons.append(f"line {node.lineno}: uses .{node.attr}")
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -143,21 +150,20 @@ def check_submission(student, assignment, submitted_dir: Path, source_dir: Path,
     for name in expected:
         path = submitted_dir / name
         if not path.exists():
+            shutil.copy(release_dir / name, path)  # missing: the gradebook gets a blank (0-point) submission
             continue
         source_nb = nbformat.read(source_dir / name, as_version=4)
+        released_nb = nbformat.read(release_dir / name, as_version=4)
         nb = _read_checked(path, res)
         if nb is not None:
             nb = _normalize(nb, res)
-            src_ids = set(_grade_ids(source_nb))
-            ids = _grade_ids(nb)
-            if src_ids and len(src_ids & set(ids)) < 0.5 * len(src_ids):
-                res.add("other assignment", f"{name} does not have this assignment's cells "
-                        f"({len(src_ids & set(ids))} of {len(src_ids)} grade ids); graded as blank", zero=True)
+            if _belongs_elsewhere(nb, released_nb):
+                res.add("other assignment", f"{name} does not have this assignment's locked cells (setup, tests); "
+                        "graded as blank", zero=True)
                 nb = None
-            elif len(ids) != len(set(ids)):
-                dups = sorted({i for i in ids if ids.count(i) > 1})
-                res.add("duplicate grade ids", f"{name}: {', '.join(dups)} appear more than once; nbgrader keeps the first")
         if nb is not None:
+            _compare_locked_cells(nb, released_nb, name, res)
+            _sanitize_grade_ids(nb, released_nb, name, res)
             reasons = [f"cell {i}: {r}" for i, c in _student_code_cells(nb, source_nb) for r in find_tampering(c.source)]
             if reasons:
                 res.add("flagged", f"{name}: code that tampers with grading ({'; '.join(reasons[:4])}); graded as blank",
@@ -168,6 +174,85 @@ def check_submission(student, assignment, submitted_dir: Path, source_dir: Path,
         else:
             nbformat.write(nb, path)
     return res
+
+
+def _belongs_elsewhere(nb, released_nb):
+    """True when at most a third of this assignment's locked cells appear unchanged in the notebook."""
+    ref = {c.metadata["nbgrader"]["grade_id"]: c.source for c in released_nb.cells
+           if c.metadata.get("nbgrader", {}).get("locked") and c.metadata["nbgrader"].get("grade_id")}
+    if not ref:
+        return False
+    got = {}
+    for c in nb.cells:
+        gid = c.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in ref and gid not in got:
+            got[gid] = c.source
+    same = sum(1 for gid, src in ref.items() if got.get(gid) == src)
+    return same <= len(ref) / 3
+
+
+def _sanitize_grade_ids(nb, released_nb, name, res: IntakeResult):
+    """nbgrader aborts on grade ids it does not know and on repeated ones: make those cells ordinary."""
+    known = {c.metadata["nbgrader"]["grade_id"] for c in released_nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")}
+    seen, dups = set(), []
+    for c in nb.cells:
+        meta = c.metadata.get("nbgrader")
+        if not meta:
+            continue
+        gid = meta.get("grade_id")
+        if gid not in known or gid in seen:
+            if gid in seen:
+                dups.append(gid)
+            del c.metadata["nbgrader"]
+        else:
+            seen.add(gid)
+    if dups:
+        res.add("duplicate grade ids", f"{name}: {', '.join(sorted(set(dups)))} appear more than once; the first counts, "
+                "the copies run as ordinary cells")
+
+
+def _compare_locked_cells(nb, released_nb, name, res: IntakeResult):
+    """Report changes to the cells the student may not change; nbgrader restores them when grading."""
+    def locked(book):
+        return {c.metadata["nbgrader"]["grade_id"]: c for c in book.cells
+                if c.metadata.get("nbgrader", {}).get("locked") and c.metadata["nbgrader"].get("grade_id")}
+
+    ref, got = locked(released_nb), {}
+    for c in nb.cells:
+        gid = c.metadata.get("nbgrader", {}).get("grade_id")
+        if gid:
+            got.setdefault(gid, c)
+    known = {c.metadata["nbgrader"]["grade_id"] for c in released_nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")}
+    edited, retyped, points, sums = [], [], [], []
+    for gid, ref_cell in ref.items():
+        cell = got.get(gid)
+        if cell is None:
+            continue  # deleted: a deleted test scores 0 after grading, and says so
+        if cell.cell_type != ref_cell.cell_type:
+            retyped.append(gid)
+        elif cell.source != ref_cell.source:
+            edited.append(gid)
+        m, rm = cell.metadata.get("nbgrader", {}), ref_cell.metadata["nbgrader"]
+        if m.get("points") != rm.get("points"):
+            points.append(gid)
+        if m.get("checksum") != rm.get("checksum"):
+            sums.append(gid)
+    order = [g for g in (c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells) if g in ref]
+    expected_order = [g for g in ref if g in got]
+    if edited:
+        res.add("edited test", f"{name}: locked cell(s) {', '.join(edited)} were changed; graded with the original source")
+    if retyped:
+        res.add("retyped test", f"{name}: cell(s) {', '.join(retyped)} changed type; graded as the original code cells")
+    if points:
+        res.add("changed points", f"{name}: points of {', '.join(points)} were edited; the gradebook's points count")
+    if sums and not (edited or retyped):
+        res.add("changed checksum", f"{name}: checksums of {', '.join(sums)} were edited (no effect on grading)")
+    if len(order) == len(set(order)) and order != expected_order:
+        res.add("reordered", f"{name}: locked cells were moved; tests run where the student put them")
+    unknown = sorted({g for g in got if g not in known})
+    if unknown:
+        res.add("unknown grade ids", f"{name}: grade ids not in the assignment: {', '.join(unknown)} "
+                "(run as ordinary cells, never scored)")
 
 
 def _read_checked(path: Path, res: IntakeResult):
@@ -187,7 +272,9 @@ def _read_checked(path: Path, res: IntakeResult):
         res.add("malformed", f"{name} is not valid JSON ({exc}); graded as blank", zero=True)
         return None
     try:
-        nb = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():  # duplicate/missing cell ids are repaired and reported below
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(text, as_version=4)
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no cells")
     except Exception as exc:  # nbformat raises many kinds
@@ -201,11 +288,11 @@ def _normalize(nb, res: IntakeResult):
     if nb.nbformat_minor < 5 or any("id" not in c for c in nb.cells):
         res.add("normalized", f"nbformat 4.{nb.nbformat_minor} notebook without cell ids upgraded to 4.5")
         nb.nbformat_minor = 5
-        seen = set()
-        for c in nb.cells:
-            if not c.get("id") or c["id"] in seen:
-                c["id"] = random_cell_id()
-            seen.add(c["id"])
+    seen = set()
+    for c in nb.cells:  # missing or repeated cell ids: nbgrader needs unique ones
+        if not c.get("id") or c["id"] in seen:
+            c["id"] = random_cell_id()
+        seen.add(c["id"])
     for c in nb.cells:  # stray keys from old formats that 4.5 rejects
         if c.cell_type == "markdown":
             c.pop("outputs", None)

@@ -38,6 +38,7 @@ class Options:
     isolate: bool = True
     course_root: Path | None = None
     progress: bool = True
+    uid_block: int = 0  # set per run: concurrent runs must not share sandbox uids
 
 
 def job_id(student, assignment):
@@ -65,6 +66,7 @@ def _collect_zips(opts, root, known, notes):
                           f"or put it in a folder of that name; not graded"))
             continue
         by_assignment.setdefault(aid, []).append(z)
+    prepare_course(opts, root, sorted(by_assignment))  # zip_collect checks names against the released notebooks
     for aid, files in by_assignment.items():
         archive = opts.out / "downloaded" / aid / "archive"
         shutil.rmtree(opts.out / "downloaded" / aid, ignore_errors=True)
@@ -77,8 +79,12 @@ def _collect_zips(opts, root, known, notes):
         cfg.CourseDirectory.assignment_id = aid
         cfg.ZipCollectApp.force = True
         # LMS file names look like "<student>_<anything>_<notebook>.ipynb" (e.g. Canvas adds ids)
-        cfg.FileNameCollectorPlugin.named_regexp = rf"^(?P<student_id>[^_/]+)_(?:.*_)?(?P<file_id>(?:{names}))$"
+        # (matched against the extracted file's full path)
+        cfg.FileNameCollectorPlugin.named_regexp = rf"^(?:.*/)?(?P<student_id>[^_/]+)_(?:[^/]*_)?(?P<file_id>(?:{names}))$"
+        from nbgrader.coursedir import CourseDirectory
+
         app = ZipCollectApp(config=cfg)
+        app.coursedir = CourseDirectory(parent=app)  # what NbGrader.initialize() does, without parsing argv
         app.log.setLevel("ERROR")
         app.start()
     return opts.out / "submitted"
@@ -133,7 +139,7 @@ def grading_config(opts, root, slot=0, events_file=""):
     cfg.SandboxedExecute.notebook_timeout = int(opts.notebook_timeout)
     cfg.SandboxedExecute.limits = dict(opts.limits)
     cfg.SandboxedExecute.isolate = bool(opts.isolate)
-    cfg.SandboxedExecute.uid = sandbox.UID_BASE + slot
+    cfg.SandboxedExecute.uid = sandbox.UID_BASE + opts.uid_block * sandbox.MAX_WORKERS + slot
     cfg.SandboxedExecute.hide_paths = sorted({str(root), str(opts.out.resolve()), str(opts.submissions.resolve())})
     cfg.SandboxedExecute.keep_paths = [str(Path(course.__file__).resolve().parents[1])]  # lib/: the reglab package
     cfg.SandboxedExecute.events_file = events_file
@@ -174,6 +180,14 @@ def _quiet_nbgrader_internals():
     from sqlalchemy.exc import SAWarning
 
     warnings.filterwarnings("ignore", category=SAWarning)
+
+
+def _slot_queue(manager, n):
+    """Worker slots 0..n-1: each worker process takes one, and its kernels run as UID_BASE + slot."""
+    q = manager.Queue()
+    for i in range(n):
+        q.put(i)
+    return q
 
 
 def _init_worker(slots):
@@ -265,9 +279,15 @@ def run_job(opts, root, student, aid, intake_dict):
 
 
 def _log_tail(result):
+    """nbgrader's own error (the first [ERROR] block), not the generic wrapper around it."""
     log = (result.get("log") or "") + (result.get("error") or "")
-    lines = [l for l in log.splitlines() if l.strip()]
-    return "\n".join(lines[-12:])
+    start = log.find("[ERROR]")
+    end = log.find("There was an error processing", start)
+    core = log[start:end] if start >= 0 else ""
+    if len(core.strip()) < 60:  # no informative block: keep the end of the whole log
+        core = log
+    lines = [l for l in core.splitlines() if l.strip()]
+    return "\n".join(lines[-40:])
 
 
 def _worker(opts, root, student, aid, intake_dict):
@@ -316,6 +336,12 @@ def grade(opts: Options):
 
     _ensure_tools_on_path()
     _quiet_nbgrader_internals()
+    if not 1 <= opts.workers <= sandbox.MAX_WORKERS:
+        raise ValueError(f"--workers must be between 1 and {sandbox.MAX_WORKERS}")
+    # kernels of this run get uids no other concurrent run uses: a block chosen from this process id
+    opts.uid_block = os.getpid() % sandbox.UID_BLOCKS
+    if sandbox.is_root():
+        sandbox.reap_orphans()
     root = (opts.course_root or find_course_root()).resolve()
     opts.out = opts.out.resolve()
     opts.submissions = opts.submissions.resolve()
@@ -351,12 +377,11 @@ def grade(opts: Options):
     progress = Progress(len(todo), opts.progress)
     if todo:
         ctx = mp.get_context("spawn")
-        slots = ctx.Manager().Queue()
-        for i in range(opts.workers):
-            slots.put(i)
         opts.course_root = root
-        with ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(slots,)) as pool:
+        with ctx.Manager() as manager, ProcessPoolExecutor(
+            max_workers=opts.workers, mp_context=ctx, initializer=_init_worker,
+            initargs=(_slot_queue(manager, opts.workers),),
+        ) as pool:
             futures = {pool.submit(_worker, opts, str(root), s, a, intakes[job_id(s, a)]): (s, a) for s, a in todo}
             for fut in as_completed(futures):
                 s, a = futures[fut]

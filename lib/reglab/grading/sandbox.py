@@ -36,9 +36,14 @@ DEFAULT_LIMITS = {
     "cpu_seconds": 600,  # CPU time of one kernel process
     "processes": 64,  # processes + threads of the sandbox uid
     "file_size_mb": 64,  # largest file the kernel may write
-    "tmp_size_mb": 64,  # size of the private /tmp
+    "tmp_size_mb": 1,  # size of the empty read-only tmpfs laid over hidden folders
 }
-UID_BASE = 61000  # sandbox uids: UID_BASE + worker slot (no /etc/passwd entry needed)
+# Sandbox uids (no /etc/passwd entry needed): UID_BASE + block * MAX_WORKERS + worker slot, where the
+# block comes from the grading run's process id, so concurrent runs never share (or kill) each other's
+# kernels. The largest uid is below 2**31.
+UID_BASE = 100_000
+MAX_WORKERS = 64
+UID_BLOCKS = 4_000_000
 
 
 def is_root() -> bool:
@@ -87,8 +92,8 @@ def build_namespace(hide, keep, tmp_size_mb):
     for h in hide:
         if any(_under(h, other) and h != other for other in hide):
             continue  # already covered by a hidden parent
-        mode = "1777" if h in ("/tmp", "/var/tmp", "/dev/shm") else "0755"
-        _mount(libc, "tmpfs", h, "tmpfs", MS_NOSUID | MS_NODEV, f"mode={mode},size={int(tmp_size_mb)}m")
+        # root-owned and read-only for the kernel: writing anywhere but its workdir fails visibly
+        _mount(libc, "tmpfs", h, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=0755,size={int(tmp_size_mb)}m")
     for s, k in staged:
         if os.path.isdir(s):
             os.makedirs(k, exist_ok=True)
@@ -120,13 +125,15 @@ def kernel_env(workdir, extra=None):
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "IPYTHONDIR": os.path.join(workdir, ".ipython"),
         "JUPYTER_RUNTIME_DIR": os.path.join(workdir, ".runtime"),
+        "TMPDIR": os.path.join(workdir, ".tmp"),
         "PYTHONNOUSERSITE": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
     }
-    for key in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING"):
+    # JPY_PARENT_PID lets ipykernel exit when the grader that started it dies (e.g. kill -9)
+    for key in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "JPY_PARENT_PID"):
         if key in os.environ:
             env[key] = os.environ[key]
     env.update(extra or {})
@@ -154,6 +161,7 @@ def launch(spec_path, argv):
         os.setgid(gid)
         os.setuid(uid)
     os.chdir(workdir)
+    os.makedirs(os.path.join(workdir, ".tmp"), exist_ok=True)
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
     os.execve(argv[0], argv, kernel_env(workdir))
 
@@ -171,6 +179,24 @@ def kill_uid_processes(uid, keep_pid=None):
                 os.kill(int(entry), signal.SIGKILL)  # zombies are already dead: their parent reaps them
                 killed += 1
         except (OSError, ValueError):
+            continue
+    return killed
+
+
+def reap_orphans():
+    """Kill sandbox processes whose grader is gone (parent is init): leftovers of a killed run."""
+    killed = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                status = dict(line.split(":", 1) for line in fh if ":" in line)
+            uid, ppid = int(status["Uid"].split()[0]), int(status["PPid"])
+            if uid >= UID_BASE and ppid == 1 and not status["State"].strip().startswith("Z"):
+                os.kill(int(entry), signal.SIGKILL)
+                killed += 1
+        except (OSError, ValueError, KeyError):
             continue
     return killed
 
