@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip
 ARGS   ?=
 PYTEST_ARGS ?=
 
-.PHONY: lab test bench figures lock release clean help
+.PHONY: lab test bench figures lock release clean help sysdeps
 
 help:
 	@echo "make lab    - create .venv, install the course, open JupyterLab on notebooks/ (ARGS=--no-browser on a headless machine)"
@@ -33,11 +33,23 @@ $(BIN)/.reglab-test: $(BIN)/.reglab-runtime
 lab: $(BIN)/.reglab-runtime
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ARGS)
 
-test: $(BIN)/.reglab-test
+# System packages the tests need: Debian's chromium for the browser tests (Playwright drives it;
+# browser downloads do not work on these machines).
+sysdeps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
+	  fi; }
+
+test: $(BIN)/.reglab-test sysdeps
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 bench: $(BIN)/.reglab-test
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/grading.py
 
 figures: $(BIN)/.reglab-test
 	$(BIN)/python benchmarks/course_figures.py

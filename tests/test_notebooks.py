@@ -123,6 +123,9 @@ def test_notebook_structure_follows_the_course_conventions(sid):
     assert len(widget) == 1 and nbg(widget[0]).get("locked") and "widgets." in widget[0].source
     # autograded tests: points, hidden tests, and exactly the parts the course map lists
     tests = [c for c in nb.cells if nbg(c).get("grade") and c.cell_type == "code"]
+    for c in nb.cells:  # Run All in the page goes on past an unanswered exercise
+        if c.cell_type == "code" and (nbg(c).get("solution") or nbg(c).get("grade")):
+            assert "raises-exception" in c.metadata.get("tags", []), nbg(c)["grade_id"]
     for c in tests:
         assert nbg(c)["points"] > 0 and nbg(c).get("locked")
         assert "### BEGIN HIDDEN TESTS" in c.source and "### END HIDDEN TESTS" in c.source, nbg(c)["grade_id"]

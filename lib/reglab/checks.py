@@ -322,6 +322,7 @@ class GateReport:
             verdict = f"<p class='reglab-gate-blocked'><b>Not yet:</b> {missing} must pass before you move on.</p>"
         return (
             f"<div class='reglab-gate'><h4>Mastery gate: session {self.session.number}</h4>"
+            "<style>.reglab-gate td,.reglab-gate th{text-align:left;padding:2px 10px}</style>"
             "<table><tr><th></th><th>question</th><th>what</th><th>status</th><th>required</th><th>revisit</th></tr>"
             + "".join(rows) + f"</table>{verdict}</div>"
         )

@@ -173,6 +173,8 @@ def kill_uid_processes(uid, keep_pid=None):
         if not entry.isdigit() or int(entry) == keep_pid:
             continue
         try:
+            if os.stat(f"/proc/{entry}").st_uid != uid:  # cheap owner check before reading anything
+                continue
             with open(f"/proc/{entry}/status") as fh:
                 status = dict(line.split(":", 1) for line in fh if ":" in line)
             if int(status["Uid"].split()[0]) == uid and not status["State"].strip().startswith("Z"):

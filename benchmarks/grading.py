@@ -1,0 +1,128 @@
+"""Grading speed: serial `nbgrader autograde` against `reglab grade --workers N`, same machine, one run.
+
+    .venv/bin/python benchmarks/grading.py [--students 10] [--workers N]
+
+Builds a class from the real course notebooks (every session; a third of the students submit the
+solutions, a third blank notebooks, a third partial answers), grades it both ways, checks that both
+give the same scores, and prints the times and the speed ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+import classroom  # noqa: E402
+from reglab import course  # noqa: E402
+from reglab.grading import pipeline  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def build(base: Path, n_students: int):
+    sessions = [s.id for s in course.SESSIONS]
+    for i in range(n_students):
+        student = f"s{i:02d}"
+        for aid in sessions:
+            kind = i % 3
+            if kind == 0:
+                nb = classroom.answered(aid)
+            elif kind == 1:
+                nb = classroom.released(aid)
+            else:
+                sol = [c.metadata["nbgrader"]["grade_id"] for c in classroom.source(aid).cells
+                       if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
+                nb = classroom.answered(aid, set(sol[::2]))
+            classroom.write(base / "submitted", student, aid, nb)
+    return sessions
+
+
+def scores(db_url):
+    return pipeline_scores(db_url)
+
+
+def pipeline_scores(db_url):
+    from nbgrader.api import Gradebook
+
+    out = {}
+    with Gradebook(db_url) as gb:
+        for a in gb.assignments:
+            for sub in a.submissions:
+                for nb in sub.notebooks:
+                    for g in nb.grades:
+                        if g.cell.cell_type == "code":
+                            out[(sub.student.id, a.name, g.name)] = g.score
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--students", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="reglab-bench-"))
+    try:
+        sessions = build(tmp / "class", args.students)
+        n = args.students * len(sessions)
+        env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
+        # baseline: nbgrader's own command line, one notebook after another
+        cdir = tmp / "nbgrader_course"
+        for aid in sessions:
+            shutil.copytree(ROOT / "solutions" / aid, cdir / "source" / aid)
+        shutil.copytree(tmp / "class" / "submitted", cdir / "submitted")
+        (cdir / "nbgrader_config.py").write_text(f"c = get_config()\nc.CourseDirectory.root = {str(cdir)!r}\nc.Execute.timeout = 120\n")
+        for aid in sessions:
+            subprocess.run([str(BIN / "nbgrader"), "generate_assignment", aid, "--force"], cwd=cdir, env=env,
+                           check=True, capture_output=True)
+        t0 = time.perf_counter()
+        for aid in sessions:
+            subprocess.run([str(BIN / "nbgrader"), "autograde", aid, "--force"], cwd=cdir, env=env, check=True, capture_output=True)
+        t_auto = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for aid in sessions:
+            subprocess.run([str(BIN / "nbgrader"), "generate_feedback", aid, "--force"], cwd=cdir, env=env, check=True,
+                           capture_output=True)
+        t_serial = t_auto + time.perf_counter() - t0
+
+        # reglab grade: sandboxed; setup, intake, grading, feedback and report included
+        def reglab(workers):
+            t0 = time.perf_counter()
+            out = tmp / f"out{workers}"
+            r = subprocess.run([str(BIN / "reglab"), "grade", str(tmp / "class"), "--out", str(out), "--workers",
+                                str(workers), "--quiet", "--course-dir", str(ROOT)], env=env, capture_output=True, text=True)
+            if r.returncode != 0:
+                print(r.stdout, r.stderr)
+                sys.exit("reglab grade failed")
+            return time.perf_counter() - t0, out
+
+        t_one, out1 = reglab(1)
+        t_par, outn = reglab(args.workers)
+        ref = scores(f"sqlite:///{cdir / 'gradebook.db'}")
+        same = all(ref == pipeline_scores(pipeline.db_url_for(pipeline.Options(submissions=tmp, out=o))) for o in (out1, outn))
+        print(f"{n} notebooks ({args.students} students x {len(sessions)} sessions), {os.cpu_count()} cores")
+        rows = [("serial nbgrader autograde", t_auto), ("serial nbgrader autograde + generate_feedback", t_serial),
+                ("reglab grade --workers 1 (sandboxed, with feedback and report)", t_one),
+                (f"reglab grade --workers {args.workers} (sandboxed, with feedback and report)", t_par)]
+        for name, t in rows:
+            print(f"{name:66s}{t:8.1f} s  {t / n:5.2f} s/notebook")
+        print(f"speed-up against serial nbgrader doing the same work (autograde + feedback): {t_serial / t_par:.2f}x")
+        print(f"speed-up against serial nbgrader autograde alone: {t_auto / t_par:.2f}x")
+        print(f"reglab's own parallel scaling (1 -> {args.workers} workers): {t_one / t_par:.2f}x")
+        print(f"identical scores in all three gradebooks: {same}")
+        if not same:
+            sys.exit(1)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,304 @@
+"""The course in a real browser: JupyterLab and Notebook 7, driven by Playwright in Debian's chromium.
+
+The tests start their own Jupyter server on a free loopback port with a token, on a temporary copy of
+the student notebooks and an nbgrader course folder (for the formgrader), and stop it afterwards.
+Screenshots of every widget before and after a slider moves are saved in ``test-artifacts/browser/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from reglab import course
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SESSIONS = [s.id for s in course.SESSIONS]
+
+if not Path(CHROMIUM).exists():  # `make test` installs it (make sysdeps); say exactly what is missing
+    pytest.fail(f"Debian's chromium is not installed ({CHROMIUM}); run `make sysdeps` or `apt-get install chromium`",
+                pytrace=False)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("labroot")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    for sid in SESSIONS:  # an nbgrader course for the formgrader: sources and the gradebook
+        shutil.copytree(ROOT / "solutions" / sid, root / "source" / sid)
+    (root / "nbgrader_config.py").write_text(f"c = get_config()\nc.CourseDirectory.root = {str(root)!r}\n")
+    # every cell in the DOM (no windowing), so the test sees all prompts and outputs
+    settings = root / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    notify = root / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    notify.mkdir(parents=True)
+    (notify / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", REGLAB_PROGRESS_FILE=str(root / "progress.json"),
+               JUPYTER_CONFIG_DIR=str(root / ".jupyter"), JUPYTER_RUNTIME_DIR=str(root / ".runtime"))
+    for sid in SESSIONS:
+        subprocess.run([str(BIN / "nbgrader"), "generate_assignment", sid, "--force"], cwd=root, env=env,
+                       check=True, capture_output=True)
+    port, token = _free_port(), secrets.token_hex(16)
+    log = open(root / "server.log", "w")
+    proc = subprocess.Popen(
+        [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={root}",
+         f"--IdentityProvider.token={token}", "--allow-root", "--ServerApp.port_retries=0",
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                log.close()
+                pytest.fail("jupyter lab did not start:\n" + (root / "server.log").read_text()[-3000:], pytrace=False)
+            time.sleep(0.5)
+    yield {"url": url, "token": token, "root": root}
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+def _shutdown_kernels(server):
+    """Each test starts from a server with no kernels running."""
+    base = f"{server['url']}/api/kernels"
+    hdr = {"Authorization": f"token {server['token']}"}
+    with urllib.request.urlopen(urllib.request.Request(base, headers=hdr), timeout=10) as r:
+        kernels = json.load(r)
+    for k in kernels:
+        urllib.request.urlopen(urllib.request.Request(f"{base}/{k['id']}", method="DELETE", headers=hdr), timeout=30)
+
+
+@pytest.fixture
+def page(browser, request, server):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    pg.console_log = []
+    pg.on("console", lambda m: pg.console_log.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    pg.on("pageerror", lambda e: pg.console_log.append(f"pageerror: {e}"))
+    yield pg
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        pg.screenshot(path=str(ARTIFACTS / f"FAILED_{request.node.name}.png"), full_page=False)
+    ctx.close()
+    _shutdown_kernels(server)
+
+
+def _exercise_cells(sid):
+    nb = nbformat.read(ROOT / "notebooks" / sid / f"{sid}.ipynb", as_version=4)
+    allowed, widget = set(), None
+    for i, c in enumerate(nb.cells):
+        m = c.metadata.get("nbgrader", {})
+        if m.get("solution") or m.get("grade"):
+            allowed.add(i)
+        if m.get("grade_id") == "widget":
+            widget = i
+    return allowed, widget, nb
+
+
+def _diagnose(page, extra=""):
+    return (extra + "\nbrowser console:\n  " + "\n  ".join(page.console_log[-15:]))[:6000]
+
+
+def _idle(page, timeout_s=120):
+    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first).to_be_attached(timeout=timeout_s * 1000)
+
+
+def _restart_and_run_all(page):
+    _idle(page)
+    page.get_by_role("menuitem", name="Kernel", exact=True).click()
+    page.get_by_role("menuitem", name="Restart Kernel and Run All Cells…").click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+
+
+def _run_all(page, ncells, timeout_s=240):
+    """Restart the kernel and run every cell through the page's own menu, then wait until all ran.
+
+    Right after a kernel starts, a restart can race with the page's websocket reconnection: the server
+    fails to parse a message, drops the connection (kernel status "Unknown") and the queued cells never
+    run. If nothing progresses for 45 s, reload the page (a new websocket) and restart-and-run-all once
+    more, and say so in the output.
+    """
+    _restart_and_run_all(page)
+    deadline = time.time() + timeout_s
+    retried = False
+    last, last_change = None, time.time()
+    prompts = []
+    while time.time() < deadline:
+        prompts = [p.strip() for p in page.locator(".jp-Notebook .jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
+        if prompts and all(p not in ("[ ]:", "") and "*" not in p for p in prompts):
+            return prompts
+        if prompts != last:
+            last, last_change = prompts, time.time()
+        elif not retried and time.time() - last_change > 45:
+            print("restart-and-run-all stalled for 45 s; reloading the page and retrying once")
+            retried = True
+            page.reload()
+            expect(page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=60_000)
+            _restart_and_run_all(page)
+            last_change = time.time()
+        time.sleep(0.5)
+    raise AssertionError(_diagnose(page, f"cells did not finish running in {timeout_s} s; prompts: {prompts}"))
+
+
+def _check_errors(page, sid, allowed):
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    problems = []
+    for i in range(cells.count()):
+        err = cells.nth(i).locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        if err.count() and i not in allowed:
+            problems.append(f"cell {i}: {err.first.inner_text()[:500]}")
+    assert not problems, _diagnose(page, f"{sid}: errors outside the exercises:\n" + "\n".join(problems))
+
+
+def _widget_image(cell):
+    img = cell.locator(".reglab-exploration img").first
+    try:
+        expect(img).to_be_visible(timeout=30_000)
+    except AssertionError:
+        raise AssertionError("the widget's figure did not render; the cell shows:\n" + cell.inner_text()[:1500]) from None
+    return img
+
+
+def _move_control(page, cell):
+    handle = cell.locator(".reglab-exploration .noUi-handle").first
+    if handle.count():
+        box = handle.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] / 2 + 70, box["y"] + box["height"] / 2, steps=8)
+        page.mouse.up()
+        return "slider"
+    select = cell.locator(".reglab-exploration select").first
+    options = select.locator("option").all_inner_texts()
+    select.select_option(label=options[-1])
+    return "dropdown"
+
+
+def _exercise_widget(page, sid, widget_index, prefix):
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(widget_index)
+    cell.scroll_into_view_if_needed()
+    try:  # the widget, or the front end's own error in its place
+        expect(cell.locator(".reglab-exploration").or_(cell.get_by_text("Error displaying widget")).first).to_be_visible(timeout=30_000)
+    except AssertionError:
+        raise AssertionError(_diagnose(page, f"{sid}: no widget rendered; the cell shows:\n{cell.inner_text()[:1500]}")) from None
+    assert "Error displaying widget" not in cell.inner_text(), \
+        _diagnose(page, f"{sid}: the widget failed in the page; the cell shows:\n{cell.inner_text()[:1500]}")
+    img = _widget_image(cell)
+    before_src = img.get_attribute("src")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    cell.screenshot(path=str(ARTIFACTS / f"{prefix}{sid}_before.png"))
+    how = _move_control(page, cell)
+    deadline = time.time() + 30
+    while time.time() < deadline and _widget_image(cell).get_attribute("src") == before_src:
+        time.sleep(0.3)
+    after_src = _widget_image(cell).get_attribute("src")
+    cell.screenshot(path=str(ARTIFACTS / f"{prefix}{sid}_after.png"))
+    assert after_src != before_src, _diagnose(page, f"{sid}: moving the {how} did not change the figure")
+
+
+def _open_lab(page, server, sid):
+    # a workspace of its own: no tabs restored from an earlier test
+    ws = secrets.token_hex(4)
+    page.goto(f"{server['url']}/lab/workspaces/{ws}/tree/notebooks/{sid}/{sid}.ipynb?token={server['token']}")
+    expect(page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first).to_be_visible(timeout=60_000)
+    _idle(page)
+
+
+@pytest.mark.parametrize("sid", SESSIONS)
+def test_session_runs_and_its_widget_redraws_in_jupyterlab(page, server, sid):
+    allowed, widget, nb = _exercise_cells(sid)
+    _open_lab(page, server, sid)
+    _run_all(page, len(nb.cells))
+    _check_errors(page, sid, allowed)
+    _exercise_widget(page, sid, widget, "lab_")
+
+
+def test_a_session_in_notebook_7(page, server):
+    sid = "03_early_stopping"
+    allowed, widget, nb = _exercise_cells(sid)
+    page.goto(f"{server['url']}/tree/notebooks/{sid}?token={server['token']}")
+    expect(page.get_by_text(f"{sid}.ipynb")).to_be_visible(timeout=60_000)
+    page.goto(f"{server['url']}/notebooks/notebooks/{sid}/{sid}.ipynb?token={server['token']}")
+    expect(page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=60_000)
+    _idle(page)
+    _run_all(page, len(nb.cells))
+    _check_errors(page, sid, allowed)
+    _exercise_widget(page, sid, widget, "nb7_")
+
+
+def test_answer_an_exercise_in_the_page_and_see_the_gate(page, server):
+    sid = "00_overfitting"
+    allowed, widget, nb = _exercise_cells(sid)
+    _open_lab(page, server, sid)
+    _run_all(page, len(nb.cells))
+    idx = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "a_q1")
+    test_idx = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "q1")
+    gate_idx = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "gate")
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    editor = cells.nth(idx).locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("best_degree = int(degrees[np.argmin(val_mse)])")
+    page.keyboard.press("Shift+Enter")  # run the answer, move to its check cell
+    page.keyboard.press("Shift+Enter")  # run the check
+    expect(cells.nth(test_idx).locator(".jp-OutputArea-output").first).to_contain_text("q1 passed", timeout=30_000)
+    cells.nth(gate_idx).scroll_into_view_if_needed()
+    cells.nth(gate_idx).click()
+    page.keyboard.press("Shift+Enter")
+    gate = cells.nth(gate_idx).locator(".reglab-gate")
+    expect(gate).to_be_visible(timeout=30_000)
+    row = gate.locator("tr", has_text="Pick the degree")
+    expect(row).to_contain_text("passed", timeout=30_000)
+    expect(gate).to_contain_text("Not yet")  # the other questions are still open
+    cells.nth(gate_idx).screenshot(path=str(ARTIFACTS / "gate_after_q1.png"))
+
+
+def test_formgrader_lists_the_seven_assignments(page, server):
+    page.goto(f"{server['url']}/lab/workspaces/{secrets.token_hex(4)}?token={server['token']}")
+    expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=60_000)
+    page.get_by_role("menuitem", name="Nbgrader", exact=True).click()
+    page.get_by_role("menuitem", name="Formgrader").click()
+    frame = page.frame_locator("iframe").first
+    for sid in SESSIONS:
+        expect(frame.get_by_text(sid, exact=True).first).to_be_visible(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "formgrader.png"))
