@@ -46,24 +46,6 @@ def build(base: Path, n_students: int):
     return sessions
 
 
-def scores(db_url):
-    return pipeline_scores(db_url)
-
-
-def pipeline_scores(db_url):
-    from nbgrader.api import Gradebook
-
-    out = {}
-    with Gradebook(db_url) as gb:
-        for a in gb.assignments:
-            for sub in a.submissions:
-                for nb in sub.notebooks:
-                    for g in nb.grades:
-                        if g.cell.cell_type == "code":
-                            out[(sub.student.id, a.name, g.name)] = g.score
-    return out
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--students", type=int, default=10)
@@ -106,8 +88,8 @@ def main():
 
         t_one, out1 = reglab(1)
         t_par, outn = reglab(args.workers)
-        ref = scores(f"sqlite:///{cdir / 'gradebook.db'}")
-        same = all(ref == pipeline_scores(pipeline.db_url_for(pipeline.Options(submissions=tmp, out=o))) for o in (out1, outn))
+        ref = pipeline.code_scores(f"sqlite:///{cdir / 'gradebook.db'}")
+        same = all(ref == pipeline.code_scores(pipeline.db_url_for(pipeline.Options(submissions=tmp, out=o))) for o in (out1, outn))
         print(f"{n} notebooks ({args.students} students x {len(sessions)} sessions), {os.cpu_count()} cores")
         rows = [("serial nbgrader autograde", t_auto), ("serial nbgrader autograde + generate_feedback", t_serial),
                 ("reglab grade --workers 1 (sandboxed, with feedback and report)", t_one),

@@ -24,18 +24,7 @@ BIN = Path(sys.executable).parent
 A0, A1 = "00_overfitting", "01_l2_weight_decay"
 
 
-def _scores_from_gradebook(db_url):
-    from nbgrader.api import Gradebook
-
-    out = {}
-    with Gradebook(db_url) as gb:
-        for a in gb.assignments:
-            for sub in a.submissions:
-                for nb in sub.notebooks:
-                    for g in nb.grades:
-                        if g.cell.cell_type == "code":
-                            out[(sub.student.id, a.name, nb.name, g.name)] = g.score
-    return out
+_scores_from_gradebook = pipeline.code_scores
 
 
 @pytest.fixture(scope="module")

@@ -151,6 +151,16 @@ def _evaluate(part, actual):
     return value
 
 
+def _evaluated(part, value):
+    """The student's value (calling it if it is their code); a failure is recorded before it propagates."""
+    __tracebackhide__ = True  # IPython hides this frame from the student
+    try:
+        return _evaluate(part, value)
+    except AnswerError:
+        _record(_state["session"], part, False)
+        raise
+
+
 def _to_array(part, value, what):
     __tracebackhide__ = True  # IPython hides this frame from the student
     if isinstance(value, (str, bytes)) or callable(value) or value is None:
@@ -201,11 +211,7 @@ def check(part, actual, expected, *, rtol=1e-7, atol=1e-10, hint=None, what="you
         How to call the answer in messages (e.g. ``"shrink(...)"``).
     """
     __tracebackhide__ = True  # IPython hides this frame from the student
-    try:
-        value = _evaluate(part, actual)
-    except AnswerError as exc:
-        _record(_state["session"], part, False)
-        raise exc
+    value = _evaluated(part, actual)
     exp = np.asarray(expected, dtype=float)
     arr = _to_array(part, value, what)
     if arr.shape != exp.shape:
@@ -233,11 +239,7 @@ def check(part, actual, expected, *, rtol=1e-7, atol=1e-10, hint=None, what="you
 def check_true(part, condition, message, *, hint=None):
     """Pass when ``condition`` (a bool, or a callable returning one) is true; else fail with ``message``."""
     __tracebackhide__ = True  # IPython hides this frame from the student
-    try:
-        value = _evaluate(part, condition)
-    except AnswerError as exc:
-        _record(_state["session"], part, False)
-        raise exc
+    value = _evaluated(part, condition)
     if value is not True and not (isinstance(value, (bool, np.bool_)) and bool(value)):
         _fail(part, message, hint)
     _succeed(part)
@@ -255,10 +257,10 @@ def check_choice(part, answer, correct, *, hint=None):
                           f"got {type(x).__name__}.")
 
     try:
-        got = letters(_evaluate(part, answer))
-    except AnswerError as exc:
+        got = letters(_evaluated(part, answer))
+    except AnswerError:
         _record(_state["session"], part, False)
-        raise exc
+        raise
     if not got:
         _fail(part, "no option chosen yet.", hint)
     if got != letters(correct):

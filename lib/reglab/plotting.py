@@ -69,6 +69,18 @@ def plot_train_val(xs, train, val, ax=None, xlabel="capacity", log=True):
     return ax
 
 
+def _finish_square(ax, extent, legend_size="x-small", labels=True):
+    """Equal aspect, symmetric limits, axis labels and a legend: the 2-D geometry pictures."""
+    ax.set_aspect("equal")
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    if labels:
+        ax.set_xlabel("w1")
+        ax.set_ylabel("w2")
+    ax.legend(fontsize=legend_size, loc="lower left")
+    return ax
+
+
 def _quad_grid(H, w_star, extent):
     c = np.asarray(w_star, float)
     r = extent
@@ -103,13 +115,7 @@ def plot_l2_geometry(H, w_star, alphas, ax=None):
         ax.plot(*wt, "o", label=f"alpha={a:g}: factors {f[0]:.2f}, {f[1]:.2f}")
     for i in range(2):
         ax.arrow(0, 0, *(0.5 * extent * Q[:, i]), color="0.3", width=0.002 * extent, length_includes_head=True)
-    ax.set_aspect("equal")
-    ax.set_xlim(-extent, extent)
-    ax.set_ylim(-extent, extent)
-    ax.set_xlabel("w1")
-    ax.set_ylabel("w2")
-    ax.legend(fontsize="x-small", loc="lower left")
-    return ax
+    return _finish_square(ax, extent)
 
 
 def plot_shrink_factors(eigvals, alpha, ax=None):
@@ -156,13 +162,7 @@ def plot_l1_l2_geometry(H, w_star, alpha, ax=None):
     ax.plot(*w_star, "k*", ms=12, label="w*")
     ax.plot(*w1, "o", color="C3", label=f"L1 solution ({w1[0]:.2f}, {w1[1]:.2f})")
     ax.plot(*w2, "s", color="C2", label=f"L2 solution ({w2[0]:.2f}, {w2[1]:.2f})")
-    ax.set_aspect("equal")
-    ax.set_xlim(-extent, extent)
-    ax.set_ylim(-extent, extent)
-    ax.set_xlabel("w1")
-    ax.set_ylabel("w2")
-    ax.legend(fontsize="x-small", loc="lower left")
-    return ax
+    return _finish_square(ax, extent)
 
 
 def plot_gd_vs_ridge(H, w_star, eps, tau, ax=None):
@@ -184,11 +184,7 @@ def plot_gd_vs_ridge(H, w_star, eps, tau, ax=None):
     ax.plot(*it[-1], "o", color="C0", ms=8, label=f"w(tau), tau = {int(tau)}")
     ax.plot(*wr, "s", color="C1", ms=8, mfc="none", label=f"w~, alpha = 1/(eps tau) = {a:.3g}")
     ax.plot(*w_star, "k*", ms=12, label="w*")
-    ax.set_aspect("equal")
-    ax.set_xlim(-extent, extent)
-    ax.set_ylim(-extent, extent)
-    ax.legend(fontsize="x-small", loc="lower left")
-    return ax
+    return _finish_square(ax, extent, labels=False)
 
 
 def plot_alpha_approximation(eigvals, eps, taus, ax=None):

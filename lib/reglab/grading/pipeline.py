@@ -227,6 +227,21 @@ def _zero_deleted_tests(opts, student, aid):
     return deleted
 
 
+def code_scores(db_url):
+    """{(student, assignment, notebook, grade_id): score} of every autograded cell in a gradebook."""
+    from nbgrader.api import Gradebook
+
+    out = {}
+    with Gradebook(db_url) as gb:
+        for a in gb.assignments:
+            for sub in a.submissions:
+                for nb in sub.notebooks:
+                    for g in nb.grades:
+                        if g.cell.cell_type == "code":
+                            out[(sub.student.id, a.name, nb.name, g.name)] = g.score
+    return out
+
+
 def _scores(opts, student, aid):
     from nbgrader.api import Gradebook
 
