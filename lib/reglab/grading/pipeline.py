@@ -148,6 +148,17 @@ def grading_config(opts, root, slot=0, events_file=""):
     return cfg
 
 
+def _create_students(opts, students):
+    """Create every student before the workers start: nbgrader's update_or_create_student is a
+    check-then-insert, and two workers grading one student's two assignments raced on it
+    (UNIQUE constraint failed: student.id)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url_for(opts)) as gb:
+        for s in students:
+            gb.update_or_create_student(s)
+
+
 def prepare_course(opts, root, assignments):
     """Source copies and released versions in the output folder, recorded in the gradebook."""
     from nbgrader.apps import NbGraderAPI
@@ -275,8 +286,9 @@ def run_job(opts, root, student, aid, intake_dict):
     result = None
     for attempt in range(5):
         result = api.autograde(aid, student, force=True, create=True)
-        if result.get("success") or "database is locked" not in (result.get("log") or ""):
-            break
+        log = result.get("log") or ""
+        if result.get("success") or not ("database is locked" in log or "UNIQUE constraint failed" in log):
+            break  # retry only what a concurrent writer can cause
         time.sleep(0.5 * (attempt + 1))
     if not result.get("success"):
         record.update(status="grader error", detail=_log_tail(result))
@@ -389,6 +401,7 @@ def grade(opts: Options):
         intakes[jid] = {"digest": digest, "problems": [p.__dict__ for p in res.problems]}
         todo.append((student, aid))
 
+    _create_students(opts, sorted({s for s, _ in todo}))
     progress = Progress(len(todo), opts.progress)
     if todo:
         ctx = mp.get_context("spawn")
