@@ -6,22 +6,22 @@ import pytest
 from reglab import data
 
 
-def test_generators_are_reproducible_from_the_seed():
-    a, b = data.polynomial_data(10, seed=3), data.polynomial_data(10, seed=3)
+def test_generators_are_reproducible_from_the_rng_seed():
+    a, b = data.polynomial_data(10, rng=3), data.polynomial_data(10, rng=3)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
-    assert not np.array_equal(a[1], data.polynomial_data(10, seed=4)[1])
-    s1, s2 = data.classification_data(seed=1), data.classification_data(seed=1)
+    assert not np.array_equal(a[1], data.polynomial_data(10, rng=4)[1])
+    s1, s2 = data.classification_data(rng=1), data.classification_data(rng=1)
     np.testing.assert_array_equal(s1.X_test, s2.X_test)
 
 
 def test_orthogonal_design():
-    X = data.orthogonal_design(50, 7, seed=0, scale=3.0)
+    X = data.orthogonal_design(50, 7, rng=0, scale=3.0)
     np.testing.assert_allclose(X.T @ X, 3.0 * np.eye(7), atol=1e-12)
 
 
 def test_correlated_regression_has_the_requested_correlation():
-    X, y, w = data.correlated_regression(n=20_000, d=4, rho=0.7, noise=0.1, seed=0)
+    X, y, w = data.correlated_regression(n=20_000, d=4, rho=0.7, noise=0.1, rng=0)
     C = np.corrcoef(X.T)
     off = C[~np.eye(4, dtype=bool)]
     assert np.all(np.abs(off - 0.7) < 0.02)
@@ -29,7 +29,7 @@ def test_correlated_regression_has_the_requested_correlation():
 
 
 def test_classification_split_shapes_and_labels():
-    s = data.classification_data(n_train=40, n_val=30, n_test=50, n_noise_features=5, seed=0)
+    s = data.classification_data(n_train=40, n_val=30, n_test=50, n_noise_features=5, rng=0)
     assert s.X_train.shape == (40, 7) and s.X_val.shape == (30, 7) and s.X_test.shape == (50, 7)
     assert s.n_classes == 2
     np.testing.assert_allclose(s.X_train.mean(axis=0), 0, atol=1e-12)

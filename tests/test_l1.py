@@ -48,7 +48,7 @@ def test_l1_subgradient():
 def test_lasso_diagonal_matches_sklearn_on_orthogonal_design(alpha_sk):
     """sklearn Lasso: (1/2n)||y - Xw||^2 + a||w||_1 = (1/n)[1/2 (w-w*)^T H (w-w*) + n a ||w||_1] + const."""
     n, d, s = 200, 30, 4.0
-    X = data.orthogonal_design(n, d, seed=1, scale=s)
+    X = data.orthogonal_design(n, d, rng=1, scale=s)
     rng = np.random.default_rng(2)
     y = X @ rng.standard_normal(d) * 0.3 + 0.1 * rng.standard_normal(n)
     w_star = X.T @ y / s
@@ -133,7 +133,7 @@ def test_closed_form_breaks_with_correlated_features():
 
 
 def test_lasso_and_elastic_net_match_sklearn():
-    X, y, _ = data.correlated_regression(n=80, d=6, rho=0.6, seed=3)
+    X, y, _ = data.correlated_regression(n=80, d=6, rho=0.6, rng=3)
     n = len(y)
     for a in [0.01, 0.1]:
         ref = Lasso(alpha=a, fit_intercept=False, tol=1e-14, max_iter=200_000).fit(X, y).coef_
@@ -146,7 +146,7 @@ def test_lasso_and_elastic_net_match_sklearn():
 @pytest.mark.equation("elastic-net-grouping")
 def test_elastic_net_grouping_effect():
     """LASSO drops members of a near-duplicate group; elastic net spreads weight over all of them."""
-    X, y, group = data.grouped_features(n=200, group_size=4, within_corr=0.9999, seed=0)
+    X, y, group = data.grouped_features(n=200, group_size=4, within_corr=0.9999, rng=0)
     w_lasso = l1.lasso(X, y, 50.0)
     w_enet = l1.elastic_net(X, y, 50.0, 500.0)
     assert np.sum(w_lasso[group] != 0) == 1  # one member picked, the rest exactly 0
@@ -155,7 +155,7 @@ def test_elastic_net_grouping_effect():
 
 
 def test_sparsity_grows_with_alpha():
-    X, y, _ = data.correlated_regression(n=100, d=10, rho=0.3, seed=4)
+    X, y, _ = data.correlated_regression(n=100, d=10, rho=0.3, rng=4)
     zeros = [np.sum(l1.lasso(X, y, a) == 0) for a in [0.1, 10.0, 50.0, 1e4]]
     assert zeros == sorted(zeros) and zeros[-1] == 10 and zeros[0] < 10
 

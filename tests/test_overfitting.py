@@ -23,8 +23,8 @@ def test_legendre_features_span_the_monomials(rng):
 @pytest.mark.equation("overfitting")
 def test_interpolating_polynomial_overfits():
     """Degree 9 through 10 noisy points: training error ~0, validation error explodes."""
-    x, y = data.polynomial_data(10, noise=0.3, seed=0)
-    xv, yv = data.polynomial_data(200, noise=0.3, seed=1)
+    x, y = data.polynomial_data(10, noise=0.3, rng=0)
+    xv, yv = data.polynomial_data(200, noise=0.3, rng=1)
     degrees = [1, 3, 6, 9]
     train, val = of.degree_sweep(x, y, xv, yv, degrees)
     assert train[-1] < 1e-20  # interpolation
@@ -39,7 +39,7 @@ def test_interpolating_polynomial_overfits():
 def test_degree_20_on_10_points_is_the_minimum_norm_interpolant():
     """With more coefficients than points, least squares picks the minimum-norm interpolant: the
     alpha -> 0+ limit of ridge (implicit regularization), not the wildest curve."""
-    x, y = data.polynomial_data(10, noise=0.3, seed=0)
+    x, y = data.polynomial_data(10, noise=0.3, rng=0)
     coef = of.fit_polynomial(x, y, 20)
     np.testing.assert_allclose(of.predict_polynomial(coef, x), y, atol=1e-10)
     limit = of.fit_polynomial(x, y, 20, alpha=1e-12, penalize_bias=True)
@@ -74,7 +74,7 @@ def test_bias_variance_tradeoff_with_degree():
 
 @pytest.mark.equation("no-bias-penalty")
 def test_bias_is_not_penalized_by_default():
-    x, y = data.polynomial_data(30, noise=0.1, seed=2)
+    x, y = data.polynomial_data(30, noise=0.1, rng=2)
     y = y + 5.0
     huge = 1e9
     free = of.fit_polynomial(x, y, 4, alpha=huge)
@@ -128,8 +128,8 @@ def test_sklearn_ridge_alpha_is_the_full_convention(rng):
         (lambda: of.fit_polynomial([0.0, 0.5], [1.0], 1), "points"),
         (lambda: of.to_half_alpha(1.0, "per_example"), "number of examples"),
         (lambda: of.to_half_alpha(1.0, "double"), "convention"),
-        (lambda: of.mse([1, 2], [1, 2, 3]), "shapes"),
-        (lambda: of.bias_variance(None, None, [0.0], 5, 0.1, 1, 0), "n_repeats"),
+        (lambda: of.mse([1, 2], [1, 2, 3]), "same shape"),
+        (lambda: of.bias_variance(lambda x, y, t: t, np.sin, [0.0], 5, 0.1, 1, 0), "n_repeats"),
     ],
 )
 def test_bad_inputs_raise_clear_errors(call, match):

@@ -69,7 +69,7 @@ def test_alpha_approximation_plot():
 def test_ensemble_and_polynomial_and_dropout_plots():
     ax = plotting.plot_ensemble_mse(1.0, 0.3, [1, 2, 5], simulated=[1.0, 0.65, 0.44])
     np.testing.assert_allclose(_line(ax, "v/k + (k-1)c/k").get_ydata(), [ensembles.ensemble_mse(1.0, 0.3, k) for k in (1, 2, 5)])
-    x, y = data.polynomial_data(10, seed=0)
+    x, y = data.polynomial_data(10, rng=0)
     ax = plotting.plot_polynomial_fits(x, y, [1, 3], f_true=data.true_function)
     assert {"degree 1", "degree 3", "true function"} <= {l.get_label() for l in ax.get_lines()}
     ax = plotting.plot_dropout_predictions({"a": [0.2, 0.8], "b": [0.5, 0.5]})
@@ -89,7 +89,7 @@ def test_history_boundary_and_capstone_plots():
     hist = {"train_loss": [1.0, 0.5, 0.2], "val_loss": [1.1, 0.9, 1.0]}
     ax = plotting.plot_history(hist, title="t")
     np.testing.assert_allclose(_line(ax, "validation loss").get_ydata(), hist["val_loss"])
-    split = data.classification_data(n_train=20, n_val=5, n_test=5, seed=0)
+    split = data.classification_data(n_train=20, n_val=5, n_test=5, rng=0)
     layers = mlp.init_mlp([split.X_train.shape[1], 4, 2], 0)
     ax = plotting.plot_decision_boundary(lambda X: mlp.predict_proba(layers, X), split.X_train, split.y_train, resolution=20)
     assert len(ax.collections) >= 2  # filled probability map, boundary line and the points

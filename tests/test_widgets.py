@@ -89,7 +89,7 @@ def test_ensemble_explorer_formula_matches_simulation():
 def test_capstone_explorer_switches_between_methods():
     from reglab import data, mlp
 
-    split = data.classification_data(seed=0)
+    split = data.classification_data(rng=0)
     results = mlp.compare_regularizers(split, hidden=16, epochs=15,
                                        methods={"none": {}, "L2": {"l2": 0.03}, "dropout": {"keep_prob": [0.8, 0.5]}})
     exp = widgets.capstone_explorer(results, split)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_rng, check_int, check_nonneg_scalar
+from ._validation import as_float_array, as_rng, check_int, check_nonneg_scalar, check_scalar
 
 __all__ = [
     "true_function",
@@ -28,7 +28,7 @@ def true_function(x):
     return np.sin(np.pi * np.asarray(x, dtype=float))
 
 
-def polynomial_data(n=10, noise=0.3, seed=0):
+def polynomial_data(n=10, noise=0.3, rng=0):
     """n noisy samples of sin(pi x) with x uniform on [-1, 1] (session 0's overfitting set).
 
     Returns
@@ -37,12 +37,12 @@ def polynomial_data(n=10, noise=0.3, seed=0):
     """
     n = check_int(n, "n", minimum=1)
     noise = check_nonneg_scalar(noise, "noise")
-    rng = as_rng(seed)
+    rng = as_rng(rng)
     x = np.sort(rng.uniform(-1, 1, n))
     return x, true_function(x) + noise * rng.standard_normal(n)
 
 
-def orthogonal_design(n, d, seed=0, scale=1.0):
+def orthogonal_design(n, d, rng=0, scale=1.0):
     """A design X (n x d, n >= d) whose columns are orthogonal: X^T X = scale * I.
 
     The LASSO closed form (7.23) is exact on such a design (H = X^T X is diagonal).
@@ -50,14 +50,14 @@ def orthogonal_design(n, d, seed=0, scale=1.0):
     n = check_int(n, "n", minimum=1)
     d = check_int(d, "d", minimum=1)
     if n < d:
-        raise ValueError(f"need n >= d for orthogonal columns, got n={n}, d={d}")
+        raise ValueError(f"need n >= d for d orthogonal columns of length n, got n={n}, d={d}")
     scale = check_nonneg_scalar(scale, "scale")
-    rng = as_rng(seed)
+    rng = as_rng(rng)
     Q, _ = np.linalg.qr(rng.standard_normal((n, d)))
     return Q * np.sqrt(scale)
 
 
-def correlated_regression(n=100, d=5, rho=0.9, noise=0.5, seed=0, w_true=None):
+def correlated_regression(n=100, d=5, rho=0.9, noise=0.5, rng=0, w_true=None):
     """Linear regression with equicorrelated Gaussian features (pairwise correlation rho).
 
     Returns
@@ -66,20 +66,25 @@ def correlated_regression(n=100, d=5, rho=0.9, noise=0.5, seed=0, w_true=None):
     """
     n = check_int(n, "n", minimum=1)
     d = check_int(d, "d", minimum=1)
-    if not -1.0 / max(d - 1, 1) < rho < 1.0:
-        raise ValueError(f"rho must be in (-1/(d-1), 1) for a valid covariance, got {rho}")
-    rng = as_rng(seed)
+    rho = check_scalar(
+        rho, "rho", -1.0 / max(d - 1, 1), 1.0, include_low=False, include_high=False,
+        hint="outside (-1/(d-1), 1) the equicorrelated covariance matrix is not positive definite",
+    )
+    noise = check_nonneg_scalar(noise, "noise")
+    rng = as_rng(rng)
     cov = (1 - rho) * np.eye(d) + rho * np.ones((d, d))
     X = rng.standard_normal((n, d)) @ np.linalg.cholesky(cov).T
     if w_true is None:
         w_true = np.zeros(d)
         w_true[: max(1, d // 2)] = np.linspace(2.0, 1.0, max(1, d // 2))
-    w_true = np.asarray(w_true, dtype=float)
+    w_true = as_float_array(w_true, "w_true", ndim=1)
+    if w_true.shape[0] != d:
+        raise ValueError(f"w_true has length {w_true.shape[0]} but there are d = {d} features")
     y = X @ w_true + noise * rng.standard_normal(n)
     return X, y, w_true
 
 
-def grouped_features(n=100, group_size=3, n_other=3, within_corr=0.9999, noise=0.5, seed=0):
+def grouped_features(n=100, group_size=3, n_other=3, within_corr=0.9999, noise=0.5, rng=0):
     """A group of near-duplicate informative features plus independent noise features.
 
     The group's features all carry one signal; LASSO tends to keep one of them, elastic net keeps
@@ -92,7 +97,9 @@ def grouped_features(n=100, group_size=3, n_other=3, within_corr=0.9999, noise=0
     n = check_int(n, "n", minimum=2)
     group_size = check_int(group_size, "group_size", minimum=2)
     n_other = check_int(n_other, "n_other", minimum=0)
-    rng = as_rng(seed)
+    within_corr = check_scalar(within_corr, "within_corr", -1.0, 1.0, hint="it is a correlation")
+    noise = check_nonneg_scalar(noise, "noise")
+    rng = as_rng(rng)
     z = rng.standard_normal(n)
     spread = np.sqrt(max(1 - within_corr**2, 0.0))
     group = within_corr * z[:, None] + spread * rng.standard_normal((n, group_size))
@@ -129,7 +136,7 @@ def _moons(n, rng, noise):
     return X, y
 
 
-def classification_data(n_train=60, n_val=200, n_test=500, n_noise_features=8, noise=0.3, label_noise=0.1, seed=0):
+def classification_data(n_train=60, n_val=200, n_test=500, n_noise_features=8, noise=0.3, label_noise=0.1, rng=0):
     """Two noisy interleaved moons plus irrelevant Gaussian features.
 
     Few training examples, label noise and useless inputs make a modest numpy MLP overfit quickly,
@@ -145,9 +152,11 @@ def classification_data(n_train=60, n_val=200, n_test=500, n_noise_features=8, n
     n_test = check_int(n_test, "n_test", minimum=1)
     n_noise_features = check_int(n_noise_features, "n_noise_features", minimum=0)
     noise = check_nonneg_scalar(noise, "noise")
-    if not 0 <= label_noise < 0.5:
-        raise ValueError("label_noise must be in [0, 0.5)")
-    rng = as_rng(seed)
+    label_noise = check_scalar(
+        label_noise, "label_noise", 0.0, 0.5, include_high=False,
+        hint="it is the probability of flipping a training label; at 0.5 the labels carry no information",
+    )
+    rng = as_rng(rng)
     n = n_train + n_val + n_test
     X2, y = _moons(n, rng, noise)
     X = np.hstack([X2, rng.standard_normal((n, n_noise_features))])

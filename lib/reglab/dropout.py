@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, as_rng, check_int, check_keep_prob
+from ._validation import as_float_array, as_rng, check_int, check_keep_prob, check_keep_probs, check_layers, check_scalar
 
 __all__ = [
     "inverted_dropout",
@@ -85,9 +85,10 @@ def inverted_dropout_distribution(h, keep_prob):
 
 def keep_prob_from_torch(p):
     """Convert PyTorch's drop probability ``p`` of ``nn.Dropout(p)`` to a keep probability."""
-    p = float(p)
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"torch's dropout p (drop probability) must be in [0, 1), got {p}")
+    p = check_scalar(
+        p, "p (the drop probability of torch.nn.Dropout)", 0.0, 1.0, include_high=False,
+        hint="p = 1 would drop every unit; keep_prob = 1 - p",
+    )
     return 1.0 - p
 
 
@@ -108,7 +109,10 @@ def all_masks(n):
 
 def log_softmax(z, axis=-1):
     """Numerically stable log softmax."""
-    z = np.asarray(z, dtype=float)
+    return _log_softmax(as_float_array(z, "z", finite=False), check_int(axis, "axis"))
+
+
+def _log_softmax(z, axis=-1):
     zmax = np.max(z, axis=axis, keepdims=True)
     s = z - zmax
     return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
@@ -119,36 +123,12 @@ def softmax(z, axis=-1):
     return np.exp(log_softmax(z, axis=axis))
 
 
+def _softmax(z, axis=-1):
+    return np.exp(_log_softmax(z, axis=axis))
+
+
 # --------------------------------------------------------------------------------------------
 # Networks: validation and masked forward passes shared by softmax regression and the MLP.
-
-
-def _check_layers(layers):
-    if not isinstance(layers, (list, tuple)) or len(layers) == 0:
-        raise ValueError("layers must be a non-empty list of (W, b) pairs")
-    out = []
-    prev = None
-    for i, pair in enumerate(layers):
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            raise ValueError(f"layer {i} must be a (W, b) pair")
-        W = as_float_array(pair[0], f"W of layer {i}", ndim=2)
-        b = as_float_array(pair[1], f"b of layer {i}", ndim=1)
-        if b.shape[0] != W.shape[1]:
-            raise ValueError(f"layer {i}: W has {W.shape[1]} outputs but b has length {b.shape[0]}")
-        if prev is not None and W.shape[0] != prev:
-            raise ValueError(f"layer {i} expects {W.shape[0]} inputs but layer {i - 1} gives {prev}")
-        prev = W.shape[1]
-        out.append((W, b))
-    return out
-
-
-def _check_keep(keep_prob, n_layers):
-    if np.ndim(keep_prob) == 0:
-        return [check_keep_prob(keep_prob)] * n_layers
-    keep = list(keep_prob)
-    if len(keep) != n_layers:
-        raise ValueError(f"keep_prob needs one value per layer input ({n_layers}), got {len(keep)}")
-    return [check_keep_prob(p, f"keep_prob[{i}]") for i, p in enumerate(keep)]
 
 
 def _check_inputs(x, n_in):
@@ -212,12 +192,12 @@ def _enumerate(layers, x, keep, want_geo, want_arith):
             p = keep[l]
             logw += k * np.log(p) + (widths[l] - k) * np.log1p(-p)
         w = np.exp(logw)
-        logp = log_softmax(_forward_masked(layers, x, masks), axis=-1)  # (B, m, C)
+        logp = _log_softmax(_forward_masked(layers, x, masks), axis=-1)  # (B, m, C)
         if want_geo:
             geo += np.einsum("m,bmc->bc", w, logp)
         if want_arith:
             arith += np.einsum("m,bmc->bc", w, np.exp(logp))
-    return softmax(geo, axis=-1), arith
+    return _softmax(geo, axis=-1), arith
 
 
 def _weight_scaled(layers, x, keep):
@@ -226,12 +206,10 @@ def _weight_scaled(layers, x, keep):
         if l > 0:
             h = np.maximum(h, 0.0)
         h = (keep[l] * h) @ W + b
-    return softmax(h, axis=-1)
+    return _softmax(h, axis=-1)
 
 
 def _mc(layers, x, keep, n_samples, rng, chunk=4096):
-    rng = as_rng(rng)
-    n_samples = check_int(n_samples, "n_samples", minimum=1)
     acc = np.zeros((x.shape[0], layers[-1][0].shape[1]))
     done = 0
     while done < n_samples:
@@ -241,16 +219,21 @@ def _mc(layers, x, keep, n_samples, rng, chunk=4096):
             for l, (W, _) in enumerate(layers)
         ]
         # the mask axis has length m, or 1 when no layer drops anything (keep_prob = 1): average, then weight by m
-        acc += softmax(_forward_masked(layers, x, masks), axis=-1).mean(axis=1) * m
+        acc += _softmax(_forward_masked(layers, x, masks), axis=-1).mean(axis=1) * m
         done += m
     return acc / n_samples
 
 
 def _prepare(layers, v, keep_prob):
-    layers = _check_layers(layers)
-    keep = _check_keep(keep_prob, len(layers))
+    layers = check_layers(layers)
+    keep = check_keep_probs(keep_prob, len(layers))
     x, single = _check_inputs(v, layers[0][0].shape[0])
     return layers, keep, x, single
+
+
+def _prepare_softmax(W, b, v, keep_prob):
+    """Softmax regression is the one-layer network [(W, b)] with a single (scalar) keep probability."""
+    return _prepare([(W, b)], v, check_keep_prob(keep_prob))
 
 
 def _out(arr, single):
@@ -297,6 +280,8 @@ def mlp_weight_scaling_predict(layers, x, keep_prob):
 def mlp_mc_dropout_predict(layers, x, keep_prob, n_samples, rng):
     """Monte Carlo estimate of (7.53): average softmax over ``n_samples`` sampled masks."""
     layers, keep, x2, single = _prepare(layers, x, keep_prob)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    rng = as_rng(rng)
     return _out(_mc(layers, x2, keep, n_samples, rng), single)
 
 
@@ -320,19 +305,24 @@ def geometric_mean_ensemble(W, b, v, keep_prob):
     -------
     ndarray, shape (n_classes,) or (batch, n_classes)
     """
-    return mlp_geometric_mean_ensemble([(W, b)], v, check_keep_prob(keep_prob))
+    layers, keep, x2, single = _prepare_softmax(W, b, v, keep_prob)
+    return _out(_enumerate(layers, x2, keep, True, False)[0], single)
 
 
 def arithmetic_mean_ensemble(W, b, v, keep_prob):
     """Exact arithmetic mean sum_d p(d) softmax((d * v) @ W + b) over all 2^n input masks (7.53)."""
-    return mlp_arithmetic_mean_ensemble([(W, b)], v, check_keep_prob(keep_prob))
+    layers, keep, x2, single = _prepare_softmax(W, b, v, keep_prob)
+    return _out(_enumerate(layers, x2, keep, False, True)[1], single)
 
 
 def weight_scaling_predict(W, b, v, keep_prob):
     """Weight scaling rule for softmax regression: softmax(keep_prob * v @ W + b)."""
-    return mlp_weight_scaling_predict([(W, b)], v, check_keep_prob(keep_prob))
+    layers, keep, x2, single = _prepare_softmax(W, b, v, keep_prob)
+    return _out(_weight_scaled(layers, x2, keep), single)
 
 
 def mc_dropout_predict(W, b, v, keep_prob, n_samples, rng):
     """Monte Carlo dropout: mean of softmax((d * v) @ W + b) over ``n_samples`` sampled masks d."""
-    return mlp_mc_dropout_predict([(W, b)], v, check_keep_prob(keep_prob), n_samples, rng)
+    layers, keep, x2, single = _prepare_softmax(W, b, v, keep_prob)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    return _out(_mc(layers, x2, keep, n_samples, as_rng(rng)), single)

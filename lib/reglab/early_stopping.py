@@ -19,7 +19,16 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_nonneg_scalar, check_positive_scalar, check_sym_psd
+from ._validation import (
+    _real,
+    as_float_array,
+    check_callable,
+    check_int,
+    check_nonneg_scalar,
+    check_positive_scalar,
+    check_sym_psd,
+    check_vector_for_matrix,
+)
 
 __all__ = [
     "gd_iterates",
@@ -35,8 +44,7 @@ __all__ = [
 def _check_quadratic(H, w_star):
     H, lam, Q = check_sym_psd(H)
     w_star = as_float_array(w_star, "w_star", ndim=1)
-    if w_star.shape[0] != H.shape[0]:
-        raise ValueError(f"w_star has length {w_star.shape[0]} but H is {H.shape[0]}x{H.shape[0]}")
+    check_vector_for_matrix(w_star, H)
     return H, lam, Q, w_star
 
 
@@ -63,8 +71,7 @@ def gd_iterates(H, w_star, eps, steps, w0=None):
     steps = check_int(steps, "steps", minimum=0)
     d = H.shape[0]
     w = np.zeros(d) if w0 is None else as_float_array(w0, "w0", ndim=1).copy()
-    if w.shape[0] != d:
-        raise ValueError(f"w0 has length {w.shape[0]}, expected {d}")
+    check_vector_for_matrix(w, H, "w0")
     out = np.empty((steps + 1, d))
     out[0] = w
     for t in range(1, steps + 1):
@@ -180,13 +187,14 @@ class EarlyStopping:
 
     def update(self, step, val_loss, params):
         """Record one evaluation; return True when training should stop."""
-        val_loss = float(val_loss)
+        step = check_int(step, "step")
+        val_loss = _real(val_loss, "val_loss")
         if np.isnan(val_loss):
             raise ValueError(f"validation loss is NaN at step {step}: training diverged")
-        self.history.append((int(step), val_loss))
+        self.history.append((step, val_loss))
         if val_loss < self.best_loss - self.min_delta:
             self.best_loss = val_loss
-            self.best_step = int(step)
+            self.best_step = step
             self.best_params = copy.deepcopy(params)
             self.bad_evals = 0
         else:
@@ -223,6 +231,8 @@ def run_early_stopping(
     -------
     EarlyStoppingResult
     """
+    step_fn = check_callable(step_fn, "step_fn", "step_fn(params) -> params")
+    val_loss_fn = check_callable(val_loss_fn, "val_loss_fn", "val_loss_fn(params) -> float")
     max_steps = check_int(max_steps, "max_steps", minimum=0)
     eval_every = check_int(eval_every, "eval_every", minimum=1)
     es = EarlyStopping(patience=patience, min_delta=min_delta)

@@ -15,7 +15,16 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import as_float_array, as_rng, check_int, check_nonneg_scalar
+from ._validation import (
+    InvalidTypeError,
+    as_float_array,
+    as_rng,
+    check_callable,
+    check_int,
+    check_nonneg_scalar,
+    check_same_length,
+    check_scalar,
+)
 
 __all__ = [
     "ensemble_mse",
@@ -29,9 +38,7 @@ __all__ = [
 
 def _check_vck(v, c, k):
     v = check_nonneg_scalar(v, "v")
-    c = float(c)
-    if not np.isfinite(c):
-        raise ValueError("c must be finite")
+    c = check_scalar(c, "c")
     k = check_int(k, "k", minimum=1)
     if c > v * (1 + 1e-12):
         raise ValueError(f"covariance c = {c} cannot exceed the variance v = {v} (|correlation| <= 1)")
@@ -110,6 +117,8 @@ def out_of_bag_fraction(indices, n):
     ndarray, shape (k,)
     """
     idx = np.atleast_2d(np.asarray(indices))
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise InvalidTypeError(f"indices must be integer row indices, e.g. from bootstrap_indices, got dtype {idx.dtype}")
     n = check_int(n, "n", minimum=1)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise ValueError(f"indices must lie in [0, {n})")
@@ -139,10 +148,11 @@ def bagged_predictions(
     ndarray, shape (k, n_test, ...)
         Average over axis 0 for regression; vote for classification.
     """
+    fit = check_callable(fit, "fit", "fit(X, y) -> model")
+    predict = check_callable(predict, "predict", "predict(model, X) -> predictions")
     X = np.asarray(X)
     y = np.asarray(y)
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} examples but y has {len(y)}")
+    check_same_length(X, y, unit="examples")
     idx = bootstrap_indices(len(X), k, rng)
     return np.stack([np.asarray(predict(fit(X[i], y[i]), X_test), dtype=float) for i in idx])
 

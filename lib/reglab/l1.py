@@ -14,7 +14,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_nonneg_scalar, check_positive_scalar, check_sym_psd
+from ._validation import (
+    as_float_array,
+    check_int,
+    check_nonneg_scalar,
+    check_positive_scalar,
+    check_same_length,
+    check_scalar,
+    check_sym_psd,
+    check_vector_for_matrix,
+)
 
 __all__ = [
     "soft_threshold",
@@ -53,9 +62,8 @@ def l1_subgradient(w, alpha, at_zero=0.0):
     """
     w = as_float_array(w, "w")
     alpha = check_nonneg_scalar(alpha, "alpha")
-    if not -1.0 <= float(at_zero) <= 1.0:
-        raise ValueError("at_zero must be in [-1, 1]: the subdifferential of |w| at 0 is [-1, 1]")
-    return alpha * np.where(w == 0, float(at_zero), np.sign(w))
+    at_zero = check_scalar(at_zero, "at_zero", -1.0, 1.0, hint="the subdifferential of |w| at 0 is [-1, 1]")
+    return alpha * np.where(w == 0, at_zero, np.sign(w))
 
 
 def lasso_diagonal(w_star, h_diag, alpha):
@@ -79,7 +87,7 @@ def lasso_diagonal(w_star, h_diag, alpha):
     h = as_float_array(h_diag, "h_diag", ndim=1)
     alpha = check_nonneg_scalar(alpha, "alpha")
     if h.shape != w_star.shape:
-        raise ValueError(f"h_diag has shape {h.shape} but w_star has {w_star.shape}")
+        raise ValueError(f"h_diag has shape {h.shape} but w_star has {w_star.shape}: one curvature H_ii per weight")
     if np.any(h <= 0):
         raise ValueError("h_diag must be > 0: (7.23) assumes a positive diagonal Hessian")
     return soft_threshold(w_star, alpha / h)
@@ -144,8 +152,7 @@ def lasso_quadratic(H, w_star, alpha, tol=1e-10, max_iter=100_000, return_n_iter
     """
     H, _, _ = check_sym_psd(H)
     w_star = as_float_array(w_star, "w_star", ndim=1)
-    if w_star.shape[0] != H.shape[0]:
-        raise ValueError(f"w_star has length {w_star.shape[0]} but H is {H.shape[0]}x{H.shape[0]}")
+    check_vector_for_matrix(w_star, H)
     alpha = check_nonneg_scalar(alpha, "alpha")
     tol = check_positive_scalar(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", minimum=1)
@@ -165,8 +172,7 @@ def elastic_net(X, y, l1, l2=0.0, tol=1e-10, max_iter=100_000):
     """
     X = as_float_array(X, "X", ndim=2)
     y = as_float_array(y, "y", ndim=1)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    check_same_length(X, y)
     l1 = check_nonneg_scalar(l1, "l1")
     l2 = check_nonneg_scalar(l2, "l2")
     tol = check_positive_scalar(tol, "tol")

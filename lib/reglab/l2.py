@@ -15,11 +15,17 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import (
+    InvalidTypeError,
     as_float_array,
+    check_callable,
     check_int,
     check_nonneg_scalar,
     check_positive_scalar,
+    check_option,
+    check_same_length,
+    check_scalar,
     check_sym_psd,
+    check_vector_for_matrix,
 )
 
 __all__ = [
@@ -81,8 +87,7 @@ def eigen_rescale(H, w_star, alpha):
     """
     H, lam, Q = check_sym_psd(H)
     w_star = as_float_array(w_star, "w_star", ndim=1)
-    if w_star.shape[0] != H.shape[0]:
-        raise ValueError(f"w_star has length {w_star.shape[0]} but H is {H.shape[0]}x{H.shape[0]}")
+    check_vector_for_matrix(w_star, H)
     f = shrink_factors(lam, alpha)
     return Q @ (f * (Q.T @ w_star))
 
@@ -108,8 +113,7 @@ def ridge(X, y, alpha):
     X = as_float_array(X, "X", ndim=2)
     y = as_float_array(y, "y", ndim=(1, 2))
     alpha = check_nonneg_scalar(alpha, "alpha")
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    check_same_length(X, y)
     d = X.shape[1]
     if alpha > 0:
         A = np.vstack([X, np.sqrt(alpha) * np.eye(d)])
@@ -134,8 +138,7 @@ def ridge_path(X, y, alphas):
     X = as_float_array(X, "X", ndim=2)
     y = as_float_array(y, "y", ndim=1)
     alphas = as_float_array(alphas, "alphas", ndim=1)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    check_same_length(X, y)
     if np.any(alphas < 0):
         raise ValueError("alphas must all be >= 0")
     lam, Q = np.linalg.eigh(X.T @ X)
@@ -145,6 +148,9 @@ def ridge_path(X, y, alphas):
     if np.any(denom <= 1e-300):
         raise ValueError("X^T X is singular: ridge_path needs alpha > 0 (or full-rank X)")
     return (z[None, :] / denom) @ Q.T
+
+
+_DECAY_CONVENTIONS = {"half": "penalty (alpha/2)||w||^2", "full": "penalty lambda||w||^2"}
 
 
 def decay_factor(lr, strength, convention="half"):
@@ -166,11 +172,8 @@ def decay_factor(lr, strength, convention="half"):
     """
     lr = check_positive_scalar(lr, "lr")
     strength = check_nonneg_scalar(strength, "strength")
-    if convention == "half":
-        return 1.0 - lr * strength
-    if convention == "full":
-        return 1.0 - 2.0 * lr * strength
-    raise ValueError(f"convention must be 'half' ((alpha/2)||w||^2) or 'full' (lambda||w||^2), got {convention!r}")
+    convention = check_option(convention, "convention", _DECAY_CONVENTIONS)
+    return 1.0 - (lr * strength if convention == "half" else 2.0 * lr * strength)
 
 
 def adam(grad_fn, w0, lr, steps, *, l2=0.0, weight_decay=0.0, betas=(0.9, 0.999), eps=1e-8):
@@ -199,9 +202,13 @@ def adam(grad_fn, w0, lr, steps, *, l2=0.0, weight_decay=0.0, betas=(0.9, 0.999)
     steps = check_int(steps, "steps", minimum=0)
     l2 = check_nonneg_scalar(l2, "l2")
     weight_decay = check_nonneg_scalar(weight_decay, "weight_decay")
-    b1, b2 = betas
-    if not (0 <= b1 < 1 and 0 <= b2 < 1):
-        raise ValueError(f"betas must lie in [0, 1), got {betas}")
+    if isinstance(betas, (str, bytes)) or np.ndim(betas) != 1 or len(betas) != 2:
+        raise InvalidTypeError(f"betas must be a pair (beta1, beta2), e.g. (0.9, 0.999), got {betas!r}")
+    hint = "each beta is the decay rate of a moving average; 1 would never forget the first gradient"
+    b1 = check_scalar(betas[0], "betas[0]", 0.0, 1.0, include_high=False, hint=hint)
+    b2 = check_scalar(betas[1], "betas[1]", 0.0, 1.0, include_high=False, hint=hint)
+    eps = check_positive_scalar(eps, "eps")
+    grad_fn = check_callable(grad_fn, "grad_fn", "grad_fn(w) -> gradient of the same shape as w")
     m = np.zeros_like(w)
     v = np.zeros_like(w)
     out = np.empty((steps + 1, w.size))
@@ -209,7 +216,7 @@ def adam(grad_fn, w0, lr, steps, *, l2=0.0, weight_decay=0.0, betas=(0.9, 0.999)
     for t in range(1, steps + 1):
         g = np.asarray(grad_fn(w), dtype=float) + l2 * w
         if g.shape != w.shape:
-            raise ValueError(f"grad_fn returned shape {g.shape}, expected {w.shape}")
+            raise ValueError(f"grad_fn returned shape {g.shape}, expected {w.shape} (the shape of w0)")
         w = w * (1.0 - lr * weight_decay)
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g

@@ -19,9 +19,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_float_array, as_rng, check_int, check_nonneg_scalar, check_positive_scalar
-from .dropout import _check_keep, _check_layers, log_softmax, softmax
+from ._validation import (
+    as_float_array,
+    as_rng,
+    as_seed,
+    check_int,
+    check_keep_probs,
+    check_labels,
+    check_layers,
+    check_nonneg_scalar,
+    check_positive_scalar,
+    check_same_length,
+    check_scalar,
+)
+from .dropout import _log_softmax, _softmax
 from .early_stopping import EarlyStopping
+from .ensembles import bootstrap_indices
 
 __all__ = [
     "init_mlp",
@@ -55,16 +68,19 @@ def init_mlp(sizes, rng):
 def _check_xy(layers, X, y):
     X = as_float_array(X, "X", ndim=2)
     if X.shape[1] != layers[0][0].shape[0]:
-        raise ValueError(f"X has {X.shape[1]} features but the network expects {layers[0][0].shape[0]}")
+        raise ValueError(
+            f"X has {X.shape[1]} features (columns) but the network expects {layers[0][0].shape[0]} "
+            "(rows of the first W)"
+        )
     if y is None:
         return X, None
-    y = np.asarray(y)
-    if y.ndim != 1 or y.shape[0] != X.shape[0] or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError("y must be a 1-D integer array of class labels, one per row of X")
-    C = layers[-1][0].shape[1]
-    if y.size and (y.min() < 0 or y.max() >= C):
-        raise ValueError(f"labels must lie in [0, {C})")
+    y = check_labels(y, layers[-1][0].shape[1])
+    check_same_length(X, y)
     return X, y
+
+
+def _check_label_smoothing(eps):
+    return check_scalar(eps, "label_smoothing", 0.0, 1.0, include_high=False, hint="eps = 0 is no smoothing")
 
 
 def forward(layers, X, keep_prob=1.0, rng=None):
@@ -75,12 +91,19 @@ def forward(layers, X, keep_prob=1.0, rng=None):
     logits : ndarray (n, C)
     cache : list of per-layer dicts used by the backward pass
     """
-    layers = _check_layers(layers)
-    keep = _check_keep(keep_prob, len(layers))
+    layers = check_layers(layers)
+    keep = check_keep_probs(keep_prob, len(layers))
     X, _ = _check_xy(layers, X, None)
+    return _forward(layers, X, keep, _dropout_rng(keep, rng))
+
+
+def _dropout_rng(keep, rng):
     if any(p < 1 for p in keep) and rng is None:
-        raise ValueError("dropout (keep_prob < 1) needs an rng")
-    rng = as_rng(rng) if rng is not None else None
+        raise ValueError("dropout (keep_prob < 1) needs an rng to draw its masks, e.g. rng=0")
+    return as_rng(rng) if rng is not None else None
+
+
+def _forward(layers, X, keep, rng):
     h = X
     cache = []
     for l, (W, b) in enumerate(layers):
@@ -99,7 +122,14 @@ def forward(layers, X, keep_prob=1.0, rng=None):
 
 def cross_entropy(logits, y):
     """Mean cross-entropy of integer labels y under softmax(logits)."""
-    lp = log_softmax(logits, axis=1)
+    logits = as_float_array(logits, "logits", ndim=2, finite=False)
+    y = check_labels(y, logits.shape[1])
+    check_same_length(logits, y, "logits")
+    return _cross_entropy(logits, y)
+
+
+def _cross_entropy(logits, y):
+    lp = _log_softmax(logits, axis=1)
     return float(-np.mean(lp[np.arange(len(y)), y]))
 
 
@@ -110,13 +140,12 @@ def smooth_labels(y, n_classes, eps):
     -------
     ndarray, shape (n, n_classes); each row sums to 1
     """
-    y = np.asarray(y)
     n_classes = check_int(n_classes, "n_classes", minimum=2)
-    eps = check_nonneg_scalar(eps, "eps")
-    if eps >= 1:
-        raise ValueError("eps must be < 1 (eps = 0 is no smoothing)")
-    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer) or (y.size and (y.min() < 0 or y.max() >= n_classes)):
-        raise ValueError(f"y must be a 1-D array of integer labels in [0, {n_classes})")
+    eps = check_scalar(eps, "eps", 0.0, 1.0, include_high=False, hint="eps = 0 is no smoothing")
+    return _smooth_labels(check_labels(y, n_classes), n_classes, eps)
+
+
+def _smooth_labels(y, n_classes, eps):
     T = np.full((y.size, n_classes), eps / (n_classes - 1))
     T[np.arange(y.size), y] = 1.0 - eps
     return T
@@ -137,15 +166,21 @@ def loss_and_grads(layers, X, y, l2=0.0, l1=0.0, keep_prob=1.0, rng=None, label_
     loss : float
     grads : list of (dW, db), same structure as ``layers``
     """
-    layers = _check_layers(layers)
+    layers = check_layers(layers)
     X, y = _check_xy(layers, X, y)
     l2 = check_nonneg_scalar(l2, "l2")
     l1 = check_nonneg_scalar(l1, "l1")
-    logits, cache = forward(layers, X, keep_prob, rng)
+    keep = check_keep_probs(keep_prob, len(layers))
+    label_smoothing = _check_label_smoothing(label_smoothing)
+    return _loss_and_grads(layers, X, y, l2, l1, keep, _dropout_rng(keep, rng), label_smoothing)
+
+
+def _loss_and_grads(layers, X, y, l2, l1, keep, rng, label_smoothing):
+    logits, cache = _forward(layers, X, keep, rng)
     n = X.shape[0]
-    T = smooth_labels(y, logits.shape[1], label_smoothing)
-    loss = float(-np.mean(np.sum(T * log_softmax(logits, axis=1), axis=1))) + _penalty(layers, l2, l1)
-    dz = (softmax(logits, axis=1) - T) / n
+    T = _smooth_labels(y, logits.shape[1], label_smoothing)
+    loss = float(-np.mean(np.sum(T * _log_softmax(logits, axis=1), axis=1))) + _penalty(layers, l2, l1)
+    dz = (_softmax(logits, axis=1) - T) / n
     grads = [None] * len(layers)
     for l in range(len(layers) - 1, -1, -1):
         W, _ = layers[l]
@@ -163,13 +198,29 @@ def loss_and_grads(layers, X, y, l2=0.0, l1=0.0, keep_prob=1.0, rng=None, label_
 
 def predict_proba(layers, X):
     """Class probabilities with every unit kept (inverted dropout needs no test-time scaling)."""
-    logits, _ = forward(layers, X)
-    return softmax(logits, axis=1)
+    layers = check_layers(layers)
+    X, _ = _check_xy(layers, X, None)
+    return _predict_proba(layers, X)
+
+
+def _predict_proba(layers, X):
+    return _softmax(_logits(layers, X), axis=1)
+
+
+def _logits(layers, X):
+    """Logits with every unit kept."""
+    return _forward(layers, X, [1.0] * len(layers), None)[0]
 
 
 def accuracy(layers, X, y):
     """Fraction of correctly classified rows."""
-    return float(np.mean(np.argmax(predict_proba(layers, X), axis=1) == np.asarray(y)))
+    layers = check_layers(layers)
+    X, y = _check_xy(layers, X, y)
+    return _accuracy(layers, X, y)
+
+
+def _accuracy(layers, X, y):
+    return float(np.mean(np.argmax(_predict_proba(layers, X), axis=1) == y))
 
 
 def flatten(layers):
@@ -230,18 +281,29 @@ def train_mlp(
         ``history`` has per-epoch ``train_loss`` (unregularized cross-entropy, no dropout),
         ``val_loss``, ``train_acc`` and ``val_acc`` (the last two only with validation data).
     """
-    layers = [(W.copy(), b.copy()) for W, b in _check_layers(layers)]
+    layers = [(W.copy(), b.copy()) for W, b in check_layers(layers)]
     X, y = _check_xy(layers, X, y)
     epochs = check_int(epochs, "epochs", minimum=1)
     lr = check_positive_scalar(lr, "lr")
+    momentum = check_scalar(momentum, "momentum", 0.0, 1.0, include_high=False, hint="0 is plain SGD")
     batch_size = check_int(batch_size, "batch_size", minimum=1)
+    l2 = check_nonneg_scalar(l2, "l2")
+    l1 = check_nonneg_scalar(l1, "l1")
+    keep = check_keep_probs(keep_prob, len(layers))
+    label_smoothing = _check_label_smoothing(label_smoothing)
     rng = as_rng(rng)
     has_val = X_val is not None and y_val is not None
     if patience is not None and not has_val:
-        raise ValueError("early stopping (patience) needs X_val and y_val")
+        raise ValueError("early stopping (patience) needs validation data: pass X_val and y_val")
     if has_val:
         X_val, y_val = _check_xy(layers, X_val, y_val)
     stopper = EarlyStopping(patience=patience) if patience is not None else None
+    # Everything is validated: the loop below calls only private functions that trust their inputs.
+    return _train(layers, X, y, epochs, lr, momentum, batch_size, l2, l1, keep, rng,
+                  X_val if has_val else None, y_val, stopper, label_smoothing)
+
+
+def _train(layers, X, y, epochs, lr, momentum, batch_size, l2, l1, keep, rng, X_val, y_val, stopper, label_smoothing):
     vel = [(np.zeros_like(W), np.zeros_like(b)) for W, b in layers]
     hist = {"train_loss": [], "val_loss": [], "train_acc": [], "val_acc": []}
     n = X.shape[0]
@@ -249,7 +311,7 @@ def train_mlp(
         order = rng.permutation(n)
         for s in range(0, n, batch_size):
             idx = order[s : s + batch_size]
-            _, grads = loss_and_grads(layers, X[idx], y[idx], l2, l1, keep_prob, rng, label_smoothing)
+            _, grads = _loss_and_grads(layers, X[idx], y[idx], l2, l1, keep, rng, label_smoothing)
             new_layers, new_vel = [], []
             for (W, b), (vW, vb), (dW, db) in zip(layers, vel, grads):
                 vW = momentum * vW - lr * dW
@@ -257,12 +319,12 @@ def train_mlp(
                 new_layers.append((W + vW, b + vb))
                 new_vel.append((vW, vb))
             layers, vel = new_layers, new_vel
-        hist["train_loss"].append(cross_entropy(forward(layers, X)[0], y))
-        hist["train_acc"].append(accuracy(layers, X, y))
-        if has_val:
-            val_loss = cross_entropy(forward(layers, X_val)[0], y_val)
+        hist["train_loss"].append(_cross_entropy(_logits(layers, X), y))
+        hist["train_acc"].append(_accuracy(layers, X, y))
+        if X_val is not None:
+            val_loss = _cross_entropy(_logits(layers, X_val), y_val)
             hist["val_loss"].append(val_loss)
-            hist["val_acc"].append(accuracy(layers, X_val, y_val))
+            hist["val_acc"].append(_accuracy(layers, X_val, y_val))
             if stopper is not None and stopper.update(epoch, val_loss, layers):
                 break
     if stopper is not None and stopper.best_params is not None:
@@ -281,7 +343,7 @@ CAPSTONE_METHODS = {
 }
 
 
-def compare_regularizers(split, hidden=128, epochs=150, seed=0, methods=None):
+def compare_regularizers(split, hidden=128, epochs=150, rng=0, methods=None):
     """Train the same MLP with each regularizer and score it on one held-out test set.
 
     Parameters
@@ -298,8 +360,7 @@ def compare_regularizers(split, hidden=128, epochs=150, seed=0, methods=None):
     dict name -> dict with ``train_loss``, ``val_loss``, ``test_loss``, ``test_acc``, ``history`` and
     ``predict`` (a function X -> class probabilities)
     """
-    from .ensembles import bootstrap_indices
-
+    seed = as_seed(rng)
     methods = CAPSTONE_METHODS if methods is None else methods
     d, C = split.X_train.shape[1], split.n_classes
     init = init_mlp([d, hidden, C], seed)

@@ -13,7 +13,16 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import as_float_array, as_rng, check_int, check_nonneg_scalar
+from ._validation import (
+    as_float_array,
+    as_rng,
+    check_callable,
+    check_int,
+    check_nonneg_scalar,
+    check_option,
+    check_same_length,
+    check_scalar,
+)
 
 __all__ = [
     "poly_features",
@@ -67,8 +76,7 @@ def fit_polynomial(x, y, degree, alpha=0.0, penalize_bias=False):
     A = poly_features(x, degree)
     y = as_float_array(y, "y", ndim=1)
     alpha = check_nonneg_scalar(alpha, "alpha")
-    if y.shape[0] != A.shape[0]:
-        raise ValueError(f"x has {A.shape[0]} points but y has {y.shape[0]}")
+    check_same_length(A, y, "x", "y", unit="points")
     pen = np.full(degree + 1, alpha)
     if not penalize_bias:
         pen[0] = 0.0
@@ -89,7 +97,9 @@ def mse(y_true, y_pred):
     a = as_float_array(y_true, "y_true")
     b = as_float_array(y_pred, "y_pred")
     if a.shape != b.shape:
-        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
+        raise ValueError(
+            f"y_true and y_pred must have the same shape (one prediction per target), got {a.shape} and {b.shape}"
+        )
     return float(np.mean((a - b) ** 2))
 
 
@@ -139,6 +149,10 @@ def bias_variance(
         ``bias2``, ``variance``, ``noise`` (averaged over x_test) and ``predictions`` (n_repeats, t).
         The expected squared error on a fresh noisy target is bias2 + variance + noise.
     """
+    fit_predict = check_callable(
+        fit_predict, "fit_predict", "fit_predict(x_train, y_train, x_test) -> predictions"
+    )
+    f_true = check_callable(f_true, "f_true", "f_true(x) -> y")
     x_test = as_float_array(x_test, "x_test", ndim=1)
     n_train = check_int(n_train, "n_train", minimum=1)
     n_repeats = check_int(n_repeats, "n_repeats", minimum=2)
@@ -160,7 +174,9 @@ def bias_variance(
 
 def regularized_objective(loss, penalty, alpha):
     """J~ = J + alpha * Omega (7.1); alpha = 0 means no regularization."""
-    return float(loss) + check_nonneg_scalar(alpha, "alpha") * float(penalty)
+    loss = check_scalar(loss, "loss")
+    penalty = check_nonneg_scalar(penalty, "penalty")
+    return loss + check_nonneg_scalar(alpha, "alpha") * penalty
 
 
 def to_half_alpha(strength, convention, m=None):
@@ -170,15 +186,14 @@ def to_half_alpha(strength, convention, m=None):
     ((lambda/2m) ||W||_F^2) -> lambda / m.
     """
     strength = check_nonneg_scalar(strength, "strength")
+    convention = check_option(convention, "convention", CONVENTIONS)
     if convention == "half":
         return strength
     if convention == "full":
         return 2.0 * strength
-    if convention == "per_example":
-        if m is None:
-            raise ValueError("the per_example convention needs the number of examples m")
-        return strength / check_int(m, "m", minimum=1)
-    raise ValueError(f"convention must be one of {sorted(CONVENTIONS)}, got {convention!r}")
+    if m is None:
+        raise ValueError("the per_example convention needs the number of examples m")
+    return strength / check_int(m, "m", minimum=1)
 
 
 def _weights_list(w):
