@@ -1,4 +1,7 @@
-"""Shared helpers for the test suite."""
+"""pytest configuration: headless matplotlib, the hypothesis profile and shared fixtures.
+
+Helper functions live in ``helpers.py`` (import them from there, never from this file).
+"""
 
 import os
 
@@ -18,16 +21,6 @@ settings.register_profile(
     derandomize=True,  # the same examples on every run and machine
 )
 settings.load_profile("reglab")
-
-
-def random_psd(rng, d, rank=None, scale=1.0):
-    """A random symmetric PSD matrix with eigenvalues spread over a few decades."""
-    Q, _ = np.linalg.qr(rng.standard_normal((d, d)))
-    lam = scale * np.geomspace(0.05, 5.0, d)
-    if rank is not None:
-        lam[: d - rank] = 0.0
-    rng.shuffle(lam)
-    return (Q * lam) @ Q.T
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import random_psd
+from helpers import random_psd
 from reglab import early_stopping as es
 from reglab import l2
 

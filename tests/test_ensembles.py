@@ -89,3 +89,18 @@ def test_bagged_polynomials_beat_their_average_member():
 def test_bad_inputs_raise_clear_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize("v,c,k", [(1.0, 0.3, 4), (2.0, -0.4, 3), (0.5, 0.5, 2)])
+def test_correlated_errors_have_variance_v_and_covariance_c(v, c, k):
+    n = 200_000
+    e = ensembles.correlated_errors(v, c, k, n, 0)
+    assert e.shape == (n, k)
+    cov = e.T @ e / n  # zero-mean by construction: the second moments are the covariance
+    se = 5 * np.sqrt(2 * v**2 / n)  # generous bound on a sample second moment's standard error
+    np.testing.assert_allclose(np.diag(cov), v, atol=se)
+    np.testing.assert_allclose(cov[~np.eye(k, dtype=bool)], c, atol=se)
+    # the same draws numpy's multivariate normal (eigh factorization) gives for this seed
+    sigma = (v - c) * np.eye(k) + c * np.ones((k, k))
+    ref = np.random.default_rng(0).multivariate_normal(np.zeros(k), sigma, size=n, method="eigh")
+    np.testing.assert_allclose(e, ref, atol=1e-12)

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.linear_model import ElasticNet, Lasso
 
-from conftest import random_psd
+from helpers import random_psd
 from reglab import data, l1
 
 finite = st.floats(-1e3, 1e3, allow_nan=False)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.linear_model import Ridge
 
-from conftest import random_psd
+from helpers import random_psd
 from reglab import l2
 
 

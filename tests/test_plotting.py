@@ -78,6 +78,17 @@ def test_ensemble_and_polynomial_and_dropout_plots():
     assert len(ax.get_lines()) == 2
 
 
+def test_error_histograms_show_one_member_and_the_average():
+    errors = ensembles.correlated_errors(1.0, 0.2, 8, 2000, 0)
+    ax = plotting.plot_error_histograms(errors, bins=20)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["one member's error", "average of 8"]
+    assert len(ax.patches) == 40
+    heights = np.array([p.get_height() for p in ax.patches])
+    edges = np.histogram_bin_edges(errors.mean(axis=1), bins=20)
+    np.testing.assert_allclose(heights[20:], np.histogram(errors.mean(axis=1), bins=edges, density=True)[0])
+
+
 def test_l2_geometry_requires_2d():
     with pytest.raises(ValueError, match="2x2"):
         plotting.plot_l2_geometry(np.eye(3), np.ones(3), [1.0])

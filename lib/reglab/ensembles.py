@@ -29,6 +29,7 @@ from ._validation import (
 __all__ = [
     "ensemble_mse",
     "simulate_ensemble_mse",
+    "correlated_errors",
     "bootstrap_indices",
     "out_of_bag_fraction",
     "bagged_predictions",
@@ -83,17 +84,34 @@ def simulate_ensemble_mse(v, c, k, trials, rng, chunk=100_000):
     v, c, k = _check_vck(v, c, k)
     trials = check_int(trials, "trials", minimum=1)
     rng = as_rng(rng)
-    sigma = (v - c) * np.eye(k) + c * np.ones((k, k))
-    lam, Q = np.linalg.eigh(sigma)
-    root = Q * np.sqrt(np.clip(lam, 0, None))  # sigma = root @ root.T
+    chunk = check_int(chunk, "chunk", minimum=1)
+    root = _error_root(v, c, k)
     total, done = 0.0, 0
     while done < trials:
         m = min(chunk, trials - done)
-        z = rng.standard_normal((m, k))
-        errors = z @ root.T
+        errors = rng.standard_normal((m, k)) @ root.T
         total += float(np.sum(errors.mean(axis=1) ** 2))
         done += m
     return total / trials
+
+
+def _error_root(v, c, k):
+    """A square root R of Sigma = (v - c) I + c 11^T (Sigma = R R^T), from its eigendecomposition."""
+    sigma = (v - c) * np.eye(k) + c * np.ones((k, k))
+    lam, Q = np.linalg.eigh(sigma)
+    return Q * np.sqrt(np.clip(lam, 0, None))
+
+
+def correlated_errors(v, c, k, n, rng):
+    """Draw the errors of k ensemble members on n test points, jointly Gaussian.
+
+    Row t holds one draw of (e_1, ..., e_k) from N(0, Sigma) with Sigma = (v - c) I + c 11^T: each
+    error has variance v and each pair covariance c, the assumptions of (7.50).
+    """
+    v, c, k = _check_vck(v, c, k)
+    n = check_int(n, "n", minimum=1)
+    rng = as_rng(rng)
+    return rng.standard_normal((n, k)) @ _error_root(v, c, k).T
 
 
 def bootstrap_indices(n, k, rng):

@@ -24,6 +24,7 @@ __all__ = [
     "plot_gd_vs_ridge",
     "plot_alpha_approximation",
     "plot_ensemble_mse",
+    "plot_error_histograms",
     "plot_dropout_predictions",
     "plot_history",
     "plot_decision_boundary",
@@ -216,6 +217,17 @@ def plot_ensemble_mse(v, c, ks, simulated=None, ax=None):
     ax.axhline(c, color="C3", ls=":", label="limit c")
     ax.set_xlabel("ensemble size k")
     ax.set_ylabel("expected squared error")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_error_histograms(errors, ax=None, bins=30):
+    """Histograms of one member's error and of the k members' average error (session 4)."""
+    ax = _ax(ax)
+    errors = np.asarray(errors, float)
+    ax.hist(errors[:, 0], bins=bins, alpha=0.5, density=True, label="one member's error")
+    ax.hist(errors.mean(axis=1), bins=bins, alpha=0.5, density=True, label=f"average of {errors.shape[1]}")
+    ax.set_xlabel("error")
     ax.legend(fontsize="small")
     return ax
 

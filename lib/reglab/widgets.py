@@ -12,12 +12,13 @@ from __future__ import annotations
 import io
 from typing import Callable
 
-import ipywidgets as W
+import ipywidgets
 import numpy as np
 from IPython.display import Image, clear_output, display
 from matplotlib.figure import Figure
 
-from . import data, dropout, early_stopping, ensembles, l2, overfitting, plotting
+from ._validation import as_seed
+from . import data, dropout, early_stopping, ensembles, l1, l2, overfitting, plotting
 
 __all__ = [
     "Exploration",
@@ -49,15 +50,15 @@ class Exploration:
         self.controls = controls
         self._draw = draw
         self.figure = Figure(figsize=figsize, layout="constrained")
-        self.output = W.Output()
-        self.summary = W.HTML()
+        self.output = ipywidgets.Output()
+        self.summary = ipywidgets.HTML()
         self.redraws = 0
         self.png = b""
         self._hold = False
         for c in controls.values():
             c.observe(self._on_change, names="value")
-        self.widget = W.VBox(
-            [W.HTML(f"<b>{title}</b>"), W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap")),
+        self.widget = ipywidgets.VBox(
+            [ipywidgets.HTML(f"<b>{title}</b>"), ipywidgets.HBox(list(controls.values()), layout=ipywidgets.Layout(flex_flow="row wrap")),
              self.summary, self.output],
         )
         self.widget.add_class("reglab-exploration")
@@ -108,8 +109,9 @@ def _slider(kind, description, **kw):
 # ---------------------------------------------------------------------------- session 0
 
 
-def polynomial_explorer(n_train=10, noise=0.3, seed=0):
+def polynomial_explorer(n_train=10, noise=0.3, rng=0):
     """Session 0: polynomial degree and L2 strength against training and validation error."""
+    seed = as_seed(rng)
     x, y = data.polynomial_data(n_train, noise, seed)
     xv, yv = data.polynomial_data(200, noise, seed + 1)
     degrees = np.arange(0, 13)
@@ -128,8 +130,8 @@ def polynomial_explorer(n_train=10, noise=0.3, seed=0):
     return Exploration(
         "Capacity and regularization: move the degree, then add L2",
         {
-            "degree": _slider(W.IntSlider, "degree", min=0, max=12, value=9),
-            "log10_alpha": _slider(W.FloatSlider, "log10 alpha (-8 = none)", min=-8, max=2, step=0.25, value=-8),
+            "degree": _slider(ipywidgets.IntSlider, "degree", min=0, max=12, value=9),
+            "log10_alpha": _slider(ipywidgets.FloatSlider, "log10 alpha (-8 = none)", min=-8, max=2, step=0.25, value=-8),
         },
         draw,
     )
@@ -161,10 +163,10 @@ def l2_explorer(w_star=(1.0, 1.0)):
     return Exploration(
         "L2 as eigen-rescaling: the low-curvature direction is pulled in most",
         {
-            "lam1": _slider(W.FloatLogSlider, "lambda_1", base=10, min=-2, max=2, value=4.0),
-            "lam2": _slider(W.FloatLogSlider, "lambda_2", base=10, min=-2, max=2, value=0.25),
-            "angle": _slider(W.FloatSlider, "rotation (deg)", min=0, max=90, step=5, value=30),
-            "alpha": _slider(W.FloatLogSlider, "alpha", base=10, min=-2, max=2, value=1.0),
+            "lam1": _slider(ipywidgets.FloatLogSlider, "lambda_1", base=10, min=-2, max=2, value=4.0),
+            "lam2": _slider(ipywidgets.FloatLogSlider, "lambda_2", base=10, min=-2, max=2, value=0.25),
+            "angle": _slider(ipywidgets.FloatSlider, "rotation (deg)", min=0, max=90, step=5, value=30),
+            "alpha": _slider(ipywidgets.FloatLogSlider, "alpha", base=10, min=-2, max=2, value=1.0),
         },
         draw,
     )
@@ -183,8 +185,6 @@ def l1_explorer(w_star=(0.4, 1.2)):
         plotting.plot_l1_l2_geometry(H, w_star, alpha, ax=ax1)
         plotting.plot_soft_threshold(alpha, ax=ax2, lim=2.0)
         ax2.set_title("coordinatewise rule (exact only when rho = 0)")
-        from . import l1
-
         exact = l1.lasso_quadratic(H, w_star, alpha)
         naive = l1.lasso_diagonal(w_star, np.diag(H), alpha)
         return (f"L1 solution ({exact[0]:.3f}, {exact[1]:.3f}), zeros: {int(np.sum(exact == 0))}; "
@@ -194,8 +194,8 @@ def l1_explorer(w_star=(0.4, 1.2)):
     return Exploration(
         "L1 against L2: corners of the diamond give exact zeros",
         {
-            "alpha": _slider(W.FloatSlider, "alpha", min=0.0, max=1.5, step=0.05, value=0.5),
-            "rho": _slider(W.FloatSlider, "feature correlation rho", min=-0.9, max=0.9, step=0.05, value=0.0),
+            "alpha": _slider(ipywidgets.FloatSlider, "alpha", min=0.0, max=1.5, step=0.05, value=0.5),
+            "rho": _slider(ipywidgets.FloatSlider, "feature correlation rho", min=-0.9, max=0.9, step=0.05, value=0.0),
         },
         draw,
     )
@@ -228,8 +228,8 @@ def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
     return Exploration(
         "Early stopping as L2: where alpha = 1/(eps tau) holds and where it breaks",
         {
-            "eps": _slider(W.FloatSlider, "step size eps", min=0.05, max=1.9, step=0.05, value=0.1),
-            "tau": _slider(W.IntSlider, "steps tau", min=1, max=500, value=20),
+            "eps": _slider(ipywidgets.FloatSlider, "step size eps", min=0.05, max=1.9, step=0.05, value=0.1),
+            "tau": _slider(ipywidgets.IntSlider, "steps tau", min=1, max=500, value=20),
         },
         draw,
     )
@@ -238,8 +238,9 @@ def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
 # ---------------------------------------------------------------------------- session 4
 
 
-def ensemble_explorer(v=1.0, trials=20_000, seed=0):
+def ensemble_explorer(v=1.0, trials=20_000, rng=0):
     """Session 4: ensemble size and error correlation; formula (7.50) against Monte Carlo."""
+    seed = as_seed(rng)
     ks = np.array([1, 2, 3, 5, 8, 12, 20, 30, 50])
 
     def draw(fig, k, rho):
@@ -249,13 +250,7 @@ def ensemble_explorer(v=1.0, trials=20_000, seed=0):
         plotting.plot_ensemble_mse(v, c, ks, simulated=sim, ax=ax1)
         ax1.axvline(k, color="k", ls=":")
         ax1.set_title(f"correlation {rho:.2f} (c = {c:.2f}, v = {v:g})")
-        rng = np.random.default_rng(seed)
-        sigma = (v - c) * np.eye(k) + c * np.ones((k, k))
-        errs = rng.multivariate_normal(np.zeros(k), sigma, size=400, method="eigh")
-        ax2.hist(errs[:, 0], bins=30, alpha=0.5, density=True, label="one member's error")
-        ax2.hist(errs.mean(axis=1), bins=30, alpha=0.5, density=True, label=f"average of {k}")
-        ax2.set_xlabel("error")
-        ax2.legend(fontsize="small")
+        plotting.plot_error_histograms(ensembles.correlated_errors(v, c, k, 400, seed), ax=ax2)
         formula = ensembles.ensemble_mse(v, c, k)
         mc = ensembles.simulate_ensemble_mse(v, c, k, trials, np.random.default_rng(seed + 1000))
         return f"k = {k}: formula v/k + (k-1)c/k = <b>{formula:.4f}</b>, Monte Carlo ({trials:,} trials) = <b>{mc:.4f}</b>; limit c = {c:.3f}"
@@ -263,8 +258,8 @@ def ensemble_explorer(v=1.0, trials=20_000, seed=0):
     return Exploration(
         "Averaging k correlated models: error v/k + (k-1)c/k",
         {
-            "k": _slider(W.IntSlider, "ensemble size k", min=1, max=50, value=5),
-            "rho": _slider(W.FloatSlider, "error correlation c/v", min=0.0, max=1.0, step=0.05, value=0.3),
+            "k": _slider(ipywidgets.IntSlider, "ensemble size k", min=1, max=50, value=5),
+            "rho": _slider(ipywidgets.FloatSlider, "error correlation c/v", min=0.0, max=1.0, step=0.05, value=0.3),
         },
         draw,
     )
@@ -273,8 +268,9 @@ def ensemble_explorer(v=1.0, trials=20_000, seed=0):
 # ---------------------------------------------------------------------------- session 5
 
 
-def dropout_explorer(seed=0):
+def dropout_explorer(rng=0):
     """Session 5: keep probability and number of Monte Carlo masks; exact ensembles against weight scaling."""
+    seed = as_seed(rng)
     rng = np.random.default_rng(seed)
     n_in, C = 10, 3
     Wsm, bsm, v = rng.normal(size=(n_in, C)), rng.normal(size=C) * 0.5, rng.normal(size=n_in)
@@ -311,8 +307,8 @@ def dropout_explorer(seed=0):
     return Exploration(
         "Dropout inference: exact ensembles, weight scaling and Monte Carlo",
         {
-            "keep_prob": _slider(W.FloatSlider, "keep probability", min=0.05, max=1.0, step=0.05, value=0.5),
-            "n_masks": _slider(W.IntSlider, "Monte Carlo masks", min=1, max=500, value=10),
+            "keep_prob": _slider(ipywidgets.FloatSlider, "keep probability", min=0.05, max=1.0, step=0.05, value=0.5),
+            "n_masks": _slider(ipywidgets.IntSlider, "Monte Carlo masks", min=1, max=500, value=10),
         },
         draw,
     )
@@ -337,7 +333,7 @@ def capstone_explorer(results, split):
 
     return Exploration(
         "Capstone: one network, six ways to regularize it",
-        {"method": W.Dropdown(options=list(results), value=list(results)[0], description="regularizer")},
+        {"method": ipywidgets.Dropdown(options=list(results), value=list(results)[0], description="regularizer")},
         draw,
         figsize=(13, 4),
     )

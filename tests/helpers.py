@@ -1,0 +1,17 @@
+"""Helper functions shared by the test modules (``from helpers import random_psd``).
+
+pytest puts this directory on ``sys.path`` (rootdir-less ``tests/``, prepend import mode), so the
+test modules import it as a plain module; fixtures stay in ``conftest.py``.
+"""
+
+import numpy as np
+
+
+def random_psd(rng, d, rank=None, scale=1.0):
+    """A random symmetric PSD matrix with eigenvalues spread over a few decades."""
+    Q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    lam = scale * np.geomspace(0.05, 5.0, d)
+    if rank is not None:
+        lam[: d - rank] = 0.0
+    rng.shuffle(lam)
+    return (Q * lam) @ Q.T
