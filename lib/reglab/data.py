@@ -24,16 +24,60 @@ __all__ = [
 
 
 def true_function(x):
-    """The smooth target behind :func:`polynomial_data`: sin(pi x)."""
+    """The smooth target behind :func:`polynomial_data`: sin(pi x).
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples,)
+        Inputs, usually in [-1, 1].
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        The values sin(pi x), elementwise.
+
+    Examples
+    --------
+    >>> from reglab import data
+    >>> data.true_function([0.0, 0.5])
+    array([0., 1.])
+    """
     return np.sin(np.pi * np.asarray(x, dtype=float))
 
 
 def polynomial_data(n=10, noise=0.3, rng=0):
-    """n noisy samples of sin(pi x) with x uniform on [-1, 1] (session 0's overfitting set).
+    """Draw n noisy samples of sin(pi x) with x uniform on [-1, 1] (session 0's overfitting set).
+
+    Parameters
+    ----------
+    n : int, default=10
+        Number of samples, >= 1.
+    noise : float, default=0.3
+        Standard deviation of the Gaussian noise added to the targets, >= 0.
+    rng : int or numpy.random.Generator, default=0
+        Seed or generator of the random numbers; the same int gives the same data set on every
+        machine with the pinned numpy.
 
     Returns
     -------
-    x, y : ndarray, shape (n,)
+    x : ndarray of shape (n,)
+        Inputs, sorted.
+    y : ndarray of shape (n,)
+        Noisy targets sin(pi x) + noise * N(0, 1).
+
+    Raises
+    ------
+    ValueError
+        If n < 1 or noise < 0.
+    TypeError
+        If n is not an integer or rng is neither an int nor a Generator.
+
+    Examples
+    --------
+    >>> from reglab import data
+    >>> x, y = data.polynomial_data(5, noise=0.0, rng=0)
+    >>> x.shape, bool(abs(y - data.true_function(x)).max() == 0)
+    ((5,), True)
     """
     n = check_int(n, "n", minimum=1)
     noise = check_nonneg_scalar(noise, "noise")
@@ -43,9 +87,39 @@ def polynomial_data(n=10, noise=0.3, rng=0):
 
 
 def orthogonal_design(n, d, rng=0, scale=1.0):
-    """A design X (n x d, n >= d) whose columns are orthogonal: X^T X = scale * I.
+    """Build a design X whose d columns are orthogonal: X^T X = scale * I.
 
     The LASSO closed form (7.23) is exact on such a design (H = X^T X is diagonal).
+
+    Parameters
+    ----------
+    n : int
+        Number of rows (examples), >= d.
+    d : int
+        Number of columns (features), >= 1.
+    rng : int or numpy.random.Generator, default=0
+        Seed or generator of the random numbers; the same int gives the same data set on every
+        machine with the pinned numpy.
+    scale : float, default=1.0
+        Squared norm of every column, >= 0.
+
+    Returns
+    -------
+    ndarray of shape (n, d)
+        The design matrix.
+
+    Raises
+    ------
+    ValueError
+        If n < d (d orthogonal columns need length n >= d) or scale < 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import data
+    >>> X = data.orthogonal_design(20, 3, rng=0, scale=2.0)
+    >>> np.allclose(X.T @ X, 2.0 * np.eye(3))
+    True
     """
     n = check_int(n, "n", minimum=1)
     d = check_int(d, "d", minimum=1)
@@ -58,11 +132,46 @@ def orthogonal_design(n, d, rng=0, scale=1.0):
 
 
 def correlated_regression(n=100, d=5, rho=0.9, noise=0.5, rng=0, w_true=None):
-    """Linear regression with equicorrelated Gaussian features (pairwise correlation rho).
+    """Draw a linear regression with equicorrelated Gaussian features (pairwise correlation rho).
+
+    Parameters
+    ----------
+    n : int, default=100
+        Number of examples, >= 1.
+    d : int, default=5
+        Number of features, >= 1.
+    rho : float, default=0.9
+        Correlation between any two features, in (-1/(d-1), 1) so that the covariance is positive
+        definite.
+    noise : float, default=0.5
+        Standard deviation of the Gaussian noise on y, >= 0.
+    rng : int or numpy.random.Generator, default=0
+        Seed or generator of the random numbers; the same int gives the same data set on every
+        machine with the pinned numpy.
+    w_true : array-like of shape (d,), default=None
+        True weights; by default the first half of the features carry weights from 2 down to 1 and
+        the others 0.
 
     Returns
     -------
-    X : ndarray (n, d); y : ndarray (n,); w_true : ndarray (d,)
+    X : ndarray of shape (n, d)
+        Features.
+    y : ndarray of shape (n,)
+        Targets X w_true + noise.
+    w_true : ndarray of shape (d,)
+        The weights used.
+
+    Raises
+    ------
+    ValueError
+        If rho is outside (-1/(d-1), 1), noise < 0 or w_true does not have d entries.
+
+    Examples
+    --------
+    >>> from reglab import data
+    >>> X, y, w = data.correlated_regression(n=50, d=4, rho=0.5, rng=0)
+    >>> X.shape, y.shape, w.tolist()
+    ((50, 4), (50,), [2.0, 1.0, 0.0, 0.0])
     """
     n = check_int(n, "n", minimum=1)
     d = check_int(d, "d", minimum=1)
@@ -85,14 +194,47 @@ def correlated_regression(n=100, d=5, rho=0.9, noise=0.5, rng=0, w_true=None):
 
 
 def grouped_features(n=100, group_size=3, n_other=3, within_corr=0.9999, noise=0.5, rng=0):
-    """A group of near-duplicate informative features plus independent noise features.
+    """Draw a group of near-duplicate informative features plus independent noise features.
 
     The group's features all carry one signal; LASSO tends to keep one of them, elastic net keeps
     the group together (the grouping effect).
 
+    Parameters
+    ----------
+    n : int, default=100
+        Number of examples, >= 2.
+    group_size : int, default=3
+        Number of near-duplicate features, >= 2.
+    n_other : int, default=3
+        Number of independent noise features, >= 0.
+    within_corr : float, default=0.9999
+        Correlation of each group feature with the shared signal, in [-1, 1].
+    noise : float, default=0.5
+        Standard deviation of the Gaussian noise on y, >= 0.
+    rng : int or numpy.random.Generator, default=0
+        Seed or generator of the random numbers; the same int gives the same data set on every
+        machine with the pinned numpy.
+
     Returns
     -------
-    X : ndarray (n, group_size + n_other); y : ndarray (n,); group : ndarray of column indices
+    X : ndarray of shape (n, group_size + n_other)
+        Features, the group first.
+    y : ndarray of shape (n,)
+        Targets 3 z + noise, z the shared signal.
+    group : ndarray of shape (group_size,)
+        Column indices of the group.
+
+    Raises
+    ------
+    ValueError
+        If a count is below its minimum, within_corr is outside [-1, 1] or noise < 0.
+
+    Examples
+    --------
+    >>> from reglab import data
+    >>> X, y, group = data.grouped_features(n=50, group_size=2, n_other=1, rng=0)
+    >>> X.shape, group.tolist()
+    ((50, 3), [0, 1])
     """
     n = check_int(n, "n", minimum=2)
     group_size = check_int(group_size, "group_size", minimum=2)
@@ -111,7 +253,30 @@ def grouped_features(n=100, group_size=3, n_other=3, within_corr=0.9999, noise=0
 
 @dataclass
 class Split:
-    """Train / validation / test arrays of a classification set."""
+    """Train / validation / test arrays of a classification set.
+
+    Parameters
+    ----------
+    X_train : ndarray of shape (n_train, n_features)
+        Training inputs.
+    y_train : ndarray of shape (n_train,)
+        Training labels (integers from 0).
+    X_val : ndarray of shape (n_val, n_features)
+        Validation inputs.
+    y_val : ndarray of shape (n_val,)
+        Validation labels.
+    X_test : ndarray of shape (n_test, n_features)
+        Test inputs.
+    y_test : ndarray of shape (n_test,)
+        Test labels.
+
+    Examples
+    --------
+    >>> from reglab import data
+    >>> split = data.classification_data(n_train=20, n_val=10, n_test=10, rng=0)
+    >>> split.X_train.shape, split.n_classes
+    ((20, 10), 2)
+    """
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -122,6 +287,16 @@ class Split:
 
     @property
     def n_classes(self):
+        """Number of classes: one more than the largest label in any of the three sets.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from reglab import data
+        >>> x = np.zeros((1, 2))
+        >>> data.Split(x, np.array([0]), x, np.array([2]), x, np.array([1])).n_classes
+        3
+        """
         return int(max(self.y_train.max(), self.y_val.max(), self.y_test.max()) + 1)
 
 
@@ -137,15 +312,48 @@ def _moons(n, rng, noise):
 
 
 def classification_data(n_train=60, n_val=200, n_test=500, n_noise_features=8, noise=0.3, label_noise=0.1, rng=0):
-    """Two noisy interleaved moons plus irrelevant Gaussian features.
+    """Draw two noisy interleaved moons plus irrelevant Gaussian features, split three ways.
 
     Few training examples, label noise and useless inputs make a modest numpy MLP overfit quickly,
     so every regularizer of the course has room to help. Features are standardized with training
-    statistics.
+    statistics; labels are flipped with probability ``label_noise`` in the training set only.
+
+    Parameters
+    ----------
+    n_train : int, default=60
+        Number of training examples, >= 2.
+    n_val : int, default=200
+        Number of validation examples, >= 1.
+    n_test : int, default=500
+        Number of test examples, >= 1.
+    n_noise_features : int, default=8
+        Number of irrelevant standard-normal features added to the two moon coordinates, >= 0.
+    noise : float, default=0.3
+        Standard deviation of the Gaussian noise on the moon coordinates, >= 0.
+    label_noise : float, default=0.1
+        Probability of flipping a training label, in [0, 0.5).
+    rng : int or numpy.random.Generator, default=0
+        Seed or generator of the random numbers; the same int gives the same data set on every
+        machine with the pinned numpy.
 
     Returns
     -------
     Split
+        The three sets; inputs have 2 + n_noise_features columns.
+
+    Raises
+    ------
+    ValueError
+        If a count is below its minimum, noise < 0 or label_noise is outside [0, 0.5).
+    TypeError
+        If a count is not an integer or label_noise is not a number.
+
+    Examples
+    --------
+    >>> from reglab import data
+    >>> split = data.classification_data(n_train=30, n_noise_features=3, rng=0)
+    >>> split.X_train.shape, split.X_test.shape
+    ((30, 5), (500, 5))
     """
     n_train = check_int(n_train, "n_train", minimum=2)
     n_val = check_int(n_val, "n_val", minimum=1)

@@ -46,21 +46,42 @@ _CHUNK_ELEMENTS = 1 << 22  # about 32 MB of float64 per intermediate array
 
 
 def inverted_dropout(h, keep_prob, rng, return_mask=False):
-    """Inverted dropout h~ = (m * h) / keep_prob with m_j ~ Bernoulli(keep_prob).
+    """Apply inverted dropout h~ = (m * h) / keep_prob with m_j ~ Bernoulli(keep_prob).
 
     E[h~] = h, so nothing changes at test time.
 
     Parameters
     ----------
-    h : array_like
-    keep_prob : float in (0, 1]
-    rng : numpy.random.Generator or int seed
-    return_mask : bool
+    h : array-like
+        Activations, any shape.
+    keep_prob : float
+        Probability of keeping each unit, in (0, 1].
+    rng : int or numpy.random.Generator
+        Seed or generator of the masks.
+    return_mask : bool, default=False
+        Also return the mask.
 
     Returns
     -------
     h_tilde : ndarray
-    mask : ndarray of 0/1 floats, only if ``return_mask``
+        Dropped and rescaled activations, the shape of h.
+    mask : ndarray
+        The 0/1 mask (floats), only if ``return_mask``.
+
+    Raises
+    ------
+    ValueError
+        If keep_prob is outside (0, 1] (it is the probability of KEEPING a unit) or h is not finite.
+    TypeError
+        If rng is neither an int nor a Generator.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import dropout
+    >>> out, mask = dropout.inverted_dropout(np.full(6, 3.0), 0.5, rng=0, return_mask=True)
+    >>> bool(np.all(out == 6.0 * mask))
+    True
     """
     h = as_float_array(h, "h")
     p = check_keep_prob(keep_prob)
@@ -71,12 +92,33 @@ def inverted_dropout(h, keep_prob, rng, return_mask=False):
 
 
 def inverted_dropout_distribution(h, keep_prob):
-    """The two values inverted dropout can give a unit and their probabilities.
+    """List the two values inverted dropout can give a unit and their probabilities.
+
+    Parameters
+    ----------
+    h : float
+        The unit's activation.
+    keep_prob : float
+        Keep probability, in (0, 1].
 
     Returns
     -------
-    values : ndarray, shape (2,)  -- (h / keep_prob, 0)
-    probs : ndarray, shape (2,)   -- (keep_prob, 1 - keep_prob)
+    values : ndarray of shape (2,)
+        The values h / keep_prob (kept) and 0 (dropped).
+    probs : ndarray of shape (2,)
+        Their probabilities keep_prob and 1 - keep_prob.
+
+    Raises
+    ------
+    ValueError
+        If h is not a single finite number or keep_prob is outside (0, 1].
+
+    Examples
+    --------
+    >>> from reglab import dropout
+    >>> values, probs = dropout.inverted_dropout_distribution(3.0, 0.6)
+    >>> values.tolist(), probs.round(2).tolist(), float(values @ probs)
+    ([5.0, 0.0], [0.6, 0.4], 3.0)
     """
     h = float(as_float_array(h, "h", ndim=0))
     p = check_keep_prob(keep_prob)
@@ -84,7 +126,31 @@ def inverted_dropout_distribution(h, keep_prob):
 
 
 def keep_prob_from_torch(p):
-    """Convert PyTorch's drop probability ``p`` of ``nn.Dropout(p)`` to a keep probability."""
+    """Convert PyTorch's drop probability ``p`` of ``nn.Dropout(p)`` to a keep probability.
+
+    Parameters
+    ----------
+    p : float
+        Drop probability, in [0, 1).
+
+    Returns
+    -------
+    float
+        The keep probability 1 - p.
+
+    Raises
+    ------
+    ValueError
+        If p is outside [0, 1).
+    TypeError
+        If p is not a number.
+
+    Examples
+    --------
+    >>> from reglab import dropout
+    >>> dropout.keep_prob_from_torch(0.2)
+    0.8
+    """
     p = check_scalar(
         p, "p (the drop probability of torch.nn.Dropout)", 0.0, 1.0, include_high=False,
         hint="p = 1 would drop every unit; keep_prob = 1 - p",
@@ -93,14 +159,31 @@ def keep_prob_from_torch(p):
 
 
 def all_masks(n):
-    """All 2^n binary masks over n units.
+    """List all 2^n binary masks over n units.
 
     Row i holds the binary digits of i (unit j is bit j), so row 0 drops everything and the last
     row keeps everything.
 
+    Parameters
+    ----------
+    n : int
+        Number of units, in [0, MAX_ENUMERATED_UNITS].
+
     Returns
     -------
-    ndarray of uint8, shape (2**n, n)
+    ndarray of shape (2**n, n)
+        The masks, dtype uint8.
+
+    Raises
+    ------
+    ValueError
+        If n is negative or above MAX_ENUMERATED_UNITS (24).
+
+    Examples
+    --------
+    >>> from reglab import dropout
+    >>> dropout.all_masks(2).tolist()
+    [[0, 0], [1, 0], [0, 1], [1, 1]]
     """
     n = check_int(n, "n", minimum=0, maximum=MAX_ENUMERATED_UNITS)
     idx = np.arange(1 << n, dtype=np.int64)
@@ -108,7 +191,32 @@ def all_masks(n):
 
 
 def log_softmax(z, axis=-1):
-    """Numerically stable log softmax."""
+    """Compute the log softmax, numerically stable (the maximum is subtracted first).
+
+    Parameters
+    ----------
+    z : array-like
+        Logits; infinite values are allowed.
+    axis : int, default=-1
+        Axis over which the probabilities sum to 1.
+
+    Returns
+    -------
+    ndarray
+        log softmax(z), the shape of z.
+
+    Raises
+    ------
+    TypeError
+        If z is not numeric or axis is not an integer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import dropout
+    >>> dropout.log_softmax(np.array([1000.0, 1000.0]))
+    array([-0.6931, -0.6931])
+    """
     return _log_softmax(as_float_array(z, "z", finite=False), check_int(axis, "axis"))
 
 
@@ -119,7 +227,31 @@ def _log_softmax(z, axis=-1):
 
 
 def softmax(z, axis=-1):
-    """Numerically stable softmax."""
+    """Compute the softmax, numerically stable.
+
+    Parameters
+    ----------
+    z : array-like
+        Logits; infinite values are allowed.
+    axis : int, default=-1
+        Axis over which the probabilities sum to 1.
+
+    Returns
+    -------
+    ndarray
+        softmax(z), the shape of z.
+
+    Raises
+    ------
+    TypeError
+        If z is not numeric or axis is not an integer.
+
+    Examples
+    --------
+    >>> from reglab import dropout
+    >>> dropout.softmax([0.0, 0.0, 0.0, 0.0])
+    array([0.25, 0.25, 0.25, 0.25])
+    """
     return np.exp(log_softmax(z, axis=axis))
 
 
@@ -244,20 +376,44 @@ def _out(arr, single):
 
 
 def mlp_geometric_mean_ensemble(layers, x, keep_prob):
-    """Exact renormalized, p(mu)-weighted geometric mean over every dropout mask (7.54-7.55).
+    """Compute the exact renormalized, p(mu)-weighted geometric mean over every dropout mask (7.54-7.55).
+
+    Only units with keep probability below 1 are enumerated (at most MAX_ENUMERATED_UNITS = 24);
+    masks are generated chunk by chunk, so memory stays bounded.
 
     Parameters
     ----------
-    layers : list of (W, b)
-        ReLU network; softmax output.
-    x : array_like, shape (n_in,) or (batch, n_in)
-    keep_prob : float or sequence of floats
-        Keep probability of each layer's INPUT units (one value, or one per layer). A value of 1
-        means that layer has no dropout; only units with keep_prob < 1 are enumerated (<= 24).
+    layers : list of (W, b) pairs
+        ReLU network with softmax output; W of shape (n_in, n_out), b of shape (n_out,).
+    x : array-like of shape (n_in,) or (n_samples, n_in)
+        One input or a batch of inputs.
+    keep_prob : float or sequence of float
+        Keep probability of each layer's INPUT units, in (0, 1]: one value for every layer, or one
+        per layer. A value of 1 means that layer has no dropout.
 
     Returns
     -------
-    ndarray, shape (n_classes,) or (batch, n_classes)
+    ndarray of shape (n_classes,) or (n_samples, n_classes)
+        Class probabilities (rows sum to 1), one row per input.
+
+    Raises
+    ------
+    ValueError
+        If more than MAX_ENUMERATED_UNITS (24) units have a keep probability below 1, the layers do
+        not chain, x does not have n_in features, or a keep probability is outside (0, 1].
+    TypeError
+        If layers is not a list of (W, b) pairs or an argument is not numeric.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import dropout
+    >>> rng = np.random.default_rng(0)
+    >>> layers = [(rng.normal(size=(3, 4)), np.zeros(4)), (rng.normal(size=(4, 2)), np.zeros(2))]
+    >>> x = rng.normal(size=3)
+    >>> p = dropout.mlp_geometric_mean_ensemble(layers, x, [0.5, 0.5])
+    >>> p.shape, round(float(p.sum()), 12)
+    ((2,), 1.0)
     """
     layers, keep, x2, single = _prepare(layers, x, keep_prob)
     geo, _ = _enumerate(layers, x2, keep, True, False)
@@ -265,20 +421,130 @@ def mlp_geometric_mean_ensemble(layers, x, keep_prob):
 
 
 def mlp_arithmetic_mean_ensemble(layers, x, keep_prob):
-    """Exact arithmetic-mean ensemble sum_mu p(mu) p(y | x, mu) (7.53) over every mask."""
+    """Compute the exact arithmetic-mean ensemble sum_mu p(mu) p(y | x, mu) (7.53) over every mask.
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        ReLU network with softmax output; W of shape (n_in, n_out), b of shape (n_out,).
+    x : array-like of shape (n_in,) or (n_samples, n_in)
+        One input or a batch of inputs.
+    keep_prob : float or sequence of float
+        Keep probability of each layer's INPUT units, in (0, 1]: one value for every layer, or one
+        per layer. A value of 1 means that layer has no dropout.
+
+    Returns
+    -------
+    ndarray of shape (n_classes,) or (n_samples, n_classes)
+        Class probabilities (rows sum to 1), one row per input.
+
+    Raises
+    ------
+    ValueError
+        If more than MAX_ENUMERATED_UNITS (24) units have a keep probability below 1, the layers do
+        not chain, x does not have n_in features, or a keep probability is outside (0, 1].
+    TypeError
+        If layers is not a list of (W, b) pairs or an argument is not numeric.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import dropout
+    >>> rng = np.random.default_rng(0)
+    >>> layers = [(rng.normal(size=(3, 4)), np.zeros(4)), (rng.normal(size=(4, 2)), np.zeros(2))]
+    >>> x = rng.normal(size=3)
+    >>> p = dropout.mlp_arithmetic_mean_ensemble(layers, x, 1.0)  # no dropout: the network itself
+    >>> bool(np.allclose(p, dropout.mlp_weight_scaling_predict(layers, x, 1.0)))
+    True
+    """
     layers, keep, x2, single = _prepare(layers, x, keep_prob)
     _, arith = _enumerate(layers, x2, keep, False, True)
     return _out(arith, single)
 
 
 def mlp_weight_scaling_predict(layers, x, keep_prob):
-    """Weight scaling inference: every unit kept, each layer's input multiplied by its keep prob."""
+    """Predict with the weight scaling rule: every unit kept, each layer's input times its keep prob.
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        ReLU network with softmax output; W of shape (n_in, n_out), b of shape (n_out,).
+    x : array-like of shape (n_in,) or (n_samples, n_in)
+        One input or a batch of inputs.
+    keep_prob : float or sequence of float
+        Keep probability of each layer's INPUT units, in (0, 1]: one value for every layer, or one
+        per layer. A value of 1 means that layer has no dropout.
+
+    Returns
+    -------
+    ndarray of shape (n_classes,) or (n_samples, n_classes)
+        Class probabilities (rows sum to 1), one row per input.
+
+    Raises
+    ------
+    ValueError
+        If the layers do not chain (each W's rows must match the previous layer's outputs), x does not
+        have n_in features, or a keep probability is outside (0, 1].
+    TypeError
+        If layers is not a list of (W, b) pairs or an argument is not numeric.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import dropout
+    >>> rng = np.random.default_rng(0)
+    >>> layers = [(rng.normal(size=(3, 4)), np.zeros(4)), (rng.normal(size=(4, 2)), np.zeros(2))]
+    >>> x = rng.normal(size=3)
+    >>> p = dropout.mlp_weight_scaling_predict(layers, np.stack([x, x]), [1.0, 0.5])
+    >>> p.shape
+    (2, 2)
+    """
     layers, keep, x2, single = _prepare(layers, x, keep_prob)
     return _out(_weight_scaled(layers, x2, keep), single)
 
 
 def mlp_mc_dropout_predict(layers, x, keep_prob, n_samples, rng):
-    """Monte Carlo estimate of (7.53): average softmax over ``n_samples`` sampled masks."""
+    """Estimate (7.53) by Monte Carlo: the average softmax over ``n_samples`` sampled masks.
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        ReLU network with softmax output; W of shape (n_in, n_out), b of shape (n_out,).
+    x : array-like of shape (n_in,) or (n_samples, n_in)
+        One input or a batch of inputs.
+    keep_prob : float or sequence of float
+        Keep probability of each layer's INPUT units, in (0, 1]: one value for every layer, or one
+        per layer. A value of 1 means that layer has no dropout.
+    n_samples : int
+        Number of sampled masks, >= 1.
+    rng : int or numpy.random.Generator
+        Seed or generator of the masks.
+
+    Returns
+    -------
+    ndarray of shape (n_classes,) or (n_samples, n_classes)
+        Class probabilities (rows sum to 1), one row per input.
+
+    Raises
+    ------
+    ValueError
+        If the layers do not chain (each W's rows must match the previous layer's outputs), x does not
+        have n_in features, or a keep probability is outside (0, 1].
+    TypeError
+        If layers is not a list of (W, b) pairs or an argument is not numeric.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import dropout
+    >>> rng = np.random.default_rng(0)
+    >>> layers = [(rng.normal(size=(3, 4)), np.zeros(4)), (rng.normal(size=(4, 2)), np.zeros(2))]
+    >>> x = rng.normal(size=3)
+    >>> mc = dropout.mlp_mc_dropout_predict(layers, x, 0.5, 20_000, rng=0)
+    >>> exact = dropout.mlp_arithmetic_mean_ensemble(layers, x, 0.5)
+    >>> bool(np.abs(mc - exact).max() < 0.02)
+    True
+    """
     layers, keep, x2, single = _prepare(layers, x, keep_prob)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     rng = as_rng(rng)
@@ -289,40 +555,157 @@ def mlp_mc_dropout_predict(layers, x, keep_prob, n_samples, rng):
 
 
 def geometric_mean_ensemble(W, b, v, keep_prob):
-    """Exact renormalized geometric mean over all 2^n input masks for softmax regression (7.54-7.55).
+    """Compute the exact renormalized geometric mean over all 2^n input masks for softmax regression.
 
-    Logits for mask d are (d * v) @ W + b; the p(d)-weighted geometric mean, renormalized over the
-    classes, equals ``weight_scaling_predict(W, b, v, keep_prob)`` exactly (7.58-7.66).
+    Logits for mask d are (d * v) @ W + b; the p(d)-weighted geometric mean (7.54-7.55),
+    renormalized over the classes, equals ``weight_scaling_predict(W, b, v, keep_prob)`` exactly
+    (7.58-7.66).
 
     Parameters
     ----------
-    W : array_like, shape (n_in, n_classes)
-    b : array_like, shape (n_classes,)
-    v : array_like, shape (n_in,) or (batch, n_in)
-    keep_prob : float in (0, 1]
+    W : array-like of shape (n_in, n_classes)
+        Weights of the softmax regression.
+    b : array-like of shape (n_classes,)
+        Biases.
+    v : array-like of shape (n_in,) or (n_samples, n_in)
+        One input or a batch of inputs.
+    keep_prob : float
+        Keep probability of each input unit, in (0, 1].
 
     Returns
     -------
-    ndarray, shape (n_classes,) or (batch, n_classes)
+    ndarray of shape (n_classes,) or (n_samples, n_classes)
+        Class probabilities (rows sum to 1), one row per input.
+
+    Raises
+    ------
+    ValueError
+        If n_in > MAX_ENUMERATED_UNITS (24) with keep_prob < 1, shapes do not match, or keep_prob is
+        outside (0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import dropout
+    >>> W, b, v = np.array([[1.0, -1.0], [0.5, 2.0]]), np.zeros(2), np.array([1.0, 1.0])
+    >>> geo = dropout.geometric_mean_ensemble(W, b, v, 0.5)
+    >>> bool(np.allclose(geo, dropout.weight_scaling_predict(W, b, v, 0.5)))
+    True
     """
     layers, keep, x2, single = _prepare_softmax(W, b, v, keep_prob)
     return _out(_enumerate(layers, x2, keep, True, False)[0], single)
 
 
 def arithmetic_mean_ensemble(W, b, v, keep_prob):
-    """Exact arithmetic mean sum_d p(d) softmax((d * v) @ W + b) over all 2^n input masks (7.53)."""
+    """Compute the exact arithmetic mean sum_d p(d) softmax((d * v) @ W + b) over all 2^n masks (7.53).
+
+    Parameters
+    ----------
+    W : array-like of shape (n_in, n_classes)
+        Weights of the softmax regression.
+    b : array-like of shape (n_classes,)
+        Biases.
+    v : array-like of shape (n_in,) or (n_samples, n_in)
+        One input or a batch of inputs.
+    keep_prob : float
+        Keep probability of each input unit, in (0, 1].
+
+    Returns
+    -------
+    ndarray of shape (n_classes,) or (n_samples, n_classes)
+        Class probabilities (rows sum to 1), one row per input.
+
+    Raises
+    ------
+    ValueError
+        If n_in > MAX_ENUMERATED_UNITS (24) with keep_prob < 1, shapes do not match, or keep_prob is
+        outside (0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import dropout
+    >>> W, b, v = np.array([[1.0, -1.0], [0.5, 2.0]]), np.zeros(2), np.array([1.0, 1.0])
+    >>> dropout.arithmetic_mean_ensemble(W, b, v, 0.5)
+    array([0.5464, 0.4536])
+    """
     layers, keep, x2, single = _prepare_softmax(W, b, v, keep_prob)
     return _out(_enumerate(layers, x2, keep, False, True)[1], single)
 
 
 def weight_scaling_predict(W, b, v, keep_prob):
-    """Weight scaling rule for softmax regression: softmax(keep_prob * v @ W + b)."""
+    """Predict with the weight scaling rule for softmax regression: softmax(keep_prob * v @ W + b).
+
+    Parameters
+    ----------
+    W : array-like of shape (n_in, n_classes)
+        Weights of the softmax regression.
+    b : array-like of shape (n_classes,)
+        Biases.
+    v : array-like of shape (n_in,) or (n_samples, n_in)
+        One input or a batch of inputs.
+    keep_prob : float
+        Keep probability of each input unit, in (0, 1].
+
+    Returns
+    -------
+    ndarray of shape (n_classes,) or (n_samples, n_classes)
+        Class probabilities (rows sum to 1), one row per input.
+
+    Raises
+    ------
+    ValueError
+        If shapes do not match or keep_prob is outside (0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import dropout
+    >>> W, b, v = np.array([[1.0, -1.0], [0.5, 2.0]]), np.zeros(2), np.array([1.0, 1.0])
+    >>> dropout.weight_scaling_predict(W, b, v, 0.5)
+    array([0.5622, 0.4378])
+    """
     layers, keep, x2, single = _prepare_softmax(W, b, v, keep_prob)
     return _out(_weight_scaled(layers, x2, keep), single)
 
 
 def mc_dropout_predict(W, b, v, keep_prob, n_samples, rng):
-    """Monte Carlo dropout: mean of softmax((d * v) @ W + b) over ``n_samples`` sampled masks d."""
+    """Predict with Monte Carlo dropout: the mean of softmax((d * v) @ W + b) over sampled masks d.
+
+    Parameters
+    ----------
+    W : array-like of shape (n_in, n_classes)
+        Weights of the softmax regression.
+    b : array-like of shape (n_classes,)
+        Biases.
+    v : array-like of shape (n_in,) or (n_samples, n_in)
+        One input or a batch of inputs.
+    keep_prob : float
+        Keep probability of each input unit, in (0, 1].
+    n_samples : int
+        Number of sampled masks, >= 1.
+    rng : int or numpy.random.Generator
+        Seed or generator of the masks.
+
+    Returns
+    -------
+    ndarray of shape (n_classes,) or (n_samples, n_classes)
+        Class probabilities (rows sum to 1), one row per input.
+
+    Raises
+    ------
+    ValueError
+        If shapes do not match, keep_prob is outside (0, 1] or n_samples < 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import dropout
+    >>> W, b, v = np.array([[1.0, -1.0], [0.5, 2.0]]), np.zeros(2), np.array([1.0, 1.0])
+    >>> mc = dropout.mc_dropout_predict(W, b, v, 0.5, 50_000, rng=0)
+    >>> bool(np.abs(mc - dropout.arithmetic_mean_ensemble(W, b, v, 0.5)).max() < 0.01)
+    True
+    """
     layers, keep, x2, single = _prepare_softmax(W, b, v, keep_prob)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     return _out(_mc(layers, x2, keep, n_samples, as_rng(rng)), single)
