@@ -49,22 +49,41 @@ def _check_quadratic(H, w_star):
 
 
 def gd_iterates(H, w_star, eps, steps, w0=None):
-    """Plain gradient-descent iterates on J(w) = 1/2 (w - w*)^T H (w - w*) (7.35).
+    """Run plain gradient descent on J(w) = 1/2 (w - w*)^T H (w - w*) and return every iterate (7.35).
 
     Parameters
     ----------
-    H : array_like, shape (d, d), symmetric PSD
-    w_star : array_like, shape (d,)
-    eps : float, > 0
-        Step size.
-    steps : int, >= 0
-    w0 : array_like, shape (d,), optional
+    H : array-like of shape (n_features, n_features)
+        Symmetric positive semidefinite Hessian at the minimum w*.
+    w_star : array-like of shape (n_features,)
+        Unregularized minimizer.
+    eps : float
+        Step size, > 0.
+    steps : int
+        Number of steps, >= 0.
+    w0 : array-like of shape (n_features,), default=None
         Starting point; zero by default (the assumption behind (7.40)).
 
     Returns
     -------
-    ndarray, shape (steps + 1, d)
+    ndarray of shape (steps + 1, n_features)
         Row tau is w(tau); row 0 is w0.
+
+    Raises
+    ------
+    ValueError
+        If H is not square, symmetric and positive semidefinite, or w_star does not have one entry
+        per row of H.
+        Also if eps <= 0, steps < 0 or w0 has the wrong length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import early_stopping
+    >>> early_stopping.gd_iterates(np.diag([1.0, 0.1]), [1.0, 1.0], eps=0.5, steps=2)
+    array([[0.    , 0.    ],
+           [0.5   , 0.05  ],
+           [0.75  , 0.0975]])
     """
     H, _, _, w_star = _check_quadratic(H, w_star)
     eps = check_positive_scalar(eps, "eps")
@@ -90,11 +109,42 @@ def _decay_powers(lam, eps, tau):
 
 
 def gd_closed_form(H, w_star, eps, tau):
-    """Closed form of gradient descent from w(0) = 0 after tau steps (7.40).
+    """Evaluate the closed form of gradient descent from w(0) = 0 after tau steps (7.40).
 
-    w(tau) = Q [I - (I - eps Lambda)^tau] Q^T w*.
+    w(tau) = Q [I - (I - eps Lambda)^tau] Q^T w*, with H = Q Lambda Q^T.
 
-    ``tau`` may be a non-integer (for smooth plots) when eps * lambda_i <= 1 in every direction.
+    Parameters
+    ----------
+    H : array-like of shape (n_features, n_features)
+        Symmetric positive semidefinite Hessian at the minimum w*.
+    w_star : array-like of shape (n_features,)
+        Unregularized minimizer.
+    eps : float
+        Step size, > 0.
+    tau : float
+        Number of steps, >= 0. It may be a non-integer (for smooth plots) when eps * lambda_i <= 1 in
+        every direction.
+
+    Returns
+    -------
+    ndarray of shape (n_features,)
+        The iterate w(tau).
+
+    Raises
+    ------
+    ValueError
+        If H is not square, symmetric and positive semidefinite, or w_star does not have one entry
+        per row of H.
+        Also if eps <= 0, tau < 0, or tau is not an integer while some eps * lambda_i > 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import early_stopping
+    >>> H, w_star = np.diag([1.0, 0.1]), np.array([1.0, 1.0])
+    >>> bool(np.allclose(early_stopping.gd_closed_form(H, w_star, 0.5, 2),
+    ...                  early_stopping.gd_iterates(H, w_star, 0.5, 2)[-1]))
+    True
     """
     H, lam, Q, w_star = _check_quadratic(H, w_star)
     eps = check_positive_scalar(eps, "eps")
@@ -104,22 +154,38 @@ def gd_closed_form(H, w_star, eps, tau):
 
 
 def equivalent_alpha(eigvals, eps, tau):
-    """Per-direction alpha_i making tau GD steps equal to L2 exactly (7.43).
+    """Compute the per-direction alpha_i that makes tau GD steps equal to L2 exactly (7.43).
 
     Solves (1 - eps lambda_i)^tau = alpha_i / (lambda_i + alpha_i), i.e.
     alpha_i = lambda_i r_i / (1 - r_i) with r_i = (1 - eps lambda_i)^tau.
 
+    Parameters
+    ----------
+    eigvals : array-like of shape (n_features,)
+        Eigenvalues lambda_i >= 0 of H.
+    eps : float
+        Step size, > 0.
+    tau : float
+        Number of steps, >= 0.
+
     Returns
     -------
-    ndarray
-        alpha_i >= 0; ``inf`` where lambda_i = 0 (GD never moves that direction, like an infinite
-        penalty) or tau = 0; ``nan`` where r_i < 0 (an odd number of overshooting steps, 1 < eps
-        lambda_i < 2, puts the iterate beyond w*, which no alpha >= 0 can do).
+    ndarray of shape (n_features,)
+        The alpha_i >= 0; ``inf`` where lambda_i = 0 (GD never moves that direction, like an infinite
+        penalty) or tau = 0; ``nan`` where r_i < 0 (an odd number of overshooting steps,
+        1 < eps lambda_i < 2, puts the iterate beyond w*, which no alpha >= 0 can do).
 
     Raises
     ------
     ValueError
-        If some |1 - eps lambda_i| >= 1 with lambda_i > 0: gradient descent does not converge.
+        If some |1 - eps lambda_i| >= 1 with lambda_i > 0 (gradient descent does not converge), or
+        an eigenvalue is negative.
+
+    Examples
+    --------
+    >>> from reglab import early_stopping
+    >>> early_stopping.equivalent_alpha([1.0, 0.0], eps=0.1, tau=10)
+    array([0.5353,    inf])
     """
     lam = as_float_array(eigvals, "eigvals")
     eps = check_positive_scalar(eps, "eps")
@@ -142,10 +208,33 @@ def equivalent_alpha(eigvals, eps, tau):
 
 
 def approx_alpha(eps, tau):
-    """Single-alpha approximation alpha ~ 1 / (eps tau) (7.45).
+    """Approximate the equivalent L2 strength by the single value alpha ~ 1 / (eps tau) (7.45).
 
     Good when eps lambda_i << 1 and lambda_i << alpha; see :func:`equivalent_alpha` for the exact
     per-direction values.
+
+    Parameters
+    ----------
+    eps : float
+        Step size, > 0.
+    tau : float
+        Number of steps, > 0.
+
+    Returns
+    -------
+    float
+        1 / (eps tau).
+
+    Raises
+    ------
+    ValueError
+        If eps <= 0 or tau <= 0.
+
+    Examples
+    --------
+    >>> from reglab import early_stopping
+    >>> early_stopping.approx_alpha(0.1, 20)
+    0.5
     """
     eps = check_positive_scalar(eps, "eps")
     tau = check_positive_scalar(tau, "tau")
@@ -154,7 +243,27 @@ def approx_alpha(eps, tau):
 
 @dataclass
 class EarlyStoppingResult:
-    """Outcome of :func:`run_early_stopping`."""
+    """Outcome of :func:`run_early_stopping`.
+
+    Parameters
+    ----------
+    best_step : int
+        Step with the lowest validation loss.
+    best_loss : float
+        That loss.
+    best_params : object
+        Deep copy of the parameters at ``best_step``.
+    stopped_step : int
+        Step at which training stopped.
+    history : list of (int, float), default=[]
+        Every (step, validation loss) evaluated.
+
+    Examples
+    --------
+    >>> from reglab import early_stopping
+    >>> early_stopping.EarlyStoppingResult(3, 0.2, [1.0], 8).best_step
+    3
+    """
 
     best_step: int
     best_loss: float
@@ -172,8 +281,24 @@ class EarlyStopping:
 
     Parameters
     ----------
-    patience : int, >= 1
-    min_delta : float, >= 0
+    patience : int, default=5
+        Evaluations without improvement before stopping, >= 1.
+    min_delta : float, default=0.0
+        Smallest decrease of the validation loss that counts as an improvement, >= 0.
+
+    Raises
+    ------
+    ValueError
+        If patience < 1 or min_delta < 0.
+
+    Examples
+    --------
+    >>> from reglab import early_stopping
+    >>> es = early_stopping.EarlyStopping(patience=2)
+    >>> [es.update(step, loss, {"w": step}) for step, loss in enumerate([3.0, 2.0, 2.5, 2.2])]
+    [False, False, False, True]
+    >>> es.best_step, es.best_params
+    (1, {'w': 1})
     """
 
     def __init__(self, patience=5, min_delta=0.0):
@@ -186,7 +311,36 @@ class EarlyStopping:
         self.history = []
 
     def update(self, step, val_loss, params):
-        """Record one evaluation; return True when training should stop."""
+        """Record one evaluation; return True when training should stop.
+
+        Parameters
+        ----------
+        step : int
+            The step (or epoch) of this evaluation.
+        val_loss : float
+            Validation loss at this step.
+        params : object
+            Current parameters, deep-copied when they are the best so far.
+
+        Returns
+        -------
+        bool
+            True once ``patience`` evaluations in a row have not improved on the best loss.
+
+        Raises
+        ------
+        ValueError
+            If val_loss is NaN (training diverged).
+        TypeError
+            If step is not an integer or val_loss is not a number.
+
+        Examples
+        --------
+        >>> from reglab import early_stopping
+        >>> es = early_stopping.EarlyStopping(patience=1)
+        >>> es.update(0, 1.0, None), es.update(1, 1.5, None)
+        (False, True)
+        """
         step = check_int(step, "step")
         val_loss = _real(val_loss, "val_loss")
         if np.isnan(val_loss):
@@ -218,18 +372,38 @@ def run_early_stopping(
     step_fn : callable
         ``step_fn(params) -> params``, one training step.
     val_loss_fn : callable
-        ``val_loss_fn(params) -> float``.
-    params : any
+        ``val_loss_fn(params) -> float``, the validation loss.
+    params : object
         Initial parameters (deep-copied when a new best is seen).
     max_steps : int
-    eval_every : int
+        Maximum number of training steps, >= 0.
+    eval_every : int, default=1
         Evaluate on validation data every ``eval_every`` steps (step 0 is evaluated too).
-    patience : int
+    patience : int, default=5
         Evaluations without improvement before stopping.
+    min_delta : float, default=0.0
+        Smallest decrease that counts as an improvement.
 
     Returns
     -------
     EarlyStoppingResult
+        Best step, loss and parameters, the step where training stopped, and the history.
+
+    Raises
+    ------
+    ValueError
+        If max_steps < 0, eval_every < 1, patience < 1 or min_delta < 0, or a validation loss is
+        NaN.
+    TypeError
+        If step_fn or val_loss_fn is not callable.
+
+    Examples
+    --------
+    >>> from reglab import early_stopping
+    >>> res = early_stopping.run_early_stopping(lambda w: w + 1, lambda w: (w - 3) ** 2, 0,
+    ...                                         max_steps=100, patience=2)
+    >>> res.best_step, res.best_params, res.stopped_step
+    (3, 3, 5)
     """
     step_fn = check_callable(step_fn, "step_fn", "step_fn(params) -> params")
     val_loss_fn = check_callable(val_loss_fn, "val_loss_fn", "val_loss_fn(params) -> float")

@@ -51,7 +51,7 @@ def _check_vck(v, c, k):
 
 
 def ensemble_mse(v, c, k):
-    """Expected squared error of the average of k models (7.50): v/k + (k-1) c / k.
+    """Compute the expected squared error of the average of k models (7.50): v/k + (k-1) c / k.
 
     Parameters
     ----------
@@ -65,21 +65,66 @@ def ensemble_mse(v, c, k):
     Returns
     -------
     float
-        Equals v when c = v (no gain), v/k when c = 0, and is never above v.
+        The expected squared error: v when c = v (no gain), v/k when c = 0, never above v.
+
+    Raises
+    ------
+    ValueError
+        If v < 0, k < 1, c > v (a covariance cannot exceed the variance) or c < -v/(k-1) (the
+        covariance matrix would not be positive semidefinite).
+    TypeError
+        If c or v is not a number or k is not an integer.
+
+    Examples
+    --------
+    >>> from reglab import ensembles
+    >>> ensembles.ensemble_mse(2.0, 0.0, 4), ensembles.ensemble_mse(2.0, 2.0, 4)
+    (0.5, 2.0)
     """
     v, c, k = _check_vck(v, c, k)
     return v / k + (k - 1) * c / k
 
 
 def simulate_ensemble_mse(v, c, k, trials, rng, chunk=100_000):
-    """Monte Carlo estimate of E[(1/k sum e_i)^2] with jointly Gaussian correlated errors.
+    """Estimate E[(1/k sum e_i)^2] by Monte Carlo with jointly Gaussian correlated errors.
 
-    Errors are drawn from N(0, Sigma) with Sigma = (v - c) I + c 11^T (variance v, covariance c),
-    in chunks of ``chunk`` trials to bound memory.
+    Errors are drawn by :func:`correlated_errors` (variance v, covariance c), in chunks of ``chunk``
+    trials to bound memory.
+
+    Parameters
+    ----------
+    v : float
+        Variance of each member's error, >= 0.
+    c : float
+        Covariance between two members' errors, -v/(k-1) <= c <= v.
+    k : int
+        Ensemble size, >= 1.
+    trials : int
+        Number of simulated draws, >= 1.
+    rng : int or numpy.random.Generator
+        Seed or generator of the draws.
+    chunk : int, default=100_000
+        Draws generated at once, >= 1.
 
     Returns
     -------
     float
+        Mean over the trials of the squared average error.
+
+    Raises
+    ------
+    ValueError
+        If v < 0, k < 1, c > v (a covariance cannot exceed the variance) or c < -v/(k-1) (the
+        covariance matrix would not be positive semidefinite).
+    TypeError
+        If c or v is not a number or k is not an integer.
+
+    Examples
+    --------
+    >>> from reglab import ensembles
+    >>> mc = ensembles.simulate_ensemble_mse(1.0, 0.5, 4, trials=100_000, rng=0)
+    >>> abs(mc - ensembles.ensemble_mse(1.0, 0.5, 4)) < 0.01
+    True
     """
     v, c, k = _check_vck(v, c, k)
     trials = check_int(trials, "trials", minimum=1)
@@ -103,10 +148,46 @@ def _error_root(v, c, k):
 
 
 def correlated_errors(v, c, k, n, rng):
-    """Draw the errors of k ensemble members on n test points, jointly Gaussian.
+    """Draw the errors of k ensemble members at n points, jointly Gaussian with covariance c.
 
     Row t holds one draw of (e_1, ..., e_k) from N(0, Sigma) with Sigma = (v - c) I + c 11^T: each
     error has variance v and each pair covariance c, the assumptions of (7.50).
+
+    Parameters
+    ----------
+    v : float
+        Variance of each member's error, >= 0.
+    c : float
+        Covariance between two members' errors, -v/(k-1) <= c <= v.
+    k : int
+        Ensemble size, >= 1.
+    n : int
+        Number of draws (rows), >= 1.
+    rng : int or numpy.random.Generator
+        Seed or generator of the draws.
+
+    Returns
+    -------
+    ndarray of shape (n, k)
+        The errors; column i is member i.
+
+    Raises
+    ------
+    ValueError
+        If v < 0, k < 1, c > v (a covariance cannot exceed the variance) or c < -v/(k-1) (the
+        covariance matrix would not be positive semidefinite).
+    TypeError
+        If c or v is not a number or k is not an integer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import ensembles
+    >>> e = ensembles.correlated_errors(1.0, 0.3, 3, 100_000, rng=0)
+    >>> np.cov(e.T).round(1)
+    array([[1. , 0.3, 0.3],
+           [0.3, 1. , 0.3],
+           [0.3, 0.3, 1. ]])
     """
     v, c, k = _check_vck(v, c, k)
     n = check_int(n, "n", minimum=1)
@@ -115,11 +196,32 @@ def correlated_errors(v, c, k, n, rng):
 
 
 def bootstrap_indices(n, k, rng):
-    """k bootstrap samples of size n drawn with replacement.
+    """Draw k bootstrap samples of size n with replacement.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples, >= 1.
+    k : int
+        Number of samples, >= 1.
+    rng : int or numpy.random.Generator
+        Seed or generator of the draws.
 
     Returns
     -------
-    ndarray of int, shape (k, n)
+    ndarray of shape (k, n)
+        Row i holds the example indices of sample i.
+
+    Raises
+    ------
+    ValueError
+        If n < 1 or k < 1.
+
+    Examples
+    --------
+    >>> from reglab import ensembles
+    >>> ensembles.bootstrap_indices(5, 2, rng=0).shape
+    (2, 5)
     """
     n = check_int(n, "n", minimum=1)
     k = check_int(k, "k", minimum=1)
@@ -128,11 +230,32 @@ def bootstrap_indices(n, k, rng):
 
 
 def out_of_bag_fraction(indices, n):
-    """Fraction of the n examples each bootstrap sample misses (about (1 - 1/n)^n -> 1/e).
+    """Compute the fraction of the n examples each bootstrap sample misses (about (1 - 1/n)^n -> 1/e).
+
+    Parameters
+    ----------
+    indices : array-like of shape (k, n_draws)
+        Integer example indices of each sample, as from :func:`bootstrap_indices`.
+    n : int
+        Number of examples, >= 1.
 
     Returns
     -------
-    ndarray, shape (k,)
+    ndarray of shape (k,)
+        Fraction of examples absent from each sample.
+
+    Raises
+    ------
+    ValueError
+        If an index is outside [0, n).
+    TypeError
+        If the indices are not integers.
+
+    Examples
+    --------
+    >>> from reglab import ensembles
+    >>> ensembles.out_of_bag_fraction([[0, 0, 1, 3]], 4)
+    array([0.25])
     """
     idx = np.atleast_2d(np.asarray(indices))
     if not np.issubdtype(idx.dtype, np.integer):
@@ -156,15 +279,37 @@ def bagged_predictions(
         ``fit(X, y) -> model``.
     predict : callable
         ``predict(model, X) -> ndarray``.
-    X, y : training data (first axis = examples)
-    X_test : inputs to predict
-    k : int, number of members
-    rng : Generator or seed
+    X : array-like of shape (n_samples, ...)
+        Training inputs (first axis = examples).
+    y : array-like of shape (n_samples, ...)
+        Training targets.
+    X_test : array-like
+        Inputs to predict, passed to ``predict`` as they are.
+    k : int
+        Number of members, >= 1.
+    rng : int or numpy.random.Generator
+        Seed or generator of the bootstrap samples.
 
     Returns
     -------
-    ndarray, shape (k, n_test, ...)
-        Average over axis 0 for regression; vote for classification.
+    ndarray of shape (k, n_test, ...)
+        Predictions of each member; average over axis 0 for regression, vote for classification.
+
+    Raises
+    ------
+    ValueError
+        If X and y have different numbers of examples or k < 1.
+    TypeError
+        If fit or predict is not callable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import ensembles
+    >>> fit = lambda X, y: np.mean(y)
+    >>> predict = lambda model, X: np.full(len(X), model)
+    >>> ensembles.bagged_predictions(fit, predict, np.zeros(4), np.arange(4.0), np.zeros(2), k=3, rng=0).shape
+    (3, 2)
     """
     fit = check_callable(fit, "fit", "fit(X, y) -> model")
     predict = check_callable(predict, "predict", "predict(model, X) -> predictions")
@@ -180,14 +325,27 @@ def estimate_v_c(errors):
 
     Parameters
     ----------
-    errors : array_like, shape (k, n)
-        errors[i, t] = prediction of member i minus target at test point t, k >= 2.
+    errors : array-like of shape (k, n_points)
+        Member errors: errors[i, t] = prediction of member i minus the target at test point t, k >= 2.
 
     Returns
     -------
-    v, c : float
-        v = mean over members and points of e_i^2; c = mean over pairs i != j and points of e_i e_j.
-        With these empirical moments, mean_t (mean_i e_it)^2 = v/k + (k-1) c/k holds exactly.
+    v : float
+        Mean over members and points of e_i^2.
+    c : float
+        Mean over pairs i != j and points of e_i e_j. With these empirical moments,
+        mean_t (mean_i e_it)^2 = v/k + (k-1) c/k holds exactly.
+
+    Raises
+    ------
+    ValueError
+        If errors is not 2-D or has fewer than 2 rows.
+
+    Examples
+    --------
+    >>> from reglab import ensembles
+    >>> ensembles.estimate_v_c([[1.0, -1.0], [1.0, 1.0]])
+    (1.0, 0.0)
     """
     e = as_float_array(errors, "errors", ndim=2)
     k, n = e.shape

@@ -36,17 +36,30 @@ __all__ = [
 
 
 def soft_threshold(x, t):
-    """Elementwise sign(x) * max(|x| - t, 0).
+    """Soft-threshold elementwise: sign(x) * max(|x| - t, 0).
 
     Parameters
     ----------
-    x : array_like
-    t : float or array_like broadcastable to x, >= 0
+    x : array-like
+        Values to shrink.
+    t : float or array-like
+        Threshold(s) >= 0, broadcastable to x.
 
     Returns
     -------
     ndarray
-        Exactly 0 where |x| <= t; otherwise x moved toward 0 by t.
+        Exactly 0 where |x| <= t; elsewhere x moved toward 0 by t.
+
+    Raises
+    ------
+    ValueError
+        If a threshold is negative or a value is not finite.
+
+    Examples
+    --------
+    >>> from reglab import l1
+    >>> l1.soft_threshold([-2.0, 0.5, 3.0], 1.0)
+    array([-1.,  0.,  2.])
     """
     x = as_float_array(x, "x")
     t = as_float_array(t, "t")
@@ -56,9 +69,32 @@ def soft_threshold(x, t):
 
 
 def l1_subgradient(w, alpha, at_zero=0.0):
-    """A subgradient alpha * sign(w) of alpha ||w||_1 (7.20).
+    """Compute a subgradient alpha * sign(w) of alpha ||w||_1 (7.20).
 
-    ``at_zero`` in [-1, 1] picks the element of the subdifferential [-alpha, alpha] used where w_i = 0.
+    Parameters
+    ----------
+    w : array-like
+        Weights.
+    alpha : float
+        Penalty strength, >= 0.
+    at_zero : float, default=0.0
+        Element of the subdifferential [-1, 1] of |w_i| used where w_i = 0.
+
+    Returns
+    -------
+    ndarray
+        The subgradient, the shape of w.
+
+    Raises
+    ------
+    ValueError
+        If alpha < 0 or at_zero is outside [-1, 1].
+
+    Examples
+    --------
+    >>> from reglab import l1
+    >>> l1.l1_subgradient([-3.0, 0.0, 2.0], 0.5)
+    array([-0.5,  0. ,  0.5])
     """
     w = as_float_array(w, "w")
     alpha = check_nonneg_scalar(alpha, "alpha")
@@ -67,21 +103,35 @@ def l1_subgradient(w, alpha, at_zero=0.0):
 
 
 def lasso_diagonal(w_star, h_diag, alpha):
-    """Closed-form L1-regularized minimum for a diagonal Hessian (7.23).
+    """Compute the closed-form L1-regularized minimum for a diagonal Hessian (7.23).
 
     Minimizes sum_i [ H_ii/2 (w_i - w*_i)^2 + alpha |w_i| ], which gives
     w_i = sign(w*_i) max(|w*_i| - alpha/H_ii, 0).
 
     Parameters
     ----------
-    w_star : array_like, shape (d,)
-    h_diag : array_like, shape (d,)
+    w_star : array-like of shape (n_features,)
+        Unregularized minimizer.
+    h_diag : array-like of shape (n_features,)
         Diagonal of H, all > 0.
-    alpha : float, >= 0
+    alpha : float
+        Penalty strength, >= 0.
 
     Returns
     -------
-    ndarray, shape (d,)
+    ndarray of shape (n_features,)
+        The L1-regularized minimizer.
+
+    Raises
+    ------
+    ValueError
+        If h_diag and w_star have different shapes, an H_ii <= 0, or alpha < 0.
+
+    Examples
+    --------
+    >>> from reglab import l1
+    >>> l1.lasso_diagonal([2.0, 0.3, -1.0], [1.0, 1.0, 2.0], alpha=0.5)
+    array([ 1.5 ,  0.  , -0.75])
     """
     w_star = as_float_array(w_star, "w_star", ndim=1)
     h = as_float_array(h_diag, "h_diag", ndim=1)
@@ -128,7 +178,7 @@ def _cd_quadratic(A, b, alpha, tol, max_iter, w0=None):
 
 
 def lasso_quadratic(H, w_star, alpha, tol=1e-10, max_iter=100_000, return_n_iter=False):
-    """Minimizer of 1/2 (w - w*)^T H (w - w*) + alpha ||w||_1 for a general PSD H.
+    """Minimize 1/2 (w - w*)^T H (w - w*) + alpha ||w||_1 for a general PSD H.
 
     Solved by cyclic coordinate descent with soft-thresholding updates (each coordinate step is
     the exact 1-D minimizer, (7.23) applied to one coordinate given the others) until no coordinate
@@ -137,18 +187,40 @@ def lasso_quadratic(H, w_star, alpha, tol=1e-10, max_iter=100_000, return_n_iter
 
     Parameters
     ----------
-    H : array_like, shape (d, d), symmetric PSD
-    w_star : array_like, shape (d,)
-    alpha : float, >= 0
-    tol : float
-    max_iter : int
+    H : array-like of shape (n_features, n_features)
+        Symmetric positive semidefinite Hessian.
+    w_star : array-like of shape (n_features,)
+        Unregularized minimizer.
+    alpha : float
+        Penalty strength, >= 0.
+    tol : float, default=1e-10
+        Stop when no coordinate moves by more than tol * max(1, max|w|), > 0.
+    max_iter : int, default=100_000
         Maximum number of sweeps over all coordinates.
-    return_n_iter : bool
+    return_n_iter : bool, default=False
+        Also return the number of sweeps.
 
     Returns
     -------
-    w : ndarray, shape (d,)
-    n_iter : int, only if ``return_n_iter``
+    w : ndarray of shape (n_features,)
+        The minimizer.
+    n_iter : int
+        Number of sweeps, only if ``return_n_iter``.
+
+    Raises
+    ------
+    ValueError
+        If H is not symmetric PSD, w_star does not match H, or alpha < 0.
+    RuntimeError
+        If coordinate descent does not reach ``tol`` in ``max_iter`` sweeps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import l1
+    >>> H = np.array([[1.0, 0.9], [0.9, 1.0]])
+    >>> l1.lasso_quadratic(H, [1.0, 1.0], alpha=0.5)
+    array([0.7368, 0.7368])
     """
     H, _, _ = check_sym_psd(H)
     w_star = as_float_array(w_star, "w_star", ndim=1)
@@ -166,9 +238,40 @@ def elastic_net(X, y, l1, l2=0.0, tol=1e-10, max_iter=100_000):
     With l2 = 0 this is the LASSO. scikit-learn's ``ElasticNet(alpha, l1_ratio)`` minimizes the
     same objective divided by n with l1 = n*alpha*l1_ratio and l2 = n*alpha*(1 - l1_ratio).
 
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Design matrix.
+    y : array-like of shape (n_samples,)
+        Targets.
+    l1 : float
+        L1 strength, >= 0.
+    l2 : float, default=0.0
+        L2 strength, >= 0.
+    tol : float, default=1e-10
+        Convergence tolerance of coordinate descent, > 0.
+    max_iter : int, default=100_000
+        Maximum number of sweeps.
+
     Returns
     -------
-    ndarray, shape (d,)
+    ndarray of shape (n_features,)
+        The weights.
+
+    Raises
+    ------
+    ValueError
+        If X and y have different numbers of rows or a strength is negative.
+    RuntimeError
+        If coordinate descent does not converge in ``max_iter`` sweeps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import l1
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> l1.elastic_net(X, [1.0, 0.1, 1.1], l1=0.3, l2=0.1)
+    array([0.8446, 0.0264])
     """
     X = as_float_array(X, "X", ndim=2)
     y = as_float_array(y, "y", ndim=1)
@@ -183,9 +286,42 @@ def elastic_net(X, y, l1, l2=0.0, tol=1e-10, max_iter=100_000):
 
 
 def lasso(X, y, alpha, tol=1e-10, max_iter=100_000):
-    """LASSO: minimize 1/2 ||y - X w||^2 + alpha ||w||_1 (least squares + L1).
+    """Solve the LASSO: minimize 1/2 ||y - X w||^2 + alpha ||w||_1 (least squares + L1).
 
     scikit-learn's ``Lasso(alpha_sk)`` minimizes (1/2n)||y - Xw||^2 + alpha_sk ||w||_1, the same
     problem with alpha = n * alpha_sk.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Design matrix.
+    y : array-like of shape (n_samples,)
+        Targets.
+    alpha : float
+        L1 strength, >= 0.
+    tol : float, default=1e-10
+        Convergence tolerance of coordinate descent, > 0.
+    max_iter : int, default=100_000
+        Maximum number of sweeps.
+
+    Returns
+    -------
+    ndarray of shape (n_features,)
+        The weights; some are exactly 0.
+
+    Raises
+    ------
+    ValueError
+        If X and y have different numbers of rows or alpha < 0.
+    RuntimeError
+        If coordinate descent does not converge in ``max_iter`` sweeps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import l1
+    >>> X = np.eye(3)
+    >>> l1.lasso(X, [2.0, 0.3, -1.0], alpha=0.5)
+    array([ 1.5,  0. , -0.5])
     """
     return elastic_net(X, y, alpha, 0.0, tol=tol, max_iter=max_iter)
