@@ -40,22 +40,33 @@ __all__ = [
 
 
 def shrink_factors(eigvals, alpha):
-    """Factor lambda_i / (lambda_i + alpha) applied to each eigen-direction (7.13).
+    """Compute the factor lambda_i / (lambda_i + alpha) applied to each eigen-direction (7.13).
 
     Parameters
     ----------
-    eigvals : array_like
+    eigvals : array-like of shape (n_features,)
         Eigenvalues lambda_i >= 0 of the Hessian H.
     alpha : float
         Penalty strength, >= 0, for the penalty (alpha/2) ||w||^2.
 
     Returns
     -------
-    ndarray
+    ndarray of shape (n_features,)
         Factors in [0, 1]: close to 1 where lambda_i >> alpha (direction kept), close to 0
         where lambda_i << alpha (direction shrunk away). A zero eigenvalue gives 0 for any
         alpha > 0; for alpha = 0 it also gives 0, the limit alpha -> 0+ (the minimum-norm
         solution, as with the pseudo-inverse).
+
+    Raises
+    ------
+    ValueError
+        If an eigenvalue or alpha is negative.
+
+    Examples
+    --------
+    >>> from reglab import l2
+    >>> l2.shrink_factors([0.01, 1.0, 100.0], alpha=1.0)
+    array([0.0099, 0.5   , 0.9901])
     """
     lam = as_float_array(eigvals, "eigvals")
     alpha = check_nonneg_scalar(alpha, "alpha")
@@ -68,22 +79,36 @@ def shrink_factors(eigvals, alpha):
 
 
 def eigen_rescale(H, w_star, alpha):
-    """Minimizer of J(w*) + 1/2 (w - w*)^T H (w - w*) + (alpha/2) ||w||^2, by (7.13).
+    """Minimize J(w*) + 1/2 (w - w*)^T H (w - w*) + (alpha/2) ||w||^2 by eigen-rescaling (7.13).
 
     Computes w~ = Q (Lambda + alpha I)^-1 Lambda Q^T w* with H = Q Lambda Q^T.
 
     Parameters
     ----------
-    H : array_like, shape (d, d)
+    H : array-like of shape (n_features, n_features)
         Symmetric positive semidefinite Hessian at the unregularized minimum w*.
-    w_star : array_like, shape (d,)
+    w_star : array-like of shape (n_features,)
         Unregularized minimizer.
     alpha : float
         Penalty strength, >= 0.
 
     Returns
     -------
-    ndarray, shape (d,)
+    ndarray of shape (n_features,)
+        The regularized minimizer w~.
+
+    Raises
+    ------
+    ValueError
+        If H is not square, symmetric and positive semidefinite, w_star does not have one entry per
+        row of H, or alpha < 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import l2
+    >>> l2.eigen_rescale(np.diag([4.0, 0.25]), [1.0, 1.0], alpha=1.0)
+    array([0.8, 0.2])
     """
     H, lam, Q = check_sym_psd(H)
     w_star = as_float_array(w_star, "w_star", ndim=1)
@@ -93,7 +118,7 @@ def eigen_rescale(H, w_star, alpha):
 
 
 def ridge(X, y, alpha):
-    """Ridge regression weights (X^T X + alpha I)^-1 X^T y (7.17), solved stably.
+    """Compute ridge regression weights (X^T X + alpha I)^-1 X^T y (7.17), solved stably.
 
     Minimizes ||y - X w||^2 + alpha ||w||^2 (scikit-learn ``Ridge(alpha, fit_intercept=False)``'s
     objective). Solved as the least-squares problem [X; sqrt(alpha) I] w = [y; 0] with an SVD-based
@@ -102,13 +127,34 @@ def ridge(X, y, alpha):
 
     Parameters
     ----------
-    X : array_like, shape (n, d)
-    y : array_like, shape (n,) or (n, t)
-    alpha : float, >= 0
+    X : array-like of shape (n_samples, n_features)
+        Design matrix.
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Targets.
+    alpha : float
+        Penalty strength, >= 0.
 
     Returns
     -------
-    ndarray, shape (d,) or (d, t)
+    ndarray of shape (n_features,) or (n_features, n_targets)
+        The weights.
+
+    Raises
+    ------
+    ValueError
+        If X and y have different numbers of rows, contain NaN or infinity, or alpha < 0.
+    TypeError
+        If an argument is not numeric.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import l2
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> l2.ridge(X, [1.0, 2.0, 3.0], alpha=0.0)
+    array([1., 2.])
+    >>> l2.ridge(X, [1.0, 2.0, 3.0], alpha=1.0)
+    array([0.875, 1.375])
     """
     X = as_float_array(X, "X", ndim=2)
     y = as_float_array(y, "y", ndim=(1, 2))
@@ -126,14 +172,39 @@ def ridge(X, y, alpha):
 
 
 def ridge_path(X, y, alphas):
-    """Ridge weights for many alphas from ONE eigendecomposition of X^T X.
+    """Compute ridge weights for many alphas from ONE eigendecomposition of X^T X.
 
     With X^T X = Q Lambda Q^T, w(alpha) = Q (Lambda + alpha I)^-1 Q^T X^T y, so each extra alpha
     costs one diagonal scaling instead of a new solve.
 
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Design matrix.
+    y : array-like of shape (n_samples,)
+        Targets.
+    alphas : array-like of shape (n_alphas,)
+        Penalty strengths, >= 0 (> 0 when X^T X is singular).
+
     Returns
     -------
-    ndarray, shape (len(alphas), d)
+    ndarray of shape (n_alphas, n_features)
+        Row i is the ridge solution for alphas[i].
+
+    Raises
+    ------
+    ValueError
+        If X and y have different numbers of rows, an alpha is negative, or X^T X is singular and
+        some alpha is 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import l2
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> l2.ridge_path(X, [1.0, 2.0, 3.0], [0.0, 1.0])
+    array([[1.   , 2.   ],
+           [0.875, 1.375]])
     """
     X = as_float_array(X, "X", ndim=2)
     y = as_float_array(y, "y", ndim=1)
@@ -154,7 +225,7 @@ _DECAY_CONVENTIONS = {"half": "penalty (alpha/2)||w||^2", "full": "penalty lambd
 
 
 def decay_factor(lr, strength, convention="half"):
-    """Multiplicative factor SGD applies to w each step from the penalty alone (7.5).
+    """Compute the multiplicative factor SGD applies to w each step from the penalty alone (7.5).
 
     Parameters
     ----------
@@ -162,13 +233,25 @@ def decay_factor(lr, strength, convention="half"):
         Learning rate (eps or eta), > 0.
     strength : float
         Penalty coefficient, >= 0.
-    convention : {"half", "full"}
+    convention : {"half", "full"}, default="half"
         ``"half"``: penalty (alpha/2) ||w||^2, gradient alpha w, factor 1 - lr*alpha.
         ``"full"``: penalty lambda ||w||^2, gradient 2 lambda w, factor 1 - 2*lr*lambda.
 
     Returns
     -------
     float
+        The factor multiplying w.
+
+    Raises
+    ------
+    ValueError
+        If lr <= 0, strength < 0 or the convention is unknown.
+
+    Examples
+    --------
+    >>> from reglab import l2
+    >>> round(l2.decay_factor(0.1, 0.01, "full"), 12)
+    0.998
     """
     lr = check_positive_scalar(lr, "lr")
     strength = check_nonneg_scalar(strength, "strength")
@@ -187,15 +270,41 @@ def adam(grad_fn, w0, lr, steps, *, l2=0.0, weight_decay=0.0, betas=(0.9, 0.999)
     Parameters
     ----------
     grad_fn : callable
-        ``grad_fn(w) -> ndarray``, gradient of the unregularized loss.
-    w0 : array_like, shape (d,)
+        ``grad_fn(w) -> ndarray``, gradient of the unregularized loss, the shape of w.
+    w0 : array-like of shape (n_features,)
+        Starting point.
     lr : float
+        Learning rate, > 0.
     steps : int
-    l2, weight_decay : float, >= 0
+        Number of steps, >= 0.
+    l2 : float, default=0.0
+        L2 strength added to the gradient, >= 0.
+    weight_decay : float, default=0.0
+        Decoupled (AdamW) decay, >= 0.
+    betas : tuple of (float, float), default=(0.9, 0.999)
+        Decay rates of the first and second moment averages, each in [0, 1).
+    eps : float, default=1e-8
+        Added to the denominator sqrt(v_hat), > 0.
 
     Returns
     -------
-    ndarray, shape (steps + 1, d)
+    ndarray of shape (steps + 1, n_features)
+        Row t is the iterate after t steps; row 0 is w0.
+
+    Raises
+    ------
+    ValueError
+        If a rate or strength is out of range, or grad_fn returns the wrong shape.
+    TypeError
+        If grad_fn is not callable or betas is not a pair.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import l2
+    >>> path = l2.adam(lambda w: w - 1.0, [0.0, 0.0], lr=0.1, steps=3)
+    >>> path[:, 0]
+    array([0.    , 0.1   , 0.1996, 0.2984])
     """
     w = as_float_array(w0, "w0", ndim=1).copy()
     lr = check_positive_scalar(lr, "lr")
@@ -228,11 +337,34 @@ def adam(grad_fn, w0, lr, steps, *, l2=0.0, weight_decay=0.0, betas=(0.9, 0.999)
 
 
 def input_noise_alpha(n_examples, sigma):
-    """L2 strength equivalent to Gaussian input noise in linear regression (session 6).
+    """Compute the L2 strength equivalent to Gaussian input noise in linear regression (session 6).
 
     Adding independent N(0, sigma^2) noise to every input of a linear model gives, in expectation over
     the noise, E ||y - (X + E) w||^2 = ||y - X w||^2 + n sigma^2 ||w||^2: ridge regression with
     alpha = n sigma^2 (the ||y - Xw||^2 + alpha ||w||^2 convention of :func:`ridge`).
+
+    Parameters
+    ----------
+    n_examples : int
+        Number of training examples n, >= 1.
+    sigma : float
+        Standard deviation of the input noise, >= 0.
+
+    Returns
+    -------
+    float
+        The equivalent strength alpha = n sigma^2.
+
+    Raises
+    ------
+    ValueError
+        If n_examples < 1 or sigma < 0.
+
+    Examples
+    --------
+    >>> from reglab import l2
+    >>> l2.input_noise_alpha(100, 0.5)
+    25.0
     """
     n = check_int(n_examples, "n_examples", minimum=1)
     sigma = check_nonneg_scalar(sigma, "sigma")

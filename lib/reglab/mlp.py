@@ -54,7 +54,33 @@ __all__ = [
 
 
 def init_mlp(sizes, rng):
-    """He-initialized layers for a ReLU network with layer widths ``sizes`` (input first)."""
+    """Initialize a ReLU network with layer widths ``sizes`` (input first), He-scaled.
+
+    Weights are N(0, 2 / n_in), biases 0.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Widths from the input to the output, at least two, each >= 1.
+    rng : int or numpy.random.Generator
+        Seed or generator of the weights.
+
+    Returns
+    -------
+    list of (ndarray, ndarray)
+        One (W, b) pair per layer, W of shape (sizes[i], sizes[i + 1]).
+
+    Raises
+    ------
+    ValueError
+        If fewer than two sizes are given or a size is < 1.
+
+    Examples
+    --------
+    >>> from reglab import mlp
+    >>> [(W.shape, b.shape) for W, b in mlp.init_mlp([3, 5, 2], rng=0)]
+    [((3, 5), (5,)), ((5, 2), (2,))]
+    """
     sizes = [check_int(s, "layer size", minimum=1) for s in sizes]
     if len(sizes) < 2:
         raise ValueError("sizes needs at least an input and an output width")
@@ -84,12 +110,45 @@ def _check_label_smoothing(eps):
 
 
 def forward(layers, X, keep_prob=1.0, rng=None):
-    """Forward pass; with keep_prob < 1 (and an rng) applies inverted dropout to layer inputs.
+    """Run the forward pass; with keep_prob < 1 (and an rng) apply inverted dropout to layer inputs.
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        The network, e.g. from :func:`init_mlp`: W of shape (n_in, n_out), b of shape (n_out,).
+    X : array-like of shape (n_samples, n_features)
+        Inputs, n_features = the rows of the first W.
+    keep_prob : float or sequence of float, default=1.0
+        Keep probability of each layer's input units, in (0, 1], one value or one per layer
+        (1 = no dropout).
+    rng : int or numpy.random.Generator, default=None
+        Seed or generator of the dropout masks; required when some keep_prob < 1.
 
     Returns
     -------
-    logits : ndarray (n, C)
-    cache : list of per-layer dicts used by the backward pass
+    logits : ndarray of shape (n_samples, n_classes)
+        Pre-softmax outputs.
+    cache : list of dict
+        Per-layer values the backward pass of :func:`loss_and_grads` uses.
+
+    Raises
+    ------
+    ValueError
+        If the layers do not chain, X does not have the network's number of inputs, or a label is
+        outside [0, n_classes).
+    TypeError
+        If layers is not a list of (W, b) pairs or y is not an array of integers.
+        Also if dropout is requested without an rng.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import mlp
+    >>> layers = mlp.init_mlp([3, 5, 2], rng=0)
+    >>> X, y = np.random.default_rng(1).normal(size=(4, 3)), np.array([0, 1, 1, 0])
+    >>> logits, cache = mlp.forward(layers, X)
+    >>> logits.shape, len(cache)
+    ((4, 2), 2)
     """
     layers = check_layers(layers)
     keep = check_keep_probs(keep_prob, len(layers))
@@ -121,7 +180,31 @@ def _forward(layers, X, keep, rng):
 
 
 def cross_entropy(logits, y):
-    """Mean cross-entropy of integer labels y under softmax(logits)."""
+    """Compute the mean cross-entropy of integer labels y under softmax(logits).
+
+    Parameters
+    ----------
+    logits : array-like of shape (n_samples, n_classes)
+        Pre-softmax outputs.
+    y : array-like of shape (n_samples,)
+        Integer class labels in [0, n_classes).
+
+    Returns
+    -------
+    float
+        Mean of -log softmax(logits)[i, y_i].
+
+    Raises
+    ------
+    ValueError
+        If a label is outside [0, n_classes) or logits and y have different numbers of rows.
+
+    Examples
+    --------
+    >>> from reglab import mlp
+    >>> round(mlp.cross_entropy([[0.0, 0.0], [0.0, 0.0]], [0, 1]), 4)
+    0.6931
+    """
     logits = as_float_array(logits, "logits", ndim=2, finite=False)
     y = check_labels(y, logits.shape[1])
     check_same_length(logits, y, "logits")
@@ -134,11 +217,33 @@ def _cross_entropy(logits, y):
 
 
 def smooth_labels(y, n_classes, eps):
-    """Label smoothing: one-hot targets with 1 - eps on the true class and eps/(k-1) on the others.
+    """Smooth labels: one-hot targets with 1 - eps on the true class and eps/(k-1) on the others.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Integer class labels in [0, n_classes).
+    n_classes : int
+        Number of classes k, >= 2.
+    eps : float
+        Smoothing, in [0, 1) (0 = one-hot).
 
     Returns
     -------
-    ndarray, shape (n, n_classes); each row sums to 1
+    ndarray of shape (n_samples, n_classes)
+        Targets; each row sums to 1.
+
+    Raises
+    ------
+    ValueError
+        If eps is outside [0, 1), n_classes < 2 or a label is out of range.
+
+    Examples
+    --------
+    >>> from reglab import mlp
+    >>> mlp.smooth_labels([0, 2], 3, 0.2)
+    array([[0.8, 0.1, 0.1],
+           [0.1, 0.1, 0.8]])
     """
     n_classes = check_int(n_classes, "n_classes", minimum=2)
     eps = check_scalar(eps, "eps", 0.0, 1.0, include_high=False, hint="eps = 0 is no smoothing")
@@ -156,15 +261,57 @@ def _penalty(layers, l2, l1):
 
 
 def loss_and_grads(layers, X, y, l2=0.0, l1=0.0, keep_prob=1.0, rng=None, label_smoothing=0.0):
-    """Regularized loss and its gradients by backpropagation.
+    """Compute the regularized loss and its gradients by backpropagation.
 
     Loss = mean cross-entropy (against smoothed targets if ``label_smoothing`` > 0)
     + (l2/2) sum ||W||_F^2 + l1 sum |W| (biases unpenalized).
 
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        The network, e.g. from :func:`init_mlp`: W of shape (n_in, n_out), b of shape (n_out,).
+    X : array-like of shape (n_samples, n_features)
+        Inputs, n_features = the rows of the first W.
+    y : array-like of shape (n_samples,)
+        Integer class labels in [0, n_classes).
+    l2 : float, default=0.0
+        L2 strength, >= 0.
+    l1 : float, default=0.0
+        L1 strength, >= 0 (subgradient sign(W), 0 at 0).
+    keep_prob : float or sequence of float, default=1.0
+        Keep probability of each layer's input units, in (0, 1], one value or one per layer
+        (1 = no dropout).
+    rng : int or numpy.random.Generator, default=None
+        Seed or generator of the dropout masks; required when some keep_prob < 1.
+    label_smoothing : float, default=0.0
+        Label smoothing eps, in [0, 1).
+
     Returns
     -------
     loss : float
-    grads : list of (dW, db), same structure as ``layers``
+        The regularized loss.
+    grads : list of (ndarray, ndarray)
+        (dW, db) per layer, the structure of ``layers``.
+
+    Raises
+    ------
+    ValueError
+        If the layers do not chain, X does not have the network's number of inputs, or a label is
+        outside [0, n_classes).
+    TypeError
+        If layers is not a list of (W, b) pairs or y is not an array of integers.
+        Also if a strength is negative, label_smoothing is outside [0, 1), or dropout is requested
+        without an rng.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import mlp
+    >>> layers = mlp.init_mlp([3, 5, 2], rng=0)
+    >>> X, y = np.random.default_rng(1).normal(size=(4, 3)), np.array([0, 1, 1, 0])
+    >>> loss, grads = mlp.loss_and_grads(layers, X, y, l2=0.1)
+    >>> [dW.shape for dW, db in grads]
+    [(3, 5), (5, 2)]
     """
     layers = check_layers(layers)
     X, y = _check_xy(layers, X, y)
@@ -197,7 +344,37 @@ def _loss_and_grads(layers, X, y, l2, l1, keep, rng, label_smoothing):
 
 
 def predict_proba(layers, X):
-    """Class probabilities with every unit kept (inverted dropout needs no test-time scaling)."""
+    """Predict class probabilities with every unit kept (inverted dropout needs no test-time scaling).
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        The network, e.g. from :func:`init_mlp`: W of shape (n_in, n_out), b of shape (n_out,).
+    X : array-like of shape (n_samples, n_features)
+        Inputs, n_features = the rows of the first W.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes)
+        Probabilities; each row sums to 1.
+
+    Raises
+    ------
+    ValueError
+        If the layers do not chain, X does not have the network's number of inputs, or a label is
+        outside [0, n_classes).
+    TypeError
+        If layers is not a list of (W, b) pairs or y is not an array of integers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import mlp
+    >>> layers = mlp.init_mlp([3, 5, 2], rng=0)
+    >>> X, y = np.random.default_rng(1).normal(size=(4, 3)), np.array([0, 1, 1, 0])
+    >>> mlp.predict_proba(layers, X).sum(axis=1)
+    array([1., 1., 1., 1.])
+    """
     layers = check_layers(layers)
     X, _ = _check_xy(layers, X, None)
     return _predict_proba(layers, X)
@@ -213,7 +390,39 @@ def _logits(layers, X):
 
 
 def accuracy(layers, X, y):
-    """Fraction of correctly classified rows."""
+    """Compute the fraction of correctly classified rows.
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        The network, e.g. from :func:`init_mlp`: W of shape (n_in, n_out), b of shape (n_out,).
+    X : array-like of shape (n_samples, n_features)
+        Inputs, n_features = the rows of the first W.
+    y : array-like of shape (n_samples,)
+        Integer class labels in [0, n_classes).
+
+    Returns
+    -------
+    float
+        Accuracy in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If the layers do not chain, X does not have the network's number of inputs, or a label is
+        outside [0, n_classes).
+    TypeError
+        If layers is not a list of (W, b) pairs or y is not an array of integers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import mlp
+    >>> layers = mlp.init_mlp([3, 5, 2], rng=0)
+    >>> X, y = np.random.default_rng(1).normal(size=(4, 3)), np.array([0, 1, 1, 0])
+    >>> 0.0 <= mlp.accuracy(layers, X, y) <= 1.0
+    True
+    """
     layers = check_layers(layers)
     X, y = _check_xy(layers, X, y)
     return _accuracy(layers, X, y)
@@ -224,12 +433,56 @@ def _accuracy(layers, X, y):
 
 
 def flatten(layers):
-    """All parameters as one vector (for gradient checks)."""
+    """Concatenate all parameters into one vector (for gradient checks).
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        The network, e.g. from :func:`init_mlp`: W of shape (n_in, n_out), b of shape (n_out,).
+
+    Returns
+    -------
+    ndarray of shape (n_parameters,)
+        W then b of each layer, in order, raveled.
+
+    Examples
+    --------
+    >>> from reglab import mlp
+    >>> mlp.flatten(mlp.init_mlp([3, 5, 2], rng=0)).shape
+    (32,)
+    """
     return np.concatenate([np.concatenate([W.ravel(), b.ravel()]) for W, b in layers])
 
 
 def unflatten(vec, like):
-    """Inverse of :func:`flatten`, shaped like ``like``."""
+    """Invert :func:`flatten`: split a vector into layers shaped like ``like``.
+
+    Parameters
+    ----------
+    vec : array-like of shape (n_parameters,)
+        All parameters, as from :func:`flatten`.
+    like : list of (W, b) pairs
+        Layers giving the shapes.
+
+    Returns
+    -------
+    list of (ndarray, ndarray)
+        New (W, b) pairs (copies).
+
+    Raises
+    ------
+    ValueError
+        If vec's length does not match the layers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import mlp
+    >>> layers = mlp.init_mlp([3, 5, 2], rng=0)
+    >>> back = mlp.unflatten(mlp.flatten(layers), layers)
+    >>> all(np.array_equal(W, V) for (W, _), (V, _) in zip(layers, back))
+    True
+    """
     vec = np.asarray(vec, dtype=float)
     if vec.ndim != 1 or vec.size != sum(W.size + b.size for W, b in like):
         raise ValueError("vector length does not match the layers")
@@ -245,7 +498,23 @@ def unflatten(vec, like):
 
 @dataclass
 class TrainResult:
-    """What :func:`train_mlp` returns."""
+    """What :func:`train_mlp` returns.
+
+    Parameters
+    ----------
+    layers : list of (ndarray, ndarray)
+        The trained network (the best epoch's with early stopping).
+    best_epoch : int
+        Epoch of the returned parameters.
+    history : dict, default={}
+        Per-epoch lists ``train_loss``, ``val_loss``, ``train_acc`` and ``val_acc``.
+
+    Examples
+    --------
+    >>> from reglab import mlp
+    >>> mlp.TrainResult([], 3).history
+    {}
+    """
 
     layers: list
     best_epoch: int
@@ -270,16 +539,72 @@ def train_mlp(
     patience=None,
     label_smoothing=0.0,
 ):
-    """Minibatch SGD with momentum; optional L1/L2, dropout, label smoothing and early stopping.
+    """Train by minibatch SGD with momentum; optional L1/L2, dropout, label smoothing, early stopping.
 
-    With ``patience`` (and validation data) training stops after ``patience`` epochs without a
+    Inputs are validated once here; the training loop then runs on private functions that trust
+    them. With ``patience`` (and validation data) training stops after ``patience`` epochs without a
     lower validation loss and the best epoch's parameters are returned, not the last.
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        The network, e.g. from :func:`init_mlp`: W of shape (n_in, n_out), b of shape (n_out,). They are copied, not modified.
+    X : array-like of shape (n_samples, n_features)
+        Inputs, n_features = the rows of the first W.
+    y : array-like of shape (n_samples,)
+        Integer class labels in [0, n_classes).
+    epochs : int, default=200
+        Maximum number of passes over the training set, >= 1.
+    lr : float, default=0.05
+        Learning rate, > 0.
+    momentum : float, default=0.9
+        Momentum, in [0, 1) (0 = plain SGD).
+    batch_size : int, default=32
+        Examples per minibatch, >= 1.
+    l2 : float, default=0.0
+        L2 strength, >= 0.
+    l1 : float, default=0.0
+        L1 strength, >= 0.
+    keep_prob : float or sequence of float, default=1.0
+        Keep probability of each layer's input units, in (0, 1], one value or one per layer
+        (1 = no dropout).
+    rng : int or numpy.random.Generator, default=0
+        Seed or generator of the minibatch order and the dropout masks.
+    X_val : array-like of shape (n_val, n_features), default=None
+        Validation inputs (needed for ``patience``).
+    y_val : array-like of shape (n_val,), default=None
+        Validation labels.
+    patience : int, default=None
+        Early stopping: epochs without a lower validation loss before stopping; None trains for
+        ``epochs`` epochs.
+    label_smoothing : float, default=0.0
+        Label smoothing eps, in [0, 1).
 
     Returns
     -------
     TrainResult
         ``history`` has per-epoch ``train_loss`` (unregularized cross-entropy, no dropout),
         ``val_loss``, ``train_acc`` and ``val_acc`` (the last two only with validation data).
+
+    Raises
+    ------
+    ValueError
+        If the layers do not chain, X does not have the network's number of inputs, or a label is
+        outside [0, n_classes).
+    TypeError
+        If layers is not a list of (W, b) pairs or y is not an array of integers.
+        Also if a setting is out of range, or patience is given without validation data.
+
+    Examples
+    --------
+    >>> from reglab import data, mlp
+    >>> split = data.classification_data(n_train=40, rng=0)
+    >>> layers = mlp.init_mlp([split.X_train.shape[1], 16, 2], rng=0)
+    >>> res = mlp.train_mlp(layers, split.X_train, split.y_train, epochs=20, rng=1)
+    >>> len(res.history["train_loss"]), res.best_epoch
+    (20, 20)
+    >>> res.history["train_loss"][-1] < res.history["train_loss"][0]
+    True
     """
     layers = [(W.copy(), b.copy()) for W, b in check_layers(layers)]
     X, y = _check_xy(layers, X, y)
@@ -349,16 +674,37 @@ def compare_regularizers(split, hidden=128, epochs=150, rng=0, methods=None):
     Parameters
     ----------
     split : reglab.data.Split
-    hidden : int, hidden-layer width
-    epochs : int, default training length (a method may override it)
-    seed : int, seeds initialization and minibatch order identically for every method
-    methods : dict, name -> settings (default :data:`CAPSTONE_METHODS`); the key ``"bagging"`` gives the
-        number of bootstrap-trained members whose predicted probabilities are averaged
+        The data set, e.g. :func:`reglab.data.classification_data`.
+    hidden : int, default=128
+        Hidden-layer width.
+    epochs : int, default=150
+        Default training length (a method may override it).
+    rng : int or numpy.random.Generator, default=0
+        Seeds initialization and minibatch order identically for every method (an int ``s`` uses
+        seeds s, s + 1, s + 2 and s + 10 + j for the streams; a Generator draws ``s`` first).
+    methods : dict, default=None
+        Name -> settings for :func:`train_mlp` (default :data:`CAPSTONE_METHODS`); the key
+        ``"bagging"`` gives the number of bootstrap-trained members whose predicted probabilities
+        are averaged.
 
     Returns
     -------
-    dict name -> dict with ``train_loss``, ``val_loss``, ``test_loss``, ``test_acc``, ``history`` and
-    ``predict`` (a function X -> class probabilities)
+    dict
+        Name -> dict with ``train_loss``, ``val_loss``, ``test_loss``, ``test_acc``, ``history`` and
+        ``predict`` (a function X -> class probabilities).
+
+    Raises
+    ------
+    ValueError
+        If a method's settings are invalid for :func:`train_mlp`.
+
+    Examples
+    --------
+    >>> from reglab import data, mlp
+    >>> split = data.classification_data(rng=0)
+    >>> res = mlp.compare_regularizers(split, hidden=8, epochs=5, methods={"none": {}, "L2": {"l2": 0.03}})
+    >>> sorted(res), sorted(res["L2"])
+    (['L2', 'none'], ['history', 'predict', 'test_acc', 'test_loss', 'train_loss', 'val_loss'])
     """
     seed = as_seed(rng)
     methods = CAPSTONE_METHODS if methods is None else methods
