@@ -46,14 +46,35 @@ CONVENTIONS = {
 
 
 def poly_features(x, degree):
-    """Polynomial design matrix in the Legendre basis P_0..P_degree on [-1, 1].
+    """Build the polynomial design matrix in the Legendre basis P_0..P_degree on [-1, 1].
 
     The Legendre basis spans the same polynomials as 1, x, ..., x^degree but stays well conditioned
     at degree 20. Column 0 (P_0 = 1) is the bias.
 
+    Parameters
+    ----------
+    x : array-like of shape (n_samples,)
+        Inputs in [-1, 1].
+    degree : int
+        Polynomial degree, >= 0.
+
     Returns
     -------
-    ndarray, shape (len(x), degree + 1)
+    ndarray of shape (n_samples, degree + 1)
+        Column j is P_j(x).
+
+    Raises
+    ------
+    ValueError
+        If an input is outside [-1, 1] or degree < 0.
+
+    Examples
+    --------
+    >>> from reglab import overfitting
+    >>> overfitting.poly_features([-1.0, 0.0, 1.0], 2)
+    array([[ 1. , -1. ,  1. ],
+           [ 1. ,  0. , -0.5],
+           [ 1. ,  1. ,  1. ]])
     """
     x = as_float_array(x, "x", ndim=1)
     degree = check_int(degree, "degree", minimum=0)
@@ -63,15 +84,39 @@ def poly_features(x, degree):
 
 
 def fit_polynomial(x, y, degree, alpha=0.0, penalize_bias=False):
-    """Least-squares polynomial fit with an optional L2 penalty alpha ||w||^2.
+    """Fit a polynomial by least squares with an optional L2 penalty alpha ||w||^2.
 
     The bias (column P_0) is not penalized unless ``penalize_bias``: a bias touches a single unit
     and needs little data, and shrinking it toward 0 only adds underfitting.
 
+    Parameters
+    ----------
+    x : array-like of shape (n_samples,)
+        Inputs in [-1, 1].
+    y : array-like of shape (n_samples,)
+        Targets.
+    degree : int
+        Polynomial degree, >= 0.
+    alpha : float, default=0.0
+        Penalty strength, >= 0.
+    penalize_bias : bool, default=False
+        Penalize the bias too.
+
     Returns
     -------
-    ndarray, shape (degree + 1,)
+    ndarray of shape (degree + 1,)
         Legendre coefficients; evaluate with :func:`predict_polynomial`.
+
+    Raises
+    ------
+    ValueError
+        If x and y have different lengths, an input is outside [-1, 1], or alpha < 0.
+
+    Examples
+    --------
+    >>> from reglab import overfitting
+    >>> overfitting.fit_polynomial([-1.0, 0.0, 1.0], [1.0, 0.0, 1.0], degree=2)
+    array([0.3333, 0.    , 0.6667])
     """
     A = poly_features(x, degree)
     y = as_float_array(y, "y", ndim=1)
@@ -87,13 +132,61 @@ def fit_polynomial(x, y, degree, alpha=0.0, penalize_bias=False):
 
 
 def predict_polynomial(coef, x):
-    """Evaluate Legendre coefficients from :func:`fit_polynomial` at x."""
+    """Evaluate Legendre coefficients from :func:`fit_polynomial` at x.
+
+    Parameters
+    ----------
+    coef : array-like of shape (degree + 1,)
+        Legendre coefficients.
+    x : array-like of shape (n_samples,)
+        Inputs in [-1, 1].
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        The polynomial's values.
+
+    Raises
+    ------
+    ValueError
+        If an input is outside [-1, 1].
+
+    Examples
+    --------
+    >>> from reglab import overfitting
+    >>> overfitting.predict_polynomial([0.0, 2.0], [-0.5, 0.5])
+    array([-1.,  1.])
+    """
     coef = as_float_array(coef, "coef", ndim=1)
     return poly_features(x, coef.shape[0] - 1) @ coef
 
 
 def mse(y_true, y_pred):
-    """Mean squared error."""
+    """Compute the mean squared error.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Targets.
+    y_pred : array-like
+        Predictions, the shape of y_true.
+
+    Returns
+    -------
+    float
+        The mean of (y_true - y_pred)^2.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ.
+
+    Examples
+    --------
+    >>> from reglab import overfitting
+    >>> overfitting.mse([1.0, 2.0], [1.0, 4.0])
+    2.0
+    """
     a = as_float_array(y_true, "y_true")
     b = as_float_array(y_pred, "y_pred")
     if a.shape != b.shape:
@@ -104,11 +197,43 @@ def mse(y_true, y_pred):
 
 
 def degree_sweep(x_train, y_train, x_val, y_val, degrees, alpha=0.0):
-    """Training and validation MSE of polynomial fits for each degree.
+    """Compute the training and validation MSE of polynomial fits for each degree.
+
+    Parameters
+    ----------
+    x_train : array-like of shape (n_train,)
+        Training inputs in [-1, 1].
+    y_train : array-like of shape (n_train,)
+        Training targets.
+    x_val : array-like of shape (n_val,)
+        Validation inputs in [-1, 1].
+    y_val : array-like of shape (n_val,)
+        Validation targets.
+    degrees : sequence of int
+        Degrees to fit.
+    alpha : float, default=0.0
+        L2 strength of every fit, >= 0.
 
     Returns
     -------
-    train_mse, val_mse : ndarray, shape (len(degrees),)
+    train_mse : ndarray of shape (n_degrees,)
+        Training error of each degree.
+    val_mse : ndarray of shape (n_degrees,)
+        Validation error of each degree.
+
+    Raises
+    ------
+    ValueError
+        If an input is outside [-1, 1] or lengths do not match.
+
+    Examples
+    --------
+    >>> from reglab import data, overfitting
+    >>> x, y = data.polynomial_data(10, rng=0)
+    >>> xv, yv = data.polynomial_data(100, rng=1)
+    >>> train, val = overfitting.degree_sweep(x, y, xv, yv, [1, 3, 9])
+    >>> bool(train[2] < train[0]), bool(val[2] > val[1])
+    (True, True)
     """
     train, val = [], []
     for d in degrees:
@@ -138,16 +263,39 @@ def bias_variance(
         ``fit_predict(x_train, y_train, x_test) -> predictions at x_test``.
     f_true : callable
         The noise-free function.
-    x_test : array_like, shape (t,)
-    n_train, n_repeats : int
+    x_test : array-like of shape (n_test,)
+        Points where the error is measured.
+    n_train : int
+        Training set size, >= 1.
     noise_std : float
-    rng : Generator or seed
+        Standard deviation of the target noise, >= 0.
+    n_repeats : int
+        Number of resampled training sets, >= 2.
+    rng : int or numpy.random.Generator
+        Seed or generator of the training sets.
 
     Returns
     -------
     dict
-        ``bias2``, ``variance``, ``noise`` (averaged over x_test) and ``predictions`` (n_repeats, t).
-        The expected squared error on a fresh noisy target is bias2 + variance + noise.
+        ``bias2``, ``variance``, ``noise`` (averaged over x_test) and ``predictions``
+        (n_repeats, n_test). The expected squared error on a fresh noisy target is
+        bias2 + variance + noise.
+
+    Raises
+    ------
+    ValueError
+        If n_train < 1, n_repeats < 2 or noise_std < 0.
+    TypeError
+        If fit_predict or f_true is not callable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import data, overfitting
+    >>> mean_model = lambda x, y, t: np.full(len(t), y.mean())
+    >>> bv = overfitting.bias_variance(mean_model, data.true_function, np.linspace(-1, 1, 5), 10, 0.3, 50, rng=0)
+    >>> sorted(bv), bv["noise"]
+    (['bias2', 'noise', 'predictions', 'variance'], 0.09)
     """
     fit_predict = check_callable(
         fit_predict, "fit_predict", "fit_predict(x_train, y_train, x_test) -> predictions"
@@ -173,7 +321,33 @@ def bias_variance(
 
 
 def regularized_objective(loss, penalty, alpha):
-    """J~ = J + alpha * Omega (7.1); alpha = 0 means no regularization."""
+    """Compute J~ = J + alpha * Omega (7.1); alpha = 0 means no regularization.
+
+    Parameters
+    ----------
+    loss : float
+        Data loss J.
+    penalty : float
+        Penalty Omega, >= 0.
+    alpha : float
+        Penalty strength, >= 0.
+
+    Returns
+    -------
+    float
+        J + alpha * Omega.
+
+    Raises
+    ------
+    ValueError
+        If penalty or alpha is negative or a value is not finite.
+
+    Examples
+    --------
+    >>> from reglab import overfitting
+    >>> overfitting.regularized_objective(1.5, 2.0, 0.25)
+    2.0
+    """
     loss = check_scalar(loss, "loss")
     penalty = check_nonneg_scalar(penalty, "penalty")
     return loss + check_nonneg_scalar(alpha, "alpha") * penalty
@@ -184,6 +358,32 @@ def to_half_alpha(strength, convention, m=None):
 
     ``"half"`` -> alpha; ``"full"`` (lambda ||w||^2) -> 2 lambda; ``"per_example"``
     ((lambda/2m) ||W||_F^2) -> lambda / m.
+
+    Parameters
+    ----------
+    strength : float
+        The coefficient in the given convention, >= 0.
+    convention : {"half", "full", "per_example"}, default="half"
+        ``"half"``: (alpha/2) ||w||^2; ``"full"``: lambda ||w||^2; ``"per_example"``:
+        (lambda/2m) ||W||_F^2 summed over layers (see :data:`CONVENTIONS`).
+    m : int, default=None
+        Number of examples, required by ``"per_example"``.
+
+    Returns
+    -------
+    float
+        The equivalent alpha of (alpha/2) ||w||^2.
+
+    Raises
+    ------
+    ValueError
+        If the convention is unknown, strength < 0, or m is missing or < 1 for ``"per_example"``.
+
+    Examples
+    --------
+    >>> from reglab import overfitting
+    >>> overfitting.to_half_alpha(0.01, "full"), overfitting.to_half_alpha(1.0, "per_example", m=50)
+    (0.02, 0.02)
     """
     strength = check_nonneg_scalar(strength, "strength")
     convention = check_option(convention, "convention", CONVENTIONS)
@@ -203,13 +403,77 @@ def _weights_list(w):
 
 
 def l2_penalty(w, strength, convention="half", m=None):
-    """Value of the L2 penalty under a convention (w may be a list of per-layer matrices)."""
+    """Compute the value of the L2 penalty under a convention.
+
+    Parameters
+    ----------
+    w : ndarray or list of array-like
+        Weights as one array, or a list of per-layer weight matrices (a list is always read as
+        per-layer).
+    strength : float
+        The coefficient in the given convention, >= 0.
+    convention : {"half", "full", "per_example"}, default="half"
+        ``"half"``: (alpha/2) ||w||^2; ``"full"``: lambda ||w||^2; ``"per_example"``:
+        (lambda/2m) ||W||_F^2 summed over layers (see :data:`CONVENTIONS`).
+    m : int, default=None
+        Number of examples, required by ``"per_example"``.
+
+    Returns
+    -------
+    float
+        The penalty (alpha/2) sum ||w||^2 with alpha from :func:`to_half_alpha`.
+
+    Raises
+    ------
+    ValueError
+        If the convention is unknown or strength < 0.
+
+    Examples
+    --------
+    >>> from reglab import overfitting
+    >>> import numpy as np
+    >>> overfitting.l2_penalty(np.array([3.0, 4.0]), 0.1, "full")
+    2.5
+    """
     alpha = to_half_alpha(strength, convention, m)
     return 0.5 * alpha * sum(float(np.sum(x**2)) for x in _weights_list(w))
 
 
 def l2_penalty_grad(w, strength, convention="half", m=None):
-    """Gradient of :func:`l2_penalty` with respect to w (same structure as w)."""
+    """Compute the gradient of :func:`l2_penalty` with respect to w.
+
+    Parameters
+    ----------
+    w : ndarray or list of array-like
+        Weights as one array, or a list of per-layer weight matrices (a list is always read as
+        per-layer).
+    strength : float
+        The coefficient in the given convention, >= 0.
+    convention : {"half", "full", "per_example"}, default="half"
+        ``"half"``: (alpha/2) ||w||^2; ``"full"``: lambda ||w||^2; ``"per_example"``:
+        (lambda/2m) ||W||_F^2 summed over layers (see :data:`CONVENTIONS`).
+    m : int, default=None
+        Number of examples, required by ``"per_example"``.
+
+    Returns
+    -------
+    ndarray or list of ndarray
+        The gradient alpha * w, with the structure of w.
+
+    Raises
+    ------
+    ValueError
+        If the convention is unknown or strength < 0.
+
+    Examples
+    --------
+    >>> from reglab import overfitting
+    >>> import numpy as np
+    >>> overfitting.l2_penalty_grad(np.array([3.0, 4.0]), 0.1, "full")
+    array([0.6, 0.8])
+    >>> [g.tolist() for g in overfitting.l2_penalty_grad([np.ones(2), np.ones((1, 2))], 0.5)]
+    [[0.5, 0.5], [[0.5, 0.5]]]
+    """
     alpha = to_half_alpha(strength, convention, m)
     grads = [alpha * x for x in _weights_list(w)]
     return grads if isinstance(w, (list, tuple)) else grads[0]
