@@ -39,7 +39,36 @@ def _ax(ax):
 
 
 def plot_polynomial_fits(x, y, degrees, alpha=0.0, ax=None, f_true=None):
-    """Training points and the polynomial fit of each degree (session 0)."""
+    """Draw the training points and the polynomial fit of each degree (session 0).
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples,)
+        Training inputs in [-1, 1].
+    y : array-like of shape (n_samples,)
+        Training targets.
+    degrees : sequence of int
+        Degrees to fit and draw.
+    alpha : float, default=0.0
+        L2 strength of the fits.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+    f_true : callable, default=None
+        The true function, drawn dashed if given.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import data, plotting
+    >>> x, y = data.polynomial_data(10, rng=0)
+    >>> ax = plotting.plot_polynomial_fits(x, y, [1, 9], f_true=data.true_function)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['true function', 'degree 1', 'degree 9']
+    """
     ax = _ax(ax)
     grid = np.linspace(-1, 1, 400)
     ax.scatter(x, y, color="k", zorder=3, label="training points")
@@ -58,7 +87,35 @@ def plot_polynomial_fits(x, y, degrees, alpha=0.0, ax=None, f_true=None):
 
 
 def plot_train_val(xs, train, val, ax=None, xlabel="capacity", log=True):
-    """Training and validation error against capacity or training time (U-shaped validation)."""
+    """Draw training and validation error against capacity or training time.
+
+    Parameters
+    ----------
+    xs : array-like of shape (n_points,)
+        Capacities (or epochs).
+    train : array-like of shape (n_points,)
+        Training errors.
+    val : array-like of shape (n_points,)
+        Validation errors.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+    xlabel : str, default="capacity"
+        Label of the x axis.
+    log : bool, default=True
+        Logarithmic y axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_train_val([1, 2, 3], [1.0, 0.5, 0.2], [1.0, 0.6, 0.9], xlabel="degree")
+    >>> ax.get_xlabel(), ax.get_yscale()
+    ('degree', 'log')
+    """
     ax = _ax(ax)
     ax.plot(xs, train, "o-", label="training")
     ax.plot(xs, val, "s-", label="validation")
@@ -92,9 +149,38 @@ def _quad_grid(H, w_star, extent):
 
 
 def plot_l2_geometry(H, w_star, alphas, ax=None):
-    """Ellipse contours of J, circles of the penalty, and w~ for each alpha (session 1, (7.13)).
+    """Draw ellipse contours of J, circles of the penalty, and w~ for each alpha (session 1, (7.13)).
 
     Each w~ is annotated with the shrink factors lambda_i / (lambda_i + alpha).
+
+    Parameters
+    ----------
+    H : array-like of shape (2, 2)
+        Symmetric positive semidefinite Hessian.
+    w_star : array-like of shape (2,)
+        Unregularized minimizer.
+    alphas : sequence of float
+        Penalty strengths to mark.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    ValueError
+        If H is not 2x2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_l2_geometry(np.diag([4.0, 0.25]), [1.0, 1.0], [1.0])
+    >>> "alpha=1: factors 0.20, 0.80" in [line.get_label() for line in ax.get_lines()]
+    True
     """
     ax = _ax(ax)
     H = np.asarray(H, float)
@@ -120,7 +206,29 @@ def plot_l2_geometry(H, w_star, alphas, ax=None):
 
 
 def plot_shrink_factors(eigvals, alpha, ax=None):
-    """Bar chart of lambda_i / (lambda_i + alpha) per eigen-direction (session 1)."""
+    """Draw a bar chart of lambda_i / (lambda_i + alpha) per eigen-direction (session 1).
+
+    Parameters
+    ----------
+    eigvals : array-like of shape (n_features,)
+        Eigenvalues lambda_i >= 0.
+    alpha : float
+        Penalty strength.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_shrink_factors([1.0, 3.0], 1.0)
+    >>> [float(bar.get_height()) for bar in ax.patches]
+    [0.5, 0.75]
+    """
     ax = _ax(ax)
     f = l2.shrink_factors(eigvals, alpha)
     ax.bar(np.arange(len(f)), f, color="C0")
@@ -134,7 +242,29 @@ def plot_shrink_factors(eigvals, alpha, ax=None):
 
 
 def plot_soft_threshold(t, ax=None, lim=3.0):
-    """The soft-thresholding map next to the identity (session 2, (7.23))."""
+    """Draw the soft-thresholding map next to the identity (session 2, (7.23)).
+
+    Parameters
+    ----------
+    t : float
+        Threshold, >= 0.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+    lim : float, default=3.0
+        The x axis spans [-lim, lim].
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_soft_threshold(0.5)
+    >>> ax.get_lines()[1].get_label()
+    'soft threshold, t = 0.5'
+    """
     ax = _ax(ax)
     x = np.linspace(-lim, lim, 601)
     ax.plot(x, x, "k--", lw=1, label="w* (no penalty)")
@@ -147,7 +277,32 @@ def plot_soft_threshold(t, ax=None, lim=3.0):
 
 
 def plot_l1_l2_geometry(H, w_star, alpha, ax=None):
-    """Loss contours with the L1 diamond and L2 circle through each regularized solution (session 2)."""
+    """Draw loss contours with the L1 diamond and L2 circle through each regularized solution (session 2).
+
+    Parameters
+    ----------
+    H : array-like of shape (2, 2)
+        Symmetric positive semidefinite Hessian.
+    w_star : array-like of shape (2,)
+        Unregularized minimizer.
+    alpha : float
+        Penalty strength of both solutions.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_l1_l2_geometry(np.eye(2), [0.4, 1.2], 0.5)
+    >>> [line.get_label() for line in ax.get_lines()][-2]
+    'L1 solution (0.00, 0.70)'
+    """
     ax = _ax(ax)
     H = np.asarray(H, float)
     w_star = np.asarray(w_star, float)
@@ -167,7 +322,36 @@ def plot_l1_l2_geometry(H, w_star, alpha, ax=None):
 
 
 def plot_gd_vs_ridge(H, w_star, eps, tau, ax=None):
-    """Gradient-descent trajectory from 0 and the ridge path; marks w(tau) and w~ at alpha = 1/(eps tau)."""
+    """Draw the gradient-descent trajectory from 0 and the ridge path, with w(tau) and w~ marked.
+
+    w~ is the ridge solution at alpha = 1/(eps tau), the approximation (7.45).
+
+    Parameters
+    ----------
+    H : array-like of shape (2, 2)
+        Symmetric positive semidefinite Hessian.
+    w_star : array-like of shape (2,)
+        Unregularized minimizer.
+    eps : float
+        Step size.
+    tau : int
+        Number of steps.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_gd_vs_ridge(np.diag([1.0, 0.05]), [1.0, 1.0], 0.1, 20)
+    >>> ax.get_lines()[0].get_xydata().shape
+    (21, 2)
+    """
     ax = _ax(ax)
     H = np.asarray(H, float)
     w_star = np.asarray(w_star, float)
@@ -189,7 +373,32 @@ def plot_gd_vs_ridge(H, w_star, eps, tau, ax=None):
 
 
 def plot_alpha_approximation(eigvals, eps, taus, ax=None):
-    """Exact per-direction alpha_i of (7.43) against tau, with the single alpha = 1/(eps tau) (7.45)."""
+    """Draw the exact per-direction alpha_i of (7.43) against tau, with alpha = 1/(eps tau) (7.45).
+
+    Parameters
+    ----------
+    eigvals : array-like of shape (n_features,)
+        Eigenvalues of H.
+    eps : float
+        Step size.
+    taus : array-like of shape (n_taus,)
+        Numbers of steps.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_alpha_approximation([0.01, 1.0], 0.1, np.array([10.0, 100.0]))
+    >>> ax.get_lines()[-1].get_ydata()
+    array([1. , 0.1])
+    """
     ax = _ax(ax)
     taus = np.asarray(taus, float)
     exact = np.array([early_stopping.equivalent_alpha(eigvals, eps, t) for t in taus])
@@ -207,7 +416,33 @@ def plot_alpha_approximation(eigvals, eps, taus, ax=None):
 
 
 def plot_ensemble_mse(v, c, ks, simulated=None, ax=None):
-    """Formula (7.50) against ensemble size, with optional simulated points."""
+    """Draw formula (7.50) against ensemble size, with optional simulated points.
+
+    Parameters
+    ----------
+    v : float
+        Variance of each member's error.
+    c : float
+        Covariance between two members' errors.
+    ks : array-like of shape (n_sizes,)
+        Ensemble sizes.
+    simulated : array-like of shape (n_sizes,), default=None
+        Monte Carlo estimates at ks, drawn as points if given.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_ensemble_mse(1.0, 0.25, [1, 2, 4])
+    >>> ax.get_lines()[0].get_ydata()
+    array([1.    , 0.625 , 0.4375])
+    """
     ax = _ax(ax)
     ks = np.asarray(ks)
     ax.plot(ks, [ensembles.ensemble_mse(v, c, int(k)) for k in ks], "-", label="v/k + (k-1)c/k")
@@ -222,7 +457,29 @@ def plot_ensemble_mse(v, c, ks, simulated=None, ax=None):
 
 
 def plot_error_histograms(errors, ax=None, bins=30):
-    """Histograms of one member's error and of the k members' average error (session 4)."""
+    """Draw histograms of one member's error and of the k members' average error (session 4).
+
+    Parameters
+    ----------
+    errors : array-like of shape (n_draws, k)
+        Member errors, as from :func:`reglab.ensembles.correlated_errors`.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+    bins : int, default=30
+        Number of bins of each histogram.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import ensembles, plotting
+    >>> ax = plotting.plot_error_histograms(ensembles.correlated_errors(1.0, 0.2, 5, 400, rng=0))
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ["one member's error", 'average of 5']
+    """
     ax = _ax(ax)
     errors = np.asarray(errors, float)
     ax.hist(errors[:, 0], bins=bins, alpha=0.5, density=True, label="one member's error")
@@ -233,7 +490,29 @@ def plot_error_histograms(errors, ax=None, bins=30):
 
 
 def plot_dropout_predictions(predictions: dict, ax=None, class_names=None):
-    """Grouped bars of class probabilities from several inference rules (session 5)."""
+    """Draw grouped bars of class probabilities from several inference rules (session 5).
+
+    Parameters
+    ----------
+    predictions : dict
+        Rule name -> class probabilities (array-like of shape (n_classes,)).
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+    class_names : list of str, default=None
+        Tick labels; "class 0", "class 1", ... by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_dropout_predictions({"exact": [0.3, 0.7], "weight scaling": [0.4, 0.6]})
+    >>> [round(float(bar.get_height()), 1) for bar in ax.patches]
+    [0.3, 0.7, 0.4, 0.6]
+    """
     ax = _ax(ax)
     names = list(predictions)
     C = len(np.asarray(predictions[names[0]]))
@@ -248,7 +527,29 @@ def plot_dropout_predictions(predictions: dict, ax=None, class_names=None):
 
 
 def plot_history(history, ax=None, title=None):
-    """Training and validation loss per epoch from :func:`reglab.mlp.train_mlp`."""
+    """Draw training and validation loss per epoch from :func:`reglab.mlp.train_mlp`.
+
+    Parameters
+    ----------
+    history : dict
+        ``train_loss`` and optionally ``val_loss`` lists, as in ``TrainResult.history``.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+    title : str, default=None
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_history({"train_loss": [1.0, 0.5], "val_loss": [1.1, 0.9]}, title="plain")
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['training loss', 'validation loss']
+    """
     ax = _ax(ax)
     ax.plot(np.arange(1, len(history["train_loss"]) + 1), history["train_loss"], label="training loss")
     if history.get("val_loss"):
@@ -263,7 +564,38 @@ def plot_history(history, ax=None, title=None):
 
 
 def plot_decision_boundary(predict, X, y, ax=None, dims=(0, 1), resolution=150):
-    """P(class 1) over the plane of two input features, the others held at 0 (their training mean)."""
+    """Draw P(class 1) over the plane of two input features, the others held at 0 (their training mean).
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict(X) -> probabilities`` of shape (n_samples, n_classes).
+    X : array-like of shape (n_samples, n_features)
+        Points to scatter (and the extent of the plane).
+    y : array-like of shape (n_samples,)
+        Their labels (colors).
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+    dims : tuple of (int, int), default=(0, 1)
+        The two features spanning the plane.
+    resolution : int, default=150
+        Grid points per axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import data, mlp, plotting
+    >>> split = data.classification_data(n_train=20, rng=0)
+    >>> layers = mlp.init_mlp([split.X_train.shape[1], 4, 2], rng=0)
+    >>> ax = plotting.plot_decision_boundary(lambda X: mlp.predict_proba(layers, X), split.X_train,
+    ...                                      split.y_train, resolution=20)
+    >>> ax.get_xlabel()
+    'feature 0'
+    """
     ax = _ax(ax)
     X = np.asarray(X, float)
     a, b = dims
@@ -281,7 +613,28 @@ def plot_decision_boundary(predict, X, y, ax=None, dims=(0, 1), resolution=150):
 
 
 def plot_capstone(results, ax=None):
-    """Held-out test loss of each regularizer of the capstone (lower is better)."""
+    """Draw the held-out test loss of each regularizer of the capstone (lower is better).
+
+    Parameters
+    ----------
+    results : dict
+        Name -> dict with ``test_loss`` and ``test_acc``, as from
+        :func:`reglab.mlp.compare_regularizers`.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_capstone({"none": {"test_loss": 1.5, "test_acc": 0.7}, "L2": {"test_loss": 0.5, "test_acc": 0.8}})
+    >>> [float(bar.get_width()) for bar in ax.patches]
+    [1.5, 0.5]
+    """
     ax = _ax(ax)
     names = list(results)
     losses = [results[n]["test_loss"] for n in names]
