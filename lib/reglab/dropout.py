@@ -203,7 +203,7 @@ def log_softmax(z, axis=-1):
     Returns
     -------
     ndarray
-        log softmax(z), the shape of z.
+        The log-probabilities log softmax(z), the shape of z.
 
     Raises
     ------
@@ -239,7 +239,7 @@ def softmax(z, axis=-1):
     Returns
     -------
     ndarray
-        softmax(z), the shape of z.
+        The probabilities softmax(z), the shape of z.
 
     Raises
     ------

@@ -38,11 +38,26 @@ class Exploration:
     Parameters
     ----------
     title : str
-    controls : dict of name -> ipywidgets value widget
+        Heading shown above the controls.
+    controls : dict
+        Control name -> ipywidgets value widget (a slider, a dropdown...).
     draw : callable
-        ``draw(fig, **values) -> str | None``; draws on the (cleared) figure and may return a short
+        ``draw(fig, **values) -> str or None``; draws on the (cleared) figure and may return a short
         HTML summary shown under the controls.
-    figsize : tuple
+    figsize : tuple of (float, float), default=(10, 4.2)
+        Figure size in inches.
+
+    Examples
+    --------
+    >>> import ipywidgets
+    >>> from reglab.widgets import Exploration
+    >>> def draw(fig, a):
+    ...     fig.subplots().plot([0, 1], [0, a])
+    ...     return f"slope {a}"
+    >>> exp = Exploration("demo", {"a": ipywidgets.FloatSlider(value=1.0)}, draw)
+    >>> exp.update(a=2.0)
+    >>> exp.summary.value, exp.redraws
+    ('slope 2.0', 2)
     """
 
     def __init__(self, title: str, controls: dict, draw: Callable, figsize=(10, 4.2)):
@@ -66,6 +81,14 @@ class Exploration:
 
     @property
     def values(self) -> dict:
+        """Current value of every control, by name.
+
+        Examples
+        --------
+        >>> from reglab import widgets
+        >>> widgets.l1_explorer().values
+        {'alpha': 0.5, 'rho': 0.0}
+        """
         return {k: c.value for k, c in self.controls.items()}
 
     def _on_change(self, change):
@@ -73,7 +96,26 @@ class Exploration:
             self.redraw()
 
     def update(self, **values):
-        """Set several controls at once (one redraw), as a student moving sliders would."""
+        """Set several controls at once (one redraw), as a student moving sliders would.
+
+        Parameters
+        ----------
+        **values : dict
+            Control name -> new value.
+
+        Raises
+        ------
+        ValueError
+            If a name is not one of the exploration's controls.
+
+        Examples
+        --------
+        >>> from reglab import widgets
+        >>> exp = widgets.l1_explorer()
+        >>> exp.update(alpha=0.3, rho=0.8)
+        >>> "not the minimizer" in exp.summary.value
+        True
+        """
         unknown = set(values) - set(self.controls)
         if unknown:
             raise ValueError(f"unknown control(s) {sorted(unknown)}; this exploration has {sorted(self.controls)}")
@@ -86,6 +128,16 @@ class Exploration:
         self.redraw()
 
     def redraw(self):
+        """Redraw the figure and the summary from the current control values.
+
+        Examples
+        --------
+        >>> from reglab import widgets
+        >>> exp = widgets.l1_explorer()
+        >>> exp.redraw()
+        >>> exp.redraws, exp.png[:4]
+        (2, b'\x89PNG')
+        """
         self.figure.clear()
         summary = self._draw(self.figure, **self.values)
         self.summary.value = summary or ""
@@ -110,7 +162,30 @@ def _slider(kind, description, **kw):
 
 
 def polynomial_explorer(n_train=10, noise=0.3, rng=0):
-    """Session 0: polynomial degree and L2 strength against training and validation error."""
+    """Explore session 0: polynomial degree and L2 strength against training and validation error.
+
+    Parameters
+    ----------
+    n_train : int, default=10
+        Number of training points.
+    noise : float, default=0.3
+        Standard deviation of the target noise.
+    rng : int or numpy.random.Generator, default=0
+        Seed of the training set (the validation set uses the next seed).
+
+    Returns
+    -------
+    Exploration
+        The exploration; display it (last expression of a cell) to get its sliders.
+
+    Examples
+    --------
+    >>> from reglab import widgets
+    >>> exp = widgets.polynomial_explorer()
+    >>> exp.update(degree=3)
+    >>> exp.summary.value.startswith("training MSE")
+    True
+    """
     seed = as_seed(rng)
     x, y = data.polynomial_data(n_train, noise, seed)
     xv, yv = data.polynomial_data(200, noise, seed + 1)
@@ -147,7 +222,28 @@ def _rotated_hessian(lam1, lam2, angle_deg):
 
 
 def l2_explorer(w_star=(1.0, 1.0)):
-    """Session 1: eigenvalues, rotation and alpha; w~ and the shrink factors lambda_i/(lambda_i + alpha)."""
+    """Explore session 1: eigenvalues, rotation and alpha; w~ and the shrink factors.
+
+    The shrink factors are lambda_i / (lambda_i + alpha) (7.13).
+
+    Parameters
+    ----------
+    w_star : tuple of (float, float), default=(1.0, 1.0)
+        Unregularized minimizer.
+
+    Returns
+    -------
+    Exploration
+        The exploration; display it (last expression of a cell) to get its sliders.
+
+    Examples
+    --------
+    >>> from reglab import widgets
+    >>> exp = widgets.l2_explorer()
+    >>> exp.update(angle=0, lam1=4.0, lam2=0.25, alpha=1.0)
+    >>> exp.summary.value.split(";")[0]
+    'w~ = (0.800, 0.200)'
+    """
     w_star = np.asarray(w_star, float)
 
     def draw(fig, lam1, lam2, angle, alpha):
@@ -176,7 +272,26 @@ def l2_explorer(w_star=(1.0, 1.0)):
 
 
 def l1_explorer(w_star=(0.4, 1.2)):
-    """Session 2: alpha and feature correlation; the L1 diamond against the L2 circle, and soft-thresholding."""
+    """Explore session 2: alpha and feature correlation; L1 diamond, L2 circle and soft-thresholding.
+
+    Parameters
+    ----------
+    w_star : tuple of (float, float), default=(0.4, 1.2)
+        Unregularized minimizer.
+
+    Returns
+    -------
+    Exploration
+        The exploration; display it (last expression of a cell) to get its sliders.
+
+    Examples
+    --------
+    >>> from reglab import widgets
+    >>> exp = widgets.l1_explorer()
+    >>> exp.update(alpha=0.5, rho=0.0)
+    >>> exp.summary.value.split(";")[0]
+    'L1 solution (0.000, 0.700), zeros: 1'
+    """
     w_star = np.asarray(w_star, float)
 
     def draw(fig, alpha, rho):
@@ -205,7 +320,28 @@ def l1_explorer(w_star=(0.4, 1.2)):
 
 
 def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
-    """Session 3: step size and number of steps; GD from 0 against the ridge path at alpha = 1/(eps tau)."""
+    """Explore session 3: step size and steps; GD from 0 against the ridge path at alpha = 1/(eps tau).
+
+    Parameters
+    ----------
+    eigvals : tuple of float, default=(1.0, 0.05)
+        Eigenvalues of the diagonal Hessian.
+    w_star : tuple of float, default=(1.0, 1.0)
+        Unregularized minimizer.
+
+    Returns
+    -------
+    Exploration
+        The exploration; display it (last expression of a cell) to get its sliders.
+
+    Examples
+    --------
+    >>> from reglab import widgets
+    >>> exp = widgets.early_stopping_explorer()
+    >>> exp.update(eps=0.1, tau=20)
+    >>> exp.summary.value.split("; ")[1]
+    'single alpha 1/(eps tau) = 0.5'
+    """
     lam = np.asarray(eigvals, float)
     H = np.diag(lam)
     w_star = np.asarray(w_star, float)
@@ -239,7 +375,30 @@ def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
 
 
 def ensemble_explorer(v=1.0, trials=20_000, rng=0):
-    """Session 4: ensemble size and error correlation; formula (7.50) against Monte Carlo."""
+    """Explore session 4: ensemble size and error correlation; formula (7.50) against Monte Carlo.
+
+    Parameters
+    ----------
+    v : float, default=1.0
+        Variance of each member's error.
+    trials : int, default=20_000
+        Monte Carlo trials per estimate.
+    rng : int or numpy.random.Generator, default=0
+        Seed of the simulations (each ensemble size uses its own derived seed).
+
+    Returns
+    -------
+    Exploration
+        The exploration; display it (last expression of a cell) to get its sliders.
+
+    Examples
+    --------
+    >>> from reglab import widgets
+    >>> exp = widgets.ensemble_explorer(trials=2_000)
+    >>> exp.update(k=4, rho=0.5)
+    >>> exp.summary.value.split(": ")[1].split(",")[0]
+    'formula v/k + (k-1)c/k = <b>0.6250</b>'
+    """
     seed = as_seed(rng)
     ks = np.array([1, 2, 3, 5, 8, 12, 20, 30, 50])
 
@@ -269,7 +428,26 @@ def ensemble_explorer(v=1.0, trials=20_000, rng=0):
 
 
 def dropout_explorer(rng=0):
-    """Session 5: keep probability and number of Monte Carlo masks; exact ensembles against weight scaling."""
+    """Explore session 5: keep probability and Monte Carlo masks; exact ensembles against weight scaling.
+
+    Parameters
+    ----------
+    rng : int or numpy.random.Generator, default=0
+        Seed of the example networks and of the Monte Carlo masks.
+
+    Returns
+    -------
+    Exploration
+        The exploration; display it (last expression of a cell) to get its sliders.
+
+    Examples
+    --------
+    >>> from reglab import widgets
+    >>> exp = widgets.dropout_explorer()
+    >>> exp.update(keep_prob=1.0)
+    >>> "|Monte Carlo - arithmetic| = 0.000" in exp.summary.value
+    True
+    """
     seed = as_seed(rng)
     rng = np.random.default_rng(seed)
     n_in, C = 10, 3
@@ -318,7 +496,30 @@ def dropout_explorer(rng=0):
 
 
 def capstone_explorer(results, split):
-    """Session 6: switch between the capstone's regularizers (results of :func:`reglab.mlp.compare_regularizers`)."""
+    """Explore session 6: switch between the capstone's regularizers.
+
+    Parameters
+    ----------
+    results : dict
+        Results of :func:`reglab.mlp.compare_regularizers`.
+    split : reglab.data.Split
+        The data set they were trained on.
+
+    Returns
+    -------
+    Exploration
+        The exploration; display it (last expression of a cell) to get its sliders.
+
+    Examples
+    --------
+    >>> from reglab import data, mlp, widgets
+    >>> split = data.classification_data(rng=0)
+    >>> results = mlp.compare_regularizers(split, hidden=8, epochs=5, methods={"none": {}, "L2": {"l2": 0.03}})
+    >>> exp = widgets.capstone_explorer(results, split)
+    >>> exp.update(method="L2")
+    >>> exp.summary.value.startswith("<b>L2</b>")
+    True
+    """
 
     def draw(fig, method):
         r = results[method]
