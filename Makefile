@@ -8,11 +8,12 @@ PIP    := $(BIN)/python -m pip
 ARGS   ?=
 PYTEST_ARGS ?=
 
-.PHONY: lab test bench figures lock release clean help sysdeps
+.PHONY: lab test lint bench figures lock release clean help sysdeps
 
 help:
 	@echo "make lab    - create .venv, install the course, open JupyterLab on notebooks/ (ARGS=--no-browser on a headless machine)"
-	@echo "make test   - create .venv with test extras and run the whole test suite"
+	@echo "make test   - create .venv with test extras, lint (ruff) and run the whole test suite"
+	@echo "make lint   - ruff check of the code and the notebooks (configuration in pyproject.toml)"
 	@echo "make bench  - run the benchmarks and print their ratio tables"
 	@echo "make figures - points, run time per session and equations checked, for the whole course"
 	@echo "make release - regenerate notebooks/ from solutions/ (nbgrader generate_assignment)"
@@ -44,7 +45,11 @@ sysdeps:
 	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
 	  fi; }
 
-test: $(BIN)/.reglab-test sysdeps
+# Lint the code and the notebooks' code cells; any finding fails `make test`.
+lint: $(BIN)/.reglab-test
+	$(BIN)/ruff check .
+
+test: $(BIN)/.reglab-test sysdeps lint
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 bench: $(BIN)/.reglab-test

@@ -21,8 +21,8 @@ def _brute(layers, x, keep, kind):
                                      for w, p in zip(widths, keep)]):
         prob = 1.0
         h = np.asarray(x, float)
-        for l, ((W, b), m, p) in enumerate(zip(layers, masks, keep)):
-            if l > 0:
+        for layer, ((W, b), m, p) in enumerate(zip(layers, masks, keep)):
+            if layer > 0:
                 h = np.maximum(h, 0)
             m = np.array(m, float)
             if p < 1:
@@ -87,8 +87,12 @@ def test_all_masks_matches_itertools():
 def test_softmax_regression_enumeration_matches_brute_force(rng, keep):
     W, b = rng.standard_normal((5, 3)), rng.standard_normal(3)
     v = rng.standard_normal(5)
-    np.testing.assert_allclose(dp.geometric_mean_ensemble(W, b, v, keep), _brute([(W, b)], v, [keep], "geo"), atol=1e-12)
-    np.testing.assert_allclose(dp.arithmetic_mean_ensemble(W, b, v, keep), _brute([(W, b)], v, [keep], "arith"), atol=1e-12)
+    np.testing.assert_allclose(
+        dp.geometric_mean_ensemble(W, b, v, keep), _brute([(W, b)], v, [keep], "geo"), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        dp.arithmetic_mean_ensemble(W, b, v, keep), _brute([(W, b)], v, [keep], "arith"), atol=1e-12
+    )
 
 
 @pytest.mark.equation("7.58-7.66")
@@ -98,7 +102,9 @@ def test_weight_scaling_is_exact_for_softmax_regression_7_58(n, C, keep, scale, 
     rng = np.random.default_rng(seed)
     W, b = scale * rng.standard_normal((n, C)), rng.standard_normal(C)
     V = rng.standard_normal((3, n))
-    np.testing.assert_allclose(dp.geometric_mean_ensemble(W, b, V, keep), dp.weight_scaling_predict(W, b, V, keep), atol=1e-10)
+    np.testing.assert_allclose(
+        dp.geometric_mean_ensemble(W, b, V, keep), dp.weight_scaling_predict(W, b, V, keep), atol=1e-10
+    )
 
 
 @pytest.mark.equation("7.58-7.66")
@@ -123,7 +129,9 @@ def test_monte_carlo_converges_to_arithmetic_mean(rng):
     exact = dp.arithmetic_mean_ensemble(W, b, v, 0.5)
     errs = []
     for k in [10, 100, 1000, 10000, 100000]:
-        trials = [np.abs(dp.mc_dropout_predict(W, b, v, 0.5, k, np.random.default_rng(s)) - exact).max() for s in range(8)]
+        trials = [
+            np.abs(dp.mc_dropout_predict(W, b, v, 0.5, k, np.random.default_rng(s)) - exact).max() for s in range(8)
+        ]
         errs.append(np.mean(trials))
     assert errs[-1] < 0.01
     assert errs[-1] < errs[0] / 20  # ~1/sqrt(k): 100x more masks -> ~10x less error, over 4 decades
@@ -144,8 +152,12 @@ def test_mlp_enumeration_matches_brute_force(rng):
     layers = _layers(rng, [3, 4, 3])
     x = rng.standard_normal(3)
     for keep in ([0.8, 0.5], [1.0, 0.5], [0.7, 1.0]):
-        np.testing.assert_allclose(dp.mlp_geometric_mean_ensemble(layers, x, keep), _brute(layers, x, keep, "geo"), atol=1e-12)
-        np.testing.assert_allclose(dp.mlp_arithmetic_mean_ensemble(layers, x, keep), _brute(layers, x, keep, "arith"), atol=1e-12)
+        np.testing.assert_allclose(
+            dp.mlp_geometric_mean_ensemble(layers, x, keep), _brute(layers, x, keep, "geo"), atol=1e-12
+        )
+        np.testing.assert_allclose(
+            dp.mlp_arithmetic_mean_ensemble(layers, x, keep), _brute(layers, x, keep, "arith"), atol=1e-12
+        )
 
 
 @pytest.mark.equation("weight-scaling-relu")
@@ -194,8 +206,16 @@ def test_enumeration_of_2_pow_18_masks_is_chunked_and_memory_bounded(rng):
         (lambda: dp.geometric_mean_ensemble(np.ones((3, 2)), np.ones(2), np.ones(4), 0.5), "features"),
         (lambda: dp.geometric_mean_ensemble(np.ones((3, 2)), np.ones(3), np.ones(3), 0.5), "length"),
         (lambda: dp.geometric_mean_ensemble(np.ones((25, 2)), np.ones(2), np.ones(25), 0.5), "at most 24"),
-        (lambda: dp.mlp_weight_scaling_predict([(np.ones((2, 3)), np.ones(3)), (np.ones((4, 2)), np.ones(2))], [1, 1], 0.5), "expects 4"),
-        (lambda: dp.mlp_weight_scaling_predict([(np.ones((2, 3)), np.ones(3))], [1, 1], [0.5, 0.5]), "one value per layer"),
+        (
+            lambda: dp.mlp_weight_scaling_predict(
+                [(np.ones((2, 3)), np.ones(3)), (np.ones((4, 2)), np.ones(2))], [1, 1], 0.5
+            ),
+            "expects 4",
+        ),
+        (
+            lambda: dp.mlp_weight_scaling_predict([(np.ones((2, 3)), np.ones(3))], [1, 1], [0.5, 0.5]),
+            "one value per layer",
+        ),
         (lambda: dp.mlp_weight_scaling_predict([], [1, 1], 0.5), "non-empty"),
         (lambda: dp.mc_dropout_predict(np.ones((2, 2)), np.ones(2), np.ones(2), 0.5, 0, 0), "n_samples"),
     ],

@@ -127,8 +127,10 @@ def test_run_early_stopping_returns_best_not_last_on_real_training(rng):
     y = X @ w_true + 1.0 * rng.standard_normal(n)
     yv = Xv @ w_true + 1.0 * rng.standard_normal(200)
     lr = 0.01
-    step = lambda w: w - lr * X.T @ (X @ w - y) / n
-    val = lambda w: float(np.mean((Xv @ w - yv) ** 2))
+    def step(w):
+        return w - lr * X.T @ (X @ w - y) / n
+    def val(w):
+        return float(np.mean((Xv @ w - yv) ** 2))
     res = es.run_early_stopping(step, val, np.zeros(d), max_steps=20000, eval_every=10, patience=20)
     w = np.zeros(d)
     trajectory = [val(w)]

@@ -60,11 +60,17 @@ def test_estimate_v_c_identity_is_exact(rng):
 
 @pytest.mark.equation("7.50", "bagging")
 def test_bagged_polynomials_beat_their_average_member():
-    """Real bagged models: degree-6 polynomials on 30 points, scored inside the data range; the ensemble's error follows (7.50)."""
+    """Real bagged models: degree-6 polynomials on 30 points, scored inside the data range.
+
+    The ensemble's error follows (7.50).
+    """
     x, y = data.polynomial_data(30, noise=0.3, rng=1)
     x_test = np.linspace(-0.8, 0.8, 200)
-    fit = lambda X, Y: overfitting.fit_polynomial(X, Y, 6)
-    preds = ensembles.bagged_predictions(fit, overfitting.predict_polynomial, x, y, x_test, 25, np.random.default_rng(2))
+    def fit(X, Y):
+        return overfitting.fit_polynomial(X, Y, 6)
+    preds = ensembles.bagged_predictions(
+        fit, overfitting.predict_polynomial, x, y, x_test, 25, np.random.default_rng(2)
+    )
     assert preds.shape == (25, 200)
     errors = preds - data.true_function(x_test)
     v, c = ensembles.estimate_v_c(errors)
@@ -83,7 +89,10 @@ def test_bagged_polynomials_beat_their_average_member():
         (lambda: ensembles.simulate_ensemble_mse(1.0, 0.0, 3, 10, "seed"), "Generator"),
         (lambda: ensembles.out_of_bag_fraction([[0, 5]], 3), r"\[0, 3\)"),
         (lambda: ensembles.estimate_v_c(np.ones((1, 3))), "at least 2"),
-        (lambda: ensembles.bagged_predictions(lambda X, y: 0, lambda m, X: X, np.ones(3), np.ones(2), None, 2, 0), "examples"),
+        (
+            lambda: ensembles.bagged_predictions(lambda X, y: 0, lambda m, X: X, np.ones(3), np.ones(2), None, 2, 0),
+            "examples",
+        ),
     ],
 )
 def test_bad_inputs_raise_clear_errors(call, match):

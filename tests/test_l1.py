@@ -28,7 +28,8 @@ def test_soft_threshold_two_cases(x, t):
 @given(finite, st.floats(0.0, 100.0))
 def test_soft_threshold_is_the_1d_l1_minimizer(x, t):
     """soft_threshold(x, t) = argmin_w 1/2 (w - x)^2 + t |w|, found by a bounded scalar search."""
-    f = lambda w: 0.5 * (w - x) ** 2 + t * abs(w)
+    def f(w):
+        return 0.5 * (w - x) ** 2 + t * abs(w)
     lo, hi = -abs(x) - 1, abs(x) + 1
     res = scipy.optimize.minimize_scalar(f, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10})
     ours = float(l1.soft_threshold(x, t))
@@ -64,7 +65,9 @@ def test_lasso_quadratic_reduces_to_closed_form_for_diagonal_H(d, alpha, seed):
     rng = np.random.default_rng(seed)
     h = rng.uniform(0.1, 10.0, d)
     w_star = rng.standard_normal(d) * 2
-    np.testing.assert_allclose(l1.lasso_quadratic(np.diag(h), w_star, alpha), l1.lasso_diagonal(w_star, h, alpha), atol=1e-12)
+    np.testing.assert_allclose(
+        l1.lasso_quadratic(np.diag(h), w_star, alpha), l1.lasso_diagonal(w_star, h, alpha), atol=1e-12
+    )
 
 
 def _brute_force_lasso(H, w_star, alpha):
@@ -75,7 +78,8 @@ def _brute_force_lasso(H, w_star, alpha):
 
     d = len(w_star)
     b = H @ w_star
-    obj = lambda w: 0.5 * (w - w_star) @ H @ (w - w_star) + alpha * np.abs(w).sum()
+    def obj(w):
+        return 0.5 * (w - w_star) @ H @ (w - w_star) + alpha * np.abs(w).sum()
     best, best_val = None, np.inf
     for s in itertools.product((-1, 0, 1), repeat=d):
         s = np.array(s, dtype=float)
@@ -124,12 +128,15 @@ def test_closed_form_breaks_with_correlated_features():
     alpha = 0.3
     exact = l1.lasso_quadratic(H, w_star, alpha)
     naive = l1.lasso_diagonal(w_star, np.diag(H), alpha)
-    obj = lambda w: 0.5 * (w - w_star) @ H @ (w - w_star) + alpha * np.abs(w).sum()
+    def obj(w):
+        return 0.5 * (w - w_star) @ H @ (w - w_star) + alpha * np.abs(w).sum()
     assert np.max(np.abs(exact - naive)) > 0.1
     assert obj(exact) < obj(naive) - 1e-3
     # ...and on a rotated (decorrelated) basis it is exact again: rho -> 0
     H0 = np.eye(2)
-    np.testing.assert_allclose(l1.lasso_quadratic(H0, w_star, alpha), l1.lasso_diagonal(w_star, np.ones(2), alpha), atol=1e-12)
+    np.testing.assert_allclose(
+        l1.lasso_quadratic(H0, w_star, alpha), l1.lasso_diagonal(w_star, np.ones(2), alpha), atol=1e-12
+    )
 
 
 def test_lasso_and_elastic_net_match_sklearn():

@@ -99,7 +99,9 @@ def test_ridge_is_stable_on_ill_conditioned_design(rng):
     w = l2.ridge(X, y, alpha)
     grad = X.T @ (X @ w - y) + alpha * w
     assert np.linalg.norm(grad) < 1e-6 * np.linalg.norm(X.T @ y)
-    ref = scipy.linalg.lstsq(np.vstack([X, np.sqrt(alpha) * np.eye(4)]), np.r_[y, np.zeros(4)], lapack_driver="gelsy")[0]
+    ref = scipy.linalg.lstsq(np.vstack([X, np.sqrt(alpha) * np.eye(4)]), np.r_[y, np.zeros(4)], lapack_driver="gelsy")[
+        0
+    ]
     np.testing.assert_allclose(X @ w, X @ ref, atol=1e-6)
 
 
@@ -120,7 +122,9 @@ def test_decay_factor_seed_practice_question():
 
 
 @pytest.mark.equation("7.5")
-@pytest.mark.parametrize("convention,penalty", [("half", lambda w, s: 0.5 * s * w @ w), ("full", lambda w, s: s * w @ w)])
+@pytest.mark.parametrize(
+    "convention,penalty", [("half", lambda w, s: 0.5 * s * w @ w), ("full", lambda w, s: s * w @ w)]
+)
 def test_decay_factor_equals_one_sgd_step_on_penalty(rng, convention, penalty):
     """One SGD step with zero data gradient, gradient taken by finite differences."""
     w = rng.standard_normal(3)
@@ -199,7 +203,9 @@ def test_bad_inputs_raise_clear_errors(call, match):
 def test_input_noise_is_ridge_with_alpha_n_sigma_squared(rng):
     X, y = rng.standard_normal((60, 3)), rng.standard_normal(60)
     w, sigma = rng.standard_normal(3), 0.4
-    draws = [np.sum((y - (X + sigma * np.random.default_rng(s).standard_normal(X.shape)) @ w) ** 2) for s in range(20000)]
+    draws = [
+        np.sum((y - (X + sigma * np.random.default_rng(s).standard_normal(X.shape)) @ w) ** 2) for s in range(20000)
+    ]
     expected = np.sum((y - X @ w) ** 2) + l2.input_noise_alpha(60, sigma) * w @ w
     assert np.mean(draws) == pytest.approx(expected, rel=5 * np.std(draws) / np.sqrt(20000) / expected + 1e-12)
     # least squares on many noisy copies approaches the ridge solution
@@ -213,7 +219,8 @@ def test_input_noise_is_ridge_with_alpha_n_sigma_squared(rng):
 def test_map_with_gaussian_prior_is_ridge(rng):
     X, y = rng.standard_normal((40, 4)), rng.standard_normal(40)
     sigma, tau = 0.5, 2.0
-    neg_log_post = lambda w: np.sum((y - X @ w) ** 2) / (2 * sigma**2) + w @ w / (2 * tau**2)
+    def neg_log_post(w):
+        return np.sum((y - X @ w) ** 2) / (2 * sigma**2) + w @ w / (2 * tau**2)
     res = scipy.optimize.minimize(neg_log_post, np.zeros(4), method="BFGS", options={"gtol": 1e-10})
     np.testing.assert_allclose(res.x, l2.ridge(X, y, sigma**2 / tau**2), atol=1e-6)
 
@@ -222,6 +229,7 @@ def test_map_with_gaussian_prior_is_ridge(rng):
 def test_mean_loss_lambda_is_sum_loss_lambda_over_n(rng):
     X, y = rng.standard_normal((500, 4)), rng.standard_normal(500)
     n, lam_sum = 500, 5.0
-    mean_obj = lambda w: np.mean((y - X @ w) ** 2) + lam_sum / n * w @ w
+    def mean_obj(w):
+        return np.mean((y - X @ w) ** 2) + lam_sum / n * w @ w
     res = scipy.optimize.minimize(mean_obj, np.zeros(4), method="BFGS", options={"gtol": 1e-12})
     np.testing.assert_allclose(res.x, l2.ridge(X, y, lam_sum), atol=1e-6)

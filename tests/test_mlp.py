@@ -18,7 +18,9 @@ def _setup(seed=0):
     return layers, X, y
 
 
-@pytest.mark.parametrize("l2,l1,keep", [(0.0, 0.0, 1.0), (0.1, 0.0, 1.0), (0.0, 0.05, 1.0), (0.1, 0.02, [0.8, 0.5, 0.5])])
+@pytest.mark.parametrize(
+    "l2,l1,keep", [(0.0, 0.0, 1.0), (0.1, 0.0, 1.0), (0.0, 0.05, 1.0), (0.1, 0.02, [0.8, 0.5, 0.5])]
+)
 def test_gradients_match_finite_differences(l2, l1, keep):
     layers, X, y = _setup()
 
@@ -53,18 +55,23 @@ def test_training_overfits_and_l2_shrinks_weights():
     split = data.classification_data(rng=0)
     layers = mlp.init_mlp([split.X_train.shape[1], 64, 2], 0)
     plain = mlp.train_mlp(layers, split.X_train, split.y_train, epochs=150, X_val=split.X_val, y_val=split.y_val, rng=1)
-    reg = mlp.train_mlp(layers, split.X_train, split.y_train, epochs=150, l2=0.05, X_val=split.X_val, y_val=split.y_val, rng=1)
+    reg = mlp.train_mlp(
+        layers, split.X_train, split.y_train, epochs=150, l2=0.05, X_val=split.X_val, y_val=split.y_val, rng=1
+    )
     h = plain.history
     assert h["train_loss"][-1] < 0.1 * h["train_loss"][0]  # it learns the training set
     assert h["val_loss"][-1] > 1.5 * min(h["val_loss"])  # ...and overfits: validation loss comes back up
-    norm = lambda ls: sum(np.sum(W**2) for W, _ in ls)
+    def norm(ls):
+        return sum(np.sum(W**2) for W, _ in ls)
     assert norm(reg.layers) < 0.5 * norm(plain.layers)
 
 
 def test_early_stopping_returns_best_epoch():
     split = data.classification_data(rng=0)
     layers = mlp.init_mlp([split.X_train.shape[1], 64, 2], 0)
-    res = mlp.train_mlp(layers, split.X_train, split.y_train, epochs=300, X_val=split.X_val, y_val=split.y_val, patience=10, rng=1)
+    res = mlp.train_mlp(
+        layers, split.X_train, split.y_train, epochs=300, X_val=split.X_val, y_val=split.y_val, patience=10, rng=1
+    )
     vl = res.history["val_loss"]
     assert len(vl) < 300
     assert res.best_epoch == int(np.argmin(vl)) + 1
@@ -114,8 +121,9 @@ def test_smooth_labels_and_loss_match_torch_label_smoothing():
     logits = torch.tensor(mlp.forward(layers, X)[0])
     ref = torch.nn.functional.cross_entropy(logits, torch.tensor(y), label_smoothing=0.2 * 4 / 3).item()
     assert loss == pytest.approx(ref, rel=1e-12)
-    num = scipy.optimize.approx_fprime(mlp.flatten(layers),
-                                       lambda v: mlp.loss_and_grads(mlp.unflatten(v, layers), X, y, label_smoothing=0.2)[0], 1e-6)
+    num = scipy.optimize.approx_fprime(
+        mlp.flatten(layers), lambda v: mlp.loss_and_grads(mlp.unflatten(v, layers), X, y, label_smoothing=0.2)[0], 1e-6
+    )
     np.testing.assert_allclose(mlp.flatten(grads), num, rtol=1e-4, atol=1e-6)
     with pytest.raises(ValueError, match=r"eps must be in \[0, 1\)"):
         mlp.smooth_labels(y, 4, 1.0)

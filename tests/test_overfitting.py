@@ -5,7 +5,8 @@ import pytest
 import scipy.optimize
 from sklearn.linear_model import Ridge
 
-from reglab import data, overfitting as of
+from reglab import data
+from reglab import overfitting as of
 
 
 def test_legendre_features_span_the_monomials(rng):
@@ -52,7 +53,8 @@ def test_degree_20_on_10_points_is_the_minimum_norm_interpolant():
 def test_bias_variance_decomposition_matches_direct_expected_error():
     """bias^2 + variance + noise equals E[(y_new - f_hat(x))^2] measured directly on fresh targets."""
     x_test = np.linspace(-0.9, 0.9, 40)
-    fp = lambda x, y, xt: of.predict_polynomial(of.fit_polynomial(x, y, 5), xt)
+    def fp(x, y, xt):
+        return of.predict_polynomial(of.fit_polynomial(x, y, 5), xt)
     res = of.bias_variance(fp, data.true_function, x_test, 25, 0.3, 3000, np.random.default_rng(0))
     rng = np.random.default_rng(99)
     y_new = data.true_function(x_test) + 0.3 * rng.standard_normal(res["predictions"].shape)
@@ -66,7 +68,8 @@ def test_bias_variance_tradeoff_with_degree():
     x_test = np.linspace(-0.9, 0.9, 40)
     out = {}
     for d in (1, 5):
-        fp = lambda x, y, xt, d=d: of.predict_polynomial(of.fit_polynomial(x, y, d), xt)
+        def fp(x, y, xt, d=d):
+            return of.predict_polynomial(of.fit_polynomial(x, y, d), xt)
         out[d] = of.bias_variance(fp, data.true_function, x_test, 30, 0.3, 400, np.random.default_rng(1))
     assert out[1]["bias2"] > 10 * out[5]["bias2"]
     assert out[5]["variance"] > 1.3 * out[1]["variance"]  # measured: 0.030 vs 0.020

@@ -17,7 +17,7 @@ def _line(ax, label):
     for line in ax.get_lines():
         if line.get_label() == label:
             return line
-    raise AssertionError(f"no line labelled {label!r}: {[l.get_label() for l in ax.get_lines()]}")
+    raise AssertionError(f"no line labelled {label!r}: {[line.get_label() for line in ax.get_lines()]}")
 
 
 def test_soft_threshold_plot_draws_the_function():
@@ -30,7 +30,7 @@ def test_l2_geometry_marks_each_regularized_minimum():
     H = np.diag([4.0, 0.25])
     w_star = np.array([1.0, 1.0])
     ax = plotting.plot_l2_geometry(H, w_star, [0.5, 2.0])
-    labels = [l.get_label() for l in ax.get_lines()]
+    labels = [line.get_label() for line in ax.get_lines()]
     for a in (0.5, 2.0):
         f = l2.shrink_factors([0.25, 4.0], a)
         lab = f"alpha={a:g}: factors {f[0]:.2f}, {f[1]:.2f}"
@@ -68,10 +68,12 @@ def test_alpha_approximation_plot():
 
 def test_ensemble_and_polynomial_and_dropout_plots():
     ax = plotting.plot_ensemble_mse(1.0, 0.3, [1, 2, 5], simulated=[1.0, 0.65, 0.44])
-    np.testing.assert_allclose(_line(ax, "v/k + (k-1)c/k").get_ydata(), [ensembles.ensemble_mse(1.0, 0.3, k) for k in (1, 2, 5)])
+    np.testing.assert_allclose(
+        _line(ax, "v/k + (k-1)c/k").get_ydata(), [ensembles.ensemble_mse(1.0, 0.3, k) for k in (1, 2, 5)]
+    )
     x, y = data.polynomial_data(10, rng=0)
     ax = plotting.plot_polynomial_fits(x, y, [1, 3], f_true=data.true_function)
-    assert {"degree 1", "degree 3", "true function"} <= {l.get_label() for l in ax.get_lines()}
+    assert {"degree 1", "degree 3", "true function"} <= {line.get_label() for line in ax.get_lines()}
     ax = plotting.plot_dropout_predictions({"a": [0.2, 0.8], "b": [0.5, 0.5]})
     np.testing.assert_allclose([p.get_height() for p in ax.patches], [0.2, 0.8, 0.5, 0.5])
     ax = plotting.plot_train_val([1, 2], [1.0, 0.5], [1.0, 2.0])
@@ -102,7 +104,9 @@ def test_history_boundary_and_capstone_plots():
     np.testing.assert_allclose(_line(ax, "validation loss").get_ydata(), hist["val_loss"])
     split = data.classification_data(n_train=20, n_val=5, n_test=5, rng=0)
     layers = mlp.init_mlp([split.X_train.shape[1], 4, 2], 0)
-    ax = plotting.plot_decision_boundary(lambda X: mlp.predict_proba(layers, X), split.X_train, split.y_train, resolution=20)
+    ax = plotting.plot_decision_boundary(
+        lambda X: mlp.predict_proba(layers, X), split.X_train, split.y_train, resolution=20
+    )
     assert len(ax.collections) >= 2  # filled probability map, boundary line and the points
     results = {"none": {"test_loss": 1.5, "test_acc": 0.7}, "L2": {"test_loss": 0.5, "test_acc": 0.8}}
     ax = plotting.plot_capstone(results)

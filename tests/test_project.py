@@ -4,8 +4,9 @@ import importlib
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 import reglab
 from reglab import cli
@@ -49,7 +50,7 @@ def test_environment_yml_mirrors_the_pins():
 def test_readme_has_the_two_commands_and_ci_runs_the_test_one():
     readme = (ROOT / "README.md").read_text()
     assert "make lab" in readme and "make test" in readme
-    ci = [l for l in (ROOT / ".ci/run").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    ci = [line for line in (ROOT / ".ci/run").read_text().splitlines() if line.strip() and not line.startswith("#")]
     assert ci[-1].strip() == "make test"
 
 
@@ -92,4 +93,6 @@ def test_every_spec_equation_is_checked_numerically(capsys):
     unknown = sorted(set(found) - set(SPEC_EQUATIONS))
     assert not missing, f"spec equations no test checks: {missing}"
     assert not unknown, f"tests mark equations the spec list does not have: {unknown}"
-    print(f"{len(SPEC_EQUATIONS)} spec equations and facts checked numerically by {sum(map(len, found.values()))} tests")
+    print(
+        f"{len(SPEC_EQUATIONS)} spec equations and facts checked numerically by {sum(map(len, found.values()))} tests"
+    )

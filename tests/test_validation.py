@@ -20,7 +20,10 @@ def test_invalid_type_error_is_both_a_type_error_and_a_value_error():
         (lambda: ensembles.ensemble_mse(1.0, "0.3", 3), "c must be a real number"),
         (lambda: ensembles.ensemble_mse(1.0, 0.3, 2.5), "k must be an integer"),
         (lambda: ensembles.simulate_ensemble_mse(1.0, 0.0, 3, 10, "seed"), "rng must be a numpy.random.Generator"),
-        (lambda: ensembles.bagged_predictions("fit", lambda m, X: X, [1, 2], [1, 2], [1], 2, 0), "fit must be a function"),
+        (
+            lambda: ensembles.bagged_predictions("fit", lambda m, X: X, [1, 2], [1, 2], [1], 2, 0),
+            "fit must be a function",
+        ),
         (lambda: ensembles.out_of_bag_fraction([[0.5, 1.0]], 3), "integer row indices"),
         (lambda: dropout.keep_prob_from_torch("0.5"), "must be a real number"),
         (lambda: dropout.inverted_dropout([1.0], 0.5, rng=None), "rng must be"),
@@ -32,7 +35,10 @@ def test_invalid_type_error_is_both_a_type_error_and_a_value_error():
         (lambda: mlp.forward(np.eye(2), np.ones((1, 2))), "layers must be a list of"),
         (lambda: mlp.forward([np.eye(2)], np.ones((1, 2))), r"layer 0 must be a \(W, b\) pair"),
         (lambda: mlp.loss_and_grads(mlp.init_mlp([3, 2], 0), np.ones((2, 3)), np.array([0.0, 1.0])), "integer"),
-        (lambda: mlp.train_mlp(mlp.init_mlp([3, 2], 0), np.ones((2, 3)), [0, 1], epochs=2.5), "epochs must be an integer"),
+        (
+            lambda: mlp.train_mlp(mlp.init_mlp([3, 2], 0), np.ones((2, 3)), [0, 1], epochs=2.5),
+            "epochs must be an integer",
+        ),
         (lambda: early_stopping.run_early_stopping(None, lambda p: 0.0, 0, 3), "step_fn must be a function"),
         (lambda: early_stopping.EarlyStopping().update(1, "low", None), "val_loss must be a real number"),
         (lambda: overfitting.bias_variance(None, np.sin, [0.0], 5, 0.1, 2, 0), "fit_predict must be a function"),
@@ -97,7 +103,9 @@ def test_one_message_for_w_star_and_h():
     assert messages == {"w_star has length 3 but H is 2x2: H needs one row and column per entry of w_star"}
 
 
-@pytest.mark.parametrize("layers", [[(np.ones((2, 3)), np.ones(2))], [(np.ones((2, 3)), np.ones(3)), (np.ones((2, 2)), np.ones(2))]])
+@pytest.mark.parametrize(
+    "layers", [[(np.ones((2, 3)), np.ones(2))], [(np.ones((2, 3)), np.ones(3)), (np.ones((2, 2)), np.ones(2))]]
+)
 def test_dropout_and_mlp_check_layers_alike(layers):
     with pytest.raises(ValueError) as a:
         dropout.mlp_weight_scaling_predict(layers, np.ones(2), 1.0)

@@ -21,7 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, as_rng, check_int, check_keep_prob, check_keep_probs, check_layers, check_scalar
+from ._validation import (
+    as_float_array,
+    as_rng,
+    check_int,
+    check_keep_prob,
+    check_keep_probs,
+    check_layers,
+    check_scalar,
+)
 
 __all__ = [
     "inverted_dropout",
@@ -273,15 +281,15 @@ def _check_inputs(x, n_in):
 
 
 def _forward_masked(layers, x, masks_per_layer):
-    """Logits for every (example, mask): x (B, n0); masks_per_layer[l] (m, n_l) or None (all kept).
+    """Logits for every (example, mask): x (B, n0); masks_per_layer[layer] (m, n_l) or None (all kept).
 
     Returns (B, m, C).
     """
     h = x[:, None, :]
-    for l, (W, b) in enumerate(layers):
-        if l > 0:
+    for layer, (W, b) in enumerate(layers):
+        if layer > 0:
             h = np.maximum(h, 0.0)
-        m = masks_per_layer[l]
+        m = masks_per_layer[layer]
         if m is not None:
             h = h * m[None, :, :]
         h = h @ W + b
@@ -295,8 +303,8 @@ def _enumerate(layers, x, keep, want_geo, want_arith):
     chunk by chunk from their integer index, so memory stays bounded whatever the number of masks.
     """
     widths = [W.shape[0] for W, _ in layers]
-    dropped = [l for l in range(len(layers)) if keep[l] < 1.0]
-    n_units = sum(widths[l] for l in dropped)
+    dropped = [layer for layer in range(len(layers)) if keep[layer] < 1.0]
+    n_units = sum(widths[layer] for layer in dropped)
     if n_units > MAX_ENUMERATED_UNITS:
         raise ValueError(
             f"exact enumeration over {n_units} droppable units means 2^{n_units} masks; "
@@ -316,13 +324,13 @@ def _enumerate(layers, x, keep, want_geo, want_arith):
         masks = [None] * len(layers)
         logw = np.zeros(len(idx))
         col = 0
-        for l in dropped:
-            ml = M[:, col : col + widths[l]]
-            col += widths[l]
-            masks[l] = ml
+        for layer in dropped:
+            ml = M[:, col : col + widths[layer]]
+            col += widths[layer]
+            masks[layer] = ml
             k = ml.sum(axis=1)
-            p = keep[l]
-            logw += k * np.log(p) + (widths[l] - k) * np.log1p(-p)
+            p = keep[layer]
+            logw += k * np.log(p) + (widths[layer] - k) * np.log1p(-p)
         w = np.exp(logw)
         logp = _log_softmax(_forward_masked(layers, x, masks), axis=-1)  # (B, m, C)
         if want_geo:
@@ -334,10 +342,10 @@ def _enumerate(layers, x, keep, want_geo, want_arith):
 
 def _weight_scaled(layers, x, keep):
     h = x
-    for l, (W, b) in enumerate(layers):
-        if l > 0:
+    for layer, (W, b) in enumerate(layers):
+        if layer > 0:
             h = np.maximum(h, 0.0)
-        h = (keep[l] * h) @ W + b
+        h = (keep[layer] * h) @ W + b
     return _softmax(h, axis=-1)
 
 
@@ -347,8 +355,8 @@ def _mc(layers, x, keep, n_samples, rng, chunk=4096):
     while done < n_samples:
         m = min(chunk, n_samples - done)
         masks = [
-            None if keep[l] >= 1.0 else (rng.random((m, W.shape[0])) < keep[l]).astype(float)
-            for l, (W, _) in enumerate(layers)
+            None if keep[layer] >= 1.0 else (rng.random((m, W.shape[0])) < keep[layer]).astype(float)
+            for layer, (W, _) in enumerate(layers)
         ]
         # the mask axis has length m, or 1 when no layer drops anything (keep_prob = 1): average, then weight by m
         acc += _softmax(_forward_masked(layers, x, masks), axis=-1).mean(axis=1) * m

@@ -14,8 +14,9 @@ Plus the early-stopping meta-algorithm (patience, best-parameter copy).
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -11,7 +11,7 @@ fit/predict pair, and estimators of v and c from real models' errors.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -259,7 +259,9 @@ def out_of_bag_fraction(indices, n):
     """
     idx = np.atleast_2d(np.asarray(indices))
     if not np.issubdtype(idx.dtype, np.integer):
-        raise InvalidTypeError(f"indices must be integer row indices, e.g. from bootstrap_indices, got dtype {idx.dtype}")
+        raise InvalidTypeError(
+            f"indices must be integer row indices, e.g. from bootstrap_indices, got dtype {idx.dtype}"
+        )
     n = check_int(n, "n", minimum=1)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise ValueError(f"indices must lie in [0, {n})")

@@ -165,14 +165,14 @@ def _dropout_rng(keep, rng):
 def _forward(layers, X, keep, rng):
     h = X
     cache = []
-    for l, (W, b) in enumerate(layers):
+    for layer, (W, b) in enumerate(layers):
         pre = None
-        if l > 0:
+        if layer > 0:
             pre = h
             h = np.maximum(h, 0.0)
         scale = None
-        if keep[l] < 1:
-            scale = (rng.random(h.shape) < keep[l]) / keep[l]
+        if keep[layer] < 1:
+            scale = (rng.random(h.shape) < keep[layer]) / keep[layer]
             h = h * scale
         cache.append({"pre_relu": pre, "input": h, "scale": scale})
         h = h @ W + b
@@ -329,12 +329,12 @@ def _loss_and_grads(layers, X, y, l2, l1, keep, rng, label_smoothing):
     loss = float(-np.mean(np.sum(T * _log_softmax(logits, axis=1), axis=1))) + _penalty(layers, l2, l1)
     dz = (_softmax(logits, axis=1) - T) / n
     grads = [None] * len(layers)
-    for l in range(len(layers) - 1, -1, -1):
-        W, _ = layers[l]
-        c = cache[l]
+    for layer in range(len(layers) - 1, -1, -1):
+        W, _ = layers[layer]
+        c = cache[layer]
         dW = c["input"].T @ dz + l2 * W + l1 * np.sign(W)
-        grads[l] = (dW, dz.sum(axis=0))
-        if l == 0:
+        grads[layer] = (dW, dz.sum(axis=0))
+        if layer == 0:
             break
         dh = dz @ W.T
         if c["scale"] is not None:
@@ -548,7 +548,8 @@ def train_mlp(
     Parameters
     ----------
     layers : list of (W, b) pairs
-        The network, e.g. from :func:`init_mlp`: W of shape (n_in, n_out), b of shape (n_out,). They are copied, not modified.
+        The network, e.g. from :func:`init_mlp`: W of shape (n_in, n_out), b of shape (n_out,).
+        They are copied, not modified.
     X : array-like of shape (n_samples, n_features)
         Inputs, n_features = the rows of the first W.
     y : array-like of shape (n_samples,)

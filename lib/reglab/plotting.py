@@ -7,12 +7,10 @@ calls the session modules.
 
 from __future__ import annotations
 
-import matplotlib
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import dropout, early_stopping, ensembles, l1, l2, overfitting
+from . import early_stopping, ensembles, l1, l2, overfitting
 
 __all__ = [
     "plot_polynomial_fits",
@@ -631,7 +629,8 @@ def plot_capstone(results, ax=None):
     Examples
     --------
     >>> from reglab import plotting
-    >>> ax = plotting.plot_capstone({"none": {"test_loss": 1.5, "test_acc": 0.7}, "L2": {"test_loss": 0.5, "test_acc": 0.8}})
+    >>> results = {"none": {"test_loss": 1.5, "test_acc": 0.7}, "L2": {"test_loss": 0.5, "test_acc": 0.8}}
+    >>> ax = plotting.plot_capstone(results)
     >>> [float(bar.get_width()) for bar in ax.patches]
     [1.5, 0.5]
     """
@@ -640,7 +639,13 @@ def plot_capstone(results, ax=None):
     losses = [results[n]["test_loss"] for n in names]
     bars = ax.barh(names, losses, color=["0.6"] + ["C0"] * (len(names) - 1))
     for bar, n in zip(bars, names):
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" acc {results[n]['test_acc']:.2f}", va="center", fontsize="small")
+        ax.text(
+            bar.get_width(),
+            bar.get_y() + bar.get_height() / 2,
+            f" acc {results[n]['test_acc']:.2f}",
+            va="center",
+            fontsize="small",
+        )
     ax.invert_yaxis()
     ax.set_xlabel("test cross-entropy")
     return ax

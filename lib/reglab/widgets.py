@@ -10,15 +10,15 @@ slider does.
 from __future__ import annotations
 
 import io
-from typing import Callable
+from collections.abc import Callable
 
 import ipywidgets
 import numpy as np
 from IPython.display import Image, clear_output, display
 from matplotlib.figure import Figure
 
-from ._validation import as_seed
 from . import data, dropout, early_stopping, ensembles, l1, l2, overfitting, plotting
+from ._validation import as_seed
 
 __all__ = [
     "Exploration",
@@ -73,8 +73,12 @@ class Exploration:
         for c in controls.values():
             c.observe(self._on_change, names="value")
         self.widget = ipywidgets.VBox(
-            [ipywidgets.HTML(f"<b>{title}</b>"), ipywidgets.HBox(list(controls.values()), layout=ipywidgets.Layout(flex_flow="row wrap")),
-             self.summary, self.output],
+            [
+                ipywidgets.HTML(f"<b>{title}</b>"),
+                ipywidgets.HBox(list(controls.values()), layout=ipywidgets.Layout(flex_flow="row wrap")),
+                self.summary,
+                self.output,
+            ],
         )
         self.widget.add_class("reglab-exploration")
         self.redraw()
@@ -155,7 +159,9 @@ class Exploration:
 
 def _slider(kind, description, **kw):
     style = {"description_width": "initial"}
-    return kind(description=description, continuous_update=False, style=style, readout_format=kw.pop("fmt", ".3g"), **kw)
+    return kind(
+        description=description, continuous_update=False, style=style, readout_format=kw.pop("fmt", ".3g"), **kw
+    )
 
 
 # ---------------------------------------------------------------------------- session 0
@@ -206,7 +212,9 @@ def polynomial_explorer(n_train=10, noise=0.3, rng=0):
         "Capacity and regularization: move the degree, then add L2",
         {
             "degree": _slider(ipywidgets.IntSlider, "degree", min=0, max=12, value=9),
-            "log10_alpha": _slider(ipywidgets.FloatSlider, "log10 alpha (-8 = none)", min=-8, max=2, step=0.25, value=-8),
+            "log10_alpha": _slider(
+                ipywidgets.FloatSlider, "log10 alpha (-8 = none)", min=-8, max=2, step=0.25, value=-8
+            ),
         },
         draw,
     )
@@ -356,8 +364,8 @@ def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
         approx = early_stopping.approx_alpha(eps, tau)
         parts = ", ".join(
             (f"{a:.3g}" if np.isfinite(a) else ("none: the iterate overshoots w*" if np.isnan(a) else "infinite"))
-            + f" (lambda = {l:g}, eps*lambda = {eps * l:.2g})"
-            for a, l in zip(exact, lam)
+            + f" (lambda = {lam_i:g}, eps*lambda = {eps * lam_i:.2g})"
+            for a, lam_i in zip(exact, lam)
         )
         return f"exact alpha per direction: {parts}; single alpha 1/(eps tau) = {approx:.3g}"
 
@@ -405,14 +413,19 @@ def ensemble_explorer(v=1.0, trials=20_000, rng=0):
     def draw(fig, k, rho):
         c = rho * v
         ax1, ax2 = fig.subplots(1, 2)
-        sim = [ensembles.simulate_ensemble_mse(v, c, int(kk), trials, np.random.default_rng(seed + int(kk))) for kk in ks]
+        sim = [
+            ensembles.simulate_ensemble_mse(v, c, int(kk), trials, np.random.default_rng(seed + int(kk))) for kk in ks
+        ]
         plotting.plot_ensemble_mse(v, c, ks, simulated=sim, ax=ax1)
         ax1.axvline(k, color="k", ls=":")
         ax1.set_title(f"correlation {rho:.2f} (c = {c:.2f}, v = {v:g})")
         plotting.plot_error_histograms(ensembles.correlated_errors(v, c, k, 400, seed), ax=ax2)
         formula = ensembles.ensemble_mse(v, c, k)
         mc = ensembles.simulate_ensemble_mse(v, c, k, trials, np.random.default_rng(seed + 1000))
-        return f"k = {k}: formula v/k + (k-1)c/k = <b>{formula:.4f}</b>, Monte Carlo ({trials:,} trials) = <b>{mc:.4f}</b>; limit c = {c:.3f}"
+        return (
+            f"k = {k}: formula v/k + (k-1)c/k = <b>{formula:.4f}</b>, "
+            f"Monte Carlo ({trials:,} trials) = <b>{mc:.4f}</b>; limit c = {c:.3f}"
+        )
 
     return Exploration(
         "Averaging k correlated models: error v/k + (k-1)c/k",
@@ -452,7 +465,10 @@ def dropout_explorer(rng=0):
     rng = np.random.default_rng(seed)
     n_in, C = 10, 3
     Wsm, bsm, v = rng.normal(size=(n_in, C)), rng.normal(size=C) * 0.5, rng.normal(size=n_in)
-    mlp_layers = [(rng.normal(size=(4, 8)) * 1.2, rng.normal(size=8) * 0.3), (rng.normal(size=(8, C)), rng.normal(size=C) * 0.3)]
+    mlp_layers = [
+        (rng.normal(size=(4, 8)) * 1.2, rng.normal(size=8) * 0.3),
+        (rng.normal(size=(8, C)), rng.normal(size=C) * 0.3),
+    ]
     x = rng.normal(size=4)
 
     def draw(fig, keep_prob, n_masks):
@@ -479,8 +495,10 @@ def dropout_explorer(rng=0):
         gap_sm = np.abs(sm["geometric (exact)"] - sm["weight scaling"]).max()
         gap_ml = np.abs(ml["geometric (exact)"] - ml["weight scaling"]).max()
         mc_err = np.abs(sm[f"Monte Carlo, {n_masks} masks"] - sm["arithmetic (exact)"]).max()
-        return (f"|geometric - weight scaling|: softmax regression <b>{gap_sm:.1e}</b> (exact), ReLU MLP <b>{gap_ml:.3f}</b> "
-                f"(approximate); |Monte Carlo - arithmetic| = {mc_err:.3f}")
+        return (
+            f"|geometric - weight scaling|: softmax regression <b>{gap_sm:.1e}</b> (exact), "
+            f"ReLU MLP <b>{gap_ml:.3f}</b> (approximate); |Monte Carlo - arithmetic| = {mc_err:.3f}"
+        )
 
     return Exploration(
         "Dropout inference: exact ensembles, weight scaling and Monte Carlo",
