@@ -18,6 +18,7 @@ import numpy as np
 __all__ = [
     "InvalidTypeError",
     "as_float_array",
+    "check_real",
     "check_scalar",
     "check_nonneg_scalar",
     "check_positive_scalar",
@@ -64,7 +65,8 @@ def as_float_array(x, name: str, ndim: int | tuple[int, ...] | None = None, fini
     return arr
 
 
-def _real(value, name: str) -> float:
+def check_real(value, name: str) -> float:
+    """A real number as a float; NaN and infinity pass (see :func:`check_scalar` for finite values)."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
         arr = np.asarray(value) if not isinstance(value, str) else np.asarray(None)
         if arr.ndim != 0 or not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
@@ -88,7 +90,7 @@ def check_scalar(
 
     ``hint`` is appended to the range error: say there why the range is what it is.
     """
-    value = _real(value, name)
+    value = check_real(value, name)
     if np.isnan(value) or (finite and not np.isfinite(value)):
         raise ValueError(f"{name} must be finite, got {value}")
     too_low = low is not None and (value < low if include_low else value <= low)

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._kernels import log_softmax as _log_softmax
+from ._kernels import softmax as _softmax
 from ._validation import (
     as_float_array,
     as_rng,
@@ -228,12 +230,6 @@ def log_softmax(z, axis=-1):
     return _log_softmax(as_float_array(z, "z", finite=False), check_int(axis, "axis"))
 
 
-def _log_softmax(z, axis=-1):
-    zmax = np.max(z, axis=axis, keepdims=True)
-    s = z - zmax
-    return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
-
-
 def softmax(z, axis=-1):
     """Compute the softmax, numerically stable.
 
@@ -260,11 +256,7 @@ def softmax(z, axis=-1):
     >>> dropout.softmax([0.0, 0.0, 0.0, 0.0])
     array([0.25, 0.25, 0.25, 0.25])
     """
-    return np.exp(log_softmax(z, axis=axis))
-
-
-def _softmax(z, axis=-1):
-    return np.exp(_log_softmax(z, axis=axis))
+    return _softmax(as_float_array(z, "z", finite=False), check_int(axis, "axis"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 
 from ._validation import (
-    _real,
     as_float_array,
     check_callable,
     check_int,
     check_nonneg_scalar,
     check_positive_scalar,
+    check_real,
     check_sym_psd,
     check_vector_for_matrix,
 )
@@ -343,7 +343,7 @@ class EarlyStopping:
         (False, True)
         """
         step = check_int(step, "step")
-        val_loss = _real(val_loss, "val_loss")
+        val_loss = check_real(val_loss, "val_loss")
         if np.isnan(val_loss):
             raise ValueError(f"validation loss is NaN at step {step}: training diverged")
         self.history.append((step, val_loss))

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._kernels import log_softmax as _log_softmax
+from ._kernels import softmax as _softmax
 from ._validation import (
     as_float_array,
     as_rng,
@@ -32,7 +34,6 @@ from ._validation import (
     check_same_length,
     check_scalar,
 )
-from .dropout import _log_softmax, _softmax
 from .early_stopping import EarlyStopping
 from .ensembles import bootstrap_indices
 

@@ -1,0 +1,21 @@
+"""Numerical kernels shared by the session modules, on inputs the caller has already validated.
+
+The public functions of :mod:`reglab.dropout` and :mod:`reglab.mlp` validate their arguments once
+and then call these inside their loops (no checks here, by design).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def log_softmax(z, axis=-1):
+    """Numerically stable log softmax of a float array (the maximum is subtracted first)."""
+    zmax = np.max(z, axis=axis, keepdims=True)
+    s = z - zmax
+    return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+
+
+def softmax(z, axis=-1):
+    """Numerically stable softmax of a float array."""
+    return np.exp(log_softmax(z, axis=axis))
