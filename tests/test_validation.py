@@ -144,3 +144,14 @@ def test_train_mlp_validates_once_not_per_minibatch(monkeypatch, kwargs):
         monkeypatch.undo()
     assert counts[0] == counts[1]  # 1 epoch of 5 mini-batches or 4 epochs of 5: the same checks
     assert 0 < counts[0] < 40
+
+
+def test_rng_is_an_int_seed_or_a_generator_everywhere():
+    a = data.polynomial_data(5, rng=3)
+    b = data.polynomial_data(5, rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(a[1], b[1])
+    assert _validation.as_seed(7) == 7
+    seeds = [_validation.as_seed(np.random.default_rng(0)) for _ in range(2)]
+    assert seeds[0] == seeds[1] and isinstance(seeds[0], int)  # a seeded Generator gives a reproducible seed
+    with pytest.raises(TypeError, match="rng must be"):
+        _validation.as_seed(1.5)
