@@ -446,13 +446,20 @@ def flatten(layers):
     ndarray of shape (n_parameters,)
         W then b of each layer, in order, raveled.
 
+    Raises
+    ------
+    ValueError
+        If the layers do not chain.
+    TypeError
+        If layers is not a list of (W, b) pairs.
+
     Examples
     --------
     >>> from reglab import mlp
     >>> mlp.flatten(mlp.init_mlp([3, 5, 2], rng=0)).shape
     (32,)
     """
-    return np.concatenate([np.concatenate([W.ravel(), b.ravel()]) for W, b in layers])
+    return np.concatenate([np.concatenate([W.ravel(), b.ravel()]) for W, b in check_layers(layers)])
 
 
 def unflatten(vec, like):
@@ -484,9 +491,11 @@ def unflatten(vec, like):
     >>> all(np.array_equal(W, V) for (W, _), (V, _) in zip(layers, back))
     True
     """
-    vec = np.asarray(vec, dtype=float)
-    if vec.ndim != 1 or vec.size != sum(W.size + b.size for W, b in like):
-        raise ValueError("vector length does not match the layers")
+    like = check_layers(like)
+    vec = as_float_array(vec, "vec", ndim=1)
+    n_params = sum(W.size + b.size for W, b in like)
+    if vec.size != n_params:
+        raise ValueError(f"vec has length {vec.size} but the layers have {n_params} parameters (W and b of each)")
     out, i = [], 0
     for W, b in like:
         W2 = vec[i : i + W.size].reshape(W.shape)
