@@ -113,13 +113,15 @@ def test_lms_zip_downloads_through_zip_collect(tmp_path):
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     with zipfile.ZipFile(downloads / f"{A0}.zip", "w") as z:  # Canvas-style names: student_ids_notebook
-        z.writestr(f"alice_1234_5678_{A0}.ipynb", nbformat.writes(classroom.answered(A0)))
+        # an LMS that puts the submission time in the name: nbgrader's zip_collect writes it to timestamp.txt
+        z.writestr(f"alice_2026-10-06T10:15:00+02:00_1234_5678_{A0}.ipynb", nbformat.writes(classroom.answered(A0)))
         z.writestr(f"bob_{A0}.ipynb", nbformat.writes(classroom.released(A0)))
     (downloads / "misc.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
     out = tmp_path / "out"
     res = grade(GradeOptions(submissions=downloads, out=out, workers=2, course_root=ROOT, progress=False))
     rec = {(r.student, r.assignment): r for r in res.records}
     assert rec[("alice", A0)].auto_score == 6 and rec[("bob", A0)].auto_score == 0
+    assert rec[("alice", A0)].submitted_at == "2026-10-06 08:15:00" and rec[("bob", A0)].submitted_at is None
     assert any(kind == "unknown archive" for _, _, kind, _ in res.problems)
 
 
