@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nbgrader.converters import Autograde, GenerateFeedback
-from nbgrader.preprocessors import ClearHiddenTests, Execute, OverwriteCells
+from nbgrader.preprocessors import ClearHiddenTests, Execute
 from reglab.release import load_config
 
 from . import preprocessors, sandbox
@@ -77,7 +77,6 @@ def grading_config(run, slot: int = 0, events_file: str = "", findings_file: str
     cfg.SandboxedExecute.hide_paths = sorted({str(run.root), str(run.out), str(run.submissions), *grader_paths()})
     cfg.SandboxedExecute.keep_paths = [library_path()]
     cfg.SandboxedExecute.events_file = events_file
-    assert OverwriteCells in cfg.Autograde.sanitize_preprocessors
     return cfg
 
 

@@ -42,7 +42,11 @@ class GradingOutput:
             raise ValueError(f"{out} is not a grading output of `reglab grade` (no {MANIFEST}); "
                              "run `reglab grade SUBMISSIONS --out FOLDER` first")
         data = json.loads(manifest.read_text())
-        return cls(out=out, course_root=Path(data["course_root"]), db_url=data["db_url"])
+        root = Path(data["course_root"])
+        if not (root / CONFIG_RELATIVE).is_file():
+            raise FileNotFoundError(f"{out} was graded from the course in {root}, which has no {CONFIG_RELATIVE} "
+                                    f"any more; fix course_root in {manifest}")
+        return cls(out=out, course_root=root, db_url=data["db_url"])
 
     def config(self):
         return config.course_config(self.course_root, self.out, self.db_url)
