@@ -172,3 +172,14 @@ def test_a_due_date_in_a_wrong_format_stops_before_anything_changes(graded, tmp_
         config.write_text(good)
     assert r.returncode == 2 and f"due date of {A0} is not a date: '2026-31-31 25:00'" in r.stderr
     assert (graded["out"] / "grades.csv").read_bytes() == before
+
+
+def test_handback_before_feedback_and_a_course_that_moved(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "grading.json").write_text(f'{{"course_root": "{ROOT}", "db_url": "sqlite:///{out}/gradebook.db"}}')
+    r = _reglab("handback", out)
+    assert r.returncode == 2 and "no feedback in" in r.stderr and not (out / "handback").exists()
+    (out / "grading.json").write_text(f'{{"course_root": "{tmp_path / "gone"}", "db_url": "sqlite://"}}')
+    r = _reglab("feedback", out)
+    assert r.returncode == 2 and "has no autograder/nbgrader_config.py any more" in r.stderr
