@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils
 
+from .preprocessors import grade_id
+
 MARKER = re.compile(r"\[misconception:([a-z0-9][a-z0-9_.-]*)\]")
 
 
@@ -39,7 +41,7 @@ def in_notebook(nb) -> dict[str, list[str]]:
     for cell in nb.cells:
         found = in_cell(cell)
         if found:
-            out[cell.metadata["nbgrader"]["grade_id"]] = found
+            out[grade_id(cell)] = found
     return out
 
 

@@ -12,6 +12,8 @@ import nbformat
 from nbgrader import utils
 from reglab.release import find_course_root
 
+from ..preprocessors import grade_id
+
 
 @cache
 def course_root() -> Path:
@@ -24,10 +26,6 @@ def released(aid: str):
 
 def source(aid: str):
     return nbformat.read(course_root() / "solutions" / aid / f"{aid}.ipynb", as_version=4)
-
-
-def grade_id(cell) -> str | None:
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 def solution_ids(aid: str, code_only: bool = False) -> list[str]:
