@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -58,14 +59,14 @@ def _grader_missing(args):
 
 def _add_instructor_commands(sub):
     """``reglab grade`` and the rest of the instructors' loop come from the ``reglab_autograder`` package."""
-    try:
-        from reglab_autograder.cli import add_commands
-    except ImportError:
+    if importlib.util.find_spec("reglab_autograder") is None:
         for name in INSTRUCTOR_COMMANDS:
             p = sub.add_parser(name, help="(instructors; needs the grader: make instructor)", add_help=False)
             p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
             p.set_defaults(func=_grader_missing)
         return
+    from reglab_autograder.cli import add_commands  # an installed but broken grader fails loudly here
+
     add_commands(sub)
 
 
