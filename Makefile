@@ -8,12 +8,13 @@ PIP    := $(BIN)/python -m pip
 ARGS   ?=
 PYTEST_ARGS ?=
 
-.PHONY: lab test lint bench figures lock release clean help sysdeps
+.PHONY: lab test lint instructor bench figures lock release clean help sysdeps
 
 help:
 	@echo "make lab    - create .venv, install the course, open JupyterLab on notebooks/ (ARGS=--no-browser on a headless machine)"
-	@echo "make test   - create .venv with test extras, lint (ruff) and run the whole test suite"
+	@echo "make test   - create .venv with test extras and the grader, lint (ruff) and run the whole test suite"
 	@echo "make lint   - ruff check of the code and the notebooks (configuration in pyproject.toml)"
+	@echo "make instructor - install the grader (autograder/) into .venv: reglab grade, formgrader, feedback, handback"
 	@echo "make bench  - run the benchmarks and print their ratio tables"
 	@echo "make figures - points, run time per session and equations checked, for the whole course"
 	@echo "make release - regenerate notebooks/ from solutions/ (nbgrader generate_assignment)"
@@ -26,8 +27,16 @@ $(BIN)/.reglab-runtime: pyproject.toml constraints.txt
 	$(PIP) install --quiet -c constraints.txt -e .
 	touch $@
 
-# Test environment: runtime plus test extras.
-$(BIN)/.reglab-test: $(BIN)/.reglab-runtime
+# Instructors' environment: the course plus the grader, a distribution of its own in autograder/
+# (students never install it: no sandbox or grading code in their environment).
+$(BIN)/.reglab-instructor: $(BIN)/.reglab-runtime autograder/pyproject.toml
+	$(PIP) install --quiet -c constraints.txt -e ./autograder
+	touch $@
+
+instructor: $(BIN)/.reglab-instructor
+
+# Test environment: runtime plus test extras, and the grader.
+$(BIN)/.reglab-test: $(BIN)/.reglab-runtime $(BIN)/.reglab-instructor
 	$(PIP) install --quiet -c constraints.txt -e ".[test]"
 	touch $@
 

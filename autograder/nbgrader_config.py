@@ -10,7 +10,8 @@ c.CourseDirectory.release_directory = "notebooks"
 
 # Students never see a gradebook: releasing does not need one (grading builds its own).
 c.GenerateAssignment.no_database = True
-c.SaveCells.enabled = False  # what `nbgrader generate_assignment --no-db` sets too; no_database alone still writes cells
+# what `nbgrader generate_assignment --no-db` sets too; no_database alone still writes cells
+c.SaveCells.enabled = False
 
 # What replaces a solution in the student version.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
@@ -18,3 +19,9 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Generous per-cell limit when validating or grading (the slowest course cell takes about a second).
 c.Execute.timeout = 120
+
+# Late submissions (`reglab grade`, `reglab feedback`; see reglab_autograder.late): due date per assignment,
+# read by nbgrader's parse_utc, e.g. {"00_overfitting": "2026-10-05 23:59:00 Europe/Paris"}, and the penalty:
+# nbgrader's "none" or "zero", or "per_day" (c.LatePenalty.fraction_per_day of the score per started day late).
+c.LatePolicy.due_dates = {}
+c.LateSubmissionPlugin.penalty_method = "none"

@@ -18,12 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from reglab import course
+from reglab_autograder.gradebook import code_scores
+from reglab_autograder.options import db_url_for
+from reglab_autograder.testing import classroom
 
-import classroom  # noqa: E402
-from reglab import course  # noqa: E402
-from reglab.grading import pipeline  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 BIN = Path(sys.executable).parent
 
@@ -39,9 +39,7 @@ def build(base: Path, n_students: int):
             elif kind == 1:
                 nb = classroom.released(aid)
             else:
-                sol = [c.metadata["nbgrader"]["grade_id"] for c in classroom.source(aid).cells
-                       if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
-                nb = classroom.answered(aid, set(sol[::2]))
+                nb = classroom.answered(aid, set(classroom.solution_ids(aid, code_only=True)[::2]))
             classroom.write(base / "submitted", student, aid, nb)
     return sessions
 
@@ -61,13 +59,15 @@ def main():
         for aid in sessions:
             shutil.copytree(ROOT / "solutions" / aid, cdir / "source" / aid)
         shutil.copytree(tmp / "class" / "submitted", cdir / "submitted")
-        (cdir / "nbgrader_config.py").write_text(f"c = get_config()\nc.CourseDirectory.root = {str(cdir)!r}\nc.Execute.timeout = 120\n")
+        (cdir / "nbgrader_config.py").write_text(
+            f"c = get_config()\nc.CourseDirectory.root = {str(cdir)!r}\nc.Execute.timeout = 120\n")
         for aid in sessions:
             subprocess.run([str(BIN / "nbgrader"), "generate_assignment", aid, "--force"], cwd=cdir, env=env,
                            check=True, capture_output=True)
         t0 = time.perf_counter()
         for aid in sessions:
-            subprocess.run([str(BIN / "nbgrader"), "autograde", aid, "--force"], cwd=cdir, env=env, check=True, capture_output=True)
+            subprocess.run([str(BIN / "nbgrader"), "autograde", aid, "--force"], cwd=cdir, env=env, check=True,
+                           capture_output=True)
         t_auto = time.perf_counter() - t0
         t0 = time.perf_counter()
         for aid in sessions:
@@ -80,7 +80,8 @@ def main():
             t0 = time.perf_counter()
             out = tmp / f"out{workers}"
             r = subprocess.run([str(BIN / "reglab"), "grade", str(tmp / "class"), "--out", str(out), "--workers",
-                                str(workers), "--quiet", "--course-dir", str(ROOT)], env=env, capture_output=True, text=True)
+                                str(workers), "--quiet", "--course-dir", str(ROOT)], env=env, capture_output=True,
+                               text=True)
             if r.returncode != 0:
                 print(r.stdout, r.stderr)
                 sys.exit("reglab grade failed")
@@ -88,8 +89,8 @@ def main():
 
         t_one, out1 = reglab(1)
         t_par, outn = reglab(args.workers)
-        ref = pipeline.code_scores(f"sqlite:///{cdir / 'gradebook.db'}")
-        same = all(ref == pipeline.code_scores(pipeline.db_url_for(pipeline.Options(submissions=tmp, out=o))) for o in (out1, outn))
+        ref = code_scores(f"sqlite:///{cdir / 'gradebook.db'}")
+        same = all(ref == code_scores(db_url_for(o)) for o in (out1, outn))
         print(f"{n} notebooks ({args.students} students x {len(sessions)} sessions), {os.cpu_count()} cores")
         rows = [("serial nbgrader autograde", t_auto), ("serial nbgrader autograde + generate_feedback", t_serial),
                 ("reglab grade --workers 1 (sandboxed, with feedback and report)", t_one),

@@ -302,3 +302,75 @@ def test_formgrader_lists_the_seven_assignments(page, server):
     for sid in SESSIONS:
         expect(frame.get_by_text(sid, exact=True).first).to_be_visible(timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "formgrader.png"))
+
+
+def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(browser, tmp_path):
+    """`reglab grade` a small class, `reglab formgrader` on its output, a score and a comment typed into
+    formgrader's page (in JupyterLab), then `reglab feedback` shows them in that student's feedback."""
+    from reglab_autograder.testing import classroom
+
+    sid = "00_overfitting"
+    classroom.honest_class(tmp_path / "class" / "submitted", assignments=(sid,))
+    out = tmp_path / "out"
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", JUPYTER_TOKEN=secrets.token_hex(16),
+               JUPYTER_CONFIG_DIR=str(tmp_path / ".jupyter"), JUPYTER_RUNTIME_DIR=str(tmp_path / ".runtime"))
+    r = subprocess.run([str(BIN / "reglab"), "grade", str(tmp_path / "class"), "--out", str(out), "--workers", "2",
+                        "--quiet", "--course-dir", str(ROOT)], capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    port = _free_port()
+    log = open(tmp_path / "formgrader.log", "w")
+    proc = subprocess.Popen([str(BIN / "reglab"), "formgrader", str(out), "--no-browser", "--ip", "127.0.0.1",
+                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url, token = f"http://127.0.0.1:{port}", env["JUPYTER_TOKEN"]
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    server_log = (tmp_path / "formgrader.log").read_text()[-3000:]
+                    pytest.fail("reglab formgrader did not start:\n" + server_log, pytrace=False)
+                time.sleep(0.5)
+        page.goto(f"{url}/lab/workspaces/{secrets.token_hex(4)}?token={token}")
+        expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=60_000)
+        page.get_by_role("menuitem", name="Nbgrader", exact=True).click()
+        page.get_by_role("menuitem", name="Formgrader").click()
+        frame = page.frame_locator("iframe").first
+        frame.get_by_role("link", name="Manual Grading").click()
+        frame.get_by_role("link", name=sid, exact=True).first.click()  # the assignment
+        frame.get_by_role("link", name=sid, exact=True).first.click()  # its notebook
+        # submissions are listed anonymously: grade the first, then ask the gradebook whose it was
+        frame.get_by_role("link", name="Submission #1", exact=True).first.click()
+        score = frame.locator("input.score#w1")
+        expect(score).to_be_visible(timeout=60_000)
+        score.fill("1.5")
+        comment = frame.locator("textarea.comment").last  # the written answer w1 is the notebook's last graded cell
+        comment.fill("Right idea; name the variance term.")
+        comment.press("Tab")
+        score.press("Tab")
+        expect(frame.locator(".score-saved").last).to_be_visible(timeout=30_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "formgrader_manual_score.png"))
+    finally:
+        ctx.close()
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    from nbgrader.api import Gradebook
+    from reglab_autograder.options import db_url_for
+
+    with Gradebook(db_url_for(out)) as gb:
+        scored = {s.student.id: s for s in gb.find_notebook(sid, sid).submissions}
+        student = next(s for s, nb in scored.items() if any(g.manual_score == 1.5 for g in nb.grades))
+    r = subprocess.run([str(BIN / "reglab"), "feedback", str(out)], capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    feedback = (out / "feedback" / student / sid / f"{sid}.html").read_text()
+    assert "Score: 1.5 / 2.0" in feedback and "Right idea; name the variance term." in feedback

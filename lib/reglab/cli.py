@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -40,27 +40,34 @@ def _cmd_progress(args):
     from . import checks
 
     if args.session:
-        print(repr(checks.gate_report(args.session, checks.load_progress().get(course.get_session(args.session).id, {}))))
+        progress = checks.load_progress().get(course.get_session(args.session).id, {})
+        print(repr(checks.gate_report(args.session, progress)))
     else:
         print(checks.progress_table())
     return 0
 
 
-def _cmd_grade(args):
-    from .grading import pipeline, sandbox
+INSTRUCTOR_COMMANDS = ("grade", "formgrader", "feedback", "handback")
+INSTALL_GRADER = ("the grader is an instructors' tool, installed apart from the course: run `make instructor` "
+                  "in the course repository (or `pip install -e autograder` in this environment)")
 
-    limits = dict(sandbox.DEFAULT_LIMITS, memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds)
-    opts = pipeline.Options(
-        submissions=args.submissions, out=args.out, workers=args.workers, timeout=args.timeout,
-        notebook_timeout=args.notebook_timeout, student=args.student, db_url=args.db_url,
-        limits=limits, isolate=not args.no_sandbox, course_root=args.course_dir, progress=not args.quiet,
-    )
-    try:
-        result = pipeline.grade(opts)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"reglab grade: {exc}", file=sys.stderr)
-        return 2
-    return result["exit_code"]
+
+def _grader_missing(args):
+    print(f"reglab {args.command}: {INSTALL_GRADER}", file=sys.stderr)
+    return 2
+
+
+def _add_instructor_commands(sub):
+    """``reglab grade`` and the rest of the instructors' loop come from the ``reglab_autograder`` package."""
+    if importlib.util.find_spec("reglab_autograder") is None:
+        for name in INSTRUCTOR_COMMANDS:
+            p = sub.add_parser(name, help="(instructors; needs the grader: make instructor)", add_help=False)
+            p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+            p.set_defaults(func=_grader_missing)
+        return
+    from reglab_autograder.cli import add_commands  # an installed but broken grader fails loudly here
+
+    add_commands(sub)
 
 
 def build_parser():
@@ -76,22 +83,7 @@ def build_parser():
     p.add_argument("--course-dir", type=Path, default=None, help="repository root (default: found from cwd)")
     p.set_defaults(func=_cmd_release)
 
-    p = sub.add_parser("grade", help="autograde a class's submissions with nbgrader (parallel, sandboxed)")
-    p.add_argument("submissions", type=Path,
-                   help="nbgrader's submitted/<student>/<assignment>/ folder (or a course folder holding it), "
-                        "or a folder of LMS zip downloads")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel grading processes (default: cores)")
-    p.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
-    p.add_argument("--notebook-timeout", type=int, default=600, help="seconds per notebook (default 600)")
-    p.add_argument("--out", type=Path, default=Path("grading"), help="output folder (default ./grading)")
-    p.add_argument("--student", default=None, help="regrade only this student")
-    p.add_argument("--db-url", default=None, help="SQLAlchemy URL of the gradebook (default: SQLite in --out)")
-    p.add_argument("--memory-mb", type=int, default=2048, help="memory limit per kernel (default 2048)")
-    p.add_argument("--cpu-seconds", type=int, default=600, help="CPU-time limit per kernel (default 600)")
-    p.add_argument("--no-sandbox", action="store_true", help="run kernels without namespaces/uid switch (limits stay)")
-    p.add_argument("--course-dir", type=Path, default=None, help="repository root (default: found from cwd)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_grade)
+    _add_instructor_commands(sub)
 
     p = sub.add_parser("progress", help="which practice questions passed, per session, and the mastery gates")
     p.add_argument("session", nargs="?", help="one session id or number (default: all)")
@@ -101,7 +93,9 @@ def build_parser():
 
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.func is not _grader_missing:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return args.func(args)
 
 

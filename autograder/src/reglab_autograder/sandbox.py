@@ -63,7 +63,9 @@ def _check(ret, what):
 
 
 def _mount(libc, source, target, fstype, flags, data=None):
-    enc = lambda s: None if s is None else str(s).encode()
+    def enc(s):
+        return None if s is None else str(s).encode()
+
     _check(libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
 
 
@@ -203,8 +205,8 @@ def reap_orphans():
     return killed
 
 
-if __name__ == "__main__":  # python -m reglab.grading.sandbox SPEC -- KERNEL ARGV...
+if __name__ == "__main__":  # python -m reglab_autograder.sandbox SPEC -- KERNEL ARGV...
     args = sys.argv[1:]
     if len(args) < 3 or args[1] != "--":
-        sys.exit("usage: python -m reglab.grading.sandbox SPEC.json -- KERNEL_ARGV...")
+        sys.exit("usage: python -m reglab_autograder.sandbox SPEC.json -- KERNEL_ARGV...")
     launch(args[0], args[2:])

@@ -4,7 +4,7 @@
 of ``Execute``. On top of nbgrader's behaviour (per-cell timeout with interrupt, errors recorded,
 execution continues) it adds:
 
-* every kernel runs through :mod:`reglab.grading.sandbox` (its own uid, namespaces and limits);
+* every kernel runs through :mod:`reglab_autograder.sandbox` (its own uid, namespaces and limits);
 * a whole-notebook time cap: cell timeouts shrink to the time left, and once it is spent the
   remaining cells are not run and carry a ``NotebookTimeCap`` error;
 * a cap on the output a notebook may send (an output flood cannot exhaust the grader's memory);
@@ -24,13 +24,13 @@ import signal
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Unicode
 
@@ -68,21 +68,24 @@ class SandboxKernelManager(AsyncKernelManager):
         spec_path = os.path.join(os.path.dirname(self.connection_file), ".sandbox.json")
         Path(spec_path).write_text(json.dumps(spec))
         os.chmod(spec_path, 0o600)
-        return [sys.executable, "-m", "reglab.grading.sandbox", spec_path, "--"] + cmd
+        return [sys.executable, "-m", "reglab_autograder.sandbox", spec_path, "--"] + cmd
 
 
 class SandboxedExecute(Execute):
     """nbgrader ``Execute`` with a sandboxed kernel, a whole-notebook cap and crash recovery."""
 
-    notebook_timeout = Integer(600, help="seconds for the whole notebook").tag(config=True)
-    max_output_bytes = Integer(2_000_000, help="output bytes kept per notebook").tag(config=True)
-    limits = Dict(dict(sandbox.DEFAULT_LIMITS)).tag(config=True)
-    uid = Integer(sandbox.UID_BASE).tag(config=True)
-    isolate = Bool(True, help="use namespaces and a separate uid when running as root").tag(config=True)
-    hide_paths = List(Unicode()).tag(config=True)
-    keep_paths = List(Unicode()).tag(config=True)
-    sandbox_root = Unicode("/tmp/rgsb").tag(config=True)
-    events_file = Unicode("").tag(config=True)
+    notebook_timeout = Integer(600, help="Seconds for the whole notebook; cells after the cap are not run.").tag(
+        config=True)
+    max_output_bytes = Integer(2_000_000, help="Output bytes kept per notebook; the rest is discarded.").tag(
+        config=True)
+    limits = Dict(dict(sandbox.DEFAULT_LIMITS),
+                  help="Resource limits of the kernel (keys of sandbox.DEFAULT_LIMITS).").tag(config=True)
+    uid = Integer(sandbox.UID_BASE, help="Unprivileged uid the kernel runs as (when sandboxed).").tag(config=True)
+    isolate = Bool(True, help="Use namespaces and a separate uid when running as root.").tag(config=True)
+    hide_paths = List(Unicode(), help="Folders the kernel must not see (hidden behind empty tmpfs).").tag(config=True)
+    keep_paths = List(Unicode(), help="Paths bound back inside hidden folders (the course library).").tag(config=True)
+    sandbox_root = Unicode("/tmp/rgsb", help="Parent of the kernels' private working folders.").tag(config=True)
+    events_file = Unicode("", help="JSON file the execution events are written to ('' = none).").tag(config=True)
 
     # ---------------------------------------------------------------- events
 
@@ -125,7 +128,8 @@ class SandboxedExecute(Execute):
             "uid": self.uid,
             "isolate": self._sandboxed,
             "limits": dict(sandbox.DEFAULT_LIMITS, **self.limits),
-            "hide": list(self.hide_paths) + ["/root", "/home", "/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock"],
+            "hide": list(self.hide_paths) + ["/root", "/home", "/tmp", "/var/tmp", "/dev/shm", "/run/lock",
+                                             "/var/lock"],
             "keep": list(self.keep_paths) + [os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)],
         }
         # nbclient builds the manager from kernel_manager_class (resolving the kernel name from the
@@ -213,12 +217,14 @@ class SandboxedExecute(Execute):
                 continue
             ename, evalue = out.get("ename", ""), str(out.get("evalue", ""))
             if ename == "MemoryError":
-                self._event("memory limit", index, f"MemoryError: the kernel hit its {self.limits.get('memory_mb')} MB limit")
+                self._event("memory limit", index,
+                            f"MemoryError: the kernel hit its {self.limits.get('memory_mb')} MB limit")
             elif ename == "SystemExit":
                 self._event("exit", index, f"the cell called sys.exit({evalue}); the kernel kept running")
             elif "Network is unreachable" in evalue or "Errno 101" in evalue:
                 self._event("network blocked", index, f"{ename}: {evalue}")
-            elif ename in {"PermissionError", "FileNotFoundError", "IsADirectoryError", "NotADirectoryError", "OSError"} \
+            elif ename in {"PermissionError", "FileNotFoundError", "IsADirectoryError", "NotADirectoryError",
+                           "OSError"} \
                     and "/" in evalue and self._workdir not in evalue:
                 self._event("file access blocked", index, f"{ename}: {evalue[:200]}")
 
@@ -242,8 +248,7 @@ class SandboxedExecute(Execute):
         self.wait_for_reply(self.kc.kernel_info())
         eventful = {e["cell"] for e in self._events}
         for i, cell in enumerate(self.nb.cells[:index]):
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type != "code" or meta.get("grade") or i in eventful or self._remaining() <= 0:
+            if cell.cell_type != "code" or utils.is_grade(cell) or i in eventful or self._remaining() <= 0:
                 continue
             if any(o.output_type == "error" for o in cell.get("outputs", [])):
                 continue
@@ -266,8 +271,8 @@ class SandboxedExecute(Execute):
                 self._truncated_cells.add(cell_index)
                 self._event("output truncated", cell_index,
                             f"output beyond {self.max_output_bytes // 1000} kB per notebook was discarded")
-                outs.append(NotebookNode(output_type="stream", name="stdout",
-                                         text=f"\n[grader: output truncated after {self.max_output_bytes // 1000} kB]\n"))
+                note = f"\n[grader: output truncated after {self.max_output_bytes // 1000} kB]\n"
+                outs.append(NotebookNode(output_type="stream", name="stdout", text=note))
             return None
         self._out_bytes += size
         return super().output(outs, msg, display_id, cell_index)

@@ -1,0 +1,109 @@
+"""The instructors' ``reglab`` subcommands: grade, formgrader, feedback, handback.
+
+The students' ``reglab`` command (:mod:`reglab.cli`) adds these when this package is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from . import sandbox
+
+COMMANDS = ("grade", "formgrader", "feedback", "handback")
+
+
+def _fail(command: str, exc: Exception) -> int:
+    print(f"reglab {command}: {exc}", file=sys.stderr)
+    return 2
+
+
+def _cmd_grade(args) -> int:
+    from .options import GradeOptions
+    from .pipeline import grade
+
+    limits = dict(sandbox.DEFAULT_LIMITS, memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds)
+    opts = GradeOptions(
+        submissions=args.submissions, out=args.out, workers=args.workers, timeout=args.timeout,
+        notebook_timeout=args.notebook_timeout, student=args.student, db_url=args.db_url,
+        limits=limits, isolate=not args.no_sandbox, course_root=args.course_dir, progress=not args.quiet,
+    )
+    try:
+        return grade(opts).exit_code
+    except (FileNotFoundError, ValueError) as exc:
+        return _fail("grade", exc)
+
+
+def _cmd_formgrader(args) -> int:
+    from .formgrader import launch
+
+    try:
+        return launch(args.out, port=args.port, open_browser=not args.no_browser, ip=args.ip)
+    except (FileNotFoundError, ValueError) as exc:
+        return _fail("formgrader", exc)
+
+
+def _cmd_feedback(args) -> int:
+    from .feedback import refresh
+
+    try:
+        return refresh(args.out).exit_code
+    except (FileNotFoundError, ValueError) as exc:
+        return _fail("feedback", exc)
+
+
+def _cmd_handback(args) -> int:
+    from .handback import hand_back
+
+    try:
+        folders = hand_back(args.out, zip_files=args.zip)
+    except (FileNotFoundError, ValueError) as exc:
+        return _fail("handback", exc)
+    print(f"{len(folders)} student folder(s) in {Path(args.out).resolve() / 'handback'}")
+    return 0
+
+
+def add_commands(sub) -> None:
+    """Add the instructors' subcommands to the ``reglab`` parser's subparsers."""
+    p = sub.add_parser("grade", help="autograde a class's submissions with nbgrader (parallel, sandboxed)")
+    p.add_argument("submissions", type=Path,
+                   help="nbgrader's submitted/<student>/<assignment>/ folder (or a course folder holding it), "
+                        "or a folder of LMS zip downloads")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="parallel grading processes (default: cores)")
+    p.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
+    p.add_argument("--notebook-timeout", type=int, default=600, help="seconds per notebook (default 600)")
+    p.add_argument("--out", type=Path, default=Path("grading"), help="output folder (default ./grading)")
+    p.add_argument("--student", default=None, help="regrade only this student")
+    p.add_argument("--db-url", default=None, help="SQLAlchemy URL of the gradebook (default: SQLite in --out)")
+    p.add_argument("--memory-mb", type=int, default=sandbox.DEFAULT_LIMITS["memory_mb"],
+                   help="memory limit per kernel (default 2048)")
+    p.add_argument("--cpu-seconds", type=int, default=sandbox.DEFAULT_LIMITS["cpu_seconds"],
+                   help="CPU-time limit per kernel (default 600)")
+    p.add_argument("--no-sandbox", action="store_true", help="run kernels without namespaces/uid switch (limits stay)")
+    p.add_argument("--course-dir", type=Path, default=None, help="repository root (default: found from cwd)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser("formgrader", help="open a grading output in nbgrader's formgrader (JupyterLab) "
+                                          "to score written answers and comment")
+    p.add_argument("out", type=Path, nargs="?", default=Path("grading"),
+                   help="the output folder of `reglab grade` (default ./grading)")
+    p.add_argument("--port", type=int, default=None, help="JupyterLab's port (default: JupyterLab's own choice)")
+    p.add_argument("--ip", default=None, help="address JupyterLab listens on (default: JupyterLab's, localhost)")
+    p.add_argument("--no-browser", action="store_true", help="print the URL instead of opening a browser")
+    p.set_defaults(func=_cmd_formgrader)
+
+    p = sub.add_parser("feedback", help="after formgrader: regenerate every student's feedback with the manual "
+                                        "scores and comments, refresh grades.csv and the report (no notebook runs)")
+    p.add_argument("out", type=Path, nargs="?", default=Path("grading"),
+                   help="the output folder of `reglab grade` (default ./grading)")
+    p.set_defaults(func=_cmd_feedback)
+
+    p = sub.add_parser("handback", help="one folder per student holding only that student's feedback "
+                                        "(nbgrader's feedback/<student>/<assignment>/ layout)")
+    p.add_argument("out", type=Path, nargs="?", default=Path("grading"),
+                   help="the output folder of `reglab grade` (default ./grading)")
+    p.add_argument("--zip", action="store_true", help="also write <student>.zip next to each folder")
+    p.set_defaults(func=_cmd_handback)

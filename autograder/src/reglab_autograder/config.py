@@ -1,0 +1,92 @@
+"""The nbgrader configuration of a grading run: the course's own settings, then the grading course's.
+
+The autograde preprocessors are nbgrader's default list with ``Execute`` swapped for
+:class:`.execute.SandboxedExecute`; the sanitize pass runs the intake rules
+(:mod:`.preprocessors`) before nbgrader's own; feedback never shows hidden tests or tracebacks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbgrader.converters import Autograde, GenerateFeedback
+from nbgrader.preprocessors import ClearHiddenTests, Execute
+from reglab.release import load_config
+
+from . import preprocessors, sandbox
+from .late import LatePenalty
+
+# the grading course inside the output folder (nbgrader's standard step names)
+SOURCE, RELEASE = "source", "release"
+
+
+def default_list(converter, trait: str) -> list:
+    return list(converter.class_traits()[trait].default())
+
+
+def autograde_preprocessors(execute) -> list:
+    """nbgrader's autograde preprocessors, with ``execute`` in place of its ``Execute``."""
+    return [execute if p is Execute else p for p in default_list(Autograde, "autograde_preprocessors")]
+
+
+def sanitize_preprocessors() -> list:
+    """The intake rules, then nbgrader's own sanitize preprocessors (which restore the locked cells)."""
+    return list(preprocessors.INTAKE_RULES) + default_list(Autograde, "sanitize_preprocessors")
+
+
+def feedback_preprocessors() -> list:
+    """nbgrader's feedback preprocessors, with hidden tests removed and tracebacks redacted after grades are read."""
+    out = default_list(GenerateFeedback, "preprocessors")
+    if ClearHiddenTests not in out:
+        out.insert(1, ClearHiddenTests)
+    out.insert(out.index(ClearHiddenTests) + 1, preprocessors.RedactTracebacks)
+    return out
+
+
+def course_config(root: Path, out: Path, db_url: str):
+    """The course's nbgrader settings (stubs, timeouts, due dates), rooted at the grading output."""
+    cfg = load_config(root)
+    cfg.CourseDirectory.root = str(out)
+    cfg.CourseDirectory.source_directory = SOURCE
+    cfg.CourseDirectory.release_directory = RELEASE
+    cfg.CourseDirectory.db_url = db_url
+    cfg.GenerateAssignment.no_database = False
+    cfg.SaveCells.enabled = True
+    cfg.AssignLatePenalties.plugin_class = LatePenalty
+    cfg.ClearHiddenTests.enforce_metadata = False
+    cfg.GenerateFeedback.preprocessors = feedback_preprocessors()
+    return cfg
+
+
+def grading_config(run, slot: int = 0, events_file: str = "", findings_file: str = ""):
+    """Configuration of one worker slot of a run (:class:`.options.Run`)."""
+    from .execute import SandboxedExecute
+
+    opts = run.options
+    cfg = course_config(run.root, run.out, run.db_url)
+    cfg.Autograde.sanitize_preprocessors = sanitize_preprocessors()
+    cfg.Autograde.autograde_preprocessors = autograde_preprocessors(SandboxedExecute)
+    cfg.OverwriteCells.add_missing_cells = False  # a deleted test scores 0 (set after grading), not restored
+    cfg.IntakeRule.release_root = str(run.out / RELEASE)
+    cfg.IntakeRule.findings_file = findings_file
+    cfg.SandboxedExecute.timeout = int(opts.timeout)
+    cfg.SandboxedExecute.notebook_timeout = int(opts.notebook_timeout)
+    cfg.SandboxedExecute.limits = dict(opts.limits)
+    cfg.SandboxedExecute.isolate = bool(opts.isolate)
+    cfg.SandboxedExecute.uid = sandbox.UID_BASE + run.uid_block * sandbox.MAX_WORKERS + slot
+    cfg.SandboxedExecute.hide_paths = sorted({str(run.root), str(run.out), str(run.submissions), *grader_paths()})
+    cfg.SandboxedExecute.keep_paths = [library_path()]
+    cfg.SandboxedExecute.events_file = events_file
+    return cfg
+
+
+def library_path() -> str:
+    """The folder holding the students' ``reglab`` package: kernels import it."""
+    import reglab
+
+    return str(Path(reglab.__file__).resolve().parents[1])
+
+
+def grader_paths() -> list[str]:
+    """This package's folder: hidden from kernels wherever it is installed."""
+    return [str(Path(__file__).resolve().parent)]

@@ -1,0 +1,100 @@
+"""The grading output as an nbgrader course: ``source/``, ``release/``, the gradebook, and the files that
+let nbgrader's own tools (formgrader, feedback) open it later.
+
+``grading.json`` records which course was graded and where the gradebook is; ``nbgrader_config.py``
+is the configuration JupyterLab's formgrader reads when started in the output folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from reglab.release import CONFIG_RELATIVE
+
+from . import config
+from .gradebook import set_due_dates
+from .late import LatePolicy
+
+MANIFEST = "grading.json"
+NBGRADER_CONFIG = "nbgrader_config.py"
+
+
+@dataclass(frozen=True)
+class GradingOutput:
+    """A folder ``reglab grade`` wrote: where it is, which course it graded, where its gradebook is."""
+
+    out: Path
+    course_root: Path
+    db_url: str
+
+    @classmethod
+    def open(cls, out: Path) -> GradingOutput:
+        """The grading output in ``out``; FileNotFoundError / ValueError with a clear message otherwise."""
+        out = Path(out).resolve()
+        if not out.is_dir():
+            raise FileNotFoundError(f"no such folder: {out}")
+        manifest = out / MANIFEST
+        if not manifest.is_file():
+            raise ValueError(f"{out} is not a grading output of `reglab grade` (no {MANIFEST}); "
+                             "run `reglab grade SUBMISSIONS --out FOLDER` first")
+        data = json.loads(manifest.read_text())
+        root = Path(data["course_root"])
+        if not (root / CONFIG_RELATIVE).is_file():
+            raise FileNotFoundError(f"{out} was graded from the course in {root}, which has no {CONFIG_RELATIVE} "
+                                    f"any more; fix course_root in {manifest}")
+        return cls(out=out, course_root=root, db_url=data["db_url"])
+
+    def config(self):
+        return config.course_config(self.course_root, self.out, self.db_url)
+
+
+def due_dates(cfg, assignments) -> dict:
+    """Due dates (UTC) of ``assignments`` from the course configuration; ValueError on a wrong format."""
+    return LatePolicy(config=cfg).parsed(set(assignments))
+
+
+def prepare(run, assignments) -> None:
+    """Source copies and released versions in the output folder, recorded in the gradebook with due dates."""
+    from nbgrader.apps import NbGraderAPI
+
+    cfg = config.course_config(run.root, run.out, run.db_url)
+    due = due_dates(cfg, assignments)  # a wrong due date stops here, before anything is written
+    for aid in assignments:
+        dst = run.out / config.SOURCE / aid
+        shutil.rmtree(dst, ignore_errors=True)
+        shutil.copytree(run.root / "solutions" / aid, dst)
+    if run.options.db_url is None:
+        with sqlite3.connect(run.out / "gradebook.db") as con:  # WAL: readers and one writer at a time
+            con.execute("PRAGMA journal_mode=WAL")
+    api = NbGraderAPI(config=cfg)
+    api.log.setLevel("ERROR")
+    for aid in assignments:
+        r = api.generate_assignment(aid, force=True, create=True)
+        if not r.get("success"):
+            raise RuntimeError(f"could not set up assignment {aid}: {r.get('log', '')[-2000:]}")
+    set_due_dates(run.db_url, due)
+    write_course_files(run.out, run.root, run.db_url)
+
+
+def write_course_files(out: Path, root: Path, db_url: str) -> None:
+    (out / MANIFEST).write_text(json.dumps({"course_root": str(root), "db_url": db_url}, indent=1))
+    preprocessors = [f"{p.__module__}.{p.__qualname__}" for p in config.feedback_preprocessors()]
+    (out / NBGRADER_CONFIG).write_text(f'''\
+# The output of `reglab grade` as an nbgrader course: `reglab formgrader` opens it in JupyterLab's formgrader,
+# `reglab feedback` regenerates the feedback from it. Written by `reglab grade` (rewritten on every run).
+c = get_config()  # noqa: F821
+load_subconfig({str(root / CONFIG_RELATIVE)!r})  # noqa: F821 (the course's settings: stubs, due dates, penalty)
+c.CourseDirectory.root = {str(out)!r}
+c.CourseDirectory.source_directory = {config.SOURCE!r}
+c.CourseDirectory.release_directory = {config.RELEASE!r}
+c.CourseDirectory.db_url = {db_url!r}
+c.GenerateAssignment.no_database = False
+c.SaveCells.enabled = True
+c.AssignLatePenalties.plugin_class = "reglab_autograder.late.LatePenalty"
+c.ClearHiddenTests.enforce_metadata = False
+c.GenerateFeedback.preprocessors = {preprocessors!r}
+''')

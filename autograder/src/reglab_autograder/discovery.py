@@ -1,0 +1,43 @@
+"""Finding the submissions: (student, assignment, folder) in nbgrader's ``submitted`` layout or in LMS archives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .jobs import Note
+from .zipcollect import collect_zips
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    assignment: str
+    folder: Path
+
+
+def discover(submissions: Path, out: Path, known: list[str], prepare) -> tuple[list[Submission], list[Note]]:
+    """Every submission of a known assignment under ``submissions``, and a note for everything else.
+
+    ``prepare(assignments)`` sets up the grading course for the given assignments; zip collection
+    needs it (nbgrader's ``zip_collect`` checks file names against the released notebooks).
+    """
+    if not submissions.exists():
+        raise FileNotFoundError(f"submissions folder not found: {submissions}")
+    notes: list[Note] = []
+    src = submissions
+    if any(src.rglob("*.zip")):
+        src = collect_zips(submissions, out, known, notes, prepare)
+    elif (src / "submitted").is_dir():
+        src = src / "submitted"
+    found = []
+    if not src.is_dir():
+        return found, notes
+    for student_dir in sorted(p for p in src.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for adir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+            if adir.name in known:
+                found.append(Submission(student_dir.name, adir.name, adir))
+            else:
+                notes.append(Note(student_dir.name, adir.name, "unknown assignment",
+                                  f"{adir.name} is not an assignment of this course; not graded"))
+    return found, notes

@@ -1,0 +1,94 @@
+"""What the pipeline reads from and edits in nbgrader's gradebook (through ``nbgrader.api.Gradebook``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from .jobs import JobRecord, Part
+from .preprocessors import grade_id
+
+
+def create_students(db_url: str, students) -> None:
+    """Create every student before the workers start: nbgrader's update_or_create_student is a
+    check-then-insert, and two workers grading one student's two assignments raced on it
+    (UNIQUE constraint failed: student.id)."""
+    with Gradebook(db_url) as gb:
+        for s in students:
+            gb.update_or_create_student(s)
+
+
+def set_due_dates(db_url: str, due: dict) -> None:
+    """Record each assignment's due date (UTC) in the gradebook; nbgrader computes lateness from it."""
+    with Gradebook(db_url) as gb:
+        for aid, when in due.items():
+            gb.update_or_create_assignment(aid, duedate=when)
+
+
+def zero_deleted_tests(db_url: str, autograded_dir: Path, student: str, assignment: str) -> list[str]:
+    """nbgrader leaves a deleted test cell ungraded ('needs manual grade'); score it 0 instead.
+    Returns ``notebook:grade_id`` of each such cell."""
+    deleted = []
+    with Gradebook(db_url) as gb:
+        sub = gb.find_submission(assignment, student)
+        for nb in sub.notebooks:
+            path = autograded_dir / student / assignment / f"{nb.name}.ipynb"
+            present = {grade_id(c) for c in nbformat.read(path, as_version=4).cells} if path.exists() else set()
+            for g in nb.grades:
+                if g.cell.cell_type == "code" and g.name not in present and g.auto_score is None:
+                    g.auto_score = 0
+                    g.needs_manual_grade = False
+                    deleted.append(f"{nb.name}:{g.name}")
+        gb.db.commit()
+    return deleted
+
+
+def fill_scores(db_url: str, record: JobRecord, misconceptions: dict | None = None) -> JobRecord:
+    """Copy the submission's scores (autograded, manual, late penalty) from the gradebook into ``record``.
+
+    ``misconceptions`` maps (notebook, grade_id) to the misconception ids a failed test reported.
+    """
+    misconceptions = misconceptions or {}
+    old = {(p.notebook, p.grade_id): p.misconceptions for p in record.parts}
+    with Gradebook(db_url) as gb:
+        sub = gb.find_submission(record.assignment, record.student)
+        parts = []
+        for nb in sub.notebooks:
+            for g in nb.grades:
+                key = (nb.name, g.name)
+                parts.append(Part(notebook=nb.name, grade_id=g.name, type=g.cell.cell_type, score=g.score,
+                                  auto_score=g.auto_score, manual_score=g.manual_score, max_score=g.max_score,
+                                  needs_manual_grade=g.needs_manual_grade,
+                                  misconceptions=misconceptions.get(key, old.get(key, []))))
+        auto = [p for p in parts if p.type == "code"]
+        record.parts = parts
+        record.late_penalty = float(sub.late_submission_penalty or 0)
+        record.score = float(sub.score) - record.late_penalty
+        record.max_score = float(sub.max_score)
+        record.auto_score = float(sum(p.score or 0 for p in auto))
+        record.auto_max = float(sum(p.max_score for p in auto))
+        record.needs_manual_grade = bool(sub.needs_manual_grade)
+        record.seconds_late = float(sub.total_seconds_late or 0)
+        record.submitted_at = sub.timestamp.isoformat(sep=" ", timespec="seconds") if sub.timestamp else None
+    return record
+
+
+def code_scores(db_url: str) -> dict:
+    """{(student, assignment, notebook, grade_id): score} of every autograded cell in a gradebook."""
+    out = {}
+    with Gradebook(db_url) as gb:
+        for a in gb.assignments:
+            for sub in a.submissions:
+                for nb in sub.notebooks:
+                    for g in nb.grades:
+                        if g.cell.cell_type == "code":
+                            out[(sub.student.id, a.name, nb.name, g.name)] = g.score
+    return out
+
+
+def submissions(db_url: str) -> list[tuple[str, str]]:
+    """(student, assignment) of every submission in the gradebook."""
+    with Gradebook(db_url) as gb:
+        return sorted((s.student.id, a.name) for a in gb.assignments for s in a.submissions)

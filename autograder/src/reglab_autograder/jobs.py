@@ -1,0 +1,121 @@
+"""The job record: what grading one (student, assignment) produced, stored as ``jobs/<student>__<assignment>.json``.
+
+A job is done when its record is written (last, after its grades are committed); a rerun skips done
+jobs whose submitted files have not changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+GRADED = "graded"
+GRADER_ERROR = "grader error"
+
+
+def job_id(student: str, assignment: str) -> str:
+    return f"{student}__{assignment}"
+
+
+@dataclass
+class Problem:
+    """Something intake found in a submission; one report row."""
+
+    kind: str
+    detail: str
+    zero: bool = False  # does this problem cost the notebook its points?
+
+
+@dataclass(frozen=True)
+class Note:
+    """A report row about the input that belongs to no graded submission (an unknown archive or assignment)."""
+
+    student: str
+    assignment: str
+    kind: str
+    detail: str
+
+
+@dataclass
+class Part:
+    """One graded cell of a submission, as the gradebook holds it."""
+
+    notebook: str
+    grade_id: str
+    type: str  # "code" (autograded) or "markdown" (written answer)
+    score: float | None
+    auto_score: float | None
+    manual_score: float | None
+    max_score: float
+    needs_manual_grade: bool
+    misconceptions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class JobRecord:
+    student: str
+    assignment: str
+    status: str = GRADED
+    digest: str = ""  # hash of the submitted files, to notice resubmissions on resume
+    problems: list[Problem] = field(default_factory=list)
+    detail: str = ""  # the grader's error, when status is GRADER_ERROR
+    deleted_tests: list[str] = field(default_factory=list)
+    score: float = 0.0  # after late penalty, written answers included
+    max_score: float = 0.0
+    auto_score: float = 0.0
+    auto_max: float = 0.0
+    late_penalty: float = 0.0
+    seconds_late: float = 0.0
+    submitted_at: str | None = None  # UTC, from timestamp.txt
+    needs_manual_grade: bool = False
+    parts: list[Part] = field(default_factory=list)
+    execution: dict = field(default_factory=dict)  # what SandboxedExecute reported (events, sandbox mode, times)
+    seconds: float = 0.0
+
+    @property
+    def id(self) -> str:
+        return job_id(self.student, self.assignment)
+
+    @property
+    def graded(self) -> bool:
+        return self.status == GRADED
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1, default=str)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> JobRecord:
+        known = {f.name for f in fields(cls)}
+        d = {k: v for k, v in d.items() if k in known}
+        d["problems"] = [Problem(**p) for p in d.get("problems", [])]
+        d["parts"] = [Part(**p) for p in d.get("parts", [])]
+        return cls(**d)
+
+
+def record_path(jobs_dir: Path, student: str, assignment: str) -> Path:
+    return Path(jobs_dir) / f"{job_id(student, assignment)}.json"
+
+
+def write_record(jobs_dir: Path, record: JobRecord) -> None:
+    path = record_path(jobs_dir, record.student, record.assignment)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(record.to_json())
+    os.replace(tmp, path)
+
+
+def read_record(jobs_dir: Path, student: str, assignment: str) -> JobRecord | None:
+    path = record_path(jobs_dir, student, assignment)
+    if not path.exists():
+        return None
+    return JobRecord.from_dict(json.loads(path.read_text()))
+
+
+def read_all(jobs_dir: Path) -> list[JobRecord]:
+    """Every record in a jobs folder (not the sandbox's ``*.events.json``), sorted by assignment, student."""
+    out = []
+    for p in sorted(Path(jobs_dir).glob("*__*.json")):
+        if not p.name.endswith(".events.json"):
+            out.append(JobRecord.from_dict(json.loads(p.read_text())))
+    return sorted(out, key=lambda r: (r.assignment, r.student))

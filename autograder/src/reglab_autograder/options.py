@@ -1,0 +1,57 @@
+"""What the instructor asks for (:class:`GradeOptions`) and what one grading run resolves it to (:class:`Run`).
+
+The options are frozen: the pipeline never writes into them; everything derived (absolute paths, the
+course root, the block of sandbox uids) lives in the :class:`Run` built from them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import sandbox
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    submissions: Path
+    out: Path
+    workers: int = max(1, os.cpu_count() or 1)
+    timeout: int = 60  # seconds per cell
+    notebook_timeout: int = 600  # seconds per notebook
+    student: str | None = None
+    db_url: str | None = None
+    limits: dict = field(default_factory=lambda: dict(sandbox.DEFAULT_LIMITS))
+    isolate: bool = True
+    course_root: Path | None = None
+    progress: bool = True
+
+
+@dataclass(frozen=True)
+class Run:
+    """One grading run: the options with every path resolved, as the worker processes receive it."""
+
+    options: GradeOptions
+    root: Path  # the course repository (solutions/, autograder/nbgrader_config.py)
+    out: Path
+    submissions: Path
+    uid_block: int = 0  # concurrent runs never share sandbox uids
+
+    @classmethod
+    def start(cls, opts: GradeOptions, root: Path) -> Run:
+        return cls(options=opts, root=root.resolve(), out=Path(opts.out).resolve(),
+                   submissions=Path(opts.submissions).resolve(), uid_block=os.getpid() % sandbox.UID_BLOCKS)
+
+    @property
+    def db_url(self) -> str:
+        return db_url_for(self.out, self.options.db_url)
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.out / "jobs"
+
+
+def db_url_for(out: Path, db_url: str | None = None) -> str:
+    """The gradebook of a grading output: ``db_url`` if given, else SQLite in ``out``."""
+    return db_url or f"sqlite:///{(Path(out) / 'gradebook.db').resolve()}?timeout=120"

@@ -1,0 +1,94 @@
+"""``reglab grade``: the orchestration. Discover the submissions, set up the grading course, check each
+submission's files, grade the jobs in a pool of worker processes, write the report.
+
+Where each step lives: :mod:`.discovery` (and :mod:`.zipcollect`), :mod:`.coursedir`, :mod:`.intake`,
+:mod:`.worker` (one job, with :mod:`.config`, :mod:`.execute`, :mod:`.sandbox`, :mod:`.preprocessors`),
+:mod:`.gradebook`, :mod:`.progress`, :mod:`.report`.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import shutil
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from reglab.release import available_sessions, find_course_root
+
+from . import config, coursedir, gradebook, intake, report, sandbox, worker
+from .discovery import discover
+from .jobs import GRADED, Note, read_record
+from .options import GradeOptions, Run
+from .progress import Progress
+
+
+def ensure_tools_on_path() -> None:
+    """nbgrader's gradebook runs the ``alembic`` executable: make this environment's bin/ come first,
+    also when ``reglab`` is called as .venv/bin/reglab without activating the venv."""
+    bindir = os.path.dirname(sys.executable)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != bindir:
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def grade(opts: GradeOptions) -> report.GradingResult:
+    """Grade every submission; returns the result (also written as report files)."""
+    ensure_tools_on_path()
+    worker.quiet_nbgrader_internals()
+    if not 1 <= opts.workers <= sandbox.MAX_WORKERS:
+        raise ValueError(f"--workers must be between 1 and {sandbox.MAX_WORKERS}")
+    if sandbox.is_root():
+        sandbox.reap_orphans()
+    run = Run.start(opts, opts.course_root or find_course_root())
+    run.out.mkdir(parents=True, exist_ok=True)
+    run.jobs_dir.mkdir(exist_ok=True)
+    known = available_sessions(run.root)
+    everyone, notes = discover(run.submissions, run.out, known, lambda aids: coursedir.prepare(run, aids))
+    chosen = [s for s in everyone if opts.student is None or s.student == opts.student]
+    if opts.student and not chosen:
+        raise ValueError(f"no submissions of student {opts.student!r} in {opts.submissions}")
+    coursedir.prepare(run, sorted({s.assignment for s in everyone}))
+
+    todo = []
+    for sub in chosen:
+        digest = intake.digest_dir(sub.folder)
+        prev = read_record(run.jobs_dir, sub.student, sub.assignment)
+        if prev is not None and not opts.student and prev.digest == digest and prev.status == GRADED:
+            continue  # already graded in an earlier (possibly interrupted) run
+        dst = run.out / "submitted" / sub.student / sub.assignment
+        if dst.resolve() != sub.folder.resolve():
+            shutil.rmtree(dst, ignore_errors=True)
+            shutil.copytree(sub.folder, dst)
+        problems = intake.check_submission(dst, run.out / config.SOURCE / sub.assignment,
+                                           run.out / config.RELEASE / sub.assignment)
+        todo.append((sub.student, sub.assignment, digest, problems))
+
+    gradebook.create_students(run.db_url, sorted({t[0] for t in todo}))
+    with Progress(len(todo), opts.progress) as progress:
+        if todo:
+            ctx = mp.get_context("spawn")
+            with ctx.Manager() as manager, ProcessPoolExecutor(
+                max_workers=opts.workers, mp_context=ctx, initializer=worker.init_worker,
+                initargs=(worker.slot_queue(manager, opts.workers),),
+            ) as pool:
+                futures = {pool.submit(worker.safe_job, run, *t): t[:2] for t in todo}
+                for fut in as_completed(futures):
+                    fut.result()
+                    progress.step("/".join(futures[fut]))
+
+    write_notes(run.out, notes)
+    records = [r for s in everyone if (r := read_record(run.jobs_dir, s.student, s.assignment)) is not None]
+    return report.write_all(report.ReportContext.of_run(run), records, notes)
+
+
+NOTES = "notes.json"  # report rows about the input that belong to no submission (unknown archives, ...)
+
+
+def write_notes(out, notes) -> None:
+    (out / NOTES).write_text(json.dumps([n.__dict__ for n in notes], indent=1))
+
+
+def read_notes(out) -> list[Note]:
+    path = out / NOTES
+    return [Note(**n) for n in json.loads(path.read_text())] if path.exists() else []

@@ -1,0 +1,1 @@
+"""Helpers for testing and benchmarking the grader (synthetic classes built from the real course notebooks)."""

@@ -1,0 +1,70 @@
+"""Build synthetic classes of submissions from the real course notebooks (tests and benchmarks).
+
+The course is the repository the students' ``reglab`` package belongs to (:func:`reglab.release.find_course_root`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import nbformat
+from nbgrader import utils
+from reglab.release import find_course_root
+
+from ..preprocessors import grade_id
+
+
+@cache
+def course_root() -> Path:
+    return find_course_root()
+
+
+def released(aid: str):
+    return nbformat.read(course_root() / "notebooks" / aid / f"{aid}.ipynb", as_version=4)
+
+
+def source(aid: str):
+    return nbformat.read(course_root() / "solutions" / aid / f"{aid}.ipynb", as_version=4)
+
+
+def solution_ids(aid: str, code_only: bool = False) -> list[str]:
+    """Grade ids of the answer cells of an assignment, in order."""
+    return [grade_id(c) for c in source(aid).cells
+            if utils.is_solution(c) and (not code_only or c.cell_type == "code")]
+
+
+def answered(aid: str, answer_ids=None):
+    """The student version with the solution cells (all, or those whose grade ids are listed) answered."""
+    nb = released(aid)
+    src = {grade_id(c): c for c in source(aid).cells if utils.is_solution(c)}
+    for c in nb.cells:
+        gid = grade_id(c)
+        if gid in src and (answer_ids is None or gid in answer_ids):
+            c.source = src[gid].source  # the solution markers are plain comments
+    return nb
+
+
+def write(base: Path, student: str, aid: str, nb=None, raw: bytes | None = None, name: str | None = None) -> Path:
+    d = base / student / aid
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / (name or f"{aid}.ipynb")
+    if raw is not None:
+        path.write_bytes(raw)
+    else:
+        nbformat.write(nb, path)
+    return path
+
+
+def cell_by_id(nb, gid: str):
+    return next(c for c in nb.cells if grade_id(c) == gid)
+
+
+def honest_class(base: Path, assignments=("00_overfitting", "01_l2_weight_decay"), partial=None) -> Path:
+    """alice answers everything, bob nothing, carol the parts listed in ``partial`` (per assignment)."""
+    partial = partial or {"00_overfitting": {"a_q1", "a_q2"}, "01_l2_weight_decay": {"a_q1", "a_q2"}}
+    for aid in assignments:
+        write(base, "alice", aid, answered(aid))
+        write(base, "bob", aid, released(aid))
+        write(base, "carol", aid, answered(aid, partial.get(aid, set())))
+    return base

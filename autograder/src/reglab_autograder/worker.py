@@ -1,0 +1,106 @@
+"""One grading job, in a worker process: nbgrader's autograde and feedback for one (student, assignment).
+
+Each worker process takes a slot number when it starts (its kernels run as sandbox uid
+``UID_BASE + block * MAX_WORKERS + slot``); :func:`run_job` is the job function.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+import warnings
+
+from . import gradebook, misconceptions
+from .config import grading_config
+from .jobs import GRADER_ERROR, JobRecord, Problem, write_record
+
+_SLOT = {"id": 0}
+RETRIED = ("database is locked", "UNIQUE constraint failed")  # what a concurrent gradebook writer can cause
+
+
+def quiet_nbgrader_internals() -> None:
+    """nbgrader 0.9's gradebook emits SQLAlchemy session warnings on every autograde: not ours to fix."""
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)
+
+
+def slot_queue(manager, n: int):
+    """Worker slots 0..n-1: each worker process takes one."""
+    q = manager.Queue()
+    for i in range(n):
+        q.put(i)
+    return q
+
+
+def init_worker(slots) -> None:
+    quiet_nbgrader_internals()
+    _SLOT["id"] = slots.get()
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+
+
+def log_tail(result: dict) -> str:
+    """nbgrader's own error (the first [ERROR] block), not the generic wrapper around it."""
+    log = (result.get("log") or "") + (result.get("error") or "")
+    start = log.find("[ERROR]")
+    end = log.find("There was an error processing", start)
+    core = log[start:end] if start >= 0 else ""
+    if len(core.strip()) < 60:  # no informative block: keep the end of the whole log
+        core = log
+    lines = [line for line in core.splitlines() if line.strip()]
+    return "\n".join(lines[-40:])
+
+
+def _read_findings(path) -> list[Problem]:
+    if not path.exists():
+        return []
+    return [Problem(**json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
+
+
+def run_job(run, student: str, assignment: str, digest: str, problems: list[Problem]) -> JobRecord:
+    """Autograde one submission with nbgrader, then its feedback; returns (and writes) the job record."""
+    from nbgrader.apps import NbGraderAPI
+
+    record = JobRecord(student=student, assignment=assignment, digest=digest, problems=list(problems))
+    events_file = run.jobs_dir / f"{record.id}.events.json"
+    findings_file = run.jobs_dir / f"{record.id}.findings.jsonl"
+    findings_file.unlink(missing_ok=True)
+    t0 = time.monotonic()
+    api = NbGraderAPI(config=grading_config(run, _SLOT["id"], str(events_file), str(findings_file)))
+    api.log.setLevel("ERROR")
+    result = {}
+    for attempt in range(5):
+        findings_file.unlink(missing_ok=True)
+        result = api.autograde(assignment, student, force=True, create=True)
+        log = result.get("log") or ""
+        if result.get("success") or not any(r in log for r in RETRIED):
+            break
+        time.sleep(0.5 * (attempt + 1))
+    record.problems += _read_findings(findings_file)
+    if not result.get("success"):
+        record.status, record.detail = GRADER_ERROR, log_tail(result)
+    else:
+        autograded = run.out / "autograded"
+        record.deleted_tests = gradebook.zero_deleted_tests(run.db_url, autograded, student, assignment)
+        fb = api.generate_feedback(assignment, student, force=True)
+        if not fb.get("success"):
+            record.status, record.detail = GRADER_ERROR, "feedback: " + log_tail(fb)
+        gradebook.fill_scores(run.db_url, record, misconceptions.in_submission(autograded / student / assignment))
+    if events_file.exists():
+        record.execution = json.loads(events_file.read_text())
+    record.seconds = round(time.monotonic() - t0, 2)
+    write_record(run.jobs_dir, record)  # the job's "done" marker, written last
+    return record
+
+
+def safe_job(run, student: str, assignment: str, digest: str, problems: list[Problem]) -> JobRecord:
+    """:func:`run_job`, with a grader failure recorded as this job's row: the batch goes on."""
+    try:
+        return run_job(run, student, assignment, digest, problems)
+    except Exception:
+        record = JobRecord(student=student, assignment=assignment, digest=digest, problems=list(problems),
+                           status=GRADER_ERROR, detail=traceback.format_exc()[-3000:])
+        write_record(run.jobs_dir, record)
+        return record

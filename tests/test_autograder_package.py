@@ -1,0 +1,168 @@
+"""The grader as a package of its own: what students install carries none of it, its modules import each
+other without cycles, its nbgrader configuration is derived from nbgrader's defaults, and the report's
+misconception counts are read from autograded notebooks."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import nbformat
+import pytest
+import reglab_autograder
+import tomllib
+from nbgrader.converters import Autograde, GenerateFeedback
+from nbgrader.preprocessors import ClearHiddenTests, Execute
+from reglab_autograder import config, misconceptions, report
+from reglab_autograder.execute import SandboxedExecute
+from reglab_autograder.jobs import JobRecord, Part
+from reglab_autograder.late import LatePenalty, LatePolicy
+from reglab_autograder.preprocessors import INTAKE_RULES, RedactTracebacks
+from reglab_autograder.testing.classroom import cell_by_id, released
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = Path(reglab_autograder.__file__).parent
+A0 = "00_overfitting"
+
+
+def test_the_students_library_has_no_grading_code():
+    lib = ROOT / "lib" / "reglab"
+    assert not (lib / "grading").exists()
+    for path in lib.rglob("*.py"):
+        text = path.read_text()
+        for word in ("setuid", "CLONE_NEWNS", "unshare", "RLIMIT_", "SandboxedExecute"):
+            assert word not in text, f"{path.relative_to(ROOT)} mentions {word}"
+
+
+def test_without_the_grader_reglab_grade_says_how_to_install_it():
+    code = ("import sys; sys.modules['reglab_autograder'] = None  # as if not installed\n"
+            "from reglab import cli; sys.exit(cli.main(['grade', 'submissions', '--workers', '2']))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 2 and "make instructor" in r.stderr and "pip install -e autograder" in r.stderr
+
+
+def _imports(path: Path) -> set[str]:
+    """Modules of this package that ``path`` imports (at any level, also inside functions)."""
+    pkg = "reglab_autograder"
+    here = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(here[:-node.level]) if here[-1] != "__init__" or node.level > 1 else list(here[:-1])
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            if mod.startswith(pkg):
+                found.add(mod)
+                found.update(f"{mod}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith(pkg))
+    return found
+
+
+def test_no_import_cycle_in_the_grader():
+    modules = {".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts): p for p in PACKAGE.rglob("*.py")}
+    modules = {m.removesuffix(".__init__"): p for m, p in modules.items()}
+    graph = {m: {i for i in _imports(p) if i in modules and i != m} for m, p in modules.items()}
+    done, stack = set(), []
+
+    def visit(m):
+        if m in stack:
+            pytest.fail("import cycle: " + " -> ".join(stack[stack.index(m):] + [m]))
+        if m in done:
+            return
+        stack.append(m)
+        for n in sorted(graph[m]):
+            visit(n)
+        stack.pop()
+        done.add(m)
+
+    for m in sorted(graph):
+        visit(m)
+    assert "reglab_autograder.report" not in graph["reglab_autograder.report"]
+
+
+def test_autograde_preprocessors_are_nbgraders_with_execute_swapped():
+    default = Autograde.class_traits()["autograde_preprocessors"].default()
+    ours = config.autograde_preprocessors(SandboxedExecute)
+    assert Execute in default and Execute not in ours
+    assert ours == [SandboxedExecute if p is Execute else p for p in default]
+
+
+def test_sanitize_runs_the_intake_rules_then_nbgraders_own():
+    default = Autograde.class_traits()["sanitize_preprocessors"].default()
+    assert config.sanitize_preprocessors() == [*INTAKE_RULES, *default]
+
+
+def test_feedback_hides_hidden_tests_and_tracebacks_after_reading_grades():
+    default = GenerateFeedback.class_traits()["preprocessors"].default()
+    ours = config.feedback_preprocessors()
+    assert [p for p in ours if p not in (ClearHiddenTests, RedactTracebacks)] == default
+    assert ours.index(ClearHiddenTests) < ours.index(RedactTracebacks)
+
+
+@pytest.mark.parametrize("cls", [SandboxedExecute, LatePolicy, LatePenalty, *INTAKE_RULES])
+def test_every_new_trait_has_help(cls):
+    for name, trait in cls.class_own_traits(config=True).items():
+        assert trait.help, f"{cls.__name__}.{name} has no help text"
+
+
+# ------------------------------------------------------------------------------ misconceptions
+
+
+def test_marker_regex():
+    text = ("q2: wrong [misconception:l2-sign_flip.v2] and again [misconception:l2-sign_flip.v2] "
+            "[misconception:Upper] [misconception:-dash] [misconception:] [misconception:7days]")
+    assert misconceptions.in_text(text) == ["l2-sign_flip.v2", "7days"]
+
+
+def _autograded(student_errors):
+    """A synthetic autograded notebook: the released session 0 with error outputs on test cells."""
+    nb = released(A0)
+    for gid, evalue in student_errors.items():
+        cell = cell_by_id(nb, gid)
+        cell.outputs = [nbformat.v4.new_output("error", ename="AnswerError", evalue=evalue,
+                                               traceback=[f"AnswerError: {evalue}"])]
+    return nb
+
+
+def test_misconceptions_are_counted_per_question_part_from_autograded_notebooks(tmp_path):
+    errors = {
+        "ann": {"q1": "q1: you picked the degree with the lowest training error [misconception:train-error-selection]"},
+        "ben": {"q1": "q1: [misconception:train-error-selection]", "q2": "q2: [misconception:penalty-half]"},
+        "cat": {"q2": "q2: the penalty is missing [misconception:penalty-half] [misconception:alpha-squared]"},
+        "dan": {"q1": "q1: not answered yet"},
+    }
+    records = []
+    for student, errs in errors.items():
+        folder = tmp_path / "autograded" / student / A0
+        folder.mkdir(parents=True)
+        nb = _autograded(errs)
+        a = cell_by_id(nb, "a_q1")  # an answer cell's own error never counts: only tests name misconceptions
+        a.outputs = [nbformat.v4.new_output("error", ename="E", evalue="[misconception:not-a-test]", traceback=[])]
+        nbformat.write(nb, folder / f"{A0}.ipynb")
+        found = misconceptions.in_submission(folder)
+        parts = [Part(A0, gid, "code", score=0, auto_score=0, manual_score=None, max_score=1, needs_manual_grade=False,
+                      misconceptions=found.get((A0, gid), [])) for gid in ("q1", "q2")]
+        records.append(JobRecord(student, A0, parts=parts))
+    counts = misconceptions.count(records)
+    assert counts == {(A0, A0, "q1"): Counter({"train-error-selection": 2}),
+                      (A0, A0, "q2"): Counter({"penalty-half": 2, "alpha-squared": 1})}
+    table = "".join(report.misconception_table(records))
+    assert "<td>q2</td><td>penalty-half</td><td class=num>2</td>" in table
+    assert "<td>q1</td><td>train-error-selection</td><td class=num>2</td>" in table
+    assert "not-a-test" not in table
+
+
+def test_the_graders_dependencies_are_pinned():
+    pins = {line.split("==")[0].lower() for line in (ROOT / "constraints.txt").read_text().splitlines()
+            if "==" in line and not line.startswith("#")}
+    deps = tomllib.loads((ROOT / "autograder" / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = [re.split(r"[<>=!~\[ ]", d, maxsplit=1)[0].lower() for d in deps]
+    assert "reglab" in names
+    assert [n for n in names if n != "reglab" and n not in pins] == []

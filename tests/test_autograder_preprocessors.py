@@ -1,0 +1,170 @@
+"""The grader's nbgrader preprocessors, one test class each, in the style of nbgrader's tests/preprocessors/:
+a preprocessor instance, a notebook (the released student version of a real session, changed the way a
+submission would change it), ``resources`` as nbgrader's converters pass them, and the result checked.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import nbformat
+import pytest
+from nbgrader import utils
+from nbgrader.nbgraderformat import MetadataValidator
+from reglab_autograder import preprocessors as pp
+from reglab_autograder.testing.classroom import answered, cell_by_id, course_root, released
+
+A0, A1 = "00_overfitting", "01_l2_weight_decay"
+
+
+def _resources(tmp_path, aid=A0):
+    return {"nbgrader": {"assignment": aid, "notebook": aid, "student": "s", "db_url": ""}}
+
+
+def _rule(cls, tmp_path):
+    """A rule comparing with the committed student versions (notebooks/<id>/<id>.ipynb is the release layout)."""
+    return cls(release_root=str(course_root() / "notebooks"), findings_file=str(tmp_path / "findings.jsonl"))
+
+
+def _findings(tmp_path):
+    path = tmp_path / "findings.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+class TestNormalizeCellIds:
+    def test_old_format_without_ids_is_upgraded(self, tmp_path):
+        nb = released(A0)
+        nb.nbformat_minor = 0
+        for c in nb.cells:
+            del c["id"]
+        nb, res = _rule(pp.NormalizeCellIds, tmp_path).preprocess(nb, _resources(tmp_path))
+        assert nb.nbformat_minor == 5 and all(c.get("id") for c in nb.cells)
+        assert len({c.id for c in nb.cells}) == len(nb.cells)
+        nbformat.validate(nb)
+        assert [f["kind"] for f in _findings(tmp_path)] == ["normalized"] == [f["kind"] for f in res["intake"]]
+
+    def test_repeated_ids_are_made_unique_silently(self, tmp_path):
+        nb = released(A0)
+        nb.cells[1].id = nb.cells[0].id
+        nb, res = _rule(pp.NormalizeCellIds, tmp_path).preprocess(nb, _resources(tmp_path))
+        assert len({c.id for c in nb.cells}) == len(nb.cells)
+        assert "intake" not in res
+
+    def test_a_current_notebook_is_left_alone(self, tmp_path):
+        nb = released(A0)
+        before = copy.deepcopy(nb)
+        nb, res = _rule(pp.NormalizeCellIds, tmp_path).preprocess(nb, _resources(tmp_path))
+        assert nb == before and "intake" not in res
+
+
+class TestReplaceForeignNotebook:
+    def test_another_assignment_is_graded_blank(self, tmp_path):
+        nb, res = _rule(pp.ReplaceForeignNotebook, tmp_path).preprocess(answered(A1), _resources(tmp_path))
+        assert [c.source for c in nb.cells] == [c.source for c in released(A0).cells]
+        assert res["intake"][0]["kind"] == "other assignment" and res["intake"][0]["zero"]
+
+    def test_own_assignment_with_answers_is_kept(self, tmp_path):
+        nb = answered(A0)
+        out, res = _rule(pp.ReplaceForeignNotebook, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
+        assert out == nb and "intake" not in res
+
+
+class TestReportLockedCellChanges:
+    @pytest.mark.parametrize("change, kind", [
+        (lambda nb: setattr(cell_by_id(nb, "q1"), "source", "pass"), "edited test"),
+        (lambda nb: cell_by_id(nb, "q1").metadata.nbgrader.update(points=100), "changed points"),
+        (lambda nb: cell_by_id(nb, "q4").metadata.nbgrader.update(checksum="0" * 32), "changed checksum"),
+        (lambda nb: nb.cells.insert(2, nb.cells.pop(nb.cells.index(cell_by_id(nb, "q4")))), "reordered"),
+        (lambda nb: cell_by_id(nb, "q1").metadata.nbgrader.update(grade_id="q1x"), "unknown grade ids"),
+    ])
+    def test_each_change_is_reported_and_nothing_is_changed(self, tmp_path, change, kind):
+        nb = released(A0)
+        change(nb)
+        before = copy.deepcopy(nb)
+        nb, res = _rule(pp.ReportLockedCellChanges, tmp_path).preprocess(nb, _resources(tmp_path))
+        assert [f["kind"] for f in res["intake"]] == [kind]
+        assert nb == before  # nbgrader's OverwriteCells restores; this rule only reports
+
+    def test_retyped_test_cell(self, tmp_path):
+        nb = released(A0)
+        c = cell_by_id(nb, "q2")
+        c.cell_type = "markdown"
+        nb, res = _rule(pp.ReportLockedCellChanges, tmp_path).preprocess(nb, _resources(tmp_path))
+        assert [f["kind"] for f in res["intake"]] == ["retyped test"]
+
+    def test_answers_alone_are_not_reported(self, tmp_path):
+        nb, res = _rule(pp.ReportLockedCellChanges, tmp_path).preprocess(answered(A0), _resources(tmp_path))
+        assert "intake" not in res
+
+
+class TestStripUnknownGradeIds:
+    def test_unknown_grade_cell_becomes_an_ordinary_cell(self, tmp_path):
+        nb = released(A0)
+        cell_by_id(nb, "q1").metadata.nbgrader["grade_id"] = "q1x"
+        nb, _ = _rule(pp.StripUnknownGradeIds, tmp_path).preprocess(nb, _resources(tmp_path))
+        assert "q1x" not in {pp.grade_id(c) for c in nb.cells}
+        assert sum(utils.is_grade(c) for c in nb.cells) == sum(utils.is_grade(c) for c in released(A0).cells) - 1
+
+    def test_known_cells_keep_their_metadata(self, tmp_path):
+        nb = released(A0)
+        out, _ = _rule(pp.StripUnknownGradeIds, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
+        assert out == nb
+
+
+class TestRemoveDuplicateIds:
+    def test_duplicate_is_reported_and_the_copy_becomes_ordinary(self, tmp_path):
+        nb = released(A0)
+        i = nb.cells.index(cell_by_id(nb, "q1"))
+        nb.cells.insert(i, copy.deepcopy(nb.cells[i]))
+        nb.cells[i].source = "# the copy"
+        nb, res = _rule(pp.RemoveDuplicateIds, tmp_path).preprocess(nb, _resources(tmp_path))
+        assert res["intake"] == [{"kind": "duplicate grade ids", "zero": False,
+                                  "detail": f"{A0}.ipynb: q1 appear more than once; the last counts, "
+                                            "the copies run as ordinary cells"}]
+        assert "nbgrader" not in nb.cells[i].metadata and utils.is_grade(nb.cells[i + 1])
+        # what nbgrader's own metadata check (next in the sanitize pass) accepts
+        MetadataValidator().validate_nb(nb)
+
+    def test_no_duplicates_no_report(self, tmp_path):
+        _, res = _rule(pp.RemoveDuplicateIds, tmp_path).preprocess(released(A0), _resources(tmp_path))
+        assert "intake" not in res
+
+
+class TestFlagTampering:
+    def test_monkeypatching_the_harness_grades_the_notebook_blank(self, tmp_path):
+        nb = answered(A0)
+        cell_by_id(nb, "a_q1").source = "checks.check = lambda *a, **k: None"
+        nb, res = _rule(pp.FlagTampering, tmp_path).preprocess(nb, _resources(tmp_path))
+        assert [c.source for c in nb.cells] == [c.source for c in released(A0).cells]
+        assert res["intake"][0]["kind"] == "flagged" and "assigns to checks.check" in res["intake"][0]["detail"]
+
+    def test_locked_cells_are_not_scanned(self, tmp_path):
+        # the course's own setup cells import and call what an answer may not; only answers are scanned
+        nb = answered(A0)
+        out, res = _rule(pp.FlagTampering, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
+        assert out == nb and "intake" not in res
+
+
+class TestRedactTracebacks:
+    def test_a_failed_test_shows_its_message_not_its_source(self):
+        nb = released(A0)
+        cell = cell_by_id(nb, "q1")
+        cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="q1: not answered yet",
+                                               traceback=["Traceback", "    assert best_degree == SECRET", "boom"])]
+        nb, _ = pp.RedactTracebacks().preprocess(nb, {})
+        assert cell_by_id(nb, "q1").outputs[0].traceback == ["AssertionError: q1: not answered yet"]
+
+    def test_answer_cells_keep_their_traceback(self):
+        nb = released(A0)
+        cell = cell_by_id(nb, "a_q1")
+        tb = ["Traceback", "NotImplementedError"]
+        cell.outputs = [nbformat.v4.new_output("error", ename="NotImplementedError", evalue="", traceback=tb)]
+        nb, _ = pp.RedactTracebacks().preprocess(nb, {})
+        assert cell_by_id(nb, "a_q1").outputs[0].traceback == tb
+
+
+def test_every_rule_has_help_on_its_traits():
+    for cls in (*pp.INTAKE_RULES, pp.RedactTracebacks):
+        for name, trait in cls.class_traits(config=True).items():
+            assert trait.help, f"{cls.__name__}.{name} has no help text"
