@@ -19,3 +19,8 @@ def log_softmax(z, axis=-1):
 def softmax(z, axis=-1):
     """Numerically stable softmax of a float array."""
     return np.exp(log_softmax(z, axis=axis))
+
+
+def soft_threshold(x, t):
+    """sign(x) * max(|x| - t, 0) elementwise: the proximal step of t * |x| (exact zeros where |x| <= t)."""
+    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)

@@ -20,6 +20,7 @@ __all__ = [
     "grouped_features",
     "Split",
     "classification_data",
+    "digits_split",
 ]
 
 
@@ -378,3 +379,56 @@ def classification_data(n_train=60, n_val=200, n_test=500, n_noise_features=8, n
     X = (X - mu) / sd
     a, b = n_train, n_train + n_val
     return Split(X[:a], y[:a], X[a:b], y[a:b], X[b:], y[b:])
+
+
+def digits_split(n_train=500, n_val=300, n_test=None, rng=0):
+    """Split scikit-learn's bundled 8x8 handwritten digits (no download) into train/validation/test.
+
+    The 1,797 images of :func:`sklearn.datasets.load_digits` (10 classes, 64 pixels with values 0-16)
+    are shuffled with ``rng`` and cut into three disjoint sets. Pixels are divided by 16, so every
+    input lies in [0, 1] and an image can be shifted or flipped without rescaling
+    (:mod:`reglab.augmentation`).
+
+    Parameters
+    ----------
+    n_train : int, default=500
+        Number of training images, >= 10.
+    n_val : int, default=300
+        Number of validation images, >= 1.
+    n_test : int, default=None
+        Number of test images, >= 1; None takes every image left.
+    rng : int or numpy.random.Generator, default=0
+        Seed or generator of the shuffle.
+
+    Returns
+    -------
+    Split
+        The three sets: inputs of shape (n, 64) (row-major 8x8 images), labels 0-9.
+
+    Raises
+    ------
+    ValueError
+        If the three sizes add up to more than the 1,797 images or a size is below its minimum.
+
+    Examples
+    --------
+    >>> from reglab import data
+    >>> split = data.digits_split(n_train=200, n_val=100, n_test=100, rng=0)
+    >>> split.X_train.shape, split.n_classes, float(split.X_train.max()) <= 1.0
+    ((200, 64), 10, True)
+    """
+    from sklearn.datasets import load_digits  # bundled with scikit-learn: read from disk, no download
+
+    X, y = load_digits(return_X_y=True)
+    n_train = check_int(n_train, "n_train", minimum=10)
+    n_val = check_int(n_val, "n_val", minimum=1)
+    n_test = len(y) - n_train - n_val if n_test is None else check_int(n_test, "n_test", minimum=1)
+    if n_test < 1 or n_train + n_val + n_test > len(y):
+        raise ValueError(
+            f"n_train + n_val + n_test must be at most {len(y)} (the digits data set has {len(y)} images), "
+            f"got {n_train} + {n_val} + {n_test}"
+        )
+    perm = as_rng(rng).permutation(len(y))
+    X, y = X[perm] / 16.0, y[perm].astype(np.intp)
+    a, b, c = n_train, n_train + n_val, n_train + n_val + n_test
+    return Split(X[:a], y[:a], X[a:b], y[a:b], X[b:c], y[b:c])

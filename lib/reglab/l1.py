@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._kernels import soft_threshold as _soft_threshold
 from ._validation import (
     as_float_array,
     check_int,
@@ -65,7 +66,7 @@ def soft_threshold(x, t):
     t = as_float_array(t, "t")
     if np.any(t < 0):
         raise ValueError("threshold t must be >= 0")
-    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
+    return _soft_threshold(x, t)
 
 
 def l1_subgradient(w, alpha, at_zero=0.0):
