@@ -25,6 +25,8 @@ import pytest
 from numpydoc.validate import validate
 
 MODULES = [
+    "reglab.augmentation",
+    "reglab.capstone",
     "reglab.data",
     "reglab.dropout",
     "reglab.early_stopping",

@@ -90,7 +90,7 @@ def l2_grad(W, l2):
     Returns
     -------
     ndarray
-        l2 * W, the shape of W.
+        The product l2 * W, the shape of W.
 
     Raises
     ------
@@ -125,7 +125,7 @@ def prox_l1(W, step, l1):
     Returns
     -------
     ndarray
-        sign(W) * max(|W| - step * l1, 0), the shape of W.
+        The soft-thresholded sign(W) * max(|W| - step * l1, 0), the shape of W.
 
     Raises
     ------
@@ -242,7 +242,7 @@ def minibatch_order(n, batch_size, epochs, rng):
     Returns
     -------
     list of list of ndarray
-        ``order[e][j]``: indices of minibatch j of epoch e; each epoch is a permutation of range(n).
+        Minibatches: ``order[e][j]`` holds the indices of minibatch j of epoch e; each epoch is a permutation of range(n).
 
     Raises
     ------
@@ -251,9 +251,10 @@ def minibatch_order(n, batch_size, epochs, rng):
 
     Examples
     --------
+    >>> import numpy as np
     >>> from reglab import capstone
     >>> order = capstone.minibatch_order(5, 2, epochs=3, rng=0)
-    >>> len(order), [len(b) for b in order[0]], sorted(sum(map(list, order[1]), []))
+    >>> len(order), [len(b) for b in order[0]], sorted(np.concatenate(order[1]).tolist())
     (3, [2, 2, 1], [0, 1, 2, 3, 4])
     """
     n = check_int(n, "n", minimum=1)
@@ -567,6 +568,8 @@ class CapstoneResult:
         Method -> training history of the chosen setting (the bag: of its first member).
     seconds : float, default=0.0
         Wall time of the whole sweep and comparison.
+    settings : dict, default={}
+        Method -> the setting it was trained with (the chosen strength, early stopping's epoch).
 
     Examples
     --------

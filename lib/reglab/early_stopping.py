@@ -36,6 +36,8 @@ __all__ = [
     "gd_closed_form",
     "equivalent_alpha",
     "approx_alpha",
+    "approximation_ratio",
+    "sign_flip_eps",
     "EarlyStopping",
     "run_early_stopping",
     "EarlyStoppingResult",
@@ -419,3 +421,79 @@ def run_early_stopping(
         if step % eval_every == 0:
             stop = es.update(step, val_loss_fn(params), params)
     return EarlyStoppingResult(es.best_step, es.best_loss, es.best_params, step, es.history)
+
+
+def approximation_ratio(eigvals, eps, tau):
+    """Compare the exact per-direction alpha_i (7.43) with the single alpha = 1/(eps tau) (7.45).
+
+    The ratio is near 1 only while eps lambda_i << 1 AND lambda_i << 1/(eps tau), i.e. while the
+    direction is still far from converged; once eps tau lambda_i is of order 1 or more, the exact
+    alpha_i falls far below 1/(eps tau) (e.g. lambda = 0.05, eps = 0.1: 0.92 at tau = 30, 0.58 at
+    tau = 200, 0.03 at tau = 1000).
+
+    Parameters
+    ----------
+    eigvals : array-like of shape (n_features,)
+        Eigenvalues lambda_i > 0 of H.
+    eps : float
+        Step size, > 0, with eps lambda_i < 2.
+    tau : float
+        Number of steps, > 0.
+
+    Returns
+    -------
+    ndarray of shape (n_features,)
+        The ratio alpha_i * eps * tau (nan where alpha_i is undefined, see :func:`equivalent_alpha`).
+
+    Raises
+    ------
+    ValueError
+        If an eigenvalue is not positive, or eps or tau is not positive, or gradient descent diverges.
+
+    Examples
+    --------
+    >>> from reglab import early_stopping
+    >>> early_stopping.approximation_ratio([0.05], 0.1, 30).round(2)
+    array([0.92])
+    """
+    lam = as_float_array(eigvals, "eigvals")
+    if np.any(lam <= 0):
+        raise ValueError("eigvals must be > 0 (a zero eigenvalue has alpha_i = inf)")
+    eps = check_positive_scalar(eps, "eps")
+    tau = check_positive_scalar(tau, "tau")
+    return equivalent_alpha(lam, eps, tau) / approx_alpha(eps, tau)
+
+
+def sign_flip_eps(eigvals):
+    """Return the step size above which some direction overshoots: eps > 1/lambda_max.
+
+    For eps lambda_i > 1 the factor 1 - eps lambda_i is negative, so after an odd number of steps
+    (1 - eps lambda_i)^tau < 0 and the iterate is beyond w* in that direction: no alpha_i >= 0
+    reproduces it (:func:`equivalent_alpha` gives nan). This starts at eps = 1/lambda_max, well before
+    divergence at eps = 2/lambda_max.
+
+    Parameters
+    ----------
+    eigvals : array-like of shape (n_features,)
+        Eigenvalues of H, >= 0, at least one > 0.
+
+    Returns
+    -------
+    float
+        1 / max(eigvals).
+
+    Raises
+    ------
+    ValueError
+        If an eigenvalue is negative or all are 0.
+
+    Examples
+    --------
+    >>> from reglab import early_stopping
+    >>> early_stopping.sign_flip_eps([1.0, 0.05])
+    1.0
+    """
+    lam = as_float_array(eigvals, "eigvals")
+    if lam.size == 0 or np.any(lam < 0) or lam.max() <= 0:
+        raise ValueError("eigvals must be >= 0 with at least one > 0")
+    return float(1.0 / lam.max())

@@ -32,6 +32,7 @@ __all__ = [
     "lasso_quadratic",
     "lasso",
     "elastic_net",
+    "elastic_net_objective",
     "l1_subgradient",
 ]
 
@@ -326,3 +327,53 @@ def lasso(X, y, alpha, tol=1e-10, max_iter=100_000):
     array([ 1.5,  0. , -0.5])
     """
     return elastic_net(X, y, alpha, 0.0, tol=tol, max_iter=max_iter)
+
+
+def elastic_net_objective(w, X, y, l1, l2=0.0):
+    """Evaluate the objective :func:`elastic_net` minimizes: 1/2 ||y - Xw||^2 + l1 ||w||_1 + (l2/2) ||w||^2.
+
+    The library's convention, everywhere: a 1/2 on the squared error and (l2/2) ||w||^2, the
+    book's (alpha/2) w^T w of (7.5), so that the L2 part adds l2 I to X^T X and the L2 gradient
+    is l2 w. A text written as lambda_1 ||w||_1 + lambda_2 ||w||^2 (no 1/2) with the same data term
+    has lambda_2 = l2 / 2; scikit-learn's ``ElasticNet(alpha, l1_ratio)`` divides the whole objective
+    by n: l1 = n alpha l1_ratio, l2 = n alpha (1 - l1_ratio).
+
+    Parameters
+    ----------
+    w : array-like of shape (n_features,)
+        Weights.
+    X : array-like of shape (n_samples, n_features)
+        Design matrix.
+    y : array-like of shape (n_samples,)
+        Targets.
+    l1 : float
+        L1 strength, >= 0.
+    l2 : float, default=0.0
+        L2 strength, >= 0.
+
+    Returns
+    -------
+    float
+        The objective's value.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match or a strength is negative.
+
+    Examples
+    --------
+    >>> from reglab import l1
+    >>> l1.elastic_net_objective([1.0], [[1.0]], [3.0], l1=0.5, l2=2.0)
+    3.5
+    """
+    w = as_float_array(w, "w", ndim=1)
+    X = as_float_array(X, "X", ndim=2)
+    y = as_float_array(y, "y", ndim=1)
+    check_same_length(X, y)
+    if X.shape[1] != w.size:
+        raise ValueError(f"w has {w.size} entries but X has {X.shape[1]} columns")
+    l1 = check_nonneg_scalar(l1, "l1")
+    l2 = check_nonneg_scalar(l2, "l2")
+    r = y - X @ w
+    return float(0.5 * r @ r + l1 * np.sum(np.abs(w)) + 0.5 * l2 * w @ w)
