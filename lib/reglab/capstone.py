@@ -242,7 +242,8 @@ def minibatch_order(n, batch_size, epochs, rng):
     Returns
     -------
     list of list of ndarray
-        Minibatches: ``order[e][j]`` holds the indices of minibatch j of epoch e; each epoch is a permutation of range(n).
+        Minibatches: ``order[e][j]`` holds the indices of minibatch j of epoch e; each epoch is a
+        permutation of range(n).
 
     Raises
     ------
