@@ -35,6 +35,7 @@ MODULES = [
     "reglab.l2",
     "reglab.mlp",
     "reglab.overfitting",
+    "reglab.playground",
     "reglab.plotting",
     "reglab.widgets",
 ]
