@@ -188,7 +188,7 @@ def test_the_comparison_table_has_every_method_and_the_full_data_baseline(result
 def test_sweep_and_comparison_fit_the_notebook_time_budget(digits):
     t0 = time.perf_counter()
     capstone.run_capstone(digits, rng=0)
-    assert time.perf_counter() - t0 < 12.0  # a few seconds here; the notebook's whole budget is 20 s
+    assert time.perf_counter() - t0 < 15.0  # 2 s idle, 6 s on a loaded 2-core machine; the notebook budget is 20 s
 
 
 def test_run_capstone_rejects_unknown_regularizers(digits):

@@ -215,3 +215,39 @@ def test_shifts_keep_digit_labels_and_flips_change_them():
     shifted = augmentation.shift_images(X, 1, 0).reshape(-1, 8, 8)
     np.testing.assert_array_equal(shifted[:, :, 1:], X.reshape(-1, 8, 8)[:, :, :-1])
     assert np.all(shifted[:, :, 0] == 0)
+
+
+@pytest.mark.equation("bias-variance")
+def test_alpha_trades_a_little_bias_for_a_large_cut_in_variance():
+    """Erratum 15: the degree-9 polynomial on 10 points, with alpha rather than the degree varied."""
+    x_test = np.linspace(-1, 1, 101)
+
+    def measure(alpha):
+        def fit_predict(x, y, xs):
+            return overfitting.predict_polynomial(overfitting.fit_polynomial(x, y, 9, alpha), xs)
+
+        return overfitting.bias_variance(fit_predict, data.true_function, x_test, 10, 0.3, 300, 0)
+
+    small, large = measure(1e-2), measure(1.0)
+    assert large["bias2"] - small["bias2"] < 0.1  # bias^2 rises a little (0.0075 -> 0.085)
+    assert small["variance"] - large["variance"] > 0.25  # variance falls a lot (0.35 -> 0.05)
+    assert small["variance"] > 5 * large["variance"]
+    # independent: the variance is the spread of the stored predictions
+    assert large["variance"] == pytest.approx(np.mean(np.var(large["predictions"], axis=0)), rel=1e-6)
+
+
+@pytest.mark.equation("7.58-7.66")
+def test_weight_scaling_is_exact_for_a_deep_network_without_nonlinearity():
+    """Erratum 2: exact for softmax regression AND for deep nets whose hidden units act linearly.
+
+    With positive inputs, weights and biases every hidden pre-activation is positive under every mask,
+    so the ReLU is the identity and the network is linear in each layer's mask: the renormalized
+    geometric mean equals weight scaling. The arithmetic mean is a different number.
+    """
+    r = np.random.default_rng(0)
+    layers = [(r.uniform(0.1, 1, (4, 5)), r.uniform(0.1, 1, 5)), (r.normal(size=(5, 3)), r.normal(size=3))]
+    x = r.uniform(0.1, 1, (6, 4))
+    keep = [0.8, 0.5]
+    geo = dropout.mlp_geometric_mean_ensemble(layers, x, keep)
+    np.testing.assert_allclose(geo, dropout.mlp_weight_scaling_predict(layers, x, keep), atol=1e-12)
+    assert np.abs(geo - dropout.mlp_arithmetic_mean_ensemble(layers, x, keep)).max() > 1e-3
