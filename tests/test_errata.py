@@ -251,3 +251,20 @@ def test_weight_scaling_is_exact_for_a_deep_network_without_nonlinearity():
     geo = dropout.mlp_geometric_mean_ensemble(layers, x, keep)
     np.testing.assert_allclose(geo, dropout.mlp_weight_scaling_predict(layers, x, keep), atol=1e-12)
     assert np.abs(geo - dropout.mlp_arithmetic_mean_ensemble(layers, x, keep)).max() > 1e-3
+
+
+@pytest.mark.equation("validation-overfit")
+def test_choosing_among_many_candidates_overfits_the_validation_set():
+    """Seed concept (session 3): the chosen model's validation error is biased low; exact order statistics agree."""
+    import scipy.stats
+
+    def exact(M, n, e):  # E[min of M Binomial(n, e)] / n = sum_j P(X >= j)^M / n
+        j = np.arange(1, n + 1)
+        return float(np.sum(scipy.stats.binom.sf(j - 1, n, e) ** M) / n)
+
+    for M, n in ((1, 100), (10, 100), (50, 100), (50, 1000)):
+        sim = early_stopping.validation_selection_bias(M, n, 0.2, 20_000, rng=M + n)
+        assert sim == pytest.approx(exact(M, n, 0.2), abs=0.002)
+    assert exact(50, 100, 0.2) < exact(50, 1000, 0.2) < 0.2  # more validation data, less optimism
+    folds = early_stopping.kfold_indices(23, 5, rng=0)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(23)) and {len(f) for f in folds} == {4, 5}

@@ -190,6 +190,7 @@ SPEC_EQUATIONS: dict[str, str] = {
     "capstone-gradcheck": "S6: capstone backward pass (L2 term, dropout, fixed mask) matches finite differences",
     "proximal-l1-zeros": "S6: a proximal L1 step gives exact zeros in the MLP's first layer; the subgradient step none",
     "capstone-fair": "S6: one initialization and minibatch order for every method; strengths chosen on validation",
+    "validation-overfit": "S3: the best of many candidates on one validation set has an optimistic validation error",
     "augmentation-labels": "S6: one-pixel shifts keep a digit's label; flips turn some digits into others",
     "alpha-approx-ratio": "S3: exact alpha_i vs 1/(eps tau): 0.92 at tau = 30, 0.58 at 200, 0.03 at 1000 (lambda 0.05)",
     "sign-flip": "S3: directions overshoot (alpha_i undefined) once eps > 1/lambda_max, before 2/lambda_max",

@@ -22,11 +22,13 @@ import numpy as np
 
 from ._validation import (
     as_float_array,
+    as_rng,
     check_callable,
     check_int,
     check_nonneg_scalar,
     check_positive_scalar,
     check_real,
+    check_scalar,
     check_sym_psd,
     check_vector_for_matrix,
 )
@@ -38,6 +40,8 @@ __all__ = [
     "approx_alpha",
     "approximation_ratio",
     "sign_flip_eps",
+    "validation_selection_bias",
+    "kfold_indices",
     "EarlyStopping",
     "run_early_stopping",
     "EarlyStoppingResult",
@@ -497,3 +501,90 @@ def sign_flip_eps(eigvals):
     if lam.size == 0 or np.any(lam < 0) or lam.max() <= 0:
         raise ValueError("eigvals must be >= 0 with at least one > 0")
     return float(1.0 / lam.max())
+
+
+def validation_selection_bias(n_candidates, n_val, error_rate, trials, rng):
+    """Simulate choosing the best of several equally good models on one validation set.
+
+    Every candidate (a setting, a seed, an early-stopping run) has the same true error rate; its
+    validation error is the fraction of ``n_val`` independent examples it gets wrong. Picking the
+    lowest validation error picks the luckiest draw, so the chosen model's validation error is
+    biased low, by more as candidates multiply and by less as the validation set grows: the
+    validation set itself is being fitted. A fresh test set (or K-fold cross-validation,
+    :func:`kfold_indices`, when data are scarce) measures the chosen model honestly.
+
+    Parameters
+    ----------
+    n_candidates : int
+        Models compared, >= 1.
+    n_val : int
+        Validation examples, >= 1.
+    error_rate : float
+        True error rate of every candidate, in [0, 1].
+    trials : int
+        Repetitions, >= 1.
+    rng : int or numpy.random.Generator
+        Seed or generator.
+
+    Returns
+    -------
+    float
+        Mean validation error of the chosen candidate over the trials; its true (test) error is
+        ``error_rate``.
+
+    Raises
+    ------
+    ValueError
+        If a count is below 1 or error_rate is outside [0, 1].
+
+    Examples
+    --------
+    >>> from reglab import early_stopping
+    >>> one = early_stopping.validation_selection_bias(1, 200, 0.2, 2000, rng=0)
+    >>> many = early_stopping.validation_selection_bias(50, 200, 0.2, 2000, rng=0)
+    >>> round(one, 2), many < 0.16
+    (0.2, True)
+    """
+    n_candidates = check_int(n_candidates, "n_candidates", minimum=1)
+    n_val = check_int(n_val, "n_val", minimum=1)
+    error_rate = check_scalar(error_rate, "error_rate", 0.0, 1.0)
+    trials = check_int(trials, "trials", minimum=1)
+    rng = as_rng(rng)
+    val_errors = rng.binomial(n_val, error_rate, size=(trials, n_candidates)) / n_val
+    return float(np.mean(val_errors.min(axis=1)))
+
+
+def kfold_indices(n, k, rng):
+    """Split range(n) into k shuffled folds of (nearly) equal size, for K-fold cross-validation.
+
+    Each fold serves once as the validation set while the model trains on the other k - 1; every
+    example is validated on exactly once, so small data sets are not spent on one fixed split.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples, >= k.
+    k : int
+        Number of folds, >= 2.
+    rng : int or numpy.random.Generator
+        Seed or generator of the shuffle.
+
+    Returns
+    -------
+    list of ndarray
+        The k validation folds; together a permutation of range(n).
+
+    Raises
+    ------
+    ValueError
+        If k < 2 or n < k.
+
+    Examples
+    --------
+    >>> from reglab import early_stopping
+    >>> [len(f) for f in early_stopping.kfold_indices(10, 3, rng=0)]
+    [4, 3, 3]
+    """
+    k = check_int(k, "k", minimum=2)
+    n = check_int(n, "n", minimum=k)
+    return np.array_split(as_rng(rng).permutation(n), k)
