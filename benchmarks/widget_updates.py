@@ -27,6 +27,7 @@ MOVES = {
                                  "n_train": [8, 60]},
     "l1_zeros_explorer": {"log10_alpha": [-1, 0.5, 2, 1]},
     "capstone_explorer": {"method": ["L2", "dropout", "none", "L2"]},
+    "capstone_sweep_explorer": {"method": ["L2", "L1", "dropout", "early stopping", "bagging", "none"]},
 }
 
 
@@ -36,6 +37,10 @@ def build(name):
         methods = {"none": {}, "L2": {"l2": 0.03}, "dropout": {"keep_prob": [0.8, 0.5]}}
         results = mlp.compare_regularizers(split, hidden=16, epochs=15, methods=methods)
         return widgets.capstone_explorer(results, split)
+    if name == "capstone_sweep_explorer":
+        from reglab import capstone
+
+        return widgets.capstone_sweep_explorer(capstone.run_capstone(data.digits_split(300, 300, 600, rng=0)))
     return getattr(widgets, name)()
 
 

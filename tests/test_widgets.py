@@ -126,3 +126,18 @@ def test_l1_zeros_explorer_counts_exact_zeros():
     X, y, _ = data.random_sparse_regressions(n_problems=10, rng=0)
     zeros = sum(int(np.sum(l1.lasso(X[p], y[p], 10.0) == 0)) for p in range(10))
     assert f"L1 <b>{zeros} of 100</b>" in exp.summary.value and "L2 <b>0 of 100</b>" in exp.summary.value
+
+
+def test_capstone_sweep_explorer_shows_every_method_and_its_sweep():
+    from reglab import capstone, data
+
+    split = data.digits_split(n_train=150, n_val=100, n_test=100, rng=0)
+    res = capstone.run_capstone(split, hidden=16, epochs=10, grids={"L2": (1e-3, 1e-2), "L1": (1e-3, 1e-2)}, n_bags=2)
+    exp = widgets.capstone_sweep_explorer(res)
+    pngs = {exp.png}
+    for method in ("L2", "L1", "early stopping", "bagging", "none"):
+        exp.update(method=method)
+        assert f"<b>{method}</b>" in exp.summary.value
+        assert f"test accuracy {res.table[method]['test_acc']:.3f}" in exp.summary.value
+        pngs.add(exp.png)
+    assert len(pngs) == 5

@@ -30,6 +30,7 @@ __all__ = [
     "plot_learning_curves",
     "plot_zero_fractions",
     "plot_weight_magnitudes",
+    "plot_sweep",
 ]
 
 
@@ -770,5 +771,46 @@ def plot_weight_magnitudes(w_l1, w_l2, ax=None, floor=1e-8):
     ax.set_xscale("log")
     ax.set_xlabel(f"|w| (exact zeros drawn at {floor:g})")
     ax.set_ylabel("count")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_sweep(values, val_loss, chosen, ax=None, xlabel="strength", log=True):
+    """Draw a validation sweep: validation loss against the candidate values, the chosen one marked.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_values,)
+        Candidate values (strengths, keep probabilities or epochs).
+    val_loss : array-like of shape (n_values,)
+        Validation loss of each.
+    chosen : float
+        The value with the lowest validation loss.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+    xlabel : str, default="strength"
+        Label of the x axis.
+    log : bool, default=True
+        Logarithmic x axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_sweep([1e-3, 1e-2, 1e-1], [0.3, 0.2, 0.4], 1e-2)
+    >>> ax.get_xscale(), ax.get_ylabel()
+    ('log', 'validation cross-entropy')
+    """
+    ax = _ax(ax)
+    ax.plot(values, val_loss, "o-", ms=4)
+    ax.axvline(chosen, color="C1", ls="--", lw=1, label=f"chosen: {chosen:g}")
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("validation cross-entropy")
     ax.legend(fontsize="small")
     return ax
