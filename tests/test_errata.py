@@ -268,3 +268,19 @@ def test_choosing_among_many_candidates_overfits_the_validation_set():
     assert exact(50, 100, 0.2) < exact(50, 1000, 0.2) < 0.2  # more validation data, less optimism
     folds = early_stopping.kfold_indices(23, 5, rng=0)
     assert sorted(np.concatenate(folds).tolist()) == list(range(23)) and {len(f) for f in folds} == {4, 5}
+
+
+@pytest.mark.equation("7.17")
+def test_ridge_convention_and_the_hessian_of_the_unscaled_squared_error():
+    """Erratum 7: for J = ||y - Xw||^2 the Hessian is 2 X^T X, so the book's (alpha/2)||w||^2 is l2.ridge(alpha/2)."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(20, 3)), r.normal(size=20)
+    w_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    h = 1e-4  # finite-difference Hessian of the unscaled squared error
+    J = lambda w: np.sum((y - X @ w) ** 2)  # noqa: E731
+    E = np.eye(3) * h
+    H = np.array([[(J(w_star + E[i] + E[j]) - J(w_star + E[i] - E[j]) - J(w_star - E[i] + E[j])
+                    + J(w_star - E[i] - E[j])) / (4 * h * h) for j in range(3)] for i in range(3)])
+    np.testing.assert_allclose(H, 2 * X.T @ X, rtol=1e-6)
+    np.testing.assert_allclose(l2.eigen_rescale(2 * X.T @ X, w_star, 0.8), l2.ridge(X, y, 0.4), atol=1e-12)
+    np.testing.assert_allclose(l2.eigen_rescale(X.T @ X, w_star, 0.8), l2.ridge(X, y, 0.8), atol=1e-12)
