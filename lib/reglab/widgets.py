@@ -18,6 +18,7 @@ from IPython.display import Image, clear_output, display
 from matplotlib.figure import Figure
 
 from . import data, dropout, early_stopping, ensembles, l1, l2, overfitting, playground, plotting
+from ._kernels import single_threaded_blas
 from ._validation import as_seed
 
 __all__ = [
@@ -146,7 +147,8 @@ class Exploration:
         (2, b'\x89PNG')
         """
         self.figure.clear()
-        summary = self._draw(self.figure, **self.values)
+        with single_threaded_blas():  # the explorations' matrices are small: one BLAS thread is fastest
+            summary = self._draw(self.figure, **self.values)
         self.summary.value = summary or ""
         buf = io.BytesIO()
         self.figure.savefig(buf, format="png", dpi=80)
