@@ -239,7 +239,9 @@ def lasso_quadratic(H, w_star, alpha, tol=1e-10, max_iter=100_000, return_n_iter
 def elastic_net(X, y, l1, l2=0.0, tol=1e-10, max_iter=100_000):
     """Minimize 1/2 ||y - X w||^2 + l1 ||w||_1 + (l2/2) ||w||^2 by coordinate descent.
 
-    With l2 = 0 this is the LASSO. scikit-learn's ``ElasticNet(alpha, l1_ratio)`` minimizes the
+    With l2 = 0 this is the LASSO. The L2 part is (l2/2) ||w||^2, the book's (alpha/2) convention
+    (:func:`elastic_net_objective`): a text written lambda_1 ||w||_1 + lambda_2 ||w||^2 (same data term)
+    has l2 = 2 lambda_2. scikit-learn's ``ElasticNet(alpha, l1_ratio)`` minimizes the
     same objective divided by n with l1 = n*alpha*l1_ratio and l2 = n*alpha*(1 - l1_ratio).
 
     Parameters
