@@ -10,7 +10,11 @@ Rows:
 3. a 100-value ridge path from one eigendecomposition against 100 separate ridge solves;
 4. mlp.train_mlp, which validates its inputs once and trains through private functions, against the
    previous behaviour, which re-validated the layers, the mini-batch and every setting on each
-   mini-batch (reproduced here by calling the public validating functions in the same loop).
+   mini-batch (reproduced here by calling the public validating functions in the same loop);
+5. the capstone's whole validation sweep and test comparison on the digits (capstone.run_capstone),
+   the budget of the capstone notebook;
+
+and then the median time of one slider move in every exploration (benchmarks/widget_updates.py).
 """
 
 from __future__ import annotations
@@ -149,6 +153,19 @@ def bench_train_mlp(rows):
                      f"same weights (max |difference| = {diff:.0e})"))
 
 
+def bench_capstone():
+    from reglab import capstone
+
+    split = data.digits_split(n_train=300, n_val=300, n_test=600, rng=0)
+    times = []
+    for _ in range(3):
+        res = capstone.run_capstone(split, rng=0)
+        times.append(res.seconds)
+    n_runs = 1 + sum(len(s["values"]) for k, s in res.sweeps.items() if k != "early stopping") + 1 + 5
+    print(f"capstone sweep + comparison on digits (300 train, {n_runs} training runs): best {min(times):.2f} s, "
+          f"median {sorted(times)[1]:.2f} s (notebook budget 20 s)")
+
+
 def main():
     rows = []
     bench_dropout(rows)
@@ -158,6 +175,12 @@ def main():
     print(f"{'benchmark':<44}{'reglab s':>10}{'baseline s':>12}{'speed-up':>10}  notes")
     for name, t, tb, note in rows:
         print(f"{name:<44}{t:>10.4f}{tb:>12.4f}{tb / t:>9.1f}x  {note}")
+    print()
+    bench_capstone()
+    print()
+    import widget_updates  # benchmarks/widget_updates.py, next to this file
+
+    widget_updates.main()
 
 
 if __name__ == "__main__":

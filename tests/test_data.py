@@ -47,3 +47,22 @@ def test_classification_split_shapes_and_labels():
 def test_bad_inputs(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_digits_split_is_seeded_disjoint_and_scaled():
+    from sklearn.datasets import load_digits
+
+    a = data.digits_split(n_train=100, n_val=50, n_test=60, rng=3)
+    b = data.digits_split(n_train=100, n_val=50, n_test=60, rng=3)
+    np.testing.assert_array_equal(a.X_train, b.X_train)
+    assert a.X_train.shape == (100, 64) and a.X_val.shape == (50, 64) and a.X_test.shape == (60, 64)
+    X, y = load_digits(return_X_y=True)
+    rows = {tuple(r) for r in (X / 16.0)}
+    assert all(tuple(r) in rows for r in a.X_test)  # the images themselves, only rescaled
+    seen = [{r.tobytes() for r in part} for part in (a.X_train, a.X_val, a.X_test)]
+    assert not (seen[0] & seen[2]) and not (seen[1] & seen[2])
+    assert 0.0 <= a.X_train.min() and a.X_train.max() <= 1.0 and a.n_classes == 10
+    rest = data.digits_split(n_train=1000, n_val=500, rng=0)
+    assert len(rest.y_test) == 1797 - 1500
+    with pytest.raises(ValueError, match="1797"):
+        data.digits_split(n_train=1500, n_val=500)

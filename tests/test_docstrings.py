@@ -25,6 +25,8 @@ import pytest
 from numpydoc.validate import validate
 
 MODULES = [
+    "reglab.augmentation",
+    "reglab.capstone",
     "reglab.data",
     "reglab.dropout",
     "reglab.early_stopping",
@@ -33,6 +35,7 @@ MODULES = [
     "reglab.l2",
     "reglab.mlp",
     "reglab.overfitting",
+    "reglab.playground",
     "reglab.plotting",
     "reglab.widgets",
 ]

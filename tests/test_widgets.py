@@ -13,6 +13,9 @@ EXPLORERS = {
     "early_stopping_explorer": {"eps": [0.05, 1.0, 1.9], "tau": [1, 7, 300]},
     "ensemble_explorer": {"k": [1, 10, 50], "rho": [0.0, 0.5, 1.0]},
     "dropout_explorer": {"keep_prob": [0.2, 0.8, 1.0], "n_masks": [1, 50, 500]},
+    "learning_curves_explorer": {"log10_alpha": [-3, -1, 0], "keep_prob": [0.5, 1.0], "noise": [0.1, 0.8],
+                                 "n_train": [8, 60]},
+    "l1_zeros_explorer": {"log10_alpha": [-1, 0.5, 2]},
 }
 
 
@@ -99,3 +102,42 @@ def test_capstone_explorer_switches_between_methods():
         assert f"<b>{method}</b>" in exp.summary.value
         pngs.add(exp.png)
     assert len(pngs) == 3
+
+
+def test_learning_curves_explorer_reports_the_closed_form_curves():
+    from reglab import data, playground
+
+    exp = widgets.learning_curves_explorer()
+    exp.update(log10_alpha=-2, keep_prob=0.8, noise=0.4, n_train=20)
+    x, y = data.polynomial_data(20, 0.4, 1)
+    xv, yv = data.polynomial_data(200, 0.4, 2)
+    steps = np.unique(np.round(np.geomspace(1, 1e6, 50)).astype(int))
+    c = playground.gd_learning_curves(playground.random_relu_features(x, 100, 0), y,
+                                      playground.random_relu_features(xv, 100, 0), yv, steps, 1e-2, 0.8)
+    shown = float(exp.summary.value.split("<b>")[1].split("</b>")[0])
+    assert shown == pytest.approx(c["val"].min(), abs=5e-4)
+
+
+def test_l1_zeros_explorer_counts_exact_zeros():
+    from reglab import data, l1
+
+    exp = widgets.l1_zeros_explorer(n_problems=10)
+    exp.update(log10_alpha=1.0)
+    X, y, _ = data.random_sparse_regressions(n_problems=10, rng=0)
+    zeros = sum(int(np.sum(l1.lasso(X[p], y[p], 10.0) == 0)) for p in range(10))
+    assert f"L1 <b>{zeros} of 100</b>" in exp.summary.value and "L2 <b>0 of 100</b>" in exp.summary.value
+
+
+def test_capstone_sweep_explorer_shows_every_method_and_its_sweep():
+    from reglab import capstone, data
+
+    split = data.digits_split(n_train=150, n_val=100, n_test=100, rng=0)
+    res = capstone.run_capstone(split, hidden=16, epochs=10, grids={"L2": (1e-3, 1e-2), "L1": (1e-3, 1e-2)}, n_bags=2)
+    exp = widgets.capstone_sweep_explorer(res)
+    pngs = {exp.png}
+    for method in ("L2", "L1", "early stopping", "bagging", "none"):
+        exp.update(method=method)
+        assert f"<b>{method}</b>" in exp.summary.value
+        assert f"test accuracy {res.table[method]['test_acc']:.3f}" in exp.summary.value
+        pngs.add(exp.png)
+    assert len(pngs) == 5

@@ -14,6 +14,10 @@ session  module                           equations (Goodfellow et al., ch. 7)
 6        :mod:`reglab.mlp`                numpy MLP with L1/L2, dropout and early stopping
 =======  ===============================  =====================================================
 
+Session 6 also has :mod:`reglab.capstone` (the reference implementation of the capstone: proximal L1,
+inverted dropout, validation sweeps, one fair comparison), :mod:`reglab.augmentation` (label-preserving
+transformations of the digits) and :mod:`reglab.playground` (closed-form learning curves).
+
 Supporting modules: :mod:`reglab.data` (seeded data sets), :mod:`reglab.plotting` (figures),
 :mod:`reglab.widgets` (explorations), :mod:`reglab.checks` (the self-check harness that test cells
 call), :mod:`reglab.course` (sessions, questions, gates) and :mod:`reglab.release` (student versions).
@@ -21,7 +25,20 @@ call), :mod:`reglab.course` (sessions, questions, gates) and :mod:`reglab.releas
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import course, data, dropout, early_stopping, ensembles, l1, l2, mlp, overfitting
+from . import (
+    augmentation,
+    capstone,
+    course,
+    data,
+    dropout,
+    early_stopping,
+    ensembles,
+    l1,
+    l2,
+    mlp,
+    overfitting,
+    playground,
+)
 
 try:
     __version__ = version("reglab")
@@ -31,4 +48,7 @@ except PackageNotFoundError:  # running from a source tree without installation
 #: session id -> module holding its mathematics (the full course map is :mod:`reglab.course`)
 SESSIONS = {s.id: s.module for s in course.SESSIONS}
 
-__all__ = ["data", "dropout", "early_stopping", "ensembles", "l1", "l2", "mlp", "overfitting", "SESSIONS"]
+__all__ = [
+    "augmentation", "capstone", "data", "dropout", "early_stopping", "ensembles", "l1", "l2", "mlp", "overfitting",
+    "playground", "SESSIONS",
+]

@@ -187,6 +187,21 @@ SPEC_EQUATIONS: dict[str, str] = {
     "input-noise-ridge": "S6: Gaussian input noise on a linear model is ridge with alpha = n sigma^2",
     "label-smoothing": "S6: targets eps/(k-1) and 1 - eps",
     "capstone": "S6: every regularizer beats no regularization on one held-out test set",
+    "capstone-gradcheck": "S6: capstone backward pass (L2 term, dropout, fixed mask) matches finite differences",
+    "proximal-l1-zeros": "S6: a proximal L1 step gives exact zeros in the MLP's first layer; the subgradient step none",
+    "capstone-fair": "S6: one initialization and minibatch order for every method; strengths chosen on validation",
+    "validation-overfit": "S3: the best of many candidates on one validation set has an optimistic validation error",
+    "augmentation-labels": "S6: one-pixel shifts keep a digit's label; flips turn some digits into others",
+    "alpha-approx-ratio": "S3: exact alpha_i vs 1/(eps tau): 0.92 at tau = 30, 0.58 at 200, 0.03 at 1000 (lambda 0.05)",
+    "sign-flip": "S3: directions overshoot (alpha_i undefined) once eps > 1/lambda_max, before 2/lambda_max",
+    "adamw-limit": "S1: AdamW settles at the minimizer inside ||w||_inf <= 1/lambda; Adam + L2 at the ridge minimum",
+    "epoch-decay": "S6: halving the batch size squares the per-epoch decay factor",
+    "bagging-vs-single": "S4: bagging vs one model on all the data: loses for low-variance, wins for high-variance",
+    "mc-dropout-masks": "S5: Monte Carlo masks for accurate probabilities vs for the right decision",
+    "elastic-net-convention": "S2: elastic net minimizes 1/2||y - Xw||^2 + l1||w||_1 + (l2/2)||w||^2",
+    "min-norm-limit": "S0: the alpha -> 0+ ridge limit is the min-norm interpolant only with the bias penalized",
+    "l1-zero-frequency": "S2: over many random problems L1 gives exact zeros, L2 never",
+    "dropout-marginalized": "S6: dropout on linear features equals, in expectation, a per-feature ridge penalty",
 }
 
 

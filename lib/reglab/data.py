@@ -20,6 +20,8 @@ __all__ = [
     "grouped_features",
     "Split",
     "classification_data",
+    "digits_split",
+    "random_sparse_regressions",
 ]
 
 
@@ -378,3 +380,116 @@ def classification_data(n_train=60, n_val=200, n_test=500, n_noise_features=8, n
     X = (X - mu) / sd
     a, b = n_train, n_train + n_val
     return Split(X[:a], y[:a], X[a:b], y[a:b], X[b:], y[b:])
+
+
+def digits_split(n_train=500, n_val=300, n_test=None, rng=0):
+    """Split scikit-learn's bundled 8x8 handwritten digits (no download) into train/validation/test.
+
+    The 1,797 images of :func:`sklearn.datasets.load_digits` (10 classes, 64 pixels with values 0-16)
+    are shuffled with ``rng`` and cut into three disjoint sets. Pixels are divided by 16, so every
+    input lies in [0, 1] and an image can be shifted or flipped without rescaling
+    (:mod:`reglab.augmentation`).
+
+    Parameters
+    ----------
+    n_train : int, default=500
+        Number of training images, >= 10.
+    n_val : int, default=300
+        Number of validation images, >= 1.
+    n_test : int, default=None
+        Number of test images, >= 1; None takes every image left.
+    rng : int or numpy.random.Generator, default=0
+        Seed or generator of the shuffle.
+
+    Returns
+    -------
+    Split
+        The three sets: inputs of shape (n, 64) (row-major 8x8 images), labels 0-9.
+
+    Raises
+    ------
+    ValueError
+        If the three sizes add up to more than the 1,797 images or a size is below its minimum.
+
+    Examples
+    --------
+    >>> from reglab import data
+    >>> split = data.digits_split(n_train=200, n_val=100, n_test=100, rng=0)
+    >>> split.X_train.shape, split.n_classes, float(split.X_train.max()) <= 1.0
+    ((200, 64), 10, True)
+    """
+    from sklearn.datasets import load_digits  # bundled with scikit-learn: read from disk, no download
+
+    X, y = load_digits(return_X_y=True)
+    n_train = check_int(n_train, "n_train", minimum=10)
+    n_val = check_int(n_val, "n_val", minimum=1)
+    n_test = len(y) - n_train - n_val if n_test is None else check_int(n_test, "n_test", minimum=1)
+    if n_test < 1 or n_train + n_val + n_test > len(y):
+        raise ValueError(
+            f"n_train + n_val + n_test must be at most {len(y)} (the digits data set has {len(y)} images), "
+            f"got {n_train} + {n_val} + {n_test}"
+        )
+    perm = as_rng(rng).permutation(len(y))
+    X, y = X[perm] / 16.0, y[perm].astype(np.intp)
+    a, b, c = n_train, n_train + n_val, n_train + n_val + n_test
+    return Split(X[:a], y[:a], X[a:b], y[a:b], X[b:c], y[b:c])
+
+
+def random_sparse_regressions(n_problems=200, n=30, d=10, n_informative=3, rho=0.3, noise=0.5, rng=0):
+    """Draw many small linear regressions whose true weights are sparse (for counting exact zeros).
+
+    Each problem has its own design with equicorrelated Gaussian columns (correlation rho), its own
+    true weights (n_informative non-zero, N(0, 1), the rest exactly 0) and Gaussian noise.
+
+    Parameters
+    ----------
+    n_problems : int, default=200
+        Number of problems, >= 1.
+    n : int, default=30
+        Examples per problem, >= 1.
+    d : int, default=10
+        Features per problem, >= 1.
+    n_informative : int, default=3
+        Non-zero true weights per problem, in [0, d].
+    rho : float, default=0.3
+        Correlation between features, in [0, 1).
+    noise : float, default=0.5
+        Standard deviation of the target noise, >= 0.
+    rng : int or numpy.random.Generator, default=0
+        Seed or generator.
+
+    Returns
+    -------
+    X : ndarray of shape (n_problems, n, d)
+        Designs.
+    y : ndarray of shape (n_problems, n)
+        Targets.
+    w_true : ndarray of shape (n_problems, d)
+        True weights.
+
+    Raises
+    ------
+    ValueError
+        If a count is out of range, rho is outside [0, 1) or noise < 0.
+
+    Examples
+    --------
+    >>> from reglab import data
+    >>> X, y, w = data.random_sparse_regressions(n_problems=4, n=6, d=3, n_informative=1, rng=0)
+    >>> X.shape, y.shape, (w != 0).sum(axis=1).tolist()
+    ((4, 6, 3), (4, 6), [1, 1, 1, 1])
+    """
+    n_problems = check_int(n_problems, "n_problems", minimum=1)
+    n = check_int(n, "n", minimum=1)
+    d = check_int(d, "d", minimum=1)
+    n_informative = check_int(n_informative, "n_informative", minimum=0, maximum=d)
+    rho = check_scalar(rho, "rho", 0.0, 1.0, include_high=False)
+    noise = check_nonneg_scalar(noise, "noise")
+    rng = as_rng(rng)
+    shared = rng.standard_normal((n_problems, n, 1))
+    X = np.sqrt(rho) * shared + np.sqrt(1 - rho) * rng.standard_normal((n_problems, n, d))
+    w = np.zeros((n_problems, d))
+    for i in range(n_problems):
+        w[i, rng.choice(d, n_informative, replace=False)] = rng.standard_normal(n_informative)
+    y = np.einsum("pnd,pd->pn", X, w) + noise * rng.standard_normal((n_problems, n))
+    return X, y, w

@@ -44,6 +44,9 @@ __all__ = [
     "arithmetic_mean_ensemble",
     "weight_scaling_predict",
     "mc_dropout_predict",
+    "mask_std",
+    "masks_needed",
+    "mc_dropout_accuracy",
     "mlp_geometric_mean_ensemble",
     "mlp_arithmetic_mean_ensemble",
     "mlp_weight_scaling_predict",
@@ -288,7 +291,7 @@ def _forward_masked(layers, x, masks_per_layer):
     return h
 
 
-def _enumerate(layers, x, keep, want_geo, want_arith):
+def _enumerate(layers, x, keep, want_geo, want_arith, want_second=False):
     """Exact p(mu)-weighted geometric and/or arithmetic means over every dropout mask.
 
     Units whose keep probability is 1 are never dropped and are not enumerated. Masks are generated
@@ -310,6 +313,7 @@ def _enumerate(layers, x, keep, want_geo, want_arith):
     bits = np.arange(n_units, dtype=np.int64)
     geo = np.zeros((B, C))
     arith = np.zeros((B, C))
+    second = np.zeros((B, C))
     for start in range(0, total, chunk):
         idx = np.arange(start, min(start + chunk, total), dtype=np.int64)
         M = ((idx[:, None] >> bits) & 1).astype(float)
@@ -327,8 +331,13 @@ def _enumerate(layers, x, keep, want_geo, want_arith):
         logp = _log_softmax(_forward_masked(layers, x, masks), axis=-1)  # (B, m, C)
         if want_geo:
             geo += np.einsum("m,bmc->bc", w, logp)
-        if want_arith:
-            arith += np.einsum("m,bmc->bc", w, np.exp(logp))
+        if want_arith or want_second:
+            prob = np.exp(logp)
+            arith += np.einsum("m,bmc->bc", w, prob)
+            if want_second:
+                second += np.einsum("m,bmc->bc", w, prob * prob)
+    if want_second:
+        return _softmax(geo, axis=-1), arith, second
     return _softmax(geo, axis=-1), arith
 
 
@@ -709,3 +718,138 @@ def mc_dropout_predict(W, b, v, keep_prob, n_samples, rng):
     layers, keep, x2, single = _prepare_softmax(W, b, v, keep_prob)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     return _out(_mc(layers, x2, keep, n_samples, as_rng(rng)), single)
+
+
+# ----------------------------------------------------------------------------- how many masks?
+
+
+def mask_std(layers, x, keep_prob):
+    """Compute, by exact enumeration, the standard deviation of p(y|x, mu) over the dropout masks mu.
+
+    Monte Carlo dropout averages k draws of p(y|x, mu); its standard error is this standard deviation
+    divided by sqrt(k). Softmax regression is the one-layer case ``[(W, b)]``.
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        The network (ReLU hidden layers, softmax output).
+    x : array-like of shape (n_inputs,) or (n_samples, n_inputs)
+        One input or a batch.
+    keep_prob : float or sequence of float
+        Keep probability of each layer's input units, in (0, 1].
+
+    Returns
+    -------
+    ndarray of shape (n_classes,) or (n_samples, n_classes)
+        The standard deviation sqrt(E[p^2] - E[p]^2) per class, expectations over the p(mu)-weighted masks.
+
+    Raises
+    ------
+    ValueError
+        If more than :data:`MAX_ENUMERATED_UNITS` units can be dropped, or the shapes do not chain.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import dropout
+    >>> W = np.array([[2.0, 0.0]])  # one input: kept, p = softmax(2, 0); dropped, p = (0.5, 0.5)
+    >>> std = dropout.mask_std([(W, np.zeros(2))], [1.0], 0.5)
+    >>> bool(np.isclose(std[0], (np.exp(2) / (1 + np.exp(2)) - 0.5) / 2))
+    True
+    """
+    layers, keep, x2, single = _prepare(layers, x, keep_prob)
+    _, mean, second = _enumerate(layers, x2, keep, False, True, want_second=True)
+    return _out(np.sqrt(np.maximum(second - mean * mean, 0.0)), single)
+
+
+def masks_needed(std, tol):
+    """Number of Monte Carlo masks k whose standard error std / sqrt(k) is at most tol, for every entry.
+
+    Parameters
+    ----------
+    std : array-like
+        Per-mask standard deviations of the probabilities, e.g. from :func:`mask_std`.
+    tol : float
+        Wanted standard error of the estimated probabilities, > 0.
+
+    Returns
+    -------
+    int
+        The count ceil(max(std)^2 / tol^2), at least 1.
+
+    Raises
+    ------
+    ValueError
+        If tol <= 0 or a std is negative.
+
+    Examples
+    --------
+    >>> from reglab import dropout
+    >>> dropout.masks_needed([0.1, 0.2], tol=0.01)
+    400
+    """
+    std = as_float_array(std, "std")
+    tol = check_scalar(tol, "tol", low=0.0, include_low=False)
+    if np.any(std < 0):
+        raise ValueError("std must be >= 0 (standard deviations)")
+    return max(1, int(np.ceil(float(np.max(std)) ** 2 / tol**2 - 1e-9)))
+
+
+def mc_dropout_accuracy(layers, x, keep_prob, ks, trials, rng):
+    """Measure Monte Carlo dropout against the exact arithmetic mean: probabilities vs decisions.
+
+    For each number of masks k, ``trials`` independent Monte Carlo estimates are drawn; the error of
+    the probabilities is max |MC - exact| over inputs and classes (averaged over trials), and the
+    decision agreement is the fraction of inputs whose most probable class is the exact one's
+    (averaged over trials). A decision is often right long before the probabilities are accurate.
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        The network (softmax regression: one layer).
+    x : array-like of shape (n_samples, n_inputs)
+        Inputs.
+    keep_prob : float or sequence of float
+        Keep probability of each layer's input units, in (0, 1].
+    ks : sequence of int
+        Numbers of masks, each >= 1.
+    trials : int
+        Monte Carlo repetitions per k, >= 1.
+    rng : int or numpy.random.Generator
+        Seed or generator of the masks.
+
+    Returns
+    -------
+    prob_error : ndarray of shape (len(ks),)
+        Mean over trials of max |MC - exact arithmetic mean|.
+    decision_agreement : ndarray of shape (len(ks),)
+        Mean over trials of the fraction of inputs with argmax MC = argmax exact.
+
+    Raises
+    ------
+    ValueError
+        If a k or trials is < 1, or more than :data:`MAX_ENUMERATED_UNITS` units can be dropped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import dropout
+    >>> r = np.random.default_rng(0)
+    >>> layers = [(r.normal(size=(6, 3)), r.normal(size=3))]
+    >>> err, agree = dropout.mc_dropout_accuracy(layers, r.normal(size=(20, 6)), 0.5, [1, 100], trials=5, rng=1)
+    >>> bool(err[1] < err[0]), bool(agree[1] >= agree[0])
+    (True, True)
+    """
+    layers, keep, x2, _ = _prepare(layers, x, keep_prob)
+    ks = [check_int(k, "k", minimum=1) for k in ks]
+    trials = check_int(trials, "trials", minimum=1)
+    rng = as_rng(rng)
+    _, exact = _enumerate(layers, x2, keep, False, True)
+    decision = np.argmax(exact, axis=-1)
+    err, agree = np.zeros(len(ks)), np.zeros(len(ks))
+    for i, k in enumerate(ks):
+        for _ in range(trials):
+            mc = _mc(layers, x2, keep, k, rng)
+            err[i] += np.abs(mc - exact).max() / trials
+            agree[i] += np.mean(np.argmax(mc, axis=-1) == decision) / trials
+    return err, agree

@@ -22,11 +22,13 @@ import numpy as np
 
 from ._validation import (
     as_float_array,
+    as_rng,
     check_callable,
     check_int,
     check_nonneg_scalar,
     check_positive_scalar,
     check_real,
+    check_scalar,
     check_sym_psd,
     check_vector_for_matrix,
 )
@@ -36,6 +38,10 @@ __all__ = [
     "gd_closed_form",
     "equivalent_alpha",
     "approx_alpha",
+    "approximation_ratio",
+    "sign_flip_eps",
+    "validation_selection_bias",
+    "kfold_indices",
     "EarlyStopping",
     "run_early_stopping",
     "EarlyStoppingResult",
@@ -419,3 +425,166 @@ def run_early_stopping(
         if step % eval_every == 0:
             stop = es.update(step, val_loss_fn(params), params)
     return EarlyStoppingResult(es.best_step, es.best_loss, es.best_params, step, es.history)
+
+
+def approximation_ratio(eigvals, eps, tau):
+    """Compare the exact per-direction alpha_i (7.43) with the single alpha = 1/(eps tau) (7.45).
+
+    The ratio is near 1 only while eps lambda_i << 1 AND lambda_i << 1/(eps tau), i.e. while the
+    direction is still far from converged; once eps tau lambda_i is of order 1 or more, the exact
+    alpha_i falls far below 1/(eps tau) (e.g. lambda = 0.05, eps = 0.1: 0.92 at tau = 30, 0.58 at
+    tau = 200, 0.03 at tau = 1000).
+
+    Parameters
+    ----------
+    eigvals : array-like of shape (n_features,)
+        Eigenvalues lambda_i > 0 of H.
+    eps : float
+        Step size, > 0, with eps lambda_i < 2.
+    tau : float
+        Number of steps, > 0.
+
+    Returns
+    -------
+    ndarray of shape (n_features,)
+        The ratio alpha_i * eps * tau (nan where alpha_i is undefined, see :func:`equivalent_alpha`).
+
+    Raises
+    ------
+    ValueError
+        If an eigenvalue is not positive, or eps or tau is not positive, or gradient descent diverges.
+
+    Examples
+    --------
+    >>> from reglab import early_stopping
+    >>> early_stopping.approximation_ratio([0.05], 0.1, 30).round(2)
+    array([0.92])
+    """
+    lam = as_float_array(eigvals, "eigvals")
+    if np.any(lam <= 0):
+        raise ValueError("eigvals must be > 0 (a zero eigenvalue has alpha_i = inf)")
+    eps = check_positive_scalar(eps, "eps")
+    tau = check_positive_scalar(tau, "tau")
+    return equivalent_alpha(lam, eps, tau) / approx_alpha(eps, tau)
+
+
+def sign_flip_eps(eigvals):
+    """Return the step size above which some direction overshoots: eps > 1/lambda_max.
+
+    For eps lambda_i > 1 the factor 1 - eps lambda_i is negative, so after an odd number of steps
+    (1 - eps lambda_i)^tau < 0 and the iterate is beyond w* in that direction: no alpha_i >= 0
+    reproduces it (:func:`equivalent_alpha` gives nan). This starts at eps = 1/lambda_max, well before
+    divergence at eps = 2/lambda_max.
+
+    Parameters
+    ----------
+    eigvals : array-like of shape (n_features,)
+        Eigenvalues of H, >= 0, at least one > 0.
+
+    Returns
+    -------
+    float
+        1 / max(eigvals).
+
+    Raises
+    ------
+    ValueError
+        If an eigenvalue is negative or all are 0.
+
+    Examples
+    --------
+    >>> from reglab import early_stopping
+    >>> early_stopping.sign_flip_eps([1.0, 0.05])
+    1.0
+    """
+    lam = as_float_array(eigvals, "eigvals")
+    if lam.size == 0 or np.any(lam < 0) or lam.max() <= 0:
+        raise ValueError("eigvals must be >= 0 with at least one > 0")
+    return float(1.0 / lam.max())
+
+
+def validation_selection_bias(n_candidates, n_val, error_rate, trials, rng):
+    """Simulate choosing the best of several equally good models on one validation set.
+
+    Every candidate (a setting, a seed, an early-stopping run) has the same true error rate; its
+    validation error is the fraction of ``n_val`` independent examples it gets wrong. Picking the
+    lowest validation error picks the luckiest draw, so the chosen model's validation error is
+    biased low, by more as candidates multiply and by less as the validation set grows: the
+    validation set itself is being fitted. A fresh test set (or K-fold cross-validation,
+    :func:`kfold_indices`, when data are scarce) measures the chosen model honestly.
+
+    Parameters
+    ----------
+    n_candidates : int
+        Models compared, >= 1.
+    n_val : int
+        Validation examples, >= 1.
+    error_rate : float
+        True error rate of every candidate, in [0, 1].
+    trials : int
+        Repetitions, >= 1.
+    rng : int or numpy.random.Generator
+        Seed or generator.
+
+    Returns
+    -------
+    float
+        Mean validation error of the chosen candidate over the trials; its true (test) error is
+        ``error_rate``.
+
+    Raises
+    ------
+    ValueError
+        If a count is below 1 or error_rate is outside [0, 1].
+
+    Examples
+    --------
+    >>> from reglab import early_stopping
+    >>> one = early_stopping.validation_selection_bias(1, 200, 0.2, 2000, rng=0)
+    >>> many = early_stopping.validation_selection_bias(50, 200, 0.2, 2000, rng=0)
+    >>> round(one, 2), many < 0.16
+    (0.2, True)
+    """
+    n_candidates = check_int(n_candidates, "n_candidates", minimum=1)
+    n_val = check_int(n_val, "n_val", minimum=1)
+    error_rate = check_scalar(error_rate, "error_rate", 0.0, 1.0)
+    trials = check_int(trials, "trials", minimum=1)
+    rng = as_rng(rng)
+    val_errors = rng.binomial(n_val, error_rate, size=(trials, n_candidates)) / n_val
+    return float(np.mean(val_errors.min(axis=1)))
+
+
+def kfold_indices(n, k, rng):
+    """Split range(n) into k shuffled folds of (nearly) equal size, for K-fold cross-validation.
+
+    Each fold serves once as the validation set while the model trains on the other k - 1; every
+    example is validated on exactly once, so small data sets are not spent on one fixed split.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples, >= k.
+    k : int
+        Number of folds, >= 2.
+    rng : int or numpy.random.Generator
+        Seed or generator of the shuffle.
+
+    Returns
+    -------
+    list of ndarray
+        The k validation folds; together a permutation of range(n).
+
+    Raises
+    ------
+    ValueError
+        If k < 2 or n < k.
+
+    Examples
+    --------
+    >>> from reglab import early_stopping
+    >>> [len(f) for f in early_stopping.kfold_indices(10, 3, rng=0)]
+    [4, 3, 3]
+    """
+    k = check_int(k, "k", minimum=2)
+    n = check_int(n, "n", minimum=k)
+    return np.array_split(as_rng(rng).permutation(n), k)

@@ -34,7 +34,9 @@ __all__ = [
     "ridge",
     "ridge_path",
     "decay_factor",
+    "epoch_decay_factor",
     "adam",
+    "adamw_limit",
     "input_noise_alpha",
 ]
 
@@ -369,3 +371,109 @@ def input_noise_alpha(n_examples, sigma):
     n = check_int(n_examples, "n_examples", minimum=1)
     sigma = check_nonneg_scalar(sigma, "sigma")
     return n * sigma**2
+
+
+def epoch_decay_factor(lr, strength, n_examples, batch_size, convention="half"):
+    """Compute the factor the penalty alone applies to w over one epoch of minibatch SGD.
+
+    An epoch has n_examples / batch_size steps, each multiplying w by :func:`decay_factor`, so the
+    epoch's factor is decay_factor ** (n_examples / batch_size). Halving the batch size SQUARES it;
+    the decay 1 - factor only doubles to first order (while lr * strength * n / B is small).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate, > 0.
+    strength : float
+        Penalty coefficient, >= 0.
+    n_examples : int
+        Training examples, >= 1.
+    batch_size : int
+        Examples per step, >= 1.
+    convention : {"half", "full"}, default="half"
+        As in :func:`decay_factor`.
+
+    Returns
+    -------
+    float
+        The per-epoch factor.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range or the convention is unknown.
+
+    Examples
+    --------
+    >>> from reglab import l2
+    >>> round(l2.epoch_decay_factor(0.1, 0.01, 1000, 100, "full"), 6)  # 0.998 ** 10
+    0.980179
+    """
+    n_examples = check_int(n_examples, "n_examples", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    return decay_factor(lr, strength, convention) ** (n_examples / batch_size)
+
+
+def adamw_limit(H, w_star, weight_decay, tol=1e-12, max_iter=100_000):
+    """Compute where AdamW settles on a quadratic: the minimizer of J inside the box ||w||_inf <= 1/weight_decay.
+
+    At a fixed point of AdamW (deterministic gradients, eps -> 0), m_hat = g and v_hat = g^2, so the
+    update is lr * (g / |g| + weight_decay * w) = 0 per coordinate: either g_i = 0 with
+    |w_i| < 1/weight_decay, or |w_i| = 1/weight_decay with g_i pushing outward. These are the KKT
+    conditions of min J(w) subject to |w_i| <= 1/weight_decay. Coordinates whose unconstrained
+    optimum lies inside the box end at w*_i, NOT shrunk: the decay changes where AdamW ends only
+    through the box. L2 inside Adam instead ends at the ridge minimum (H + l2 I)^-1 H w*
+    (:func:`eigen_rescale`), whatever the adaptive scaling, because its fixed point is a zero of the
+    penalized gradient.
+
+    Parameters
+    ----------
+    H : array-like of shape (n_features, n_features)
+        Symmetric positive semidefinite Hessian of J(w) = 1/2 (w - w*)^T H (w - w*).
+    w_star : array-like of shape (n_features,)
+        Unconstrained minimizer.
+    weight_decay : float
+        AdamW's decoupled decay, > 0.
+    tol : float, default=1e-12
+        Stop when no coordinate moves more than this in a sweep, > 0.
+    max_iter : int, default=100_000
+        Maximum coordinate-descent sweeps, >= 1.
+
+    Returns
+    -------
+    ndarray of shape (n_features,)
+        The box-constrained minimizer (coordinate descent, exact for a box and a convex quadratic).
+
+    Raises
+    ------
+    ValueError
+        If H is not symmetric positive semidefinite with a positive diagonal, or weight_decay <= 0.
+    RuntimeError
+        If coordinate descent does not converge in ``max_iter`` sweeps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import l2
+    >>> l2.adamw_limit(np.diag([100.0, 1.0, 0.01]), [1.0, -2.0, 3.0], weight_decay=0.5)
+    array([ 1., -2.,  2.])
+    """
+    H, _, _ = check_sym_psd(H)
+    w_star = as_float_array(w_star, "w_star", ndim=1)
+    check_vector_for_matrix(w_star, H)
+    bound = 1.0 / check_positive_scalar(weight_decay, "weight_decay")
+    tol = check_positive_scalar(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    if np.any(np.diag(H) <= 0):
+        raise ValueError("H needs a positive diagonal (every coordinate must affect J)")
+    w = np.clip(w_star, -bound, bound)
+    b = H @ w_star
+    for _ in range(max_iter):
+        biggest = 0.0
+        for i in range(w.size):
+            new = np.clip((b[i] - H[i] @ w + H[i, i] * w[i]) / H[i, i], -bound, bound)
+            biggest = max(biggest, abs(new - w[i]))
+            w[i] = new
+        if biggest <= tol:
+            return w
+    raise RuntimeError(f"coordinate descent did not converge in {max_iter} sweeps")

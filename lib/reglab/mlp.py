@@ -668,7 +668,9 @@ def _train(layers, X, y, epochs, lr, momentum, batch_size, l2, l1, keep, rng, X_
     return TrainResult(layers, epoch, hist)
 
 
-#: The capstone's regularizers and the settings used for each (chosen on the validation set).
+#: Fixed, hand-picked settings of each regularizer for a quick demonstration: NOT tuned here, and early
+#: stopping runs another learning rate and epoch count. The controlled comparison, with each strength
+#: chosen by a validation sweep, is :func:`reglab.capstone.run_capstone`.
 CAPSTONE_METHODS = {
     "none": {},
     "L2": {"l2": 0.03},
@@ -691,8 +693,12 @@ def compare_regularizers(split, hidden=128, epochs=150, rng=0, methods=None):
     epochs : int, default=150
         Default training length (a method may override it).
     rng : int or numpy.random.Generator, default=0
-        Seeds initialization and minibatch order identically for every method (an int ``s`` uses
-        seeds s, s + 1, s + 2 and s + 10 + j for the streams; a Generator draws ``s`` first).
+        Seed ``s`` (a Generator draws one first): every single network starts from the initialization
+        of seed s and trains with the stream of seed s + 1, which draws both the minibatch order and
+        the dropout masks, so a method with dropout visits other minibatches from its second epoch on;
+        bagging members start from their own initializations (seeds s + 10 + j) and draw their
+        bootstrap samples from seed s + 2. For one shared initialization and minibatch order, and
+        strengths chosen on the validation set, use :func:`reglab.capstone.run_capstone`.
     methods : dict, default=None
         Name -> settings for :func:`train_mlp` (default :data:`CAPSTONE_METHODS`); the key
         ``"bagging"`` gives the number of bootstrap-trained members whose predicted probabilities

@@ -27,6 +27,8 @@ from ._validation import (
 __all__ = [
     "poly_features",
     "fit_polynomial",
+    "polynomial_objective",
+    "min_norm_interpolant",
     "predict_polynomial",
     "mse",
     "degree_sweep",
@@ -85,6 +87,10 @@ def poly_features(x, degree):
 
 def fit_polynomial(x, y, degree, alpha=0.0, penalize_bias=False):
     """Fit a polynomial by least squares with an optional L2 penalty alpha ||w||^2.
+
+    Minimizes sum (y - y_hat)^2 + alpha ||w_1:||^2 (:func:`polynomial_objective`): a summed squared
+    error and a penalty without the 1/2, so the book's (alpha/2) ||w||^2 convention uses twice this
+    alpha. As alpha -> 0+ the fit tends to :func:`min_norm_interpolant` with the same ``penalize_bias``.
 
     The bias (column P_0) is not penalized unless ``penalize_bias``: a bias touches a single unit
     and needs little data, and shrinking it toward 0 only adds underfitting.
@@ -477,3 +483,100 @@ def l2_penalty_grad(w, strength, convention="half", m=None):
     alpha = to_half_alpha(strength, convention, m)
     grads = [alpha * x for x in _weights_list(w)]
     return grads if isinstance(w, (list, tuple)) else grads[0]
+
+
+def polynomial_objective(coef, x, y, alpha, penalize_bias=False):
+    """Evaluate the objective :func:`fit_polynomial` minimizes: sum (y - y_hat)^2 + alpha ||w_1:||^2.
+
+    The convention: a SUMMED squared error (no 1/2, no 1/n) and the penalty alpha ||w||^2 (no 1/2)
+    on every Legendre coefficient but the bias w_0 (unless ``penalize_bias``). In the book's
+    J + alpha_half * (1/2)||w||^2 with the same summed J, alpha_half = 2 alpha
+    (:func:`to_half_alpha` with ``"full"``); with a mean squared error J/n, alpha_half = 2 alpha / n.
+
+    Parameters
+    ----------
+    coef : array-like of shape (degree + 1,)
+        Legendre coefficients.
+    x : array-like of shape (n_samples,)
+        Inputs in [-1, 1].
+    y : array-like of shape (n_samples,)
+        Targets.
+    alpha : float
+        Penalty strength, >= 0.
+    penalize_bias : bool, default=False
+        Include w_0 in the penalty.
+
+    Returns
+    -------
+    float
+        The objective's value.
+
+    Raises
+    ------
+    ValueError
+        If the lengths do not match, an input is outside [-1, 1], or alpha < 0.
+
+    Examples
+    --------
+    >>> from reglab import overfitting
+    >>> overfitting.polynomial_objective([1.0, 2.0], [0.0, 1.0], [1.0, 1.0], alpha=0.5)
+    6.0
+    """
+    coef = as_float_array(coef, "coef", ndim=1)
+    A = poly_features(x, coef.size - 1)
+    y = as_float_array(y, "y", ndim=1)
+    alpha = check_nonneg_scalar(alpha, "alpha")
+    check_same_length(A, y, "x", "y", unit="points")
+    w = coef if penalize_bias else coef[1:]
+    return float(np.sum((y - A @ coef) ** 2) + alpha * np.sum(w * w))
+
+
+def min_norm_interpolant(x, y, degree, penalize_bias=True):
+    """Compute the alpha -> 0+ limit of :func:`fit_polynomial`: the interpolant of smallest penalized norm.
+
+    With more coefficients than points many polynomials interpolate the data. As alpha -> 0+, the
+    L2-penalized fit tends to the interpolant whose PENALIZED coefficients have the smallest norm:
+    with ``penalize_bias`` that is the minimum-norm least-squares solution (``numpy.linalg.lstsq``,
+    ``pinv``); with the bias free (the default of :func:`fit_polynomial`) it is a different polynomial.
+    Both depend on the basis (here Legendre polynomials): a minimum norm is not basis-free.
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples,)
+        Inputs in [-1, 1].
+    y : array-like of shape (n_samples,)
+        Targets.
+    degree : int
+        Polynomial degree, >= 0.
+    penalize_bias : bool, default=True
+        Minimize the norm of every coefficient (True) or of all but the bias w_0 (False).
+
+    Returns
+    -------
+    ndarray of shape (degree + 1,)
+        Legendre coefficients.
+
+    Raises
+    ------
+    ValueError
+        If the lengths do not match or an input is outside [-1, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import data, overfitting
+    >>> x, y = data.polynomial_data(10, rng=0)
+    >>> w = overfitting.min_norm_interpolant(x, y, 12)
+    >>> bool(np.allclose(overfitting.predict_polynomial(w, x), y))
+    True
+    """
+    A = poly_features(x, degree)
+    y = as_float_array(y, "y", ndim=1)
+    check_same_length(A, y, "x", "y", unit="points")
+    if penalize_bias:
+        return np.linalg.pinv(A) @ y
+    a0, A1 = A[:, 0], A[:, 1:]
+    P = np.eye(len(y)) - np.outer(a0, a0) / (a0 @ a0)  # remove what the free bias can fit
+    u = np.linalg.pinv(P @ A1) @ (P @ y)
+    w0 = a0 @ (y - A1 @ u) / (a0 @ a0)
+    return np.concatenate([[w0], u])

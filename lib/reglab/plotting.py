@@ -27,6 +27,10 @@ __all__ = [
     "plot_history",
     "plot_decision_boundary",
     "plot_capstone",
+    "plot_learning_curves",
+    "plot_zero_fractions",
+    "plot_weight_magnitudes",
+    "plot_sweep",
 ]
 
 
@@ -648,4 +652,165 @@ def plot_capstone(results, ax=None):
         )
     ax.invert_yaxis()
     ax.set_xlabel("test cross-entropy")
+    return ax
+
+
+def plot_learning_curves(steps, train, val, ax=None):
+    """Draw training and validation error against the number of steps (log axes), marking the best step.
+
+    Parameters
+    ----------
+    steps : array-like of shape (n_points,)
+        Numbers of steps (> 0 for the log axis).
+    train : array-like of shape (n_points,)
+        Training errors.
+    val : array-like of shape (n_points,)
+        Validation errors.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_learning_curves([1, 10, 100], [1.0, 0.5, 0.2], [1.0, 0.6, 0.9])
+    >>> ax.get_xscale(), len(ax.lines)
+    ('log', 3)
+    """
+    ax = plot_train_val(steps, train, val, ax=ax, xlabel="gradient-descent steps", log=True)
+    for line in ax.lines:
+        line.set_marker("")
+    best = int(np.argmin(val))
+    ax.axvline(np.asarray(steps)[best], color="k", ls=":", lw=1, label="lowest validation error")
+    ax.set_xscale("log")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_zero_fractions(alphas, l1_zeros, l2_zeros, alpha=None, ax=None, true_zeros=None):
+    """Draw the fraction of exactly-zero weights under L1 and under L2 against alpha.
+
+    Parameters
+    ----------
+    alphas : array-like of shape (n_alphas,)
+        Strengths (> 0, log axis).
+    l1_zeros : array-like of shape (n_alphas,)
+        Fraction of L1 weights that are exactly 0.
+    l2_zeros : array-like of shape (n_alphas,)
+        The same for L2.
+    alpha : float, default=None
+        Current alpha, marked by a vertical line.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+    true_zeros : float, default=None
+        Fraction of true weights that are 0, drawn as a horizontal line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_zero_fractions([0.1, 1, 10], [0.1, 0.5, 0.9], [0, 0, 0], alpha=1)
+    >>> ax.get_xscale()
+    'log'
+    """
+    ax = _ax(ax)
+    ax.plot(alphas, l1_zeros, "o-", ms=3, label="L1 (LASSO)")
+    ax.plot(alphas, l2_zeros, "s-", ms=3, label="L2 (ridge)")
+    if true_zeros is not None:
+        ax.axhline(true_zeros, color="0.5", ls="--", lw=1, label="true weights that are 0")
+    if alpha is not None:
+        ax.axvline(alpha, color="k", ls=":", lw=1)
+    ax.set_xscale("log")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("alpha")
+    ax.set_ylabel("fraction of weights exactly 0")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_weight_magnitudes(w_l1, w_l2, ax=None, floor=1e-8):
+    """Draw histograms of |w| under L1 and L2, exact zeros gathered in a bar at the left edge.
+
+    Parameters
+    ----------
+    w_l1 : array-like
+        L1 weights (any shape).
+    w_l2 : array-like
+        L2 weights.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+    floor : float, default=1e-8
+        Magnitudes below this (exact zeros included) are drawn at this value, > 0.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_weight_magnitudes([0.0, 0.5, 1.0], [0.01, 0.4, 1.0])
+    >>> ax.get_xscale()
+    'log'
+    """
+    ax = _ax(ax)
+    a1 = np.maximum(np.abs(np.ravel(w_l1)), floor)
+    a2 = np.maximum(np.abs(np.ravel(w_l2)), floor)
+    bins = np.geomspace(floor / 1.5, max(a1.max(), a2.max(), 10 * floor) * 1.5, 40)
+    ax.hist(a1, bins=bins, alpha=0.6, label=f"L1: {int(np.sum(np.ravel(w_l1) == 0))} exactly 0")
+    ax.hist(a2, bins=bins, alpha=0.6, label=f"L2: {int(np.sum(np.ravel(w_l2) == 0))} exactly 0")
+    ax.set_xscale("log")
+    ax.set_xlabel(f"|w| (exact zeros drawn at {floor:g})")
+    ax.set_ylabel("count")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_sweep(values, val_loss, chosen, ax=None, xlabel="strength", log=True):
+    """Draw a validation sweep: validation loss against the candidate values, the chosen one marked.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_values,)
+        Candidate values (strengths, keep probabilities or epochs).
+    val_loss : array-like of shape (n_values,)
+        Validation loss of each.
+    chosen : float
+        The value with the lowest validation loss.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+    xlabel : str, default="strength"
+        Label of the x axis.
+    log : bool, default=True
+        Logarithmic x axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_sweep([1e-3, 1e-2, 1e-1], [0.3, 0.2, 0.4], 1e-2)
+    >>> ax.get_xscale(), ax.get_ylabel()
+    ('log', 'validation cross-entropy')
+    """
+    ax = _ax(ax)
+    ax.plot(values, val_loss, "o-", ms=4)
+    ax.axvline(chosen, color="C1", ls="--", lw=1, label=f"chosen: {chosen:g}")
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("validation cross-entropy")
+    ax.legend(fontsize="small")
     return ax

@@ -17,7 +17,8 @@ import numpy as np
 from IPython.display import Image, clear_output, display
 from matplotlib.figure import Figure
 
-from . import data, dropout, early_stopping, ensembles, l1, l2, overfitting, plotting
+from . import data, dropout, early_stopping, ensembles, l1, l2, overfitting, playground, plotting
+from ._kernels import single_threaded_blas
 from ._validation import as_seed
 
 __all__ = [
@@ -29,6 +30,9 @@ __all__ = [
     "ensemble_explorer",
     "dropout_explorer",
     "capstone_explorer",
+    "learning_curves_explorer",
+    "l1_zeros_explorer",
+    "capstone_sweep_explorer",
 ]
 
 
@@ -143,7 +147,8 @@ class Exploration:
         (2, b'\x89PNG')
         """
         self.figure.clear()
-        summary = self._draw(self.figure, **self.values)
+        with single_threaded_blas():  # the explorations' matrices are small: one BLAS thread is fastest
+            summary = self._draw(self.figure, **self.values)
         self.summary.value = summary or ""
         buf = io.BytesIO()
         self.figure.savefig(buf, format="png", dpi=80)
@@ -553,6 +558,186 @@ def capstone_explorer(results, split):
     return Exploration(
         "Capstone: one network, six ways to regularize it",
         {"method": ipywidgets.Dropdown(options=list(results), value=list(results)[0], description="regularizer")},
+        draw,
+        figsize=(13, 4),
+    )
+
+
+# ---------------------------------------------------------------------------- live training curves
+
+
+def learning_curves_explorer(n_hidden=100, rng=0):
+    """Explore training and validation curves as the L2 strength, dropout, noise and data size change.
+
+    A one-hidden-layer ReLU network with fixed random hidden weights fits noisy samples of
+    sin(pi x); its output weights are trained by gradient descent, whose whole learning curve has a
+    closed form (:func:`reglab.playground.gd_learning_curves`), so every slider move recomputes the
+    curves exactly. Dropout enters through its expected penalty (:func:`reglab.playground.dropout_penalty_diag`).
+
+    Parameters
+    ----------
+    n_hidden : int, default=100
+        Hidden units.
+    rng : int or numpy.random.Generator, default=0
+        Seed of the hidden weights, the training set (seed + 1) and the validation set (seed + 2).
+
+    Returns
+    -------
+    Exploration
+        The exploration; display it (last expression of a cell) to get its sliders.
+
+    Examples
+    --------
+    >>> from reglab import widgets
+    >>> exp = widgets.learning_curves_explorer()
+    >>> exp.update(log10_alpha=-1.0)
+    >>> exp.summary.value.startswith("lowest validation MSE")
+    True
+    """
+    seed = as_seed(rng)
+    steps = np.unique(np.round(np.geomspace(1, 1e6, 50)).astype(int))
+    grid = np.linspace(-1, 1, 200)
+    F_grid = playground.random_relu_features(grid, n_hidden, seed)
+
+    def draw(fig, log10_alpha, keep_prob, noise, n_train):
+        alpha = 0.0 if log10_alpha <= -6 else 10.0**log10_alpha
+        x, y = data.polynomial_data(n_train, noise, seed + 1)
+        xv, yv = data.polynomial_data(200, noise, seed + 2)
+        F, Fv = playground.random_relu_features(x, n_hidden, seed), playground.random_relu_features(xv, n_hidden, seed)
+        c = playground.gd_learning_curves(F, y, Fv, yv, steps, alpha, keep_prob)
+        best = int(np.argmin(c["val"]))
+        ax1, ax2 = fig.subplots(1, 2)
+        plotting.plot_learning_curves(steps, c["train"], c["val"], ax=ax1)
+        ax1.set_title(f"alpha = {alpha:.2g}, keep = {keep_prob:.2f}, noise = {noise:.2f}, n = {n_train}")
+        ax2.scatter(x, y, color="k", s=14, zorder=3, label="training points")
+        ax2.plot(grid, data.true_function(grid), "k--", lw=1, label="sin(pi x)")
+        ax2.plot(grid, F_grid @ c["w"][best], label=f"at the best step ({steps[best]:,})")
+        ax2.plot(grid, F_grid @ c["w"][-1], label=f"after {steps[-1]:,} steps")
+        ax2.set_ylim(-2.5, 2.5)
+        ax2.legend(fontsize="x-small", loc="lower right")
+        return (f"lowest validation MSE <b>{c['val'][best]:.3f}</b> at step {steps[best]:,}; after {steps[-1]:,} "
+                f"steps: training <b>{c['train'][-1]:.3f}</b>, validation <b>{c['val'][-1]:.3f}</b>")
+
+    return Exploration(
+        "Learning curves: regularize, add noise, add data",
+        {
+            "log10_alpha": _slider(ipywidgets.FloatSlider, "log10 alpha (-6 = none)", min=-6, max=0, step=0.25,
+                                   value=-6),
+            "keep_prob": _slider(ipywidgets.FloatSlider, "keep probability", min=0.2, max=1.0, step=0.05, value=1.0),
+            "noise": _slider(ipywidgets.FloatSlider, "noise", min=0.0, max=1.0, step=0.05, value=0.3),
+            "n_train": _slider(ipywidgets.IntSlider, "training points", min=5, max=80, value=15),
+        },
+        draw,
+    )
+
+
+def l1_zeros_explorer(n_problems=200, rng=0):
+    """Explore how often L1 and L2 set weights exactly to 0, over many random regression problems.
+
+    Every problem (:func:`reglab.data.random_sparse_regressions`: 30 examples, 10 correlated
+    features, 3 of them informative) is solved with the LASSO and with ridge for 25 values of alpha,
+    once, when the exploration is built; moving the slider picks one of them.
+
+    Parameters
+    ----------
+    n_problems : int, default=200
+        Number of random problems.
+    rng : int or numpy.random.Generator, default=0
+        Seed of the problems.
+
+    Returns
+    -------
+    Exploration
+        The exploration; display it (last expression of a cell) to get its sliders.
+
+    Examples
+    --------
+    >>> from reglab import widgets
+    >>> exp = widgets.l1_zeros_explorer(n_problems=20)
+    >>> exp.update(log10_alpha=1.0)
+    >>> "L2 <b>0 of 200</b>" in exp.summary.value
+    True
+    """
+    X, y, w_true = data.random_sparse_regressions(n_problems=n_problems, rng=as_seed(rng))
+    log_alphas = np.linspace(-1, 2, 25)
+    alphas = 10.0**log_alphas
+    z1, z2, W1, W2 = l1.exact_zero_fractions(X, y, alphas)
+    true_zeros = float(np.mean(w_true == 0))
+
+    def draw(fig, log10_alpha):
+        j = int(np.argmin(np.abs(log_alphas - log10_alpha)))
+        ax1, ax2 = fig.subplots(1, 2)
+        plotting.plot_zero_fractions(alphas, z1, z2, alpha=alphas[j], ax=ax1, true_zeros=true_zeros)
+        ax1.set_title(f"{n_problems} random problems, 10 weights each")
+        plotting.plot_weight_magnitudes(W1[j], W2[j], ax=ax2)
+        ax2.set_title(f"alpha = {alphas[j]:.3g}")
+        found = float(np.mean((W1[j] == 0) == (w_true == 0)))
+        return (f"alpha = {alphas[j]:.3g}: exact zeros: L1 <b>{int(np.sum(W1[j] == 0))} of {W1[j].size}</b>, "
+                f"L2 <b>{int(np.sum(W2[j] == 0))} of {W2[j].size}</b> (smallest L2 |w| = {np.abs(W2[j]).min():.1e}); "
+                f"L1's zero pattern matches the truth for {found:.0%} of the weights")
+
+    return Exploration(
+        "Exact zeros: L1 against L2 over many problems",
+        {"log10_alpha": _slider(ipywidgets.FloatSlider, "log10 alpha", min=-1, max=2, step=0.125, value=0.5)},
+        draw,
+    )
+
+
+_SWEEP_AXES = {
+    "L2": ("L2 strength", True),
+    "L1": ("L1 strength (proximal step)", True),
+    "dropout": ("hidden keep probability", False),
+    "early stopping": ("epoch", False),
+}
+
+
+def capstone_sweep_explorer(result):
+    """Explore the capstone of :func:`reglab.capstone.run_capstone`: each method's curves, sweep and test score.
+
+    Parameters
+    ----------
+    result : reglab.capstone.CapstoneResult
+        The sweeps and the comparison.
+
+    Returns
+    -------
+    Exploration
+        The exploration; display it (last expression of a cell) to get its sliders.
+
+    Examples
+    --------
+    >>> from reglab import capstone, data, widgets
+    >>> split = data.digits_split(n_train=100, n_val=50, n_test=50, rng=0)
+    >>> res = capstone.run_capstone(split, hidden=8, epochs=3, grids={"L1": (0.001, 0.01)}, n_bags=2)
+    >>> exp = widgets.capstone_sweep_explorer(res)
+    >>> exp.update(method="L1")
+    >>> exp.summary.value.startswith("<b>L1</b>")
+    True
+    """
+    methods = list(result.table)
+
+    def draw(fig, method):
+        ax1, ax2, ax3 = fig.subplots(1, 3, width_ratios=[1, 1, 1.1])
+        plotting.plot_history(result.histories[method], ax=ax1, title=f"{method}: learning curves")
+        if method in result.sweeps:
+            sw = result.sweeps[method]
+            xlabel, log = _SWEEP_AXES[method]
+            plotting.plot_sweep(sw["values"], sw["val_loss"], sw["chosen"], ax=ax2, xlabel=xlabel, log=log)
+            ax2.set_title("chosen on the validation set")
+        else:
+            ax2.axis("off")
+            ax2.text(0.5, 0.5, "no strength to choose" if method == "none" else "bag of unregularized networks",
+                     ha="center", va="center")
+        plotting.plot_capstone(result.table, ax=ax3)
+        ax3.get_children()[methods.index(method)].set_color("C1")
+        r = result.table[method]
+        return (f"<b>{method}</b> ({r['setting'] or 'no setting'}): training loss {r['train_loss']:.3f}, "
+                f"validation loss {r['val_loss']:.3f}, test loss {r['test_loss']:.3f}, test accuracy "
+                f"{r['test_acc']:.3f}; exact zeros in the first layer: {r['zeros_first_layer']:.0f}")
+
+    return Exploration(
+        "Capstone: every regularizer tuned on validation, compared once on test",
+        {"method": ipywidgets.Dropdown(options=methods, value=methods[0], description="method")},
         draw,
         figsize=(13, 4),
     )

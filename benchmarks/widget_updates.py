@@ -1,0 +1,80 @@
+"""Benchmark: the time one slider move costs in every exploration (compute + redraw).
+
+    .venv/bin/python benchmarks/widget_updates.py        (also run by `make bench`, after benchmarks/run.py)
+
+For each exploration, every listed control value is set in turn through ``Exploration.update`` (the
+code path a slider takes) and timed; the table prints the median update, and splits it into the
+draw function (the computation plus building the matplotlib artists) and the rendering of the
+figure to the PNG the notebook shows. The target is a median update <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import time
+
+from reglab import data, mlp, widgets
+from reglab._kernels import single_threaded_blas
+
+MOVES = {
+    "polynomial_explorer": {"degree": [3, 9, 12, 6], "log10_alpha": [-6, -3, 0]},
+    "l2_explorer": {"lam1": [0.5, 10.0], "lam2": [0.05, 3.0], "angle": [0, 45], "alpha": [0.01, 1.0, 50.0]},
+    "l1_explorer": {"alpha": [0.0, 0.3, 1.2], "rho": [-0.5, 0.0, 0.8]},
+    "early_stopping_explorer": {"eps": [0.05, 1.0, 1.9], "tau": [1, 7, 300]},
+    "ensemble_explorer": {"k": [1, 10, 50], "rho": [0.0, 0.5, 1.0]},
+    "dropout_explorer": {"keep_prob": [0.2, 0.8, 1.0], "n_masks": [1, 50, 500]},
+    "learning_curves_explorer": {"log10_alpha": [-3, -1, 0], "keep_prob": [0.5, 1.0], "noise": [0.1, 0.8],
+                                 "n_train": [8, 60]},
+    "l1_zeros_explorer": {"log10_alpha": [-1, 0.5, 2, 1]},
+    "capstone_explorer": {"method": ["L2", "dropout", "none", "L2"]},
+    "capstone_sweep_explorer": {"method": ["L2", "L1", "dropout", "early stopping", "bagging", "none"]},
+}
+
+
+def build(name):
+    if name == "capstone_explorer":
+        split = data.classification_data(rng=0)
+        methods = {"none": {}, "L2": {"l2": 0.03}, "dropout": {"keep_prob": [0.8, 0.5]}}
+        results = mlp.compare_regularizers(split, hidden=16, epochs=15, methods=methods)
+        return widgets.capstone_explorer(results, split)
+    if name == "capstone_sweep_explorer":
+        from reglab import capstone
+
+        return widgets.capstone_sweep_explorer(capstone.run_capstone(data.digits_split(300, 300, 600, rng=0)))
+    return getattr(widgets, name)()
+
+
+def measure(name):
+    t0 = time.perf_counter()
+    exp = build(name)
+    t_build = time.perf_counter() - t0
+    totals, draws, renders = [], [], []
+    for control, values in MOVES[name].items():
+        for v in values:
+            t0 = time.perf_counter()
+            exp.update(**{control: v})
+            totals.append(time.perf_counter() - t0)
+            # the same update split in two: draw function (compute + artists), then PNG rendering
+            exp.figure.clear()
+            t0 = time.perf_counter()
+            with single_threaded_blas():  # as Exploration.redraw does
+                exp._draw(exp.figure, **exp.values)
+            t1 = time.perf_counter()
+            exp.figure.savefig(io.BytesIO(), format="png", dpi=80)
+            draws.append(t1 - t0)
+            renders.append(time.perf_counter() - t1)
+    return t_build, statistics.median(totals), statistics.median(draws), statistics.median(renders), len(totals)
+
+
+def main():
+    head = f"{'exploration':<28}{'build s':>9}{'update ms':>11}{'draw ms':>9}{'render ms':>11}{'moves':>7}"
+    print(head + "  target 50 ms")
+    for name in MOVES:
+        t_build, total, draw, render, n = measure(name)
+        flag = "ok" if total <= 0.050 else "over"
+        print(f"{name:<28}{t_build:>9.2f}{total * 1e3:>11.0f}{draw * 1e3:>9.0f}{render * 1e3:>11.0f}{n:>7}  {flag}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,770 @@
+"""Session 6 capstone, reference implementation: the regularized parts of a numpy MLP, and a fair comparison.
+
+The pieces a student implements, each a small pure function:
+
+* :func:`l2_grad` - the gradient l2 * W of the penalty (l2/2) ||W||_F^2 (weights only, not biases);
+* :func:`prox_l1` - the proximal step of step * l1 * ||W||_1 after a gradient step: soft-thresholding
+  (:func:`reglab.l1.soft_threshold`), which lands on exact zeros, unlike the subgradient l1 * sign(W);
+* :func:`dropout_forward` / :func:`dropout_backward` - inverted dropout, the backward pass reusing
+  the forward pass's mask;
+* early stopping with patience and a copy of the best weights (:class:`reglab.early_stopping.EarlyStopping`).
+
+The comparison (:func:`run_capstone`) is fair by construction: every method starts from the SAME
+initial weights and visits the SAME minibatches in the same order (:func:`minibatch_order`, drawn
+once; dropout masks come from a separate stream), each regularizer's strength is chosen by a
+validation sweep that is returned so it can be shown, and the test set is used once, at the end.
+The single unregularized model fit on all the training data is the baseline the bagged ensemble
+is compared with.
+
+Network: ReLU hidden layers, softmax output, mean cross-entropy; layers are ``(W, b)`` pairs as in
+:mod:`reglab.mlp`. Dropout acts on the input of each layer with keep probability < 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._kernels import log_softmax as _log_softmax
+from ._kernels import single_threaded_blas as _single_threaded_blas
+from ._kernels import soft_threshold as _soft_threshold
+from ._kernels import softmax as _softmax
+from ._validation import (
+    as_float_array,
+    as_rng,
+    as_seed,
+    check_int,
+    check_keep_prob,
+    check_keep_probs,
+    check_labels,
+    check_layers,
+    check_nonneg_scalar,
+    check_positive_scalar,
+    check_same_length,
+    check_scalar,
+)
+from .dropout import inverted_dropout
+from .early_stopping import EarlyStopping
+from .ensembles import bootstrap_indices
+from .mlp import TrainResult, init_mlp
+
+__all__ = [
+    "l2_grad",
+    "prox_l1",
+    "dropout_forward",
+    "dropout_backward",
+    "minibatch_order",
+    "loss_and_grads",
+    "train",
+    "exact_zeros",
+    "DEFAULT_GRIDS",
+    "CapstoneResult",
+    "run_capstone",
+]
+
+#: Candidate strengths of each regularizer for the validation sweep of :func:`run_capstone`
+#: (``dropout`` lists the hidden layer's keep probability; the input's is 0.8 when the hidden one < 1).
+DEFAULT_GRIDS = {
+    "L2": (1e-4, 1e-3, 3e-3, 1e-2, 3e-2),
+    "L1": (3e-4, 1e-3, 3e-3, 1e-2, 3e-2),
+    "dropout": (0.9, 0.75, 0.5),
+}
+
+
+# ---------------------------------------------------------------------------- the student's pieces
+
+
+def l2_grad(W, l2):
+    """Compute the gradient of the L2 penalty (l2/2) ||W||_F^2: l2 * W.
+
+    Added to the data gradient of each weight matrix (never of a bias); with plain SGD it makes the
+    step the weight decay W <- (1 - lr * l2) W - lr * grad (7.5).
+
+    Parameters
+    ----------
+    W : array-like
+        A weight matrix.
+    l2 : float
+        Strength, >= 0.
+
+    Returns
+    -------
+    ndarray
+        The product l2 * W, the shape of W.
+
+    Raises
+    ------
+    ValueError
+        If l2 < 0 or W is not finite.
+
+    Examples
+    --------
+    >>> from reglab import capstone
+    >>> capstone.l2_grad([[1.0, -2.0]], 0.1)
+    array([[ 0.1, -0.2]])
+    """
+    return check_nonneg_scalar(l2, "l2") * as_float_array(W, "W")
+
+
+def prox_l1(W, step, l1):
+    """Apply the proximal step of step * l1 * ||W||_1: soft-threshold W at step * l1.
+
+    Used right after a gradient step on the data loss (proximal gradient, ISTA): entries with
+    |W_ij| <= step * l1 become exactly 0, the others move toward 0 by step * l1. The subgradient
+    step W - step * l1 * sign(W) instead jumps over 0 and almost never lands on it.
+
+    Parameters
+    ----------
+    W : array-like
+        A weight matrix after the gradient step.
+    step : float
+        Learning rate of that step, > 0.
+    l1 : float
+        L1 strength, >= 0.
+
+    Returns
+    -------
+    ndarray
+        The soft-thresholded sign(W) * max(|W| - step * l1, 0), the shape of W.
+
+    Raises
+    ------
+    ValueError
+        If step <= 0, l1 < 0 or W is not finite.
+
+    Examples
+    --------
+    >>> from reglab import capstone
+    >>> capstone.prox_l1([0.05, -0.3, 0.5], step=0.1, l1=1.0)
+    array([ 0. , -0.2,  0.4])
+    """
+    W = as_float_array(W, "W")
+    step = check_positive_scalar(step, "step")
+    l1 = check_nonneg_scalar(l1, "l1")
+    return _soft_threshold(W, step * l1)
+
+
+def dropout_forward(h, keep_prob, rng):
+    """Apply inverted dropout to activations h and return the mask for the backward pass.
+
+    h~ = m * h / keep_prob with m_j ~ Bernoulli(keep_prob) (:func:`reglab.dropout.inverted_dropout`).
+
+    Parameters
+    ----------
+    h : array-like
+        Activations (a minibatch of a layer's inputs).
+    keep_prob : float
+        Probability of keeping a unit, in (0, 1].
+    rng : int or numpy.random.Generator
+        Seed or generator of the mask.
+
+    Returns
+    -------
+    h_tilde : ndarray
+        The dropped and rescaled activations.
+    mask : ndarray
+        The 0/1 mask, the shape of h; pass it to :func:`dropout_backward`.
+
+    Raises
+    ------
+    ValueError
+        If keep_prob is outside (0, 1] or h is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import capstone
+    >>> h_tilde, mask = capstone.dropout_forward(np.full(4, 3.0), 0.5, rng=0)
+    >>> bool(np.all(h_tilde == 6.0 * mask))
+    True
+    """
+    return inverted_dropout(h, keep_prob, rng, return_mask=True)
+
+
+def _dropout_apply(a, mask, keep_prob):
+    return a * mask / keep_prob
+
+
+def dropout_backward(grad_out, mask, keep_prob):
+    """Backpropagate through inverted dropout: grad_in = grad_out * mask / keep_prob.
+
+    The forward pass multiplied each unit by m_j / keep_prob, a constant once the mask is drawn, so
+    the backward pass multiplies by the same constant: the SAME mask, not a new one.
+
+    Parameters
+    ----------
+    grad_out : array-like
+        Gradient of the loss with respect to the dropout output h~.
+    mask : array-like
+        The 0/1 mask the forward pass drew, the shape of grad_out.
+    keep_prob : float
+        The keep probability of the forward pass, in (0, 1].
+
+    Returns
+    -------
+    ndarray
+        Gradient with respect to the dropout input h.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, the mask is not 0/1 or keep_prob is outside (0, 1].
+
+    Examples
+    --------
+    >>> from reglab import capstone
+    >>> capstone.dropout_backward([1.0, 1.0, 1.0], [1.0, 0.0, 1.0], 0.5)
+    array([2., 0., 2.])
+    """
+    grad_out = as_float_array(grad_out, "grad_out")
+    mask = as_float_array(mask, "mask")
+    if mask.shape != grad_out.shape:
+        raise ValueError(f"mask has shape {mask.shape} but grad_out has {grad_out.shape}: use the forward pass's mask")
+    if not np.all((mask == 0) | (mask == 1)):
+        raise ValueError("mask must contain only 0 and 1 (the forward pass's Bernoulli draws, before rescaling)")
+    return _dropout_apply(grad_out, mask, check_keep_prob(keep_prob))
+
+
+def minibatch_order(n, batch_size, epochs, rng):
+    """Draw the minibatches of every epoch once, so that every method can visit the same ones.
+
+    Parameters
+    ----------
+    n : int
+        Number of training examples, >= 1.
+    batch_size : int
+        Examples per minibatch, >= 1 (the last of an epoch may be smaller).
+    epochs : int
+        Number of epochs, >= 1.
+    rng : int or numpy.random.Generator
+        Seed or generator of the shuffles.
+
+    Returns
+    -------
+    list of list of ndarray
+        Minibatches: ``order[e][j]`` holds the indices of minibatch j of epoch e; each epoch is a
+        permutation of range(n).
+
+    Raises
+    ------
+    ValueError
+        If a count is below 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import capstone
+    >>> order = capstone.minibatch_order(5, 2, epochs=3, rng=0)
+    >>> len(order), [len(b) for b in order[0]], sorted(np.concatenate(order[1]).tolist())
+    (3, [2, 2, 1], [0, 1, 2, 3, 4])
+    """
+    n = check_int(n, "n", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    rng = as_rng(rng)
+    out = []
+    for _ in range(epochs):
+        perm = rng.permutation(n)
+        out.append([perm[s : s + batch_size] for s in range(0, n, batch_size)])
+    return out
+
+
+# ---------------------------------------------------------------------------- forward and backward
+
+
+def _check_xy(layers, X, y):
+    X = as_float_array(X, "X", ndim=2)
+    if X.shape[1] != layers[0][0].shape[0]:
+        raise ValueError(f"X has {X.shape[1]} columns but the network expects {layers[0][0].shape[0]} inputs")
+    y = check_labels(y, layers[-1][0].shape[1])
+    check_same_length(X, y)
+    return X, y
+
+
+def _check_masks(masks, layers, X):
+    if masks is None:
+        return [None] * len(layers)
+    if not isinstance(masks, (list, tuple)) or len(masks) != len(layers):
+        raise ValueError(f"masks must be a list with one entry (a 0/1 array or None) per layer ({len(layers)})")
+    out = []
+    for i, m in enumerate(masks):
+        if m is None:
+            out.append(None)
+            continue
+        m = as_float_array(m, f"masks[{i}]", ndim=2)
+        want = (X.shape[0], layers[i][0].shape[0])
+        if m.shape != want or not np.all((m == 0) | (m == 1)):
+            raise ValueError(f"masks[{i}] must be a 0/1 array of shape {want} (examples x inputs of layer {i})")
+        out.append(m)
+    return out
+
+
+def _forward(layers, X, masks, keep):
+    h, cache = X, []
+    for i, (W, b) in enumerate(layers):
+        pre = None
+        if i > 0:
+            pre, h = h, np.maximum(h, 0.0)
+        if masks[i] is not None:
+            h = _dropout_apply(h, masks[i], keep[i])
+        cache.append((pre, h))
+        h = h @ W + b
+    return h, cache
+
+
+def _loss_and_grads(layers, X, y, l2, masks, keep):
+    logits, cache = _forward(layers, X, masks, keep)
+    n = X.shape[0]
+    logp = _log_softmax(logits, axis=1)
+    loss = float(-np.mean(logp[np.arange(n), y])) + 0.5 * l2 * sum(float(np.sum(W * W)) for W, _ in layers)
+    dz = np.exp(logp)
+    dz[np.arange(n), y] -= 1.0
+    dz /= n
+    grads = [None] * len(layers)
+    for i in range(len(layers) - 1, -1, -1):
+        W, _ = layers[i]
+        pre, inp = cache[i]
+        grads[i] = (inp.T @ dz + l2 * W, dz.sum(axis=0))  # data gradient + l2_grad (weights only)
+        if i == 0:
+            break
+        dh = dz @ W.T
+        if masks[i] is not None:
+            dh = _dropout_apply(dh, masks[i], keep[i])  # dropout_backward: the forward mask again
+        dz = dh * (pre > 0)
+    return loss, grads
+
+
+def loss_and_grads(layers, X, y, l2=0.0, masks=None, keep_prob=1.0):
+    """Compute the mean cross-entropy + (l2/2) sum ||W||_F^2 and its gradients, with given dropout masks.
+
+    The masks are arguments, not drawn here, so the function is deterministic and its gradient can
+    be checked by finite differences with the mask held fixed. The L1 penalty is not part of it: it
+    is applied by :func:`prox_l1` after the step.
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        The network, e.g. from :func:`reglab.mlp.init_mlp`.
+    X : array-like of shape (n_samples, n_features)
+        Inputs.
+    y : array-like of shape (n_samples,)
+        Integer class labels in [0, n_classes).
+    l2 : float, default=0.0
+        L2 strength, >= 0.
+    masks : list of (ndarray or None), default=None
+        Per layer, the 0/1 dropout mask of its input, of shape (n_samples, n_inputs of the layer), or
+        None for no dropout there; None: no dropout anywhere.
+    keep_prob : float or sequence of float, default=1.0
+        Keep probability of each layer's input (one value or one per layer), used to rescale the kept
+        units where a mask is given.
+
+    Returns
+    -------
+    loss : float
+        The regularized loss (with the masks applied).
+    grads : list of (ndarray, ndarray)
+        (dW, db) per layer.
+
+    Raises
+    ------
+    ValueError
+        If shapes do not match, a label is out of range, l2 < 0 or a mask is not 0/1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import capstone, mlp
+    >>> layers = mlp.init_mlp([3, 4, 2], rng=0)
+    >>> X, y = np.random.default_rng(1).normal(size=(5, 3)), np.array([0, 1, 1, 0, 1])
+    >>> masks = [None, np.ones((5, 4))]  # keep every hidden unit: the same as no dropout
+    >>> a = capstone.loss_and_grads(layers, X, y, masks=masks, keep_prob=[1.0, 0.5])[0]
+    >>> b = capstone.loss_and_grads(layers, X, y)[0]
+    >>> a != b  # kept units are rescaled by 1/keep_prob
+    True
+    """
+    layers = check_layers(layers)
+    X, y = _check_xy(layers, X, y)
+    l2 = check_nonneg_scalar(l2, "l2")
+    keep = check_keep_probs(keep_prob, len(layers))
+    masks = _check_masks(masks, layers, X)
+    return _loss_and_grads(layers, X, y, l2, masks, keep)
+
+
+def _nll(layers, X, y):
+    logits, _ = _forward(layers, X, [None] * len(layers), None)
+    return float(-np.mean(_log_softmax(logits, axis=1)[np.arange(len(y)), y]))
+
+
+def _proba(layers, X):
+    return _softmax(_forward(layers, X, [None] * len(layers), None)[0], axis=1)
+
+
+# ---------------------------------------------------------------------------- training
+
+
+def _train(layers, X, y, order, lr, momentum, l2, l1, keep, mask_rng, X_val, y_val, stopper):
+    layers = [(W.copy(), b.copy()) for W, b in layers]
+    vel = [(np.zeros_like(W), np.zeros_like(b)) for W, b in layers]
+    hist = {"train_loss": [], "val_loss": []}
+    dropping = any(p < 1 for p in keep)
+    epoch = 0
+    for epoch, batches in enumerate(order, start=1):
+        for idx in batches:
+            masks = [None] * len(layers)
+            if dropping:
+                masks = [
+                    (mask_rng.random((len(idx), W.shape[0])) < p).astype(float) if p < 1 else None
+                    for (W, _), p in zip(layers, keep)
+                ]
+            _, grads = _loss_and_grads(layers, X[idx], y[idx], l2, masks, keep)
+            new_layers, new_vel = [], []
+            for (W, b), (vW, vb), (dW, db) in zip(layers, vel, grads):
+                vW, vb = momentum * vW - lr * dW, momentum * vb - lr * db
+                W = W + vW
+                if l1 > 0:
+                    W = _soft_threshold(W, lr * l1)  # prox_l1: exact zeros; biases are not penalized
+                new_layers.append((W, b + vb))
+                new_vel.append((vW, vb))
+            layers, vel = new_layers, new_vel
+        hist["train_loss"].append(_nll(layers, X, y))
+        if X_val is not None:
+            hist["val_loss"].append(_nll(layers, X_val, y_val))
+            if stopper is not None and stopper.update(epoch, hist["val_loss"][-1], layers):
+                break
+    if stopper is not None and stopper.best_params is not None:
+        return TrainResult(stopper.best_params, stopper.best_step, hist)
+    return TrainResult(layers, epoch, hist)
+
+
+def train(layers, X, y, order, *, lr=0.1, momentum=0.9, l2=0.0, l1=0.0, keep_prob=1.0, mask_rng=0,
+          X_val=None, y_val=None, patience=None):
+    """Train by minibatch SGD with momentum over a given minibatch order, with any of the regularizers.
+
+    Each step: draw dropout masks (from ``mask_rng``), take the gradient of the data loss + L2 term
+    with those masks, take the momentum step, then the L1 proximal step on the weights. With
+    ``patience``, stop after that many epochs without a lower validation loss and return the best
+    epoch's weights (a copy taken when they were best), not the last.
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        Initial network (copied, not modified).
+    X : array-like of shape (n_samples, n_features)
+        Training inputs.
+    y : array-like of shape (n_samples,)
+        Training labels in [0, n_classes).
+    order : list of list of array-like
+        Minibatch indices per epoch, from :func:`minibatch_order`; its length is the number of epochs.
+    lr : float, default=0.1
+        Learning rate, > 0.
+    momentum : float, default=0.9
+        Momentum in [0, 1).
+    l2 : float, default=0.0
+        L2 strength, >= 0.
+    l1 : float, default=0.0
+        L1 strength, >= 0 (proximal step).
+    keep_prob : float or sequence of float, default=1.0
+        Keep probability of each layer's input (1 = no dropout).
+    mask_rng : int or numpy.random.Generator, default=0
+        Seed or generator of the dropout masks (separate from the minibatch order).
+    X_val : array-like of shape (n_val, n_features), default=None
+        Validation inputs (needed for ``patience``).
+    y_val : array-like of shape (n_val,), default=None
+        Validation labels.
+    patience : int, default=None
+        Epochs without improvement before stopping; None trains every epoch of ``order``.
+
+    Returns
+    -------
+    reglab.mlp.TrainResult
+        ``layers``, ``best_epoch`` and ``history`` with per-epoch ``train_loss`` and ``val_loss``
+        (unregularized cross-entropy, every unit kept).
+
+    Raises
+    ------
+    ValueError
+        If shapes do not match, a setting is out of range, an index of ``order`` is out of range, or
+        patience is given without validation data.
+
+    Examples
+    --------
+    >>> from reglab import capstone, data, mlp
+    >>> split = data.digits_split(n_train=100, n_val=50, n_test=50, rng=0)
+    >>> init = mlp.init_mlp([64, 16, 10], rng=0)
+    >>> order = capstone.minibatch_order(100, 25, epochs=10, rng=1)
+    >>> res = capstone.train(init, split.X_train, split.y_train, order, l1=1e-3)
+    >>> res.history["train_loss"][-1] < res.history["train_loss"][0], capstone.exact_zeros(res.layers)[0] > 0
+    (True, True)
+    """
+    layers = check_layers(layers)
+    X, y = _check_xy(layers, X, y)
+    if not isinstance(order, (list, tuple)) or not order:
+        raise ValueError("order must be a non-empty list of epochs, each a list of index arrays (minibatch_order)")
+    order = [[np.asarray(idx, dtype=np.intp) for idx in epoch] for epoch in order]
+    if any(idx.size and (idx.min() < 0 or idx.max() >= len(y)) for epoch in order for idx in epoch):
+        raise ValueError(f"order has indices outside [0, {len(y)}): it was drawn for another training set size")
+    lr = check_positive_scalar(lr, "lr")
+    momentum = check_scalar(momentum, "momentum", 0.0, 1.0, include_high=False, hint="0 is plain SGD")
+    l2 = check_nonneg_scalar(l2, "l2")
+    l1 = check_nonneg_scalar(l1, "l1")
+    keep = check_keep_probs(keep_prob, len(layers))
+    mask_rng = as_rng(mask_rng, "mask_rng")
+    has_val = X_val is not None and y_val is not None
+    if patience is not None and not has_val:
+        raise ValueError("early stopping (patience) needs validation data: pass X_val and y_val")
+    if has_val:
+        X_val, y_val = _check_xy(layers, X_val, y_val)
+    stopper = EarlyStopping(patience=patience) if patience is not None else None
+    return _train(layers, X, y, order, lr, momentum, l2, l1, keep, mask_rng,
+                  X_val if has_val else None, y_val, stopper)
+
+
+def exact_zeros(layers):
+    """Count the weights that are exactly 0 (``== 0``, not "small"), per layer.
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        A network.
+
+    Returns
+    -------
+    list of int
+        Exact zeros in each layer's W.
+
+    Raises
+    ------
+    ValueError
+        If layers is not a chained list of (W, b) pairs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import capstone
+    >>> capstone.exact_zeros([(np.array([[0.0, 1e-9], [2.0, 0.0]]), np.zeros(2))])
+    [2]
+    """
+    return [int(np.sum(W == 0)) for W, _ in check_layers(layers)]
+
+
+# ---------------------------------------------------------------------------- the comparison
+
+
+@dataclass
+class CapstoneResult:
+    """What :func:`run_capstone` returns.
+
+    Parameters
+    ----------
+    sweeps : dict
+        Regularizer -> {"values": candidate strengths, "val_loss": validation loss of each,
+        "chosen": the value with the lowest}; for early stopping, values are the epochs and
+        val_loss the validation curve of one run.
+    table : dict
+        Method -> dict with ``setting``, ``train_loss``, ``val_loss``, ``test_loss``, ``test_acc``
+        and ``zeros_first_layer`` (exact zeros in the first W; the bag's: its members' mean).
+    models : dict
+        Method -> list of trained networks (one, or the bag's members).
+    histories : dict
+        Method -> training history of the chosen setting (the bag: of its first member).
+    seconds : float, default=0.0
+        Wall time of the whole sweep and comparison.
+    settings : dict, default={}
+        Method -> the setting it was trained with (the chosen strength, early stopping's epoch).
+
+    Examples
+    --------
+    >>> from reglab import capstone
+    >>> capstone.CapstoneResult({}, {}, {}, {}).seconds
+    0.0
+    """
+
+    sweeps: dict
+    table: dict
+    models: dict
+    histories: dict
+    seconds: float = 0.0
+    settings: dict = field(default_factory=dict)
+
+    def predict_proba(self, method, X):
+        """Predict class probabilities with a method's model (the bag: its members' mean).
+
+        Parameters
+        ----------
+        method : str
+            A key of ``table``.
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Probabilities.
+
+        Raises
+        ------
+        ValueError
+            If method is not one of the compared methods.
+
+        Examples
+        --------
+        >>> from reglab import capstone, data
+        >>> split = data.digits_split(n_train=100, n_val=50, n_test=50, rng=0)
+        >>> res = capstone.run_capstone(split, hidden=8, epochs=3, grids={"L2": (0.0, 0.01)}, n_bags=2)
+        >>> res.predict_proba("L2", split.X_test[:2]).shape
+        (2, 10)
+        """
+        if method not in self.models:
+            raise ValueError(f"method must be one of {sorted(self.models)}, got {method!r}")
+        X = as_float_array(X, "X", ndim=2)
+        return np.mean([_proba(m, X) for m in self.models[method]], axis=0)
+
+
+def _evaluate(members, split):
+    def nll(X, y):
+        p = np.mean([_proba(m, X) for m in members], axis=0)
+        return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-300, None)))), p
+
+    train_loss, _ = nll(split.X_train, split.y_train)
+    val_loss, _ = nll(split.X_val, split.y_val)
+    test_loss, p = nll(split.X_test, split.y_test)
+    return {
+        "train_loss": train_loss,
+        "val_loss": val_loss,
+        "test_loss": test_loss,
+        "test_acc": float(np.mean(np.argmax(p, axis=1) == split.y_test)),
+        "zeros_first_layer": float(np.mean([np.sum(m[0][0] == 0) for m in members])),
+    }
+
+
+def run_capstone(split, *, hidden=32, epochs=40, batch_size=50, lr=0.1, momentum=0.9, grids=None,
+                 patience=8, n_bags=5, rng=0):
+    """Choose each regularizer's strength on the validation set, then compare all on the test set once.
+
+    One initialization, one minibatch order (and, for the bag, one bootstrap draw) are drawn from
+    ``rng`` and shared by every method and every candidate strength. Steps:
+
+    1. sweep: for each regularizer in ``grids``, train once per candidate value and keep the value
+       with the lowest validation loss; early stopping's sweep is its own validation curve (one run
+       with ``patience``, the best epoch kept);
+    2. compare on the test set: no regularization (the single model fit on all the training data),
+       each chosen setting, early stopping, and a bag of ``n_bags`` unregularized networks, each trained
+       on a bootstrap sample (same initialization, same minibatch positions), probabilities averaged.
+
+    Parameters
+    ----------
+    split : reglab.data.Split
+        Train / validation / test data, e.g. :func:`reglab.data.digits_split`.
+    hidden : int, default=32
+        Hidden-layer width, >= 1.
+    epochs : int, default=40
+        Training epochs (the maximum for early stopping), >= 1.
+    batch_size : int, default=50
+        Minibatch size, >= 1.
+    lr : float, default=0.1
+        Learning rate, > 0.
+    momentum : float, default=0.9
+        Momentum in [0, 1).
+    grids : dict, default=None
+        Regularizer ("L2", "L1", "dropout") -> candidate values; None uses :data:`DEFAULT_GRIDS`. A
+        regularizer left out is not compared.
+    patience : int, default=8
+        Early stopping's patience in epochs, >= 1.
+    n_bags : int, default=5
+        Members of the bagged ensemble, >= 2.
+    rng : int or numpy.random.Generator, default=0
+        Seed of the initialization (seed), the minibatch order (seed + 1), the dropout masks
+        (seed + 2) and the bootstrap samples (seed + 3).
+
+    Returns
+    -------
+    CapstoneResult
+        The sweeps, the comparison table (keys "none", "L2", "L1", "dropout", "early stopping",
+        "bagging"), the models, the histories and the wall time.
+
+    Raises
+    ------
+    ValueError
+        If a setting is out of range or ``grids`` names an unknown regularizer.
+
+    Examples
+    --------
+    >>> from reglab import capstone, data
+    >>> split = data.digits_split(n_train=100, n_val=50, n_test=50, rng=0)
+    >>> res = capstone.run_capstone(split, hidden=8, epochs=3, grids={"L2": (0.0, 0.01)}, n_bags=2)
+    >>> list(res.table), res.sweeps["L2"]["chosen"] in (0.0, 0.01)
+    (['none', 'L2', 'early stopping', 'bagging'], True)
+    """
+    import time
+
+    with _single_threaded_blas():  # small matrices: one BLAS thread is fastest (see reglab._kernels)
+        return _run_capstone(split, hidden, epochs, batch_size, lr, momentum, grids, patience, n_bags, rng,
+                             time.perf_counter())
+
+
+def _run_capstone(split, hidden, epochs, batch_size, lr, momentum, grids, patience, n_bags, rng, t0):
+    import time
+
+    grids = DEFAULT_GRIDS if grids is None else dict(grids)
+    unknown = set(grids) - set(DEFAULT_GRIDS)
+    if unknown:
+        raise ValueError(f"grids may only name {sorted(DEFAULT_GRIDS)}, got {sorted(unknown)}")
+    hidden = check_int(hidden, "hidden", minimum=1)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    lr = check_positive_scalar(lr, "lr")
+    momentum = check_scalar(momentum, "momentum", 0.0, 1.0, include_high=False, hint="0 is plain SGD")
+    patience = check_int(patience, "patience", minimum=1)
+    n_bags = check_int(n_bags, "n_bags", minimum=2)
+    for name, values in grids.items():
+        for v in values:
+            if name == "dropout":
+                check_keep_prob(v, "dropout grid value")
+            else:
+                check_nonneg_scalar(v, f"{name} grid value")
+    seed = as_seed(rng)
+    X = as_float_array(split.X_train, "X_train", ndim=2)
+    n, d, C = X.shape[0], X.shape[1], split.n_classes
+    init = init_mlp([d, hidden, C], seed)
+    layers = check_layers(init)
+    X, y = _check_xy(layers, X, split.y_train)
+    X_val, y_val = _check_xy(layers, split.X_val, split.y_val)
+    order = minibatch_order(n, batch_size, epochs, seed + 1)
+
+    def fit(**kw):
+        keep = kw.pop("keep", [1.0, 1.0])
+        return _train(init, X, y, order, lr, momentum, kw.get("l2", 0.0), kw.get("l1", 0.0), keep,
+                      np.random.default_rng(seed + 2), X_val, y_val, kw.get("stopper"))
+
+    def keep_of(p):
+        return [0.8 if p < 1 else 1.0, p]
+
+    settings_of = {"L2": lambda v: {"l2": v}, "L1": lambda v: {"l1": v}, "dropout": lambda v: {"keep": keep_of(v)}}
+    sweeps, models, histories, settings = {}, {}, {}, {}
+    res = fit()
+    models["none"], histories["none"], settings["none"] = [res.layers], res.history, {}
+    for name, values in grids.items():
+        runs = [fit(**settings_of[name](v)) for v in values]
+        val = [r.history["val_loss"][-1] for r in runs]
+        best = int(np.argmin(val))
+        sweeps[name] = {"values": list(values), "val_loss": val, "chosen": values[best]}
+        models[name], histories[name] = [runs[best].layers], runs[best].history
+        settings[name] = settings_of[name](values[best])
+    es = fit(stopper=EarlyStopping(patience=patience))
+    curve = es.history["val_loss"]
+    sweeps["early stopping"] = {"values": list(range(1, len(curve) + 1)), "val_loss": curve, "chosen": es.best_epoch}
+    models["early stopping"], histories["early stopping"] = [es.layers], es.history
+    settings["early stopping"] = {"epoch": es.best_epoch, "patience": patience}
+    members = []
+    for j, idx in enumerate(bootstrap_indices(n, n_bags, seed + 3)):
+        r = _train(init, X[idx], y[idx], order, lr, momentum, 0.0, 0.0, [1.0, 1.0],
+                   np.random.default_rng(seed + 2), X_val, y_val, None)
+        members.append(r.layers)
+        if j == 0:
+            histories["bagging"] = r.history
+    models["bagging"], settings["bagging"] = members, {"members": n_bags}
+    table = {}
+    for name, ms in models.items():
+        table[name] = {"setting": settings[name], **_evaluate(ms, split)}
+    return CapstoneResult(sweeps, table, models, histories, time.perf_counter() - t0, settings)

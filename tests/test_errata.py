@@ -1,0 +1,286 @@
+"""The numbers behind the course's corrected claims, each against an independent computation."""
+
+import numpy as np
+import pytest
+import scipy.optimize
+
+from reglab import augmentation, data, dropout, early_stopping, ensembles, l1, l2, overfitting
+
+# ---------------------------------------------------------------------------- session 0
+
+
+@pytest.mark.equation("min-norm-limit")
+def test_fit_polynomial_minimizes_its_documented_objective():
+    x, y = data.polynomial_data(10, noise=0.3, rng=0)
+    for penalize_bias in (False, True):
+        coef = overfitting.fit_polynomial(x, y, 9, alpha=1e-2, penalize_bias=penalize_bias)
+        res = scipy.optimize.minimize(
+            lambda c: overfitting.polynomial_objective(c, x, y, 1e-2, penalize_bias=penalize_bias),
+            np.zeros(10), method="BFGS", options={"gtol": 1e-12, "maxiter": 10_000},
+        )
+        obj = overfitting.polynomial_objective(coef, x, y, 1e-2, penalize_bias=penalize_bias)
+        assert obj <= res.fun + 1e-9
+    # the summed convention: the book's (alpha/2)||w||^2 with the same J has twice this alpha
+    coef = overfitting.fit_polynomial(x, y, 9, alpha=0.5, penalize_bias=True)
+    A = overfitting.poly_features(x, 9)
+    np.testing.assert_allclose(coef, np.linalg.solve(A.T @ A + 0.5 * np.eye(10), A.T @ y), rtol=1e-8)
+
+
+@pytest.mark.equation("min-norm-limit")
+def test_min_norm_interpolant_is_the_ridge_limit_only_with_the_bias_penalized():
+    """Erratum 9: with the bias free the alpha -> 0+ limit is another interpolant (0.07 apart at degree 10)."""
+    x, y = data.polynomial_data(10, noise=0.3, rng=0)
+    A = overfitting.poly_features(x, 10)
+    with_bias = overfitting.min_norm_interpolant(x, y, 10, penalize_bias=True)
+    free_bias = overfitting.min_norm_interpolant(x, y, 10, penalize_bias=False)
+    np.testing.assert_allclose(with_bias, np.linalg.lstsq(A, y, rcond=None)[0], atol=1e-9)
+    for w in (with_bias, free_bias):
+        np.testing.assert_allclose(A @ w, y, atol=1e-9)  # both interpolate
+    np.testing.assert_allclose(overfitting.fit_polynomial(x, y, 10, 1e-10, penalize_bias=True), with_bias, atol=1e-5)
+    np.testing.assert_allclose(overfitting.fit_polynomial(x, y, 10, 1e-10, penalize_bias=False), free_bias, atol=1e-5)
+    gap = np.abs(free_bias - with_bias).max()
+    assert 0.06 < gap < 0.08
+    assert np.linalg.norm(free_bias[1:]) <= np.linalg.norm(with_bias[1:])
+
+
+# ---------------------------------------------------------------------------- session 1
+
+
+@pytest.mark.equation("adamw-limit")
+def test_adamw_settles_in_the_box_and_adam_l2_at_the_ridge_minimum():
+    """Erratum 3: run both to convergence on a quadratic and compare with their fixed points."""
+    H, w_star, lam = np.diag([2.0, 1.0, 0.5]), np.array([1.0, -3.0, 0.5]), 0.5
+    grad = lambda w: H @ (w - w_star)  # noqa: E731
+    adamw = l2.adam(grad, np.zeros(3), lr=0.01, steps=20_000, weight_decay=lam)[-1]
+    adam_l2 = l2.adam(grad, np.zeros(3), lr=0.01, steps=20_000, l2=lam)[-1]
+    limit = l2.adamw_limit(H, w_star, lam)
+    np.testing.assert_allclose(limit, [1.0, -2.0, 0.5])  # w* clipped to |w_i| <= 1/lambda = 2 (H diagonal)
+    np.testing.assert_allclose(adamw, limit, atol=2e-3)
+    np.testing.assert_allclose(adam_l2, l2.eigen_rescale(H, w_star, lam), atol=2e-3)
+
+
+@pytest.mark.equation("adamw-limit")
+def test_adamw_limit_is_the_box_constrained_minimizer_for_a_full_hessian():
+    rng = np.random.default_rng(0)
+    B = rng.normal(size=(4, 4))
+    H, w_star = B @ B.T + 0.1 * np.eye(4), np.array([3.0, -0.5, 1.0, -4.0])
+    ref = scipy.optimize.minimize(lambda w: 0.5 * (w - w_star) @ H @ (w - w_star), np.zeros(4),
+                                  jac=lambda w: H @ (w - w_star), bounds=[(-2, 2)] * 4, method="L-BFGS-B",
+                                  options={"ftol": 1e-15, "gtol": 1e-12})
+    np.testing.assert_allclose(l2.adamw_limit(H, w_star, 0.5), ref.x, atol=1e-6)
+
+
+def test_adamw_limit_of_the_session_1_example():
+    """Session 1's problem: AdamW is still moving after 3000 steps; its limit is (1, -2, 2)."""
+    A3, target = np.diag([100.0, 1.0, 0.01]), np.array([1.0, -2.0, 3.0])
+    limit = l2.adamw_limit(A3, target, 0.5)
+    path = l2.adam(lambda w: A3 @ (w - target), np.zeros(3), lr=0.01, steps=30_000, weight_decay=0.5)
+    dist = np.abs(path[[3000, 10_000, 30_000]] - limit).max(axis=1)
+    assert dist[0] > 0.3 and dist[0] > dist[1] > dist[2] and dist[2] < 0.1
+
+
+# ---------------------------------------------------------------------------- session 2
+
+
+@pytest.mark.equation("elastic-net-convention")
+def test_elastic_net_convention_is_half_squared_error_plus_half_l2():
+    X, y, _ = data.correlated_regression(n=40, d=5, rho=0.5, rng=3)
+    w = l1.elastic_net(X, y, l1=2.0, l2=3.0)
+    f = lambda v: l1.elastic_net_objective(v, X, y, 2.0, 3.0)  # noqa: E731
+    rng = np.random.default_rng(0)
+    assert all(f(w) <= f(w + 1e-3 * rng.normal(size=5)) for _ in range(200))
+    # with l1 = 0 the L2 part adds l2 I to X^T X: l2.ridge's alpha (which minimizes ||y - Xw||^2 + alpha||w||^2)
+    np.testing.assert_allclose(l1.elastic_net(X, y, 0.0, 3.0), l2.ridge(X, y, 3.0), atol=1e-8)
+
+
+# ---------------------------------------------------------------------------- session 3
+
+
+def _alpha_by_root_finding(lam, eps, tau):
+    """The alpha whose ridge factor lambda/(lambda + alpha) equals gradient descent's, by brentq on the iterates."""
+    w_tau = early_stopping.gd_iterates(np.array([[lam]]), np.array([1.0]), eps, tau)[-1, 0]
+    return scipy.optimize.brentq(lambda a: lam / (lam + a) - w_tau, 1e-12, 1e12, xtol=1e-14, rtol=1e-13)
+
+
+@pytest.mark.equation("alpha-approx-ratio")
+def test_single_alpha_approximation_holds_early_and_fails_late():
+    """Erratum 1: lambda = 0.05, eps = 0.1: ratio 0.92 at tau = 30, 0.58 at 200, 0.03 at 1000."""
+    for tau, want in ((30, 0.92), (200, 0.58), (1000, 0.03)):
+        ratio = early_stopping.approximation_ratio([0.05], 0.1, tau)[0]
+        assert ratio == pytest.approx(want, abs=0.005)
+        assert ratio == pytest.approx(_alpha_by_root_finding(0.05, 0.1, tau) * 0.1 * tau, rel=1e-8)
+    # the session 3 figure's point: w(20) vs w~ at alpha = 1/(eps tau), H = diag(1, 0.05), w* = (1, 1)
+    H, w_star = np.diag([1.0, 0.05]), np.ones(2)
+    np.testing.assert_allclose(early_stopping.gd_closed_form(H, w_star, 0.1, 20), [0.878, 0.095], atol=5e-4)
+    np.testing.assert_allclose(l2.eigen_rescale(H, w_star, early_stopping.approx_alpha(0.1, 20)), [0.667, 0.091],
+                               atol=5e-4)
+
+
+@pytest.mark.equation("sign-flip")
+def test_sign_flips_start_at_one_over_lambda_max():
+    """Erratum 12: above eps = 1/lambda_max an odd number of steps overshoots w*; no alpha >= 0 does that."""
+    lam = np.array([1.0, 0.05])
+    eps0 = early_stopping.sign_flip_eps(lam)
+    H, w_star = np.diag(lam), np.ones(2)
+    for tau in (1, 3, 7):
+        below = early_stopping.gd_iterates(H, w_star, 0.99 * eps0, tau)[-1]
+        above = early_stopping.gd_iterates(H, w_star, 1.01 * eps0, tau)[-1]
+        assert np.all((below >= 0) & (below <= 1))  # inside [0, w*]: a ridge factor in [0, 1] reproduces it
+        assert above[0] > 1  # beyond w*: no ridge factor lambda/(lambda + alpha) <= 1 reaches it
+        assert np.all(np.isfinite(early_stopping.equivalent_alpha(lam, 0.99 * eps0, tau)))
+        assert np.isnan(early_stopping.equivalent_alpha(lam, 1.01 * eps0, tau)[0])
+    assert eps0 == 1.0 and eps0 < 2.0 / lam.max()
+
+
+# ---------------------------------------------------------------------------- session 4
+
+
+@pytest.mark.equation("bagging-vs-single")
+def test_bagging_loses_for_polynomials_and_wins_for_nearest_neighbours():
+    """Erratum 4: session 4's degree-6 polynomials vs a high-variance 1-NN learner, 20 bootstrap seeds each."""
+    x, y = data.polynomial_data(30, noise=0.3, rng=1)
+    x_test = np.linspace(-0.8, 0.8, 200)
+    target = data.true_function(x_test)
+    fit6 = lambda X, Y: overfitting.fit_polynomial(X, Y, 6)  # noqa: E731
+    bag, single = ensembles.bagging_vs_single(fit6, overfitting.predict_polynomial, x, y, x_test, target, 25,
+                                              range(20))
+    assert single == pytest.approx(0.0098, abs=1e-4)
+    assert bag[2] == pytest.approx(0.0139, abs=1e-4)  # the notebook's seed
+    assert np.sum(bag > single) >= 14  # the bag loses most of the time
+    bag_nn, single_nn = ensembles.bagging_vs_single(ensembles.nearest_neighbor_fit, ensembles.nearest_neighbor_predict,
+                                                    x, y, x_test, target, 25, range(20))
+    assert np.all(bag_nn < single_nn) and np.median(bag_nn) < 0.6 * single_nn
+    # independent: the single 1-NN prediction by brute force
+    nearest = y[np.argmin(np.abs(x_test[:, None] - x[None, :]), axis=1)]
+    assert single_nn == pytest.approx(np.mean((nearest - target) ** 2))
+
+
+# ---------------------------------------------------------------------------- session 5
+
+
+@pytest.mark.equation("mc-dropout-masks")
+def test_mask_std_matches_sampling_and_sets_the_number_of_masks():
+    """Erratum 13: session 5's softmax regression: ~400 masks for probabilities to 0.01, 3 for the decision."""
+    rng = np.random.default_rng(5)
+    W, b = rng.normal(size=(12, 3)), rng.normal(size=3)
+    v = rng.normal(size=12)
+    std = dropout.mask_std([(W, b)], v, 0.5)
+    masks = (np.random.default_rng(0).random((200_000, 12)) < 0.5).astype(float)
+    z = (masks * v) @ W + b
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(std, p.std(axis=0), rtol=0.01)
+    assert dropout.masks_needed(std, 0.01) == int(np.ceil(std.max() ** 2 / 1e-4))
+    assert 350 < dropout.masks_needed(std, 0.01) < 450
+    ks = [1, 3, 10, 300]
+    err, agree = dropout.mc_dropout_accuracy([(W, b)], v[None], 0.5, ks, trials=200, rng=1)
+    assert 0.04 < err[2] < 0.08  # k = 10: probabilities off by ~0.06
+    assert err[3] < 0.013
+    assert agree[1] == pytest.approx(1.0) and err[1] > 0.05  # the decision is already right with 3 masks
+
+
+# ---------------------------------------------------------------------------- session 6
+
+
+@pytest.mark.equation("epoch-decay")
+def test_halving_the_batch_squares_the_epoch_factor():
+    """Erratum 17: 'doubles the decay' holds to first order only."""
+    lr, lam, n = 0.1, 0.01, 1000
+    for B in (100, 10):
+        f_B = l2.epoch_decay_factor(lr, lam, n, B, "full")
+        f_half = l2.epoch_decay_factor(lr, lam, n, B // 2, "full")
+        w = 1.0
+        for _ in range(n // (B // 2)):  # simulate the steps of an epoch, penalty gradient 2 lambda w only
+            w -= lr * 2 * lam * w
+        assert f_half == pytest.approx(w, rel=1e-12) and f_half == pytest.approx(f_B**2, rel=1e-12)
+    small = (1 - l2.epoch_decay_factor(lr, lam, n, 50, "full")) / (1 - l2.epoch_decay_factor(lr, lam, n, 100, "full"))
+    large = (1 - l2.epoch_decay_factor(lr, lam, n, 1, "full")) / (1 - l2.epoch_decay_factor(lr, lam, n, 2, "full"))
+    assert small == pytest.approx(1.98, abs=0.005) and large == pytest.approx(1.37, abs=0.01)
+
+
+@pytest.mark.equation("augmentation-labels")
+def test_shifts_keep_digit_labels_and_flips_change_them():
+    split = data.digits_split(n_train=1000, n_val=1, n_test=796, rng=0)
+    res = augmentation.label_preservation(split)
+    assert res["none"]["accuracy"] > 0.97
+    assert res["shift right 1"]["accuracy"] > 0.95 and res["shift down 1"]["accuracy"] > 0.95
+    assert res["flip horizontal"]["accuracy"] < 0.5 and res["flip vertical"]["accuracy"] < 0.5
+    assert res["flip vertical"]["read_as"][2] == 5  # an upside-down 2 reads as a 5
+    assert res["flip horizontal"]["kept"][0] > 0.9 and res["flip horizontal"]["kept"][2] < 0.1
+    plain = augmentation.label_preservation(split, shift_tolerant=False)
+    assert plain["shift right 1"]["accuracy"] < 0.8  # a reader that never saw shifts is thrown by one pixel
+    # independent: a flip twice is the identity, a shift is a permutation of pixels
+    X = split.X_test[:5]
+    np.testing.assert_array_equal(augmentation.flip_images(augmentation.flip_images(X, "vertical"), "vertical"), X)
+    shifted = augmentation.shift_images(X, 1, 0).reshape(-1, 8, 8)
+    np.testing.assert_array_equal(shifted[:, :, 1:], X.reshape(-1, 8, 8)[:, :, :-1])
+    assert np.all(shifted[:, :, 0] == 0)
+
+
+@pytest.mark.equation("bias-variance")
+def test_alpha_trades_a_little_bias_for_a_large_cut_in_variance():
+    """Erratum 15: the degree-9 polynomial on 10 points, with alpha rather than the degree varied."""
+    x_test = np.linspace(-1, 1, 101)
+
+    def measure(alpha):
+        def fit_predict(x, y, xs):
+            return overfitting.predict_polynomial(overfitting.fit_polynomial(x, y, 9, alpha), xs)
+
+        return overfitting.bias_variance(fit_predict, data.true_function, x_test, 10, 0.3, 300, 0)
+
+    small, large = measure(1e-2), measure(1.0)
+    assert large["bias2"] - small["bias2"] < 0.1  # bias^2 rises a little (0.0075 -> 0.085)
+    assert small["variance"] - large["variance"] > 0.25  # variance falls a lot (0.35 -> 0.05)
+    assert small["variance"] > 5 * large["variance"]
+    # independent: the variance is the spread of the stored predictions
+    assert large["variance"] == pytest.approx(np.mean(np.var(large["predictions"], axis=0)), rel=1e-6)
+
+
+@pytest.mark.equation("7.58-7.66")
+def test_weight_scaling_is_exact_for_a_deep_network_without_nonlinearity():
+    """Erratum 2: exact for softmax regression AND for deep nets whose hidden units act linearly.
+
+    With positive inputs, weights and biases every hidden pre-activation is positive under every mask,
+    so the ReLU is the identity and the network is linear in each layer's mask: the renormalized
+    geometric mean equals weight scaling. The arithmetic mean is a different number.
+    """
+    r = np.random.default_rng(0)
+    layers = [(r.uniform(0.1, 1, (4, 5)), r.uniform(0.1, 1, 5)), (r.normal(size=(5, 3)), r.normal(size=3))]
+    x = r.uniform(0.1, 1, (6, 4))
+    keep = [0.8, 0.5]
+    geo = dropout.mlp_geometric_mean_ensemble(layers, x, keep)
+    np.testing.assert_allclose(geo, dropout.mlp_weight_scaling_predict(layers, x, keep), atol=1e-12)
+    assert np.abs(geo - dropout.mlp_arithmetic_mean_ensemble(layers, x, keep)).max() > 1e-3
+
+
+@pytest.mark.equation("validation-overfit")
+def test_choosing_among_many_candidates_overfits_the_validation_set():
+    """Seed concept (session 3): the chosen model's validation error is biased low; exact order statistics agree."""
+    import scipy.stats
+
+    def exact(M, n, e):  # E[min of M Binomial(n, e)] / n = sum_j P(X >= j)^M / n
+        j = np.arange(1, n + 1)
+        return float(np.sum(scipy.stats.binom.sf(j - 1, n, e) ** M) / n)
+
+    for M, n in ((1, 100), (10, 100), (50, 100), (50, 1000)):
+        sim = early_stopping.validation_selection_bias(M, n, 0.2, 20_000, rng=M + n)
+        assert sim == pytest.approx(exact(M, n, 0.2), abs=0.002)
+    assert exact(50, 100, 0.2) < exact(50, 1000, 0.2) < 0.2  # more validation data, less optimism
+    folds = early_stopping.kfold_indices(23, 5, rng=0)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(23)) and {len(f) for f in folds} == {4, 5}
+
+
+@pytest.mark.equation("7.17")
+def test_ridge_convention_and_the_hessian_of_the_unscaled_squared_error():
+    """Erratum 7: for J = ||y - Xw||^2 the Hessian is 2 X^T X, so the book's (alpha/2)||w||^2 is l2.ridge(alpha/2)."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(20, 3)), r.normal(size=20)
+    w_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    h = 1e-4  # finite-difference Hessian of the unscaled squared error
+    J = lambda w: np.sum((y - X @ w) ** 2)  # noqa: E731
+    E = np.eye(3) * h
+    H = np.array([[(J(w_star + E[i] + E[j]) - J(w_star + E[i] - E[j]) - J(w_star - E[i] + E[j])
+                    + J(w_star - E[i] - E[j])) / (4 * h * h) for j in range(3)] for i in range(3)])
+    np.testing.assert_allclose(H, 2 * X.T @ X, rtol=1e-6)
+    np.testing.assert_allclose(l2.eigen_rescale(2 * X.T @ X, w_star, 0.8), l2.ridge(X, y, 0.4), atol=1e-12)
+    np.testing.assert_allclose(l2.eigen_rescale(X.T @ X, w_star, 0.8), l2.ridge(X, y, 0.8), atol=1e-12)
