@@ -321,6 +321,8 @@ def test_check_true_enforces_rules_too():
 def test_a_fingerprint_checks_without_showing_the_value():
     fp = checks.fingerprint(0.998, tol=1e-9)
     assert "0.998" not in fp and "998" not in fp
+    # nothing in the string depends on the value but the hashes: same length and layout for another value
+    assert [len(x) for x in fp.split(":")] == [len(x) for x in checks.fingerprint(3.0, tol=1e-9).split(":")]
     checks.check("q1", lambda: 1 - 2 * 0.1 * 0.01, checks.Fingerprint(fp))
     with pytest.raises(checks.AnswerError) as err:
         checks.check("q1", lambda: 0.999, checks.Fingerprint(fp))
@@ -328,7 +330,7 @@ def test_a_fingerprint_checks_without_showing_the_value():
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_fingerprint_tolerance_is_between_tol_and_three_tol(seed):
+def test_fingerprint_tolerance_is_between_tol_and_four_tol(seed):
     r = np.random.default_rng(seed)
     tol = 10.0 ** float(r.integers(-9, -2))
     e = r.normal(size=6) * 10.0 ** float(r.integers(-3, 4))
@@ -337,7 +339,7 @@ def test_fingerprint_tolerance_is_between_tol_and_three_tol(seed):
         near = e + r.uniform(-0.999, 0.999, size=6) * tol
         assert fp.matches(near)
         far = e.copy()
-        far[r.integers(6)] += r.choice([-1, 1]) * tol * r.uniform(3.001, 1e3)
+        far[r.integers(6)] += r.choice([-1, 1]) * tol * r.uniform(4.001, 1e3)
         assert not fp.matches(far)
     assert not fp.matches(e[:5]) and not fp.matches(np.full(6, np.nan))
 
@@ -353,6 +355,9 @@ def test_fingerprints_of_integers_shapes_and_choices():
         checks.check_choice("q1", "c", choice)
     with pytest.raises(ValueError, match="not a reglab fingerprint"):
         checks.Fingerprint("0.998")
+    # the first format (one grid per entry, named in the string) is still read
+    old = checks.Fingerprint("fp1:n:631fc8c9:1e-09:s:1:8edb5cba618db3734f71a9fd")
+    assert old.matches(0.998) and old.matches(0.998 + 5e-10) and not old.matches(0.999)
 
 
 # ------------------------------------------------------------------------------ named misconceptions

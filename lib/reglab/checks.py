@@ -39,7 +39,7 @@ How to write a question
    * a question with one numeric answer compares with a fingerprint, never the number:
      ``checks.check("q1", lambda: decay, checks.Fingerprint("fp1:..."))``. Make the string once with
      ``checks.fingerprint(value, tol=...)`` in a Python shell and paste it; values within ``tol`` pass,
-     values more than ``3 * tol`` away fail (use ``tol=0.1`` for integers);
+     values more than ``4 * tol`` away fail (use ``tol=0.1`` for integers);
    * ``misconceptions={"forgot-factor-2": wrong_value}`` maps the question's declared keys to the value
      that mistake produces on the same inputs (a number, an array, a Fingerprint, or letters for
      :func:`check_choice`); compute it outside the lambda.
@@ -187,47 +187,61 @@ def start_session(session_id: str) -> None:
 class Fingerprint:
     """A tolerance-aware hash of an expected value: it checks an answer without showing the value.
 
-    The value is quantized on a grid of cells of width ``4 * tol``; of two grids offset by half a cell,
-    each entry uses the one where the expected value lies at least ``tol`` inside its cell, so every
-    answer within ``tol`` lands in the same cells and hashes alike, and an answer more than ``3 * tol``
-    away never does. Letters (multiple choice) are hashed as a sorted set. Make one with
-    :func:`fingerprint`; a test cell holds only the resulting string.
+    Each entry is quantized on two grids of cells of width ``4 * tol``, offset by half a cell, and each
+    (entry, grid) cell index is hashed with a salt. The expected value lies at least ``tol`` inside its
+    cell on one of the two grids, so an answer whose every entry is within ``tol`` of the expected one
+    matches on that grid; an entry more than ``4 * tol`` away matches on neither. Nothing in the string
+    tells which grid is the safe one (that would leak a bit of the value). Letters (multiple choice) are
+    hashed as a sorted set. Make one with :func:`fingerprint`; a test cell holds only the string.
     """
 
     def __init__(self, text: str):
         parts = str(text).split(":")
-        if parts[0] != "fp1" or parts[1] not in ("n", "c") or len(parts) != (7 if parts[1] == "n" else 4):
+        sizes = {("fp2", "n"): 6, ("fp1", "n"): 7, ("fp1", "c"): 4, ("fp2", "c"): 4}
+        if len(parts) < 4 or sizes.get(tuple(parts[:2])) != len(parts):
             raise ValueError(f"not a reglab fingerprint: {text!r}")
         self.text = str(text)
-        self.kind, self.salt = parts[1], parts[2]
+        self.version, self.kind, self.salt = parts[0], parts[1], parts[2]
         if self.kind == "n":
             self.tol = float(parts[3])
-            self.shape = tuple(int(n) for n in parts[4].split("x") if n) if parts[4] != "s" else ()
-            self.grids = parts[5]
-        self.digest = parts[-1]
+            self.shape = () if parts[4] == "s" else tuple(int(n) for n in parts[4].split("x"))
+            if self.version == "fp1":  # first format: one grid chosen per entry, one hash (still accepted)
+                self.grids, self.digest = parts[5], parts[6]
+            else:
+                self.cells = [tuple(pair.split(".")) for pair in parts[5].split(",")]
+        else:
+            self.digest = parts[3]
 
     def __repr__(self):
         return f"Fingerprint({self.text!r})"
 
-    def matches(self, arr) -> bool:
+    def matches(self, value) -> bool:
         """Whether a float array (numeric kind) or a set of letters (choice kind) has this fingerprint."""
         if self.kind == "c":
-            return _choice_digest(self.salt, arr) == self.digest
-        arr = np.asarray(arr, dtype=float)
+            return _choice_digest(self.salt, value) == self.digest
+        arr = np.asarray(value, dtype=float)
         if arr.shape != self.shape or not np.all(np.isfinite(arr)):
             return False
-        offsets = [0.5 if b == "1" else 0.0 for b in self.grids]
-        return _numeric_digest(self.salt, self.tol, arr, offsets) == self.digest
+        if self.version == "fp1":
+            offsets = [0.5 if b == "1" else 0.0 for b in self.grids]
+            cells = [math.floor(v / (4.0 * self.tol) + o) for v, o in zip(arr.ravel().tolist(), offsets)]
+            text = f"{self.salt}|{arr.shape}|" + ",".join(str(c) for c in cells)
+            return hashlib.sha256(text.encode()).hexdigest()[:24] == self.digest
+        return all(any(got == want for got, want in zip(pair, expected))
+                   for pair, expected in zip(_cell_digests(self.salt, self.tol, arr), self.cells))
 
 
-def _cells(tol, arr, offsets):
+def _cell_digests(salt, tol, arr):
+    """Per entry, the salted hashes of its cell index on the grid at offset 0 and at offset 1/2."""
     width = 4.0 * tol
-    return [math.floor(v / width + o) for v, o in zip(arr.ravel().tolist(), offsets)]
-
-
-def _numeric_digest(salt, tol, arr, offsets):
-    text = f"{salt}|{arr.shape}|" + ",".join(str(c) for c in _cells(tol, arr, offsets))
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    out = []
+    for i, v in enumerate(arr.ravel().tolist()):
+        pair = []
+        for grid, offset in enumerate((0.0, 0.5)):
+            text = f"{salt}|{i}|{grid}|{math.floor(v / width + offset)}"
+            pair.append(hashlib.sha256(text.encode()).hexdigest()[:12])
+        out.append(tuple(pair))
+    return out
 
 
 def _choice_digest(salt, letters):
@@ -238,19 +252,15 @@ def fingerprint(value, tol: float = 1e-9, *, salt: str | None = None) -> str:
     """The fingerprint string of an expected value (numbers, arrays, or choice letters like ``"b"``)."""
     salt = salt or secrets.token_hex(4)
     if isinstance(value, (str, set, frozenset)):
-        return f"fp1:c:{salt}:{_choice_digest(salt, _letters(value))}"
+        return f"fp2:c:{salt}:{_choice_digest(salt, _letters(value))}"
     if not tol > 0:
         raise ValueError("tol must be > 0")
     arr = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("a fingerprint needs finite values")
-    width = 4.0 * tol
-    # per entry: the grid (offset 0 or 1/2 cell) on which the value is at least a quarter cell from an edge
-    frac = (arr.ravel() / width) % 1.0
-    offsets = [0.0 if 0.25 <= f < 0.75 else 0.5 for f in frac.tolist()]
-    grids = "".join("1" if o else "0" for o in offsets)
+    if arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError("a fingerprint needs at least one value, all finite")
     shape = "x".join(str(n) for n in arr.shape) if arr.shape else "s"
-    return f"fp1:n:{salt}:{float(tol)!r}:{shape}:{grids}:{_numeric_digest(salt, tol, arr, offsets)}"
+    cells = ",".join(".".join(pair) for pair in _cell_digests(salt, tol, arr))
+    return f"fp2:n:{salt}:{float(tol)!r}:{shape}:{cells}"
 
 
 def _letters(x):
