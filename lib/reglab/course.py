@@ -256,11 +256,46 @@ SESSIONS: tuple[Session, ...] = (
     Session(
         "04_bagging", 4, "Bagging and the variance of an ensemble", "reglab.ensembles",
         (
-            Question("q1", "Ensemble error v/k + (k-1)c/k (7.50)", ("q1",), "1. The error of an average (7.50)"),
-            Question("q2", "Fraction of examples a bootstrap sample misses", ("q2",), "3. Bootstrap samples"),
-            Question("q3", "Draw a bootstrap sample", ("q3",), "3. Bootstrap samples"),
-            Question("q4", "Estimate v and c from real models' errors", ("q4a", "q4b"), "4. Bagging real models"),
-            Question("q5", "How many members an ensemble needs", ("q5",), "1. The error of an average (7.50)"),
+            Question("q1", "Ensemble error v/k + (k-1)c/k (7.50)", ("q1a", "q1b"), "1. The error of an average (7.50)",
+                     kind="implement",
+                     misconceptions=(
+                         M("not-squared", "the 1/k of the average was not squared: (1/k sum e_i)^2 divides the k "
+                           "squared terms and the k(k-1) cross terms by k^2"),
+                         M("no-correlation-term", "this is v/k, the error of UNCORRELATED members: the k(k-1) cross "
+                           "terms with expectation c are missing"),
+                         M("k-minus-1-c", "the correlation term is (k-1)c without its 1/k: the k(k-1) cross terms "
+                           "are divided by k^2 like the rest"),
+                     )),
+            Question("q2", "How many members an ensemble needs", ("q2",), "1. The error of an average (7.50)",
+                     misconceptions=(
+                         M("no-correlation-term", "this size would do if the members were uncorrelated (v/k): with "
+                           "c > 0 the error falls only toward c"),
+                         M("rounded-down", "at this size the error is still above the target: the real solution of "
+                           "c + (v - c)/k = target must be rounded UP to the next integer"),
+                     )),
+            Question("q3", "Fraction of examples a bootstrap sample misses", ("q3",), "3. Bootstrap samples",
+                     kind="implement",
+                     misconceptions=(
+                         M("covered-fraction", "this is the fraction of the examples the sample COVERS; the question "
+                           "asks for the ones it misses"),
+                         M("counted-duplicates", "repeated indices were counted as distinct examples: count each "
+                           "example once, however often it was drawn"),
+                     )),
+            Question("q4", "Draw a bootstrap sample", ("q4a", "q4b"), "3. Bootstrap samples", kind="implement",
+                     misconceptions=(
+                         M("without-replacement", "these samples miss no example: they were drawn WITHOUT replacement "
+                           "(a permutation), so every member would see the same data"),
+                     )),
+            Question("q5", "Estimate v and c from real models' errors", ("q5a", "q5b"), "4. Bagging real models",
+                     kind="implement",
+                     misconceptions=(
+                         M("centered", "this subtracts the members' mean error before squaring: v is the mean of the "
+                           "squared errors themselves (they are already deviations from the target)"),
+                         M("included-self-pairs", "the pairs i = j were included: c averages e_i e_j over DIFFERENT "
+                           "members only"),
+                         M("pairs-over-k-squared", "the sum over pairs i != j was divided by k^2 n; there are "
+                           "k(k-1) ordered pairs"),
+                     )),
         ),
         ("w1",),
         ("00_overfitting",),
