@@ -303,11 +303,59 @@ SESSIONS: tuple[Session, ...] = (
     Session(
         "05_dropout", 5, "Dropout and the geometric mean", "reglab.dropout",
         (
-            Question("q1", "Inverted dropout: values, probabilities, mean", ("q1a", "q1b"), "2. Inverted dropout"),
-            Question("q2", "Implement inverted dropout", ("q2",), "2. Inverted dropout"),
-            Question("q3", "PyTorch's p is the drop probability", ("q3",), "3. Conventions"),
-            Question("q4", "Weight scaling for softmax regression", ("q4",), "6. Weight scaling is exact for softmax regression (7.56-7.66)"),
-            Question("q5", "The renormalized geometric mean (7.54-7.55)", ("q5",), "5. Inference: arithmetic and geometric means (7.53-7.55)"),
+            Question("q1", "Inverted dropout: values, probabilities, mean", ("q1a", "q1b", "q1c"), "2. Inverted dropout",
+                     misconceptions=(
+                         M("scaled-by-p", "the survivors were multiplied by the keep probability p; inverted dropout "
+                           "DIVIDES them by p"),
+                         M("scaled-by-drop", "the survivors were divided by the DROP probability 1 - p; inverted "
+                           "dropout divides by the probability of being kept"),
+                         M("not-rescaled", "the survivors were not rescaled at all: that is plain dropout, whose "
+                           "expectation is p h, not h"),
+                         M("keep-drop-swapped", "the keep and drop probabilities are swapped: the kept value occurs "
+                           "with the KEEP probability"),
+                         M("unweighted-mean", "the two values were averaged with equal weights; an expectation "
+                           "weights each value by its probability"),
+                     )),
+            Question("q2", "Implement inverted dropout", ("q2a", "q2b", "q2c"), "2. Inverted dropout",
+                     kind="implement",
+                     misconceptions=(
+                         M("scaled-by-p", "the survivors are multiplied by keep_prob; inverted dropout divides them "
+                           "by it"),
+                         M("scaled-by-drop", "the survivors are divided by the drop probability 1 - keep_prob"),
+                         M("not-rescaled", "the survivors keep their value: without the 1/keep_prob the expected "
+                           "output shrinks to keep_prob * h"),
+                         M("keep-drop-swapped", "about a fraction 1 - keep_prob survives: the mask keeps a unit with "
+                           "the DROP probability (compare with < keep_prob, not >)"),
+                         M("one-mask-per-batch", "every example of the batch got the same mask: draw one independent "
+                           "entry per element of h (a mask of shape h.shape)"),
+                     )),
+            Question("q3", "PyTorch's p is the drop probability", ("q3a", "q3b"), "3. Conventions",
+                     misconceptions=(
+                         M("keep-drop-swapped", "PyTorch's p is the probability of ZEROING a unit, not of keeping it"),
+                         M("scaled-by-drop", "the survivors are divided by the probability of surviving, not by "
+                           "PyTorch's p"),
+                         M("scaled-by-p", "the survivors are divided by the keep probability, not multiplied by it"),
+                     )),
+            Question("q4", "The renormalized geometric mean (7.54-7.55)", ("q4a", "q4b"),
+                     "4. Inference: arithmetic and geometric means (7.53-7.55)", kind="implement",
+                     misconceptions=(
+                         M("arithmetic-mean", "this is the ARITHMETIC mean (7.53) of the masks' distributions; the "
+                           "question asks for the geometric mean (7.54)"),
+                         M("weights-as-factors", "the weights p(mu) multiply the probabilities; in a weighted "
+                           "geometric mean they are EXPONENTS"),
+                         M("not-renormalized", "the geometric means do not sum to 1: renormalize over the classes "
+                           "(7.55)"),
+                     )),
+            Question("q5", "Weight scaling for softmax regression", ("q5a", "q5b"),
+                     "6. Weight scaling is exact for softmax regression (7.56-7.66)", kind="implement",
+                     misconceptions=(
+                         M("scaled-bias", "the bias was scaled by the keep probability too: only the dropped inputs' "
+                           "weights are scaled, the bias is never dropped"),
+                         M("keep-drop-swapped", "the weights were scaled by the DROP probability 1 - p"),
+                         M("no-scaling", "the weights were not scaled at all: that is the full network, not the "
+                           "weight scaling rule"),
+                         M("arithmetic-mean", "this is the arithmetic mean over masks (7.53), not weight scaling"),
+                     )),
         ),
         ("w1",),
         ("04_bagging",),
