@@ -268,10 +268,10 @@ SESSIONS: tuple[Session, ...] = (
                      )),
             Question("q2", "How many members an ensemble needs", ("q2",), "1. The error of an average (7.50)",
                      misconceptions=(
-                         M("no-correlation-term", "this size would do if the members were uncorrelated (v/k): with "
-                           "c > 0 the error falls only toward c"),
-                         M("rounded-down", "at this size the error is still above the target: the real solution of "
-                           "c + (v - c)/k = target must be rounded UP to the next integer"),
+                         M("no-correlation-term", "this size would do if the members were uncorrelated (v/k): with c "
+                           "> 0 the error falls only toward c"),
+                         M("rounded-down", "at this size the error is still above the target: the real solution of c "
+                           "+ (v - c)/k = target must be rounded UP to the next integer"),
                      )),
             Question("q3", "Fraction of examples a bootstrap sample misses", ("q3",), "3. Bootstrap samples",
                      kind="implement",
@@ -283,8 +283,8 @@ SESSIONS: tuple[Session, ...] = (
                      )),
             Question("q4", "Draw a bootstrap sample", ("q4a", "q4b"), "3. Bootstrap samples", kind="implement",
                      misconceptions=(
-                         M("without-replacement", "these samples miss no example: they were drawn WITHOUT replacement "
-                           "(a permutation), so every member would see the same data"),
+                         M("without-replacement", "these samples miss no example: they were drawn WITHOUT "
+                           "replacement (a permutation), so every member would see the same data"),
                      )),
             Question("q5", "Estimate v and c from real models' errors", ("q5a", "q5b"), "4. Bagging real models",
                      kind="implement",
@@ -293,8 +293,8 @@ SESSIONS: tuple[Session, ...] = (
                            "squared errors themselves (they are already deviations from the target)"),
                          M("included-self-pairs", "the pairs i = j were included: c averages e_i e_j over DIFFERENT "
                            "members only"),
-                         M("pairs-over-k-squared", "the sum over pairs i != j was divided by k^2 n; there are "
-                           "k(k-1) ordered pairs"),
+                         M("pairs-over-k-squared", "the sum over pairs i != j was divided by k^2 n; there are k(k-1) "
+                           "ordered pairs"),
                      )),
         ),
         ("w1",),
@@ -303,14 +303,15 @@ SESSIONS: tuple[Session, ...] = (
     Session(
         "05_dropout", 5, "Dropout and the geometric mean", "reglab.dropout",
         (
-            Question("q1", "Inverted dropout: values, probabilities, mean", ("q1a", "q1b", "q1c"), "2. Inverted dropout",
+            Question("q1", "Inverted dropout: values, probabilities, mean", ("q1a", "q1b", "q1c"),
+                     "2. Inverted dropout",
                      misconceptions=(
                          M("scaled-by-p", "the survivors were multiplied by the keep probability p; inverted dropout "
                            "DIVIDES them by p"),
                          M("scaled-by-drop", "the survivors were divided by the DROP probability 1 - p; inverted "
                            "dropout divides by the probability of being kept"),
-                         M("not-rescaled", "the survivors were not rescaled at all: that is plain dropout, whose "
-                           "expectation is p h, not h"),
+                         M("not-rescaled", "the survivors were not rescaled at all: that is plain (non-inverted) "
+                           "dropout, which shrinks the expected output by the factor p"),
                          M("keep-drop-swapped", "the keep and drop probabilities are swapped: the kept value occurs "
                            "with the KEEP probability"),
                          M("unweighted-mean", "the two values were averaged with equal weights; an expectation "
@@ -363,12 +364,69 @@ SESSIONS: tuple[Session, ...] = (
     Session(
         "06_capstone", 6, "Putting it together: capstone and review", "reglab.mlp",
         (
-            Question("q1", "Diagnose from training and validation error", ("q1",), "1. Choosing a regularizer from symptoms"),
-            Question("q2", "lambda under a summed instead of a mean loss", ("q2",), "2. lambda is not universal"),
-            Question("q3", "Label smoothing targets", ("q3",), "3. Other regularizers"),
+            Question("q1", "Diagnose from training and validation error", ("q1a", "q1b"),
+                     "1. Choosing a regularizer from symptoms",
+                     misconceptions=(
+                         M("read-backwards", "a LOW training error with a much higher validation error is not "
+                           "underfitting: the model fits its training data and fails to generalize"),
+                         M("high-val-means-overfitting", "a high validation error alone is not overfitting: look at "
+                           "the training error and at the gap between the two"),
+                     )),
+            Question("q2", "lambda under a summed instead of a mean loss", ("q2a", "q2b"), "2. λ is not universal",
+                     misconceptions=(
+                         M("lambda-unchanged", "lambda was kept although the loss changed between a sum and a mean "
+                           "over n examples: the equivalent lambda changes with n"),
+                         M("multiplied-by-n", "dividing the summed objective by n divides its penalty by n too; "
+                           "lambda was multiplied instead"),
+                         M("forgot-factor-2", "lambda||w||^2 has gradient 2 lambda w, (alpha/2)||w||^2 has gradient "
+                           "alpha w: the factor 2 between the conventions is missing"),
+                         M("halved", "the factor 2 between lambda||w||^2 and (alpha/2)||w||^2 was applied the wrong "
+                           "way round"),
+                     )),
+            Question("q3", "Label smoothing targets", ("q3a", "q3b"), "3. Other regularizers", kind="implement",
+                     misconceptions=(
+                         M("eps-over-k", "the other classes got eps/k each: eps is shared among the k - 1 classes "
+                           "that are NOT the label"),
+                         M("eps-over-k-everywhere", "eps/k was spread over all k classes, the label included "
+                           "(PyTorch's label_smoothing convention); this course takes eps from the label and shares "
+                           "it among the k - 1 others"),
+                         M("one-hot-kept", "the label's target is still 1: it must give away eps"),
+                     )),
             Question("quiz", "Review quiz (7 multiple-choice questions)",
-                     ("quiz1", "quiz2", "quiz3", "quiz4", "quiz5", "quiz6", "quiz7"), "4. Review quiz"),
-            Question("q4", "Average a bagged ensemble's probabilities", ("q4",), "6. Capstone"),
+                     ("quiz1", "quiz2", "quiz3", "quiz4", "quiz5", "quiz6", "quiz7"), "4. Review quiz", kind="recall",
+                     misconceptions=(
+                         M("for-speed", "dropout does not make training faster (it usually needs more epochs): it is "
+                           "a regularizer"),
+                         M("pruning", "dropout removes nothing permanently: every unit is used after training"),
+                         M("raises-training-accuracy", "regularization usually LOWERS training accuracy a little: it "
+                           "trades fit on the training set for generalization"),
+                         M("l2-for-absolute", "L2 penalizes the SQUARES of the weights"),
+                         M("dropout-at-test-time", "dropout acts during training only, on random units, not on "
+                           "chosen ones at test time"),
+                         M("stop-on-training-loss", "early stopping watches the VALIDATION loss; the training loss "
+                           "keeps falling while the model overfits"),
+                         M("lambda-is-learning-rate", "lambda multiplies the penalty; the learning rate is a "
+                           "different hyperparameter"),
+                         M("fresh-mask-per-step", "a fresh mask at every time step is plain dropout: the recurrence "
+                           "averages that noise away over time"),
+                     )),
+            Question("q4", "Tune on validation, score once on test, bag", ("q4a", "q4b", "q4c", "q4d"), "5. Capstone",
+                     kind="modelling",
+                     misconceptions=(
+                         M("training-loss", "these are TRAINING losses: they always favour the weakest "
+                           "regularization"),
+                         M("test-loss", "these are TEST losses: the test set must not be used to choose anything"),
+                         M("tuned-on-test", "this lambda has the lowest TEST loss: a hyperparameter chosen on the "
+                           "test set makes its test score an optimistic estimate"),
+                         M("chose-by-training-loss", "this lambda has the lowest TRAINING loss, which always favours "
+                           "the least regularization"),
+                         M("best-test-loss", "this is the lowest test loss over all lambdas, not the test loss of "
+                           "the network chosen on validation data"),
+                         M("reported-validation-loss", "this is the chosen network's VALIDATION loss; the question "
+                           "asks for its loss on the test set"),
+                         M("averaged-losses", "this is the members' average loss; the ensemble's loss is the loss of "
+                           "their averaged probabilities (lower, since the log is concave)"),
+                     )),
         ),
         ("w1",),
         ("01_l2_weight_decay", "02_l1_lasso", "03_early_stopping", "04_bagging", "05_dropout"),
