@@ -281,8 +281,11 @@ SESSIONS: tuple[Session, ...] = (
                          M("counted-duplicates", "repeated indices were counted as distinct examples: count each "
                            "example once, however often it was drawn"),
                      )),
-            Question("q4", "Draw a bootstrap sample", ("q4a", "q4b"), "3. Bootstrap samples", kind="implement",
+            Question("q4", "Draw a bootstrap sample", ("q4a", "q4b", "q4c"), "3. Bootstrap samples", kind="implement",
                      misconceptions=(
+                         M("last-index-missing", "the last index n - 1 never comes up: rng.integers(low, high) "
+                           "excludes high"),
+                         M("one-based", "the indices run from 1 to n; Python indexes from 0"),
                          M("without-replacement", "these samples miss no example: they were drawn WITHOUT "
                            "replacement (a permutation), so every member would see the same data"),
                      )),

@@ -12,8 +12,9 @@ WRONG = {
     "q1b": wrong("a_q1", "def ensemble_error(v, c, k):\n    return v / k", "no-correlation-term"),
     "q2": wrong("a_q2", "k_needed = next(k for k in range(1, 10_000) if 1.0 / k <= 0.32)", "no-correlation-term"),
     "q3": wrong("a_q3", "def missed_fraction(sample, n):\n    return len(np.unique(sample)) / n", "covered-fraction"),
-    "q4a": wrong("a_q4", "def bootstrap_sample(n, rng):\n    return rng.integers(0, n - 1, size=n)"),
+    "q4a": wrong("a_q4", "def bootstrap_sample(n, rng):\n    return rng.integers(0, n - 1, size=n)", "last-index-missing"),
     "q4b": wrong("a_q4", "def bootstrap_sample(n, rng):\n    return rng.permutation(n)", "without-replacement"),
+    "q4c": wrong("a_q4", "def bootstrap_sample(n, rng):\n    return np.random.randint(0, n, size=n)"),
     "q5a": wrong("a_q5", _VC + _PAIRS + "    return np.mean(e.var(axis=0)), c", "centered"),
     "q5b": wrong("a_q5", _VC + "    return np.mean(e ** 2), np.mean(e.mean(axis=0) ** 2)", "included-self-pairs"),
 }
