@@ -1,16 +1,15 @@
 """The self-check harness: messages, tolerance, stderr handling, progress and the mastery gate."""
 
 import json
+import sys
 import warnings
 
-import nbformat
 import numpy as np
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.utils import determine_grade
-
-from reglab import checks, cli, course
+from reglab import checks, cli, course, l2
 
 
 @pytest.fixture(autouse=True)
@@ -125,16 +124,16 @@ def test_gate_and_progress_table(progress, capsys):
     s = course.get_session("01_l2_weight_decay")
     for q in s.questions:
         for p in q.parts:
-            if q.id != "q4":
+            if q.id != "q5":
                 checks.check(p, 1.0, 1.0)
     with pytest.raises(checks.AnswerError):
-        checks.check("q4", 2.0, 1.0)
+        checks.check("q5", 2.0, 1.0)
     rep = checks.gate_report("01_l2_weight_decay")
     assert not rep.ready
-    assert dict((q.id, st) for q, st in rep.rows)["q4"] == "failed"
+    assert dict((q.id, st) for q, st in rep.rows)["q5"] == "failed"
     assert "revisit 5. Linear regression" in repr(rep)
-    assert "q4 must pass" in rep._repr_html_()
-    checks.check("q4", 1.0, 1.0)
+    assert "q5 must pass" in rep._repr_html_()
+    checks.check("q5", 1.0, 1.0)
     rep = checks.gate_report("01_l2_weight_decay")
     assert rep.ready
     assert "../02_l1_lasso/02_l1_lasso.ipynb" in rep._repr_html_()
@@ -182,3 +181,238 @@ def test_nbgrader_zeroes_stderr_but_the_harness_keeps_the_points(tmp_path):
     # a wrong answer still fails
     score, _ = _grade_of("checks.check('t', lambda: 0.9, 0.998)", tmp_path)
     assert score == 0
+
+
+
+# ------------------------------------------------------------------------------ method rules
+
+def _solve_directly(H, w, a):
+    return np.linalg.solve(H + a * np.eye(len(w)), H @ w)
+
+
+class _Solver:
+    def run(self, H, w, a):
+        return _solve_directly(H, w, a)
+
+
+_H, _W = np.array([[2.0, 1.0], [1.0, 3.0]]), np.array([1.0, -1.0])
+_EXPECTED = np.linalg.solve(_H + np.eye(2), _H @ _W)
+RULE = "q3 asks for the eigendecomposition"
+
+
+def _honest():
+    lam, Q = np.linalg.eigh(_H)
+    return Q @ (lam / (lam + 1.0) * (Q.T @ _W))
+
+
+@pytest.mark.parametrize("how", ["direct", "alias", "variable", "lambda", "wrapper", "method", "partial",
+                                 "deep import", "inverse", "matrix_power", "in a thread", "lazy array"])
+def test_a_forbidden_call_fails_however_it_is_reached(how):
+    import functools
+    import threading
+
+    from numpy.linalg import solve as sv
+    from numpy.linalg._linalg import solve as deep
+    f = np.linalg.solve
+
+    class Lazy:  # computes only when the harness converts it to numbers
+        def __array__(self, dtype=None, copy=None):
+            return np.linalg.solve(_H + np.eye(2), _H @ _W)
+
+    def threaded():
+        out = []
+        t = threading.Thread(target=lambda: out.append(np.linalg.solve(_H + np.eye(2), _H @ _W)))
+        t.start()
+        t.join()
+        return out[0]
+
+    answers = {
+        "direct": lambda: np.linalg.solve(_H + np.eye(2), _H @ _W),
+        "alias": lambda: sv(_H + np.eye(2), _H @ _W),
+        "variable": lambda: f(_H + np.eye(2), _H @ _W),
+        "lambda": (lambda g: lambda: g(_H + np.eye(2), _H @ _W))(lambda A, b: np.linalg.solve(A, b)),
+        "wrapper": lambda: _solve_directly(_H, _W, 1.0),
+        "method": lambda: _Solver().run(_H, _W, 1.0),
+        "partial": lambda: functools.partial(np.linalg.solve, _H + np.eye(2))(_H @ _W),
+        "deep import": lambda: deep(_H + np.eye(2), _H @ _W),
+        "inverse": lambda: np.linalg.inv(_H + np.eye(2)) @ (_H @ _W),
+        "matrix_power": lambda: np.linalg.matrix_power(_H + np.eye(2), -1) @ (_H @ _W),
+        "in a thread": threaded,
+        "lazy array": Lazy,
+    }
+    with pytest.raises(checks.AnswerError) as err:
+        checks.check("q3", answers[how] if how != "lazy array" else (lambda: Lazy()), _EXPECTED,
+                     forbid=checks.LINEAR_SOLVERS, rule=RULE)
+    msg = str(err.value)
+    assert msg.startswith(f"q3: {RULE}: your code called numpy.linalg."), msg
+    assert sys.getprofile() is None and threading.getprofile() is None, "the profiler must be removed afterwards"
+
+
+def test_an_honest_answer_passes_under_the_rule_and_the_library_is_fine_outside_it(capsys):
+    checks.check("q3", _honest, _EXPECTED, forbid=checks.LINEAR_SOLVERS, rule=RULE)
+    checks.check("q3", _honest, l2.eigen_rescale(_H, _W, 1.0), forbid=[l2.eigen_rescale, l2.shrink_factors])
+    assert capsys.readouterr().out.count("passed") == 2
+
+
+def test_the_library_function_that_answers_is_forbidden_with_a_default_rule():
+    with pytest.raises(checks.AnswerError, match=r"q2b asks you to write this computation yourself: "
+                                                 r"your code called reglab\.l2\.shrink_factors"):
+        checks.check("q2b", lambda: l2.shrink_factors(np.array([1.0, 3.0]), 1.0), [0.5, 0.75],
+                     forbid=[l2.shrink_factors])
+
+
+def test_a_forbidden_call_fails_even_when_the_error_is_swallowed():
+    def sneaky():
+        try:
+            return l2.shrink_factors(np.array([1.0, 3.0]), 1.0)
+        except BaseException:
+            return None
+
+    with pytest.raises(checks.AnswerError, match="shrink_factors"):
+        checks.check("q2b", sneaky, [0.5, 0.75], forbid=[l2.shrink_factors])
+
+
+@pytest.mark.parametrize("code", [
+    "sys.setprofile(None)",
+    "threading.setprofile(None)",
+    "sys.settrace(None)",
+    "sys.getprofile()",
+    "(lambda s: s(None))(getattr(sys, 'setprofile'))",
+])
+def test_switching_the_detection_off_fails_the_check(code):
+    import threading
+
+    def tamper():
+        eval(code, {"sys": sys, "threading": threading})
+        return l2.shrink_factors(np.array([1.0, 3.0]), 1.0)
+
+    with pytest.raises(checks.AnswerError, match="switched off the check"):
+        checks.check("q2b", tamper, [0.5, 0.75], forbid=[l2.shrink_factors])
+    assert sys.getprofile() is None
+
+
+def test_a_removed_profiler_is_noticed_even_without_a_visible_call():
+    import ctypes
+
+    def remove():  # the C API, which the profiler cannot see being called
+        ctypes.pythonapi.PyEval_SetProfile(None, None)
+        return [0.5, 0.75]
+
+    with pytest.raises(checks.AnswerError, match="the profiler was removed"):
+        checks.check("q2b", remove, [0.5, 0.75], forbid=[l2.shrink_factors])
+
+
+def test_forbid_refuses_what_it_cannot_see_and_skips_missing_modules():
+    with pytest.raises(TypeError, match="ufuncs"):
+        checks.check("q2b", lambda: [0.5, 0.75], [0.5, 0.75], forbid=[np.maximum])
+    checks.check("q2b", lambda: [0.5, 0.75], [0.5, 0.75], forbid=["nonexistent_pkg_xyz.solve", "math.fsum"])
+    with pytest.raises(checks.AnswerError, match="math.fsum"):  # a builtin (C) function, matched by identity
+        checks.check("q2b", lambda: [0.5, __import__("math").fsum([0.75])], [0.5, 0.75], forbid=["math.fsum"])
+
+
+def test_check_true_enforces_rules_too():
+    with pytest.raises(checks.AnswerError, match="ridge"):
+        checks.check_true("q5", lambda: bool(np.all(l2.ridge(np.eye(2), np.ones(2), 1.0) > 0)), "m",
+                          forbid=[l2.ridge], rule="q5 asks for the normal equations")
+
+
+# ------------------------------------------------------------------------------ fingerprints
+
+def test_a_fingerprint_checks_without_showing_the_value():
+    fp = checks.fingerprint(0.998, tol=1e-9)
+    assert "0.998" not in fp and "998" not in fp
+    # nothing in the string depends on the value but the hashes: same length and layout for another value
+    assert [len(x) for x in fp.split(":")] == [len(x) for x in checks.fingerprint(3.0, tol=1e-9).split(":")]
+    checks.check("q1", lambda: 1 - 2 * 0.1 * 0.01, checks.Fingerprint(fp))
+    with pytest.raises(checks.AnswerError) as err:
+        checks.check("q1", lambda: 0.999, checks.Fingerprint(fp))
+    assert "0.998" not in str(err.value) and "off by" not in str(err.value)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fingerprint_tolerance_is_between_tol_and_four_tol(seed):
+    r = np.random.default_rng(seed)
+    tol = 10.0 ** float(r.integers(-9, -2))
+    e = r.normal(size=6) * 10.0 ** float(r.integers(-3, 4))
+    fp = checks.Fingerprint(checks.fingerprint(e, tol=tol))
+    for _ in range(200):
+        near = e + r.uniform(-0.999, 0.999, size=6) * tol
+        assert fp.matches(near)
+        far = e.copy()
+        far[r.integers(6)] += r.choice([-1, 1]) * tol * r.uniform(4.001, 1e3)
+        assert not fp.matches(far)
+    assert not fp.matches(e[:5]) and not fp.matches(np.full(6, np.nan))
+
+
+def test_fingerprints_of_integers_shapes_and_choices():
+    fp = checks.Fingerprint(checks.fingerprint(7, tol=0.1))
+    assert fp.matches(7) and fp.matches(7.0) and not fp.matches(6) and not fp.matches(8)
+    with pytest.raises(checks.AnswerError, match="should be a single number"):
+        checks.check("q1", lambda: [7, 7], fp)
+    choice = checks.Fingerprint(checks.fingerprint("b"))
+    checks.check_choice("q1", "B", choice)
+    with pytest.raises(checks.AnswerError, match="not the right choice"):
+        checks.check_choice("q1", "c", choice)
+    with pytest.raises(ValueError, match="not a reglab fingerprint"):
+        checks.Fingerprint("0.998")
+    # the first format (one grid per entry, named in the string) is still read
+    old = checks.Fingerprint("fp1:n:631fc8c9:1e-09:s:1:8edb5cba618db3734f71a9fd")
+    assert old.matches(0.998) and old.matches(0.998 + 5e-10) and not old.matches(0.999)
+
+
+# ------------------------------------------------------------------------------ named misconceptions
+
+def test_a_known_mistake_is_named_with_a_marker_and_a_section_but_not_the_value(progress):
+    fp = checks.Fingerprint(checks.fingerprint(0.998))
+    with pytest.raises(checks.AnswerError) as err:
+        checks.check("q1", lambda: 0.999, fp, misconceptions={"forgot-factor-2": 0.999, "sign-flipped": 1.002},
+                     hint="generic hint")
+    msg = str(err.value)
+    assert checks.find_misconceptions(msg) == ["s01.q1.forgot-factor-2"]
+    assert "factor 2" in msg and "Reread 1. The weight decay step" in msg
+    assert "0.998" not in msg and "generic hint" not in msg
+    rec = json.loads(progress.read_text())["01_l2_weight_decay"]["q1"]
+    assert rec == {**rec, "passed": False, "misconception": "s01.q1.forgot-factor-2"}
+    # an unrelated wrong value gets the generic message, and the right value passes even if listed as a mistake
+    with pytest.raises(checks.AnswerError) as err:
+        checks.check("q1", lambda: 0.5, fp, misconceptions={"forgot-factor-2": 0.999}, hint="generic hint")
+    assert checks.find_misconceptions(str(err.value)) == [] and "generic hint" in str(err.value)
+    checks.check("q1", lambda: 0.998, fp, misconceptions={"forgot-factor-2": 0.998})
+
+
+def test_misconceptions_on_arrays_choices_and_fingerprints():
+    with pytest.raises(checks.AnswerError, match=r"\[misconception:s01\.q2\.alpha-over-sum\]"):
+        checks.check("q2b", lambda: [0.5, 0.25], [0.5, 0.75], misconceptions={"alpha-over-sum": [0.5, 0.25]})
+    fp_wrong = checks.Fingerprint(checks.fingerprint([1 / 11, 10 / 11]))
+    with pytest.raises(checks.AnswerError, match=r"\[misconception:s01\.q4\.alpha-over-sum\]"):
+        checks.check("q4", lambda: [1 / 11, 10 / 11], [10 / 11, 1 / 11], misconceptions={"alpha-over-sum": fp_wrong})
+    with pytest.raises(checks.AnswerError, match=r"\[misconception:s01\.q4\.alpha-over-sum\]"):
+        checks.check_choice("q4", "a", "b", misconceptions={"alpha-over-sum": "a"})
+
+
+def test_misconception_keys_must_be_declared_in_the_course_map():
+    with pytest.raises(KeyError, match="declares no misconception 'made-up'"):
+        checks.check("q1", 0.998, 0.998, misconceptions={"made-up": 0.5})
+
+
+def test_find_misconceptions_parses_markers():
+    text = "q1: this is a known mistake [misconception:s01.q1.forgot-factor-2]: ...\n[misconception:s06.quiz3.l2]"
+    assert checks.find_misconceptions(text) == ["s01.q1.forgot-factor-2", "s06.quiz3.l2"]
+    assert checks.find_misconceptions("[misconception:Bad]") == [] and checks.find_misconceptions(None) == []
+
+
+def test_every_declared_misconception_id_has_the_marker_form():
+    for s in course.SESSIONS:
+        for mid in s.misconception_ids():
+            assert checks.find_misconceptions(f"[misconception:{mid}]") == [mid]
+
+
+def test_nbgrader_scores_a_forbidden_call_zero_and_its_output_names_the_rule(tmp_path):
+    src = ("checks.start_session('01_l2_weight_decay')\nfrom reglab import l2\n"
+           "s = l2.shrink_factors\n"
+           "checks.check('t', lambda: s(np.array([1.0, 3.0]), 1.0), [0.5, 0.75], forbid=[l2.shrink_factors], "
+           "rule='q2 asks for the factors')")
+    score, outputs = _grade_of(src, tmp_path)
+    assert score == 0
+    err = next(o for o in outputs if o.output_type == "error")
+    assert "q2 asks for the factors: your code called reglab.l2.shrink_factors" in err.evalue

@@ -25,7 +25,7 @@ from reglab_autograder.testing.classroom import answered, cell_by_id, grade_id, 
 
 ROOT = Path(__file__).resolve().parents[1]
 A0, A1 = "00_overfitting", "01_l2_weight_decay"
-MAX0 = 6.0  # autograded points of session 0
+MAX0 = 7.0  # autograded points of session 0
 TOKEN = uuid.uuid4().hex[:8]
 
 

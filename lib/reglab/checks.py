@@ -1,22 +1,61 @@
 """The self-check harness every test cell of the course calls.
 
-The same code runs when a student checks an answer and when nbgrader grades it, so "passed for me,
-failed in grading" cannot happen:
+The same code runs when a student checks an answer and when nbgrader grades it (the harness runs inside
+the notebook's kernel either way; ``NBGRADER_EXECUTION=autograde`` only turns off the progress file), so
+"passed for me, failed in grading" cannot happen:
 
-* answers are converted to float numpy arrays and compared with an explicit tolerance by this
-  module's own arithmetic, never through the answer object's ``__eq__``;
+* answers are converted to float numpy arrays and compared with an explicit tolerance by this module's
+  own arithmetic, never through the answer object's ``__eq__``;
 * shape, conversion to numbers, finiteness and values are checked separately, each failure with a
-  message that says what was expected in words and a hint tied to a common mistake, never the
-  hidden expected value;
-* the student's code can be passed as a callable, and then runs with warnings and stderr captured:
-  nbgrader scores a test cell that wrote to stderr as failed, so noise must not cost a correct
-  answer its points, while real errors still fail;
-* each result is recorded in a small progress file read by the mastery gate at the end of every
-  session and by ``reglab progress``.
+  message that says what was expected in words, never the expected value;
+* a wrong value that matches a known mistake is named: the message carries a marker
+  ``[misconception:<id>]`` (parsed by :func:`find_misconceptions`), explains the mistake and says which
+  section to reread, still without the right value;
+* method rules: while the student's code runs, calls to forbidden functions (the library function that
+  answers the question, or a stated restriction such as ``numpy.linalg.solve``) are detected with
+  ``sys.setprofile`` and fail the check with the rule's text; code that switches the detection off fails;
+* the student's code runs with warnings and stderr captured: nbgrader scores a test cell that wrote to
+  stderr as failed, so noise must not cost a correct answer its points, while real errors still fail;
+* each result is recorded in a small progress file read by the mastery gate and ``reglab progress``.
+
+How to write a question
+-----------------------
+1. **Course map.** Declare the question in :mod:`reglab.course` in order of appearance: id ``q<N>``
+   (numbered as they appear in the notebook), ``parts`` (one grade id per independently checkable
+   property, each its own test cell with its own points), ``revisit`` (section title), ``kind``
+   (``"implement"`` for "write this function", ``"compute"`` for a value, ``"recall"`` for quiz items,
+   ``"modelling"``) and at least one ``Misconception``: ``M("forgot-factor-2", "the gradient of
+   lambda*||w||^2 is 2*lambda*w; the 2 seems to be missing")``. The explanation names the mistake and
+   never the right value. Its full id is ``s<NN>.<qid>.<key>``.
+2. **Answer cell** (nbgrader solution cell, tag ``raises-exception``): the model answer between
+   ``### BEGIN SOLUTION`` / ``### END SOLUTION``. For an "implement" question the answer is a function.
+3. **Test cell** (nbgrader grade cell, locked, tag ``raises-exception``), one per part, reporting under
+   its own grade id. The visible part above ``### BEGIN HIDDEN TESTS`` must decide correctness by itself
+   (the gate reads it) and must not show the expected value:
+
+   * an "implement" question checks the function on inputs of its own (the hidden tests use others) and
+     passes ``forbid=`` the library function(s) that answer it plus any stated restriction, with a
+     ``rule=`` text that names the question: ``rule="q3 asks for the eigendecomposition"``;
+   * a question with one numeric answer compares with a fingerprint, never the number:
+     ``checks.check("q1", lambda: decay, checks.Fingerprint("fp1:..."))``. Make the string once with
+     ``checks.fingerprint(value, tol=...)`` in a Python shell and paste it; values within ``tol`` pass,
+     values more than ``4 * tol`` away fail (use ``tol=0.1`` for integers);
+   * ``misconceptions={"forgot-factor-2": wrong_value}`` maps the question's declared keys to the value
+     that mistake produces on the same inputs (a number, an array, a Fingerprint, or letters for
+     :func:`check_choice`); compute it outside the lambda.
+
+   Always pass the student's code as a zero-argument callable (``lambda: shrink(x, 1.0)``): only then do
+   the method rules, the stderr capture and the clear error messages apply. Compute expected values
+   *outside* the lambda, so the forbidden library function can serve as the reference there.
+4. **No answer before its question**: no output or prose above the answer cell may show the value asked.
+5. **Tests**: add ``tests/practice/sNN.py`` (see ``tests/practice/__init__.py``) with, per autograded part,
+   the classic wrong answer and, per "implement" question, an answer that delegates to the library.
 
 Typical test cell::
 
-    checks.check("q2a", lambda: shrink(np.array([1.0, 3.0]), 1.0), [0.5, 0.75],
+    checks.check("q2b", lambda: shrink(np.array([1.0, 3.0]), 1.0), [0.5, 0.75],
+                 forbid=[l2.shrink_factors], rule="q2 asks you to compute the factors yourself",
+                 misconceptions={"alpha-over-sum": [0.5, 0.25]},
                  hint="divide each eigenvalue by (eigenvalue + alpha)")
 """
 
@@ -24,14 +63,22 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import html
+import importlib
+import importlib.util
+import inspect
 import io
 import json
 import math
 import numbers
 import os
+import re
+import secrets
 import sys
 import tempfile
+import threading
+import types
 import warnings
 from pathlib import Path
 
@@ -41,10 +88,14 @@ from . import course
 
 __all__ = [
     "AnswerError",
+    "Fingerprint",
+    "LINEAR_SOLVERS",
     "start_session",
     "check",
     "check_true",
     "check_choice",
+    "fingerprint",
+    "find_misconceptions",
     "quiet",
     "mastery_gate",
     "progress_table",
@@ -56,11 +107,27 @@ PASS_MARK = "\u2714"  # check mark
 FAIL_MARK = "\u2718"
 TODO_MARK = "\u00b7"
 
+#: Functions that solve a linear system or invert a matrix, for rules like "do not call np.linalg.solve".
+#: Names of modules that are not installed are skipped.
+LINEAR_SOLVERS = (
+    "numpy.linalg.solve", "numpy.linalg.inv", "numpy.linalg.pinv", "numpy.linalg.lstsq",
+    "numpy.linalg.tensorsolve", "numpy.linalg.tensorinv",
+    "scipy.linalg.solve", "scipy.linalg.inv", "scipy.linalg.pinv", "scipy.linalg.lstsq",
+    "scipy.linalg.lu_solve", "scipy.linalg.cho_solve", "scipy.linalg.solve_triangular",
+)
+
+MISCONCEPTION_MARKER = re.compile(r"\[misconception:([a-z0-9][a-z0-9_.-]*)\]")
+
 _state = {"session": None}
 
 
 class AnswerError(AssertionError):
     """A wrong answer: the test cell fails (and nbgrader gives it 0 points) with this message."""
+
+
+def find_misconceptions(text: str) -> list[str]:
+    """The misconception ids named in a failure message or a cell's error output, in order."""
+    return MISCONCEPTION_MARKER.findall(text or "")
 
 
 # ----------------------------------------------------------------------------- progress file
@@ -78,7 +145,10 @@ def _recording() -> bool:
 
 
 def load_progress(path: Path | None = None) -> dict:
-    """The recorded results: ``{session_id: {part_id: {"passed": bool, "when": iso time}}}``."""
+    """The recorded results: ``{session_id: {part_id: {"passed": bool, "when": iso time}}}``.
+
+    A failure that matched a named mistake also records ``"misconception": <id>``.
+    """
     path = path or progress_file()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -87,16 +157,16 @@ def load_progress(path: Path | None = None) -> dict:
         return {}
 
 
-def _record(session_id, part, passed):
+def _record(session_id, part, passed, misconception=None):
     if session_id is None or not _recording():
         return
     path = progress_file()
     try:
         data = load_progress(path)
-        data.setdefault(session_id, {})[part] = {
-            "passed": bool(passed),
-            "when": _dt.datetime.now().isoformat(timespec="seconds"),
-        }
+        entry = {"passed": bool(passed), "when": _dt.datetime.now().isoformat(timespec="seconds")}
+        if misconception:
+            entry["misconception"] = misconception
+        data.setdefault(session_id, {})[part] = entry
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".progress-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -109,6 +179,203 @@ def _record(session_id, part, passed):
 def start_session(session_id: str) -> None:
     """Declare which session the following checks belong to (the setup cell calls this)."""
     _state["session"] = course.get_session(session_id).id
+
+
+# ------------------------------------------------------------------------------ fingerprints
+
+
+class Fingerprint:
+    """A tolerance-aware hash of an expected value: it checks an answer without showing the value.
+
+    Each entry is quantized on two grids of cells of width ``4 * tol``, offset by half a cell, and each
+    (entry, grid) cell index is hashed with a salt. The expected value lies at least ``tol`` inside its
+    cell on one of the two grids, so an answer whose every entry is within ``tol`` of the expected one
+    matches on that grid; an entry more than ``4 * tol`` away matches on neither. Nothing in the string
+    tells which grid is the safe one (that would leak a bit of the value). Letters (multiple choice) are
+    hashed as a sorted set. Make one with :func:`fingerprint`; a test cell holds only the string.
+    """
+
+    def __init__(self, text: str):
+        parts = str(text).split(":")
+        sizes = {("fp2", "n"): 6, ("fp1", "n"): 7, ("fp1", "c"): 4, ("fp2", "c"): 4}
+        if len(parts) < 4 or sizes.get(tuple(parts[:2])) != len(parts):
+            raise ValueError(f"not a reglab fingerprint: {text!r}")
+        self.text = str(text)
+        self.version, self.kind, self.salt = parts[0], parts[1], parts[2]
+        if self.kind == "n":
+            self.tol = float(parts[3])
+            self.shape = () if parts[4] == "s" else tuple(int(n) for n in parts[4].split("x"))
+            if self.version == "fp1":  # first format: one grid chosen per entry, one hash (still accepted)
+                self.grids, self.digest = parts[5], parts[6]
+            else:
+                self.cells = [tuple(pair.split(".")) for pair in parts[5].split(",")]
+        else:
+            self.digest = parts[3]
+
+    def __repr__(self):
+        return f"Fingerprint({self.text!r})"
+
+    def matches(self, value) -> bool:
+        """Whether a float array (numeric kind) or a set of letters (choice kind) has this fingerprint."""
+        if self.kind == "c":
+            return _choice_digest(self.salt, value) == self.digest
+        arr = np.asarray(value, dtype=float)
+        if arr.shape != self.shape or not np.all(np.isfinite(arr)):
+            return False
+        if self.version == "fp1":
+            offsets = [0.5 if b == "1" else 0.0 for b in self.grids]
+            cells = [math.floor(v / (4.0 * self.tol) + o) for v, o in zip(arr.ravel().tolist(), offsets)]
+            text = f"{self.salt}|{arr.shape}|" + ",".join(str(c) for c in cells)
+            return hashlib.sha256(text.encode()).hexdigest()[:24] == self.digest
+        return all(any(got == want for got, want in zip(pair, expected))
+                   for pair, expected in zip(_cell_digests(self.salt, self.tol, arr), self.cells))
+
+
+def _cell_digests(salt, tol, arr):
+    """Per entry, the salted hashes of its cell index on the grid at offset 0 and at offset 1/2."""
+    width = 4.0 * tol
+    out = []
+    for i, v in enumerate(arr.ravel().tolist()):
+        pair = []
+        for grid, offset in enumerate((0.0, 0.5)):
+            text = f"{salt}|{i}|{grid}|{math.floor(v / width + offset)}"
+            pair.append(hashlib.sha256(text.encode()).hexdigest()[:12])
+        out.append(tuple(pair))
+    return out
+
+
+def _choice_digest(salt, letters):
+    return hashlib.sha256(f"{salt}|{''.join(sorted(letters))}".encode()).hexdigest()[:24]
+
+
+def fingerprint(value, tol: float = 1e-9, *, salt: str | None = None) -> str:
+    """The fingerprint string of an expected value (numbers, arrays, or choice letters like ``"b"``)."""
+    salt = salt or secrets.token_hex(4)
+    if isinstance(value, (str, set, frozenset)):
+        return f"fp2:c:{salt}:{_choice_digest(salt, _letters(value))}"
+    if not tol > 0:
+        raise ValueError("tol must be > 0")
+    arr = np.asarray(value, dtype=float)
+    if arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError("a fingerprint needs at least one value, all finite")
+    shape = "x".join(str(n) for n in arr.shape) if arr.shape else "s"
+    cells = ",".join(".".join(pair) for pair in _cell_digests(salt, tol, arr))
+    return f"fp2:n:{salt}:{float(tol)!r}:{shape}:{cells}"
+
+
+def _letters(x):
+    if isinstance(x, str):
+        return {c for c in x.lower() if c.isalpha()}
+    if isinstance(x, (set, frozenset, list, tuple)) and all(isinstance(c, str) for c in x):
+        return {c.strip().lower() for c in x}
+    raise TypeError(type(x).__name__)
+
+
+# ------------------------------------------------------------------------------ method rules
+
+
+class _Rule:
+    """Forbidden functions, resolved to what the profiler sees: code objects and C functions."""
+
+    def __init__(self, forbid):
+        self.codes: dict = {}  # code object -> shown name
+        self.cfuncs: dict = {}  # id(C function) -> (function, shown name)
+        for item in forbid:
+            self._add(item)
+
+    def _add(self, item):
+        if isinstance(item, str):
+            obj = _resolve(item)
+            if obj is None:  # its module is not installed here, so it cannot be called either
+                return
+            name = item
+        else:
+            obj = item
+            name = f"{getattr(obj, '__module__', None) or '?'}.{getattr(obj, '__qualname__', repr(obj))}"
+            name = name.replace("numpy.linalg._linalg.", "numpy.linalg.")
+        target = inspect.unwrap(obj.__func__ if isinstance(obj, types.MethodType) else obj)
+        if isinstance(target, types.FunctionType):
+            self.codes[target.__code__] = name
+        elif isinstance(target, types.BuiltinFunctionType):
+            self.cfuncs[id(target)] = (target, name)
+        else:
+            raise TypeError(f"cannot forbid {name} ({type(target).__name__}): only Python functions and builtin "
+                            "functions are visible to the method check (ufuncs and array methods are not)")
+
+
+def _resolve(dotted):
+    module, _, attr = dotted.rpartition(".")
+    top = module.split(".")[0]
+    if top not in sys.modules and importlib.util.find_spec(top) is None:
+        return None
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _tamper_targets():
+    """Functions that switch the profiler off or look at it: calling them during a check is tampering."""
+    cfuncs = {id(f): f for f in (sys.setprofile, sys.settrace, sys.getprofile, sys.gettrace)}
+    codes = {}
+    for name in ("setprofile", "settrace", "getprofile", "gettrace", "setprofile_all_threads", "settrace_all_threads"):
+        f = getattr(threading, name, None)
+        if isinstance(f, types.FunctionType):
+            codes[f.__code__] = f"threading.{name}"
+    return cfuncs, codes
+
+
+class _Watch:
+    """State of one profiled run: the first forbidden call and the first tampering call seen."""
+
+    def __init__(self, rule):
+        self.rule, self.active = rule, True
+        self.called = self.tampered = None
+        self.tamper_c, self.tamper_codes = _tamper_targets()
+
+    def __call__(self, frame, event, arg):
+        if not self.active:
+            return
+        if event == "call":
+            code = frame.f_code
+            if code in self.rule.codes:
+                self.called = self.called or self.rule.codes[code]
+            elif code in self.tamper_codes:
+                self.tampered = self.tampered or self.tamper_codes[code]
+        elif event == "c_call":
+            key = id(arg)
+            if key in self.rule.cfuncs and self.rule.cfuncs[key][0] is arg:
+                self.called = self.called or self.rule.cfuncs[key][1]
+            elif key in self.tamper_c and self.tamper_c[key] is arg:
+                self.tampered = self.tampered or f"sys.{arg.__name__}"
+
+
+@contextlib.contextmanager
+def _method_rules(part, forbid, rule):
+    """Run the block with the profiler watching for forbidden calls; fail the check if one happened."""
+    __tracebackhide__ = True  # IPython hides this frame from the student
+    if not forbid:
+        yield
+        return
+    watch = _Watch(_Rule(forbid))
+    old, old_thread = sys.getprofile(), threading.getprofile()
+    threading.setprofile(watch)
+    sys.setprofile(watch)
+    intact = False
+    try:
+        yield
+    finally:
+        watch.active = False
+        intact = sys.getprofile() is watch
+        sys.setprofile(old)
+        threading.setprofile(old_thread)
+    if watch.tampered or not intact:
+        how = f"it called {watch.tampered}" if watch.tampered else "the profiler was removed"
+        _fail(part, f"your code switched off the check that enforces the question's rules ({how}). "
+                    "Remove that code; a check cannot be passed this way.", None)
+    if watch.called:
+        text = rule or f"{part} asks you to write this computation yourself"
+        _fail(part, f"{text}: your code called {watch.called}. Write the computation with numpy instead.", None)
 
 
 # ------------------------------------------------------------------------------ comparisons
@@ -138,11 +405,13 @@ def _evaluate(part, actual):
         try:
             value = actual()
         except NotImplementedError:
-            raise AnswerError(f"{part}: not answered yet - replace `raise NotImplementedError()` with your code.") from None
+            raise AnswerError(f"{part}: not answered yet - replace `raise NotImplementedError()` with your code."
+                              ) from None
         except AnswerError:
             raise
         except NameError as exc:
-            raise AnswerError(f"{part}: {exc} - run the cell where you answer it (and the cells above it) first.") from None
+            raise AnswerError(f"{part}: {exc} - run the cell where you answer it (and the cells above it) first."
+                              ) from None
         except Exception as exc:  # the student's code raised: report it as the failure
             raise AnswerError(f"{part}: your code raised {type(exc).__name__}: {exc}") from None
     if noise:
@@ -177,12 +446,12 @@ def _to_array(part, value, what):
     return arr
 
 
-def _fail(part, message, hint):
+def _fail(part, message, hint, misconception=None):
     __tracebackhide__ = True  # IPython hides this frame from the student
     text = f"{part}: {message}"
     if hint:
         text += f"\nHint: {hint}"
-    _record(_state["session"], part, False)
+    _record(_state["session"], part, False, misconception)
     raise AnswerError(text)
 
 
@@ -191,7 +460,42 @@ def _succeed(part, message="passed"):
     print(f"{PASS_MARK} {part} {message}")
 
 
-def check(part, actual, expected, *, rtol=1e-7, atol=1e-10, hint=None, what="your answer"):  # noqa: C901
+def _named_mistakes(part, misconceptions):
+    """``[(full id, Misconception, wrong value)]`` for a check's ``misconceptions={key: value}``."""
+    if not misconceptions:
+        return []
+    if _state["session"] is None:
+        raise RuntimeError("checks.start_session(...) must run before a check names misconceptions")
+    session = course.get_session(_state["session"])
+    question = session.question_of(part)
+    return [(session.misconception_id(question, key), question.misconception(key), value)
+            for key, value in misconceptions.items()]
+
+
+def _fail_as_mistake(part, full_id, m, question_revisit):
+    __tracebackhide__ = True  # IPython hides this frame from the student
+    revisit = m.revisit or question_revisit
+    _fail(part, f"this is a known mistake [misconception:{full_id}]: {m.explanation}. Reread {revisit}.",
+          None, misconception=full_id)
+
+
+def _close(arr, expected, rtol, atol):
+    """``(matches, diff, tol)`` for a float array against an expected array or Fingerprint."""
+    if isinstance(expected, Fingerprint):
+        return expected.matches(arr), None, None
+    exp = np.asarray(expected, dtype=float)
+    if arr.shape != exp.shape or not np.all(np.isfinite(arr)):
+        return False, None, None
+    diff, tol = np.abs(arr - exp), atol + rtol * np.abs(exp)
+    return bool(np.all(diff <= tol)), diff, tol
+
+
+def _expected_shape(expected):
+    return expected.shape if isinstance(expected, Fingerprint) else np.shape(np.asarray(expected, dtype=float))
+
+
+def check(part, actual, expected, *, rtol=1e-7, atol=1e-10, hint=None, what="your answer",
+          forbid=(), rule=None, misconceptions=None):
     """Compare a numeric answer with the expected value.
 
     Parameters
@@ -200,72 +504,96 @@ def check(part, actual, expected, *, rtol=1e-7, atol=1e-10, hint=None, what="you
         The grade id of the test cell (e.g. ``"q2a"``).
     actual : number, array-like, or callable
         The student's answer, or a zero-argument callable that computes it (preferred: it runs with
-        warnings captured and its errors reported clearly).
-    expected : number or array-like
-        Never printed.
+        warnings captured, its errors reported clearly and the method rules enforced).
+    expected : number, array-like or Fingerprint
+        Never printed. A :class:`Fingerprint` carries its own tolerance (``rtol``/``atol`` are then unused).
     rtol, atol : float
         Tolerance: ``|actual - expected| <= atol + rtol * |expected|`` elementwise.
     hint : str, optional
-        Shown on failure; tie it to the common mistake.
+        Shown on a failure that matches no named misconception.
     what : str
         How to call the answer in messages (e.g. ``"shrink(...)"``).
+    forbid : sequence of functions or dotted names
+        Functions the student's code must not call while ``actual`` runs (e.g. ``[l2.shrink_factors,
+        *checks.LINEAR_SOLVERS]``).
+    rule : str, optional
+        The rule's text, naming the question (``"q3 asks for the eigendecomposition"``).
+    misconceptions : dict, optional
+        ``{key: wrong value}`` for misconceptions the course map declares for this question; a value
+        (number, array or Fingerprint) matching one fails with the misconception named.
     """
     __tracebackhide__ = True  # IPython hides this frame from the student
-    value = _evaluated(part, actual)
-    exp = np.asarray(expected, dtype=float)
-    arr = _to_array(part, value, what)
-    if arr.shape != exp.shape:
-        if arr.size == exp.size and arr.squeeze().shape == exp.squeeze().shape:
-            _fail(part, f"{what} has shape {arr.shape} but should have shape {exp.shape} (same numbers, "
-                        "wrong arrangement: check for an extra axis, e.g. a column vector instead of a 1-D array).", hint)
-        n = "a single number" if exp.ndim == 0 else f"an array of shape {exp.shape}"
+    mistakes = _named_mistakes(part, misconceptions)
+    with _method_rules(part, forbid, rule):
+        value = _evaluated(part, actual)
+        arr = _to_array(part, value, what)
+    exp_shape = _expected_shape(expected)
+    ok, diff, tol = _close(arr, expected, rtol, atol)
+    if ok:
+        _succeed(part)
+        return
+    for full_id, m, wrong in mistakes:
+        if _close(arr, wrong, rtol, atol)[0]:
+            _fail_as_mistake(part, full_id, m, course.get_session(_state["session"]).question_of(part).revisit)
+    if arr.shape != exp_shape:
+        if arr.size == math.prod(exp_shape) and arr.squeeze().shape == tuple(n for n in exp_shape if n != 1):
+            _fail(part, f"{what} has shape {arr.shape} but should have shape {exp_shape} (same numbers, wrong "
+                        "arrangement: check for an extra axis, e.g. a column vector instead of a 1-D array).", hint)
+        n = "a single number" if not exp_shape else f"an array of shape {exp_shape}"
         _fail(part, f"{what} should be {n}, got shape {arr.shape}.", hint)
     bad = ~np.isfinite(arr)
     if np.any(bad):
         where = np.argwhere(bad)[:3].tolist() if arr.ndim else []
         _fail(part, f"{what} contains NaN or infinity" + (f" (at index {where})" if where else "") +
               " - look for a division by zero or an overflow.", hint)
-    diff = np.abs(arr - exp)
-    tol = atol + rtol * np.abs(exp)
+    if diff is None:  # a fingerprint tells only that the value is wrong, not by how much
+        _fail(part, f"{what} is not the expected value (tolerance {expected.tol:g}).", hint)
     wrong = diff > tol
-    if np.any(wrong):
-        if arr.ndim == 0:
-            _fail(part, f"{what} is not the expected value (off by {float(diff):.3g}; tolerance {float(tol):.1g}).", hint)
-        _fail(part, f"{int(wrong.sum())} of {arr.size} entries of {what} are wrong "
-                    f"(largest error {float(diff.max()):.3g}; tolerance rtol={rtol:g}, atol={atol:g}).", hint)
-    _succeed(part)
+    if arr.ndim == 0:
+        _fail(part, f"{what} is not the expected value (off by {float(diff):.3g}; tolerance {float(tol):.1g}).", hint)
+    _fail(part, f"{int(wrong.sum())} of {arr.size} entries of {what} are wrong "
+                f"(largest error {float(diff.max()):.3g}; tolerance rtol={rtol:g}, atol={atol:g}).", hint)
 
 
-def check_true(part, condition, message, *, hint=None):
+def check_true(part, condition, message, *, hint=None, forbid=(), rule=None):
     """Pass when ``condition`` (a bool, or a callable returning one) is true; else fail with ``message``."""
     __tracebackhide__ = True  # IPython hides this frame from the student
-    value = _evaluated(part, condition)
+    with _method_rules(part, forbid, rule):
+        value = _evaluated(part, condition)
     if value is not True and not (isinstance(value, (bool, np.bool_)) and bool(value)):
         _fail(part, message, hint)
     _succeed(part)
 
 
-def check_choice(part, answer, correct, *, hint=None):
-    """Multiple choice: ``answer`` is a letter (``"b"``) or a set/str of letters (``{"a", "c"}``, ``"ac"``)."""
-    __tracebackhide__ = True  # IPython hides this frame from the student
-    def letters(x):
-        if isinstance(x, str):
-            return {c for c in x.lower() if c.isalpha()}
-        if isinstance(x, (set, frozenset, list, tuple)) and all(isinstance(c, str) for c in x):
-            return {c.strip().lower() for c in x}
-        raise AnswerError(f"{part}: answer with a letter like 'b' or a set of letters like {{'a', 'c'}}, "
-                          f"got {type(x).__name__}.")
+def check_choice(part, answer, correct, *, hint=None, misconceptions=None):
+    """Multiple choice: ``answer`` is a letter (``"b"``) or a set/str of letters (``{"a", "c"}``, ``"ac"``).
 
+    ``correct`` is letters or a choice :class:`Fingerprint`; ``misconceptions`` maps declared keys to
+    the wrong letters that reveal them.
+    """
+    __tracebackhide__ = True  # IPython hides this frame from the student
+    mistakes = _named_mistakes(part, misconceptions)
+    value = _evaluated(part, answer)
     try:
-        got = letters(_evaluated(part, answer))
-    except AnswerError:
-        _record(_state["session"], part, False)
-        raise
+        got = _letters(value)
+    except TypeError as exc:
+        _fail(part, f"answer with a letter like 'b' or a set of letters like {{'a', 'c'}}, got {exc}.", None)
     if not got:
         _fail(part, "no option chosen yet.", hint)
-    if got != letters(correct):
-        _fail(part, "not the right choice" + (" (more than one option may be right)" if len(letters(correct)) > 1 else "") + ".", hint)
-    _succeed(part)
+    if isinstance(correct, Fingerprint):
+        if correct.matches(got):
+            _succeed(part)
+            return
+        several = ""
+    else:
+        if got == _letters(correct):
+            _succeed(part)
+            return
+        several = " (more than one option may be right)" if len(_letters(correct)) > 1 else ""
+    for full_id, m, wrong in mistakes:
+        if (wrong.matches(got) if isinstance(wrong, Fingerprint) else got == _letters(wrong)):
+            _fail_as_mistake(part, full_id, m, course.get_session(_state["session"]).question_of(part).revisit)
+    _fail(part, f"not the right choice{several}.", hint)
 
 
 # ------------------------------------------------------------------------------ the gate
@@ -313,11 +641,13 @@ class GateReport:
             revisit = "" if status == "passed" else html.escape(q.revisit)
             rows.append(
                 f"<tr><td style='color:{colors[status]}'>{mark}</td><td>{q.id}</td><td>{html.escape(q.title)}</td>"
-                f"<td style='color:{colors[status]}'>{status}</td><td>{'yes' if q.required else 'no'}</td><td>{revisit}</td></tr>"
+                f"<td style='color:{colors[status]}'>{status}</td><td>{'yes' if q.required else 'no'}</td>"
+                f"<td>{revisit}</td></tr>"
             )
         nxt = course.next_session(self.session)
         if self.ready:
-            link = "" if nxt is None else f" <a href='../{nxt.notebook}'>Continue with session {nxt.number}: {html.escape(nxt.title)}</a>."
+            link = "" if nxt is None else (f" <a href='../{nxt.notebook}'>Continue with session {nxt.number}: "
+                                           f"{html.escape(nxt.title)}</a>.")
             verdict = f"<p class='reglab-gate-ready'><b>{PASS_MARK} All required questions pass.</b>{link}</p>"
         else:
             missing = ", ".join(q.id for q, s in self.rows if q.required and s != "passed")

@@ -1,12 +1,39 @@
 """The course map: sessions, their order, their practice questions and mastery gates.
 
 One place for what every other part reads: the notebooks' test cells (grade ids), the mastery gate
-at the end of each session, ``reglab progress``, and the tests that keep them consistent.
+at the end of each session, ``reglab progress``, the named misconceptions the checks recognize, and
+the tests that keep them consistent.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+#: What a question asks for. The points of a session follow the work: ``recall`` items (multiple
+#: choice, definitions) are worth at most about a tenth of a session's points; ``modelling`` (build and
+#: compare models on data) is the heaviest kind where it appears.
+KINDS = ("implement", "compute", "recall", "modelling")
+
+MISCONCEPTION_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """A known wrong answer, named: what the student probably did, in words, and what to reread.
+
+    ``key`` is short and local to its question (``"forgot-factor-2"``); the full id the checks print
+    in their ``[misconception:<id>]`` marker is ``s<NN>.<question id>.<key>`` (see :meth:`Session.misconception_id`).
+    ``explanation`` names the mistake without giving the right value; ``revisit`` defaults to the question's.
+    """
+
+    key: str
+    explanation: str
+    revisit: str | None = None
+
+    def __post_init__(self):
+        if not MISCONCEPTION_KEY.fullmatch(self.key):
+            raise ValueError(f"misconception key {self.key!r} must match {MISCONCEPTION_KEY.pattern}")
 
 
 @dataclass(frozen=True)
@@ -18,6 +45,22 @@ class Question:
     parts: tuple[str, ...]
     revisit: str  # the section to reread when it fails
     required: bool = True  # must pass to clear the mastery gate
+    kind: str = "compute"  # one of KINDS
+    misconceptions: tuple[Misconception, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"question {self.id}: kind {self.kind!r} is not one of {KINDS}")
+        keys = [m.key for m in self.misconceptions]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"question {self.id}: duplicate misconception keys {keys}")
+
+    def misconception(self, key: str) -> Misconception:
+        for m in self.misconceptions:
+            if m.key == key:
+                return m
+        known = ", ".join(m.key for m in self.misconceptions) or "none"
+        raise KeyError(f"question {self.id} declares no misconception {key!r} (declared: {known})")
 
 
 @dataclass(frozen=True)
@@ -38,26 +81,100 @@ class Session:
     def parts(self) -> tuple[str, ...]:
         return tuple(p for q in self.questions for p in q.parts)
 
+    def question_of(self, part: str) -> Question:
+        """The question an autograded part (grade id) belongs to."""
+        for q in self.questions:
+            if part in q.parts:
+                return q
+        raise KeyError(f"session {self.id} has no autograded part {part!r}")
+
+    def misconception_id(self, question: Question, key: str) -> str:
+        """The full, machine-readable id of a misconception, e.g. ``s01.q1.forgot-factor-2``."""
+        question.misconception(key)
+        return f"s{self.number:02d}.{question.id}.{key}"
+
+    def misconception_ids(self) -> tuple[str, ...]:
+        return tuple(self.misconception_id(q, m.key) for q in self.questions for m in q.misconceptions)
+
+
+def M(key: str, explanation: str, revisit: str | None = None) -> Misconception:  # noqa: N802 - reads like a table row
+    """Shorthand for the tables below."""
+    return Misconception(key, explanation, revisit)
+
 
 SESSIONS: tuple[Session, ...] = (
     Session(
         "00_overfitting", 0, "Overfitting and the regularized objective", "reglab.overfitting",
         (
-            Question("q1", "Pick the degree with the lowest validation error", ("q1",), "2. Overfitting, measured"),
-            Question("q2", "Penalized loss J + (alpha/2)||w||^2", ("q2",), "4. The regularized objective (7.1)"),
-            Question("q3", "Bias^2 and variance from repeated fits", ("q3a", "q3b"), "3. Bias and variance"),
-            Question("q4", "Penalize weights, not biases", ("q4",), "5. Weights, not biases"),
+            Question("q1", "Pick the degree with the lowest validation error", ("q1",), "2. Overfitting, measured",
+                     misconceptions=(
+                         M("chose-by-training-error", "this is the degree with the lowest TRAINING error; training "
+                           "error always favours the most flexible model"),
+                     )),
+            Question("q2", "Bias^2 and variance from repeated fits", ("q2a", "q2b"), "3. Bias and variance",
+                     kind="implement",
+                     misconceptions=(
+                         M("squared-error-not-bias", "this is the mean squared error of the predictions (bias^2 plus "
+                           "variance): average the predictions over refits first, then square the difference to f"),
+                         M("sample-variance", "this divides by (number of refits - 1); the question asks for the "
+                           "population variance"),
+                         M("variance-across-points", "this is the variance across test points; take it across "
+                           "refits (one value per test point), then average"),
+                     )),
+            Question("q3", "Penalized loss J + (alpha/2)||w||^2", ("q3a", "q3b"), "4. The regularized objective (7.1)",
+                     kind="implement",
+                     misconceptions=(
+                         M("sum-not-mean", "the data term is summed over examples instead of averaged (divided by n)"),
+                         M("alpha-not-half", "the penalty is alpha*||w||^2; the question's penalty has a factor "
+                           "1/2"),
+                         M("penalty-divided-by-n", "the penalty is divided by n as well; only the data term is a "
+                           "mean over examples"),
+                     )),
+            Question("q4", "Penalize weights, not biases", ("q4a", "q4b"), "5. Weights, not biases", kind="implement",
+                     misconceptions=(
+                         M("forgot-half", "the factor 1/2 of (alpha/2) sum ||W||_F^2 is missing"),
+                         M("penalized-bias", "the biases are penalized too; only the entries named W... are"),
+                     )),
         ),
         ("w1",),
     ),
     Session(
         "01_l2_weight_decay", 1, "L2 weight decay as eigen-rescaling", "reglab.l2",
         (
-            Question("q1", "Decay factor of one SGD step", ("q1",), "1. The weight decay step (7.4-7.5)"),
-            Question("q2", "Shrink factors lambda_i/(lambda_i + alpha)", ("q2a", "q2b"), "3. Eigen-rescaling (7.13)"),
-            Question("q3", "w~ by eigendecomposition (7.13)", ("q3",), "3. Eigen-rescaling (7.13)"),
-            Question("q4", "Ridge by the normal equations (7.17)", ("q4",), "5. Linear regression (7.16-7.17)"),
-            Question("q5", "Which direction shrinks most", ("q5",), "4. Geometry"),
+            Question("q1", "Decay factor of one SGD step", ("q1",), "1. The weight decay step (7.4-7.5)",
+                     misconceptions=(
+                         M("forgot-factor-2", "the gradient of lambda*||w||^2 is 2*lambda*w; the factor 2 seems to "
+                           "be missing (that is the factor of the (alpha/2)||w||^2 convention)"),
+                         M("sign-flipped", "a factor above 1 makes the weights grow: the step goes against the "
+                           "gradient, so the penalty's term is subtracted"),
+                     )),
+            Question("q2", "Shrink factors lambda_i/(lambda_i + alpha)", ("q2a", "q2b"), "3. Eigen-rescaling (7.13)",
+                     kind="implement",
+                     misconceptions=(
+                         M("alpha-over-sum", "these are alpha/(lambda_i + alpha), the part that is removed, not "
+                           "the part that is kept"),
+                         M("one-at-zero-eigenvalue", "a direction with lambda_i = 0 carries no information about w*: "
+                           "its factor is 0, also when alpha = 0"),
+                     )),
+            Question("q3", "w~ by eigendecomposition (7.13)", ("q3",), "3. Eigen-rescaling (7.13)", kind="implement",
+                     misconceptions=(
+                         M("q-swapped", "Q and Q^T are swapped: rotate INTO the eigenbasis with Q^T, scale, and "
+                           "rotate back with Q"),
+                         M("alpha-over-sum", "the components are scaled by alpha/(lambda_i + alpha) instead of "
+                           "lambda_i/(lambda_i + alpha)"),
+                     )),
+            Question("q4", "Which direction shrinks most", ("q4",), "4. Geometry",
+                     misconceptions=(
+                         M("alpha-over-sum", "each coordinate was scaled by alpha/(lambda_i + alpha): the flat "
+                           "direction would then be kept and the steep one removed"),
+                     )),
+            Question("q5", "Ridge by the normal equations (7.17)", ("q5",), "5. Linear regression (7.16-7.17)",
+                     kind="implement",
+                     misconceptions=(
+                         M("alpha-everywhere", "alpha was added to every entry of X^T X; it belongs on the diagonal "
+                           "only (alpha times the identity of size n_features)"),
+                         M("no-penalty", "this is plain least squares (7.16): the alpha I term is missing"),
+                     )),
         ),
         ("w1",),
         ("00_overfitting",),
@@ -65,10 +182,31 @@ SESSIONS: tuple[Session, ...] = (
     Session(
         "02_l1_lasso", 2, "L1 regularization and the LASSO closed form", "reglab.l1",
         (
-            Question("q1", "Soft-thresholding", ("q1a", "q1b"), "2. The closed form (7.23)"),
-            Question("q2", "The LASSO closed form (7.23)", ("q2",), "2. The closed form (7.23)"),
-            Question("q3", "How many weights are exactly zero", ("q3",), "3. Sparsity as feature selection"),
-            Question("q4", "The smallest alpha that zeroes every weight", ("q4",), "2. The closed form (7.23)"),
+            Question("q1", "Soft-thresholding", ("q1a", "q1b"), "2. The closed form (7.23)", kind="implement",
+                     misconceptions=(
+                         M("no-max", "without max(., 0) values inside the dead zone |x| <= t cross zero instead "
+                           "of stopping at exactly 0"),
+                         M("no-sign", "without sign(x) negative inputs come out positive: keep the sign"),
+                     )),
+            Question("q2", "The LASSO closed form (7.23)", ("q2",), "2. The closed form (7.23)", kind="implement",
+                     misconceptions=(
+                         M("threshold-alpha", "the threshold is alpha/H_ii, not alpha: divide by the curvature"),
+                         M("threshold-alpha-times-h", "the threshold is alpha/H_ii, not alpha*H_ii"),
+                     )),
+            Question("q3", "The smallest alpha that zeroes every weight", ("q3",), "2. The closed form (7.23)",
+                     misconceptions=(
+                         M("forgot-h", "coordinate i reaches 0 once alpha/H_ii >= |w*_i|: the curvature H_ii "
+                           "matters, not |w*_i| alone"),
+                         M("divided-by-h", "coordinate i reaches 0 once alpha >= H_ii |w*_i| (multiply by H_ii, "
+                           "do not divide)"),
+                         M("min-not-max", "this zeroes only the first coordinate to reach 0; every coordinate "
+                           "must be 0"),
+                     )),
+            Question("q4", "How many weights are exactly zero", ("q4",), "3. Sparsity as feature selection",
+                     misconceptions=(
+                         M("counted-nonzeros", "this counts the coordinates that are NOT zero"),
+                         M("threshold-alpha", "the threshold is alpha/H_ii (here alpha/s), not alpha"),
+                     )),
         ),
         ("w1",),
         ("01_l2_weight_decay",),
@@ -76,11 +214,41 @@ SESSIONS: tuple[Session, ...] = (
     Session(
         "03_early_stopping", 3, "Early stopping and its equivalence to L2", "reglab.early_stopping",
         (
-            Question("q1", "Gradient-descent iterates on a quadratic", ("q1",), "2. Gradient descent on a quadratic (7.35-7.37)"),
-            Question("q2", "The closed form (7.40)", ("q2",), "3. The closed form (7.40)"),
-            Question("q3", "alpha ~ 1/(eps tau)", ("q3",), "4. Matching L2 (7.42-7.45)"),
-            Question("q4", "The exact alpha per direction (7.43)", ("q4a", "q4b"), "4. Matching L2 (7.42-7.45)"),
-            Question("q5", "Early stopping with patience", ("q5",), "1. The algorithm"),
+            Question("q1", "Early stopping with patience", ("q1a", "q1b", "q1c"), "1. The algorithm", kind="implement",
+                     misconceptions=(
+                         M("returned-last", "this returns the evaluation where training stopped (or the last one) "
+                           "as the best; early stopping returns the stored BEST parameters"),
+                         M("patience-off-by-one", "the stopping index is one evaluation off: training stops at the "
+                           "evaluation that makes `patience` evaluations in a row without improvement"),
+                         M("ties-improve", "an equal loss was counted as an improvement; only a strictly lower "
+                           "loss is"),
+                     )),
+            Question("q2", "Gradient-descent iterates on a quadratic", ("q2a", "q2b"),
+                     "2. Gradient descent on a quadratic (7.35-7.37)", kind="implement",
+                     misconceptions=(
+                         M("tau-plus-one", "this is the iterate one step later: tau steps from w(0) = 0 give "
+                           "w(tau)"),
+                         M("started-at-w-star", "gradient descent starts from w(0) = 0, not from w*"),
+                     )),
+            Question("q3", "The closed form (7.40)", ("q3a", "q3b"), "3. The closed form (7.40)", kind="implement",
+                     misconceptions=(
+                         M("tau-plus-one", "the power is tau, not tau + 1: after tau steps each direction has "
+                           "covered 1 - (1 - eps lambda_i)^tau"),
+                         M("tau-minus-one", "the power is tau, not tau - 1"),
+                         M("loop-rounds-tau", "this is a loop over int(tau) steps: (7.40) holds for any real tau"),
+                     )),
+            Question("q4", "alpha ~ 1/(eps tau)", ("q4",), "4. Matching L2 (7.42-7.45)",
+                     misconceptions=(
+                         M("eps-times-tau", "eps*tau is the effective capacity; the weight decay is its inverse "
+                           "(more steps mean LESS regularization)"),
+                     )),
+            Question("q5", "The exact alpha per direction (7.43)", ("q5a", "q5b"), "4. Matching L2 (7.42-7.45)",
+                     kind="implement",
+                     misconceptions=(
+                         M("approximation", "this is the single-alpha approximation 1/(eps tau), not the exact "
+                           "alpha_i of each direction"),
+                         M("tau-plus-one", "r_i is (1 - eps lambda_i)^tau, not ^(tau + 1)"),
+                     )),
         ),
         ("w1",),
         ("01_l2_weight_decay",),
@@ -88,11 +256,49 @@ SESSIONS: tuple[Session, ...] = (
     Session(
         "04_bagging", 4, "Bagging and the variance of an ensemble", "reglab.ensembles",
         (
-            Question("q1", "Ensemble error v/k + (k-1)c/k (7.50)", ("q1",), "1. The error of an average (7.50)"),
-            Question("q2", "Fraction of examples a bootstrap sample misses", ("q2",), "3. Bootstrap samples"),
-            Question("q3", "Draw a bootstrap sample", ("q3",), "3. Bootstrap samples"),
-            Question("q4", "Estimate v and c from real models' errors", ("q4a", "q4b"), "4. Bagging real models"),
-            Question("q5", "How many members an ensemble needs", ("q5",), "1. The error of an average (7.50)"),
+            Question("q1", "Ensemble error v/k + (k-1)c/k (7.50)", ("q1a", "q1b"), "1. The error of an average (7.50)",
+                     kind="implement",
+                     misconceptions=(
+                         M("not-squared", "the 1/k of the average was not squared: (1/k sum e_i)^2 divides the k "
+                           "squared terms and the k(k-1) cross terms by k^2"),
+                         M("no-correlation-term", "this is v/k, the error of UNCORRELATED members: the k(k-1) cross "
+                           "terms with expectation c are missing"),
+                         M("k-minus-1-c", "the correlation term is (k-1)c without its 1/k: the k(k-1) cross terms "
+                           "are divided by k^2 like the rest"),
+                     )),
+            Question("q2", "How many members an ensemble needs", ("q2",), "1. The error of an average (7.50)",
+                     misconceptions=(
+                         M("no-correlation-term", "this size would do if the members were uncorrelated (v/k): with c "
+                           "> 0 the error falls only toward c"),
+                         M("rounded-down", "at this size the error is still above the target: the real solution of c "
+                           "+ (v - c)/k = target must be rounded UP to the next integer"),
+                     )),
+            Question("q3", "Fraction of examples a bootstrap sample misses", ("q3",), "3. Bootstrap samples",
+                     kind="implement",
+                     misconceptions=(
+                         M("covered-fraction", "this is the fraction of the examples the sample COVERS; the question "
+                           "asks for the ones it misses"),
+                         M("counted-duplicates", "repeated indices were counted as distinct examples: count each "
+                           "example once, however often it was drawn"),
+                     )),
+            Question("q4", "Draw a bootstrap sample", ("q4a", "q4b", "q4c"), "3. Bootstrap samples", kind="implement",
+                     misconceptions=(
+                         M("last-index-missing", "the last index n - 1 never comes up: rng.integers(low, high) "
+                           "excludes high"),
+                         M("one-based", "the indices run from 1 to n; Python indexes from 0"),
+                         M("without-replacement", "these samples miss no example: they were drawn WITHOUT "
+                           "replacement (a permutation), so every member would see the same data"),
+                     )),
+            Question("q5", "Estimate v and c from real models' errors", ("q5a", "q5b"), "4. Bagging real models",
+                     kind="implement",
+                     misconceptions=(
+                         M("centered", "this subtracts the members' mean error before squaring: v is the mean of the "
+                           "squared errors themselves (they are already deviations from the target)"),
+                         M("included-self-pairs", "the pairs i = j were included: c averages e_i e_j over DIFFERENT "
+                           "members only"),
+                         M("pairs-over-k-squared", "the sum over pairs i != j was divided by k^2 n; there are k(k-1) "
+                           "ordered pairs"),
+                     )),
         ),
         ("w1",),
         ("00_overfitting",),
@@ -100,11 +306,60 @@ SESSIONS: tuple[Session, ...] = (
     Session(
         "05_dropout", 5, "Dropout and the geometric mean", "reglab.dropout",
         (
-            Question("q1", "Inverted dropout: values, probabilities, mean", ("q1a", "q1b"), "2. Inverted dropout"),
-            Question("q2", "Implement inverted dropout", ("q2",), "2. Inverted dropout"),
-            Question("q3", "PyTorch's p is the drop probability", ("q3",), "3. Conventions"),
-            Question("q4", "Weight scaling for softmax regression", ("q4",), "6. Weight scaling is exact for softmax regression (7.56-7.66)"),
-            Question("q5", "The renormalized geometric mean (7.54-7.55)", ("q5",), "5. Inference: arithmetic and geometric means (7.53-7.55)"),
+            Question("q1", "Inverted dropout: values, probabilities, mean", ("q1a", "q1b", "q1c"),
+                     "2. Inverted dropout",
+                     misconceptions=(
+                         M("scaled-by-p", "the survivors were multiplied by the keep probability p; inverted dropout "
+                           "DIVIDES them by p"),
+                         M("scaled-by-drop", "the survivors were divided by the DROP probability 1 - p; inverted "
+                           "dropout divides by the probability of being kept"),
+                         M("not-rescaled", "the survivors were not rescaled at all: that is plain (non-inverted) "
+                           "dropout, which shrinks the expected output by the factor p"),
+                         M("keep-drop-swapped", "the keep and drop probabilities are swapped: the kept value occurs "
+                           "with the KEEP probability"),
+                         M("unweighted-mean", "the two values were averaged with equal weights; an expectation "
+                           "weights each value by its probability"),
+                     )),
+            Question("q2", "Implement inverted dropout", ("q2a", "q2b", "q2c"), "2. Inverted dropout",
+                     kind="implement",
+                     misconceptions=(
+                         M("scaled-by-p", "the survivors are multiplied by keep_prob; inverted dropout divides them "
+                           "by it"),
+                         M("scaled-by-drop", "the survivors are divided by the drop probability 1 - keep_prob"),
+                         M("not-rescaled", "the survivors keep their value: without the 1/keep_prob the expected "
+                           "output shrinks to keep_prob * h"),
+                         M("keep-drop-swapped", "about a fraction 1 - keep_prob survives: the mask keeps a unit with "
+                           "the DROP probability (compare with < keep_prob, not >)"),
+                         M("one-mask-per-batch", "every example of the batch got the same mask: draw one independent "
+                           "entry per element of h (a mask of shape h.shape)"),
+                     )),
+            Question("q3", "PyTorch's p is the drop probability", ("q3a", "q3b"), "3. Conventions",
+                     misconceptions=(
+                         M("keep-drop-swapped", "PyTorch's p is the probability of ZEROING a unit, not of keeping it"),
+                         M("scaled-by-drop", "the survivors are divided by the probability of surviving, not by "
+                           "PyTorch's p"),
+                         M("scaled-by-p", "the survivors are divided by the keep probability, not multiplied by it"),
+                     )),
+            Question("q4", "The renormalized geometric mean (7.54-7.55)", ("q4a", "q4b"),
+                     "4. Inference: arithmetic and geometric means (7.53-7.55)", kind="implement",
+                     misconceptions=(
+                         M("arithmetic-mean", "this is the ARITHMETIC mean (7.53) of the masks' distributions; the "
+                           "question asks for the geometric mean (7.54)"),
+                         M("weights-as-factors", "the weights p(mu) multiply the probabilities; in a weighted "
+                           "geometric mean they are EXPONENTS"),
+                         M("not-renormalized", "the geometric means do not sum to 1: renormalize over the classes "
+                           "(7.55)"),
+                     )),
+            Question("q5", "Weight scaling for softmax regression", ("q5a", "q5b"),
+                     "6. Weight scaling is exact for softmax regression (7.56-7.66)", kind="implement",
+                     misconceptions=(
+                         M("scaled-bias", "the bias was scaled by the keep probability too: only the dropped inputs' "
+                           "weights are scaled, the bias is never dropped"),
+                         M("keep-drop-swapped", "the weights were scaled by the DROP probability 1 - p"),
+                         M("no-scaling", "the weights were not scaled at all: that is the full network, not the "
+                           "weight scaling rule"),
+                         M("arithmetic-mean", "this is the arithmetic mean over masks (7.53), not weight scaling"),
+                     )),
         ),
         ("w1",),
         ("04_bagging",),
@@ -112,12 +367,69 @@ SESSIONS: tuple[Session, ...] = (
     Session(
         "06_capstone", 6, "Putting it together: capstone and review", "reglab.mlp",
         (
-            Question("q1", "Diagnose from training and validation error", ("q1",), "1. Choosing a regularizer from symptoms"),
-            Question("q2", "lambda under a summed instead of a mean loss", ("q2",), "2. lambda is not universal"),
-            Question("q3", "Label smoothing targets", ("q3",), "3. Other regularizers"),
+            Question("q1", "Diagnose from training and validation error", ("q1a", "q1b"),
+                     "1. Choosing a regularizer from symptoms",
+                     misconceptions=(
+                         M("read-backwards", "a LOW training error with a much higher validation error is not "
+                           "underfitting: the model fits its training data and fails to generalize"),
+                         M("high-val-means-overfitting", "a high validation error alone is not overfitting: look at "
+                           "the training error and at the gap between the two"),
+                     )),
+            Question("q2", "lambda under a summed instead of a mean loss", ("q2a", "q2b"), "2. λ is not universal",
+                     misconceptions=(
+                         M("lambda-unchanged", "lambda was kept although the loss changed between a sum and a mean "
+                           "over n examples: the equivalent lambda changes with n"),
+                         M("multiplied-by-n", "dividing the summed objective by n divides its penalty by n too; "
+                           "lambda was multiplied instead"),
+                         M("forgot-factor-2", "lambda||w||^2 has gradient 2 lambda w, (alpha/2)||w||^2 has gradient "
+                           "alpha w: the factor 2 between the conventions is missing"),
+                         M("halved", "the factor 2 between lambda||w||^2 and (alpha/2)||w||^2 was applied the wrong "
+                           "way round"),
+                     )),
+            Question("q3", "Label smoothing targets", ("q3a", "q3b"), "3. Other regularizers", kind="implement",
+                     misconceptions=(
+                         M("eps-over-k", "the other classes got eps/k each: eps is shared among the k - 1 classes "
+                           "that are NOT the label"),
+                         M("eps-over-k-everywhere", "eps/k was spread over all k classes, the label included "
+                           "(PyTorch's label_smoothing convention); this course takes eps from the label and shares "
+                           "it among the k - 1 others"),
+                         M("one-hot-kept", "the label's target is still 1: it must give away eps"),
+                     )),
             Question("quiz", "Review quiz (7 multiple-choice questions)",
-                     ("quiz1", "quiz2", "quiz3", "quiz4", "quiz5", "quiz6", "quiz7"), "4. Review quiz"),
-            Question("q4", "Average a bagged ensemble's probabilities", ("q4",), "6. Capstone"),
+                     ("quiz1", "quiz2", "quiz3", "quiz4", "quiz5", "quiz6", "quiz7"), "4. Review quiz", kind="recall",
+                     misconceptions=(
+                         M("for-speed", "dropout does not make training faster (it usually needs more epochs): it is "
+                           "a regularizer"),
+                         M("pruning", "dropout removes nothing permanently: every unit is used after training"),
+                         M("raises-training-accuracy", "regularization usually LOWERS training accuracy a little: it "
+                           "trades fit on the training set for generalization"),
+                         M("l2-for-absolute", "L2 penalizes the SQUARES of the weights"),
+                         M("dropout-at-test-time", "dropout acts during training only, on random units, not on "
+                           "chosen ones at test time"),
+                         M("stop-on-training-loss", "early stopping watches the VALIDATION loss; the training loss "
+                           "keeps falling while the model overfits"),
+                         M("lambda-is-learning-rate", "lambda multiplies the penalty; the learning rate is a "
+                           "different hyperparameter"),
+                         M("fresh-mask-per-step", "a fresh mask at every time step is plain dropout: the recurrence "
+                           "averages that noise away over time"),
+                     )),
+            Question("q4", "Tune on validation, score once on test, bag", ("q4a", "q4b", "q4c", "q4d"), "5. Capstone",
+                     kind="modelling",
+                     misconceptions=(
+                         M("training-loss", "these are TRAINING losses: they always favour the weakest "
+                           "regularization"),
+                         M("test-loss", "these are TEST losses: the test set must not be used to choose anything"),
+                         M("tuned-on-test", "this lambda has the lowest TEST loss: a hyperparameter chosen on the "
+                           "test set makes its test score an optimistic estimate"),
+                         M("chose-by-training-loss", "this lambda has the lowest TRAINING loss, which always favours "
+                           "the least regularization"),
+                         M("best-test-loss", "this is the lowest test loss over all lambdas, not the test loss of "
+                           "the network chosen on validation data"),
+                         M("reported-validation-loss", "this is the chosen network's VALIDATION loss; the question "
+                           "asks for its loss on the test set"),
+                         M("averaged-losses", "this is the members' average loss; the ensemble's loss is the loss of "
+                           "their averaged probabilities (lower, since the log is concave)"),
+                     )),
         ),
         ("w1",),
         ("01_l2_weight_decay", "02_l1_lasso", "03_early_stopping", "04_bagging", "05_dropout"),

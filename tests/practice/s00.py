@@ -1,0 +1,42 @@
+"""Session 0: classic wrong answers, library delegation, and the values that must not show early."""
+
+from . import delegate, wrong
+
+SESSION = "00_overfitting"
+
+_BV = "def bias_variance_from_predictions(preds, f_values):\n    preds = np.asarray(preds, dtype=float)\n"
+_PM = "def penalized_mse(y, y_hat, w, alpha):\n    y, y_hat, w = (np.asarray(a, dtype=float) for a in (y, y_hat, w))\n"
+
+WRONG = {
+    "q1": wrong("a_q1", "train2, val2 = overfitting.degree_sweep(x2, y2, x2_val, y2_val, degrees)\n"
+                        "best_degree = int(degrees[np.argmin(train2)])", "chose-by-training-error"),
+    "q2a": wrong("a_q2", _BV + "    return np.mean((preds - f_values) ** 2), np.mean(preds.var(axis=0))",
+                 "squared-error-not-bias"),
+    "q2b": wrong("a_q2", _BV + "    bias2 = np.mean((preds.mean(axis=0) - f_values) ** 2)\n"
+                             "    return bias2, np.mean(preds.var(axis=0, ddof=1))", "sample-variance"),
+    "q3a": wrong("a_q3", _PM + "    return np.sum((y - y_hat) ** 2) + 0.5 * alpha * np.sum(w ** 2)", "sum-not-mean"),
+    "q3b": wrong("a_q3", _PM + "    return np.mean((y - y_hat) ** 2) + alpha * np.sum(w ** 2)", "alpha-not-half"),
+    "q4a": wrong("a_q4", "def weight_penalty(params, alpha):\n"
+                         "    return alpha * sum(np.sum(v ** 2) for k, v in params.items() if k.startswith('W'))",
+                 "forgot-half"),
+    "q4b": wrong("a_q4", "def weight_penalty(params, alpha):\n"
+                         "    return 0.5 * alpha * sum(np.sum(np.asarray(v) ** 2) for v in params.values())",
+                 "penalized-bias"),
+}
+
+DELEGATE = {
+    "q2": delegate("a_q2", _BV + "    rows = iter(preds)\n"
+                   "    r = overfitting.bias_variance(lambda xs, ys, xt: next(rows), lambda x: np.asarray(f_values),\n"
+                   "                                  np.arange(preds.shape[1], dtype=float), n_train=2, noise_std=0.0,\n"
+                   "                                  n_repeats=len(preds), rng=0)\n"
+                   "    return r['bias2'], r['variance']"),
+    "q3": delegate("a_q3", "def penalized_mse(y, y_hat, w, alpha):\n"
+                   "    return overfitting.mse(y, y_hat) + overfitting.l2_penalty(np.asarray(w, dtype=float), alpha)"),
+    "q4": delegate("a_q4", "def weight_penalty(params, alpha):\n"
+                   "    return overfitting.l2_penalty([v for k, v in params.items() if k.startswith('W')], alpha)"),
+}
+
+VALUES = {"q1": 5}
+# best_degree is a small integer: the first draw's table must not be the second draw's, checked by the
+# degree it shows as best (3) differing from this one; no printed line may name the second draw's errors.
+PATTERNS = {"q1": [r"val2|x2_val"]}

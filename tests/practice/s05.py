@@ -1,0 +1,42 @@
+"""Session 5: classic wrong answers, library delegation, and the values that must not show early."""
+
+from . import delegate, wrong
+
+SESSION = "05_dropout"
+
+_Q1 = "h, p = 3.0, 0.6\nvalues = np.array([h / p, 0.0])\nprobs = np.array([p, 1 - p])\n"
+_DROP = "def my_inverted_dropout(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
+_GEO = "def geometric_ensemble(P, weights):\n    P, weights = np.asarray(P, dtype=float), np.asarray(weights, dtype=float)\n"
+_WS = "def weight_scaled_predict(W, b, v, keep_prob):\n    W, b, v = (np.asarray(a, dtype=float) for a in (W, b, v))\n"
+
+WRONG = {
+    "q1a": wrong("a_q1", "h, p = 3.0, 0.6\nvalues = np.array([h * p, 0.0])\nprobs = np.array([p, 1 - p])\n"
+                         "mean = float(values @ probs)", "scaled-by-p"),
+    "q1b": wrong("a_q1", "h, p = 3.0, 0.6\nvalues = np.array([h / p, 0.0])\nprobs = np.array([1 - p, p])\n"
+                         "mean = float(values @ probs)", "keep-drop-swapped"),
+    "q1c": wrong("a_q1", _Q1 + "mean = float(np.mean(values))", "unweighted-mean"),
+    "q2a": wrong("a_q2", _DROP + "    return (rng.random(h.shape) < keep_prob) * h * keep_prob", "scaled-by-p"),
+    "q2b": wrong("a_q2", _DROP + "    return (rng.random(h.shape) > keep_prob) * h / keep_prob", "keep-drop-swapped"),
+    "q2c": wrong("a_q2", _DROP + "    return (rng.random(h.shape[-1]) < keep_prob) * h / keep_prob", "one-mask-per-batch"),
+    "q3a": wrong("a_q3", "keep = 0.25\nscale = 1 / (1 - 0.25)", "keep-drop-swapped"),
+    "q3b": wrong("a_q3", "keep = 1 - 0.25\nscale = 1 / 0.25", "scaled-by-drop"),
+    "q4a": wrong("a_q4", _GEO + "    return weights @ P", "arithmetic-mean"),
+    "q4b": wrong("a_q4", _GEO + "    return np.exp(weights @ np.log(P))", "not-renormalized"),
+    "q5a": wrong("a_q5", _WS + "    z = keep_prob * (v @ W + b)\n    e = np.exp(z - z.max())\n    return e / e.sum()",
+                 "scaled-bias"),
+    "q5b": wrong("a_q5", _WS + "    e = np.exp(keep_prob * (v @ W) + b)\n    return e / e.sum()"),
+}
+
+DELEGATE = {
+    "q2": delegate("a_q2", "def my_inverted_dropout(h, keep_prob, rng):\n"
+                           "    return dropout.inverted_dropout(h, keep_prob, rng)"),
+    "q4": delegate("a_q4", "def geometric_ensemble(P, weights):\n"
+                           "    return dropout.softmax(np.asarray(weights) @ np.log(np.asarray(P)))"),
+    "q5": delegate("a_q5", "def weight_scaled_predict(W, b, v, keep_prob):\n"
+                           "    return dropout.weight_scaling_predict(W, b, v, keep_prob)"),
+}
+
+VALUES = {"q1": [5.0, 0.6, 0.4, 3.0], "q3": [0.75, 4 / 3]}
+# 5 and 3 are small integers: no output above q1 may print the distribution of h = 3 kept with probability 0.6.
+PATTERNS = {"q1": [r"\[0\.\s+5\.\]", r"\[5\.\s+0\.\]", r"mean 3\.0"],
+            "q3": [r"Dropout\(0?\.25\)", r"keeps 75"]}

@@ -1,0 +1,221 @@
+"""Practice that measures mastery: wrong answers and library delegation fail, and no answer shows early.
+
+For each session with a data module in ``tests/practice/`` (format: ``tests/practice/__init__.py``), one
+kernel executes the instructor's notebook top to bottom, then, cell by cell in that kernel:
+
+* every part's classic wrong answer replaces the model answer; the part's visible check (exactly the
+  test cell of the student version) must fail, naming the expected misconception when one is given, and
+  the mastery gate must not count the question as passed; the model answer is then restored;
+* every "implement" question is answered by delegating to the library; the visible and the hidden
+  checks of each of its parts must fail;
+* for every numeric "compute" question, no text above its answer cell in the student version (markdown,
+  code, and the outputs of the executed cells) may show the expected value with 3 or more significant
+  digits.
+
+One kernel per session keeps this at a few seconds per session instead of one execution per answer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import pkgutil
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell
+
+import practice
+from reglab import checks, course
+
+ROOT = Path(__file__).resolve().parents[1]
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+MODULES = {m.name: importlib.import_module(f"practice.{m.name}") for m in pkgutil.iter_modules(practice.__path__)}
+DATA = {mod.SESSION: mod for mod in MODULES.values()}
+
+
+def nbg(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def _cell(nb, grade_id):
+    return next(c for c in nb.cells if nbg(c).get("grade_id") == grade_id)
+
+
+def _visible(source):
+    return source.split(HIDDEN_BEGIN)[0].rstrip()
+
+
+def _hidden(source):
+    return source.split(HIDDEN_BEGIN)[1].split(HIDDEN_END)[0].strip() if HIDDEN_BEGIN in source else ""
+
+
+class Kernel:
+    """A kernel that has run the solution notebook; ``run`` executes more code in it."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def run(self, source):
+        """``(error text or None, printed text)`` of running ``source`` as a new cell."""
+        cells = self.client.nb.cells
+        cell = new_code_cell(source)
+        cells.append(cell)
+        try:
+            self.client.execute_cell(cell, len(cells) - 1)
+        finally:
+            cells.pop()
+        err = next((f"{o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error"), None)
+        out = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        return err, out
+
+
+def _question_status(kernel, qid):
+    err, out = kernel.run(f"_rep = checks.gate_report()\nprint(dict((q.id, s) for q, s in _rep.rows)[{qid!r}], "
+                          "_rep.ready)")
+    assert err is None, err
+    status, ready = out.split()
+    return status, ready == "True"
+
+
+def _probe(sid, tmp_path):
+    """Run every wrong and delegating answer of a session; return the list of problems found."""
+    session, data = course.get_session(sid), DATA[sid]
+    source_nb = nbformat.read(ROOT / "solutions" / session.notebook, as_version=4)
+    student_nb = nbformat.read(ROOT / "notebooks" / session.notebook, as_version=4)
+    problems = []
+    for part in session.parts:  # the visible check run here is exactly the student's test cell
+        if _visible(_cell(source_nb, part).source).strip() != _cell(student_nb, part).source.strip():
+            problems.append(f"{part}: the student's test cell differs from the visible part of the source")
+    client = NotebookClient(source_nb, timeout=120, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    with client.setup_kernel():
+        for i, c in enumerate(source_nb.cells):
+            if c.cell_type == "code":
+                client.execute_cell(c, i)
+        kernel = Kernel(client)
+
+        def restore(answer_cell, question):
+            err, _ = kernel.run(_cell(source_nb, answer_cell).source)
+            assert err is None, f"{answer_cell}: the model answer fails to run again: {err}"
+            for p in question.parts:
+                err, _ = kernel.run(_visible(_cell(source_nb, p).source))
+                assert err is None, f"{p}: the model answer no longer passes after restoring it: {err}"
+
+        for part, w in data.WRONG.items():
+            q = session.question_of(part)
+            kernel.run(w["source"])
+            err, _ = kernel.run(_visible(_cell(source_nb, part).source))
+            if err is None:
+                problems.append(f"{part}: the classic wrong answer passes the visible check")
+            elif w["misconception"]:
+                want = session.misconception_id(q, w["misconception"])
+                if want not in checks.find_misconceptions(err):
+                    problems.append(f"{part}: the wrong answer is not named as {want}: {err[:300]}")
+            status, ready = _question_status(kernel, q.id)
+            if status == "passed" or ready:
+                problems.append(f"{part}: after the wrong answer the gate shows {q.id} {status}, ready={ready}")
+            restore(w["cell"], q)
+
+        for qid, d in data.DELEGATE.items():
+            q = next(x for x in session.questions if x.id == qid)
+            kernel.run(d["source"])
+            for part in q.parts:
+                src = _cell(source_nb, part).source
+                err, _ = kernel.run(_visible(src))
+                if err is None or "your code called" not in err:
+                    problems.append(f"{part}: delegating to the library is not refused by the visible check: {err}")
+                err, _ = kernel.run(_hidden(src))
+                if err is None:
+                    problems.append(f"{part}: delegating to the library passes the hidden tests")
+            restore(d["cell"], q)
+    return problems, source_nb, student_nb
+
+
+def _renderings(value):
+    """How a cell could print a number, keeping those with 3+ significant digits that round close to it."""
+    out = set()
+    for d in range(1, 11):
+        for spec in (f".{d}f", f".{d}g", f".{d}e"):
+            out.add(format(value, spec))
+    out.update({repr(float(value)), str(np.float64(value)), str(np.round(value, 4))})
+    keep = set()
+    for r in out:
+        digits = re.sub(r"e[+-]?\d+$", "", r).replace("-", "").replace(".", "").lstrip("0")
+        if len(digits) >= 3 and abs(float(r) - value) <= 5e-4 * max(abs(value), 1e-12):
+            keep.add(r)
+    return keep
+
+
+def _text_above(source_nb, student_nb, answer_cell):
+    """What a student sees above an answer cell: the sources, and the outputs of the cells that are not exercises."""
+    stop = student_nb.cells.index(_cell(student_nb, answer_cell))
+    texts = []
+    for c_student, c_run in zip(student_nb.cells[:stop], source_nb.cells[:stop]):
+        texts.append(c_student.source)
+        if c_student.cell_type == "code" and not (nbg(c_student).get("solution") or nbg(c_student).get("grade")):
+            for o in c_run.get("outputs", []):
+                texts.append(o.get("text", "") + "".join(str(v) for k, v in o.get("data", {}).items()
+                                                         if k.startswith("text/")))
+    return "\n".join(texts)
+
+
+def _leaks(value, text):
+    found = []
+    for v in np.atleast_1d(np.asarray(value, dtype=float)).ravel():
+        if float(v).is_integer() and abs(v) < 1000:
+            continue  # small integers are everywhere in prose; the data module's PATTERNS cover them
+        for r in _renderings(float(v)):
+            if re.search(r"(?<![\d.])" + re.escape(r) + r"(?![\d])", text):
+                found.append(r)
+    return found
+
+
+def test_every_session_that_names_misconceptions_has_a_data_module():
+    named = [s.id for s in course.SESSIONS if any(q.misconceptions for q in s.questions)]
+    assert [sid for sid in named if sid not in DATA] == []
+    assert set(DATA) <= set(named), "a data module for a session whose questions name no misconception"
+
+
+@pytest.mark.parametrize("sid", sorted(DATA))
+def test_data_module_covers_every_part_and_every_implement_question(sid):
+    session, data = course.get_session(sid), DATA[sid]
+    assert set(data.WRONG) == set(session.parts), "one classic wrong answer per autograded part"
+    assert set(data.DELEGATE) == {q.id for q in session.questions if q.kind == "implement"}
+    computed = {q.id for q in session.questions if q.kind == "compute"}
+    assert set(data.VALUES) | set(getattr(data, "NOT_NUMERIC", {})) == computed
+    for part, w in data.WRONG.items():
+        if w["misconception"]:
+            session.question_of(part).misconception(w["misconception"])  # declared in the course map
+    for q in session.questions:
+        assert q.misconceptions, f"{q.id} names no misconception"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sid", sorted(DATA))
+def test_wrong_and_delegating_answers_fail_and_no_answer_shows_early(sid, tmp_path, monkeypatch):
+    monkeypatch.setenv("REGLAB_PROGRESS_FILE", str(tmp_path / "progress.json"))
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    problems, source_nb, student_nb = _probe(sid, tmp_path)
+    session, data = course.get_session(sid), DATA[sid]
+    for qid, value in data.VALUES.items():
+        q = next(x for x in session.questions if x.id == qid)
+        cell = data.WRONG[q.parts[0]]["cell"]
+        text = _text_above(source_nb, student_nb, cell)
+        shown = _leaks(value, text)
+        shown += [p for p in getattr(data, "PATTERNS", {}).get(qid, []) if re.search(p, text)]
+        if shown:
+            problems.append(f"{qid}: the answer is shown above its answer cell {cell}: {shown}")
+    assert not problems, "\n".join(problems)
+
+
+def test_renderings_and_leak_search():
+    assert {"0.998", "0.9980", "0.998000"} <= _renderings(0.998)
+    assert "1.00" not in _renderings(0.998) and "1" not in _renderings(0.998)
+    assert _leaks(0.998, "factor 0.998000 here") == ["0.998000"]
+    assert _leaks(0.998, "factor 0.9985 and 10.998") == []
+    assert _leaks(3, "3 of them") == [] and math.isclose(float(sorted(_renderings(2 / 3))[0]), 2 / 3, rel_tol=1e-3)
