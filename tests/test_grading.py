@@ -85,15 +85,15 @@ def build_class(base: Path, out: Path, port: int):
     add("network", _with_answer("a_q1", f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=3)"))
     # test-cell and metadata tampering, all on the blank version
     nb = released(A0); cell_by_id(nb, "q1").source = "pass"; add("edittest", nb)
-    nb = released(A0); nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") not in ("q1", "q2")]; add("deltest", nb)
-    nb = released(A0); c = cell_by_id(nb, "q2"); c.cell_type = "markdown"; c.pop("outputs"); c.pop("execution_count"); add("retype", nb)
-    nb = released(A0); i = nb.cells.index(cell_by_id(nb, "q4")); nb.cells.insert(2, nb.cells.pop(i)); add("reorder", nb)
+    nb = released(A0); nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") not in ("q1", "q2a")]; add("deltest", nb)
+    nb = released(A0); c = cell_by_id(nb, "q2a"); c.cell_type = "markdown"; c.pop("outputs"); c.pop("execution_count"); add("retype", nb)
+    nb = released(A0); i = nb.cells.index(cell_by_id(nb, "q4a")); nb.cells.insert(2, nb.cells.pop(i)); add("reorder", nb)
     nb = released(A0); cell_by_id(nb, "q1").metadata["nbgrader"]["points"] = 100; add("points", nb)
     nb = released(A0); cell_by_id(nb, "q1").metadata["nbgrader"]["grade_id"] = "q1x"; add("gradeid", nb)
-    nb = released(A0); cell_by_id(nb, "q4").metadata["nbgrader"]["checksum"] = "0" * 32; add("checksum", nb)
+    nb = released(A0); cell_by_id(nb, "q4a").metadata["nbgrader"]["checksum"] = "0" * 32; add("checksum", nb)
     nb = released(A0); i = nb.cells.index(cell_by_id(nb, "q1")); nb.cells.insert(i, copy.deepcopy(nb.cells[i])); add("dupids", nb)
     nb = released(A0); c = cell_by_id(nb, "q3a"); c.cell_type = "markdown"; c.pop("outputs"); c.pop("execution_count")
-    nb.cells = [x for x in nb.cells if x.metadata.get("nbgrader", {}).get("grade_id") != "q4"]
+    nb.cells = [x for x in nb.cells if x.metadata.get("nbgrader", {}).get("grade_id") != "q4a"]
     d = json.loads(nbformat.writes(nb)); d["nbformat_minor"] = 0
     for cell in d["cells"]:
         cell.pop("id", None)
@@ -108,7 +108,7 @@ def build_class(base: Path, out: Path, port: int):
     (sub / "extra" / A0 / "notes.txt").write_text("hello")
     add("otherassign", raw=nbformat.writes(answered(A1)).encode())
     # cheating inside the answers
-    add("eqtrue", _with_answer("a_q2", "class Liar(float):\n    def __eq__(self, o): return True\n    def __ne__(self, o): return False\n"
+    add("eqtrue", _with_answer("a_q3", "class Liar(float):\n    def __eq__(self, o): return True\n    def __ne__(self, o): return False\n"
                                        "def penalized_mse(y, y_hat, w, alpha):\n    return Liar(0.0)"))
     add("mpnumpy", _with_answer("a_q1", "np.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True"))
     add("mpbuiltins", _with_answer("a_q1", "import builtins\nbuiltins.isinstance = lambda *a: True"))
@@ -116,7 +116,7 @@ def build_class(base: Path, out: Path, port: int):
     add("mpexec", _with_answer("a_q1", "exec('checks.check = lambda *a, **k: None')"))
     # a correct answer that warns on stderr keeps its points
     nb = answered(A0)
-    cell_by_id(nb, "a_q2").source = ("import warnings\ndef penalized_mse(y, y_hat, w, alpha):\n"
+    cell_by_id(nb, "a_q3").source = ("import warnings\ndef penalized_mse(y, y_hat, w, alpha):\n"
                                    "    warnings.warn('this is fine', RuntimeWarning)\n"
                                    "    import sys; print('debug', file=sys.stderr)\n"
                                    "    y, y_hat, w = (np.asarray(a, dtype=float) for a in (y, y_hat, w))\n"
@@ -196,8 +196,9 @@ def test_deleted_and_renamed_tests_score_zero_not_manual(batch):
 def test_correct_answer_with_stderr_noise_keeps_its_points(batch):
     rec = batch["records"][("stderrok", A0)]
     assert rec["auto_score"] == MAX0
-    q2 = next(p for p in rec["parts"] if p["grade_id"] == "q2")
-    assert q2["score"] == q2["max_score"] == 2
+    for gid in ("q3a", "q3b"):  # penalized_mse, whose data term and penalty are graded separately
+        part = next(p for p in rec["parts"] if p["grade_id"] == gid)
+        assert part["score"] == part["max_score"] == 1
 
 
 def test_sandbox_left_no_trace_and_blocked_the_network(batch):

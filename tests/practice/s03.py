@@ -31,9 +31,11 @@ WRONG = {
                                "        w = w - eps * H @ (w - w_star)\n    return w", "tau-plus-one"),
     "q2b": wrong("a_q2", _GD + "    w = w_star.copy()\n    for _ in range(int(tau)):\n"
                                "        w = w - eps * H @ (w - w_star)\n    return w", "started-at-w-star"),
-    "q3a": wrong("a_q3", _GDC + "    return Q @ ((1 - (1 - eps * lam) ** (tau + 1)) * (Q.T @ np.asarray(w_star, dtype=float)))",
+    "q3a": wrong("a_q3", _GDC + "    w_star = np.asarray(w_star, dtype=float)\n"
+                                "    return Q @ ((1 - (1 - eps * lam) ** (tau + 1)) * (Q.T @ w_star))",
                  "tau-plus-one"),
-    "q3b": wrong("a_q3", "def gd_closed(H, w_star, eps, tau):\n    return gd(H, w_star, eps, int(tau))", "loop-rounds-tau"),
+    "q3b": wrong("a_q3", "def gd_closed(H, w_star, eps, tau):\n    return gd(H, w_star, eps, int(tau))",
+                 "loop-rounds-tau"),
     "q4": wrong("a_q4", "alpha_approx = 0.01 * 500", "eps-times-tau"),
     "q5a": wrong("a_q5", _EA + "    return np.where(lam > 0, 1 / (eps * tau), np.inf)", "approximation"),
     "q5b": wrong("a_q5", _EA + "    r = (1 - eps * lam) ** tau\n    return lam * r / (1 - r)"),
