@@ -416,3 +416,17 @@ def test_nbgrader_scores_a_forbidden_call_zero_and_its_output_names_the_rule(tmp
     assert score == 0
     err = next(o for o in outputs if o.output_type == "error")
     assert "q2 asks for the factors: your code called reglab.l2.shrink_factors" in err.evalue
+
+
+def test_the_course_map_refuses_malformed_questions():
+    with pytest.raises(ValueError, match="kind"):
+        course.Question("q1", "t", ("q1",), "1.", kind="quiz")
+    with pytest.raises(ValueError, match="must match"):
+        course.Misconception("Forgot Factor", "x")
+    with pytest.raises(ValueError, match="duplicate"):
+        course.Question("q1", "t", ("q1",), "1.", misconceptions=(course.M("a", "x"), course.M("a", "y")))
+    s = course.get_session("01_l2_weight_decay")
+    assert s.question_of("q2b").id == "q2" and s.misconception_id(s.question_of("q1"), "forgot-factor-2") == \
+        "s01.q1.forgot-factor-2"
+    with pytest.raises(KeyError):
+        s.question_of("q9")
