@@ -278,6 +278,8 @@ def test_a_forbidden_call_fails_even_when_the_error_is_swallowed():
     "sys.settrace(None)",
     "sys.getprofile()",
     "(lambda s: s(None))(getattr(sys, 'setprofile'))",
+    "__import__('subprocess').run(['true'])",
+    "__import__('os').system('true')",
 ])
 def test_switching_the_detection_off_fails_the_check(code):
     import threading
@@ -286,7 +288,7 @@ def test_switching_the_detection_off_fails_the_check(code):
         eval(code, {"sys": sys, "threading": threading})
         return l2.shrink_factors(np.array([1.0, 3.0]), 1.0)
 
-    with pytest.raises(checks.AnswerError, match="switched off the check"):
+    with pytest.raises(checks.AnswerError, match="went around the check that enforces"):
         checks.check("q2b", tamper, [0.5, 0.75], forbid=[l2.shrink_factors])
     assert sys.getprofile() is None
 

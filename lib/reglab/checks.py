@@ -315,14 +315,27 @@ def _resolve(dotted):
 
 
 def _tamper_targets():
-    """Functions that switch the profiler off or look at it: calling them during a check is tampering."""
-    cfuncs = {id(f): f for f in (sys.setprofile, sys.settrace, sys.getprofile, sys.gettrace)}
+    """Functions that switch the profiler off, look at it, or start a process it cannot see: tampering in a check."""
+    funcs = [sys.setprofile, sys.settrace, sys.getprofile, sys.gettrace]
+    names = ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system", "execv", "execve")
+    funcs += [getattr(os, name) for name in names if hasattr(os, name)]
+    spawn = sys.modules.get("_posixsubprocess") or _import_quietly("_posixsubprocess")
+    if spawn is not None:
+        funcs.append(spawn.fork_exec)
+    cfuncs = {id(f): f for f in funcs if isinstance(f, types.BuiltinFunctionType)}
     codes = {}
     for name in ("setprofile", "settrace", "getprofile", "gettrace", "setprofile_all_threads", "settrace_all_threads"):
         f = getattr(threading, name, None)
         if isinstance(f, types.FunctionType):
             codes[f.__code__] = f"threading.{name}"
     return cfuncs, codes
+
+
+def _import_quietly(name):
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 class _Watch:
@@ -347,7 +360,7 @@ class _Watch:
             if key in self.rule.cfuncs and self.rule.cfuncs[key][0] is arg:
                 self.called = self.called or self.rule.cfuncs[key][1]
             elif key in self.tamper_c and self.tamper_c[key] is arg:
-                self.tampered = self.tampered or f"sys.{arg.__name__}"
+                self.tampered = self.tampered or f"{arg.__module__ or 'sys'}.{arg.__name__}"
 
 
 @contextlib.contextmanager
@@ -371,7 +384,7 @@ def _method_rules(part, forbid, rule):
         threading.setprofile(old_thread)
     if watch.tampered or not intact:
         how = f"it called {watch.tampered}" if watch.tampered else "the profiler was removed"
-        _fail(part, f"your code switched off the check that enforces the question's rules ({how}). "
+        _fail(part, f"your code switched off or went around the check that enforces the question's rules ({how}). "
                     "Remove that code; a check cannot be passed this way.", None)
     if watch.called:
         text = rule or f"{part} asks you to write this computation yourself"
