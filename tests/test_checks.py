@@ -375,6 +375,9 @@ def test_a_known_mistake_is_named_with_a_marker_and_a_section_but_not_the_value(
     assert "0.998" not in msg and "generic hint" not in msg
     rec = json.loads(progress.read_text())["01_l2_weight_decay"]["q1"]
     assert rec == {**rec, "passed": False, "misconception": "s01.q1.forgot-factor-2"}
+    gate = checks.gate_report("01_l2_weight_decay")
+    assert "revisit 1. The weight decay step (7.4-7.5) (known mistake: s01.q1.forgot-factor-2)" in repr(gate)
+    assert "known mistake: s01.q1.forgot-factor-2" in gate._repr_html_()
     # an unrelated wrong value gets the generic message, and the right value passes even if listed as a mistake
     with pytest.raises(checks.AnswerError) as err:
         checks.check("q1", lambda: 0.5, fp, misconceptions={"forgot-factor-2": 0.999}, hint="generic hint")

@@ -624,8 +624,17 @@ def _status(results, parts):
 class GateReport:
     """What the mastery gate shows; renders as HTML in a notebook and as text elsewhere."""
 
-    def __init__(self, session, rows, ready):
+    def __init__(self, session, rows, ready, mistakes=None):
         self.session, self.rows, self.ready = session, rows, ready
+        self.mistakes = mistakes or {}  # question id -> misconception ids its failed parts last matched
+
+    def revisit(self, q):
+        """What to reread for a question that has not passed, naming the known mistakes it last matched."""
+        ids = self.mistakes.get(q.id, [])
+        sections = [q.revisit] + [m.revisit for i in ids for m in q.misconceptions
+                                  if i.endswith(f".{m.key}") and m.revisit and m.revisit != q.revisit]
+        text = "; ".join(dict.fromkeys(sections))
+        return text + (f" (known mistake: {', '.join(ids)})" if ids else "")
 
     def _next_text(self):
         nxt = course.next_session(self.session)
@@ -637,7 +646,7 @@ class GateReport:
         lines = [f"Mastery gate - session {self.session.number}: {self.session.title}"]
         for q, status in self.rows:
             mark = {"passed": PASS_MARK, "failed": FAIL_MARK}.get(status, TODO_MARK)
-            extra = "" if status == "passed" else f"  -> revisit {q.revisit}"
+            extra = "" if status == "passed" else f"  -> revisit {self.revisit(q)}"
             lines.append(f"  {mark} {q.id:<4} {q.title:<52} {status}{extra}")
         if self.ready:
             lines.append(f"All required questions pass. {self._next_text()}")
@@ -651,7 +660,7 @@ class GateReport:
         rows = []
         for q, status in self.rows:
             mark = {"passed": PASS_MARK, "failed": FAIL_MARK}.get(status, TODO_MARK)
-            revisit = "" if status == "passed" else html.escape(q.revisit)
+            revisit = "" if status == "passed" else html.escape(self.revisit(q))
             rows.append(
                 f"<tr><td style='color:{colors[status]}'>{mark}</td><td>{q.id}</td><td>{html.escape(q.title)}</td>"
                 f"<td style='color:{colors[status]}'>{status}</td><td>{'yes' if q.required else 'no'}</td>"
@@ -680,7 +689,13 @@ def gate_report(session_id=None, results=None):
         results = load_progress().get(session.id, {})
     rows = [(q, _status(results, q.parts)) for q in session.questions]
     ready = all(s == "passed" for q, s in rows if q.required)
-    return GateReport(session, rows, ready)
+    mistakes = {}
+    for q in session.questions:
+        ids = [results[p]["misconception"] for p in q.parts
+               if isinstance(results.get(p), dict) and not results[p].get("passed") and results[p].get("misconception")]
+        if ids:
+            mistakes[q.id] = list(dict.fromkeys(ids))
+    return GateReport(session, rows, ready, mistakes)
 
 
 def mastery_gate(session_id=None):
