@@ -1,4 +1,4 @@
-"""Whole-course figures: points per session, execution time per session, equations checked.
+"""Whole-course figures: points, questions, parts and named misconceptions per session, run time, equations checked.
 
     make figures        (or: .venv/bin/python benchmarks/course_figures.py)
 
@@ -16,7 +16,6 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-
 from reglab import course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +31,8 @@ def equations_checked():
 
 def main():
     os.environ.setdefault("REGLAB_PROGRESS_FILE", str(Path(tempfile.mkdtemp()) / "progress.json"))
-    print(f"{'session':22s}{'autograded':>11s}{'manual':>8s}{'questions':>10s}{'run time':>10s}")
+    print(f"{'session':22s}{'autograded':>11s}{'manual':>8s}{'questions':>10s}{'parts':>7s}{'misconceptions':>15s}"
+          f"{'run time':>10s}")
     total_t = total_auto = total_manual = 0.0
     failures = []
     for s in course.SESSIONS:
@@ -49,8 +49,14 @@ def main():
         total_t += dt
         total_auto += auto
         total_manual += manual
-        print(f"{s.id:22s}{auto:11.0f}{manual:8.0f}{len(s.questions):10d}{dt:9.1f}s")
-    print(f"{'whole course':22s}{total_auto:11.0f}{total_manual:8.0f}{sum(len(s.questions) for s in course.SESSIONS):10d}{total_t:9.1f}s")
+        print(f"{s.id:22s}{auto:11.0f}{manual:8.0f}{len(s.questions):10d}{len(s.parts):7d}"
+              f"{len(s.misconception_ids()):15d}{dt:9.1f}s")
+    n_q = sum(len(s.questions) for s in course.SESSIONS)
+    n_p = sum(len(s.parts) for s in course.SESSIONS)
+    n_m = sum(len(s.misconception_ids()) for s in course.SESSIONS)
+    print(f"{'whole course':22s}{total_auto:11.0f}{total_manual:8.0f}{n_q:10d}{n_p:7d}{n_m:15d}{total_t:9.1f}s")
+    named = sum(bool(q.misconceptions) for s in course.SESSIONS for q in s.questions)
+    print(f"questions naming at least one misconception: {named} of {n_q}")
     eqs = equations_checked()
     print(f"spec equations and facts checked numerically in tests/: {len(eqs)} of {len(course.SPEC_EQUATIONS)}")
     if failures:

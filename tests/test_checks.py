@@ -278,6 +278,8 @@ def test_a_forbidden_call_fails_even_when_the_error_is_swallowed():
     "sys.settrace(None)",
     "sys.getprofile()",
     "(lambda s: s(None))(getattr(sys, 'setprofile'))",
+    "__import__('subprocess').run(['true'])",
+    "__import__('os').system('true')",
 ])
 def test_switching_the_detection_off_fails_the_check(code):
     import threading
@@ -286,7 +288,7 @@ def test_switching_the_detection_off_fails_the_check(code):
         eval(code, {"sys": sys, "threading": threading})
         return l2.shrink_factors(np.array([1.0, 3.0]), 1.0)
 
-    with pytest.raises(checks.AnswerError, match="switched off the check"):
+    with pytest.raises(checks.AnswerError, match="went around the check that enforces"):
         checks.check("q2b", tamper, [0.5, 0.75], forbid=[l2.shrink_factors])
     assert sys.getprofile() is None
 
@@ -373,6 +375,9 @@ def test_a_known_mistake_is_named_with_a_marker_and_a_section_but_not_the_value(
     assert "0.998" not in msg and "generic hint" not in msg
     rec = json.loads(progress.read_text())["01_l2_weight_decay"]["q1"]
     assert rec == {**rec, "passed": False, "misconception": "s01.q1.forgot-factor-2"}
+    gate = checks.gate_report("01_l2_weight_decay")
+    assert "revisit 1. The weight decay step (7.4-7.5) (known mistake: s01.q1.forgot-factor-2)" in repr(gate)
+    assert "known mistake: s01.q1.forgot-factor-2" in gate._repr_html_()
     # an unrelated wrong value gets the generic message, and the right value passes even if listed as a mistake
     with pytest.raises(checks.AnswerError) as err:
         checks.check("q1", lambda: 0.5, fp, misconceptions={"forgot-factor-2": 0.999}, hint="generic hint")
@@ -416,3 +421,17 @@ def test_nbgrader_scores_a_forbidden_call_zero_and_its_output_names_the_rule(tmp
     assert score == 0
     err = next(o for o in outputs if o.output_type == "error")
     assert "q2 asks for the factors: your code called reglab.l2.shrink_factors" in err.evalue
+
+
+def test_the_course_map_refuses_malformed_questions():
+    with pytest.raises(ValueError, match="kind"):
+        course.Question("q1", "t", ("q1",), "1.", kind="quiz")
+    with pytest.raises(ValueError, match="must match"):
+        course.Misconception("Forgot Factor", "x")
+    with pytest.raises(ValueError, match="duplicate"):
+        course.Question("q1", "t", ("q1",), "1.", misconceptions=(course.M("a", "x"), course.M("a", "y")))
+    s = course.get_session("01_l2_weight_decay")
+    assert s.question_of("q2b").id == "q2" and s.misconception_id(s.question_of("q1"), "forgot-factor-2") == \
+        "s01.q1.forgot-factor-2"
+    with pytest.raises(KeyError):
+        s.question_of("q9")

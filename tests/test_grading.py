@@ -104,16 +104,16 @@ def build_class(base: Path, out: Path, port: int):
     add("network", _with_answer("a_q1", f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=3)"))
     # test-cell and metadata tampering, all on the blank version
     add("edittest", _changed(lambda nb: setattr(cell_by_id(nb, "q1"), "source", "pass")))
-    add("deltest", _changed(lambda nb: setattr(nb, "cells", [c for c in nb.cells if grade_id(c) not in ("q1", "q2")])))
-    add("retype", _changed(lambda nb: _to_markdown(cell_by_id(nb, "q2"))))
-    add("reorder", _changed(lambda nb: nb.cells.insert(2, nb.cells.pop(nb.cells.index(cell_by_id(nb, "q4"))))))
+    add("deltest", _changed(lambda nb: setattr(nb, "cells", [c for c in nb.cells if grade_id(c) not in ("q1", "q2a")])))
+    add("retype", _changed(lambda nb: _to_markdown(cell_by_id(nb, "q2a"))))
+    add("reorder", _changed(lambda nb: nb.cells.insert(2, nb.cells.pop(nb.cells.index(cell_by_id(nb, "q4a"))))))
     add("points", _changed(lambda nb: cell_by_id(nb, "q1").metadata["nbgrader"].update(points=100)))
     add("gradeid", _changed(lambda nb: cell_by_id(nb, "q1").metadata["nbgrader"].update(grade_id="q1x")))
-    add("checksum", _changed(lambda nb: cell_by_id(nb, "q4").metadata["nbgrader"].update(checksum="0" * 32)))
+    add("checksum", _changed(lambda nb: cell_by_id(nb, "q4a").metadata["nbgrader"].update(checksum="0" * 32)))
     add("dupids", _changed(lambda nb: nb.cells.insert(nb.cells.index(cell_by_id(nb, "q1")),
                                                       copy.deepcopy(cell_by_id(nb, "q1")))))
     nb = _changed(lambda nb: _to_markdown(cell_by_id(nb, "q3a")))
-    nb.cells = [x for x in nb.cells if grade_id(x) != "q4"]
+    nb.cells = [x for x in nb.cells if grade_id(x) != "q4a"]
     d = json.loads(nbformat.writes(nb))
     d["nbformat_minor"] = 0
     for cell in d["cells"]:
@@ -129,7 +129,7 @@ def build_class(base: Path, out: Path, port: int):
     (sub / "extra" / A0 / "notes.txt").write_text("hello")
     add("otherassign", raw=nbformat.writes(answered(A1)).encode())
     # cheating inside the answers
-    add("eqtrue", _with_answer("a_q2", "class Liar(float):\n    def __eq__(self, o): return True\n"
+    add("eqtrue", _with_answer("a_q3", "class Liar(float):\n    def __eq__(self, o): return True\n"
                                        "    def __ne__(self, o): return False\n"
                                        "def penalized_mse(y, y_hat, w, alpha):\n    return Liar(0.0)"))
     add("mpnumpy", _with_answer("a_q1", "np.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True"))
@@ -139,7 +139,7 @@ def build_class(base: Path, out: Path, port: int):
     add("mpexec", _with_answer("a_q1", "exec('checks.check = lambda *a, **k: None')"))
     # a correct answer that warns on stderr keeps its points
     nb = answered(A0)
-    cell_by_id(nb, "a_q2").source = ("import warnings\ndef penalized_mse(y, y_hat, w, alpha):\n"
+    cell_by_id(nb, "a_q3").source = ("import warnings\ndef penalized_mse(y, y_hat, w, alpha):\n"
                                    "    warnings.warn('this is fine', RuntimeWarning)\n"
                                    "    import sys; print('debug', file=sys.stderr)\n"
                                    "    y, y_hat, w = (np.asarray(a, dtype=float) for a in (y, y_hat, w))\n"
@@ -220,8 +220,9 @@ def test_deleted_and_renamed_tests_score_zero_not_manual(batch):
 def test_correct_answer_with_stderr_noise_keeps_its_points(batch):
     rec = batch["records"][("stderrok", A0)]
     assert rec.auto_score == MAX0
-    q2 = next(p for p in rec.parts if p.grade_id == "q2")
-    assert q2.score == q2.max_score == 2
+    for gid in ("q3a", "q3b"):  # penalized_mse, whose data term and penalty are graded separately
+        part = next(p for p in rec.parts if p.grade_id == gid)
+        assert part.score == part.max_score == 1
 
 
 def test_sandbox_left_no_trace_and_blocked_the_network(batch):

@@ -25,11 +25,10 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
+import practice
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
-
-import practice
 from reglab import checks, course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -219,3 +218,41 @@ def test_renderings_and_leak_search():
     assert _leaks(0.998, "factor 0.998000 here") == ["0.998000"]
     assert _leaks(0.998, "factor 0.9985 and 10.998") == []
     assert _leaks(3, "3 of them") == [] and math.isclose(float(sorted(_renderings(2 / 3))[0]), 2 / 3, rel_tol=1e-3)
+
+
+def _points(nb):
+    return {nbg(c)["grade_id"]: float(nbg(c).get("points", 0)) for c in nb.cells if nbg(c).get("grade")}
+
+
+@pytest.mark.parametrize("sid", sorted(DATA))
+def test_questions_in_order_rules_declared_and_points_follow_the_work(sid):
+    session, data = course.get_session(sid), DATA[sid]
+    nb = nbformat.read(ROOT / "solutions" / session.notebook, as_version=4)
+    pos = {nbg(c)["grade_id"]: i for i, c in enumerate(nb.cells) if nbg(c).get("grade_id")}
+    first = [min(pos[p] for p in q.parts) for q in session.questions]
+    assert first == sorted(first), "the course map (and so the gate) lists the questions in order of appearance"
+    headers = [int(n) for c in nb.cells if c.cell_type == "markdown"
+               for n in re.findall(r"### Practice q(\d+)", c.source)]
+    numbered = [int(q.id[1:]) for q in session.questions if re.fullmatch(r"q\d+", q.id)]
+    assert headers == numbered == list(range(1, len(numbered) + 1)), "questions are numbered in order of appearance"
+    for q in session.questions:
+        sources = [_cell(nb, p).source for p in q.parts]
+        for m in q.misconceptions:
+            assert any(f'"{m.key}"' in s for s in sources), f"{q.id}: misconception {m.key} is never checked"
+        if q.kind == "implement":
+            for p, s in zip(q.parts, sources):
+                rules = ["forbid="] + [f"**{name}" for name in re.findall(r"(_\w+) = dict\(forbid=", s)]
+                calls = re.split(r"checks\.check\w*\(", s)[1:]
+                assert calls and all(any(r in c for r in rules) for c in calls), \
+                    f"{p}: every check of an implement question forbids the library function that answers it"
+        if q.id in data.VALUES:
+            for p, s in zip(q.parts, sources):
+                assert not _leaks(data.VALUES[q.id], _visible(s)), f"{p}: the visible check shows the expected value"
+    points = _points(nb)
+    total = sum(points[p] for p in session.parts)
+    by_question = {q.id: sum(points[p] for p in q.parts) for q in session.questions}
+    recall = sum(by_question[q.id] for q in session.questions if q.kind == "recall")
+    assert recall <= 0.12 * total, f"recall items are worth {recall} of {total} points (at most about a tenth)"
+    for q in session.questions:
+        if q.kind == "modelling":
+            assert by_question[q.id] == max(by_question.values()), f"{q.id}: modelling is the heaviest question"

@@ -315,14 +315,27 @@ def _resolve(dotted):
 
 
 def _tamper_targets():
-    """Functions that switch the profiler off or look at it: calling them during a check is tampering."""
-    cfuncs = {id(f): f for f in (sys.setprofile, sys.settrace, sys.getprofile, sys.gettrace)}
+    """Functions that switch the profiler off, look at it, or start a process it cannot see: tampering in a check."""
+    funcs = [sys.setprofile, sys.settrace, sys.getprofile, sys.gettrace]
+    names = ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system", "execv", "execve")
+    funcs += [getattr(os, name) for name in names if hasattr(os, name)]
+    spawn = sys.modules.get("_posixsubprocess") or _import_quietly("_posixsubprocess")
+    if spawn is not None:
+        funcs.append(spawn.fork_exec)
+    cfuncs = {id(f): f for f in funcs if isinstance(f, types.BuiltinFunctionType)}
     codes = {}
     for name in ("setprofile", "settrace", "getprofile", "gettrace", "setprofile_all_threads", "settrace_all_threads"):
         f = getattr(threading, name, None)
         if isinstance(f, types.FunctionType):
             codes[f.__code__] = f"threading.{name}"
     return cfuncs, codes
+
+
+def _import_quietly(name):
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 class _Watch:
@@ -347,7 +360,7 @@ class _Watch:
             if key in self.rule.cfuncs and self.rule.cfuncs[key][0] is arg:
                 self.called = self.called or self.rule.cfuncs[key][1]
             elif key in self.tamper_c and self.tamper_c[key] is arg:
-                self.tampered = self.tampered or f"sys.{arg.__name__}"
+                self.tampered = self.tampered or f"{arg.__module__ or 'sys'}.{arg.__name__}"
 
 
 @contextlib.contextmanager
@@ -371,7 +384,7 @@ def _method_rules(part, forbid, rule):
         threading.setprofile(old_thread)
     if watch.tampered or not intact:
         how = f"it called {watch.tampered}" if watch.tampered else "the profiler was removed"
-        _fail(part, f"your code switched off the check that enforces the question's rules ({how}). "
+        _fail(part, f"your code switched off or went around the check that enforces the question's rules ({how}). "
                     "Remove that code; a check cannot be passed this way.", None)
     if watch.called:
         text = rule or f"{part} asks you to write this computation yourself"
@@ -611,8 +624,17 @@ def _status(results, parts):
 class GateReport:
     """What the mastery gate shows; renders as HTML in a notebook and as text elsewhere."""
 
-    def __init__(self, session, rows, ready):
+    def __init__(self, session, rows, ready, mistakes=None):
         self.session, self.rows, self.ready = session, rows, ready
+        self.mistakes = mistakes or {}  # question id -> misconception ids its failed parts last matched
+
+    def revisit(self, q):
+        """What to reread for a question that has not passed, naming the known mistakes it last matched."""
+        ids = self.mistakes.get(q.id, [])
+        sections = [q.revisit] + [m.revisit for i in ids for m in q.misconceptions
+                                  if i.endswith(f".{m.key}") and m.revisit and m.revisit != q.revisit]
+        text = "; ".join(dict.fromkeys(sections))
+        return text + (f" (known mistake: {', '.join(ids)})" if ids else "")
 
     def _next_text(self):
         nxt = course.next_session(self.session)
@@ -624,7 +646,7 @@ class GateReport:
         lines = [f"Mastery gate - session {self.session.number}: {self.session.title}"]
         for q, status in self.rows:
             mark = {"passed": PASS_MARK, "failed": FAIL_MARK}.get(status, TODO_MARK)
-            extra = "" if status == "passed" else f"  -> revisit {q.revisit}"
+            extra = "" if status == "passed" else f"  -> revisit {self.revisit(q)}"
             lines.append(f"  {mark} {q.id:<4} {q.title:<52} {status}{extra}")
         if self.ready:
             lines.append(f"All required questions pass. {self._next_text()}")
@@ -638,7 +660,7 @@ class GateReport:
         rows = []
         for q, status in self.rows:
             mark = {"passed": PASS_MARK, "failed": FAIL_MARK}.get(status, TODO_MARK)
-            revisit = "" if status == "passed" else html.escape(q.revisit)
+            revisit = "" if status == "passed" else html.escape(self.revisit(q))
             rows.append(
                 f"<tr><td style='color:{colors[status]}'>{mark}</td><td>{q.id}</td><td>{html.escape(q.title)}</td>"
                 f"<td style='color:{colors[status]}'>{status}</td><td>{'yes' if q.required else 'no'}</td>"
@@ -667,7 +689,13 @@ def gate_report(session_id=None, results=None):
         results = load_progress().get(session.id, {})
     rows = [(q, _status(results, q.parts)) for q in session.questions]
     ready = all(s == "passed" for q, s in rows if q.required)
-    return GateReport(session, rows, ready)
+    mistakes = {}
+    for q in session.questions:
+        ids = [results[p]["misconception"] for p in q.parts
+               if isinstance(results.get(p), dict) and not results[p].get("passed") and results[p].get("misconception")]
+        if ids:
+            mistakes[q.id] = list(dict.fromkeys(ids))
+    return GateReport(session, rows, ready, mistakes)
 
 
 def mastery_gate(session_id=None):

@@ -14,7 +14,8 @@ WRONG = {
                  "squared-error-not-bias"),
     "q2b": wrong("a_q2", _BV + "    bias2 = np.mean((preds.mean(axis=0) - f_values) ** 2)\n"
                              "    return bias2, np.mean(preds.var(axis=0, ddof=1))", "sample-variance"),
-    "q3a": wrong("a_q3", _PM + "    return np.sum((y - y_hat) ** 2) + 0.5 * alpha * np.sum(w ** 2)", "sum-not-mean"),
+    "q3a": wrong("a_q3", _PM + "    return np.sum((y - y_hat) ** 2) + 0.5 * alpha * np.sum(w ** 2)",
+                 "sum-not-mean"),
     "q3b": wrong("a_q3", _PM + "    return np.mean((y - y_hat) ** 2) + alpha * np.sum(w ** 2)", "alpha-not-half"),
     "q4a": wrong("a_q4", "def weight_penalty(params, alpha):\n"
                          "    return alpha * sum(np.sum(v ** 2) for k, v in params.items() if k.startswith('W'))",
@@ -27,7 +28,8 @@ WRONG = {
 DELEGATE = {
     "q2": delegate("a_q2", _BV + "    rows = iter(preds)\n"
                    "    r = overfitting.bias_variance(lambda xs, ys, xt: next(rows), lambda x: np.asarray(f_values),\n"
-                   "                                  np.arange(preds.shape[1], dtype=float), n_train=2, noise_std=0.0,\n"
+                   "                                  np.arange(preds.shape[1], dtype=float), n_train=2,\n"
+                   "                                  noise_std=0.0,\n"
                    "                                  n_repeats=len(preds), rng=0)\n"
                    "    return r['bias2'], r['variance']"),
     "q3": delegate("a_q3", "def penalized_mse(y, y_hat, w, alpha):\n"

@@ -1,0 +1,33 @@
+"""Session 1: classic wrong answers, library delegation, and the values that must not show early."""
+
+from . import delegate, wrong
+
+SESSION = "01_l2_weight_decay"
+
+_SHRINK = "def shrink(eigvals, alpha):\n    lam = np.asarray(eigvals, dtype=float)\n"
+_WT = "def w_tilde(H, w_star, alpha):\n    lam, Q = np.linalg.eigh(np.asarray(H, dtype=float))\n"
+_RIDGE = "def ridge_normal(X, y, alpha):\n    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)\n"
+
+WRONG = {
+    "q1": wrong("a_q1", "eta, lam = 0.1, 0.01\ndecay = 1 - eta * lam", "forgot-factor-2"),
+    "q2a": wrong("a_q2", _SHRINK + "    safe = np.where(lam + alpha > 0, lam + alpha, 1.0)\n"
+                                   "    return np.where(lam > 0, lam / safe, 1.0)",
+                 "one-at-zero-eigenvalue"),
+    "q2b": wrong("a_q2", _SHRINK + "    out = np.zeros_like(lam)\n    pos = lam > 0\n"
+                                   "    out[pos] = alpha / (lam[pos] + alpha)\n    return out", "alpha-over-sum"),
+    "q3": wrong("a_q3", _WT + "    return Q.T @ (shrink(lam, alpha) * (Q @ np.asarray(w_star, dtype=float)))",
+                "q-swapped"),
+    "q4": wrong("a_q4", "w_tilde_example = np.array([1 / 11, 10 / 11])", "alpha-over-sum"),
+    "q5": wrong("a_q5", _RIDGE + "    return np.linalg.solve(X.T @ X + alpha, X.T @ y)", "alpha-everywhere"),
+}
+
+DELEGATE = {
+    "q2": delegate("a_q2", "def shrink(eigvals, alpha):\n    return l2.shrink_factors(eigvals, alpha)"),
+    "q3": delegate("a_q3", "def w_tilde(H, w_star, alpha):\n"
+                           "    H = np.asarray(H, dtype=float)\n"
+                           "    w_star = np.asarray(w_star, dtype=float)\n"
+                           "    return np.linalg.solve(H + alpha * np.eye(len(H)), H @ w_star)"),
+    "q5": delegate("a_q5", "def ridge_normal(X, y, alpha):\n    return l2.ridge(X, y, alpha)"),
+}
+
+VALUES = {"q1": 0.998, "q4": [10 / 11, 1 / 11]}

@@ -1,0 +1,28 @@
+"""Session 2: classic wrong answers, library delegation, and the values that must not show early."""
+
+from . import delegate, wrong
+
+SESSION = "02_l1_lasso"
+
+_ST = "def soft_threshold(x, t):\n    x = np.asarray(x, dtype=float)\n"
+_LC = "def lasso_closed_form(w_star, h_diag, alpha):\n    h = np.asarray(h_diag, dtype=float)\n"
+
+WRONG = {
+    "q1a": wrong("a_q1", _ST + "    return np.sign(x) * (np.abs(x) - t)", "no-max"),
+    "q1b": wrong("a_q1", _ST + "    return np.maximum(np.abs(x) - t, 0.0)", "no-sign"),
+    "q2": wrong("a_q2", _LC + "    return soft_threshold(w_star, alpha)", "threshold-alpha"),
+    "q3": wrong("a_q3", "w_star3 = np.array([0.6, -2.0, 1.5])\nh3 = np.array([4.0, 0.5, 3.0])\n"
+                        "alpha_all_zero = float(np.max(np.abs(w_star3)))", "forgot-h"),
+    "q4": wrong("a_q4", "n_zeros = int(np.sum(np.abs(w_star) > 3.0 / s))", "counted-nonzeros"),
+}
+
+DELEGATE = {
+    "q1": delegate("a_q1", "def soft_threshold(x, t):\n    return l1.soft_threshold(x, t)"),
+    "q2": delegate("a_q2", "def lasso_closed_form(w_star, h_diag, alpha):\n"
+                           "    return l1.lasso_diagonal(w_star, h_diag, alpha)"),
+}
+
+VALUES = {"q3": 4.5, "q4": 16}
+# 4.5 has two significant digits and 16 is a small integer: searched as exact numbers, and no line may
+# report the zeros at the asked alpha
+PATTERNS = {"q3": [r"(?<![\d.])4\.5(?![\d])"], "q4": [r"alpha=3(\.0)?:"]}
