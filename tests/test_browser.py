@@ -279,7 +279,7 @@ def test_answer_an_exercise_in_the_page_and_see_the_gate(page, server):
     editor.click()
     page.keyboard.press("Control+a")
     page.keyboard.type("best_degree = int(degrees[np.argmin(overfitting.degree_sweep(*data.polynomial_data(15, noise=0.3, "
-                       "seed=2), *data.polynomial_data(200, noise=0.3, seed=102), degrees)[1])])")
+                       "rng=2), *data.polynomial_data(200, noise=0.3, rng=102), degrees)[1])])")
     page.keyboard.press("Shift+Enter")  # run the answer, move to its check cell
     page.keyboard.press("Shift+Enter")  # run the check
     expect(cells.nth(test_idx).locator(".jp-OutputArea-output").first).to_contain_text("q1 passed", timeout=30_000)
