@@ -134,8 +134,8 @@ def _autograded(student_errors):
 def test_misconceptions_are_counted_per_question_part_from_autograded_notebooks(tmp_path):
     errors = {
         "ann": {"q1": "q1: you picked the degree with the lowest training error [misconception:train-error-selection]"},
-        "ben": {"q1": "q1: [misconception:train-error-selection]", "q2": "q2: [misconception:penalty-half]"},
-        "cat": {"q2": "q2: the penalty is missing [misconception:penalty-half] [misconception:alpha-squared]"},
+        "ben": {"q1": "q1: [misconception:train-error-selection]", "q2a": "q2a: [misconception:penalty-half]"},
+        "cat": {"q2a": "q2a: the penalty is missing [misconception:penalty-half] [misconception:alpha-squared]"},
         "dan": {"q1": "q1: not answered yet"},
     }
     records = []
@@ -148,13 +148,13 @@ def test_misconceptions_are_counted_per_question_part_from_autograded_notebooks(
         nbformat.write(nb, folder / f"{A0}.ipynb")
         found = misconceptions.in_submission(folder)
         parts = [Part(A0, gid, "code", score=0, auto_score=0, manual_score=None, max_score=1, needs_manual_grade=False,
-                      misconceptions=found.get((A0, gid), [])) for gid in ("q1", "q2")]
+                      misconceptions=found.get((A0, gid), [])) for gid in ("q1", "q2a")]
         records.append(JobRecord(student, A0, parts=parts))
     counts = misconceptions.count(records)
     assert counts == {(A0, A0, "q1"): Counter({"train-error-selection": 2}),
-                      (A0, A0, "q2"): Counter({"penalty-half": 2, "alpha-squared": 1})}
+                      (A0, A0, "q2a"): Counter({"penalty-half": 2, "alpha-squared": 1})}
     table = "".join(report.misconception_table(records))
-    assert "<td>q2</td><td>penalty-half</td><td class=num>2</td>" in table
+    assert "<td>q2a</td><td>penalty-half</td><td class=num>2</td>" in table
     assert "<td>q1</td><td>train-error-selection</td><td class=num>2</td>" in table
     assert "not-a-test" not in table
 

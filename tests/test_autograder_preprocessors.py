@@ -74,8 +74,8 @@ class TestReportLockedCellChanges:
     @pytest.mark.parametrize("change, kind", [
         (lambda nb: setattr(cell_by_id(nb, "q1"), "source", "pass"), "edited test"),
         (lambda nb: cell_by_id(nb, "q1").metadata.nbgrader.update(points=100), "changed points"),
-        (lambda nb: cell_by_id(nb, "q4").metadata.nbgrader.update(checksum="0" * 32), "changed checksum"),
-        (lambda nb: nb.cells.insert(2, nb.cells.pop(nb.cells.index(cell_by_id(nb, "q4")))), "reordered"),
+        (lambda nb: cell_by_id(nb, "q4a").metadata.nbgrader.update(checksum="0" * 32), "changed checksum"),
+        (lambda nb: nb.cells.insert(2, nb.cells.pop(nb.cells.index(cell_by_id(nb, "q4a")))), "reordered"),
         (lambda nb: cell_by_id(nb, "q1").metadata.nbgrader.update(grade_id="q1x"), "unknown grade ids"),
     ])
     def test_each_change_is_reported_and_nothing_is_changed(self, tmp_path, change, kind):
@@ -88,7 +88,7 @@ class TestReportLockedCellChanges:
 
     def test_retyped_test_cell(self, tmp_path):
         nb = released(A0)
-        c = cell_by_id(nb, "q2")
+        c = cell_by_id(nb, "q2a")
         c.cell_type = "markdown"
         nb, res = _rule(pp.ReportLockedCellChanges, tmp_path).preprocess(nb, _resources(tmp_path))
         assert [f["kind"] for f in res["intake"]] == ["retyped test"]
