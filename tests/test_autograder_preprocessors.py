@@ -132,12 +132,13 @@ class TestRemoveDuplicateIds:
 
 
 class TestFlagTampering:
-    def test_monkeypatching_the_harness_grades_the_notebook_blank(self, tmp_path):
+    def test_suspicious_code_is_a_review_row_and_changes_nothing(self, tmp_path):
         nb = answered(A0)
         cell_by_id(nb, "a_q1").source = "checks.check = lambda *a, **k: None"
-        nb, res = _rule(pp.FlagTampering, tmp_path).preprocess(nb, _resources(tmp_path))
-        assert [c.source for c in nb.cells] == [c.source for c in released(A0).cells]
-        assert res["intake"][0]["kind"] == "flagged" and "assigns to checks.check" in res["intake"][0]["detail"]
+        out, res = _rule(pp.FlagTampering, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
+        assert out == nb  # graded as submitted: what code looks like never costs points
+        finding = res["intake"][0]
+        assert finding["kind"] == "review" and not finding["zero"] and "assigns to checks.check" in finding["detail"]
 
     def test_locked_cells_are_not_scanned(self, tmp_path):
         # the course's own setup cells import and call what an answer may not; only answers are scanned
