@@ -40,7 +40,7 @@ def feedback_preprocessors() -> list:
     if ClearHiddenTests not in out:
         out.insert(1, ClearHiddenTests)
     out.insert(out.index(ClearHiddenTests) + 1, preprocessors.RedactTracebacks)
-    out.insert(out.index(preprocessors.RedactTracebacks) + 1, preprocessors.DropActiveOutputs)
+    out.insert(out.index(preprocessors.RedactTracebacks) + 1, preprocessors.SanitizeFeedback)
     return out
 
 

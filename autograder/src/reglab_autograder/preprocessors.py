@@ -242,25 +242,52 @@ INTAKE_RULES = (NormalizeCellIds, ReplaceForeignNotebook, ReportLockedCellChange
 
 
 ACTIVE_MIME = ("application/javascript", "text/javascript", "application/vnd.jupyter.widget-view+json",
-               "application/vnd.jupyter.widget-state+json")
+               "application/vnd.jupyter.widget-state+json", "image/svg+xml")
+SAFE_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+             "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table", "tbody", "td",
+             "th", "thead", "tr", "ul"}
 
 
-class DropActiveOutputs(NbGraderPreprocessor):
-    """In feedback, no output that would run code in the reader's browser: JavaScript outputs and widget views
-    are replaced by a note, the notebook's widget state is dropped. (HTML outputs and markdown are sanitized
-    by nbconvert's ``HTMLExporter.sanitize_html``; the page's Content-Security-Policy blocks scripts anyway.)"""
+def _safe_attribute(tag: str, name: str, value: str) -> bool:
+    if tag == "img" and name == "src":
+        return value.startswith("data:image/")  # nothing fetched from anywhere
+    if tag == "a" and name == "href":
+        return value.startswith(("http://", "https://", "#", "mailto:"))
+    return name in {"alt", "title", "class", "width", "height", "colspan", "rowspan"}
+
+
+def sanitize_html(text: str) -> str:
+    """Student HTML (or markdown holding HTML) without script, event handlers, styles or remote resources."""
+    import bleach
+
+    return bleach.clean(text, tags=SAFE_TAGS, attributes=_safe_attribute, strip=True, strip_comments=True)
+
+
+class SanitizeFeedback(NbGraderPreprocessor):
+    """Feedback is built from the student's notebook and opened in a browser: markdown cells and HTML outputs
+    are sanitized (no script, no event handler, no remote image), JavaScript outputs, SVG and widget views are
+    replaced by a note, the notebook's widget state is dropped. The page also carries a Content-Security-Policy
+    (templates/feedback/mathjax.html.j2) that blocks scripts and network loads whatever it holds."""
 
     def preprocess(self, nb, resources):
         nb.metadata.pop("widgets", None)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type in ("markdown", "raw"):
+            cell.source = sanitize_html(cell.source)
+            cell.pop("attachments", None)
         for out in cell.get("outputs", []):
             data = out.get("data")
-            if data and any(m in data for m in ACTIVE_MIME):
+            if not data:
+                continue
+            if any(m in data for m in ACTIVE_MIME):
                 for m in ACTIVE_MIME:
                     data.pop(m, None)
-                data.setdefault("text/plain", "[active output (JavaScript or widget) not shown in feedback]")
+                data.setdefault("text/plain", "[active output (JavaScript, SVG or widget) not shown in feedback]")
+            for m in ("text/html", "text/markdown"):
+                if m in data:
+                    data[m] = sanitize_html("".join(data[m]) if isinstance(data[m], list) else data[m])
         return cell, resources
 
 

@@ -204,11 +204,13 @@ def misconception_table(records) -> list[str]:
 def _write_html(ctx: ReportContext, summary, rows, figures, records) -> None:
     e = html.escape
     sandboxed = [r.execution.get("sandboxed") for r in records if r.execution]
+    modes = sorted({r.execution.get("sandbox", "") for r in records if r.execution.get("sandboxed")})
     if sandboxed and all(sandboxed):
-        box = "<p class='ok'>Every kernel ran sandboxed: own uid, no network, course files hidden, resource limits.</p>"
+        box = (f"<p class='ok'>Every kernel ran sandboxed ({e(', '.join(modes))}): no network, only allow-listed "
+               "files, private size-capped folders, resource limits (each job record lists them).</p>")
     elif sandboxed:
-        box = ("<p class='warn'><b>Not sandboxed.</b> The grader was not running as root: kernels ran as the grader's "
-               "user with its file and network access; only memory, CPU-time and file-size limits applied.</p>")
+        box = ("<p class='warn'><b>Not sandboxed</b> (--no-sandbox) for some or all submissions: their kernels ran as "
+               "the grader's user with its file and network access; only per-process limits applied.</p>")
     else:
         box = ""
     parts = [

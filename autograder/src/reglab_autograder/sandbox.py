@@ -285,6 +285,14 @@ def reap_orphans() -> int:
                 killed += 1
         except (OSError, ValueError, KeyError):
             continue
+    for ctrl in ("memory", "pids"):  # cgroups of a killed run's jobs (empty once their processes are gone)
+        parent = CGROUP_V1 / ctrl / CGROUP_PARENT
+        for d in parent.iterdir() if parent.is_dir() else []:
+            try:
+                if d.is_dir() and not (d / "cgroup.procs").read_text().split():
+                    d.rmdir()
+            except OSError:
+                continue
     return killed
 
 

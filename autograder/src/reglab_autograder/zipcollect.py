@@ -58,7 +58,7 @@ class SafeExtractor(ExtractorPlugin):
                     continue
                 if path.is_absolute() or ".." in path.parts or re.match(r"^[A-Za-z]:", member):
                     refused.append(f"{member!r} (unsafe path)")
-                elif mode and not stat.S_ISREG(mode):
+                elif stat.S_IFMT(mode) and not stat.S_ISREG(mode):  # no type bits: a plain file (DOS, Python)
                     refused.append(f"{member!r} ({'link' if stat.S_ISLNK(mode) else 'special file'})")
                 elif member.lower().endswith(ARCHIVE_SUFFIXES):
                     refused.append(f"{member!r} (an archive inside the archive)")
