@@ -62,7 +62,7 @@ sysdeps:
 	  fi; }
 
 test: $(BIN)/.reglab-test sysdeps
-	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 bench: $(BIN)/.reglab-test
 	$(BIN)/python benchmarks/run.py

@@ -33,7 +33,7 @@ from reglab_autograder.testing.classroom import answered, cell_by_id, grade_id, 
 
 ROOT = Path(__file__).resolve().parents[1]
 A0, A1 = "00_overfitting", "01_l2_weight_decay"
-TOKEN = uuid.uuid4().hex[:8]
+TOKEN = (os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex)[:8]  # one per run, shared by xdist workers
 SHM_KEY = 0x5EED0000 + int(TOKEN[:4], 16)  # the System V key the "sysvipc" attack creates
 UNPRIVILEGED_UID = 47_913  # no passwd entry needed; the unprivileged batch runs as this uid
 FORMULA_ID = '=1+2,"x"'  # a student id that is a spreadsheet formula with a quote and a comma
@@ -226,97 +226,92 @@ LIMITS = dict(sandbox.DEFAULT_LIMITS, memory_mb=1536, notebook_memory_mb=2048)
 
 
 def _grade_as_unprivileged(base, out, venv):
-    """``reglab grade`` as a uid of its own, through the venv it can read; the records it wrote."""
+    """``reglab grade`` as a uid of its own, through the venv it can read: (exit status, its stderr)."""
     env = {"PATH": f"{venv}/bin:/usr/bin:/bin", "HOME": str(out), "LANG": "C.UTF-8",
            "MPLCONFIGDIR": str(out / ".mpl"), "TMPDIR": "/tmp"}
     cmd = ["setpriv", f"--reuid={UNPRIVILEGED_UID}", f"--regid={UNPRIVILEGED_UID}", "--clear-groups", "--",
            f"{venv}/bin/reglab", "grade", str(base), "--out", str(out), "--workers", "2", "--timeout", "10",
            "--notebook-timeout", "60", "--memory-mb", str(LIMITS["memory_mb"]), "--course-dir", str(ROOT), "--quiet"]
     r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1500)
-    records = jobs.read_all(out / "jobs")
-    problems = report.problem_rows(records, read_notes(out))
-    return report.GradingResult(summary=[], problems=problems, records=records, exit_code=r.returncode), r
+    return r.returncode, r.stderr[-3000:]
 
 
-# Pins the system's Python (Debian 12: 3.11.2) cannot install, left to pip; none is used by the grader.
-SYSTEM_PYTHON_UNPINNED = {"soupsieve": "4.1.2 requires Python >= 3.11.5"}
+# One batch per mode and test run (see the batch fixture); every test takes the mode as an indirect parameter.
+MODES = ["direct", "unprivileged"]
+both_modes = pytest.mark.parametrize("batch", MODES, indirect=True)
 
 
-@pytest.fixture(scope="session")
-def unprivileged_venv():
-    """A virtual environment an unprivileged user can run: built from the system's Python (the project's own
-    may live under /root), with the course and the grader installed editable, once per test session."""
-    if not os.access("/usr/bin/python3.11", os.X_OK):
-        pytest.fail("the unprivileged batch needs Debian's python3.11 and python3-venv (apt-get install python3-venv)")
-    top = Path(tempfile.mkdtemp(prefix="reglab-unpriv-venv-"))
-    top.chmod(0o755)
-    venv = top / "venv"
-    t0 = time.monotonic()
-    subprocess.run(["/usr/bin/python3.11", "-m", "venv", str(venv)], check=True)
-    pins = [line for line in (ROOT / "constraints.txt").read_text().splitlines()
-            if line.split("==")[0].strip().lower() not in SYSTEM_PYTHON_UNPINNED]
-    (top / "constraints.txt").write_text("\n".join(pins) + "\n")
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    for args in (["--upgrade", "pip"], ["-c", str(top / "constraints.txt"), "-e", str(ROOT), "-e", str(ROOT / "autograder")]):
-        r = subprocess.run(pip + args, cwd=ROOT, capture_output=True, text=True)
-        if r.returncode:
-            pytest.fail(f"could not build the unprivileged venv: {r.stderr[-2000:]}")
-    print(f"\nunprivileged venv built in {time.monotonic() - t0:.0f} s")
-    yield venv
-    shutil.rmtree(top, ignore_errors=True)
-
-
-# one batch per mode, each graded once: under xdist (make test: --dist loadgroup) every test of a mode runs on the
-# worker that holds that mode's batch, and the two modes run side by side
-@pytest.fixture(scope="module", params=[pytest.param(m, marks=pytest.mark.xdist_group(f"grading-{m}"))
-                                        for m in ("direct", "unprivileged")])
-def batch(request, tmp_path_factory):
-    mode = request.param
-    if mode == "unprivileged" and os.geteuid() != 0:
-        pytest.skip("the tests already run unprivileged: the batch \"direct\" is the unprivileged one")
+def _build_and_grade(request, mode, home: Path) -> dict:
+    """Build the class and grade it in ``mode``; everything the tests read is in ``home``/``info.json``."""
     if mode == "unprivileged":  # pytest's own temporary folders are private to root
         top = Path(tempfile.mkdtemp(prefix="reglab-unpriv-class-"))
         top.chmod(0o755)
-        request.addfinalizer(lambda: shutil.rmtree(top, ignore_errors=True))
-        base, out = top / "class", top / "graded"
-        base.mkdir()
-        out.mkdir()
     else:
-        base = tmp_path_factory.mktemp("class")
-        out = tmp_path_factory.mktemp("graded")
+        top = home
+    base, out = top / "class", top / "graded"
+    base.mkdir(parents=True)
+    out.mkdir()
     srv, hits = _listener()
     build_class(base, out, srv.getsockname()[1])
     write(base / "submitted", "unusual", A0, unusual_but_honest())
     t0 = time.monotonic()
-    log = None
+    log = ""
     if mode == "unprivileged":
         venv = request.getfixturevalue("unprivileged_venv")
         subprocess.run(["chmod", "-R", "a+rX", str(base)], check=True)
         os.chown(out, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
-        result, log = _grade_as_unprivileged(base, out, venv)
+        exit_code, log = _grade_as_unprivileged(base, out, venv)
     else:
         opts = GradeOptions(submissions=base, out=out, workers=2, timeout=10, notebook_timeout=60,
                             course_root=ROOT, progress=False, limits=LIMITS)
-        result = grade(opts)
-    seconds = time.monotonic() - t0
+        exit_code = grade(opts).exit_code
     srv._closed = True
     srv.close()
-    records = {(r.student, r.assignment): r for r in result.records}
-    print(f"\nbatch {mode}: {len(records)} jobs in {seconds:.0f} s")
-    return {"result": result, "records": records, "out": out, "base": base, "hits": hits, "mode": mode,
-            "log": log}
+    return {"out": str(out), "base": str(base), "top": str(top), "hits": len(hits), "exit_code": exit_code,
+            "log": log, "seconds": round(time.monotonic() - t0, 1)}
+
+
+@pytest.fixture(scope="module")
+def batch(request, tmp_path_factory):
+    """The class graded once per mode and test run: under xdist the first worker to need a mode grades it (under
+    a file lock), the others read what it wrote."""
+    from filelock import FileLock
+
+    mode = request.param
+    if mode == "unprivileged" and os.geteuid() != 0:
+        pytest.skip("the tests already run unprivileged: the batch \"direct\" is the unprivileged one")
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, common to its workers
+    home = shared / f"grading-batch-{mode}"
+    with FileLock(str(shared / f"grading-batch-{mode}.lock")):
+        info_file = home / "info.json"
+        if not info_file.exists():
+            info = _build_and_grade(request, mode, home)
+            home.mkdir(exist_ok=True)
+            info_file.write_text(json.dumps(info))
+            print(f"\nbatch {mode}: graded in {info['seconds']} s")
+        info = json.loads(info_file.read_text())
+    out = Path(info["out"])
+    records = jobs.read_all(out / "jobs")
+    problems = report.problem_rows(records, read_notes(out))
+    result = report.GradingResult(summary=[], problems=problems, records=records, exit_code=info["exit_code"])
+    return {"result": result, "records": {(r.student, r.assignment): r for r in records}, "out": out,
+            "base": Path(info["base"]), "hits": info["hits"], "mode": mode, "log": info["log"]}
 
 
 def rows_for(batch, student):
     return [(kind, detail) for s, a, kind, detail in batch["result"].problems if s == student]
 
 
+@both_modes
 def test_batch_completes_and_grader_reports_no_error(batch):
-    assert batch["result"].exit_code == 0, batch["log"] and batch["log"].stderr[-3000:]
+    assert batch["result"].exit_code == 0, batch["log"]
     assert all(r.graded for r in batch["records"].values()), \
         [(k, r.detail) for k, r in batch["records"].items() if not r.graded]
 
 
+@both_modes
 def test_honest_students_full_blank_and_partial(batch):
     rec = batch["records"]
     assert rec[("alice", A0)].auto_score == MAX0 and rec[("alice", A1)].auto_score == auto_points(A1)
@@ -358,6 +353,7 @@ def _attack(student):
     return student
 
 
+@both_modes
 @pytest.mark.parametrize("student", [_attack(s) for s in sorted(ATTACKS)])
 def test_attack_gains_nothing_and_is_reported(batch, student):
     rec = batch["records"][(student, A0)]
@@ -371,6 +367,7 @@ def test_attack_gains_nothing_and_is_reported(batch, student):
         assert expected in kinds, f"{student}: expected a '{expected}' row, got {rows_for(batch, student)}"
 
 
+@both_modes
 def test_deleted_and_renamed_tests_score_zero_not_manual(batch):
     for student in ("deltest", "gradeid", "nb40"):
         rec = batch["records"][(student, A0)]
@@ -378,6 +375,7 @@ def test_deleted_and_renamed_tests_score_zero_not_manual(batch):
         assert "deleted test" in [k for k, _ in rows_for(batch, student)]
 
 
+@both_modes
 def test_correct_answer_with_stderr_noise_keeps_its_points(batch):
     rec = batch["records"][("stderrok", A0)]
     assert rec.auto_score == MAX0
@@ -385,9 +383,10 @@ def test_correct_answer_with_stderr_noise_keeps_its_points(batch):
     assert q2.score == q2.max_score == 2
 
 
+@both_modes
 def test_sandbox_left_no_trace_and_blocked_the_network(batch):
     out = batch["out"]
-    assert batch["hits"] == [], "a submission reached the test's loopback server"
+    assert batch["hits"] == 0, "a submission reached the test's loopback server"
     assert not Path(f"/tmp/pwned_{TOKEN}").exists()
     assert not (out / "submitted" / "alice" / A0 / "x.txt").exists()
     assert (out / "gradebook.db").read_bytes()[:15] == b"SQLite format 3"
@@ -396,6 +395,7 @@ def test_sandbox_left_no_trace_and_blocked_the_network(batch):
     assert executed and all(r.execution["sandbox"] == expected and r.execution["limits_applied"] for r in executed)
 
 
+@both_modes
 def test_gradebook_is_consistent_with_the_records_and_csv(batch):
     import csv
 
@@ -413,6 +413,7 @@ def test_gradebook_is_consistent_with_the_records_and_csv(batch):
     assert {(r["student_id"], r["assignment"]) for r in rows} >= {(export.neutralize(s), a) for s, a in batch["records"]}
 
 
+@both_modes
 def test_feedback_never_shows_hidden_tests(batch):
     src = nbformat.read(ROOT / "solutions" / A0 / f"{A0}.ipynb", as_version=4)
     hidden_lines = set()
@@ -434,6 +435,7 @@ def test_feedback_never_shows_hidden_tests(batch):
     assert "q3a: not answered yet" in bob  # pass/fail and the message do appear
 
 
+@both_modes
 def test_report_html_has_plots_and_problem_rows(batch):
     text = (batch["out"] / "report.html").read_text()
     assert text.count("data:image/png;base64,") >= 2
@@ -449,6 +451,7 @@ def _outputs(batch, student, gid="a_q1") -> str:
                    for o in cell_by_id(nb, gid).get("outputs", []))
 
 
+@both_modes
 def test_honest_but_unusual_answers_get_full_marks(batch):
     rec = batch["records"][("unusual", A0)]
     assert rec.auto_score == MAX0, rows_for(batch, "unusual")
@@ -456,6 +459,7 @@ def test_honest_but_unusual_answers_get_full_marks(batch):
     assert not any(p.zero for p in rec.problems)
 
 
+@both_modes
 def test_links_are_rows_never_followed(batch):
     out = batch["out"]
     assert batch["records"][("alice", A0)].auto_score == MAX0  # the linked-to notebook is untouched
@@ -467,6 +471,7 @@ def test_links_are_rows_never_followed(batch):
     assert "link" in [k for k, _ in rows_for(batch, "linknb")]
 
 
+@both_modes
 def test_student_ids_are_data_not_patterns_or_formulas(batch):
     import csv
 
@@ -482,6 +487,7 @@ def test_student_ids_are_data_not_patterns_or_formulas(batch):
                 assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), row
 
 
+@both_modes
 def test_feedback_runs_no_script_and_loads_nothing(batch):
     text = (batch["out"] / "feedback" / "xss" / A0 / f"{A0}.html").read_text()
     assert "<script" not in text.lower()  # neither the student's nor MathJax from a CDN
@@ -491,6 +497,7 @@ def test_feedback_runs_no_script_and_loads_nothing(batch):
     assert "Content-Security-Policy" in text and "default-src 'none'" in text
 
 
+@both_modes
 def test_resources_are_capped_in_the_sandbox(batch):
     rec = batch["records"][("memsplit", A0)]
     held = _outputs(batch, "memsplit")
@@ -508,6 +515,7 @@ def test_resources_are_capped_in_the_sandbox(batch):
     assert "euid=" in euid and "euid=0" not in euid, euid
 
 
+@both_modes
 def test_the_kernel_sees_only_the_allow_list(batch):
     listing = {line.split(" ", 2)[1]: line.split(" ", 2)[2] for line in _outputs(batch, "listing").splitlines()
                if line.startswith("LIST ")}
