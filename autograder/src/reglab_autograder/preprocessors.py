@@ -284,7 +284,7 @@ class SanitizeFeedback(NbGraderPreprocessor):
             if any(m in data for m in ACTIVE_MIME):
                 for m in ACTIVE_MIME:
                     data.pop(m, None)
-                data.setdefault("text/plain", "[active output (JavaScript, SVG or widget) not shown in feedback]")
+                data["text/plain"] = "[active output (JavaScript, SVG or widget) not shown in feedback]"
             for m in ("text/html", "text/markdown"):
                 if m in data:
                     data[m] = sanitize_html("".join(data[m]) if isinstance(data[m], list) else data[m])
