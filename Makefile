@@ -44,7 +44,8 @@ lab: $(BIN)/.reglab-runtime
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ARGS)
 
 # System packages the tests need: Debian's chromium for the browser tests (Playwright drives it;
-# browser downloads do not work on these machines).
+# browser downloads do not work on these machines); bubblewrap, the grader's sandbox; the system's
+# Python with venv, for grading as an unprivileged user in the tests.
 sysdeps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -52,6 +53,13 @@ sysdeps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
+	  fi; }
+	@{ command -v bwrap >/dev/null 2>&1 && /usr/bin/python3.11 -c "import ensurepip, venv" >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's bubblewrap (the grader's sandbox) and python3-venv..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap python3.11-venv >/dev/null; \
+	  else \
+	    echo "The grader's sandbox needs bubblewrap: sudo apt-get install bubblewrap python3.11-venv" >&2; exit 1; \
 	  fi; }
 
 # Lint the code and the notebooks' code cells; any finding fails `make test`.

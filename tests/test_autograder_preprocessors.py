@@ -132,18 +132,51 @@ class TestRemoveDuplicateIds:
 
 
 class TestFlagTampering:
-    def test_monkeypatching_the_harness_grades_the_notebook_blank(self, tmp_path):
+    def test_suspicious_code_is_a_review_row_and_changes_nothing(self, tmp_path):
         nb = answered(A0)
         cell_by_id(nb, "a_q1").source = "checks.check = lambda *a, **k: None"
-        nb, res = _rule(pp.FlagTampering, tmp_path).preprocess(nb, _resources(tmp_path))
-        assert [c.source for c in nb.cells] == [c.source for c in released(A0).cells]
-        assert res["intake"][0]["kind"] == "flagged" and "assigns to checks.check" in res["intake"][0]["detail"]
+        out, res = _rule(pp.FlagTampering, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
+        assert out == nb  # graded as submitted: what code looks like never costs points
+        finding = res["intake"][0]
+        assert finding["kind"] == "review" and not finding["zero"] and "assigns to checks.check" in finding["detail"]
 
     def test_locked_cells_are_not_scanned(self, tmp_path):
         # the course's own setup cells import and call what an answer may not; only answers are scanned
         nb = answered(A0)
         out, res = _rule(pp.FlagTampering, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
         assert out == nb and "intake" not in res
+
+
+class TestRestoreCellFlags:
+    def test_a_grade_flag_on_an_answer_cell_is_restored(self, tmp_path):
+        nb = answered(A0)
+        cell_by_id(nb, "a_q1").metadata["nbgrader"].update(grade=True, points=50)
+        nb, res = _rule(pp.RestoreCellFlags, tmp_path).preprocess(nb, _resources(tmp_path))
+        ref = cell_by_id(released(A0), "a_q1").metadata["nbgrader"]
+        assert cell_by_id(nb, "a_q1").metadata["nbgrader"] == ref and not utils.is_grade(cell_by_id(nb, "a_q1"))
+        assert res["intake"][0]["kind"] == "changed cell flags" and "a_q1" in res["intake"][0]["detail"]
+        MetadataValidator().validate_nb(nb)
+
+    def test_unchanged_flags_no_report(self, tmp_path):
+        nb = answered(A0)
+        out, res = _rule(pp.RestoreCellFlags, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
+        assert out == nb and "intake" not in res
+
+
+class TestSanitizeFeedback:
+    def test_script_handlers_remote_images_and_javascript_outputs_are_gone(self):
+        nb = released(A0)
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(
+            "**kept** <script>steal()</script><img src=https://evil.example/t.png onerror=steal()>"))
+        cell = cell_by_id(nb, "a_q1")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"application/javascript": "steal()"}),
+                        nbformat.v4.new_output("display_data", data={"text/html": "<b onclick=steal()>hi</b>"})]
+        nb, _ = pp.SanitizeFeedback().preprocess(nb, {})
+        md = nb.cells[0].source
+        assert "**kept**" in md and "<script" not in md and "onerror" not in md and "evil.example" not in md
+        js, html_out = cell_by_id(nb, "a_q1").outputs
+        assert "application/javascript" not in js.data and "not shown in feedback" in js.data["text/plain"]
+        assert html_out.data["text/html"] == "<b>hi</b>"
 
 
 class TestRedactTracebacks:

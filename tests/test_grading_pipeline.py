@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 import shutil
 import signal
@@ -116,6 +117,11 @@ def test_lms_zip_downloads_through_zip_collect(tmp_path):
         # an LMS that puts the submission time in the name: nbgrader's zip_collect writes it to timestamp.txt
         z.writestr(f"alice_2026-10-06T10:15:00+02:00_1234_5678_{A0}.ipynb", nbformat.writes(classroom.answered(A0)))
         z.writestr(f"bob_{A0}.ipynb", nbformat.writes(classroom.released(A0)))
+        z.writestr(f"../../mallory_{A0}.ipynb", nbformat.writes(classroom.answered(A0)))  # unsafe path
+        inner = io.BytesIO()
+        with zipfile.ZipFile(inner, "w") as zi:  # one upload that would create another student's submission
+            zi.writestr(f"eve_{A0}.ipynb", nbformat.writes(classroom.answered(A0)))
+        z.writestr("bob_upload.zip", inner.getvalue())
     (downloads / "misc.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
     out = tmp_path / "out"
     res = grade(GradeOptions(submissions=downloads, out=out, workers=2, course_root=ROOT, progress=False))
@@ -123,6 +129,9 @@ def test_lms_zip_downloads_through_zip_collect(tmp_path):
     assert rec[("alice", A0)].auto_score == 6 and rec[("bob", A0)].auto_score == 0
     assert rec[("alice", A0)].submitted_at == "2026-10-06 08:15:00" and rec[("bob", A0)].submitted_at is None
     assert any(kind == "unknown archive" for _, _, kind, _ in res.problems)
+    assert {s for s, _ in rec} == {"alice", "bob"}  # neither mallory nor eve
+    refused = " ".join(d for _, _, kind, d in res.problems if kind == "archive")
+    assert "unsafe path" in refused and "an archive inside the archive" in refused
 
 
 def test_without_the_sandbox_the_report_says_so(tmp_path):

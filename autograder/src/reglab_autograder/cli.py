@@ -81,7 +81,10 @@ def add_commands(sub) -> None:
                    help="memory limit per kernel (default 2048)")
     p.add_argument("--cpu-seconds", type=int, default=sandbox.DEFAULT_LIMITS["cpu_seconds"],
                    help="CPU-time limit per kernel (default 600)")
-    p.add_argument("--no-sandbox", action="store_true", help="run kernels without namespaces/uid switch (limits stay)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="grade WITHOUT isolation when no sandbox can be set up (bubblewrap missing, user namespaces "
+                        "disabled): student code then runs as you, with your files and network; only per-process "
+                        "limits apply, and every report row says so")
     p.add_argument("--course-dir", type=Path, default=None, help="repository root (default: found from cwd)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_grade)

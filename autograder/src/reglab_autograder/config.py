@@ -11,6 +11,7 @@ from pathlib import Path
 
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.preprocessors import ClearHiddenTests, Execute
+
 from reglab.release import load_config
 
 from . import preprocessors, sandbox
@@ -40,7 +41,17 @@ def feedback_preprocessors() -> list:
     if ClearHiddenTests not in out:
         out.insert(1, ClearHiddenTests)
     out.insert(out.index(ClearHiddenTests) + 1, preprocessors.RedactTracebacks)
+    out.insert(out.index(preprocessors.RedactTracebacks) + 1, preprocessors.SanitizeFeedback)
     return out
+
+
+def feedback_template_dirs() -> list[str]:
+    """This package's templates (a MathJax macro that loads nothing and sets a Content-Security-Policy), then
+    nbgrader's own (its feedback template)."""
+    import nbgrader
+
+    return [str(Path(__file__).parent / "templates"),
+            str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")]
 
 
 def course_config(root: Path, out: Path, db_url: str):
@@ -55,6 +66,9 @@ def course_config(root: Path, out: Path, db_url: str):
     cfg.AssignLatePenalties.plugin_class = LatePenalty
     cfg.ClearHiddenTests.enforce_metadata = False
     cfg.GenerateFeedback.preprocessors = feedback_preprocessors()
+    # feedback is built from student content: sanitized (no script, no event handlers), nothing from the network
+    cfg.HTMLExporter.sanitize_html = True
+    cfg.HTMLExporter.extra_template_basedirs = feedback_template_dirs()
     return cfg
 
 
@@ -74,8 +88,8 @@ def grading_config(run, slot: int = 0, events_file: str = "", findings_file: str
     cfg.SandboxedExecute.limits = dict(opts.limits)
     cfg.SandboxedExecute.isolate = bool(opts.isolate)
     cfg.SandboxedExecute.uid = sandbox.UID_BASE + run.uid_block * sandbox.MAX_WORKERS + slot
-    cfg.SandboxedExecute.hide_paths = sorted({str(run.root), str(run.out), str(run.submissions), *grader_paths()})
     cfg.SandboxedExecute.keep_paths = [library_path()]
+    cfg.SandboxedExecute.mask_paths = grader_paths()
     cfg.SandboxedExecute.events_file = events_file
     return cfg
 

@@ -26,15 +26,27 @@ def discover(submissions: Path, out: Path, known: list[str], prepare) -> tuple[l
         raise FileNotFoundError(f"submissions folder not found: {submissions}")
     notes: list[Note] = []
     src = submissions
-    if any(src.rglob("*.zip")):
+    if any(p.is_file() and not p.is_symlink() for p in src.rglob("*.zip")):
         src = collect_zips(submissions, out, known, notes, prepare)
     elif (src / "submitted").is_dir():
         src = src / "submitted"
     found = []
     if not src.is_dir():
         return found, notes
-    for student_dir in sorted(p for p in src.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for adir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+    for student_dir in sorted(p for p in src.iterdir() if not p.name.startswith(".")):
+        if student_dir.is_symlink():
+            notes.append(Note(student_dir.name, "-", "link", f"{student_dir.name} is a symbolic link; not followed, "
+                              "not graded"))
+            continue
+        if not student_dir.is_dir():
+            continue
+        for adir in sorted(student_dir.iterdir()):
+            if adir.is_symlink():
+                notes.append(Note(student_dir.name, adir.name, "link", f"{student_dir.name}/{adir.name} is a symbolic "
+                                  "link; not followed, not graded"))
+                continue
+            if not adir.is_dir():
+                continue
             if adir.name in known:
                 found.append(Submission(student_dir.name, adir.name, adir))
             else:

@@ -4,19 +4,24 @@
 of ``Execute``. On top of nbgrader's behaviour (per-cell timeout with interrupt, errors recorded,
 execution continues) it adds:
 
-* every kernel runs through :mod:`reglab_autograder.sandbox` (its own uid, namespaces and limits);
+* every kernel runs through :mod:`reglab_autograder.sandbox` (bubblewrap: namespaces, an allow-listed
+  file system, size-capped private folders, limits; refused when no sandbox can be set up unless
+  ``isolate`` is False);
 * a whole-notebook time cap: cell timeouts shrink to the time left, and once it is spent the
   remaining cells are not run and carry a ``NotebookTimeCap`` error;
 * a cap on the output a notebook may send (an output flood cannot exhaust the grader's memory);
 * a dead kernel (``os._exit``, a segfault, a memory or CPU limit) fails the cell that killed it with
   the reason, the kernel is restarted, the cells before it that build state are replayed, and
   grading goes on;
-* stray processes of the sandbox uid are killed after every cell (fork bombs);
+* a kernel whose messages cannot be read (a fork bomb's children writing into its sockets: "Invalid
+  Signature") is treated like a dead kernel;
+* stray processes of the sandbox are killed after every cell (fork bombs);
 * every such event is written to ``events_file`` for the report.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -51,24 +56,46 @@ def _error(ename, evalue):
 
 
 class SandboxKernelManager(AsyncKernelManager):
-    """Starts the kernel through the sandbox launcher, talking over IPC sockets in its workdir."""
+    """Starts the kernel through the sandbox launcher; the grader talks to it over Unix (ipc) sockets.
+
+    Sandboxed, the sockets live inside the sandbox (a tmpfs); ``<job>/ipc`` is a symlink to that folder
+    as seen through ``/proc/<pid>/root`` of the sandbox, re-pointed at every (re)start of the kernel.
+    """
 
     sandbox_spec: dict = {}  # set on a per-job subclass by SandboxedExecute.create_kernel_manager
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        workdir = self.sandbox_spec["workdir"]
+        jobdir = self.sandbox_spec["jobdir"]
         self.transport = "ipc"
-        self.connection_file = os.path.join(workdir, "kernel.json")
-        self.ip = os.path.join(workdir, "kernel-ipc")
+        self.connection_file = os.path.join(jobdir, "kernel.json")
+        sandboxed = self.sandbox_spec["mode"] != sandbox.MODE_NONE
+        self.ip = os.path.join(jobdir, "ipc", "k") if sandboxed else os.path.join(jobdir, "k")
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         spec = dict(self.sandbox_spec, connection_file=self.connection_file)
-        spec_path = os.path.join(os.path.dirname(self.connection_file), ".sandbox.json")
+        spec_path = os.path.join(self.sandbox_spec["jobdir"], "sandbox.json")
         Path(spec_path).write_text(json.dumps(spec))
         os.chmod(spec_path, 0o600)
         return [sys.executable, "-m", "reglab_autograder.sandbox", spec_path, "--"] + cmd
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self.sandbox_spec["mode"] == sandbox.MODE_NONE:
+            return
+        pid = self.provisioner.process.pid
+        root = await asyncio.get_running_loop().run_in_executor(None, sandbox.sandbox_root_of, pid)
+        if root is None:
+            log = Path(self.sandbox_spec["jobdir"], "kernel.log")
+            tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
+            raise RuntimeError(f"the sandbox did not start: {tail.strip() or 'no message'}")
+        link = os.path.join(self.sandbox_spec["jobdir"], "ipc")
+        tmp = link + ".new"
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(root + sandbox.RUN, tmp)
+        os.replace(tmp, link)
 
 
 class SandboxedExecute(Execute):
@@ -80,11 +107,14 @@ class SandboxedExecute(Execute):
         config=True)
     limits = Dict(dict(sandbox.DEFAULT_LIMITS),
                   help="Resource limits of the kernel (keys of sandbox.DEFAULT_LIMITS).").tag(config=True)
-    uid = Integer(sandbox.UID_BASE, help="Unprivileged uid the kernel runs as (when sandboxed).").tag(config=True)
-    isolate = Bool(True, help="Use namespaces and a separate uid when running as root.").tag(config=True)
-    hide_paths = List(Unicode(), help="Folders the kernel must not see (hidden behind empty tmpfs).").tag(config=True)
-    keep_paths = List(Unicode(), help="Paths bound back inside hidden folders (the course library).").tag(config=True)
-    sandbox_root = Unicode("/tmp/rgsb", help="Parent of the kernels' private working folders.").tag(config=True)
+    uid = Integer(sandbox.UID_BASE, help="Unprivileged uid the sandbox runs as when the grader is root.").tag(
+        config=True)
+    isolate = Bool(True, help="Run kernels in the bubblewrap sandbox (False: no isolation, limits only).").tag(
+        config=True)
+    keep_paths = List(Unicode(), help="Host folders the kernel may read besides /usr, the Python installation "
+                                      "and the virtual environment (the course library).").tag(config=True)
+    mask_paths = List(Unicode(), help="Folders hidden inside the allowed ones (the grader's own package).").tag(
+        config=True)
     events_file = Unicode("", help="JSON file the execution events are written to ('' = none).").tag(config=True)
 
     # ---------------------------------------------------------------- events
@@ -96,41 +126,59 @@ class SandboxedExecute(Execute):
         if self.events_file:
             Path(self.events_file).write_text(json.dumps({
                 "events": self._events,
-                "sandboxed": self._sandboxed,
+                "sandboxed": self._mode != sandbox.MODE_NONE,
+                "sandbox": self._mode,
+                "limits_applied": self._limits_note,
                 "sandbox_note": self._sandbox_note,
                 "seconds": round(time.monotonic() - self._t0, 2),
                 "startup_seconds": round(self._startup, 2),
                 "slowest_cells": sorted(self._cell_seconds, key=lambda x: -x[1])[:3],
             }, indent=1))
 
-    # ---------------------------------------------------------------- the working directory
+    # ---------------------------------------------------------------- the job's private folder
 
-    def _make_workdir(self, resources):
-        os.makedirs(self.sandbox_root, mode=0o711, exist_ok=True)
-        os.chmod(self.sandbox_root, 0o711)
-        workdir = tempfile.mkdtemp(prefix="", dir=self.sandbox_root)
+    def _submission_files(self, resources):
+        """(host path, relative path) of the submission's own regular files: never notebooks, dot files or
+        links (a link is not followed: intake reported it)."""
         src = (resources or {}).get("metadata", {}).get("path")
-        if src and os.path.isdir(src):
-            for name in os.listdir(src):  # the submission's own files, never its notebooks
-                p = os.path.join(src, name)
-                if os.path.isfile(p) and not name.endswith(".ipynb") and not name.startswith("."):
-                    shutil.copy(p, os.path.join(workdir, name))
-        if self._sandboxed:
-            for dirpath, dirnames, filenames in os.walk(workdir):
-                for n in [dirpath] + [os.path.join(dirpath, f) for f in filenames]:
-                    os.chown(n, self.uid, self.uid)
-        os.chmod(workdir, 0o700)
-        return workdir
+        out = []
+        if not src or not os.path.isdir(src):
+            return out
+        for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
+            dirnames[:] = [d for d in dirnames
+                           if not d.startswith(".") and not os.path.islink(os.path.join(dirpath, d))]
+            for name in filenames:
+                p = os.path.join(dirpath, name)
+                if name.endswith(".ipynb") or name.startswith(".") or os.path.islink(p) or not os.path.isfile(p):
+                    continue
+                out.append((p, os.path.relpath(p, src)))
+        return out
+
+    def _make_jobdir(self, resources):
+        jobdir = tempfile.mkdtemp(prefix="reglab-job-")  # private (0700), unpredictable, per job
+        files = self._submission_files(resources)
+        workdir = os.path.join(jobdir, "work")
+        if self._mode == sandbox.MODE_NONE:
+            os.mkdir(workdir, 0o700)
+            for host, rel in files:
+                os.makedirs(os.path.dirname(os.path.join(workdir, rel)), exist_ok=True)
+                shutil.copyfile(host, os.path.join(workdir, rel), follow_symlinks=False)
+        return jobdir, workdir, files
 
     def create_kernel_manager(self):
+        keep, masks = sandbox.bind_sources(
+            list(self.keep_paths) + [sys.base_prefix, sys.prefix], self.mask_paths)
         spec = {
+            "mode": self._mode,
+            "jobdir": self._jobdir,
             "workdir": self._workdir,
+            "files": self._files,
             "uid": self.uid,
-            "isolate": self._sandboxed,
             "limits": dict(sandbox.DEFAULT_LIMITS, **self.limits),
-            "hide": list(self.hide_paths) + ["/root", "/home", "/tmp", "/var/tmp", "/dev/shm", "/run/lock",
-                                             "/var/lock"],
-            "keep": list(self.keep_paths) + [os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)],
+            "keep": keep,
+            "masks": masks,
+            "cgroups": self._cgroups,
+            "bwrap": sandbox.bwrap_path() or "bwrap",
         }
         # nbclient builds the manager from kernel_manager_class (resolving the kernel name from the
         # notebook); a per-job subclass carries this job's sandbox spec
@@ -146,23 +194,38 @@ class SandboxedExecute(Execute):
         self._truncated_cells = set()
         self._cell_seconds = []
         self._startup = 0.0
-        self._sandboxed = sandbox.is_root() and self.isolate
-        self._sandbox_note = "" if self._sandboxed else (
-            "not sandboxed: the grader is not running as root, so kernels run as the grader's user with its "
-            "file and network access; only the memory, CPU-time and file-size limits apply"
-            if self.isolate else "sandbox disabled by configuration")
-        self._workdir = self._make_workdir(resources)
+        self._cgroups = []
+        limits = dict(sandbox.DEFAULT_LIMITS, **self.limits)
+        if self.isolate:
+            status = sandbox.probe()
+            if not status.ok:
+                raise sandbox.SandboxUnavailable(status.reason)
+            self._mode, self._limits_note, self._sandbox_note = status.mode, list(status.limits_note), ""
+        else:
+            self._mode = sandbox.MODE_NONE
+            self._limits_note = ["memory per process (RLIMIT_AS)", "CPU seconds per process (RLIMIT_CPU)",
+                                 "file size (RLIMIT_FSIZE)"]
+            self._sandbox_note = ("not sandboxed (--no-sandbox): kernels ran as the grader's user, with its file and "
+                                  "network access; only the per-process memory, CPU-time and file-size limits applied")
+        self._jobdir, self._workdir, self._files = self._make_jobdir(resources)
         try:
+            if self._mode == sandbox.MODE_ROOT and sandbox.cgroup_available():
+                self._cgroups = sandbox.cgroup_create(os.path.basename(self._jobdir), limits)
             nb, resources = super().preprocess(nb, resources, km)
+        except Exception as exc:
+            log = Path(self._jobdir, "kernel.log")
+            tail = log.read_text(errors="replace")[-1500:].strip() if log.exists() else ""
+            if tail:
+                raise RuntimeError(f"{exc}\nthe kernel's own log:\n{tail}") from exc
+            raise
         finally:
             self._cleanup()
             self._write_events()
         return nb, resources
 
     def _cleanup(self):
-        if self._sandboxed:
-            sandbox.kill_uid_processes(self.uid)
-        shutil.rmtree(self._workdir, ignore_errors=True)
+        sandbox.cgroup_remove(self._cgroups)
+        shutil.rmtree(self._jobdir, ignore_errors=True)
 
     def _remaining(self):
         return self.notebook_timeout - (time.monotonic() - self._t0)
@@ -201,14 +264,25 @@ class SandboxedExecute(Execute):
             cell.outputs.append(_error("KernelDied", f"the kernel died while running this cell: {reason}"))
             self._event("kernel died", index, reason)
             self._restart_and_replay(index)
+        except Exception as exc:  # e.g. jupyter_client's "Invalid Signature": the kernel's messages are corrupt
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            cell.outputs.append(_error("KernelDied", f"the kernel's messages could not be read ({reason}); the "
+                                                     "kernel was restarted"))
+            self._event("kernel died", index, f"unreadable kernel messages ({reason})")
+            self._kill_strays(index)
+            self._restart_and_replay(index)
         self._cell_seconds.append((index, round(time.monotonic() - started, 2)))
         self._note_denials(cell, index)
-        if self._sandboxed and self.km is not None:
-            pid, _ = self._kernel_pid()
-            n = sandbox.kill_uid_processes(self.uid, keep_pid=pid)
-            if n:
-                self._event("processes killed", index, f"{n} stray process(es) left by the cell were killed")
+        self._kill_strays(index)
         return cell, resources
+
+    def _kill_strays(self, index):
+        pid, proc = self._kernel_pid()
+        if self._mode == sandbox.MODE_NONE or pid is None or proc.poll() is not None:
+            return
+        n = sandbox.kill_strays(pid)
+        if n:
+            self._event("processes killed", index, f"{n} stray process(es) left by the cell were killed")
 
     def _note_denials(self, cell, index):
         """Turn what the sandbox stopped (seen as errors in the cell) into report events."""
@@ -219,13 +293,16 @@ class SandboxedExecute(Execute):
             if ename == "MemoryError":
                 self._event("memory limit", index,
                             f"MemoryError: the kernel hit its {self.limits.get('memory_mb')} MB limit")
+            elif "No space left on device" in evalue or "Errno 28" in evalue or "Disk quota" in evalue:
+                self._event("disk limit", index, f"{ename}: {evalue[:200]} (the private folders are size-capped)")
             elif ename == "SystemExit":
                 self._event("exit", index, f"the cell called sys.exit({evalue}); the kernel kept running")
-            elif "Network is unreachable" in evalue or "Errno 101" in evalue:
+            elif any(m in evalue for m in ("Network is unreachable", "Errno 101", "Connection refused", "Errno 111",
+                                           "Name or service not known", "Temporary failure in name resolution")):
                 self._event("network blocked", index, f"{ename}: {evalue}")
             elif ename in {"PermissionError", "FileNotFoundError", "IsADirectoryError", "NotADirectoryError",
                            "OSError"} \
-                    and "/" in evalue and self._workdir not in evalue:
+                    and "/" in evalue and sandbox.HOME not in evalue and self._workdir not in evalue:
                 self._event("file access blocked", index, f"{ename}: {evalue[:200]}")
 
     def _death_reason(self):
@@ -233,6 +310,8 @@ class SandboxedExecute(Execute):
         code = proc.poll() if proc is not None else None
         if code is None:
             return "the kernel stopped responding"
+        if code > 128 and self._mode != sandbox.MODE_NONE:  # bwrap exits with 128 + the kernel's signal
+            code = -(code - 128)
         if code < 0:
             return SIGNAL_NAMES.get(-code, f"killed by signal {-code}")
         return f"the kernel process exited with status {code} (e.g. os._exit)"
@@ -244,8 +323,12 @@ class SandboxedExecute(Execute):
         such as a timeout, killed processes or truncated output) are replayed, so a hostile cell is
         never run twice.
         """
-        run_sync(self.km.restart_kernel)(now=True)
-        self.wait_for_reply(self.kc.kernel_info())
+        try:
+            run_sync(self.km.restart_kernel)(now=True)
+            self.wait_for_reply(self.kc.kernel_info())
+        except Exception as exc:  # noqa: BLE001 - a kernel that cannot restart leaves the rest of the cells failing
+            self._event("replay stopped", index, f"the kernel could not be restarted ({type(exc).__name__})")
+            return
         eventful = {e["cell"] for e in self._events}
         for i, cell in enumerate(self.nb.cells[:index]):
             if cell.cell_type != "code" or utils.is_grade(cell) or i in eventful or self._remaining() <= 0:

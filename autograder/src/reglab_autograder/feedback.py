@@ -7,6 +7,8 @@ penalty plugin, which may have changed since grading) on the current scores, man
 
 from __future__ import annotations
 
+import glob
+
 import nbformat
 from nbgrader.preprocessors import AssignLatePenalties
 
@@ -45,7 +47,7 @@ def refresh(out, echo: bool = True) -> report.GradingResult:
     for student, assignment in subs:
         record = read_record(go.out / "jobs", student, assignment) or JobRecord(student, assignment)
         reassign_late_penalties(cfg, go.db_url, go.out / "autograded", student, assignment)
-        fb = api.generate_feedback(assignment, student, force=True)
+        fb = api.generate_feedback(assignment, glob.escape(student), force=True)  # ids are data, not patterns
         if not fb.get("success"):
             record.detail = "feedback: " + log_tail(fb)
             record.status = "grader error"

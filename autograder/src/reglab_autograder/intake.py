@@ -8,7 +8,9 @@ Every problem found here becomes a row of the report. The policy, in one place:
 * files the assignment does not have are dropped before grading (a ``reglab.py`` or ``numpy.py``
   next to the notebook would otherwise shadow the real modules in the kernel);
 * a ``timestamp.txt`` (nbgrader's submission time) that cannot be read is set aside: the submission is
-  graded as on time and flagged.
+  graded as on time and flagged;
+* links are never followed (:func:`walk_files`): a notebook that is a link to a classmate's is graded as
+  missing, a linked folder is not copied, a link loop is a row like any other.
 
 Rules about the cells inside a readable notebook (foreign notebooks, edited or unknown test cells,
 tampering, old formats) are nbgrader preprocessors: :mod:`.preprocessors`.
@@ -18,7 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import stat
 import warnings
 from pathlib import Path
 
@@ -29,15 +33,81 @@ from .late import read_timestamp
 
 TIMESTAMP = "timestamp.txt"  # nbgrader's submission time, next to the notebooks
 SET_ASIDE = ".timestamp.txt.unreadable"
+MAX_FILES = 200  # files taken from one submission
+MAX_BYTES = 50 * 1024 * 1024  # bytes taken from one submission
+
+
+def walk_files(folder: Path) -> tuple[list[str], list[Problem]]:
+    """The submission's regular files (relative paths, sorted), found without following any link.
+
+    A link (to a classmate's notebook, a folder, a loop) is a problem row and is never read; so are
+    special files (fifos, devices) and what goes beyond :data:`MAX_FILES` files or :data:`MAX_BYTES`."""
+    files, problems, total = [], [], 0
+    links, special = [], []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        rel_dir = os.path.relpath(dirpath, folder)
+        for d in list(dirnames):
+            if os.path.islink(os.path.join(dirpath, d)):
+                links.append(os.path.normpath(os.path.join(rel_dir, d)))
+                dirnames.remove(d)
+        dirnames.sort()
+        for name in sorted(filenames):
+            p = os.path.join(dirpath, name)
+            rel = os.path.normpath(os.path.join(rel_dir, name))
+            st = os.lstat(p)
+            if stat.S_ISLNK(st.st_mode):
+                links.append(rel)
+            elif not stat.S_ISREG(st.st_mode):
+                special.append(rel)
+            elif len(files) >= MAX_FILES or total + st.st_size > MAX_BYTES:
+                problems.append(Problem("too large", f"{rel}: beyond the {MAX_FILES} files / {MAX_BYTES // 2**20} MB "
+                                        "taken from one submission; not read"))
+            else:
+                files.append(rel)
+                total += st.st_size
+    if links:
+        problems.append(Problem("link", "symbolic links are not followed (their targets are never read or "
+                                "copied): " + ", ".join(sorted(links)[:10])))
+    if special:
+        problems.append(Problem("special file", "not regular files, not read: " + ", ".join(sorted(special)[:10])))
+    return sorted(files), problems
 
 
 def digest_dir(path: Path) -> str:
     h = hashlib.sha256()
-    for p in sorted(path.rglob("*")):
-        if p.is_file():
-            h.update(str(p.relative_to(path)).encode())
-            h.update(p.read_bytes())
+    for rel in walk_files(path)[0]:
+        h.update(rel.encode())
+        with open(path / rel, "rb", opener=_nofollow) as fh:
+            h.update(fh.read())
     return h.hexdigest()[:16]
+
+
+def _nofollow(path, flags):
+    return os.open(path, flags | os.O_NOFOLLOW)
+
+
+def remove_links(folder: Path) -> None:
+    """Delete every link and special file under ``folder`` (a submission graded in place)."""
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        for name in dirnames + filenames:
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            if stat.S_ISLNK(st.st_mode) or not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+                os.unlink(p)
+
+
+def copy_submission(src: Path, dst: Path) -> list[Problem]:
+    """Copy a submission's regular files into ``dst`` (replaced), never following a link; returns the problems."""
+    files, problems = walk_files(src)
+    if dst.is_symlink() or dst.exists():
+        shutil.rmtree(dst) if dst.is_dir() and not dst.is_symlink() else dst.unlink()
+    dst.mkdir(parents=True)
+    for rel in files:
+        target = dst / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(src / rel, "rb", opener=_nofollow) as fin, open(target, "wb") as fout:
+            shutil.copyfileobj(fin, fout)
+    return problems
 
 
 def check_submission(submitted_dir: Path, source_dir: Path, release_dir: Path) -> list[Problem]:
@@ -45,7 +115,7 @@ def check_submission(submitted_dir: Path, source_dir: Path, release_dir: Path) -
     problems: list[Problem] = []
     expected = sorted(p.name for p in release_dir.glob("*.ipynb"))
     allowed = {p.relative_to(source_dir).as_posix() for p in source_dir.rglob("*") if p.is_file()} | {TIMESTAMP}
-    present = sorted(p.relative_to(submitted_dir).as_posix() for p in submitted_dir.rglob("*") if p.is_file())
+    present = walk_files(submitted_dir)[0]
     notebooks = [p for p in present if p.endswith(".ipynb")]
 
     extra = [p for p in present if p not in allowed and not p.startswith(".")]
@@ -63,6 +133,8 @@ def check_submission(submitted_dir: Path, source_dir: Path, release_dir: Path) -
 
     for name in expected:
         path = submitted_dir / name
+        if path.is_symlink():
+            path.unlink()  # never written through
         if not path.exists() or _unreadable(path, problems):
             shutil.copy(release_dir / name, path)  # the gradebook gets a blank (0-point) submission
     return problems
@@ -96,6 +168,9 @@ def _unreadable(path: Path, problems: list[Problem]) -> bool:
         return True
     try:
         json.loads(text)
+    except RecursionError:
+        problems.append(Problem("malformed", f"{name} nests its JSON too deeply to read; graded as blank", zero=True))
+        return True
     except ValueError as exc:
         problems.append(Problem("malformed", f"{name} is not valid JSON ({exc}); graded as blank", zero=True))
         return True

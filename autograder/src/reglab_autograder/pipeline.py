@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
-import shutil
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -19,7 +18,7 @@ from reglab.release import available_sessions, find_course_root
 
 from . import config, coursedir, gradebook, intake, report, sandbox, worker
 from .discovery import discover
-from .jobs import GRADED, Note, read_record
+from .jobs import GRADED, GRADER_ERROR, JobRecord, Note, read_record, write_record
 from .options import GradeOptions, Run
 from .progress import Progress
 
@@ -38,6 +37,10 @@ def grade(opts: GradeOptions) -> report.GradingResult:
     worker.quiet_nbgrader_internals()
     if not 1 <= opts.workers <= sandbox.MAX_WORKERS:
         raise ValueError(f"--workers must be between 1 and {sandbox.MAX_WORKERS}")
+    if opts.isolate:
+        status = sandbox.probe()
+        if not status.ok:  # secure by default: no grading without a sandbox unless asked for explicitly
+            raise sandbox.SandboxUnavailable(f"cannot sandbox the students' code: {status.reason}")
     if sandbox.is_root():
         sandbox.reap_orphans()
     run = Run.start(opts, opts.course_root or find_course_root())
@@ -52,17 +55,15 @@ def grade(opts: GradeOptions) -> report.GradingResult:
 
     todo = []
     for sub in chosen:
-        digest = intake.digest_dir(sub.folder)
-        prev = read_record(run.jobs_dir, sub.student, sub.assignment)
-        if prev is not None and not opts.student and prev.digest == digest and prev.status == GRADED:
-            continue  # already graded in an earlier (possibly interrupted) run
-        dst = run.out / "submitted" / sub.student / sub.assignment
-        if dst.resolve() != sub.folder.resolve():
-            shutil.rmtree(dst, ignore_errors=True)
-            shutil.copytree(sub.folder, dst)
-        problems = intake.check_submission(dst, run.out / config.SOURCE / sub.assignment,
-                                           run.out / config.RELEASE / sub.assignment)
-        todo.append((sub.student, sub.assignment, digest, problems))
+        try:
+            item = take_in(run, sub, opts)
+        except Exception as exc:  # noqa: BLE001 - one submission's input never stops the class
+            write_record(run.jobs_dir, JobRecord(
+                student=sub.student, assignment=sub.assignment, status=GRADER_ERROR,
+                detail=f"could not take in this submission: {type(exc).__name__}: {str(exc)[:500]}"))
+            continue
+        if item is not None:
+            todo.append(item)
 
     gradebook.create_students(run.db_url, sorted({t[0] for t in todo}))
     with Progress(len(todo), opts.progress) as progress:
@@ -80,6 +81,25 @@ def grade(opts: GradeOptions) -> report.GradingResult:
     write_notes(run.out, notes)
     records = [r for s in everyone if (r := read_record(run.jobs_dir, s.student, s.assignment)) is not None]
     return report.write_all(report.ReportContext.of_run(run), records, notes)
+
+
+def take_in(run, sub, opts):
+    """Copy one submission into the grading course (no link followed) and check its files: the job to run,
+    or None when an earlier run already graded these very files."""
+    digest = intake.digest_dir(sub.folder)
+    prev = read_record(run.jobs_dir, sub.student, sub.assignment)
+    if prev is not None and not opts.student and prev.digest == digest and prev.status == GRADED:
+        return None  # already graded in an earlier (possibly interrupted) run
+    dst = run.out / "submitted" / sub.student / sub.assignment
+    problems = []
+    if dst.resolve() != sub.folder.resolve():
+        problems += intake.copy_submission(sub.folder, dst)
+    else:  # graded in place: links and special files go before nbgrader copies anything
+        problems += intake.walk_files(dst)[1]
+        intake.remove_links(dst)
+    problems += intake.check_submission(dst, run.out / config.SOURCE / sub.assignment,
+                                        run.out / config.RELEASE / sub.assignment)
+    return (sub.student, sub.assignment, digest, problems)
 
 
 NOTES = "notes.json"  # report rows about the input that belong to no submission (unknown archives, ...)

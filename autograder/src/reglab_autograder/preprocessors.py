@@ -166,6 +166,34 @@ class StripUnknownGradeIds(IntakeRule):
         return nb, resources
 
 
+FLAGS = ("grade", "solution", "locked", "task")
+
+
+class RestoreCellFlags(IntakeRule):
+    """A cell of the assignment whose nbgrader flags were edited (a grade flag or points on an answer cell, an
+    answer flag on a test): its nbgrader metadata is restored from the released notebook. nbgrader's
+    ``OverwriteCells`` would otherwise stop the whole notebook (``MissingEntry``) on a grade flag the
+    gradebook holds differently."""
+
+    def preprocess(self, nb, resources):
+        ref = {grade_id(c): c for c in self.reference(resources).cells if grade_id(c)}
+        changed = []
+        for c in nb.cells:
+            gid = grade_id(c)
+            if gid not in ref:
+                continue
+            meta, ref_meta = c.metadata.get("nbgrader", {}), ref[gid].metadata["nbgrader"]
+            if any(bool(meta.get(f)) != bool(ref_meta.get(f)) for f in FLAGS) or \
+                    (not utils.is_locked(ref[gid]) and meta.get("points") != ref_meta.get("points")):
+                c.metadata["nbgrader"] = copy.deepcopy(ref_meta)
+                changed.append(gid)
+        if changed:
+            self.report(resources, "changed cell flags",
+                        f"{resources['nbgrader']['notebook']}.ipynb: nbgrader flags or points of "
+                        f"{', '.join(changed)} were edited; the released ones count")
+        return nb, resources
+
+
 class RemoveDuplicateIds(IntakeRule):
     """Grade ids that appear more than once: the last cell keeps its nbgrader metadata (as nbgrader's
     ``DeduplicateIds`` decides), the copies lose theirs and run as ordinary cells.
@@ -191,8 +219,10 @@ class RemoveDuplicateIds(IntakeRule):
 
 
 class FlagTampering(IntakeRule):
-    """Code that tampers with the grading machinery, in cells the student controls: the notebook is graded
-    as the blank released version."""
+    """Code in cells the student controls that looks like it could touch the grading machinery: a "review"
+    row for the instructor, nothing else. What code looks like never costs points: honest answers use
+    ``eval``, ``inspect``, ``vars()`` or ``plt.rcParams`` too. Grading is protected by what the code can
+    do (the sandbox, nbgrader restoring the test cells, hidden tests, the harness's own checks)."""
 
     def preprocess(self, nb, resources):
         ref = self.reference(resources)
@@ -200,15 +230,66 @@ class FlagTampering(IntakeRule):
         reasons = [f"cell {i}: {r}" for i, c in enumerate(nb.cells)
                    if c.cell_type == "code" and grade_id(c) not in fixed for r in find_tampering(c.source)]
         if reasons:
-            self.report(resources, "flagged",
-                        f"{resources['nbgrader']['notebook']}.ipynb: code that tampers with grading "
-                        f"({'; '.join(reasons[:4])}); graded as blank", zero=True)
-            nb.cells = copy.deepcopy(ref.cells)
+            more = f" (and {len(reasons) - 4} more)" if len(reasons) > 4 else ""
+            self.report(resources, "review",
+                        f"{resources['nbgrader']['notebook']}.ipynb: code worth a look "
+                        f"({'; '.join(reasons[:4])}{more}); "
+                        "graded as submitted, no points taken")
         return nb, resources
 
 
 INTAKE_RULES = (NormalizeCellIds, ReplaceForeignNotebook, ReportLockedCellChanges, StripUnknownGradeIds,
-                RemoveDuplicateIds, FlagTampering)
+                RestoreCellFlags, RemoveDuplicateIds, FlagTampering)
+
+
+ACTIVE_MIME = ("application/javascript", "text/javascript", "application/vnd.jupyter.widget-view+json",
+               "application/vnd.jupyter.widget-state+json", "image/svg+xml")
+SAFE_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+             "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table", "tbody", "td",
+             "th", "thead", "tr", "ul"}
+
+
+def _safe_attribute(tag: str, name: str, value: str) -> bool:
+    if tag == "img" and name == "src":
+        return value.startswith("data:image/")  # nothing fetched from anywhere
+    if tag == "a" and name == "href":
+        return value.startswith(("http://", "https://", "#", "mailto:"))
+    return name in {"alt", "title", "class", "width", "height", "colspan", "rowspan"}
+
+
+def sanitize_html(text: str) -> str:
+    """Student HTML (or markdown holding HTML) without script, event handlers, styles or remote resources."""
+    import bleach
+
+    return bleach.clean(text, tags=SAFE_TAGS, attributes=_safe_attribute, strip=True, strip_comments=True)
+
+
+class SanitizeFeedback(NbGraderPreprocessor):
+    """Feedback is built from the student's notebook and opened in a browser: markdown cells and HTML outputs
+    are sanitized (no script, no event handler, no remote image), JavaScript outputs, SVG and widget views are
+    replaced by a note, the notebook's widget state is dropped. The page also carries a Content-Security-Policy
+    (templates/feedback/mathjax.html.j2) that blocks scripts and network loads whatever it holds."""
+
+    def preprocess(self, nb, resources):
+        nb.metadata.pop("widgets", None)
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type in ("markdown", "raw"):
+            cell.source = sanitize_html(cell.source)
+            cell.pop("attachments", None)
+        for out in cell.get("outputs", []):
+            data = out.get("data")
+            if not data:
+                continue
+            if any(m in data for m in ACTIVE_MIME):
+                for m in ACTIVE_MIME:
+                    data.pop(m, None)
+                data["text/plain"] = "[active output (JavaScript, SVG or widget) not shown in feedback]"
+            for m in ("text/html", "text/markdown"):
+                if m in data:
+                    data[m] = sanitize_html("".join(data[m]) if isinstance(data[m], list) else data[m])
+        return cell, resources
 
 
 class RedactTracebacks(NbGraderPreprocessor):

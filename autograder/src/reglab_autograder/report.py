@@ -4,7 +4,6 @@ breakdown, and report.html (scores, late penalties, misconceptions, one row per 
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import html
 import io
@@ -16,6 +15,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import misconceptions
+from .export import SafeCsvExportPlugin, neutralize
+from .export import writer as csv_writer
 from .jobs import GRADER_ERROR, JobRecord
 
 EVENT_KINDS = {
@@ -83,18 +84,18 @@ def _duration(seconds: float) -> str:
 def export_grades(ctx: ReportContext, records: list[JobRecord]) -> None:
     """grades.csv through nbgrader's own CSV export, and grades_by_question.csv from the job records."""
     from nbgrader.api import Gradebook
-    from nbgrader.plugins import CsvExportPlugin
 
     with Gradebook(ctx.db_url) as gb:
-        CsvExportPlugin(to=str(ctx.out / "grades.csv")).export(gb)
+        SafeCsvExportPlugin(to=str(ctx.out / "grades.csv")).export(gb)
     with open(ctx.out / "grades_by_question.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
+        w = csv_writer(fh)
         w.writerow(["student", "assignment", "notebook", "grade_id", "type", "score", "auto_score", "manual_score",
                     "max_score", "needs_manual_grade", "misconceptions"])
         for r in records:
             for p in r.parts:
-                w.writerow([r.student, r.assignment, p.notebook, p.grade_id, p.type, p.score, p.auto_score,
-                            p.manual_score, p.max_score, p.needs_manual_grade, " ".join(p.misconceptions)])
+                w.writerow([neutralize(v) for v in (
+                    r.student, r.assignment, p.notebook, p.grade_id, p.type, p.score, p.auto_score,
+                    p.manual_score, p.max_score, p.needs_manual_grade, " ".join(p.misconceptions))])
 
 
 def _png(fig) -> str:
@@ -203,11 +204,13 @@ def misconception_table(records) -> list[str]:
 def _write_html(ctx: ReportContext, summary, rows, figures, records) -> None:
     e = html.escape
     sandboxed = [r.execution.get("sandboxed") for r in records if r.execution]
+    modes = sorted({r.execution.get("sandbox", "") for r in records if r.execution.get("sandboxed")})
     if sandboxed and all(sandboxed):
-        box = "<p class='ok'>Every kernel ran sandboxed: own uid, no network, course files hidden, resource limits.</p>"
+        box = (f"<p class='ok'>Every kernel ran sandboxed ({e(', '.join(modes))}): no network, only allow-listed "
+               "files, private size-capped folders, resource limits (each job record lists them).</p>")
     elif sandboxed:
-        box = ("<p class='warn'><b>Not sandboxed.</b> The grader was not running as root: kernels ran as the grader's "
-               "user with its file and network access; only memory, CPU-time and file-size limits applied.</p>")
+        box = ("<p class='warn'><b>Not sandboxed</b> (--no-sandbox) for some or all submissions: their kernels ran as "
+               "the grader's user with its file and network access; only per-process limits applied.</p>")
     else:
         box = ""
     parts = [

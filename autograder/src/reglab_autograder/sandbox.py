@@ -1,194 +1,278 @@
-"""Run a grading kernel in a sandbox.
+"""Run a grading kernel in a sandbox: bubblewrap (``bwrap``), as root or as an ordinary user.
 
-When the grader runs as root, every kernel is started through this module's launcher, which
+Every kernel is started through this module's launcher (``python -m reglab_autograder.sandbox SPEC --
+KERNEL_ARGV``), which runs outside the sandbox, in the grader's environment, and then execs ``bwrap``.
+The same ``bwrap`` command line is used whoever runs the grader:
 
-1. enters a new **network namespace** (no interface but a downed loopback: no network at all; the
-   kernel talks to the grader over Unix-domain (IPC) sockets, which do not need one) and a new
-   **mount namespace**, in which it hides the course sources, the solutions, the grading output
-   (gradebook, other submissions), the submissions folder, ``/root``, ``/home`` and the shared
-   temporary folders behind empty tmpfs mounts, and binds back only what the kernel needs: the
-   Python installation, the virtual environment, the course library and the job's own working
-   directory;
-2. sets resource limits: address space (memory), CPU seconds, processes (per sandbox uid, so a fork
-   bomb cannot starve other kernels), file size, no core dumps;
-3. drops to an unprivileged uid/gid of its own (one per worker slot) with no supplementary groups,
-   and execs the kernel in the private working directory with a scrubbed environment.
+* new user, network, IPC, PID, UTS and cgroup namespaces (``--unshare-all --unshare-user``): no network
+  at all (the kernel talks to the grader over Unix sockets), System V IPC objects and every process of
+  the job die with it, and the kernel cannot create further user namespaces (``--disable-userns``);
+* a mount namespace built from an **allow-list**: ``/usr`` read-only, the Python installation and the
+  virtual environment read-only (with the grader's own package masked), the course library read-only,
+  a few ``/etc`` files, fresh ``/proc`` and ``/dev``; nothing else of the host exists inside (no
+  solutions, gradebook, other submissions, home folders, host ``/tmp``). Directories are passed to
+  ``bwrap`` as open file descriptors (``--ro-bind-fd``), so the unprivileged sandbox user needs no
+  access to their paths;
+* a private working directory and ``/tmp``, each a size-capped tmpfs that disappears with the job;
+  the submission's own files are copied in (``--file``), never its notebooks, never a link;
+* ``PR_SET_NO_NEW_PRIVS`` and no capabilities (bwrap does both for an unprivileged caller), every
+  mount ``nosuid``: a setuid program inside gains nothing;
+* resource limits (setrlimit, inherited by every process of the job): memory per process, CPU seconds,
+  processes, file size, no core dumps.
 
-Without root it still applies the limits it can (memory, CPU, file size) and says so.
+As **root**, before it execs ``bwrap``, the launcher also puts the job into cgroup (v1) ``memory`` and
+``pids`` groups created by the grader (a memory cap across all of a notebook's processes), binds the
+allow-listed folders under a staging tmpfs of a private mount namespace (so that the sandbox uid can
+reach a Python installed under ``/root``), and drops to a uid of its own (one per worker slot of the
+run, no supplementary groups): ``bwrap`` then runs unprivileged, exactly as for an ordinary user.
+As an ordinary user there is no cgroup the grader may write to, so memory is capped per process only (and the
+processes' count is capped): :func:`probe`
+says which limits apply, and each job record carries it.
+
+The grader reaches the kernel's sockets, which live in a tmpfs inside the sandbox, through
+``/proc/<pid>/root`` of the sandbox's first process (a symlink in the job's private folder points
+there): the kernel has no writable path on the host at all.
 """
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import json
 import os
 import resource
+import shutil
 import signal
+import subprocess
 import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWNET = 0x40000000
-MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 4096, 16384, 1 << 18
-
 DEFAULT_LIMITS = {
-    "memory_mb": 2048,  # address space of the kernel process
-    "cpu_seconds": 600,  # CPU time of one kernel process
-    "processes": 64,  # processes + threads of the sandbox uid
-    "file_size_mb": 64,  # largest file the kernel may write
-    "tmp_size_mb": 1,  # size of the empty read-only tmpfs laid over hidden folders
+    "memory_mb": 2048,  # address space of each process of the job (RLIMIT_AS)
+    "notebook_memory_mb": 3072,  # all processes of the job together (cgroup memory; root only)
+    "cpu_seconds": 600,  # CPU time of each process (RLIMIT_CPU)
+    "processes": 64,  # processes + threads of the job (RLIMIT_NPROC; and cgroup pids.max as root)
+    "file_size_mb": 64,  # largest file a process may write (RLIMIT_FSIZE)
+    "workdir_mb": 256,  # size of the private working directory (tmpfs)
+    "tmp_mb": 64,  # size of the private /tmp (tmpfs)
 }
-# Sandbox uids (no /etc/passwd entry needed): UID_BASE + block * MAX_WORKERS + worker slot, where the
-# block comes from the grading run's process id, so concurrent runs never share (or kill) each other's
+# Sandbox uids as root (no /etc/passwd entry needed): UID_BASE + block * MAX_WORKERS + worker slot, where
+# the block comes from the grading run's process id, so concurrent runs never share (or kill) each other's
 # kernels. The largest uid is below 2**31.
 UID_BASE = 100_000
 MAX_WORKERS = 64
 UID_BLOCKS = 4_000_000
+
+# paths inside the sandbox
+HOME = "/home/student"  # the kernel's working directory
+RUN = "/run/kernel"  # the kernel's sockets and its connection file
+CONNECTION = f"{RUN}/connection.json"
+SOCKET_PREFIX = f"{RUN}/k"  # zmq ipc sockets: k-<port>
+CGROUP_V1 = Path("/sys/fs/cgroup")
+CGROUP_PARENT = "reglab"
+
+MODE_ROOT = "bwrap as root (own uid, cgroup)"
+MODE_USER = "bwrap as an ordinary user"
+MODE_NONE = "not sandboxed"
+
+
+class SandboxUnavailable(ValueError):
+    """No sandbox can be set up on this machine (the message says why and how to fix it)."""
 
 
 def is_root() -> bool:
     return os.geteuid() == 0
 
 
-def _libc():
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
-    return libc
+@dataclass(frozen=True)
+class Status:
+    """What :func:`probe` found: can kernels be sandboxed here, how, and which limits apply."""
+
+    ok: bool
+    mode: str
+    reason: str = ""  # why not, and how to fix it, when not ok
+    cgroup: bool = False  # a memory cap across a notebook's processes
+    limits_note: list = field(default_factory=list)
 
 
-def _check(ret, what):
-    if ret != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap") or next((p for p in ("/usr/bin/bwrap", "/bin/bwrap") if os.access(p, os.X_OK)),
+                                         None)
 
 
-def _mount(libc, source, target, fstype, flags, data=None):
-    def enc(s):
-        return None if s is None else str(s).encode()
-
-    _check(libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
-
-
-def _under(path: str, parent: str) -> bool:
-    path, parent = os.path.realpath(path), os.path.realpath(parent)
-    return path == parent or path.startswith(parent.rstrip("/") + "/")
+def cgroup_available() -> bool:
+    """cgroup v1 memory and pids controllers writable by this process (root on this kind of machine)."""
+    return all(os.access(CGROUP_V1 / c, os.W_OK) and (CGROUP_V1 / c / "cgroup.procs").exists()
+               for c in ("memory", "pids"))
 
 
-def build_namespace(hide, keep, tmp_size_mb):
-    """Hide every path in ``hide`` behind an empty tmpfs, then bind every path in ``keep`` back."""
-    libc = _libc()
-    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
-    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-    keep = sorted({os.path.realpath(k) for k in keep if os.path.exists(k)}, key=len)
-    hide = sorted({os.path.realpath(h) for h in hide if os.path.isdir(h)}, key=len)
-    stage = f"/run/reglab-stage-{os.getpid()}" if os.path.isdir("/run") else f"/mnt/reglab-stage-{os.getpid()}"
-    os.makedirs(stage, mode=0o700, exist_ok=True)
-    _mount(libc, "tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=1m")
-    staged = []
-    for i, k in enumerate(keep):
-        if any(_under(k, h) for h in hide):
-            s = os.path.join(stage, str(i))
-            os.makedirs(s) if os.path.isdir(k) else Path(s).touch()
-            _mount(libc, k, s, None, MS_BIND | MS_REC)
-            staged.append((s, k))
-    for h in hide:
-        if any(_under(h, other) and h != other for other in hide):
-            continue  # already covered by a hidden parent
-        # root-owned and read-only for the kernel: writing anywhere but its workdir fails visibly
-        _mount(libc, "tmpfs", h, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=0755,size={int(tmp_size_mb)}m")
-    for s, k in staged:
-        if os.path.isdir(s):
-            os.makedirs(k, exist_ok=True)
-        else:
-            os.makedirs(os.path.dirname(k), exist_ok=True)
-            Path(k).touch()
-        _mount(libc, s, k, None, MS_BIND | MS_REC)
-
-
-def set_limits(limits, root):
-    mb = 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limits["memory_mb"] * mb,) * 2)
-    cpu = int(limits["cpu_seconds"])
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_size_mb"] * mb,) * 2)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if root:  # per-uid: only meaningful for the sandbox's own uid
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
-
-
-def kernel_env(workdir, extra=None):
-    """The kernel's environment: nothing of the grader's but what a kernel needs."""
-    venv_bin = os.path.dirname(sys.executable)
-    env = {
-        "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": workdir,
-        "LANG": "C.UTF-8",
-        "MPLCONFIGDIR": os.path.join(workdir, ".config", "matplotlib"),
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-        "IPYTHONDIR": os.path.join(workdir, ".ipython"),
-        "JUPYTER_RUNTIME_DIR": os.path.join(workdir, ".runtime"),
-        "TMPDIR": os.path.join(workdir, ".tmp"),
-        "PYTHONNOUSERSITE": "1",
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    }
-    # JPY_PARENT_PID lets ipykernel exit when the grader that started it dies (e.g. kill -9)
-    for key in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "JPY_PARENT_PID"):
-        if key in os.environ:
-            env[key] = os.environ[key]
-    env.update(extra or {})
-    return env
-
-
-def launch(spec_path, argv):
-    """Entry point of the launcher process (runs as the grader's user, execs the kernel)."""
-    spec = json.loads(Path(spec_path).read_text())
-    workdir = spec["workdir"]
-    root = is_root() and spec.get("isolate", True)
-    # the kernel's own stdout/stderr (not the notebook's outputs) go to a log in its workdir
-    log = os.open(os.path.join(workdir, ".kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    if root:
-        uid = gid = int(spec["uid"])
-        os.fchown(log, uid, gid)
-        conn = spec["connection_file"]
-        os.chown(conn, uid, gid)
-        build_namespace(spec["hide"], spec["keep"] + [workdir], spec["limits"]["tmp_size_mb"])
-    set_limits(spec["limits"], root)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    if root:
+def _drop_to(uid: int):
+    def drop():
         os.setgroups([])
-        os.setgid(gid)
+        os.setgid(uid)
         os.setuid(uid)
-    os.chdir(workdir)
-    os.makedirs(os.path.join(workdir, ".tmp"), exist_ok=True)
-    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
-    os.execve(argv[0], argv, kernel_env(workdir))
+    return drop
 
 
-def kill_uid_processes(uid, keep_pid=None):
-    """SIGKILL every process owned by ``uid`` (fork-bomb leftovers), except ``keep_pid``."""
-    killed = 0
+@functools.cache
+def probe() -> Status:
+    """Try a minimal ``bwrap`` sandbox the way grading would use it; cached per process."""
+    exe = bwrap_path()
+    how = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install "
+           "bubblewrap`)")
+    if exe is None:
+        return Status(False, MODE_NONE, f"bubblewrap (bwrap) is not installed: {how}; or pass --no-sandbox to grade "
+                                        "WITHOUT isolation (student code could then read the solutions and rewrite "
+                                        "the gradebook)")
+    root = is_root()
+    cmd = [exe, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+           "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
+           "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev", "--size", "1048576",
+           "--tmpfs", "/tmp", "--", "/usr/bin/true"]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=20,
+                           preexec_fn=_drop_to(UID_BASE - 1) if root else None)
+    except (OSError, subprocess.SubprocessError) as exc:
+        r = subprocess.CompletedProcess(cmd, -1, "", str(exc))
+    if r.returncode != 0:
+        return Status(False, MODE_NONE,
+                      f"bubblewrap cannot create a sandbox here ({(r.stderr or '').strip()[:300]}): enable "
+                      "unprivileged user namespaces (`sysctl -w kernel.unprivileged_userns_clone=1` on Debian, "
+                      "`sysctl -w user.max_user_namespaces=15000`; in a container, allow them in its security "
+                      "profile), or pass --no-sandbox to grade WITHOUT isolation (student code could then read the "
+                      "solutions and rewrite the gradebook)")
+    cg = root and cgroup_available()
+    notes = ["memory per process (RLIMIT_AS)", "CPU seconds per process (RLIMIT_CPU)",
+             "processes of the job (RLIMIT_NPROC in its user namespace)", "file size (RLIMIT_FSIZE)",
+             "working directory and /tmp: size-capped tmpfs"]
+    if cg:
+        notes += ["memory of all the notebook's processes together (cgroup memory)", "processes (cgroup pids)"]
+    else:
+        notes.append("no memory cap across a notebook's processes: " + (
+            "the cgroup v1 memory controller is not writable here" if root else
+            "an ordinary user has no cgroup to write to; each process is capped, and their number"))
+    return Status(True, MODE_ROOT if root else MODE_USER, cgroup=cg, limits_note=notes)
+
+
+# ---------------------------------------------------------------------------- cgroups (root)
+
+
+def cgroup_create(name: str, limits: dict) -> list[str]:
+    """Create this job's memory and pids cgroups (v1) with their limits; returns their folders."""
+    made = []
+    for ctrl, settings in (("memory", {"memory.limit_in_bytes": limits["notebook_memory_mb"] * 1024 * 1024,
+                                       "memory.swappiness": 0}),
+                           ("pids", {"pids.max": limits["processes"]})):
+        d = CGROUP_V1 / ctrl / CGROUP_PARENT / name
+        d.mkdir(parents=True, exist_ok=True)
+        for key, value in settings.items():
+            try:
+                (d / key).write_text(str(value))
+            except OSError:
+                if key != "memory.swappiness":
+                    raise
+        made.append(str(d))
+    return made
+
+
+def cgroup_remove(folders) -> None:
+    """Kill what is left in the job's cgroups, then remove them."""
+    for d in folders:
+        procs = Path(d) / "cgroup.procs"
+        for _ in range(50):
+            try:
+                pids = [int(p) for p in procs.read_text().split()]
+            except OSError:
+                break
+            if not pids:
+                break
+            for p in pids:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.02)
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------------------- processes
+
+
+def _proc_table() -> dict[int, tuple[int, int]]:
+    """pid -> (ppid, start time) of every process."""
+    table = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == keep_pid:
+        if not entry.isdigit():
             continue
         try:
-            if os.stat(f"/proc/{entry}").st_uid != uid:  # cheap owner check before reading anything
-                continue
-            with open(f"/proc/{entry}/status") as fh:
-                status = dict(line.split(":", 1) for line in fh if ":" in line)
-            if int(status["Uid"].split()[0]) == uid and not status["State"].strip().startswith("Z"):
-                os.kill(int(entry), signal.SIGKILL)  # zombies are already dead: their parent reaps them
-                killed += 1
-        except (OSError, ValueError):
+            with open(f"/proc/{entry}/stat") as fh:
+                rest = fh.read().rsplit(")", 1)[1].split()
+            table[int(entry)] = (int(rest[1]), int(rest[19]))
+        except (OSError, IndexError, ValueError):
             continue
-    return killed
+    return table
 
 
-def reap_orphans():
-    """Kill sandbox processes whose grader is gone (parent is init): leftovers of a killed run."""
+def sandbox_tree(outer_pid: int) -> tuple[list[int], list[int]]:
+    """(the kernel's chain: bwrap, the sandbox's init, the kernel; every other process of the sandbox)."""
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    chain = [outer_pid]
+    init = sorted(children.get(outer_pid, []), key=lambda p: table[p][1])
+    if init:
+        chain.append(init[0])
+        kernel = sorted(children.get(init[0], []), key=lambda p: table[p][1])
+        if kernel:
+            chain.append(kernel[0])
+    everyone, todo = set(), [outer_pid]
+    while todo:
+        p = todo.pop()
+        for c in children.get(p, []):
+            if c not in everyone:
+                everyone.add(c)
+                todo.append(c)
+    return chain, sorted(everyone - set(chain))
+
+
+def kill_strays(outer_pid: int) -> int:
+    """SIGKILL every process of the sandbox but the kernel itself (fork-bomb leftovers, daemons)."""
+    _, strays = sandbox_tree(outer_pid)
+    for p in strays:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
+    return len(strays)
+
+
+def sandbox_root_of(outer_pid: int, timeout: float = 10.0) -> str | None:
+    """``/proc/<pid>/root`` of the sandbox's first process, once bwrap has entered the new namespaces."""
+    deadline = time.monotonic() + timeout
+    mine = os.readlink("/proc/self/ns/mnt")
+    while time.monotonic() < deadline:
+        chain, _ = sandbox_tree(outer_pid)
+        if len(chain) > 1:
+            try:
+                if os.readlink(f"/proc/{chain[1]}/ns/mnt") != mine:
+                    return f"/proc/{chain[1]}/root"
+            except OSError:
+                pass
+        try:
+            os.kill(outer_pid, 0)
+        except OSError:
+            return None
+        time.sleep(0.01)
+    return None
+
+
+def reap_orphans() -> int:
+    """Kill sandbox processes (root mode's uids) whose grader is gone: leftovers of a killed run."""
     killed = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -202,7 +286,222 @@ def reap_orphans():
                 killed += 1
         except (OSError, ValueError, KeyError):
             continue
+    for ctrl in ("memory", "pids"):  # cgroups of a killed run's jobs (empty once their processes are gone)
+        parent = CGROUP_V1 / ctrl / CGROUP_PARENT
+        for d in parent.iterdir() if parent.is_dir() else []:
+            try:
+                if d.is_dir() and not (d / "cgroup.procs").read_text().split():
+                    d.rmdir()
+            except OSError:
+                continue
     return killed
+
+
+# ---------------------------------------------------------------------------- the kernel's environment
+
+
+def kernel_env(extra=None) -> dict:
+    """The kernel's environment (paths as seen inside the sandbox): nothing of the grader's."""
+    venv_bin = os.path.dirname(sys.executable)
+    env = {
+        "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": HOME,
+        "USER": "student",
+        "LOGNAME": "student",
+        "LANG": "C.UTF-8",
+        "MPLCONFIGDIR": f"{HOME}/.config/matplotlib",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "IPYTHONDIR": f"{HOME}/.ipython",
+        "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime",
+        "TMPDIR": "/tmp",
+        "PYTHONNOUSERSITE": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    # not JPY_PARENT_PID: inside the PID namespace the kernel's parent is pid 1, which ipykernel would take
+    # for "my parent died"; --die-with-parent ends the sandbox when the grader dies
+    for key in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    env.update(extra or {})
+    return env
+
+
+def set_limits(limits: dict) -> None:
+    mb = 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limits["memory_mb"] * mb,) * 2)
+    cpu = int(limits["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_size_mb"] * mb,) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+# RLIMIT_NPROC counts the tasks of a (user namespace, uid) pair, and a user namespace's creator's limit at
+# creation caps the whole namespace's tasks counted under the creator's uid (Linux >= 5.14). Set before
+# bwrap, it would count every process and thread of the grader's user; set inside the sandbox, by this
+# prelude that then execs the kernel, it counts the job's own processes only.
+NPROC_PRELUDE = ("import os, resource, sys; n = int(sys.argv[1]); "
+                 "resource.setrlimit(resource.RLIMIT_NPROC, (n, n)); os.execv(sys.argv[2], sys.argv[2:])")
+
+
+def with_process_limit(limits: dict, kernel_argv: list[str]) -> list[str]:
+    return [kernel_argv[0], "-I", "-S", "-c", NPROC_PRELUDE, str(int(limits["processes"]))] + kernel_argv
+
+
+def bind_sources(keep, masks) -> tuple[list[str], list[str]]:
+    """Allow-listed folders (real paths, nested ones after their parents) and the masks inside them."""
+    keep = {os.path.realpath(k) for k in keep if os.path.exists(k)}
+    keep = sorted((k for k in keep if not _under(k, "/usr")), key=lambda p: (p.count("/"), p))  # /usr: always bound
+    masks = sorted({os.path.realpath(m) for m in masks
+                    if os.path.isdir(m) and any(_under(os.path.realpath(m), k) for k in keep + ["/usr"])})
+    return keep, masks
+
+
+CLONE_NEWNS = 0x00020000
+MS_NOSUID, MS_NODEV, MS_RDONLY, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 1, 4096, 16384, 1 << 18
+
+
+def _mount(source, target, fstype, flags, data=None):
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+
+    def enc(x):
+        return None if x is None else str(x).encode()
+
+    if libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount {target}: {os.strerror(err)}")
+
+
+def stage_for_uid(hosts: list[str]) -> dict[str, str]:
+    """Root only: the allow-listed folders bound under a staging tmpfs in a private mount namespace of the
+    launcher, so that the sandbox's uid (which bwrap runs as) can reach them even when they lie under a
+    folder it may not enter (e.g. a Python installation under /root). Returns host path -> staged path."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    stage = "/mnt" if os.path.isdir("/mnt") else "/run/reglab-stage"
+    os.makedirs(stage, exist_ok=True)
+    _mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k")
+    staged = {}
+    for i, h in enumerate(hosts):
+        dst = os.path.join(stage, str(i))
+        os.mkdir(dst)
+        _mount(h, dst, None, MS_BIND | MS_REC)
+        staged[h] = dst
+    return staged
+
+
+def _under(path: str, parent: str) -> bool:
+    return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
+def _memfd(name: str, data: bytes) -> int:
+    fd = os.memfd_create(name, 0)
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _inheritable(fd: int) -> str:
+    os.set_inheritable(fd, True)
+    return str(fd)
+
+
+def bwrap_argv(spec: dict, bwrap: str, kernel_argv: list[str], path_fds: dict, file_fds: list) -> list[str]:
+    """The bwrap command line (pure: file descriptors already open). ``path_fds``: host folder -> fd;
+    ``file_fds``: (fd, path inside the sandbox) of files copied into the sandbox."""
+    limits = spec["limits"]
+    mb = 1024 * 1024
+    a = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+         "--hostname", "grading", "--cap-drop", "ALL"]
+    if os.path.isdir("/usr"):
+        a += ["--ro-bind-fd", path_fds["/usr"], "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        p = f"/{name}"
+        if os.path.islink(p):
+            a += ["--symlink", os.readlink(p), p]
+        elif os.path.isdir(p):
+            a += ["--ro-bind-fd", path_fds[p], p]
+    # the private /tmp first: allow-listed folders may lie under the host's /tmp (a venv built there)
+    a += ["--proc", "/proc", "--dev", "/dev",
+          "--perms", "01777", "--size", str(limits["tmp_mb"] * mb), "--tmpfs", "/tmp"]
+    for host in spec["keep"]:
+        a += ["--ro-bind-fd", path_fds[host], host]
+    for m in spec["masks"]:
+        a += ["--perms", "0555", "--tmpfs", m]
+    a += ["--perms", "0700", "--size", str(limits["workdir_mb"] * mb), "--tmpfs", HOME,
+          "--perms", "0700", "--size", str(mb), "--tmpfs", RUN]
+    for fd, inside in file_fds:
+        parent = os.path.dirname(inside)
+        if parent not in (HOME, RUN, "/etc"):
+            a += ["--dir", parent]
+        a += ["--perms", "0644", "--file", fd, inside]
+    # the sandbox's own root (where bwrap made the mount points) read-only: only the size-capped tmpfs
+    # folders are writable
+    a += ["--remount-ro", "/", "--chdir", HOME, "--"] + kernel_argv
+    return a
+
+
+def launch(spec_path: str, argv: list[str]) -> None:
+    """Entry point of the launcher process: set up (cgroup, uid, limits, descriptors), then exec bwrap."""
+    spec = json.loads(Path(spec_path).read_text())
+    jobdir = os.path.dirname(spec_path)
+    # the kernel's own stdout/stderr (not the notebook's outputs) go to a log in the job's private folder
+    log = os.open(os.path.join(jobdir, "kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    limits = spec["limits"]
+    if spec["mode"] == MODE_NONE:
+        set_limits(limits)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.chdir(spec["workdir"])
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+        env = kernel_env({"HOME": spec["workdir"], "TMPDIR": spec["workdir"], "MPLCONFIGDIR":
+                          os.path.join(spec["workdir"], ".mpl"), "IPYTHONDIR": os.path.join(spec["workdir"], ".ipy"),
+                          "JUPYTER_RUNTIME_DIR": os.path.join(spec["workdir"], ".rt")})
+        os.execve(argv[0], argv, env)
+    for d in spec.get("cgroups", []):  # join the job's cgroups before anything else runs
+        Path(d, "cgroup.procs").write_text(str(os.getpid()))
+    # descriptors of every allow-listed folder, opened with the grader's rights
+    hosts = ["/usr"] + [f"/{n}" for n in ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+                        if os.path.isdir(f"/{n}") and not os.path.islink(f"/{n}")] + spec["keep"]
+    hosts = list(dict.fromkeys(hosts))  # bwrap closes a descriptor once it has bound it: one per folder
+    hosts = [h for h in hosts if os.path.exists(h)]
+    staged = stage_for_uid(hosts) if spec["mode"] == MODE_ROOT else {h: h for h in hosts}
+    path_fds = {h: _inheritable(os.open(staged[h], os.O_PATH)) for h in hosts}
+    files = []
+    conn = json.loads(Path(spec["connection_file"]).read_text())
+    conn["ip"] = SOCKET_PREFIX
+    files.append((_memfd("connection", json.dumps(conn).encode()), CONNECTION))
+    uid = int(spec["uid"]) if spec["mode"] == MODE_ROOT else os.getuid()
+    gid = uid if spec["mode"] == MODE_ROOT else os.getgid()
+    files.append((_memfd("passwd", f"student:x:{uid}:{gid}:student:{HOME}:/bin/sh\n".encode()), "/etc/passwd"))
+    files.append((_memfd("group", f"student:x:{gid}:\n".encode()), "/etc/group"))
+    for name in ("ld.so.cache", "localtime"):
+        p = f"/etc/{name}"
+        if os.path.isfile(p):
+            files.append((os.open(os.path.realpath(p), os.O_RDONLY), p))
+    for host, rel in spec["files"]:  # the submission's own files, never followed through a link
+        files.append((os.open(host, os.O_RDONLY | os.O_NOFOLLOW), f"{HOME}/{rel}"))
+    file_fds = [(_inheritable(fd), inside) for fd, inside in files]
+    kernel_argv = [CONNECTION if a == spec["connection_file"] else a for a in argv]
+    args = bwrap_argv(spec, spec["bwrap"], with_process_limit(limits, kernel_argv), path_fds, file_fds)
+    if spec["mode"] == MODE_ROOT:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    set_limits(limits)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+    os.execve(spec["bwrap"], args, kernel_env())
 
 
 if __name__ == "__main__":  # python -m reglab_autograder.sandbox SPEC -- KERNEL ARGV...

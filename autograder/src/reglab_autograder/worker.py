@@ -6,6 +6,7 @@ Each worker process takes a slot number when it starts (its kernels run as sandb
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import time
@@ -73,7 +74,8 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
     result = {}
     for attempt in range(5):
         findings_file.unlink(missing_ok=True)
-        result = api.autograde(assignment, student, force=True, create=True)
+        # nbgrader takes the student id as a glob pattern: escaped, an id like "a*" grades only itself
+        result = api.autograde(assignment, glob.escape(student), force=True, create=True)
         log = result.get("log") or ""
         if result.get("success") or not any(r in log for r in RETRIED):
             break
@@ -84,7 +86,7 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
     else:
         autograded = run.out / "autograded"
         record.deleted_tests = gradebook.zero_deleted_tests(run.db_url, autograded, student, assignment)
-        fb = api.generate_feedback(assignment, student, force=True)
+        fb = api.generate_feedback(assignment, glob.escape(student), force=True)
         if not fb.get("success"):
             record.status, record.detail = GRADER_ERROR, "feedback: " + log_tail(fb)
         gradebook.fill_scores(run.db_url, record, misconceptions.in_submission(autograded / student / assignment))

@@ -2,13 +2,87 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
-from pathlib import Path
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
 
+from nbgrader.plugins import ExtractorPlugin
+from traitlets import Integer
 from traitlets.config import Config
 
 from .jobs import Note
+
+ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".7z", ".rar")
+
+
+class SafeExtractor(ExtractorPlugin):
+    """nbgrader's extractor, for archives nobody vouches for: each member is checked before a byte is written.
+
+    Refused, each with a finding: members with absolute or ``..`` paths, links, special files, archives inside
+    the archive (a nested archive could create a submission for another student), and everything beyond
+    ``max_files`` members or ``max_bytes`` uncompressed (counted while reading, not trusted from the
+    headers). An archive that cannot be read at all is a finding too. Non-archives are not taken."""
+
+    max_files = Integer(5000, help="Members extracted from one archive at most; the rest are refused.").tag(
+        config=True)
+    max_bytes = Integer(500 * 1024 * 1024, help="Uncompressed bytes extracted from one archive at most.").tag(
+        config=True)
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.findings: list[tuple[str, str]] = []  # (archive, what was refused and why)
+
+    def extract(self, archive_path: str, extracted_path: str) -> None:
+        for name in sorted(os.listdir(archive_path)):
+            src = os.path.join(archive_path, name)
+            if not name.endswith(".zip") or os.path.islink(src) or not os.path.isfile(src):
+                self.findings.append((name, "not a zip archive; not extracted"))
+                continue
+            try:
+                self._extract_one(src, os.path.join(extracted_path, name[:-4]))
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+                self.findings.append((name, f"could not be read ({type(exc).__name__}: {str(exc)[:200]})"))
+
+    def _extract_one(self, archive: str, dest: str) -> None:
+        name = os.path.basename(archive)
+        refused, count, total = [], 0, 0
+        with zipfile.ZipFile(archive) as z:
+            for info in z.infolist():
+                member = info.filename
+                path = PurePosixPath(member.replace("\\", "/"))
+                mode = info.external_attr >> 16
+                if info.is_dir():
+                    continue
+                if path.is_absolute() or ".." in path.parts or re.match(r"^[A-Za-z]:", member):
+                    refused.append(f"{member!r} (unsafe path)")
+                elif stat.S_IFMT(mode) and not stat.S_ISREG(mode):  # no type bits: a plain file (DOS, Python)
+                    refused.append(f"{member!r} ({'link' if stat.S_ISLNK(mode) else 'special file'})")
+                elif member.lower().endswith(ARCHIVE_SUFFIXES):
+                    refused.append(f"{member!r} (an archive inside the archive)")
+                elif count >= self.max_files:
+                    refused.append(f"{member!r} (more than {self.max_files} files)")
+                else:
+                    target = os.path.join(dest, *path.parts)
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    written = 0
+                    with z.open(info) as fin, open(target, "wb") as fout:
+                        while chunk := fin.read(1 << 20):
+                            written += len(chunk)
+                            if total + written > self.max_bytes:
+                                break
+                            fout.write(chunk)
+                    if total + written > self.max_bytes:
+                        os.unlink(target)
+                        refused.append(f"{member!r} and the rest (more than {self.max_bytes // 2**20} MB uncompressed)")
+                        break
+                    total += written
+                    count += 1
+        if refused:
+            self.findings.append((name, "refused: " + ", ".join(refused[:10]) +
+                                  (f" (and {len(refused) - 10} more)" if len(refused) > 10 else "")))
 
 # LMS file names look like "<student>_<anything>_<notebook>.ipynb" (Canvas adds ids); an LMS that puts the
 # submission time in the name as "<student>_<YYYY-MM-DDTHH:MM:SS[+zone]>_..." gives nbgrader its timestamp.
@@ -29,7 +103,7 @@ def collect_zips(submissions: Path, out: Path, known: list[str], notes: list, pr
     from nbgrader.coursedir import CourseDirectory
 
     by_assignment: dict[str, list[Path]] = {}
-    for z in sorted(submissions.rglob("*.zip")):
+    for z in sorted(p for p in submissions.rglob("*.zip") if p.is_file() and not p.is_symlink()):
         rel = z.relative_to(submissions).as_posix()
         aid = assignment_of(rel, z.name, known)
         if aid is None:
@@ -50,8 +124,23 @@ def collect_zips(submissions: Path, out: Path, known: list[str], notes: list, pr
         cfg.CourseDirectory.assignment_id = aid
         cfg.ZipCollectApp.force = True
         cfg.FileNameCollectorPlugin.named_regexp = NAMED_REGEXP.format(names=names)
+        cfg.ZipCollectApp.extractor_plugin = SafeExtractor
         app = ZipCollectApp(config=cfg)
         app.coursedir = CourseDirectory(parent=app)  # what NbGrader.initialize() does, without parsing argv
         app.log.setLevel("ERROR")
-        app.start()
+        try:
+            app.start()
+        except SystemExit:  # nbgrader's zip_collect calls self.fail (sys.exit) e.g. on a duplicate submission
+            notes.append(Note("-", aid, "archive not collected",
+                              f"nbgrader's zip_collect stopped on {aid}'s archives (e.g. two files for one student "
+                              "and notebook); collect them by hand: " + _last_error(app)))
+        except Exception as exc:  # noqa: BLE001 - one bad archive never stops the class
+            notes.append(Note("-", aid, "archive not collected", f"{type(exc).__name__}: {str(exc)[:300]}"))
+        inst = getattr(app, "extractor_plugin_inst", None)
+        for archive, detail in getattr(inst, "findings", []):
+            notes.append(Note("-", aid, "archive", f"{archive}: {detail}"))
     return out / "submitted"
+
+
+def _last_error(app) -> str:
+    return getattr(app, "_reglab_last_error", "") or "see nbgrader's message in the log"

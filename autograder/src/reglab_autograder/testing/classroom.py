@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 from nbgrader import utils
+
 from reglab.release import find_course_root
 
 from ..preprocessors import grade_id

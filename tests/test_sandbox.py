@@ -1,0 +1,182 @@
+"""The grader's sandbox and intake, piece by piece (fast; the end-to-end attacks are in test_grading.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import stat
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.preprocessors import Execute
+from reglab_autograder import export, intake, sandbox
+from reglab_autograder.execute import SandboxedExecute
+from reglab_autograder.options import GradeOptions
+from reglab_autograder.pipeline import grade
+from reglab_autograder.zipcollect import SafeExtractor
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ------------------------------------------------------------------ secure by default
+
+
+@pytest.fixture
+def no_bwrap(monkeypatch):
+    monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
+    sandbox.probe.cache_clear()
+    yield
+    sandbox.probe.cache_clear()
+
+
+def test_without_bubblewrap_grading_refuses_and_says_how_to_fix_it(no_bwrap, tmp_path):
+    status = sandbox.probe()
+    assert not status.ok and "apt-get install bubblewrap" in status.reason and "--no-sandbox" in status.reason
+    (tmp_path / "subs").mkdir()
+    with pytest.raises(sandbox.SandboxUnavailable, match="bubblewrap"):
+        grade(GradeOptions(submissions=tmp_path / "subs", out=tmp_path / "out", workers=1, course_root=ROOT,
+                           progress=False))
+    assert not (tmp_path / "out").exists(), "nothing is written before the refusal"
+
+
+def test_the_sandbox_probe_works_here_and_names_the_limits():
+    sandbox.probe.cache_clear()
+    status = sandbox.probe()
+    assert status.ok, status.reason
+    assert status.mode == (sandbox.MODE_ROOT if os.geteuid() == 0 else sandbox.MODE_USER)
+    assert any("RLIMIT_AS" in n for n in status.limits_note)
+    assert any("cgroup" in n for n in status.limits_note)  # applied (root) or said not to apply
+
+
+def test_bwrap_command_line_is_built_from_the_allow_list():
+    spec = {"limits": dict(sandbox.DEFAULT_LIMITS), "keep": ["/opt/py", "/srv/course/lib"],
+            "masks": ["/opt/py/lib/site-packages/reglab_autograder"]}
+    fds = {"/usr": "4", "/opt/py": "5", "/srv/course/lib": "6"}
+    fds.update({f"/{n}": "7" for n in ("bin", "sbin", "lib", "lib32", "lib64", "libx32")})
+    argv = sandbox.bwrap_argv(spec, "bwrap", ["python", "-m", "ipykernel_launcher"], fds, [("8", "/home/student/d.csv")])
+    line = " ".join(argv)
+    for flag in ("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+                 "--remount-ro /", "--ro-bind-fd 5 /opt/py", "--ro-bind-fd 6 /srv/course/lib",
+                 "--tmpfs /opt/py/lib/site-packages/reglab_autograder", "--file 8 /home/student/d.csv"):
+        assert flag in line, flag
+    assert "--share-net" not in line and "--bind " not in line  # nothing of the host is writable
+    assert f"--size {sandbox.DEFAULT_LIMITS['workdir_mb'] * 2**20} --tmpfs /home/student" in line
+    # the private /tmp is mounted before the allow-listed folders (a venv may live under the host's /tmp)
+    assert line.index("--tmpfs /tmp") < line.index("--ro-bind-fd 5 /opt/py")
+
+
+def test_bind_sources_drop_what_usr_covers_and_keep_masks_inside():
+    keep, masks = sandbox.bind_sources(["/usr", "/usr/lib/python3", str(ROOT / "lib")],
+                                       [str(ROOT / "lib" / "reglab"), "/nonexistent"])
+    assert keep == [str((ROOT / "lib").resolve())]
+    assert masks == [str((ROOT / "lib" / "reglab").resolve())]
+
+
+# ------------------------------------------------------------------ the kernel's messages
+
+
+def test_unreadable_kernel_messages_fail_the_cell_and_grading_goes_on(monkeypatch):
+    def corrupt(self, cell, resources, index):
+        raise ValueError("Invalid Signature: b'...'")
+
+    monkeypatch.setattr(Execute, "preprocess_cell", corrupt)
+    restarted = []
+    monkeypatch.setattr(SandboxedExecute, "_restart_and_replay", lambda self, i: restarted.append(i))
+    monkeypatch.setattr(SandboxedExecute, "_kill_strays", lambda self, i: None)
+    ex = SandboxedExecute()
+    ex._t0, ex._events, ex._cell_seconds, ex._startup = __import__("time").monotonic(), [], [], 1.0
+    ex._workdir, ex._mode = "/nowhere", sandbox.MODE_USER
+    cell = nbformat.v4.new_code_cell("import os\nwhile True: os.fork()")
+    cell, _ = ex.preprocess_cell(cell, {}, 3)
+    assert cell.outputs[-1].ename == "KernelDied" and "Invalid Signature" in cell.outputs[-1].evalue
+    assert restarted == [3] and ex._events[0]["kind"] == "kernel died"
+
+
+# ------------------------------------------------------------------ intake: links, sizes
+
+
+def test_links_are_reported_never_read_or_copied(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("solutions")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "a.ipynb").write_text("{}")
+    (sub / "b.ipynb").symlink_to(secret)
+    (sub / "dir").symlink_to(tmp_path)
+    (sub / "loop").symlink_to(".")
+    os.mkfifo(sub / "fifo")
+    files, problems = intake.walk_files(sub)
+    assert files == ["a.ipynb"]
+    assert {p.kind for p in problems} == {"link", "special file"}
+    dst = tmp_path / "dst"
+    intake.copy_submission(sub, dst)
+    assert sorted(p.name for p in dst.rglob("*")) == ["a.ipynb"]
+    assert intake.digest_dir(sub) == intake.digest_dir(dst)
+
+
+def test_too_many_files_are_not_taken(tmp_path, monkeypatch):
+    monkeypatch.setattr(intake, "MAX_FILES", 3)
+    for i in range(5):
+        (tmp_path / f"f{i}.txt").write_text("x")
+    files, problems = intake.walk_files(tmp_path)
+    assert len(files) == 3 and [p.kind for p in problems] == ["too large", "too large"]
+
+
+def test_deeply_nested_json_is_malformed_not_a_crash(tmp_path):
+    path = tmp_path / "n.ipynb"
+    path.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    problems = []
+    assert intake._unreadable(path, problems) and problems[0].kind == "malformed"
+
+
+# ------------------------------------------------------------------ archives
+
+
+def _zip(path, members):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data, mode in members:
+            info = zipfile.ZipInfo(name)
+            if mode:
+                info.external_attr = mode << 16
+            z.writestr(info, data)
+
+
+def test_archives_refuse_unsafe_paths_links_nested_archives_and_sizes(tmp_path):
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    nested = io.BytesIO()
+    with zipfile.ZipFile(nested, "w") as z:
+        z.writestr("bob_00_overfitting.ipynb", "{}")
+    _zip(archive / "00_overfitting.zip", [
+        ("alice_00_overfitting.ipynb", "{}", 0),
+        ("../escape_00_overfitting.ipynb", "{}", 0),
+        ("/abs_00_overfitting.ipynb", "{}", 0),
+        ("link_00_overfitting.ipynb", "/etc/passwd", stat.S_IFLNK | 0o777),
+        ("inner/bob_upload.zip", nested.getvalue(), 0),
+        ("big_00_overfitting.ipynb", b"0" * 3000, 0),
+    ])
+    (archive / "notes.txt").write_text("hi")
+    ex = SafeExtractor(max_bytes=2000)
+    out = tmp_path / "extracted"
+    ex.extract(str(archive), str(out))
+    got = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert got == ["00_overfitting/alice_00_overfitting.ipynb"]
+    assert not (tmp_path / "escape_00_overfitting.ipynb").exists()
+    text = " ".join(d for _, d in ex.findings)
+    for reason in ("unsafe path", "link", "an archive inside the archive", "MB uncompressed", "not a zip archive"):
+        assert reason in text, reason
+
+
+# ------------------------------------------------------------------ spreadsheets
+
+
+def test_csv_cells_are_quoted_and_formulas_neutralized(tmp_path):
+    values = ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", 'a "quoted", id', 3.5, None, "alice"]
+    with open(tmp_path / "t.csv", "w", newline="") as fh:
+        export.writer(fh).writerow([export.neutralize(v) for v in values])
+    with open(tmp_path / "t.csv", newline="") as fh:
+        row = next(csv.reader(fh))
+    assert row == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", 'a "quoted", id', "3.5", "", "alice"]
