@@ -14,6 +14,10 @@ the notebook's kernel either way; ``NBGRADER_EXECUTION=autograde`` only turns of
 * method rules: while the student's code runs, calls to forbidden functions (the library function that
   answers the question, or a stated restriction such as ``numpy.linalg.solve``) are detected with
   ``sys.setprofile`` and fail the check with the rule's text; code that switches the detection off fails;
+* what the harness relies on is captured when it is imported, before any student code runs: its own
+  functions (and their code), and the numpy functions and builtins it calls. The module refuses to have
+  its names reassigned, and every check first verifies that nothing was swapped (through the module's
+  ``__dict__``, a function's ``__code__``, numpy or builtins): otherwise it fails with "tampering detected";
 * the student's code runs with warnings and stderr captured: nbgrader scores a test cell that wrote to
   stderr as failed, so noise must not cost a correct answer its points, while real errors still fail;
 * each result is recorded in a small progress file read by the mastery gate and ``reglab progress``.
@@ -61,6 +65,7 @@ Typical test cell::
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as _dt
 import hashlib
@@ -536,6 +541,7 @@ def check(part, actual, expected, *, rtol=1e-7, atol=1e-10, hint=None, what="you
         (number, array or Fingerprint) matching one fails with the misconception named.
     """
     __tracebackhide__ = True  # IPython hides this frame from the student
+    _verify_intact(part)
     mistakes = _named_mistakes(part, misconceptions)
     with _method_rules(part, forbid, rule):
         value = _evaluated(part, actual)
@@ -571,6 +577,7 @@ def check(part, actual, expected, *, rtol=1e-7, atol=1e-10, hint=None, what="you
 def check_true(part, condition, message, *, hint=None, forbid=(), rule=None):
     """Pass when ``condition`` (a bool, or a callable returning one) is true; else fail with ``message``."""
     __tracebackhide__ = True  # IPython hides this frame from the student
+    _verify_intact(part)
     with _method_rules(part, forbid, rule):
         value = _evaluated(part, condition)
     if value is not True and not (isinstance(value, (bool, np.bool_)) and bool(value)):
@@ -585,6 +592,7 @@ def check_choice(part, answer, correct, *, hint=None, misconceptions=None):
     the wrong letters that reveal them.
     """
     __tracebackhide__ = True  # IPython hides this frame from the student
+    _verify_intact(part)
     mistakes = _named_mistakes(part, misconceptions)
     value = _evaluated(part, answer)
     try:
@@ -727,3 +735,72 @@ def progress_table(results=None) -> str:
             extra = "" if status == "passed" else f"  (revisit {q.revisit})"
             out.append(f"    {mark} {q.id:<4} {q.title:<52} {status}{extra}")
     return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------ integrity
+
+#: The numpy functions and builtins the harness calls (a test keeps these lists complete).
+_NUMPY_USED = ("abs", "all", "any", "argwhere", "array", "asarray", "isfinite", "shape")
+_BUILTINS_USED = (
+    "abs", "all", "any", "bool", "callable", "float", "frozenset", "getattr", "hasattr", "id", "int", "isinstance",
+    "iter", "len", "list", "max", "min", "next", "print", "repr", "round", "set", "sorted", "str", "sum", "tuple",
+    "type", "zip",
+)
+
+
+def _capture():
+    """``[(label, read the current object, the original)]`` for everything the harness relies on."""
+    module = sys.modules[__name__]
+    names = vars(module)
+    found = []
+    for name, obj in list(names.items()):
+        if getattr(obj, "__module__", None) != __name__:
+            continue
+        if isinstance(obj, types.FunctionType):
+            found.append((f"reglab.checks.{name}", lambda n=name: names.get(n), obj))
+            found.append((f"reglab.checks.{name}.__code__", lambda f=obj: f.__code__, obj.__code__))
+        elif isinstance(obj, type):
+            found.append((f"reglab.checks.{name}", lambda n=name: names.get(n), obj))
+            for attr, member in list(vars(obj).items()):
+                if isinstance(member, types.FunctionType):
+                    found.append((f"reglab.checks.{name}.{attr}", lambda c=obj, a=attr: vars(c).get(a), member))
+                    found.append((f"reglab.checks.{name}.{attr}.__code__", lambda f=member: f.__code__,
+                                  member.__code__))
+    found += [(f"numpy.{n}", lambda n=n: getattr(np, n, None), getattr(np, n)) for n in _NUMPY_USED]
+    found += [(f"builtins.{n}", lambda n=n: getattr(builtins, n, None), getattr(builtins, n)) for n in _BUILTINS_USED]
+    return found
+
+
+def _swapped():
+    """Labels of what was replaced since the harness was imported (empty when all is intact)."""
+    return [label for label, current, original in _INTACT if current() is not original]
+
+
+def _verify_intact(part):
+    """Fail the check when anything the harness relies on was replaced."""
+    __tracebackhide__ = True  # IPython hides this frame from the student
+    swapped = _swapped()
+    if swapped:
+        shown = ", ".join(swapped[:3]) + (f" and {len(swapped) - 3} more" if len(swapped) > 3 else "")
+        raise AnswerError(f"{part}: tampering detected - {shown} no longer is what the course installed. "
+                          "Restart the kernel and run the notebook without that code; a check cannot be passed "
+                          "this way.")
+
+
+class _GuardedModule(types.ModuleType):
+    """``reglab.checks`` refuses to have the names it was imported with reassigned or deleted."""
+
+    def __setattr__(self, name, value):
+        if name in _PROTECTED:
+            raise AttributeError(f"reglab.checks.{name} cannot be replaced: the checks must stay the course's own")
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        if name in _PROTECTED:
+            raise AttributeError(f"reglab.checks.{name} cannot be deleted: the checks must stay the course's own")
+        super().__delattr__(name)
+
+
+_INTACT = _capture()
+_PROTECTED = frozenset(name for name in vars(sys.modules[__name__]) if not name.startswith("__"))
+sys.modules[__name__].__class__ = _GuardedModule
