@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
 from reglab import course
 
 ROOT = Path(__file__).resolve().parents[1]

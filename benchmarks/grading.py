@@ -18,10 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from reglab import course
 from reglab_autograder.gradebook import code_scores
 from reglab_autograder.options import db_url_for
 from reglab_autograder.testing import classroom
+
+from reglab import course
 
 ROOT = Path(__file__).resolve().parents[1]
 

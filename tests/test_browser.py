@@ -64,7 +64,8 @@ def server(tmp_path_factory):
     port, token = _free_port(), secrets.token_hex(16)
     log = open(root / "server.log", "w")
     proc = subprocess.Popen(
-        [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={root}",
+        [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--ServerApp.root_dir={root}",
          f"--IdentityProvider.token={token}", "--allow-root", "--ServerApp.port_retries=0",
          "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -140,7 +141,8 @@ def _diagnose(page, extra=""):
 
 
 def _idle(page, timeout_s=120):
-    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first).to_be_attached(timeout=timeout_s * 1000)
+    indicator = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first
+    expect(indicator).to_be_attached(timeout=timeout_s * 1000)
 
 
 def _restart_and_run_all(page):
@@ -195,7 +197,8 @@ def _widget_image(cell):
     try:
         expect(img).to_be_visible(timeout=30_000)
     except AssertionError:
-        raise AssertionError("the widget's figure did not render; the cell shows:\n" + cell.inner_text()[:1500]) from None
+        raise AssertionError("the widget's figure did not render; the cell shows:\n"
+                             + cell.inner_text()[:1500]) from None
     return img
 
 
@@ -218,9 +221,11 @@ def _exercise_widget(page, sid, widget_index, prefix):
     cell = page.locator(".jp-Notebook .jp-Cell").nth(widget_index)
     cell.scroll_into_view_if_needed()
     try:  # the widget, or the front end's own error in its place
-        expect(cell.locator(".reglab-exploration").or_(cell.get_by_text("Error displaying widget")).first).to_be_visible(timeout=30_000)
+        widget_or_error = cell.locator(".reglab-exploration").or_(cell.get_by_text("Error displaying widget")).first
+        expect(widget_or_error).to_be_visible(timeout=30_000)
     except AssertionError:
-        raise AssertionError(_diagnose(page, f"{sid}: no widget rendered; the cell shows:\n{cell.inner_text()[:1500]}")) from None
+        raise AssertionError(
+            _diagnose(page, f"{sid}: no widget rendered; the cell shows:\n{cell.inner_text()[:1500]}")) from None
     assert "Error displaying widget" not in cell.inner_text(), \
         _diagnose(page, f"{sid}: the widget failed in the page; the cell shows:\n{cell.inner_text()[:1500]}")
     img = _widget_image(cell)
@@ -278,8 +283,9 @@ def test_answer_an_exercise_in_the_page_and_see_the_gate(page, server):
     editor = cells.nth(idx).locator(".cm-content")
     editor.click()
     page.keyboard.press("Control+a")
-    page.keyboard.type("best_degree = int(degrees[np.argmin(overfitting.degree_sweep(*data.polynomial_data(15, noise=0.3, "
-                       "rng=2), *data.polynomial_data(200, noise=0.3, rng=102), degrees)[1])])")
+    page.keyboard.type("best_degree = int(degrees[np.argmin(overfitting.degree_sweep("
+                       "*data.polynomial_data(15, noise=0.3, rng=2), *data.polynomial_data(200, noise=0.3, rng=102), "
+                       "degrees)[1])])")
     page.keyboard.press("Shift+Enter")  # run the answer, move to its check cell
     page.keyboard.press("Shift+Enter")  # run the check
     expect(cells.nth(test_idx).locator(".jp-OutputArea-output").first).to_contain_text("q1 passed", timeout=30_000)

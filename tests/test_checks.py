@@ -9,6 +9,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.utils import determine_grade
+
 from reglab import checks, cli, course, l2
 
 

@@ -78,7 +78,8 @@ def test_student_version_fails_only_inside_unanswered_exercises(sid, tmp_path):
     nb, _ = _execute(ROOT / "notebooks" / session.notebook, tmp_path)
     for i, grade_id, err in _errors(nb):
         cell = nb.cells[i]
-        assert nbg(cell).get("solution") or nbg(cell).get("grade"), f"{sid} cell {i} ({grade_id}) failed outside an exercise: {err}"
+        assert nbg(cell).get("solution") or nbg(cell).get("grade"), \
+            f"{sid} cell {i} ({grade_id}) failed outside an exercise: {err}"
     failed_tests = {gid for i, gid, _ in _errors(nb) if nbg(nb.cells[i]).get("grade")}
     assert failed_tests == set(session.parts), "every autograded test should fail on the blank student version"
     gate_cell = next(c for c in nb.cells if nbg(c).get("grade_id") == "gate")

@@ -25,10 +25,11 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
-import practice
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
+
+import practice
 from reglab import checks, course
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -56,7 +56,8 @@ def _generate(root: Path, session_ids, release_directory: str | None = None):
         result = api.generate_assignment(sid, force=True, create=True)
         if not result.get("success"):
             log = (result.get("log") or "").strip().splitlines()
-            detail = "\n".join(l for l in log if "Error" in l or "error" in l.lower())[-3000:] or result.get("error")
+            errors = "\n".join(line for line in log if "Error" in line or "error" in line.lower())
+            detail = errors[-3000:] or result.get("error")
             raise RuntimeError(f"nbgrader generate_assignment failed for {sid}:\n{detail}")
 
 

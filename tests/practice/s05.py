@@ -6,7 +6,8 @@ SESSION = "05_dropout"
 
 _Q1 = "h, p = 3.0, 0.6\nvalues = np.array([h / p, 0.0])\nprobs = np.array([p, 1 - p])\n"
 _DROP = "def my_inverted_dropout(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
-_GEO = "def geometric_ensemble(P, weights):\n    P, weights = np.asarray(P, dtype=float), np.asarray(weights, dtype=float)\n"
+_GEO = ("def geometric_ensemble(P, weights):\n"
+        "    P, weights = np.asarray(P, dtype=float), np.asarray(weights, dtype=float)\n")
 _WS = "def weight_scaled_predict(W, b, v, keep_prob):\n    W, b, v = (np.asarray(a, dtype=float) for a in (W, b, v))\n"
 
 WRONG = {
@@ -17,7 +18,8 @@ WRONG = {
     "q1c": wrong("a_q1", _Q1 + "mean = float(np.mean(values))", "unweighted-mean"),
     "q2a": wrong("a_q2", _DROP + "    return (rng.random(h.shape) < keep_prob) * h * keep_prob", "scaled-by-p"),
     "q2b": wrong("a_q2", _DROP + "    return (rng.random(h.shape) > keep_prob) * h / keep_prob", "keep-drop-swapped"),
-    "q2c": wrong("a_q2", _DROP + "    return (rng.random(h.shape[-1]) < keep_prob) * h / keep_prob", "one-mask-per-batch"),
+    "q2c": wrong("a_q2", _DROP + "    return (rng.random(h.shape[-1]) < keep_prob) * h / keep_prob",
+                 "one-mask-per-batch"),
     "q3a": wrong("a_q3", "keep = 0.25\nscale = 1 / (1 - 0.25)", "keep-drop-swapped"),
     "q3b": wrong("a_q3", "keep = 1 - 0.25\nscale = 1 / 0.25", "scaled-by-drop"),
     "q4a": wrong("a_q4", _GEO + "    return weights @ P", "arithmetic-mean"),

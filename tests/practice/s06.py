@@ -6,11 +6,13 @@ SESSION = "06_capstone"
 
 _SMOOTH = "def smooth(y, k, eps):\n    y = np.asarray(y)\n"
 _Q4 = ("loss = lambda net, X, y: mlp.cross_entropy(mlp.forward(net, X)[0], y)\n"
-       "nets = [mlp.train_mlp(init, split.X_train, split.y_train, epochs=100, l2=lam, rng=1).layers for lam in lambdas]\n"
+       "nets = [mlp.train_mlp(init, split.X_train, split.y_train, epochs=100, l2=lam, rng=1).layers "
+       "for lam in lambdas]\n"
        "_tr = np.array([loss(net, split.X_train, split.y_train) for net in nets])\n"
        "_va = np.array([loss(net, split.X_val, split.y_val) for net in nets])\n"
        "_te = np.array([loss(net, split.X_test, split.y_test) for net in nets])\n"
-       "members = [mlp.train_mlp(mlp.init_mlp([d, 64, 2], 10 + j), split.X_train[idx], split.y_train[idx], epochs=100,\n"
+       "members = [mlp.train_mlp(mlp.init_mlp([d, 64, 2], 10 + j), split.X_train[idx], split.y_train[idx], "
+       "epochs=100,\n"
        "                         rng=1).layers for j, idx in enumerate(boot)]\n"
        "_p = [mlp.predict_proba(m, split.X_test) for m in members]\n")
 _RIGHT = {"val_losses": "_va", "best_l2": "lambdas[int(np.argmin(_va))]", "test_loss": "_te[int(np.argmin(_va))]",
@@ -24,7 +26,8 @@ def _q4(**changed):
 
 
 _QUIZ = 'quiz1, quiz2, quiz3, quiz4, quiz5, quiz6, quiz7 = "b", "c", "d", "a", "d", "b", "c"\n'
-_QUIZ_WRONG = {"quiz1": ("a", "for-speed"), "quiz2": ("b", "raises-training-accuracy"), "quiz3": ("a", "l2-for-absolute"),
+_QUIZ_WRONG = {"quiz1": ("a", "for-speed"), "quiz2": ("b", "raises-training-accuracy"),
+               "quiz3": ("a", "l2-for-absolute"),
                "quiz4": ("b", "dropout-at-test-time"), "quiz5": ("a", "stop-on-training-loss"),
                "quiz6": ("a", "lambda-is-learning-rate"), "quiz7": ("b", "fresh-mask-per-step")}
 
@@ -36,13 +39,14 @@ WRONG = {
     "q3a": wrong("a_q3", _SMOOTH + "    T = np.full((len(y), k), eps / k)\n    T[np.arange(len(y)), y] = 1 - eps\n"
                                    "    return T", "eps-over-k"),
     "q3b": wrong("a_q3", _SMOOTH + "    T = np.full((len(y), k), eps / (k - 1))\n"
-                                   "    T[np.arange(len(y)), y] = 1 - eps + eps / k\n    return T", "eps-over-k-everywhere"),
+                                   "    T[np.arange(len(y)), y] = 1 - eps + eps / k\n    return T",
+                 "eps-over-k-everywhere"),
     **{part: wrong("a_quiz", _QUIZ + f'{part} = "{letter}"', key) for part, (letter, key) in _QUIZ_WRONG.items()},
     "q4a": wrong("a_q4", _q4(val_losses="_te"), "test-loss"),
     "q4b": wrong("a_q4", _q4(best_l2="lambdas[int(np.argmin(_te))]"), "tuned-on-test"),
     "q4c": wrong("a_q4", _q4(test_loss="_te.min()"), "best-test-loss"),
-    "q4d": wrong("a_q4", _q4(bagged_test_loss="np.mean([mlp.cross_entropy(mlp.forward(m, split.X_test)[0], split.y_test)"
-                                              " for m in members])"), "averaged-losses"),
+    "q4d": wrong("a_q4", _q4(bagged_test_loss="np.mean([mlp.cross_entropy(mlp.forward(m, split.X_test)[0], "
+                                              "split.y_test) for m in members])"), "averaged-losses"),
 }
 
 DELEGATE = {
