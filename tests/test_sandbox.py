@@ -56,7 +56,8 @@ def test_bwrap_command_line_is_built_from_the_allow_list():
             "masks": ["/opt/py/lib/site-packages/reglab_autograder"]}
     fds = {"/usr": "4", "/opt/py": "5", "/srv/course/lib": "6"}
     fds.update({f"/{n}": "7" for n in ("bin", "sbin", "lib", "lib32", "lib64", "libx32")})
-    argv = sandbox.bwrap_argv(spec, "bwrap", ["python", "-m", "ipykernel_launcher"], fds, [("8", "/home/student/d.csv")])
+    argv = sandbox.bwrap_argv(spec, "bwrap", ["python", "-m", "ipykernel_launcher"], fds,
+                              [("8", "/home/student/d.csv")])
     line = " ".join(argv)
     for flag in ("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
                  "--remount-ro /", "--ro-bind-fd 5 /opt/py", "--ro-bind-fd 6 /srv/course/lib",
