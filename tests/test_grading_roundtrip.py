@@ -31,6 +31,9 @@ c.LateSubmissionPlugin.penalty_method = "per_day"
 c.LatePenalty.fraction_per_day = 0.25
 """
 
+AUTO0 = classroom.points(A0)  # autograded points of session 0, read from the instructor notebook
+MANUAL0 = classroom.points(A0, "manual")
+
 
 def _course(base: Path, extra: str) -> Path:
     course = base / "course"
@@ -75,15 +78,16 @@ def graded(tmp_path_factory):
 def test_late_penalty_and_unreadable_timestamp_after_grading(graded):
     rec, out = graded["records"], graded["out"]
     assert graded["result"].exit_code == 0 and all(r.graded for r in rec.values())
-    assert rec["alice"].late_penalty == 0 and rec["alice"].score == 6
-    assert rec["bob"].seconds_late == 36 * 3600 and rec["bob"].late_penalty == 3.0 and rec["bob"].score == 3.0
+    assert rec["alice"].late_penalty == 0 and rec["alice"].score == AUTO0
+    assert rec["bob"].seconds_late == 36 * 3600
+    assert rec["bob"].late_penalty == AUTO0 / 2 and rec["bob"].score == AUTO0 / 2
     rows = [(s, k, d) for s, a, k, d in graded["result"].problems]
     assert any(s == "carol" and k == "bad timestamp" and "last Tuesday" in d for s, k, d in rows)
     assert any(s == "bob" and k == "late" and "1.5 days late" in d for s, k, d in rows)
     assert (out / "submitted" / "carol" / A0 / ".timestamp.txt.unreadable").read_text() == "last Tuesday after lunch"
     assert (graded["base"] / "submitted" / "carol" / A0 / "timestamp.txt").exists()  # the input is untouched
     grades = _csv(out)
-    assert float(grades["bob"]["raw_score"]) == 6 and float(grades["bob"]["late_submission_penalty"]) == 3
+    assert float(grades["bob"]["raw_score"]) == AUTO0 and float(grades["bob"]["late_submission_penalty"]) == AUTO0 / 2
     assert "Late submission penalty" in _feedback(out, "bob")
 
 
@@ -106,18 +110,20 @@ def test_manual_scores_and_comments_reach_feedback_and_totals_without_running_no
     assert {p: p.stat().st_mtime_ns for p in (out / "autograded").rglob("*.ipynb")} == autograded
     assert {p: p.stat().st_mtime_ns for p in (out / "jobs").glob("*.events.json")} == events  # no kernel started
     alice, bob = _feedback(out, "alice"), _feedback(out, "bob")
-    assert "Clear argument about variance." in alice and "Score: 8.0 / 8.0" in alice
+    assert "Clear argument about variance." in alice and f"Score: {AUTO0 + 2:.1f} / {AUTO0 + MANUAL0:.1f}" in alice
     assert "Half right: say why the test error rises." in bob and "Clear argument" not in bob
     grades = _csv(out)
-    assert float(grades["alice"]["score"]) == 8.0
-    # bob: 6 + 1 = 7 raw, 2 started days late at 25 % a day: the penalty follows the new score
-    assert float(grades["bob"]["raw_score"]) == 7.0 and float(grades["bob"]["late_submission_penalty"]) == 3.5
-    assert float(grades["bob"]["score"]) == 3.5
+    assert float(grades["alice"]["score"]) == AUTO0 + 2
+    # bob: all autograded points + 1 manual, 2 started days late at 25 % a day: the penalty follows the new score
+    raw = AUTO0 + 1
+    assert float(grades["bob"]["raw_score"]) == raw and float(grades["bob"]["late_submission_penalty"]) == raw / 2
+    assert float(grades["bob"]["score"]) == raw / 2
     with open(out / "grades_by_question.csv") as fh:
         w1 = {r["student"]: r for r in csv.DictReader(fh) if r["grade_id"] == "w1"}
     assert float(w1["alice"]["manual_score"]) == 2.0 and w1["alice"]["needs_manual_grade"] == "False"
     report = (out / "report.html").read_text()
-    assert "<td>bob</td><td>00_overfitting</td><td>graded</td><td class=num>6 / 6</td><td class=num>3.5</td>" in report
+    assert (f"<td>bob</td><td>00_overfitting</td><td>graded</td><td class=num>{AUTO0:g} / {AUTO0:g}</td>"
+            f"<td class=num>{raw / 2:g}</td>") in report
     assert "bad timestamp" in report  # the rows of the grading run are kept
 
 

@@ -35,6 +35,24 @@ def solution_ids(aid: str, code_only: bool = False) -> list[str]:
             if utils.is_solution(c) and (not code_only or c.cell_type == "code")]
 
 
+def graded_cells(aid: str, kind: str | None = None) -> list:
+    """The graded cells of an assignment's instructor notebook: all, or ``kind`` "auto" (test cells) or "manual"."""
+    cells = [c for c in source(aid).cells if utils.is_grade(c)]
+    if kind == "auto":
+        return [c for c in cells if c.cell_type == "code"]
+    if kind == "manual":
+        return [c for c in cells if c.cell_type != "code"]
+    return cells
+
+
+def points(aid: str, kind: str = "auto", answer_ids=None) -> float:
+    """Points of an assignment's ``kind`` of graded cells (of the tests of the listed answers, if given)."""
+    cells = graded_cells(aid, kind)
+    if answer_ids is not None:
+        cells = [c for c in cells if any(grade_id(c).startswith(a.removeprefix("a_")) for a in answer_ids)]
+    return float(sum(c.metadata["nbgrader"]["points"] for c in cells))
+
+
 def answered(aid: str, answer_ids=None):
     """The student version with the solution cells (all, or those whose grade ids are listed) answered."""
     nb = released(aid)
