@@ -17,6 +17,7 @@ One kernel per session keeps this at a few seconds per session instead of one ex
 
 from __future__ import annotations
 
+import ast
 import importlib
 import math
 import pkgutil
@@ -257,3 +258,25 @@ def test_questions_in_order_rules_declared_and_points_follow_the_work(sid):
     for q in session.questions:
         if q.kind == "modelling":
             assert by_question[q.id] == max(by_question.values()), f"{q.id}: modelling is the heaviest question"
+
+
+def _plain_misconception_values(source):
+    """Misconception values written in plain form in a cell's visible checks (they hint at the right answer)."""
+    tree = ast.parse(_visible(source))
+    plain = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr.startswith("check"):
+            for kw in node.keywords:
+                if kw.arg == "misconceptions" and isinstance(kw.value, ast.Dict):
+                    plain += [ast.unparse(v) for v in kw.value.values
+                              if not (isinstance(v, ast.Call) and ast.unparse(v.func).endswith("Fingerprint"))]
+    return plain
+
+
+@pytest.mark.parametrize("sid", sorted(DATA))
+def test_visible_checks_show_misconceptions_only_as_fingerprints(sid):
+    nb = nbformat.read(ROOT / "notebooks" / course.get_session(sid).notebook, as_version=4)
+    for c in nb.cells:
+        if nbg(c).get("grade") and c.cell_type == "code":
+            assert not _plain_misconception_values(c.source), (
+                f"{nbg(c)['grade_id']}: a wrong value in plain form lets the student work back to the right one")
