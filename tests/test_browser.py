@@ -42,6 +42,19 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def _wait_for_server(url, token, proc, name, log_path, seconds=90):
+    """Wait until a Jupyter server answers its status API; fail with the end of its log if it exits or times out."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            return
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                pytest.fail(f"{name} did not start:\n" + Path(log_path).read_text()[-3000:], pytrace=False)
+            time.sleep(0.5)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("labroot")
@@ -70,16 +83,7 @@ def server(tmp_path_factory):
          "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                log.close()
-                pytest.fail("jupyter lab did not start:\n" + (root / "server.log").read_text()[-3000:], pytrace=False)
-            time.sleep(0.5)
+    _wait_for_server(url, token, proc, "jupyter lab", root / "server.log")
     yield {"url": url, "token": token, "root": root}
     proc.terminate()
     try:
@@ -332,16 +336,7 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
     try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    server_log = (tmp_path / "formgrader.log").read_text()[-3000:]
-                    pytest.fail("reglab formgrader did not start:\n" + server_log, pytrace=False)
-                time.sleep(0.5)
+        _wait_for_server(url, token, proc, "reglab formgrader", tmp_path / "formgrader.log")
         page.goto(f"{url}/lab/workspaces/{secrets.token_hex(4)}?token={token}")
         expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=60_000)
         page.get_by_role("menuitem", name="Nbgrader", exact=True).click()
