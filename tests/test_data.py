@@ -66,3 +66,23 @@ def test_digits_split_is_seeded_disjoint_and_scaled():
     assert len(rest.y_test) == 1797 - 1500
     with pytest.raises(ValueError, match="1797"):
         data.digits_split(n_train=1500, n_val=500)
+
+
+def test_digits_are_read_from_scikit_learns_own_file_without_importing_it():
+    # the direct read must give exactly what scikit-learn's loader gives, and must not import scikit-learn
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits
+
+    from reglab.data import _digits_file, _load_digits
+
+    assert _digits_file().is_file(), "the pinned scikit-learn no longer keeps digits.csv.gz where reglab reads it"
+    X, y = _load_digits()
+    X_ref, y_ref = load_digits(return_X_y=True)
+    np.testing.assert_array_equal(X, X_ref)
+    np.testing.assert_array_equal(y, y_ref)
+    assert y.dtype == y_ref.dtype
+    code = "import sys; from reglab import data; data.digits_split(rng=0); print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

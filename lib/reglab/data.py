@@ -382,6 +382,33 @@ def classification_data(n_train=60, n_val=200, n_test=500, n_noise_features=8, n
     return Split(X[:a], y[:a], X[a:b], y[a:b], X[b:], y[b:])
 
 
+def _digits_file():
+    """Where scikit-learn keeps its bundled digits (found without importing scikit-learn)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"
+
+
+def _load_digits():
+    """The 1,797 digits as :func:`sklearn.datasets.load_digits` returns them (pixels 0-16, labels 0-9).
+
+    The file is read directly: importing ``sklearn.datasets`` costs about a second per kernel (4 s on a
+    loaded machine), more than everything else a session's setup does. If the file is not where the
+    pinned scikit-learn keeps it, scikit-learn's own loader is used.
+    """
+    path = _digits_file()
+    if path is None or not path.is_file():
+        from sklearn.datasets import load_digits
+
+        return load_digits(return_X_y=True)
+    raw = np.loadtxt(path, delimiter=",")
+    return raw[:, :-1], raw[:, -1].astype(int)
+
+
 def digits_split(n_train=500, n_val=300, n_test=None, rng=0):
     """Split scikit-learn's bundled 8x8 handwritten digits (no download) into train/validation/test.
 
@@ -418,9 +445,7 @@ def digits_split(n_train=500, n_val=300, n_test=None, rng=0):
     >>> split.X_train.shape, split.n_classes, float(split.X_train.max()) <= 1.0
     ((200, 64), 10, True)
     """
-    from sklearn.datasets import load_digits  # bundled with scikit-learn: read from disk, no download
-
-    X, y = load_digits(return_X_y=True)
+    X, y = _load_digits()
     n_train = check_int(n_train, "n_train", minimum=10)
     n_val = check_int(n_val, "n_val", minimum=1)
     n_test = len(y) - n_train - n_val if n_test is None else check_int(n_test, "n_test", minimum=1)
