@@ -334,3 +334,31 @@ def test_proximal_steps_reach_the_exact_zeros_and_subgradient_steps_none():
     assert 0 < dead.sum() < 20
     np.testing.assert_array_equal(w_prox == 0, dead)
     assert np.sum(w_sub == 0) == 0 and np.abs(w_sub[dead]).max() < 2 * eps * alpha
+
+
+@pytest.mark.equation("bias-variance")
+def test_alpha_sweep_total_error_is_lowest_in_between():
+    """Session 0's alpha table: the total falls from 0.01 to 0.1 (variance cut >> bias rise), then rises again."""
+    x_test = np.linspace(-1, 1, 101)
+    total = {}
+    for alpha in (1e-2, 1e-1, 1.0):
+        def fit_predict(x, y, xs, alpha=alpha):
+            return overfitting.predict_polynomial(overfitting.fit_polynomial(x, y, 9, alpha), xs)
+
+        r = overfitting.bias_variance(fit_predict, data.true_function, x_test, 10, 0.3, 300, 0)
+        # independent: the expected error is the mean squared distance of every refit's prediction to f, plus noise
+        total[alpha] = np.mean((r["predictions"] - data.true_function(x_test)) ** 2) + 0.09
+        assert total[alpha] == pytest.approx(r["bias2"] + r["variance"] + r["noise"], rel=1e-9)
+    assert total[1e-1] < total[1.0] < total[1e-2]
+
+
+@pytest.mark.equation("adamw-limit")
+def test_adam_l2_leaves_the_ridge_minimum_only_in_short_excursions():
+    """Session 1: with a constant learning rate Adam+L2 reaches the ridge minimum, later spikes off it and returns."""
+    A3, target, lam = np.diag([100.0, 1.0, 0.01]), np.array([1.0, -2.0, 3.0]), 0.5
+    path = l2.adam(lambda w: A3 @ (w - target), np.zeros(3), lr=0.01, steps=30_000, l2=lam)
+    ridge_min = np.linalg.solve(A3 + lam * np.eye(3), A3 @ target)
+    dist = np.abs(path - ridge_min).max(axis=1)
+    assert dist[3000:10_000].max() < 1e-12  # settled to rounding
+    late = dist[10_000:]
+    assert 1e-3 < late.max() < 1e-2 and np.mean(late < 1e-6) > 0.5
