@@ -362,3 +362,21 @@ def test_adam_l2_leaves_the_ridge_minimum_only_in_short_excursions():
     assert dist[3000:10_000].max() < 1e-12  # settled to rounding
     late = dist[10_000:]
     assert 1e-3 < late.max() < 1e-2 and np.mean(late < 1e-6) > 0.5
+
+
+def test_l1_explorer_says_not_the_minimizer_only_when_it_is_not():
+    """Session 2's L1 panel: with correlated features (7.23) coordinatewise is usually wrong, but not at alpha = 0
+    or once alpha zeroes both weights; the summary must not say so there."""
+    from reglab import widgets
+
+    exp = widgets.l1_explorer()
+    for alpha, rho in ((0.0, 0.8), (1.5, 0.5), (0.3, 0.8)):
+        exp.update(alpha=alpha, rho=rho)
+        H = np.array([[1.0, rho], [rho, 1.0]])
+        w_star = np.array([0.4, 1.2])
+        exact = scipy.optimize.minimize(lambda w: 0.5 * (w - w_star) @ H @ (w - w_star) + alpha * np.abs(w).sum(),
+                                        w_star, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14}).x
+        naive = np.sign(w_star) * np.maximum(np.abs(w_star) - alpha, 0.0)  # H_ii = 1
+        differs = np.abs(exact - naive).max() > 1e-4
+        assert ("not the minimizer" in exp.summary.value) == differs, (alpha, rho)
+    assert differs  # the last case is the usual one
