@@ -364,6 +364,7 @@ def test_adam_l2_leaves_the_ridge_minimum_only_in_short_excursions():
     assert 1e-3 < late.max() < 1e-2 and np.mean(late < 1e-6) > 0.5
 
 
+@pytest.mark.equation("lasso-correlated")
 def test_l1_explorer_says_not_the_minimizer_only_when_it_is_not():
     """Session 2's L1 panel: with correlated features (7.23) coordinatewise is usually wrong, but not at alpha = 0
     or once alpha zeroes both weights; the summary must not say so there."""
