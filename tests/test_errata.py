@@ -284,3 +284,100 @@ def test_ridge_convention_and_the_hessian_of_the_unscaled_squared_error():
     np.testing.assert_allclose(H, 2 * X.T @ X, rtol=1e-6)
     np.testing.assert_allclose(l2.eigen_rescale(2 * X.T @ X, w_star, 0.8), l2.ridge(X, y, 0.4), atol=1e-12)
     np.testing.assert_allclose(l2.eigen_rescale(X.T @ X, w_star, 0.8), l2.ridge(X, y, 0.8), atol=1e-12)
+
+
+# ---------------------------------------------------------------------------- sessions 0-2
+
+
+@pytest.mark.equation("min-norm-limit")
+def test_the_smallest_norm_interpolant_depends_on_the_basis_and_is_the_limit_of_ridge():
+    """Session 0's caution and session 1's return to it: pinv is ridge's alpha -> 0+ limit, in ONE basis."""
+    x, y = data.polynomial_data(10, noise=0.3, rng=0)
+    xv, _ = data.polynomial_data(200, noise=0.3, rng=1)
+    legendre = overfitting.min_norm_interpolant(x, y, 10)
+    monomial = np.linalg.pinv(np.vander(x, 11, increasing=True)) @ y
+    np.testing.assert_allclose(np.vander(x, 11, increasing=True) @ monomial, y, atol=1e-8)  # both interpolate
+    np.testing.assert_allclose(overfitting.predict_polynomial(legendre, x), y, atol=1e-8)
+    # the same points, two different polynomials between them
+    gap = np.abs(np.vander(xv, 11, increasing=True) @ monomial - overfitting.predict_polynomial(legendre, xv)).max()
+    assert gap > 1.0
+    # independent: the minimum-norm solution of F w = y by the KKT system [[I, F^T], [F, 0]]
+    F = overfitting.poly_features(x, 12)
+    kkt = np.block([[np.eye(13), F.T], [F, np.zeros((10, 10))]])
+    w_kkt = np.linalg.solve(kkt, np.concatenate([np.zeros(13), y]))[:13]
+    np.testing.assert_allclose(np.linalg.pinv(F) @ y, w_kkt, atol=1e-8)
+    dist = [np.abs(l2.ridge(F, y, a) - w_kkt).max() for a in (1e-4, 1e-6, 1e-8)]
+    assert dist[0] > dist[1] > dist[2] and dist[2] < 1e-4
+
+
+@pytest.mark.equation("l1-zero-frequency")
+def test_l1_zeros_grow_with_alpha_l2_has_none_and_selection_is_best_in_between():
+    """Session 2's zeros panel (its default 200 problems): the claims its markdown makes."""
+    X, y, w_true = data.random_sparse_regressions(n_problems=200, rng=0)
+    alphas = [0.1, 1.0, 7.5, 100.0]
+    z1, z2, W1, _ = l1.exact_zero_fractions(X, y, alphas)
+    assert np.all(np.diff(z1) > 0) and z1[-1] > 0.99 and np.all(z2 == 0)
+    match = [np.mean((W1[j] == 0) == (w_true == 0)) for j in range(len(alphas))]
+    assert match[2] > max(match[0], match[-1]) + 0.1
+
+
+@pytest.mark.equation("7.23")
+def test_proximal_steps_reach_the_exact_zeros_and_subgradient_steps_none():
+    """Session 2: ISTA lands on (7.23)'s zeros; the subgradient method hovers around them."""
+    rng = np.random.default_rng(7)
+    s, w_star, alpha, eps = 4.0, rng.normal(size=20), 2.0, 0.01
+    w_sub, w_prox = np.zeros(20), np.zeros(20)
+    for _ in range(3000):
+        w_sub = w_sub - eps * (s * (w_sub - w_star) + alpha * np.sign(w_sub))
+        w_prox = l1.soft_threshold(w_prox - eps * s * (w_prox - w_star), eps * alpha)
+    dead = np.abs(w_star) <= alpha / s  # the closed form's zeros, written out
+    assert 0 < dead.sum() < 20
+    np.testing.assert_array_equal(w_prox == 0, dead)
+    assert np.sum(w_sub == 0) == 0 and np.abs(w_sub[dead]).max() < 2 * eps * alpha
+
+
+@pytest.mark.equation("bias-variance")
+def test_alpha_sweep_total_error_is_lowest_in_between():
+    """Session 0's alpha table: the total falls from 0.01 to 0.1 (variance cut >> bias rise), then rises again."""
+    x_test = np.linspace(-1, 1, 101)
+    total = {}
+    for alpha in (1e-2, 1e-1, 1.0):
+        def fit_predict(x, y, xs, alpha=alpha):
+            return overfitting.predict_polynomial(overfitting.fit_polynomial(x, y, 9, alpha), xs)
+
+        r = overfitting.bias_variance(fit_predict, data.true_function, x_test, 10, 0.3, 300, 0)
+        # independent: the expected error is the mean squared distance of every refit's prediction to f, plus noise
+        total[alpha] = np.mean((r["predictions"] - data.true_function(x_test)) ** 2) + 0.09
+        assert total[alpha] == pytest.approx(r["bias2"] + r["variance"] + r["noise"], rel=1e-9)
+    assert total[1e-1] < total[1.0] < total[1e-2]
+
+
+@pytest.mark.equation("adamw-limit")
+def test_adam_l2_leaves_the_ridge_minimum_only_in_short_excursions():
+    """Session 1: with a constant learning rate Adam+L2 reaches the ridge minimum, later spikes off it and returns."""
+    A3, target, lam = np.diag([100.0, 1.0, 0.01]), np.array([1.0, -2.0, 3.0]), 0.5
+    path = l2.adam(lambda w: A3 @ (w - target), np.zeros(3), lr=0.01, steps=30_000, l2=lam)
+    ridge_min = np.linalg.solve(A3 + lam * np.eye(3), A3 @ target)
+    dist = np.abs(path - ridge_min).max(axis=1)
+    assert dist[3000:10_000].max() < 1e-12  # settled to rounding
+    late = dist[10_000:]
+    assert 1e-3 < late.max() < 1e-2 and np.mean(late < 1e-6) > 0.5
+
+
+@pytest.mark.equation("lasso-correlated")
+def test_l1_explorer_says_not_the_minimizer_only_when_it_is_not():
+    """Session 2's L1 panel: with correlated features (7.23) coordinatewise is usually wrong, but not at alpha = 0
+    or once alpha zeroes both weights; the summary must not say so there."""
+    from reglab import widgets
+
+    exp = widgets.l1_explorer()
+    for alpha, rho in ((0.0, 0.8), (1.5, 0.5), (0.3, 0.8)):
+        exp.update(alpha=alpha, rho=rho)
+        H = np.array([[1.0, rho], [rho, 1.0]])
+        w_star = np.array([0.4, 1.2])
+        exact = scipy.optimize.minimize(lambda w: 0.5 * (w - w_star) @ H @ (w - w_star) + alpha * np.abs(w).sum(),
+                                        w_star, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14}).x
+        naive = np.sign(w_star) * np.maximum(np.abs(w_star) - alpha, 0.0)  # H_ii = 1
+        differs = np.abs(exact - naive).max() > 1e-4
+        assert ("not the minimizer" in exp.summary.value) == differs, (alpha, rho)
+    assert differs  # the last case is the usual one

@@ -477,7 +477,7 @@ SPEC_EQUATIONS: dict[str, str] = {
     "adamw": "S1: L2 inside Adam vs decoupled weight decay (AdamW)",
     "7.20": "S2: L1 subgradient alpha sign(w)",
     "7.22": "S2: the objective separates for a diagonal Hessian",
-    "7.23": "S2: soft-thresholding closed form",
+    "7.23": "S2: soft-thresholding closed form; proximal steps reach its exact zeros, subgradient steps none",
     "lasso-correlated": "S2: the closed form is not the minimizer with correlated features",
     "elastic-net-grouping": "S2: elastic net keeps a group of correlated features together",
     "early-stopping": "S3: patience and best-parameter copy",
@@ -511,8 +511,8 @@ SPEC_EQUATIONS: dict[str, str] = {
     "bagging-vs-single": "S4: bagging vs one model on all the data: loses for low-variance, wins for high-variance",
     "mc-dropout-masks": "S5: Monte Carlo masks for accurate probabilities vs for the right decision",
     "elastic-net-convention": "S2: elastic net minimizes 1/2||y - Xw||^2 + l1||w||_1 + (l2/2)||w||^2",
-    "min-norm-limit": "S0: the alpha -> 0+ ridge limit is the min-norm interpolant only with the bias penalized",
-    "l1-zero-frequency": "S2: over many random problems L1 gives exact zeros, L2 never",
+    "min-norm-limit": "S0: alpha -> 0+ ridge limit = min-norm interpolant only with the bias penalized, in one basis",
+    "l1-zero-frequency": "S2: L1 gives exact zeros, L2 none (many problems); L1's zeros match the truth best mid-alpha",
     "dropout-marginalized": "S6: dropout on linear features equals, in expectation, a per-feature ridge penalty",
 }
 
