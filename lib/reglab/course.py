@@ -453,16 +453,16 @@ SESSIONS: tuple[Session, ...] = (
                      )),
             Question("q7", "Inverted dropout, forward and backward", ("q7a", "q7b"), _CAPSTONE, kind="implement",
                      misconceptions=(
-                         M("scaled-by-p", "the kept units were multiplied by keep_prob: inverted dropout DIVIDES them by "
-                           "it, so that the expected output equals the input"),
+                         M("scaled-by-p", "the kept units were multiplied by keep_prob: inverted dropout DIVIDES "
+                           "them by it, so that the expected output equals the input"),
                          M("not-rescaled", "the kept units were not rescaled: the expected output is then keep_prob "
                            "times the input"),
                          M("keep-drop-swapped", "about (1 - keep_prob) of the units are kept: keep_prob is the "
                            "probability of KEEPING a unit (PyTorch's p is the drop probability)"),
                          M("backward-unscaled", "the backward pass applies the mask but not the 1/keep_prob of the "
                            "forward pass"),
-                         M("backward-scaled-by-p", "the backward pass multiplies by keep_prob: the forward pass divided "
-                           "by it, and so must its derivative"),
+                         M("backward-scaled-by-p", "the backward pass multiplies by keep_prob: the forward pass "
+                           "divided by it, and so must its derivative"),
                      )),
             Question("q8", "Early stopping with patience and the best weights", ("q8a", "q8b"), _CAPSTONE,
                      kind="implement",

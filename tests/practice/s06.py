@@ -82,7 +82,8 @@ WRONG.update({
     "q6b": wrong("a_q6", _PROX + "    return W - step * l1 * np.sign(W)", "subgradient-step"),
     "q7a": wrong("a_q7", _DROP_FWD + "    return h * mask * keep_prob, mask\n" + _DROP_BWD
                  + "    return grad_out * mask / keep_prob", "scaled-by-p"),
-    "q7b": wrong("a_q7", _DROP_FWD + "    return h * mask / keep_prob, mask\n" + _DROP_BWD + "    return grad_out * mask",
+    "q7b": wrong("a_q7", _DROP_FWD + "    return h * mask / keep_prob, mask\n" + _DROP_BWD
+                 + "    return grad_out * mask",
                  "backward-unscaled"),
     "q8a": wrong("a_q8", _stopper(better="val_loss <= self.best_loss"), "ties-as-improvements"),
     "q8b": wrong("a_q8", _stopper(best="layers"), "kept-last-weights"),
