@@ -347,12 +347,30 @@ class EarlyStopper(EarlyStopping):
 
     @property
     def best_epoch(self):
-        """The epoch with the lowest validation loss so far (None before the first update)."""
+        """The epoch with the lowest validation loss so far (None before the first update).
+
+        Examples
+        --------
+        >>> from reglab import capstone
+        >>> es = capstone.EarlyStopper(patience=1)
+        >>> es.update(1, 0.5, []), es.best_epoch
+        (False, 1)
+        """
         return self.best_step
 
     @property
     def best_layers(self):
-        """A copy of the weights of :attr:`best_epoch` (None before the first update)."""
+        """A copy of the weights of :attr:`best_epoch` (None before the first update).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from reglab import capstone
+        >>> es, W = capstone.EarlyStopper(patience=1), np.ones(2)
+        >>> _ = es.update(1, 0.5, [(W, W)])
+        >>> es.best_layers[0][0] is W
+        False
+        """
         return self.best_params
 
 
@@ -389,6 +407,11 @@ class Pieces:
     reference : tuple of str, default=()
         Names of the pieces that are the reference's (for :func:`pieces_from`'s report).
 
+    Raises
+    ------
+    ValueError
+        If a piece is not callable.
+
     Examples
     --------
     >>> from reglab import capstone
@@ -396,10 +419,10 @@ class Pieces:
     True
     """
 
-    l2_grads: object = _fast_l2_grads
-    prox_l1: object = _fast_prox_l1
-    dropout_forward: object = _fast_dropout_forward
-    dropout_backward: object = _dropout_apply
+    l2_grads: object = field(default_factory=lambda: _fast_l2_grads)
+    prox_l1: object = field(default_factory=lambda: _fast_prox_l1)
+    dropout_forward: object = field(default_factory=lambda: _fast_dropout_forward)
+    dropout_backward: object = field(default_factory=lambda: _dropout_apply)
     early_stopping: object = EarlyStopper
     reference: tuple = ()
 
