@@ -309,6 +309,7 @@ def test_capstone_on_the_digits_shows_what_the_notebook_says(capstone_run):
     acc = {m: r["test_acc"] for m, r in t.items()}
     assert sorted(acc, key=acc.get)[-2:] == ["L1", "L2"]  # the two highest test accuracies
     assert (acc["L2"], acc["L1"], acc["none"]) == pytest.approx((0.947, 0.940, 0.930), abs=5e-4)
+    assert min(t, key=lambda m: t[m]["val_loss"]) == "L2"  # the network w2's model answer deploys, chosen on validation
     beats = {m for m, r in t.items() if m != "none" and r["test_loss"] < t["none"]["test_loss"]}
     assert beats == {"L2", "L1", "dropout"}  # early stopping and the bag do NOT beat the unregularized network
     assert t["early stopping"]["test_loss"] == pytest.approx(0.207, abs=5e-4)
