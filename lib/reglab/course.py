@@ -367,7 +367,7 @@ SESSIONS: tuple[Session, ...] = (
         ("04_bagging",),
     ),
     Session(
-        "06_capstone", 6, "Putting it together: capstone and review", "reglab.mlp",
+        "06_capstone", 6, "Putting it together: capstone and review", "reglab.capstone",
         (
             Question("q1", "Diagnose from training and validation error", ("q1a", "q1b"),
                      "1. Choosing a regularizer from symptoms",
