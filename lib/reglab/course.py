@@ -461,6 +461,9 @@ SESSIONS: tuple[Session, ...] = (
                            "probability of KEEPING a unit (PyTorch's p is the drop probability)"),
                          M("backward-unscaled", "the backward pass applies the mask but not the 1/keep_prob of the "
                            "forward pass"),
+                         M("mask-not-reused", "the gradient is not 0 exactly where the forward pass's mask dropped "
+                           "a unit, or it changes from call to call: the backward pass must use the mask it is given, "
+                           "not draw a new one"),
                          M("backward-scaled-by-p", "the backward pass multiplies by keep_prob: the forward pass "
                            "divided by it, and so must its derivative"),
                      )),

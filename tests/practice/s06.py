@@ -83,8 +83,8 @@ WRONG.update({
     "q7a": wrong("a_q7", _DROP_FWD + "    return h * mask * keep_prob, mask\n" + _DROP_BWD
                  + "    return grad_out * mask / keep_prob", "scaled-by-p"),
     "q7b": wrong("a_q7", _DROP_FWD + "    return h * mask / keep_prob, mask\n" + _DROP_BWD
-                 + "    return grad_out * mask",
-                 "backward-unscaled"),
+                 + "    fresh = np.random.default_rng().random(np.shape(grad_out)) < keep_prob  # a new mask\n"
+                 + "    return grad_out * fresh / keep_prob", "mask-not-reused"),
     "q8a": wrong("a_q8", _stopper(better="val_loss <= self.best_loss"), "ties-as-improvements"),
     "q8b": wrong("a_q8", _stopper(best="layers"), "kept-last-weights"),
 })
