@@ -317,6 +317,11 @@ def test_capstone_on_the_digits_shows_what_the_notebook_says(capstone_run):
         0.199, abs=5e-4)
     se = np.sqrt(acc["none"] * (1 - acc["none"]) / len(y))  # binomial standard error of an accuracy
     assert 1.0 < (acc["L2"] - acc["none"]) / se < 2.0 and 0.0 < (acc["L1"] - acc["none"]) / se < 2.0
+    # the notebook: every difference from "none" is below two of those standard errors, L2's the largest, and the
+    # bag (higher test loss) has an accuracy higher by less than one
+    diffs = {m: (a - acc["none"]) / se for m, a in acc.items() if m != "none"}
+    assert max(diffs, key=diffs.get) == "L2" and all(abs(d) < 2.0 for d in diffs.values())
+    assert 0.0 < diffs["bagging"] < 1.0
 
 
 def test_capstone_exact_zeros_and_bootstrap_coverage(capstone_run):
