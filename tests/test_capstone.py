@@ -214,3 +214,78 @@ def test_weight_scaling_beats_monte_carlo_with_1000_masks_on_the_digits(digits, 
 
     assert nll(ws) < 0.7 * nll(mc)  # 0.19 vs 0.36: the averaged probabilities are far less sharp
     assert abs(np.mean(ws.argmax(1) == y) - np.mean(mc.argmax(1) == y)) < 0.02  # decisions: about a tie
+
+
+def test_the_loop_runs_on_given_pieces_and_the_public_reference_reproduces_it_bit_for_bit(digits, result):
+    """The notebook's sweep runs on the student's functions through Pieces: the public reference functions
+    plugged in give exactly the default run, and a wrong piece changes the outcome."""
+    public = capstone.Pieces(l2_grads=capstone.l2_grads, prox_l1=capstone.prox_l1,
+                             dropout_forward=capstone.dropout_forward, dropout_backward=capstone.dropout_backward,
+                             early_stopping=capstone.EarlyStopper)
+    again = capstone.run_capstone(digits, rng=0, pieces=public)
+    for method, members in result.models.items():
+        for m1, m2 in zip(members, again.models[method]):
+            assert all(np.array_equal(W1, W2) and np.array_equal(b1, b2) for (W1, b1), (W2, b2) in zip(m1, m2)), method
+    init = mlp.init_mlp([64, 16, 10], rng=0)
+    order = capstone.minibatch_order(300, 50, 10, rng=1)
+
+    def subgradient(W, step, l1):
+        return W - step * l1 * np.sign(W)
+
+    res = capstone.train(init, digits.X_train, digits.y_train, order, l1=0.01,
+                         pieces=capstone.Pieces(prox_l1=subgradient))
+    assert capstone.exact_zeros(res.layers) == [0, 0]
+    assert capstone.exact_zeros(capstone.train(init, digits.X_train, digits.y_train, order, l1=0.01).layers)[0] > 0
+
+
+def test_a_stopper_that_keeps_a_reference_returns_the_last_weights(digits):
+    """The loop updates the weights in place: early stopping without a copy returns the last epoch's weights."""
+
+    class NoCopy(capstone.EarlyStopper):
+        def update(self, epoch, val_loss, layers):
+            stop = super().update(epoch, val_loss, layers)
+            if self.best_step == epoch:
+                self.best_params = layers  # a reference, not a copy
+            return stop
+
+    init = mlp.init_mlp([64, 16, 10], rng=0)
+    order = capstone.minibatch_order(300, 50, 40, rng=1)
+    kw = dict(lr=0.3, X_val=digits.X_val, y_val=digits.y_val, patience=3)
+    good = capstone.train(init, digits.X_train, digits.y_train, order, **kw)
+    bad = capstone.train(init, digits.X_train, digits.y_train, order, pieces=capstone.Pieces(early_stopping=NoCopy),
+                         **kw)
+    val = good.history["val_loss"]
+    assert good.best_epoch == bad.best_epoch < len(val)  # it stopped after the best epoch
+    best_loss = capstone.loss_and_grads(good.layers, digits.X_val, digits.y_val)[0]
+    last_loss = capstone.loss_and_grads(bad.layers, digits.X_val, digits.y_val)[0]
+    assert best_loss == pytest.approx(min(val), rel=1e-12) and last_loss == pytest.approx(val[-1], rel=1e-12)
+    assert last_loss > best_loss
+
+
+def test_pieces_from_uses_the_reference_only_for_exercises_not_answered_yet(capsys):
+    def not_yet(*args):
+        raise NotImplementedError()
+
+    def buggy(layers, lam):
+        raise ValueError("my bug")
+
+    def mine(W, step, l1):
+        return W
+
+    p = capstone.pieces_from(l2_grads=not_yet, prox_l1=mine)
+    assert p.prox_l1 is mine and p.l2_grads is capstone.Pieces().l2_grads
+    assert p.reference == ("l2_grads", "dropout_forward", "dropout_backward", "early_stopping")
+    assert "your prox_l1; reference implementation for l2_grads" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="my bug"):
+        capstone.pieces_from(l2_grads=buggy)
+    with pytest.raises(ValueError, match="must be a function"):
+        capstone.pieces_from(prox_l1=3.0)
+    with pytest.raises(ValueError, match="capstone.Pieces"):
+        capstone.train(mlp.init_mlp([64, 4, 10], rng=0), np.zeros((2, 64)), [0, 1], [[[0, 1]]], pieces={})
+
+
+def test_l2_grads_penalizes_weights_only():
+    layers = [(np.ones((2, 3)), np.full(3, 5.0)), (np.full((3, 1), -2.0), np.ones(1))]
+    grads = capstone.l2_grads(layers, 0.5)
+    np.testing.assert_array_equal(grads[1][0], np.full((3, 1), -1.0))
+    assert all(np.array_equal(db, np.zeros_like(b)) for (_, db), (_, b) in zip(grads, layers))

@@ -381,3 +381,66 @@ def test_l1_explorer_says_not_the_minimizer_only_when_it_is_not():
         differs = np.abs(exact - naive).max() > 1e-4
         assert ("not the minimizer" in exp.summary.value) == differs, (alpha, rho)
     assert differs  # the last case is the usual one
+
+
+# session 6
+
+
+@pytest.fixture(scope="module")
+def capstone_run():
+    from reglab import capstone
+
+    split = data.digits_split(n_train=300, n_val=300, n_test=600, rng=0)
+    return split, capstone.run_capstone(split, rng=0)
+
+
+@pytest.mark.equation("capstone")
+def test_capstone_on_the_digits_shows_what_the_notebook_says(capstone_run):
+    """Erratum 5 and the old ledger claim: tuned on validation, scored once, not every regularizer beats none."""
+    split, res = capstone_run
+    t = res.table
+    y = split.y_test
+    for name in t:  # the table's test numbers, recomputed from the models' probabilities
+        p = res.predict_proba(name, split.X_test)
+        assert t[name]["test_loss"] == pytest.approx(-np.mean(np.log(p[np.arange(len(y)), y])), rel=1e-12)
+    acc = {m: r["test_acc"] for m, r in t.items()}
+    assert sorted(acc, key=acc.get)[-2:] == ["L1", "L2"]  # the two highest test accuracies
+    assert (acc["L2"], acc["L1"], acc["none"]) == pytest.approx((0.947, 0.940, 0.930), abs=5e-4)
+    assert min(t, key=lambda m: t[m]["val_loss"]) == "L2"  # the network w2's model answer deploys, chosen on validation
+    beats = {m for m, r in t.items() if m != "none" and r["test_loss"] < t["none"]["test_loss"]}
+    assert beats == {"L2", "L1", "dropout"}  # early stopping and the bag do NOT beat the unregularized network
+    assert t["early stopping"]["test_loss"] == pytest.approx(0.207, abs=5e-4)
+    assert t["bagging"]["test_loss"] == pytest.approx(0.203, abs=5e-4) and t["none"]["test_loss"] == pytest.approx(
+        0.199, abs=5e-4)
+    se = np.sqrt(acc["none"] * (1 - acc["none"]) / len(y))  # binomial standard error of an accuracy
+    assert 1.0 < (acc["L2"] - acc["none"]) / se < 2.0 and 0.0 < (acc["L1"] - acc["none"]) / se < 2.0
+    # the notebook: every difference from "none" is below two of those standard errors, L2's the largest, and the
+    # bag (higher test loss) has an accuracy higher by less than one
+    diffs = {m: (a - acc["none"]) / se for m, a in acc.items() if m != "none"}
+    assert max(diffs, key=diffs.get) == "L2" and all(abs(d) < 2.0 for d in diffs.values())
+    assert 0.0 < diffs["bagging"] < 1.0
+
+
+def test_capstone_exact_zeros_and_bootstrap_coverage(capstone_run):
+    """Erratum 16: L1 (proximal) is the only method with exact zeros; bootstrap members see about 63 % of the images."""
+    from reglab import ensembles
+
+    split, res = capstone_run
+    zeros = {m: r["zeros_first_layer"] for m, r in res.table.items()}
+    assert zeros.pop("L1") == 1213 and set(zeros.values()) == {0.0}
+    W1 = res.models["L1"][0][0][0]
+    dead = split.X_train.max(axis=0) == 0
+    assert dead.sum() == 5 and 0 < np.sum(W1[dead] == 0) < W1[dead].size  # most, not all, of the blank pixels' weights
+    distinct = [len(np.unique(idx)) / 300 for idx in ensembles.bootstrap_indices(300, 5, 3)]  # run_capstone's draw
+    assert np.mean(distinct) == pytest.approx(1 - (1 - 1 / 300) ** 300, abs=0.03)
+
+
+@pytest.mark.equation("epoch-decay")
+def test_session_6_batch_sizes_shrinkage_grows_less_than_twofold():
+    """Erratum 17, the notebook's numbers: (1 - f(B)) / (1 - f(2B)) = 1 + f(2B) with f(B) = (1 - eta lambda)^(n/B)."""
+    f = {B: l2.epoch_decay_factor(0.1, 1e-3, 50_000, B) for B in (128, 64, 32)}
+    for B in (64, 32):
+        ratio = (1 - f[B]) / (1 - f[2 * B])
+        assert ratio == pytest.approx(1 + f[2 * B], rel=1e-12) and ratio < 2
+        assert f[B] == pytest.approx(f[2 * B] ** 2, rel=1e-12)
+    assert round((1 - f[64]) / (1 - f[128]), 2) == 1.96 and round((1 - f[32]) / (1 - f[64]), 2) == 1.92

@@ -7,7 +7,13 @@ The pieces a student implements, each a small pure function:
   (:func:`reglab.l1.soft_threshold`), which lands on exact zeros, unlike the subgradient l1 * sign(W);
 * :func:`dropout_forward` / :func:`dropout_backward` - inverted dropout, the backward pass reusing
   the forward pass's mask;
-* early stopping with patience and a copy of the best weights (:class:`reglab.early_stopping.EarlyStopping`).
+* :func:`l2_grads` - the same term for a whole network: l2 * W for each weight matrix, 0 for each bias;
+* early stopping with patience and a copy of the best weights (:class:`EarlyStopper`).
+
+The training loop (:func:`train`, :func:`run_capstone`) calls these pieces through a :class:`Pieces`
+argument, so a student's own functions run inside the same loop and sweep (:func:`pieces_from`). The
+loop updates the weights IN PLACE, as real frameworks do: an early stopper that keeps a reference
+instead of a copy ends up with the last weights.
 
 The comparison (:func:`run_capstone`) is fair by construction: every method starts from the SAME
 initial weights and visits the SAME minibatches in the same order (:func:`minibatch_order`, drawn
@@ -51,10 +57,14 @@ from .mlp import TrainResult, init_mlp
 
 __all__ = [
     "l2_grad",
+    "l2_grads",
     "prox_l1",
     "dropout_forward",
     "dropout_backward",
     "minibatch_order",
+    "EarlyStopper",
+    "Pieces",
+    "pieces_from",
     "loss_and_grads",
     "train",
     "exact_zeros",
@@ -105,6 +115,39 @@ def l2_grad(W, l2):
     array([[ 0.1, -0.2]])
     """
     return check_nonneg_scalar(l2, "l2") * as_float_array(W, "W")
+
+
+def l2_grads(layers, l2):
+    """Compute the gradient of (l2/2) sum_l ||W_l||_F^2 with respect to every parameter of a network.
+
+    Weights get l2 * W (:func:`l2_grad`); biases get 0: they are not penalized.
+
+    Parameters
+    ----------
+    layers : list of (W, b) pairs
+        The network.
+    l2 : float
+        Strength, >= 0.
+
+    Returns
+    -------
+    list of (ndarray, ndarray)
+        (dW, db) of the penalty per layer, the shapes of (W, b).
+
+    Raises
+    ------
+    ValueError
+        If layers is not a chained list of (W, b) pairs or l2 < 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import capstone
+    >>> capstone.l2_grads([(np.array([[1.0, -2.0]]), np.array([5.0, 5.0]))], 0.1)
+    [(array([[ 0.1, -0.2]]), array([0., 0.]))]
+    """
+    l2 = check_nonneg_scalar(l2, "l2")
+    return [(l2_grad(W, l2), np.zeros_like(b)) for W, b in check_layers(layers)]
 
 
 def prox_l1(W, step, l1):
@@ -270,6 +313,199 @@ def minibatch_order(n, batch_size, epochs, rng):
     return out
 
 
+class EarlyStopper(EarlyStopping):
+    """Early stopping as the capstone's loop calls it: patience, and a copy of the best epoch's weights.
+
+    :class:`reglab.early_stopping.EarlyStopping` (which deep-copies the parameters when the validation
+    loss improves strictly) under the names the loop reads: ``best_epoch`` and ``best_layers``.
+
+    Parameters
+    ----------
+    patience : int
+        Epochs without a strictly lower validation loss before stopping, >= 1.
+
+    Raises
+    ------
+    ValueError
+        If patience < 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import capstone
+    >>> es, W = capstone.EarlyStopper(patience=2), np.zeros(1)
+    >>> stops = []
+    >>> for epoch, loss in enumerate([3.0, 2.0, 2.0, 2.5], start=1):
+    ...     W[0] = epoch  # the loop updates the weights in place
+    ...     stops.append(es.update(epoch, loss, [(W, W)]))
+    >>> stops, es.best_epoch, float(es.best_layers[0][0][0])
+    ([False, False, False, True], 2, 2.0)
+    """
+
+    def __init__(self, patience):
+        super().__init__(patience=patience)
+
+    @property
+    def best_epoch(self):
+        """The epoch with the lowest validation loss so far (None before the first update).
+
+        Examples
+        --------
+        >>> from reglab import capstone
+        >>> es = capstone.EarlyStopper(patience=1)
+        >>> es.update(1, 0.5, []), es.best_epoch
+        (False, 1)
+        """
+        return self.best_step
+
+    @property
+    def best_layers(self):
+        """A copy of the weights of :attr:`best_epoch` (None before the first update).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from reglab import capstone
+        >>> es, W = capstone.EarlyStopper(patience=1), np.ones(2)
+        >>> _ = es.update(1, 0.5, [(W, W)])
+        >>> es.best_layers[0][0] is W
+        False
+        """
+        return self.best_params
+
+
+def _fast_l2_grads(layers, l2):
+    return [(l2 * W, np.zeros_like(b)) for W, b in layers]
+
+
+def _fast_prox_l1(W, step, l1):
+    return _soft_threshold(W, step * l1)
+
+
+def _fast_dropout_forward(h, keep_prob, rng):
+    mask = (rng.random(h.shape) < keep_prob).astype(float)
+    return _dropout_apply(h, mask, keep_prob), mask
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """The regularized parts the training loop calls; the defaults are the reference implementation.
+
+    Parameters
+    ----------
+    l2_grads : callable, default=the reference
+        ``l2_grads(layers, l2)`` -> list of (dW, db) of the penalty (:func:`l2_grads`); called when l2 > 0.
+    prox_l1 : callable, default=the reference
+        ``prox_l1(W, step, l1)`` -> W after the proximal step (:func:`prox_l1`); called when l1 > 0.
+    dropout_forward : callable, default=the reference
+        ``dropout_forward(h, keep_prob, rng)`` -> (h_tilde, mask) (:func:`dropout_forward`).
+    dropout_backward : callable, default=the reference
+        ``dropout_backward(grad_out, mask, keep_prob)`` -> grad_in (:func:`dropout_backward`).
+    early_stopping : callable, default=EarlyStopper
+        ``early_stopping(patience)`` -> an object with ``update(epoch, val_loss, layers)`` (True: stop),
+        ``best_epoch`` and ``best_layers`` (:class:`EarlyStopper`).
+    reference : tuple of str, default=()
+        Names of the pieces that are the reference's (for :func:`pieces_from`'s report).
+
+    Raises
+    ------
+    ValueError
+        If a piece is not callable.
+
+    Examples
+    --------
+    >>> from reglab import capstone
+    >>> capstone.Pieces().early_stopping is capstone.EarlyStopper
+    True
+    """
+
+    l2_grads: object = field(default_factory=lambda: _fast_l2_grads)
+    prox_l1: object = field(default_factory=lambda: _fast_prox_l1)
+    dropout_forward: object = field(default_factory=lambda: _fast_dropout_forward)
+    dropout_backward: object = field(default_factory=lambda: _dropout_apply)
+    early_stopping: object = EarlyStopper
+    reference: tuple = ()
+
+    def __post_init__(self):
+        for name in _PIECE_NAMES:
+            if not callable(getattr(self, name)):
+                raise ValueError(f"the piece {name} must be callable, got {type(getattr(self, name)).__name__}")
+
+
+_PIECE_NAMES = ("l2_grads", "prox_l1", "dropout_forward", "dropout_backward", "early_stopping")
+_REFERENCE = Pieces()
+
+
+def _probe(name, fn):
+    """Call a piece once on a tiny input; NotImplementedError means "not written yet"."""
+    W, b = np.ones((2, 2)), np.zeros(2)
+    calls = {
+        "l2_grads": lambda: fn([(W.copy(), b.copy())], 0.1),
+        "prox_l1": lambda: fn(W.copy(), 0.1, 0.1),
+        "dropout_forward": lambda: fn(W.copy(), 0.5, np.random.default_rng(0)),
+        "dropout_backward": lambda: fn(W.copy(), np.ones((2, 2)), 0.5),
+        "early_stopping": lambda: fn(2).update(1, 1.0, [(W.copy(), b.copy())]),
+    }
+    try:
+        calls[name]()
+    except NotImplementedError:
+        return False
+    return True
+
+
+def pieces_from(*, l2_grads=None, prox_l1=None, dropout_forward=None, dropout_backward=None,
+                early_stopping=None, verbose=True):
+    """Build the :class:`Pieces` of the training loop from your own functions.
+
+    Each function given is called once on a tiny input: if it raises ``NotImplementedError`` (an
+    exercise not answered yet), the reference implementation takes its place and the report says so;
+    any other error is raised, so a bug shows here and not in the middle of a sweep.
+
+    Parameters
+    ----------
+    l2_grads, prox_l1, dropout_forward, dropout_backward : callable, default=None
+        Your functions, with the signatures of :class:`Pieces`; None uses the reference.
+    early_stopping : callable, default=None
+        Your early stopper's class (called with ``patience``); None uses :class:`EarlyStopper`.
+    verbose : bool, default=True
+        Print which pieces are yours and which are the reference's.
+
+    Returns
+    -------
+    Pieces
+        The pieces; ``reference`` names those that are not yours.
+
+    Raises
+    ------
+    ValueError
+        If a piece is not callable.
+
+    Examples
+    --------
+    >>> from reglab import capstone
+    >>> def l2_grads(layers, lam):
+    ...     raise NotImplementedError()
+    >>> capstone.pieces_from(l2_grads=l2_grads, verbose=False).reference
+    ('l2_grads', 'prox_l1', 'dropout_forward', 'dropout_backward', 'early_stopping')
+    """
+    given = {"l2_grads": l2_grads, "prox_l1": prox_l1, "dropout_forward": dropout_forward,
+             "dropout_backward": dropout_backward, "early_stopping": early_stopping}
+    chosen, reference = {}, []
+    for name, fn in given.items():
+        if fn is not None and not callable(fn):
+            raise ValueError(f"{name} must be a function (or a class for early_stopping), got {type(fn).__name__}")
+        if fn is not None and _probe(name, fn):
+            chosen[name] = fn
+        else:
+            reference.append(name)
+    if verbose:
+        yours = [n for n in _PIECE_NAMES if n in chosen]
+        print("the training loop runs on your " + (", ".join(yours) if yours else "(none yet)")
+              + ("; reference implementation for " + ", ".join(reference) + " (not implemented yet)"
+                 if reference else ""))
+    return Pieces(**chosen, reference=tuple(reference))
+
+
 # ---------------------------------------------------------------------------- forward and backward
 
 
@@ -300,37 +536,45 @@ def _check_masks(masks, layers, X):
     return out
 
 
-def _forward(layers, X, masks, keep):
+def _forward(layers, X, drop):
+    """Forward pass; ``drop(i, h)`` returns layer i's input after dropout and its mask (or None)."""
     h, cache = X, []
     for i, (W, b) in enumerate(layers):
         pre = None
         if i > 0:
             pre, h = h, np.maximum(h, 0.0)
-        if masks[i] is not None:
-            h = _dropout_apply(h, masks[i], keep[i])
-        cache.append((pre, h))
+        h, mask = drop(i, h)
+        cache.append((pre, h, mask))
         h = h @ W + b
     return h, cache
 
 
-def _loss_and_grads(layers, X, y, l2, masks, keep):
-    logits, cache = _forward(layers, X, masks, keep)
+def _no_dropout(i, h):
+    return h, None
+
+
+def _loss_and_grads(layers, X, y, l2, keep, drop, pieces=_REFERENCE):
+    logits, cache = _forward(layers, X, drop)
     n = X.shape[0]
     logp = _log_softmax(logits, axis=1)
     loss = float(-np.mean(logp[np.arange(n), y])) + 0.5 * l2 * sum(float(np.sum(W * W)) for W, _ in layers)
     dz = np.exp(logp)
     dz[np.arange(n), y] -= 1.0
     dz /= n
+    penalty = pieces.l2_grads(layers, l2) if l2 > 0 else None
     grads = [None] * len(layers)
     for i in range(len(layers) - 1, -1, -1):
         W, _ = layers[i]
-        pre, inp = cache[i]
-        grads[i] = (inp.T @ dz + l2 * W, dz.sum(axis=0))  # data gradient + l2_grad (weights only)
+        pre, inp, mask = cache[i]
+        dW, db = inp.T @ dz, dz.sum(axis=0)
+        if penalty is not None:  # data gradient + the penalty's (l2_grads: l2 W for weights, 0 for biases)
+            dW, db = dW + penalty[i][0], db + penalty[i][1]
+        grads[i] = (dW, db)
         if i == 0:
             break
         dh = dz @ W.T
-        if masks[i] is not None:
-            dh = _dropout_apply(dh, masks[i], keep[i])  # dropout_backward: the forward mask again
+        if mask is not None:
+            dh = pieces.dropout_backward(dh, mask, keep[i])  # the forward pass's mask again
         dz = dh * (pre > 0)
     return loss, grads
 
@@ -388,57 +632,66 @@ def loss_and_grads(layers, X, y, l2=0.0, masks=None, keep_prob=1.0):
     l2 = check_nonneg_scalar(l2, "l2")
     keep = check_keep_probs(keep_prob, len(layers))
     masks = _check_masks(masks, layers, X)
-    return _loss_and_grads(layers, X, y, l2, masks, keep)
+
+    def drop(i, h):
+        return (h, None) if masks[i] is None else (_dropout_apply(h, masks[i], keep[i]), masks[i])
+
+    return _loss_and_grads(layers, X, y, l2, keep, drop)
+
+
+def _check_pieces(pieces):
+    if pieces is None:
+        return _REFERENCE
+    if not isinstance(pieces, Pieces):
+        raise ValueError(f"pieces must be a capstone.Pieces (see capstone.pieces_from), got {type(pieces).__name__}")
+    return pieces
 
 
 def _nll(layers, X, y):
-    logits, _ = _forward(layers, X, [None] * len(layers), None)
+    logits, _ = _forward(layers, X, _no_dropout)
     return float(-np.mean(_log_softmax(logits, axis=1)[np.arange(len(y)), y]))
 
 
 def _proba(layers, X):
-    return _softmax(_forward(layers, X, [None] * len(layers), None)[0], axis=1)
+    return _softmax(_forward(layers, X, _no_dropout)[0], axis=1)
 
 
 # ---------------------------------------------------------------------------- training
 
 
-def _train(layers, X, y, order, lr, momentum, l2, l1, keep, mask_rng, X_val, y_val, stopper):
-    layers = [(W.copy(), b.copy()) for W, b in layers]
+def _train(layers, X, y, order, lr, momentum, l2, l1, keep, mask_rng, X_val, y_val, stopper, pieces=_REFERENCE):
+    layers = [(W.copy(), b.copy()) for W, b in layers]  # updated in place below, as frameworks do
     vel = [(np.zeros_like(W), np.zeros_like(b)) for W, b in layers]
     hist = {"train_loss": [], "val_loss": []}
-    dropping = any(p < 1 for p in keep)
+
+    def drop(i, h):
+        return pieces.dropout_forward(h, keep[i], mask_rng) if keep[i] < 1 else (h, None)
+
     epoch = 0
     for epoch, batches in enumerate(order, start=1):
         for idx in batches:
-            masks = [None] * len(layers)
-            if dropping:
-                masks = [
-                    (mask_rng.random((len(idx), W.shape[0])) < p).astype(float) if p < 1 else None
-                    for (W, _), p in zip(layers, keep)
-                ]
-            _, grads = _loss_and_grads(layers, X[idx], y[idx], l2, masks, keep)
-            new_layers, new_vel = [], []
+            _, grads = _loss_and_grads(layers, X[idx], y[idx], l2, keep, drop, pieces)
             for (W, b), (vW, vb), (dW, db) in zip(layers, vel, grads):
-                vW, vb = momentum * vW - lr * dW, momentum * vb - lr * db
-                W = W + vW
+                vW *= momentum
+                vW -= lr * dW
+                vb *= momentum
+                vb -= lr * db
+                W += vW
+                b += vb
                 if l1 > 0:
-                    W = _soft_threshold(W, lr * l1)  # prox_l1: exact zeros; biases are not penalized
-                new_layers.append((W, b + vb))
-                new_vel.append((vW, vb))
-            layers, vel = new_layers, new_vel
+                    W[...] = pieces.prox_l1(W, lr, l1)  # exact zeros; biases are not penalized
         hist["train_loss"].append(_nll(layers, X, y))
         if X_val is not None:
             hist["val_loss"].append(_nll(layers, X_val, y_val))
             if stopper is not None and stopper.update(epoch, hist["val_loss"][-1], layers):
                 break
-    if stopper is not None and stopper.best_params is not None:
-        return TrainResult(stopper.best_params, stopper.best_step, hist)
+    if stopper is not None and stopper.best_layers is not None:
+        return TrainResult(stopper.best_layers, stopper.best_epoch, hist)
     return TrainResult(layers, epoch, hist)
 
 
 def train(layers, X, y, order, *, lr=0.1, momentum=0.9, l2=0.0, l1=0.0, keep_prob=1.0, mask_rng=0,
-          X_val=None, y_val=None, patience=None):
+          X_val=None, y_val=None, patience=None, pieces=None):
     """Train by minibatch SGD with momentum over a given minibatch order, with any of the regularizers.
 
     Each step: draw dropout masks (from ``mask_rng``), take the gradient of the data loss + L2 term
@@ -474,6 +727,8 @@ def train(layers, X, y, order, *, lr=0.1, momentum=0.9, l2=0.0, l1=0.0, keep_pro
         Validation labels.
     patience : int, default=None
         Epochs without improvement before stopping; None trains every epoch of ``order``.
+    pieces : Pieces, default=None
+        The regularized parts the loop calls (e.g. yours, from :func:`pieces_from`); None: the reference.
 
     Returns
     -------
@@ -515,9 +770,10 @@ def train(layers, X, y, order, *, lr=0.1, momentum=0.9, l2=0.0, l1=0.0, keep_pro
         raise ValueError("early stopping (patience) needs validation data: pass X_val and y_val")
     if has_val:
         X_val, y_val = _check_xy(layers, X_val, y_val)
-    stopper = EarlyStopping(patience=patience) if patience is not None else None
+    pieces = _check_pieces(pieces)
+    stopper = pieces.early_stopping(patience) if patience is not None else None
     return _train(layers, X, y, order, lr, momentum, l2, l1, keep, mask_rng,
-                  X_val if has_val else None, y_val, stopper)
+                  X_val if has_val else None, y_val, stopper, pieces)
 
 
 def exact_zeros(layers):
@@ -639,7 +895,7 @@ def _evaluate(members, split):
 
 
 def run_capstone(split, *, hidden=32, epochs=40, batch_size=50, lr=0.1, momentum=0.9, grids=None,
-                 patience=8, n_bags=5, rng=0):
+                 patience=8, n_bags=5, rng=0, pieces=None):
     """Choose each regularizer's strength on the validation set, then compare all on the test set once.
 
     One initialization, one minibatch order (and, for the bag, one bootstrap draw) are drawn from
@@ -676,6 +932,9 @@ def run_capstone(split, *, hidden=32, epochs=40, batch_size=50, lr=0.1, momentum
     rng : int or numpy.random.Generator, default=0
         Seed of the initialization (seed), the minibatch order (seed + 1), the dropout masks
         (seed + 2) and the bootstrap samples (seed + 3).
+    pieces : Pieces, default=None
+        The regularized parts every training run calls (e.g. yours, from :func:`pieces_from`); None:
+        the reference implementation.
 
     Returns
     -------
@@ -700,10 +959,10 @@ def run_capstone(split, *, hidden=32, epochs=40, batch_size=50, lr=0.1, momentum
 
     with _single_threaded_blas():  # small matrices: one BLAS thread is fastest (see reglab._kernels)
         return _run_capstone(split, hidden, epochs, batch_size, lr, momentum, grids, patience, n_bags, rng,
-                             time.perf_counter())
+                             _check_pieces(pieces), time.perf_counter())
 
 
-def _run_capstone(split, hidden, epochs, batch_size, lr, momentum, grids, patience, n_bags, rng, t0):
+def _run_capstone(split, hidden, epochs, batch_size, lr, momentum, grids, patience, n_bags, rng, pieces, t0):
     import time
 
     grids = DEFAULT_GRIDS if grids is None else dict(grids)
@@ -735,7 +994,7 @@ def _run_capstone(split, hidden, epochs, batch_size, lr, momentum, grids, patien
     def fit(**kw):
         keep = kw.pop("keep", [1.0, 1.0])
         return _train(init, X, y, order, lr, momentum, kw.get("l2", 0.0), kw.get("l1", 0.0), keep,
-                      np.random.default_rng(seed + 2), X_val, y_val, kw.get("stopper"))
+                      np.random.default_rng(seed + 2), X_val, y_val, kw.get("stopper"), pieces)
 
     def keep_of(p):
         return [0.8 if p < 1 else 1.0, p]
@@ -751,7 +1010,7 @@ def _run_capstone(split, hidden, epochs, batch_size, lr, momentum, grids, patien
         sweeps[name] = {"values": list(values), "val_loss": val, "chosen": values[best]}
         models[name], histories[name] = [runs[best].layers], runs[best].history
         settings[name] = settings_of[name](values[best])
-    es = fit(stopper=EarlyStopping(patience=patience))
+    es = fit(stopper=pieces.early_stopping(patience))
     curve = es.history["val_loss"]
     sweeps["early stopping"] = {"values": list(range(1, len(curve) + 1)), "val_loss": curve, "chosen": es.best_epoch}
     models["early stopping"], histories["early stopping"] = [es.layers], es.history
@@ -759,7 +1018,7 @@ def _run_capstone(split, hidden, epochs, batch_size, lr, momentum, grids, patien
     members = []
     for j, idx in enumerate(bootstrap_indices(n, n_bags, seed + 3)):
         r = _train(init, X[idx], y[idx], order, lr, momentum, 0.0, 0.0, [1.0, 1.0],
-                   np.random.default_rng(seed + 2), X_val, y_val, None)
+                   np.random.default_rng(seed + 2), X_val, y_val, None, pieces)
         members.append(r.layers)
         if j == 0:
             histories["bagging"] = r.history

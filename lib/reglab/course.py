@@ -102,6 +102,8 @@ def M(key: str, explanation: str, revisit: str | None = None) -> Misconception: 
     return Misconception(key, explanation, revisit)
 
 
+_CAPSTONE = "6. Capstone: the regularized parts of the network are yours"
+
 SESSIONS: tuple[Session, ...] = (
     Session(
         "00_overfitting", 0, "Overfitting and the regularized objective", "reglab.overfitting",
@@ -365,7 +367,7 @@ SESSIONS: tuple[Session, ...] = (
         ("04_bagging",),
     ),
     Session(
-        "06_capstone", 6, "Putting it together: capstone and review", "reglab.mlp",
+        "06_capstone", 6, "Putting it together: capstone and review", "reglab.capstone",
         (
             Question("q1", "Diagnose from training and validation error", ("q1a", "q1b"),
                      "1. Choosing a regularizer from symptoms",
@@ -413,7 +415,8 @@ SESSIONS: tuple[Session, ...] = (
                          M("fresh-mask-per-step", "a fresh mask at every time step is plain dropout: the recurrence "
                            "averages that noise away over time"),
                      )),
-            Question("q4", "Tune on validation, score once on test, bag", ("q4a", "q4b", "q4c", "q4d"), "5. Capstone",
+            Question("q4", "Tune on validation, score once on test, bag", ("q4a", "q4b", "q4c", "q4d"),
+                     "5. Tune on validation, score once on test",
                      kind="modelling",
                      misconceptions=(
                          M("training-loss", "these are TRAINING losses: they always favour the weakest "
@@ -430,8 +433,53 @@ SESSIONS: tuple[Session, ...] = (
                          M("averaged-losses", "this is the members' average loss; the ensemble's loss is the loss of "
                            "their averaged probabilities (lower, since the log is concave)"),
                      )),
+            Question("q5", "The L2 penalty's gradient in the MLP", ("q5a", "q5b"), _CAPSTONE, kind="implement",
+                     misconceptions=(
+                         M("factor-2", "the gradient of (lam/2)||W||^2 is lam*W: this has an extra factor 2 (the "
+                           "gradient of lam||W||^2)"),
+                         M("lambda-missing", "the strength lam does not multiply the weights"),
+                         M("biases-penalized", "the biases got a penalty gradient too: the penalty sums the squared "
+                           "WEIGHTS only, the biases' entries are 0"),
+                     )),
+            Question("q6", "A proximal L1 step with exact zeros", ("q6a", "q6b"), _CAPSTONE, kind="implement",
+                     misconceptions=(
+                         M("subgradient-step", "this is the subgradient step W - step*l1*sign(W): it jumps over 0 "
+                           "instead of stopping at it, so no weight becomes exactly 0"),
+                         M("no-max", "small entries crossed 0 and changed sign: soft-thresholding stops at 0 (the "
+                           "max(., 0))"),
+                         M("no-sign", "every entry came out non-negative: the sign of W was lost"),
+                         M("threshold-without-step", "the threshold is l1, not step * l1: the proximal step of a "
+                           "gradient step of size step scales the penalty by step"),
+                     )),
+            Question("q7", "Inverted dropout, forward and backward", ("q7a", "q7b"), _CAPSTONE, kind="implement",
+                     misconceptions=(
+                         M("scaled-by-p", "the kept units were multiplied by keep_prob: inverted dropout DIVIDES "
+                           "them by it, so that the expected output equals the input"),
+                         M("not-rescaled", "the kept units were not rescaled: the expected output is then keep_prob "
+                           "times the input"),
+                         M("keep-drop-swapped", "about (1 - keep_prob) of the units are kept: keep_prob is the "
+                           "probability of KEEPING a unit (PyTorch's p is the drop probability)"),
+                         M("backward-unscaled", "the backward pass applies the mask but not the 1/keep_prob of the "
+                           "forward pass"),
+                         M("mask-not-reused", "the gradient is not 0 exactly where the forward pass's mask dropped "
+                           "a unit, or it changes from call to call: the backward pass must use the mask it is given, "
+                           "not draw a new one"),
+                         M("backward-scaled-by-p", "the backward pass multiplies by keep_prob: the forward pass "
+                           "divided by it, and so must its derivative"),
+                     )),
+            Question("q8", "Early stopping with patience and the best weights", ("q8a", "q8b"), _CAPSTONE,
+                     kind="implement",
+                     misconceptions=(
+                         M("ties-as-improvements", "an epoch that only equals the best loss was counted as an "
+                           "improvement: it must be strictly lower"),
+                         M("patience-off-by-one", "training stops one epoch late: stop as soon as the count of epochs "
+                           "without improvement reaches the patience"),
+                         M("kept-last-weights", "these are the LAST epoch's weights: store a copy of the weights when "
+                           "the validation loss improves (a reference changes with the training loop's in-place "
+                           "updates)"),
+                     )),
         ),
-        ("w1",),
+        ("w2", "w1"),
         ("01_l2_weight_decay", "02_l1_lasso", "03_early_stopping", "04_bagging", "05_dropout"),
     ),
 )
@@ -498,7 +546,8 @@ SPEC_EQUATIONS: dict[str, str] = {
     "lambda-reduction": "S6: lambda under a mean vs a summed loss",
     "input-noise-ridge": "S6: Gaussian input noise on a linear model is ridge with alpha = n sigma^2",
     "label-smoothing": "S6: targets eps/(k-1) and 1 - eps",
-    "capstone": "S6: every regularizer beats no regularization on one held-out test set",
+    "capstone": "S6: digits, each strength chosen on validation, scored once on test: L2 and L1 beat none, early "
+                "stopping and the bag do not (test loss); the bag loses to the single full-data network",
     "capstone-gradcheck": "S6: capstone backward pass (L2 term, dropout, fixed mask) matches finite differences",
     "proximal-l1-zeros": "S6: a proximal L1 step gives exact zeros in the MLP's first layer; the subgradient step none",
     "capstone-fair": "S6: one initialization and minibatch order for every method; strengths chosen on validation",

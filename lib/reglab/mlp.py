@@ -8,7 +8,8 @@ ReLU hidden layers, softmax output, mean cross-entropy loss, and:
   needs no rescaling;
 * early stopping on a validation set via :class:`reglab.early_stopping.EarlyStopping`;
 * label smoothing (targets eps/(k-1) and 1 - eps);
-* the capstone comparison :func:`compare_regularizers` (none, L2, L1, dropout, early stopping, bagging).
+* :func:`compare_regularizers`, a quick comparison with hand-picked, untuned settings (none, L2, L1, dropout,
+  early stopping, bagging); the capstone's controlled comparison is :func:`reglab.capstone.run_capstone`.
 
 Layers are a list of ``(W, b)`` pairs as in :mod:`reglab.dropout`.
 """

@@ -57,3 +57,45 @@ VALUES = {"q2": [4.0 / 800, 2 * 4.0 / 800]}
 NOT_NUMERIC = {"q1": "two multiple-choice letters (fingerprinted)"}
 # no code above q2 may compute the conversion for these numbers (the worked example uses lam_sum = 5 and n = 500).
 PATTERNS = {"q2": [r"lam_sum\s*/\s*800", r"4(\.0)?\s*/\s*800"]}
+
+_L2 = "def l2_grads(layers, lam):\n"
+_PROX = "def prox_l1(W, step, l1):\n    W = np.asarray(W, dtype=float)\n"
+_DROP_FWD = ("def dropout_forward(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
+             "    mask = (rng.random(h.shape) < keep_prob).astype(float)\n")
+_DROP_BWD = "def dropout_backward(grad_out, mask, keep_prob):\n"
+_STOP = ("class EarlyStopper:\n    def __init__(self, patience):\n        self.patience = patience\n"
+         "        self.best_loss = np.inf\n        self.best_epoch = None\n        self.best_layers = None\n"
+         "        self.bad_epochs = 0\n\n    def update(self, epoch, val_loss, layers):\n")
+
+
+def _stopper(better="val_loss < self.best_loss", best="[(W.copy(), b.copy()) for W, b in layers]",
+             stop="self.bad_epochs >= self.patience"):
+    return _STOP + (f"        if {better}:\n            self.best_loss, self.best_epoch = val_loss, epoch\n"
+                    f"            self.best_layers = {best}\n            self.bad_epochs = 0\n"
+                    f"        else:\n            self.bad_epochs += 1\n        return {stop}\n")
+
+
+WRONG.update({
+    "q5a": wrong("a_q5", _L2 + "    return [(2 * lam * W, np.zeros_like(b)) for W, b in layers]", "factor-2"),
+    "q5b": wrong("a_q5", _L2 + "    return [(lam * W, lam * b) for W, b in layers]", "biases-penalized"),
+    "q6a": wrong("a_q6", _PROX + "    return W - step * l1 * np.sign(W)", "subgradient-step"),
+    "q6b": wrong("a_q6", _PROX + "    return W - step * l1 * np.sign(W)", "subgradient-step"),
+    "q7a": wrong("a_q7", _DROP_FWD + "    return h * mask * keep_prob, mask\n" + _DROP_BWD
+                 + "    return grad_out * mask / keep_prob", "scaled-by-p"),
+    "q7b": wrong("a_q7", _DROP_FWD + "    return h * mask / keep_prob, mask\n" + _DROP_BWD
+                 + "    fresh = np.random.default_rng().random(np.shape(grad_out)) < keep_prob  # a new mask\n"
+                 + "    return grad_out * fresh / keep_prob", "mask-not-reused"),
+    "q8a": wrong("a_q8", _stopper(better="val_loss <= self.best_loss"), "ties-as-improvements"),
+    "q8b": wrong("a_q8", _stopper(best="layers"), "kept-last-weights"),
+})
+
+DELEGATE.update({
+    "q5": delegate("a_q5", "def l2_grads(layers, lam):\n    return capstone.l2_grads(layers, lam)"),
+    "q6": delegate("a_q6", "def prox_l1(W, step, l1):\n    return l1_lib.soft_threshold(W, step * l1)\n"
+                           "l1_lib = l1"),
+    "q7": delegate("a_q7", "def dropout_forward(h, keep_prob, rng):\n"
+                           "    return capstone.dropout_forward(h, keep_prob, rng)\n"
+                           "def dropout_backward(grad_out, mask, keep_prob):\n"
+                           "    return capstone.dropout_backward(grad_out, mask, keep_prob)"),
+    "q8": delegate("a_q8", "class EarlyStopper(capstone.EarlyStopper):\n    pass"),
+})
