@@ -460,6 +460,7 @@ def l2_explorer(w_star=(1.0, 1.0)):
         plotting.plot_l2_geometry(H, w_star, [1.0], ax=ax1)
         art["contours"] = _animate(ax1.collections[0])
         art["path"], art["w"] = _animate(_line(ax1, "w~ as alpha grows"), _line(ax1, "alpha="))
+        _animate(_line(ax1, "w*"))  # between the moving artists, as in the full figure
         art["circle"], *art["arrows"] = _animate(*ax1.patches)
         _animate(ax1.get_legend())
         plotting.plot_shrink_factors([4.0, 0.25], 1.0, ax=ax2)
@@ -538,6 +539,7 @@ def l1_explorer(w_star=(0.4, 1.2)):
         art["contours"], art["circle"] = _animate(ax1.collections[0], ax1.patches[0])
         art["diamond"], art["w1"], art["w2"] = _animate(
             _line(ax1, "L1 ball"), _line(ax1, "L1 solution"), _line(ax1, "L2 solution"))
+        _animate(_line(ax1, "w*"))  # between the moving artists, as in the full figure
         _animate(ax1.get_legend())
         plotting.plot_soft_threshold(0.5, ax=ax2, lim=2.0)
         art["soft"], art["span"] = _animate(_line(ax2, "soft threshold"), ax2.patches[0])
@@ -622,6 +624,7 @@ def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
         plotting.plot_gd_vs_ridge(H, w_star, 0.1, 20, ax=ax1)
         art["gd"], art["w_tau"], art["w_tilde"] = _animate(
             _line(ax1, "gradient descent"), _line(ax1, "w(tau)"), _line(ax1, "w~"))
+        _animate(_line(ax1, "w*"))  # drawn after the moving points, as in the full figure
         _animate(ax1.get_legend())
         plotting.plot_alpha_approximation(lam, 0.1, taus, ax=ax2)
         art["curves"] = _animate(*ax2.lines)
@@ -713,6 +716,7 @@ def ensemble_explorer(v=1.0, trials=20_000, rng=0):
         art["formula"], art["mc"], art["limit"] = _animate(
             _line(ax1, "v/k"), _line(ax1, "Monte Carlo"), _line(ax1, "limit c"))
         art["k"] = _animate(ax1.axvline(5, color="k", ls=":"))
+        ax1.get_legend().set_loc("lower left")  # a "best" place would depend on the data: not redrawn
         _animate(ax1.title)
         ax1.set_ylim(-0.05 * v, 1.1 * v)
         plotting.plot_error_histograms(ensembles.correlated_errors(v, 0.3 * v, 5, 400, seed), ax=ax2, bins=edges)
@@ -945,6 +949,7 @@ def learning_curves_explorer(n_hidden=100, rng=0):
         _, x, y, c = curves(-6, 1.0, 0.3, 15)
         plotting.plot_learning_curves(steps, c["train"], c["val"], ax=ax1)
         art["train"], art["val"], art["best"] = _animate(*ax1.lines)
+        ax1.get_legend().set_loc("lower left")  # a "best" place would depend on the data: not redrawn
         _animate(ax1.title)
         ax1.set_ylim(1e-4, 10)  # one error axis for every setting (noise 0 drives training error below it)
         art["points"] = _animate(ax2.scatter(x, y, color="k", s=14, zorder=3, label="training points"))
