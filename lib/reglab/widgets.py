@@ -46,6 +46,11 @@ RENDER_ENV = "REGLAB_RENDER_FIGURES"
 def render_figures() -> bool:
     """Whether explorations render their figure: False when ``REGLAB_RENDER_FIGURES=0`` (used under grading).
 
+    Returns
+    -------
+    bool
+        False if the environment variable is "0", True otherwise.
+
     Examples
     --------
     >>> import os
@@ -97,12 +102,12 @@ class Exploration:
         Figure size in inches.
     build : callable, default=None
         ``build(fig)``, called once: creates the axes and artists that ``draw`` updates.
+    dpi : float, default=80
+        Resolution of the picture.
     cache : bool, default=False
         Keep the summary and picture of every combination of values already shown, and show them
         again without drawing (for a few discrete choices, such as a dropdown of results; not used
         when figures are not rendered).
-    dpi : float, default=80
-        Resolution of the picture.
 
     Examples
     --------
