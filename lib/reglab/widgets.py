@@ -18,6 +18,7 @@ import numpy as np
 from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 from PIL import Image as PILImage
 
 from . import data, dropout, early_stopping, ensembles, l1, l2, overfitting, playground, plotting
@@ -152,6 +153,7 @@ class Exploration:
         self._hold = False
         self._background = None
         self._static_key = None
+        self._legends = []
         self._cache = {} if cache else None
         for c in controls.values():
             c.observe(self._on_change, names="value")
@@ -277,6 +279,11 @@ class Exploration:
         if self._background is None or key != self._static_key:
             canvas.draw()  # everything but the animated artists (layout included)
             self._background = canvas.copy_from_bbox(self.figure.bbox)
+            # fixed legends sit above the data: their pixels go back on top after the moving artists
+            self._legends = [
+                canvas.copy_from_bbox(Bbox.from_extents(*(leg.get_window_extent().extents + [-1, -1, 1, 1])))
+                for leg in (ax.get_legend() for ax in self.figure.axes) if leg is not None and not leg.get_animated()
+            ]
             self._static_key = self._static()
             self.full_renders += 1
         else:
@@ -285,6 +292,8 @@ class Exploration:
         for ax in self.figure.axes:
             for artist in sorted((a for a in ax.get_children() if a.get_animated()), key=lambda a: a.get_zorder()):
                 artist.draw(renderer)
+        for region in self._legends:
+            canvas.restore_region(region)
         return _encode(canvas)
 
     def _ipython_display_(self):
@@ -390,7 +399,9 @@ def polynomial_explorer(n_train=10, noise=0.3, rng=0):
         ax1, ax2 = fig.subplots(1, 2)
         plotting.plot_polynomial_fits(x, y, [9], 0.0, ax=ax1, f_true=data.true_function)
         art["fit"] = _animate(_line(ax1, "degree"))
-        _animate(ax1.get_legend(), ax1.title)
+        _relabel(art["fit"], "fit (degree and alpha above)")  # fixed legends are drawn once
+        ax1.get_legend().set_loc("lower right")  # a "best" place would depend on the data: not redrawn
+        _animate(ax1.title)
         plotting.plot_train_val(degrees, *sweep(-8.0), ax=ax2, xlabel="degree")
         art["train"], art["val"] = _animate(*ax2.lines[:2])
         art["degree"] = _animate(ax2.axvline(9, color="k", ls=":"))
@@ -401,7 +412,6 @@ def polynomial_explorer(n_train=10, noise=0.3, rng=0):
         ax1 = fig.axes[0]
         fit = art["fit"]
         fit.set_ydata(overfitting.predict_polynomial(overfitting.fit_polynomial(x, y, degree, alpha), fit.get_xdata()))
-        _relabel(fit, f"degree {degree}")
         ax1.set_title(f"degree {degree}, alpha = {alpha:.2g}")
         tr, va = sweep(float(log10_alpha))
         art["train"].set_ydata(tr)
@@ -465,9 +475,9 @@ def l2_explorer(w_star=(1.0, 1.0)):
         plotting.plot_l2_geometry(H, w_star, [1.0], ax=ax1)
         art["contours"] = _animate(ax1.collections[0])
         art["path"], art["w"] = _animate(_line(ax1, "w~ as alpha grows"), _line(ax1, "alpha="))
-        _animate(_line(ax1, "w*"))  # between the moving artists, as in the full figure
         art["circle"], *art["arrows"] = _animate(*ax1.patches)
-        _animate(ax1.get_legend())
+        _animate(_line(ax1, "w*"))  # between the moving artists, as in the full figure
+        _relabel(art["w"], "w~ at this alpha")  # fixed legends are drawn once (the factors: right panel)
         plotting.plot_shrink_factors([4.0, 0.25], 1.0, ax=ax2)
         art["bars"] = _animate(*ax2.patches)
         ax2.set_xticklabels(["lambda_1", "lambda_2"])
@@ -488,8 +498,6 @@ def l2_explorer(w_star=(1.0, 1.0)):
         wt = l2.eigen_rescale(H, w_star, alpha)
         f = l2.shrink_factors([lam1, lam2], alpha)
         art["w"].set_data([wt[0]], [wt[1]])
-        fe = l2.shrink_factors(np.linalg.eigvalsh(H), alpha)  # ascending, as plot_l2_geometry labels them
-        _relabel(art["w"], f"alpha={alpha:g}: factors {fe[0]:.2f}, {fe[1]:.2f}")
         art["circle"].set_radius(np.linalg.norm(wt))
         for bar, h in zip(art["bars"], f):
             bar.set_height(h)
@@ -544,11 +552,14 @@ def l1_explorer(w_star=(0.4, 1.2)):
         art["contours"], art["circle"] = _animate(ax1.collections[0], ax1.patches[0])
         art["diamond"], art["w1"], art["w2"] = _animate(
             _line(ax1, "L1 ball"), _line(ax1, "L1 solution"), _line(ax1, "L2 solution"))
-        _animate(_line(ax1, "w*"))  # between the moving artists, as in the full figure
-        _animate(ax1.get_legend())
+        _animate(_line(ax1, "w*"), ax1.title)  # w* between the moving artists, as in the full figure
+        # fixed legend labels (the numbers go to the title and the summary): the legends are drawn once
+        _relabel(art["w1"], "L1 solution")
+        _relabel(art["w2"], "L2 solution")
         plotting.plot_soft_threshold(0.5, ax=ax2, lim=2.0)
         art["soft"], art["span"] = _animate(_line(ax2, "soft threshold"), ax2.patches[0])
-        _animate(ax2.get_legend())
+        _relabel(art["soft"], "soft threshold at t = alpha")
+        ax2.get_legend().set_loc("upper left")  # a "best" place would depend on the data: not redrawn
         ax2.set_title("coordinatewise rule (exact only when rho = 0)")
         art["rho"] = 0.0
 
@@ -564,12 +575,11 @@ def l1_explorer(w_star=(0.4, 1.2)):
         art["diamond"].set_data([r1, 0, -r1, 0, r1], [0, r1, 0, -r1, 0])
         art["circle"].set_radius(np.linalg.norm(w2))
         art["w1"].set_data([exact[0]], [exact[1]])
-        _relabel(art["w1"], f"L1 solution ({exact[0]:.2f}, {exact[1]:.2f})")
         art["w2"].set_data([w2[0]], [w2[1]])
-        _relabel(art["w2"], f"L2 solution ({w2[0]:.2f}, {w2[1]:.2f})")
+        ax1.set_title(f"alpha = {alpha:g}: L1 ({exact[0]:.2f}, {exact[1]:.2f}), L2 ({w2[0]:.2f}, {w2[1]:.2f})",
+                      fontsize="medium")
         soft = art["soft"]
         soft.set_ydata(l1.soft_threshold(soft.get_xdata(), alpha))
-        _relabel(soft, f"soft threshold, t = {alpha:g}")
         art["span"].set_x(-alpha)
         art["span"].set_width(2 * alpha)
         naive = l1.lasso_diagonal(w_star, np.diag(H), alpha)
@@ -630,11 +640,16 @@ def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
         art["gd"], art["w_tau"], art["w_tilde"] = _animate(
             _line(ax1, "gradient descent"), _line(ax1, "w(tau)"), _line(ax1, "w~"))
         _animate(_line(ax1, "w*"))  # drawn after the moving points, as in the full figure
-        _animate(ax1.get_legend())
+        # fixed legends are drawn once: the numbers go to the titles and the summary
+        _relabel(art["w_tau"], "w(tau)")
+        _relabel(art["w_tilde"], "w~, alpha = 1/(eps tau)")
         plotting.plot_alpha_approximation(lam, 0.1, taus, ax=ax2)
         art["curves"] = _animate(*ax2.lines)
+        for line, lam_i in zip(art["curves"], lam):
+            _relabel(line, f"exact, lambda = {lam_i:g}")
+        ax2.get_legend().set_loc("lower left")  # a "best" place would depend on the data: not redrawn
         art["tau"] = _animate(ax2.axvline(20, color="k", ls=":"))
-        _animate(ax2.get_legend())
+        _animate(ax1.title, ax2.title)
         # one alpha axis for every step size (slider 0.05..1.9): 1/(eps tau) <= 1/0.05, the
         # bottom as plot_alpha_approximation sets it for the largest eps
         ax2.set_ylim(1e-3 / (1.9 * taus.max()), 2 / 0.05)
@@ -643,15 +658,14 @@ def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
         it = early_stopping.gd_iterates(H, w_star, eps, int(tau))
         art["gd"].set_data(it[:, 0], it[:, 1])
         art["w_tau"].set_data([it[-1, 0]], [it[-1, 1]])
-        _relabel(art["w_tau"], f"w(tau), tau = {int(tau)}")
         approx = early_stopping.approx_alpha(eps, tau)
         wr = l2.eigen_rescale(H, w_star, approx)
         art["w_tilde"].set_data([wr[0]], [wr[1]])
-        _relabel(art["w_tilde"], f"w~, alpha = 1/(eps tau) = {approx:.3g}")
+        fig.axes[0].set_title(f"tau = {int(tau)}, alpha = 1/(eps tau) = {approx:.3g}", fontsize="medium")
         curves = exact_alphas(float(eps))
-        for line, col, lam_i in zip(art["curves"], curves.T, lam):
+        for line, col in zip(art["curves"], curves.T):
             line.set_ydata(col)
-            _relabel(line, f"exact, lambda = {lam_i:g} (eps*lambda = {eps * lam_i:.2g})")
+        fig.axes[1].set_title("eps*lambda = " + ", ".join(f"{eps * lam_i:.2g}" for lam_i in lam), fontsize="medium")
         art["curves"][-1].set_ydata(1 / (eps * taus))
         art["tau"].set_xdata([tau, tau])
         exact = early_stopping.equivalent_alpha(lam, eps, tau)
@@ -726,7 +740,7 @@ def ensemble_explorer(v=1.0, trials=20_000, rng=0):
         ax1.set_ylim(-0.05 * v, 1.1 * v)
         plotting.plot_error_histograms(ensembles.correlated_errors(v, 0.3 * v, 5, 400, seed), ax=ax2, bins=edges)
         art["bars"] = _animate(*ax2.patches)
-        _animate(ax2.get_legend())
+        ax2.get_legend().get_texts()[1].set_text("average of the k members")  # fixed: drawn once
         ax2.set_xlim(edges[0], edges[-1])
         # one density axis for every k and rho: up to the peak of the narrowest average (k = 50, rho = 0)
         ax2.set_ylim(0, 1.2 / np.sqrt(2 * np.pi * ensembles.ensemble_mse(v, 0.0, int(ks.max()))))
@@ -743,7 +757,6 @@ def ensemble_explorer(v=1.0, trials=20_000, rng=0):
         heights = np.concatenate([np.histogram(e, edges, density=True)[0] for e in (errors[:, 0], errors.mean(axis=1))])
         for bar, h in zip(art["bars"], heights):
             bar.set_height(h)
-        ax2.get_legend().get_texts()[1].set_text(f"average of {k}")
         formula = ensembles.ensemble_mse(v, c, k)
         mc = monte_carlo(k, float(rho))
         return (
@@ -827,7 +840,8 @@ def dropout_explorer(rng=0):
         ax2.set_title("ReLU MLP 4-8-3 (4096 masks)")
         ax2.get_legend().remove()
         art["bars"] = _animate(*ax1.patches, *ax2.patches)
-        _animate(ax1.get_legend())
+        ax1.get_legend().get_texts()[-1].set_text("Monte Carlo (masks: slider)")  # fixed: drawn once
+        ax1.get_legend().set_loc("upper left")  # a "best" place would depend on the data: not redrawn
         ax1.set_ylim(0, 1.05)
 
     def draw(fig, keep_prob, n_masks):
@@ -835,7 +849,6 @@ def dropout_explorer(rng=0):
         heights = np.concatenate([np.asarray(p, float) for p in (*sm.values(), *ml.values())])
         for bar, h in zip(art["bars"], heights):
             bar.set_height(h)
-        fig.axes[0].get_legend().get_texts()[-1].set_text(f"Monte Carlo, {n_masks} masks")
         gap_sm = np.abs(sm["geometric (exact)"] - sm["weight scaling"]).max()
         gap_ml = np.abs(ml["geometric (exact)"] - ml["weight scaling"]).max()
         mc_err = np.abs(sm[f"Monte Carlo, {n_masks} masks"] - sm["arithmetic (exact)"]).max()
@@ -962,7 +975,7 @@ def learning_curves_explorer(n_hidden=100, rng=0):
         art["at_best"] = _animate(ax2.plot(grid, F_grid @ c["w"][0], label="at the best step")[0])
         art["at_end"] = _animate(ax2.plot(grid, F_grid @ c["w"][-1], label=f"after {steps[-1]:,} steps")[0])
         ax2.set_ylim(-2.5, 2.5)
-        _animate(ax2.legend(fontsize="x-small", loc="lower right"))
+        ax2.legend(fontsize="x-small", loc="lower right")  # fixed labels: drawn once
 
     def draw(fig, log10_alpha, keep_prob, noise, n_train):
         alpha, x, y, c = curves(log10_alpha, keep_prob, noise, n_train)
@@ -973,7 +986,6 @@ def learning_curves_explorer(n_hidden=100, rng=0):
         fig.axes[0].set_title(f"alpha = {alpha:.2g}, keep = {keep_prob:.2f}, noise = {noise:.2f}, n = {n_train}")
         art["points"].set_offsets(np.column_stack([x, y]))
         art["at_best"].set_ydata(F_grid @ c["w"][best])
-        _relabel(art["at_best"], f"at the best step ({steps[best]:,})")
         art["at_end"].set_ydata(F_grid @ c["w"][-1])
         return (f"lowest validation MSE <b>{c['val'][best]:.3f}</b> at step {steps[best]:,}; after {steps[-1]:,} "
                 f"steps: training <b>{c['train'][-1]:.3f}</b>, validation <b>{c['val'][-1]:.3f}</b>")
@@ -1042,7 +1054,9 @@ def l1_zeros_explorer(n_problems=200, rng=0):
         ax1.set_title(f"{n_problems} random problems, 10 weights each")
         plotting.plot_weight_magnitudes(W1[0], W2[0], ax=ax2, floor=floor, bins=bins)
         art["bars"] = _animate(*ax2.patches)
-        _animate(ax2.get_legend(), ax2.title)
+        for text, name in zip(ax2.get_legend().get_texts(), ("L1 (LASSO)", "L2 (ridge)")):
+            text.set_text(name)  # fixed legend, drawn once: the counts go to the title and the summary
+        _animate(ax2.title)
         ax2.set_ylim(0, 1.05 * highest)
 
     def draw(fig, log10_alpha):
@@ -1051,9 +1065,8 @@ def l1_zeros_explorer(n_problems=200, rng=0):
         art["alpha"].set_xdata([alphas[j], alphas[j]])
         for bar, h in zip(art["bars"], np.concatenate(counts(j))):
             bar.set_height(h)
-        for text, W, name in zip(ax2.get_legend().get_texts(), (W1[j], W2[j]), ("L1", "L2")):
-            text.set_text(f"{name}: {int(np.sum(W == 0))} exactly 0")  # as plot_weight_magnitudes labels them
-        ax2.set_title(f"alpha = {alphas[j]:.3g}")
+        ax2.set_title(f"alpha = {alphas[j]:.3g}: exactly 0: L1 {int(np.sum(W1[j] == 0))}, "
+                      f"L2 {int(np.sum(W2[j] == 0))}", fontsize="medium")
         found = float(np.mean((W1[j] == 0) == (w_true == 0)))
         return (f"alpha = {alphas[j]:.3g}: exact zeros: L1 <b>{int(np.sum(W1[j] == 0))} of {W1[j].size}</b>, "
                 f"L2 <b>{int(np.sum(W2[j] == 0))} of {W2[j].size}</b> (smallest L2 |w| = {np.abs(W2[j]).min():.1e}); "
