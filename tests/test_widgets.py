@@ -15,7 +15,7 @@ EXPLORERS = {
     "l1_explorer": {"alpha": [0.0, 0.3, 1.2], "rho": [-0.5, 0.0, 0.8]},
     "early_stopping_explorer": {"eps": [0.05, 1.0, 1.9], "tau": [1, 7, 300]},
     "ensemble_explorer": {"k": [1, 10, 50], "rho": [0.0, 0.5, 1.0]},
-    "dropout_explorer": {"keep_prob": [0.2, 0.8, 1.0], "n_masks": [1, 50, 500]},
+    "dropout_explorer": {"n_masks": [1, 50, 500], "keep_prob": [0.2, 0.8, 1.0]},  # at keep 1 every rule agrees
     "learning_curves_explorer": {"log10_alpha": [-3, -1, 0], "keep_prob": [0.5, 1.0], "noise": [0.1, 0.8],
                                  "n_train": [8, 60]},
     "l1_zeros_explorer": {"log10_alpha": [-1, 0.5, 2]},
