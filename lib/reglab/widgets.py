@@ -665,7 +665,8 @@ def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
         curves = exact_alphas(float(eps))
         for line, col in zip(art["curves"], curves.T):
             line.set_ydata(col)
-        fig.axes[1].set_title("eps*lambda = " + ", ".join(f"{eps * lam_i:.2g}" for lam_i in lam), fontsize="medium")
+        fig.axes[1].set_title("eps*lambda = " + ", ".join(f"{eps * lam_i:.2g} (lambda = {lam_i:g})" for lam_i in lam),
+                              fontsize="medium")
         art["curves"][-1].set_ydata(1 / (eps * taus))
         art["tau"].set_xdata([tau, tau])
         exact = early_stopping.equivalent_alpha(lam, eps, tau)
