@@ -145,7 +145,9 @@ class Exploration:
         self._build = build
         self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         FigureCanvasAgg(self.figure)
-        self.image = ipywidgets.Image(format="jpeg", layout=ipywidgets.Layout(max_width="100%"))
+        # at its own size (a VBox would stretch it to the cell's width and blur it), narrower if the cell is
+        self.image = ipywidgets.Image(
+            format="jpeg", layout=ipywidgets.Layout(align_self="flex-start", max_width="100%"))
         self.summary = ipywidgets.HTML()
         self.redraws = 0
         self.full_renders = 0
@@ -842,8 +844,9 @@ def dropout_explorer(rng=0):
         ax2.get_legend().remove()
         art["bars"] = _animate(*ax1.patches, *ax2.patches)
         ax1.get_legend().get_texts()[-1].set_text("Monte Carlo (masks: slider)")  # fixed: drawn once
-        ax1.get_legend().set_loc("upper left")  # a "best" place would depend on the data: not redrawn
-        ax1.set_ylim(0, 1.05)
+        ax1.get_legend().set_loc("upper left")  # above the bars: probabilities end at 1, the axis at 1.4
+        ax1.set_ylim(0, 1.4)
+        ax1.set_yticks(np.linspace(0, 1, 6))
 
     def draw(fig, keep_prob, n_masks):
         sm, ml = predictions(keep_prob, n_masks)
