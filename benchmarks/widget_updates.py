@@ -4,13 +4,16 @@
 
 For each exploration, every listed control value is set in turn through ``Exploration.update`` (the
 code path a slider takes) and timed; the table prints the median update, and splits it into the
-draw function (the computation plus building the matplotlib artists) and the rendering of the
-figure to the PNG the notebook shows. The target is a median update <= 50 ms.
+draw function (the computation plus updating or building the matplotlib artists) and the rendering
+of the figure to the JPEG the notebook shows. ``full`` counts the moves after which an exploration
+built once (``Exploration(..., build=...)``) had to render its static part again (an axis changed);
+the others render the whole figure on every move. The target is a median update <= 50 ms; where it
+is missed, the table says why.
 """
 
 from __future__ import annotations
 
-import io
+import os
 import statistics
 import time
 
@@ -32,6 +35,17 @@ MOVES = {
 }
 
 
+# why an exploration's median update can exceed the target (measured: see the README)
+REASONS = {
+    "ensemble_explorer": "each new rho runs the Monte Carlo of (7.50) at 9 ensemble sizes (20,000 trials, up to "
+                         "50 members: 2.6 M normal draws); rho values already visited are cached",
+    "capstone_explorer": "every method changes all three panels (a 150 x 150 decision surface among them): the "
+                         "first view of a method renders in full; views already seen are cached",
+    "capstone_sweep_explorer": "every method changes all three panels: the first view of a method renders in full; "
+                               "views already seen are cached",
+}
+
+
 def build(name):
     if name == "capstone_explorer":
         split = data.classification_data(rng=0)
@@ -49,31 +63,41 @@ def measure(name):
     t0 = time.perf_counter()
     exp = build(name)
     t_build = time.perf_counter() - t0
-    totals, draws, renders = [], [], []
+    totals, cpus, draws, renders = [], [], [], []
+    full_before = exp.full_renders
     for control, values in MOVES[name].items():
         for v in values:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             exp.update(**{control: v})
             totals.append(time.perf_counter() - t0)
-            # the same update split in two: draw function (compute + artists), then PNG rendering
-            exp.figure.clear()
+            cpus.append(time.process_time() - c0)
+            # the same update split in two: the draw function (compute + artists), then the picture
+            if exp._build is None:
+                exp.figure.clear()
             t0 = time.perf_counter()
             with single_threaded_blas():  # as Exploration.redraw does
                 exp._draw(exp.figure, **exp.values)
             t1 = time.perf_counter()
-            exp.figure.savefig(io.BytesIO(), format="png", dpi=80)
+            exp.render()
             draws.append(t1 - t0)
             renders.append(time.perf_counter() - t1)
-    return t_build, statistics.median(totals), statistics.median(draws), statistics.median(renders), len(totals)
+    full = exp.full_renders - full_before - len(totals) * (exp._build is None)
+    return (t_build, statistics.median(totals), statistics.median(cpus), statistics.median(draws),
+            statistics.median(renders), len(totals), full)
 
 
 def main():
-    head = f"{'exploration':<28}{'build s':>9}{'update ms':>11}{'draw ms':>9}{'render ms':>11}{'moves':>7}"
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; 'update' is the wall time of a move, "
+          "'cpu' its CPU time (the wall time on an idle core: every step runs on one thread); the target"
+          " applies to cpu")
+    head = (f"{'exploration':<26}{'build s':>8}{'update ms':>10}{'cpu ms':>8}{'draw ms':>8}{'render ms':>10}"
+            f"{'moves':>6}{'full':>5}")
     print(head + "  target 50 ms")
     for name in MOVES:
-        t_build, total, draw, render, n = measure(name)
-        flag = "ok" if total <= 0.050 else "over"
-        print(f"{name:<28}{t_build:>9.2f}{total * 1e3:>11.0f}{draw * 1e3:>9.0f}{render * 1e3:>11.0f}{n:>7}  {flag}")
+        t_build, total, cpu, draw, render, n, full = measure(name)
+        flag = "ok" if cpu <= 0.050 else "over: " + REASONS.get(name, "")
+        print(f"{name:<26}{t_build:>8.2f}{total * 1e3:>10.0f}{cpu * 1e3:>8.0f}{draw * 1e3:>8.0f}"
+              f"{render * 1e3:>10.0f}{n:>6}{full:>5}  {flag}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 The tests start their own Jupyter server on a free loopback port with a token, on a temporary copy of
 the student notebooks and an nbgrader course folder (for the formgrader), and stop it afterwards.
-Screenshots of every widget before and after a slider moves are saved in ``test-artifacts/browser/``.
+Every widget cell (nbgrader grade_id "widget" or "widget_<name>") of every session is exercised;
+screenshots of each before and after a control moves are saved in ``test-artifacts/browser/``.
 """
 
 from __future__ import annotations
@@ -129,15 +130,22 @@ def page(browser, request, server):
 
 
 def _exercise_cells(sid):
+    """The cells allowed to fail (exercises and their checks) and the widget cells, by index, of a notebook.
+
+    Widget cells are those whose nbgrader grade_id is "widget" (the session's main exploration) or
+    starts with "widget_" (any other), mapped to that grade_id.
+    """
     nb = nbformat.read(ROOT / "notebooks" / sid / f"{sid}.ipynb", as_version=4)
-    allowed, widget = set(), None
+    allowed, widgets = set(), {}
     for i, c in enumerate(nb.cells):
         m = c.metadata.get("nbgrader", {})
         if m.get("solution") or m.get("grade"):
             allowed.add(i)
-        if m.get("grade_id") == "widget":
-            widget = i
-    return allowed, widget, nb
+        grade_id = m.get("grade_id", "")
+        if grade_id == "widget" or grade_id.startswith("widget_"):
+            widgets[i] = grade_id
+    assert "widget" in widgets.values(), f"{sid}: no cell with grade_id 'widget' (the session's exploration)"
+    return allowed, widgets, nb
 
 
 def _diagnose(page, extra=""):
@@ -221,6 +229,13 @@ def _move_control(page, cell):
     return "dropdown"
 
 
+def _exercise_widgets(page, sid, widgets, prefix):
+    """Every widget cell: it renders, a control moves, the picture changes (screenshots before and after)."""
+    for index, grade_id in widgets.items():
+        name = sid if grade_id == "widget" else f"{sid}_{grade_id}"
+        _exercise_widget(page, name, index, prefix)
+
+
 def _exercise_widget(page, sid, widget_index, prefix):
     cell = page.locator(".jp-Notebook .jp-Cell").nth(widget_index)
     cell.scroll_into_view_if_needed()
@@ -254,17 +269,17 @@ def _open_lab(page, server, sid):
 
 
 @pytest.mark.parametrize("sid", SESSIONS)
-def test_session_runs_and_its_widget_redraws_in_jupyterlab(page, server, sid):
-    allowed, widget, nb = _exercise_cells(sid)
+def test_session_runs_and_its_widgets_redraw_in_jupyterlab(page, server, sid):
+    allowed, widgets, nb = _exercise_cells(sid)
     _open_lab(page, server, sid)
     _run_all(page, len(nb.cells))
     _check_errors(page, sid, allowed)
-    _exercise_widget(page, sid, widget, "lab_")
+    _exercise_widgets(page, sid, widgets, "lab_")
 
 
 def test_a_session_in_notebook_7(page, server):
     sid = "03_early_stopping"
-    allowed, widget, nb = _exercise_cells(sid)
+    allowed, widgets, nb = _exercise_cells(sid)
     page.goto(f"{server['url']}/tree/notebooks/{sid}?token={server['token']}")
     expect(page.get_by_text(f"{sid}.ipynb")).to_be_visible(timeout=60_000)
     page.goto(f"{server['url']}/notebooks/notebooks/{sid}/{sid}.ipynb?token={server['token']}")
@@ -272,12 +287,12 @@ def test_a_session_in_notebook_7(page, server):
     _idle(page)
     _run_all(page, len(nb.cells))
     _check_errors(page, sid, allowed)
-    _exercise_widget(page, sid, widget, "nb7_")
+    _exercise_widgets(page, sid, widgets, "nb7_")
 
 
 def test_answer_an_exercise_in_the_page_and_see_the_gate(page, server):
     sid = "00_overfitting"
-    allowed, widget, nb = _exercise_cells(sid)
+    allowed, _, nb = _exercise_cells(sid)
     _open_lab(page, server, sid)
     _run_all(page, len(nb.cells))
     idx = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "a_q1")

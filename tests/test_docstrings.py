@@ -103,12 +103,11 @@ def test_every_public_callable_has_a_runnable_example():
 
 @pytest.mark.parametrize("test", DOCTESTS)
 def test_examples_run(test, monkeypatch):
-    # Outside a kernel, IPython's display() prints "<IPython.core.display.Image object>" where a
-    # frontend would show the figure; the examples check the figure through Exploration.png instead.
+    # Outside a kernel, IPython's display() prints a text stand-in where a frontend would show the
+    # widget; the examples check the figure through Exploration.picture instead.
     from reglab import widgets
 
     monkeypatch.setattr(widgets, "display", lambda *objs, **kw: None)
-    monkeypatch.setattr(widgets, "clear_output", lambda *args, **kw: None)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     with np.printoptions(precision=4, suppress=True):
         try:

@@ -150,6 +150,18 @@ def _quad_grid(H, w_star, extent):
     return g1, g2, Z
 
 
+def _loss_contours(ax, H, w_star, extent, **kw):
+    """Contours of the quadratic 0.5 (w - w*)^T H (w - w*) on [-extent, extent]^2; returns the ContourSet."""
+    return ax.contour(*_quad_grid(H, w_star, extent), levels=12, cmap="Blues", **kw)
+
+
+def _ridge_path(H, w_star):
+    """w~(alpha) for alpha over six decades around the largest eigenvalue of H, shape (200, 2)."""
+    lam, Q = np.linalg.eigh(H)  # one eigendecomposition for the whole path, as l2.eigen_rescale does per alpha
+    f = np.array([l2.shrink_factors(lam, a) for a in np.geomspace(1e-3, 1e3, 200) * max(lam.max(), 1e-12)])
+    return (f * (Q.T @ np.asarray(w_star, float))) @ Q.T
+
+
 def plot_l2_geometry(H, w_star, alphas, ax=None):
     """Draw ellipse contours of J, circles of the penalty, and w~ for each alpha (session 1, (7.13)).
 
@@ -190,10 +202,9 @@ def plot_l2_geometry(H, w_star, alphas, ax=None):
     if H.shape != (2, 2):
         raise ValueError("the geometry picture needs a 2x2 H")
     extent = 1.4 * max(np.max(np.abs(w_star)), 1e-3)
-    g1, g2, Z = _quad_grid(H, w_star, extent)
-    ax.contour(g1, g2, Z, levels=12, cmap="Blues")
+    _loss_contours(ax, H, w_star, extent)
     lam, Q = np.linalg.eigh(H)
-    path = np.array([l2.eigen_rescale(H, w_star, a) for a in np.geomspace(1e-3, 1e3, 200) * max(lam.max(), 1e-12)])
+    path = _ridge_path(H, w_star)
     ax.plot(path[:, 0], path[:, 1], color="0.6", lw=1, label="w~ as alpha grows")
     ax.plot(*w_star, "k*", ms=12, label="w* (no penalty)")
     for a in alphas:
@@ -309,8 +320,7 @@ def plot_l1_l2_geometry(H, w_star, alpha, ax=None):
     H = np.asarray(H, float)
     w_star = np.asarray(w_star, float)
     extent = 1.4 * max(np.max(np.abs(w_star)), 1e-3)
-    g1, g2, Z = _quad_grid(H, w_star, extent)
-    ax.contour(g1, g2, Z, levels=12, cmap="Blues")
+    _loss_contours(ax, H, w_star, extent)
     w1 = l1.lasso_quadratic(H, w_star, alpha)
     w2 = l2.eigen_rescale(H, w_star, alpha)
     r1 = np.sum(np.abs(w1))
@@ -358,13 +368,10 @@ def plot_gd_vs_ridge(H, w_star, eps, tau, ax=None):
     H = np.asarray(H, float)
     w_star = np.asarray(w_star, float)
     extent = 1.4 * max(np.max(np.abs(w_star)), 1e-3)
-    g1, g2, Z = _quad_grid(H, w_star, extent)
-    ax.contour(g1, g2, Z, levels=12, cmap="Blues")
+    _loss_contours(ax, H, w_star, extent)
     it = early_stopping.gd_iterates(H, w_star, eps, int(tau))
     ax.plot(it[:, 0], it[:, 1], ".-", color="C0", ms=3, label="gradient descent")
-    lam = np.linalg.eigvalsh(H)
-    alphas = np.geomspace(1e-3, 1e3, 200) * max(lam.max(), 1e-12)
-    path = np.array([l2.eigen_rescale(H, w_star, a) for a in alphas])
+    path = _ridge_path(H, w_star)
     ax.plot(path[:, 0], path[:, 1], color="C1", label="ridge path")
     a = early_stopping.approx_alpha(eps, tau)
     wr = l2.eigen_rescale(H, w_star, a)
@@ -736,7 +743,7 @@ def plot_zero_fractions(alphas, l1_zeros, l2_zeros, alpha=None, ax=None, true_ze
     return ax
 
 
-def plot_weight_magnitudes(w_l1, w_l2, ax=None, floor=1e-8):
+def plot_weight_magnitudes(w_l1, w_l2, ax=None, floor=1e-8, bins=None):
     """Draw histograms of |w| under L1 and L2, exact zeros gathered in a bar at the left edge.
 
     Parameters
@@ -749,6 +756,8 @@ def plot_weight_magnitudes(w_l1, w_l2, ax=None, floor=1e-8):
         Axes to draw on; a new figure is created if None.
     floor : float, default=1e-8
         Magnitudes below this (exact zeros included) are drawn at this value, > 0.
+    bins : array-like of shape (n_bins + 1,), default=None
+        Bin edges; 40 logarithmic bins from the floor to the largest magnitude if None.
 
     Returns
     -------
@@ -765,7 +774,8 @@ def plot_weight_magnitudes(w_l1, w_l2, ax=None, floor=1e-8):
     ax = _ax(ax)
     a1 = np.maximum(np.abs(np.ravel(w_l1)), floor)
     a2 = np.maximum(np.abs(np.ravel(w_l2)), floor)
-    bins = np.geomspace(floor / 1.5, max(a1.max(), a2.max(), 10 * floor) * 1.5, 40)
+    if bins is None:
+        bins = np.geomspace(floor / 1.5, max(a1.max(), a2.max(), 10 * floor) * 1.5, 40)
     ax.hist(a1, bins=bins, alpha=0.6, label=f"L1: {int(np.sum(np.ravel(w_l1) == 0))} exactly 0")
     ax.hist(a2, bins=bins, alpha=0.6, label=f"L2: {int(np.sum(np.ravel(w_l2) == 0))} exactly 0")
     ax.set_xscale("log")
