@@ -57,4 +57,6 @@ class Run:
 
 def db_url_for(out: Path, db_url: str | None = None) -> str:
     """The gradebook of a grading output: ``db_url`` if given (PostgreSQL through psycopg 3), else SQLite in ``out``."""
-    return database.normalize_url(db_url) if db_url else f"sqlite:///{(Path(out) / 'gradebook.db').resolve()}?timeout=120"
+    if db_url:
+        return database.normalize_url(db_url)
+    return f"sqlite:///{(Path(out) / 'gradebook.db').resolve()}?timeout=120"

@@ -44,6 +44,8 @@ def grade(opts: GradeOptions) -> report.GradingResult:
 
 def grade_on_cluster(opts: GradeOptions) -> report.GradingResult:
     """``--scheduler``: the jobs run as tasks on a Dask cluster (:mod:`.cluster`), the gradebook is on a server."""
+    from sqlalchemy.exc import OperationalError
+
     from . import cluster, database
 
     url = opts.db_url and database.normalize_url(opts.db_url)
@@ -54,6 +56,10 @@ def grade_on_cluster(opts: GradeOptions) -> report.GradingResult:
     client = cluster.connect(opts.scheduler, isolate=opts.isolate)
     try:
         return grade_here(opts, client)
+    except OperationalError as exc:  # the server went away mid-batch: the jobs it failed have their rows in jobs/
+        raise database.DatabaseUnavailable(f"lost the gradebook's database {database.redacted(url)} "
+                                           f"({str(exc.orig or exc).strip()[:200]}); rerun when it is back: what "
+                                           "is graded is kept, the rest is graded") from exc
     finally:
         client.close()
 
