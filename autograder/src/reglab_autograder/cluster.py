@@ -42,7 +42,7 @@ from . import config, database, intake, sandbox
 from .jobs import GRADER_ERROR, JobRecord, write_record
 from .worker import init_worker, safe_job
 
-CONNECT_SECONDS = 10  # an unreachable scheduler is reported after this
+CONNECT_SECONDS = 5  # an unreachable scheduler is reported after this
 WORKERS_SECONDS = 60  # a scheduler without workers is reported after this
 DISTRIBUTIONS = ("reglab", "reglab-autograder", "nbgrader")  # must be the same versions on every worker
 COURSE, GRADING = "course", "grading"  # the scratch course folder on a worker: the course's config, the grading course
