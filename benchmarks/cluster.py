@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 from statistics import mean
 
-from reglab_autograder import cluster, database
+from reglab_autograder import cluster, coursedir, database, pipeline
 from reglab_autograder.gradebook import code_scores
 from reglab_autograder.options import GradeOptions, db_url_for
-from reglab_autograder.pipeline import grade
 from reglab_autograder.testing import services
 
 from grading import build
@@ -94,17 +93,18 @@ def main():
             return GradeOptions(submissions=tmp / "class", out=out, course_root=ROOT, progress=False, **kw)
 
         t0 = time.perf_counter()
-        local = grade(opts(tmp / "local", workers=2))
+        local = pipeline.grade(opts(tmp / "local", workers=2))
         t_local = time.perf_counter() - t0
 
         url = database.normalize_url(pg.create_database("bench"))
         store, send = Timed(cluster, "store"), Timed(cluster, "_read_folder")
+        intake, setup = Timed(pipeline, "take_in"), Timed(coursedir, "prepare")
         s0, x0 = pg_stats(url)
         stop, conns = threading.Event(), []
         watcher = threading.Thread(target=peak_connections, args=(url, stop, conns), daemon=True)
         watcher.start()
         t0 = time.perf_counter()
-        remote = grade(opts(tmp / "cluster", db_url=url, scheduler=dask.address))
+        remote = pipeline.grade(opts(tmp / "cluster", db_url=url, scheduler=dask.address))
         t_cluster = time.perf_counter() - t0
         stop.set()
         watcher.join()
@@ -113,7 +113,7 @@ def main():
 
         job_local = mean(r.seconds for r in local.records)
         job_cluster = mean(r.seconds for r in remote.records)
-        coord = (store.seconds + send.seconds) / n
+        coord = (store.seconds + send.seconds + intake.seconds) / n
         sessions_per, xacts_per = (s1 - s0) / n, (x1 - x0) / n
         per_worker = max(conns or [0]) / 2
         print(f"after:  {uptime()}")
@@ -124,8 +124,11 @@ def main():
               f"{job_cluster:16.2f}s")
         print(f"cluster overhead per notebook (wall): {(t_cluster - t_local) / n:+.2f} s "
               f"({(t_cluster / t_local - 1) * 100:+.0f} %); per job on a worker: {job_cluster - job_local:+.2f} s")
-        print(f"coordinator's own work per notebook (reading the submission, writing the results): "
-              f"{coord * 1000:.1f} ms")
+        print(f"coordinator's serial work per notebook: {coord * 1000:.1f} ms (taking the submission in: "
+              f"{intake.seconds / n * 1000:.1f} ms, sending it: {send.seconds / n * 1000:.1f} ms, writing the results: "
+              f"{store.seconds / n * 1000:.1f} ms)")
+        print(f"setting up the grading course ({len(sessions)} assignments, generate_assignment into PostgreSQL): "
+              f"{setup.seconds:.1f} s")
         print(f"PostgreSQL per notebook: {sessions_per:.1f} sessions (connections), {xacts_per:.0f} transactions; "
               f"peak {max(conns or [0])} connections for 2 workers")
         print(f"identical scores locally and on the cluster: {same}")
