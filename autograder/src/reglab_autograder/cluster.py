@@ -94,7 +94,7 @@ def _gateway_client(name: str):
         raise ClusterUnavailable(f"cannot connect to the Dask Gateway cluster {name!r}: {exc}") from exc
 
 
-def worker_facts(_dask_worker=None) -> dict:
+def worker_facts() -> dict:
     """On a worker: the versions of what grades there, and whether kernels can be sandboxed."""
     status = sandbox.probe()
     return {"versions": versions(), "sandbox": status.ok, "reason": status.reason}
