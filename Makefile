@@ -30,7 +30,7 @@ $(BIN)/.reglab-runtime: pyproject.toml constraints.txt
 # Instructors' environment: the course plus the grader, a distribution of its own in autograder/
 # (students never install it: no sandbox or grading code in their environment).
 $(BIN)/.reglab-instructor: $(BIN)/.reglab-runtime autograder/pyproject.toml
-	$(PIP) install --quiet -c constraints.txt -e ./autograder
+	$(PIP) install --quiet -c constraints.txt -e "./autograder[cluster]"
 	touch $@
 
 instructor: $(BIN)/.reglab-instructor
@@ -45,7 +45,8 @@ lab: $(BIN)/.reglab-runtime
 
 # System packages the tests need: Debian's chromium for the browser tests (Playwright drives it;
 # browser downloads do not work on these machines); bubblewrap, the grader's sandbox; the system's
-# Python with venv, for grading as an unprivileged user in the tests.
+# Python with venv, for grading as an unprivileged user in the tests; PostgreSQL's server (initdb, pg_ctl: the
+# cluster tests start a throwaway one; found on PATH or under /usr/lib/postgresql/*/bin).
 sysdeps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -61,13 +62,22 @@ sysdeps:
 	  else \
 	    echo "The grader's sandbox needs bubblewrap: sudo apt-get install bubblewrap python3.11-venv" >&2; exit 1; \
 	  fi; }
+	@{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's PostgreSQL server (the cluster tests start their own; no system cluster is created)..."; \
+	    mkdir -p /etc/postgresql-common/createcluster.d && \
+	    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/reglab-no-main-cluster.conf && \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "The cluster tests need PostgreSQL's server programs: sudo apt-get install postgresql" >&2; exit 1; \
+	  fi; }
 
 # Lint the code and the notebooks' code cells; any finding fails `make test`.
 lint: $(BIN)/.reglab-test
 	$(BIN)/ruff check .
 
 test: $(BIN)/.reglab-test sysdeps lint
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 bench: $(BIN)/.reglab-test
 	$(BIN)/python benchmarks/run.py

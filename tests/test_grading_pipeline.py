@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -46,19 +45,8 @@ def test_parallel_scores_equal_serial_nbgrader_autograde(honest, reglab_run, tmp
     """The reference: nbgrader's own command line, serial, no sandbox, on a standard course folder."""
     out, res = reglab_run
     assert res.exit_code == 0
-    course_dir = tmp_path / "course"
-    for aid in (A0, A1):
-        shutil.copytree(ROOT / "solutions" / aid, course_dir / "source" / aid)
-    shutil.copytree(honest / "submitted", course_dir / "submitted")
-    (course_dir / "nbgrader_config.py").write_text(
-        f"c = get_config()\nc.CourseDirectory.root = {str(course_dir)!r}\nc.Execute.timeout = 120\n")
-    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
-    for aid in (A0, A1):
-        subprocess.run([str(BIN / "nbgrader"), "generate_assignment", aid, "--force"], cwd=course_dir, env=env,
-                       check=True, capture_output=True)
-        subprocess.run([str(BIN / "nbgrader"), "autograde", aid, "--force"], cwd=course_dir, env=env,
-                       check=True, capture_output=True)
-    reference = _scores_from_gradebook(f"sqlite:///{course_dir / 'gradebook.db'}")
+    reference = _scores_from_gradebook(classroom.nbgrader_autograde(honest / "submitted", (A0, A1),
+                                                                    tmp_path / "course"))
     ours = _scores_from_gradebook(db_url_for(out))
     assert len(reference) == 3 * (len(classroom.graded_cells(A0, "auto")) + len(classroom.graded_cells(A1, "auto")))
     assert reference == ours

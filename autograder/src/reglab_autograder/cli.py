@@ -28,6 +28,7 @@ def _cmd_grade(args) -> int:
         submissions=args.submissions, out=args.out, workers=args.workers, timeout=args.timeout,
         notebook_timeout=args.notebook_timeout, student=args.student, db_url=args.db_url,
         limits=limits, isolate=not args.no_sandbox, course_root=args.course_dir, progress=not args.quiet,
+        scheduler=args.scheduler,
     )
     try:
         return grade(opts).exit_code
@@ -76,7 +77,11 @@ def add_commands(sub) -> None:
     p.add_argument("--notebook-timeout", type=int, default=600, help="seconds per notebook (default 600)")
     p.add_argument("--out", type=Path, default=Path("grading"), help="output folder (default ./grading)")
     p.add_argument("--student", default=None, help="regrade only this student")
-    p.add_argument("--db-url", default=None, help="SQLAlchemy URL of the gradebook (default: SQLite in --out)")
+    p.add_argument("--db-url", default=None, help="SQLAlchemy URL of the gradebook (default: SQLite in --out); "
+                                                  "postgresql://USER@HOST/DB uses psycopg 3")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="grade on a Dask cluster: its scheduler (tcp://HOST:PORT, or gateway://CLUSTER for Dask "
+                        "Gateway); needs --db-url postgresql://..., ignores --workers")
     p.add_argument("--memory-mb", type=int, default=sandbox.DEFAULT_LIMITS["memory_mb"],
                    help="memory limit per kernel (default 2048)")
     p.add_argument("--cpu-seconds", type=int, default=sandbox.DEFAULT_LIMITS["cpu_seconds"],

@@ -19,6 +19,9 @@ from .late import LatePenalty
 
 # the grading course inside the output folder (nbgrader's standard step names)
 SOURCE, RELEASE = "source", "release"
+# the course every gradebook row belongs to: nbgrader's Gradebook default (nbgrader's converters default to no course,
+# which SQLite tolerates and PostgreSQL refuses: an assignment's course is a foreign key)
+COURSE_ID = "default_course"
 
 
 def default_list(converter, trait: str) -> list:
@@ -61,6 +64,7 @@ def course_config(root: Path, out: Path, db_url: str):
     cfg.CourseDirectory.source_directory = SOURCE
     cfg.CourseDirectory.release_directory = RELEASE
     cfg.CourseDirectory.db_url = db_url
+    cfg.CourseDirectory.course_id = COURSE_ID
     cfg.GenerateAssignment.no_database = False
     cfg.SaveCells.enabled = True
     cfg.AssignLatePenalties.plugin_class = LatePenalty
@@ -89,7 +93,7 @@ def grading_config(run, slot: int = 0, events_file: str = "", findings_file: str
     cfg.SandboxedExecute.isolate = bool(opts.isolate)
     cfg.SandboxedExecute.uid = sandbox.UID_BASE + run.uid_block * sandbox.MAX_WORKERS + slot
     cfg.SandboxedExecute.keep_paths = [library_path()]
-    cfg.SandboxedExecute.mask_paths = grader_paths()
+    cfg.SandboxedExecute.mask_paths = grader_paths() + list(run.hidden)
     cfg.SandboxedExecute.events_file = events_file
     return cfg
 

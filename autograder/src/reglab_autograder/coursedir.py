@@ -92,6 +92,7 @@ c.CourseDirectory.root = {str(out)!r}
 c.CourseDirectory.source_directory = {config.SOURCE!r}
 c.CourseDirectory.release_directory = {config.RELEASE!r}
 c.CourseDirectory.db_url = {db_url!r}
+c.CourseDirectory.course_id = {config.COURSE_ID!r}
 c.GenerateAssignment.no_database = False
 c.SaveCells.enabled = True
 c.AssignLatePenalties.plugin_class = "reglab_autograder.late.LatePenalty"

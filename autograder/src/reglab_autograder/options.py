@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import sandbox
+from . import database, sandbox
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class GradeOptions:
     isolate: bool = True
     course_root: Path | None = None
     progress: bool = True
+    scheduler: str | None = None  # a Dask scheduler's address: grade on that cluster (needs a server db_url)
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,13 @@ class Run:
     out: Path
     submissions: Path
     uid_block: int = 0  # concurrent runs never share sandbox uids
+    hidden: tuple[str, ...] = ()  # folders kernels never see, besides the grader's package (database sockets, ...)
 
     @classmethod
     def start(cls, opts: GradeOptions, root: Path) -> Run:
         return cls(options=opts, root=root.resolve(), out=Path(opts.out).resolve(),
-                   submissions=Path(opts.submissions).resolve(), uid_block=os.getpid() % sandbox.UID_BLOCKS)
+                   submissions=Path(opts.submissions).resolve(), uid_block=os.getpid() % sandbox.UID_BLOCKS,
+                   hidden=tuple(database.socket_dirs(db_url_for(opts.out, opts.db_url))))
 
     @property
     def db_url(self) -> str:
@@ -53,5 +56,7 @@ class Run:
 
 
 def db_url_for(out: Path, db_url: str | None = None) -> str:
-    """The gradebook of a grading output: ``db_url`` if given, else SQLite in ``out``."""
-    return db_url or f"sqlite:///{(Path(out) / 'gradebook.db').resolve()}?timeout=120"
+    """The gradebook of a grading output: ``db_url`` if given (PostgreSQL through psycopg 3), else SQLite in ``out``."""
+    if db_url:
+        return database.normalize_url(db_url)
+    return f"sqlite:///{(Path(out) / 'gradebook.db').resolve()}?timeout=120"

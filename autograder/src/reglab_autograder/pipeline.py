@@ -37,7 +37,36 @@ def grade(opts: GradeOptions) -> report.GradingResult:
     worker.quiet_nbgrader_internals()
     if not 1 <= opts.workers <= sandbox.MAX_WORKERS:
         raise ValueError(f"--workers must be between 1 and {sandbox.MAX_WORKERS}")
-    if opts.isolate:
+    if opts.scheduler:  # the cluster path: its errors (no scheduler, no database) come first, within seconds
+        return grade_on_cluster(opts)
+    return grade_here(opts)
+
+
+def grade_on_cluster(opts: GradeOptions) -> report.GradingResult:
+    """``--scheduler``: the jobs run as tasks on a Dask cluster (:mod:`.cluster`), the gradebook is on a server."""
+    from sqlalchemy.exc import OperationalError
+
+    from . import cluster, database
+
+    url = opts.db_url and database.normalize_url(opts.db_url)
+    if not url or not database.is_postgres(url):
+        raise ValueError("--scheduler needs --db-url postgresql://...: the workers share no file system with this "
+                         "machine, so the gradebook must be on a database server")
+    database.check(url)
+    client = cluster.connect(opts.scheduler, isolate=opts.isolate)
+    try:
+        return grade_here(opts, client)
+    except OperationalError as exc:  # the server went away mid-batch: the jobs it failed have their rows in jobs/
+        raise database.DatabaseUnavailable(f"lost the gradebook's database {database.redacted(url)} "
+                                           f"({str(exc.orig or exc).strip()[:200]}); rerun when it is back: what "
+                                           "is graded is kept, the rest is graded") from exc
+    finally:
+        client.close()
+
+
+def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
+    """Grade with a local process pool, or with the cluster of ``client``."""
+    if opts.isolate and client is None:
         status = sandbox.probe()
         if not status.ok:  # secure by default: no grading without a sandbox unless asked for explicitly
             raise sandbox.SandboxUnavailable(f"cannot sandbox the students' code: {status.reason}")
@@ -66,8 +95,13 @@ def grade(opts: GradeOptions) -> report.GradingResult:
             todo.append(item)
 
     gradebook.create_students(run.db_url, sorted({t[0] for t in todo}))
+    lost = 0
     with Progress(len(todo), opts.progress) as progress:
-        if todo:
+        if todo and client is not None:
+            from . import cluster
+
+            lost = cluster.grade_all(client, run, todo, progress)
+        elif todo:
             ctx = mp.get_context("spawn")
             with ctx.Manager() as manager, ProcessPoolExecutor(
                 max_workers=opts.workers, mp_context=ctx, initializer=worker.init_worker,
@@ -80,7 +114,13 @@ def grade(opts: GradeOptions) -> report.GradingResult:
 
     write_notes(run.out, notes)
     records = [r for s in everyone if (r := read_record(run.jobs_dir, s.student, s.assignment)) is not None]
-    return report.write_all(report.ReportContext.of_run(run), records, notes)
+    result = report.write_all(report.ReportContext.of_run(run), records, notes)
+    if lost:
+        from .cluster import ClusterUnavailable
+
+        raise ClusterUnavailable(f"the Dask scheduler was lost: {lost} submission(s) not graded; rerun the same "
+                                 "command to grade them (what is graded is kept)")
+    return result
 
 
 def take_in(run, sub, opts):

@@ -87,3 +87,25 @@ def honest_class(base: Path, assignments=("00_overfitting", "01_l2_weight_decay"
         write(base, "bob", aid, released(aid))
         write(base, "carol", aid, answered(aid, partial.get(aid, set())))
     return base
+
+
+def nbgrader_autograde(submitted: Path, assignments, course_dir: Path) -> str:
+    """The reference grading: nbgrader's own command line, serial and unsandboxed, on a standard course folder built
+    in ``course_dir`` from the course's sources and the ``submitted/`` folder given; returns its gradebook's URL."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    bindir = Path(sys.executable).parent
+    for aid in assignments:
+        shutil.copytree(course_root() / "solutions" / aid, course_dir / "source" / aid)
+    shutil.copytree(submitted, course_dir / "submitted")
+    (course_dir / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(course_dir)!r}\nc.Execute.timeout = 120\n")
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    for aid in assignments:
+        for step in ("generate_assignment", "autograde"):
+            subprocess.run([str(bindir / "nbgrader"), step, aid, "--force"], cwd=course_dir, env=env, check=True,
+                           capture_output=True)
+    return f"sqlite:///{course_dir / 'gradebook.db'}"
