@@ -347,7 +347,7 @@ def test_weight_scaling_is_exact_for_a_deep_linear_network_by_enumeration():
 
 @pytest.mark.equation("weight-scaling-exact-models")
 def test_weight_scaling_is_exact_for_regression_with_a_normal_output():
-    """Session 5: y ~ N(w.(d*x) + b, sigma^2); the renormalized geometric mean of the densities is N(p w.x + b, sigma^2).
+    """Session 5: y ~ N(w.(d*x) + b, sigma^2); the renormalized geometric mean of densities is N(p w.x + b, sigma^2).
 
     Computed on a grid of y, so the renormalization is a numerical integral, not the algebra of the notebook.
     """
