@@ -383,6 +383,89 @@ def test_l1_explorer_says_not_the_minimizer_only_when_it_is_not():
     assert differs  # the last case is the usual one
 
 
+# ---------------------------------------------------------------------------- sessions 3-5
+
+
+@pytest.mark.equation("7.50")
+def test_7_50_with_sample_moments_is_an_identity_for_any_members():
+    """Session 4: with estimated v and c, (7.50) matches the measured ensemble error for ANY errors (an identity)."""
+    r = np.random.default_rng(7)
+    for k, n in ((2, 5), (7, 40), (25, 200)):
+        errors = r.standard_cauchy(size=(k, n)) + r.normal(size=n)  # heavy tails and a shared part: not Gaussian
+        v, c = ensembles.estimate_v_c(errors)
+        measured = np.mean(errors.mean(axis=0) ** 2)
+        assert measured == pytest.approx(v / k + (k - 1) * c / k, rel=1e-12)
+        assert measured <= v * (1 + 1e-12)  # never above the average member: the guarantee says nothing about bagging
+
+
+@pytest.mark.equation("bagging-vs-single")
+def test_bagging_least_squares_lines_on_many_examples_changes_nothing():
+    """Session 4 w1: a line on 10,000 examples is so stable that its bootstrap copies are nearly identical (c ~ v)."""
+    r = np.random.default_rng(0)
+    x = r.uniform(-1, 1, 10_000)
+    y = data.true_function(x) + r.normal(0, 0.3, x.size)
+    x_test = np.linspace(-1, 1, 200)
+    target = data.true_function(x_test)
+    fit = lambda X, Y: np.polyfit(X, Y, 1)  # noqa: E731
+    members = ensembles.bagged_predictions(fit, lambda m, X: np.polyval(m, X), x, y, x_test, 50, 3)
+    single = np.mean((np.polyval(fit(x, y), x_test) - target) ** 2)
+    bag = np.mean((members.mean(axis=0) - target) ** 2)
+    assert bag == pytest.approx(single, rel=1e-3)  # no improvement, and no loss either
+    v, c = ensembles.estimate_v_c(members - target)
+    assert c / v > 0.99
+
+
+def _linear_net_logits(W1, b1, W2, b2, x, d1, d2):
+    return (d2 * ((d1 * x) @ W1 + b1)) @ W2 + b2
+
+
+@pytest.mark.equation("weight-scaling-exact-models")
+def test_weight_scaling_is_exact_for_a_deep_linear_network_by_enumeration():
+    """Session 5: no nonlinear hidden units; every input and hidden mask enumerated here, not by the dropout module."""
+    r = np.random.default_rng(3)
+    n_in, n_hid, p1, p2 = 4, 5, 0.8, 0.5
+    W1, b1, W2, b2 = r.normal(size=(n_in, n_hid)), r.normal(size=n_hid), r.normal(size=(n_hid, 3)), r.normal(size=3)
+    x = r.normal(size=n_in)
+    log_geo, arith = np.zeros(3), np.zeros(3)
+    for code in range(2 ** (n_in + n_hid)):
+        bits = (code >> np.arange(n_in + n_hid)) & 1
+        d1, d2 = bits[:n_in], bits[n_in:]
+        weight = np.prod(np.where(d1, p1, 1 - p1)) * np.prod(np.where(d2, p2, 1 - p2))
+        z = _linear_net_logits(W1, b1, W2, b2, x, d1, d2)
+        log_p = z - np.log(np.sum(np.exp(z)))
+        log_geo += weight * log_p
+        arith += weight * np.exp(log_p)
+    geo = np.exp(log_geo) / np.exp(log_geo).sum()
+    z_ws = _linear_net_logits(W1, b1, W2, b2, x, p1, p2)  # every unit kept, scaled by its keep probability
+    ws = np.exp(z_ws) / np.exp(z_ws).sum()
+    np.testing.assert_allclose(geo, ws, rtol=1e-10)
+    assert np.abs(arith - ws).max() > 1e-3  # exact for the geometric mean, not the arithmetic one
+
+
+@pytest.mark.equation("weight-scaling-exact-models")
+def test_weight_scaling_is_exact_for_regression_with_a_normal_output():
+    """Session 5: y ~ N(w.(d*x) + b, sigma^2); the renormalized geometric mean of densities is N(p w.x + b, sigma^2).
+
+    Computed on a grid of y, so the renormalization is a numerical integral, not the algebra of the notebook.
+    """
+    r = np.random.default_rng(4)
+    n, p, sigma = 6, 0.7, 0.4
+    w, b, x = r.normal(size=n), 0.3, r.normal(size=n)
+    masks = (np.arange(2**n)[:, None] >> np.arange(n)) & 1
+    weights = np.prod(np.where(masks, p, 1 - p), axis=1)
+    means = (masks * x) @ w + b
+    grid = np.linspace(-8, 8, 4001)
+    dy = grid[1] - grid[0]
+    log_dens = -((grid[None, :] - means[:, None]) ** 2) / (2 * sigma**2) - np.log(sigma * np.sqrt(2 * np.pi))
+    geo = np.exp(weights @ log_dens)
+    geo /= geo.sum() * dy
+    ws_mean = p * w @ x + b
+    ws = np.exp(-((grid - ws_mean) ** 2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))
+    np.testing.assert_allclose(geo, ws, atol=1e-9)
+    mixture = weights @ np.exp(log_dens)  # the arithmetic mean: a mixture of normals, wider than the weight-scaled one
+    assert np.sqrt(np.sum(mixture * (grid - ws_mean) ** 2) * dy) > 1.2 * sigma
+
+
 # session 6
 
 

@@ -552,7 +552,7 @@ SPEC_EQUATIONS: dict[str, str] = {
     "proximal-l1-zeros": "S6: a proximal L1 step gives exact zeros in the MLP's first layer; the subgradient step none",
     "capstone-fair": "S6: one initialization and minibatch order for every method; strengths chosen on validation",
     "validation-overfit": "S3: the best of many candidates on one validation set has an optimistic validation error",
-    "augmentation-labels": "S6: one-pixel shifts keep a digit's label; flips turn some digits into others",
+    "augmentation-labels": "S5: one-pixel shifts keep a digit's label; flips turn some digits into others",
     "alpha-approx-ratio": "S3: exact alpha_i vs 1/(eps tau): 0.92 at tau = 30, 0.58 at 200, 0.03 at 1000 (lambda 0.05)",
     "sign-flip": "S3: directions overshoot (alpha_i undefined) once eps > 1/lambda_max, before 2/lambda_max",
     "adamw-limit": "S1: AdamW settles at the minimizer inside ||w||_inf <= 1/lambda; Adam + L2 at the ridge minimum",
@@ -563,6 +563,8 @@ SPEC_EQUATIONS: dict[str, str] = {
     "min-norm-limit": "S0: alpha -> 0+ ridge limit = min-norm interpolant only with the bias penalized, in one basis",
     "l1-zero-frequency": "S2: L1 gives exact zeros, L2 none (many problems); L1's zeros match the truth best mid-alpha",
     "dropout-marginalized": "S6: dropout on linear features equals, in expectation, a per-feature ridge penalty",
+    "weight-scaling-exact-models": "S5: weight scaling = renormalized geometric mean also for a deep linear network "
+    "and for regression with a normal output (mean linear in the masks)",
 }
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._kernels import log_softmax as _log_softmax
+from ._kernels import single_threaded_blas as _single_threaded_blas
 from ._kernels import softmax as _softmax
 from ._validation import (
     as_float_array,
@@ -636,8 +637,9 @@ def train_mlp(
         X_val, y_val = _check_xy(layers, X_val, y_val)
     stopper = EarlyStopping(patience=patience) if patience is not None else None
     # Everything is validated: the loop below calls only private functions that trust their inputs.
-    return _train(layers, X, y, epochs, lr, momentum, batch_size, l2, l1, keep, rng,
-                  X_val if has_val else None, y_val, stopper, label_smoothing)
+    with _single_threaded_blas():  # small matrices: one BLAS thread is fastest (see reglab._kernels)
+        return _train(layers, X, y, epochs, lr, momentum, batch_size, l2, l1, keep, rng,
+                      X_val if has_val else None, y_val, stopper, label_smoothing)
 
 
 def _train(layers, X, y, epochs, lr, momentum, batch_size, l2, l1, keep, rng, X_val, y_val, stopper, label_smoothing):
