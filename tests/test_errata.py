@@ -371,7 +371,7 @@ def test_weight_scaling_is_exact_for_regression_with_a_normal_output():
 
 @pytest.mark.equation("sign-flip")
 def test_past_one_over_lambda_max_an_even_step_count_still_has_an_alpha():
-    """Session 3: past 1/lambda_max only odd step counts overshoot w*; an even count lands inside, with an alpha_i >= 0."""
+    """Session 3: past 1/lambda_max only odd step counts overshoot w*; an even count lands inside, alpha_i >= 0."""
     lam, eps = np.array([1.0, 0.05]), 1.1
     for tau in (2, 4, 6):
         w_tau = early_stopping.gd_iterates(np.diag(lam), np.ones(2), eps, tau)[-1]
