@@ -466,6 +466,25 @@ def test_weight_scaling_is_exact_for_regression_with_a_normal_output():
     assert np.sqrt(np.sum(mixture * (grid - ws_mean) ** 2) * dy) > 1.2 * sigma
 
 
+@pytest.mark.equation("sign-flip")
+def test_past_one_over_lambda_max_an_even_step_count_still_has_an_alpha():
+    """Session 3: past 1/lambda_max only odd step counts overshoot w*; an even count lands inside, alpha_i >= 0."""
+    lam, eps = np.array([1.0, 0.05]), 1.1
+    for tau in (2, 4, 6):
+        w_tau = early_stopping.gd_iterates(np.diag(lam), np.ones(2), eps, tau)[-1]
+        alpha = early_stopping.equivalent_alpha(lam, eps, tau)
+        assert np.all((w_tau > 0) & (w_tau < 1)) and np.all(alpha >= 0)
+        np.testing.assert_allclose(lam / (lam + alpha), w_tau, rtol=1e-12)  # the ridge factor reproduces the iterate
+
+
+@pytest.mark.equation("alpha-approx-ratio")
+def test_single_alpha_within_five_per_cent_for_the_flat_direction_up_to_tau_20_only():
+    """Session 3's prose: the flat direction's ratio is within 5 % of 1 up to tau = 20, 8 % off at tau = 30."""
+    ratios = {tau: _alpha_by_root_finding(0.05, 0.1, tau) * 0.1 * tau for tau in (5, 20, 30)}
+    assert all(abs(ratios[tau] - 1) < 0.055 for tau in (5, 20))
+    assert ratios[30] == pytest.approx(0.924, abs=0.001)
+
+
 # session 6
 
 
