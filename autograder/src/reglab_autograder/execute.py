@@ -160,7 +160,8 @@ class SandboxedExecute(Execute):
                 "seconds": round(time.monotonic() - self._t0, 2),
                 "startup_seconds": round(self._startup, 2),
                 "slowest_cells": sorted(self._cell_seconds, key=lambda x: -x[1])[:3],
-                "forked": self._forked,
+                "forked": bool(self._forked),
+                "fork_server_pid": self._forked or None,  # kernels forked from one server: one worker's
                 "fork_server_note": self._fork_note,
                 "setup_cell_seconds": self._cell_seconds[0][1] if self._cell_seconds else 0.0,
                 "cells_seconds": round(sum(t for _, t in self._cell_seconds), 2),
@@ -216,7 +217,7 @@ class SandboxedExecute(Execute):
             try:
                 server = forkserver.server_for(spec)
                 spec.update(zygote_socket=server.socket, zygote_pid=server.pid)
-                self._forked = True
+                self._forked = server.pid
             except forkserver.ForkServerUnavailable as exc:  # grading goes on, one sandbox per kernel
                 self._fork_note = str(exc)[:500]
         # nbclient builds the manager from kernel_manager_class (resolving the kernel name from the

@@ -120,9 +120,10 @@ def _host_pid(zygote_pid: int, ns_pid: int, timeout: float = 10.0) -> int:
     """The host pid of the zygote's child whose pid in the zygote's namespace is ``ns_pid``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for pid, (ppid, _) in sandbox._proc_table().items():
-            if ppid != zygote_pid:
-                continue
+        kids = sandbox.children_of(zygote_pid)
+        if kids is None:
+            kids = [p for p, (ppid, _) in sandbox._proc_table().items() if ppid == zygote_pid]
+        for pid in kids:
             try:
                 with open(f"/proc/{pid}/status") as fh:
                     nspid = next(line.split()[1:] for line in fh if line.startswith("NSpid:"))
@@ -166,8 +167,7 @@ def stand_in(spec_path: str, argv: list[str]) -> int:
         sys.stderr.write(f"the fork server could not start the kernel: {(reply or {}).get('error', 'no answer')}\n")
         return 1
     host = _host_pid(int(spec["zygote_pid"]), int(reply["pid"]))
-    for d in spec.get("cgroups", []):  # the notebook's cgroups, before any of its code runs
-        Path(d, "cgroup.procs").write_text(str(host))
+    sandbox.cgroup_join(spec.get("cgroups", []), host, spec["limits"])  # before any of the notebook's code runs
     tmp = os.path.join(jobdir, OUTER_PID + ".new")
     Path(tmp).write_text(str(host))
     os.replace(tmp, os.path.join(jobdir, OUTER_PID))

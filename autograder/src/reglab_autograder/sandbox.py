@@ -158,22 +158,44 @@ def probe() -> Status:
 # ---------------------------------------------------------------------------- cgroups (root)
 
 
+def _cgroup_settings(ctrl: str, limits: dict) -> dict:
+    if ctrl == "memory":
+        return {"memory.limit_in_bytes": limits["notebook_memory_mb"] * 1024 * 1024, "memory.swappiness": 0}
+    return {"pids.max": limits["processes"]}
+
+
+def _cgroup_make(d: Path, limits: dict) -> None:
+    d.mkdir(parents=True, exist_ok=True)
+    for key, value in _cgroup_settings(d.parent.parent.name, limits).items():
+        try:
+            (d / key).write_text(str(value))
+        except OSError:
+            if key != "memory.swappiness":
+                raise
+
+
 def cgroup_create(name: str, limits: dict) -> list[str]:
     """Create this job's memory and pids cgroups (v1) with their limits; returns their folders."""
     made = []
-    for ctrl, settings in (("memory", {"memory.limit_in_bytes": limits["notebook_memory_mb"] * 1024 * 1024,
-                                       "memory.swappiness": 0}),
-                           ("pids", {"pids.max": limits["processes"]})):
+    for ctrl in ("memory", "pids"):
         d = CGROUP_V1 / ctrl / CGROUP_PARENT / name
-        d.mkdir(parents=True, exist_ok=True)
-        for key, value in settings.items():
-            try:
-                (d / key).write_text(str(value))
-            except OSError:
-                if key != "memory.swappiness":
-                    raise
+        _cgroup_make(d, limits)
         made.append(str(d))
     return made
+
+
+def cgroup_join(folders, pid: int, limits: dict) -> None:
+    """Put ``pid`` into the job's cgroups. A cgroup still empty can be removed meanwhile by another grading run's
+    :func:`reap_orphans`: it is then made again, with the same limits."""
+    for d in map(Path, folders):
+        for attempt in range(5):
+            try:
+                (d / "cgroup.procs").write_text(str(pid))
+                break
+            except FileNotFoundError:
+                if attempt == 4:
+                    raise
+                _cgroup_make(d, limits)
 
 
 def cgroup_remove(folders) -> None:
@@ -217,12 +239,59 @@ def _proc_table() -> dict[int, tuple[int, int]]:
     return table
 
 
+def _start_time(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def children_of(pid: int) -> list[int] | None:
+    """The children of ``pid`` from ``/proc/<pid>/task/*/children`` (None where the kernel has no such file)."""
+    out = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                out += [int(x) for x in fh.read().split()]
+        except FileNotFoundError:
+            if not os.path.exists(f"/proc/{pid}/task/{tid}"):
+                continue  # the thread ended
+            return None
+        except OSError:
+            continue
+    return out
+
+
+def _subtree(outer_pid: int) -> dict[int, list[int]] | None:
+    """pid -> children, for ``outer_pid`` and its descendants only (a walk over their own /proc entries, not
+    over every process of the machine: this runs after every cell)."""
+    children, todo = {}, [outer_pid]
+    while todo:
+        p = todo.pop()
+        kids = children_of(p)
+        if kids is None:
+            return None
+        children[p] = kids
+        todo += [k for k in kids if k not in children]
+    return children
+
+
 def sandbox_tree(outer_pid: int) -> tuple[list[int], list[int]]:
     """(the kernel's chain: bwrap, the sandbox's init, the kernel; every other process of the sandbox)."""
-    table = _proc_table()
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _) in table.items():
-        children.setdefault(ppid, []).append(pid)
+    sub = _subtree(outer_pid)
+    if sub is not None:
+        children = sub
+        table = {p: (0, _start_time(p)) for kids in sub.values() for p in kids}
+    else:
+        table = _proc_table()
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _) in table.items():
+            children.setdefault(ppid, []).append(pid)
     chain = [outer_pid]
     init = sorted(children.get(outer_pid, []), key=lambda p: table[p][1])
     if init:
@@ -488,8 +557,7 @@ def launch(spec_path: str, argv: list[str]) -> None:
             cfg.parent.mkdir(parents=True, exist_ok=True)
             cfg.write_text(GRADING_KERNEL_CONFIG)
         os.execve(argv[0], argv, env)
-    for d in spec.get("cgroups", []):  # join the job's cgroups before anything else runs
-        Path(d, "cgroup.procs").write_text(str(os.getpid()))
+    cgroup_join(spec.get("cgroups", []), os.getpid(), limits)  # the job's cgroups, before anything else runs
     # descriptors of every allow-listed folder, opened with the grader's rights
     hosts = ["/usr"] + [f"/{n}" for n in ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
                         if os.path.isdir(f"/{n}") and not os.path.islink(f"/{n}")] + spec["keep"]

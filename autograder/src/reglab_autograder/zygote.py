@@ -244,6 +244,17 @@ def child(conn):
     os._exit(0)
 
 
+def _reap(*_):
+    """Wait for ended children (their CPU time then counts as the zygote's children's, as a kernel's does)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def main():
     preload, sock_path = json.loads(sys.argv[1]), sys.argv[2]
     failed = []
@@ -261,7 +272,7 @@ def main():
     gc.freeze()  # the imported objects stay shared (copy-on-write) with every kernel
     if threading.active_count() != 1:
         sys.exit(f"the zygote must be single-threaded to fork kernels; threads: {threading.enumerate()}")
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped by the kernel
+    signal.signal(signal.SIGCHLD, _reap)
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(sock_path + ".tmp")
     srv.listen(8)
