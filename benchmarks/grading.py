@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import statistics
 
 from reglab_autograder import jobs
 from reglab_autograder.gradebook import code_scores

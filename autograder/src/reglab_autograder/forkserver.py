@@ -145,7 +145,8 @@ def kernel_request(spec: dict, argv: list[str]) -> tuple[dict, list[str]]:
     files = [[f"{sandbox.HOME}/{rel}", None] for _, rel in spec["files"]]
     if not render:
         files.append([f"{sandbox.HOME}/.ipython/{sandbox.KERNEL_CONFIG_FILE}", sandbox.GRADING_KERNEL_CONFIG])
-    msg = {"home": sandbox.HOME, "run": sandbox.RUN, "limits": spec["limits"], "masks": spec["masks"],
+    msg = {"home": sandbox.HOME, "run": sandbox.RUN, "limits": spec["limits"], "keep": spec["keep"],
+           "masks": spec["masks"],
            "connection": conn, "files": files, "env": sandbox.kernel_env(render_figures=render), "argv": kargs}
     return msg, [host for host, _ in spec["files"]]
 
@@ -155,6 +156,8 @@ def stand_in(spec_path: str, argv: list[str]) -> int:
     spec = json.loads(Path(spec_path).read_text())
     jobdir = os.path.dirname(spec_path)
     log = os.open(os.path.join(jobdir, "kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    os.dup2(log, 1)  # as the sandbox's launcher: this launcher's and the kernel's messages go to the job's log
+    os.dup2(log, 2)
     msg, hosts = kernel_request(spec, argv)
     fds = [log] + [os.open(h, os.O_RDONLY | os.O_NOFOLLOW) for h in hosts]  # never through a link
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -184,6 +187,10 @@ def stand_in(spec_path: str, argv: list[str]) -> int:
     while True:
         msg, _ = recv(s)
         if msg is None:
+            sys.stderr.write("the kernel's sandbox ended without reporting its exit status\n")
+            return 1
+        if "error" in msg:
+            sys.stderr.write(f"the fork server could not start the kernel: {msg['error']}\n")
             return 1
         if "exit" in msg:
             code = os.waitstatus_to_exitcode(int(msg["exit"]))

@@ -29,6 +29,11 @@ As an ordinary user there is no cgroup the grader may write to, so memory is cap
 processes' count is capped): :func:`probe`
 says which limits apply, and each job record carries it.
 
+By default a worker does not start one such sandbox per kernel: it starts one per worker process, whose
+process (a fork server, :mod:`.forkserver` and :mod:`.zygote`) has imported the course's modules and forks
+each notebook's kernel into namespaces, private folders, cgroups and limits of its own, with no capability
+left; the launcher above then runs that fork server instead of a kernel.
+
 The grader reaches the kernel's sockets, which live in a tmpfs inside the sandbox, through
 ``/proc/<pid>/root`` of the sandbox's first process (a symlink in the job's private folder points
 there): the kernel has no writable path on the host at all.
@@ -583,7 +588,8 @@ def launch(spec_path: str, argv: list[str]) -> None:
         if os.path.isfile(p):
             files.append((os.open(os.path.realpath(p), os.O_RDONLY), p))
     if not render and not zygote:
-        files.append((_memfd("ipython-config", GRADING_KERNEL_CONFIG.encode()), f"{HOME}/.ipython/{KERNEL_CONFIG_FILE}"))
+        config = (_memfd("ipython-config", GRADING_KERNEL_CONFIG.encode()), f"{HOME}/.ipython/{KERNEL_CONFIG_FILE}")
+        files.append(config)
     for host, rel in spec["files"]:  # the submission's own files, never followed through a link
         files.append((os.open(host, os.O_RDONLY | os.O_NOFOLLOW), f"{HOME}/{rel}"))
     file_fds = [(_inheritable(fd), inside) for fd, inside in files]

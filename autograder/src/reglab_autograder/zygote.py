@@ -48,7 +48,9 @@ def _check(ret, what):
 
 
 def _mount(source, target, fstype, flags, data=None):
-    enc = (lambda x: None if x is None else str(x).encode())
+    def enc(x):
+        return None if x is None else str(x).encode()
+
     _check(libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
 
 
@@ -102,7 +104,7 @@ def drop_capabilities():
             raise OSError(f"capabilities left after dropping them ({key} {status[key].strip()})")
 
 
-def set_limits(limits, processes_extra):
+def set_limits(limits, processes_extra):  # sandbox.set_limits's, plus the process count (no grader import here)
     import resource
 
     mb = 1024 * 1024
@@ -123,11 +125,18 @@ def prepare(spec, files):
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     socket.sethostname("grading")
     home, run = spec["home"], spec["run"]
+    # allow-listed folders under /tmp (a virtual environment built there) are bound again over the fresh /tmp
+    held = {k: os.open(k, os.O_PATH) for k in spec["keep"] if k == "/tmp" or k.startswith("/tmp/")}
     fresh = [(home, f"mode=0700,size={lim['workdir_mb'] * mb}"), ("/tmp", f"mode=1777,size={lim['tmp_mb'] * mb}"),
              (run, f"mode=0700,size={mb}"), ("/dev/shm", f"mode=1777,size={lim['tmp_mb'] * mb}")]
     for path, opts in fresh:
         os.makedirs(path, exist_ok=True)
         _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts)
+    for path, fd in held.items():
+        os.makedirs(path, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        _remount_ro(path)
+        os.close(fd)
     _remount_ro("/dev")  # the zygote's /dev: nothing an earlier notebook could write to
     for d in spec["masks"]:
         _remount_ro(d)
@@ -184,7 +193,15 @@ def init(conn, spec, log_fd):
     signal.signal(signal.SIGCHLD, lambda *a: None)
     k = os.fork()
     if k == 0:
-        kernel(spec, log_fd)
+        try:
+            kernel(spec, log_fd)
+        except BaseException:  # noqa: BLE001 - into the kernel's log (its stderr)
+            import traceback
+
+            traceback.print_exc()
+            sys.stderr.flush()
+        finally:
+            os._exit(1)
     os.close(log_fd)
     while True:
         while True:  # reap every process of the notebook; the kernel's end is the notebook's end
@@ -236,6 +253,8 @@ def child(conn):
     if pid == 0:
         try:
             init(conn, spec, log_fd)
+        except BaseException as exc:  # noqa: BLE001 - the grader's launcher writes it to the kernel's log
+            send(conn, {"error": f"{type(exc).__name__}: {exc}"})
         finally:
             os._exit(1)
     conn.close()
@@ -285,6 +304,11 @@ def main():
             srv.close()
             try:
                 child(conn)
+            except BaseException:  # noqa: BLE001 - into the fork server's log
+                import traceback
+
+                traceback.print_exc()
+                sys.stderr.flush()
             finally:
                 os._exit(1)
         conn.close()
