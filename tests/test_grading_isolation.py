@@ -1,10 +1,10 @@
 """A grading kernel never sees what an earlier notebook on the same worker left behind.
 
 Kernels are forked from a pre-imported fork server (reglab_autograder.forkserver): student A's notebook
-leaves a global, a monkeypatched module, files in its working directory and /tmp, an environment variable,
-a running thread and a background process; student B, graded next by the same worker and forked from the
-same server, must find none of them. A runs the same probe at its end, so the probe is shown to see each
-leftover where it exists.
+leaves a global, a monkeypatched module, files in its working directory, /tmp and /dev/shm, an environment
+variable, a running thread, a background process and a key in the user keyring; student B, graded next by
+the same worker and forked from the same server, must find none of them. A runs the same probe at its end,
+so the probe is shown to see each leftover where it exists.
 """
 
 from __future__ import annotations
@@ -35,10 +35,12 @@ open("/tmp/left_by_a.txt", "w").write("tmp")
 open("/dev/shm/left_by_a", "w").write("shm")
 threading.Thread(target=time.sleep, args=(600,), name="left_by_a", daemon=True).start()
 subprocess.Popen(["sleep", "600"])
+import ctypes
+ctypes.CDLL(None).syscall(248, b"user", b"left_by_a", b"key", 3, -4)  # add_key to the user keyring (x86_64)
 """
 
 PROBE = """
-import json, os, threading
+import ctypes, json, os, threading
 import numpy as np
 seen = {
     "global": "LEFT_BY_A" in globals(),
@@ -48,6 +50,7 @@ seen = {
     "tmp file": os.path.exists("/tmp/left_by_a.txt"),
     "shm file": os.path.exists("/dev/shm/left_by_a"),
     "thread": any(t.name == "left_by_a" for t in threading.enumerate()),
+    "keyring": ctypes.CDLL(None).syscall(250, 10, -4, b"user", b"left_by_a", 0) > 0,  # keyctl(KEYCTL_SEARCH)
     "process": any("sleep" in open(f"/proc/{p}/cmdline").read() for p in os.listdir("/proc") if p.isdigit()),
 }
 print("PROBE " + json.dumps(seen))

@@ -117,6 +117,20 @@ def set_limits(limits, processes_extra):  # sandbox.set_limits's, plus the proce
     resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
 
 
+KEYCTL = {"x86_64": 250, "aarch64": 219}  # keyctl's system call number (glibc has no wrapper)
+
+
+def clear_keyrings():
+    """Kernel keyrings belong to the (user namespace, uid) every kernel of this server shares: the user
+    keyrings are emptied and the kernel gets a new session keyring."""
+    nr = KEYCTL.get(os.uname().machine)
+    if nr is None:
+        return
+    for ring in (-4, -5):  # KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING
+        libc.syscall(nr, 7, ring)  # KEYCTL_CLEAR
+    libc.syscall(nr, 1, None)  # KEYCTL_JOIN_SESSION_KEYRING: a new anonymous one
+
+
 def prepare(spec, files):
     """In C: the notebook's own namespaces and fresh private folders."""
     lim = spec["limits"]
@@ -124,6 +138,7 @@ def prepare(spec, files):
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     socket.sethostname("grading")
+    clear_keyrings()
     home, run = spec["home"], spec["run"]
     # allow-listed folders under /tmp (a virtual environment built there) are bound again over the fresh /tmp
     held = {k: os.open(k, os.O_PATH) for k in spec["keep"] if k == "/tmp" or k.startswith("/tmp/")}
