@@ -6,7 +6,8 @@ execution continues) it adds:
 
 * every kernel runs through :mod:`reglab_autograder.sandbox` (bubblewrap: namespaces, an allow-listed
   file system, size-capped private folders, limits; refused when no sandbox can be set up unless
-  ``isolate`` is False);
+  ``isolate`` is False), forked by default from the worker's pre-imported fork server
+  (:mod:`reglab_autograder.forkserver`: namespaces, private folders, cgroups and limits of its own);
 * a whole-notebook time cap: cell timeouts shrink to the time left, and once it is spent the
   remaining cells are not run and carry a ``NotebookTimeCap`` error;
 * a cap on the output a notebook may send (an output flood cannot exhaust the grader's memory);
