@@ -27,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -93,27 +94,28 @@ class ForkServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-_SERVER: dict = {}
+_SERVERS: dict[str, ForkServer] = {}  # this process's fork servers, by what they depend on
+_LOCK = threading.Lock()  # jobs may run in threads of one process
 
 
 def server_for(spec: dict) -> ForkServer:
     """This process's fork server for kernels of ``spec`` (started, or restarted, when needed)."""
     key = json.dumps({k: spec.get(k) for k in ZYGOTE_KEYS}, sort_keys=True)
-    current = _SERVER.get("server")
-    if current is not None and (current.key != key or not current.alive()):
-        current.stop()
-        current = None
-    if current is None:
-        current = ForkServer(spec)
-        _SERVER["server"] = current
-    return current
+    with _LOCK:
+        current = _SERVERS.get(key)
+        if current is not None and not current.alive():
+            current.stop()
+            current = None
+        if current is None:
+            current = _SERVERS[key] = ForkServer(spec)
+        return current
 
 
 @atexit.register
-def stop_server() -> None:
-    server = _SERVER.pop("server", None)
-    if server is not None:
-        server.stop()
+def stop_servers() -> None:
+    with _LOCK:
+        while _SERVERS:
+            _SERVERS.popitem()[1].stop()
 
 
 def _host_pid(zygote_pid: int, ns_pid: int, timeout: float = 10.0) -> int:
