@@ -34,7 +34,11 @@ open("left_by_a.txt", "w").write("working directory")
 open("/tmp/left_by_a.txt", "w").write("tmp")
 open("/dev/shm/left_by_a", "w").write("shm")
 threading.Thread(target=time.sleep, args=(600,), name="left_by_a", daemon=True).start()
-subprocess.Popen(["sleep", "600"])
+child = subprocess.Popen(["sleep", "600"])
+for _ in range(500):  # until it has become `sleep` (the probe looks for that name)
+    if "sleep" in open(f"/proc/{child.pid}/cmdline").read():
+        break
+    time.sleep(0.01)
 import ctypes
 ctypes.CDLL(None).syscall(248, b"user", b"left_by_a", b"key", 3, -4)  # add_key to the user keyring (x86_64)
 """
