@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from reglab_autograder import jobs
 from reglab_autograder.gradebook import code_scores
 from reglab_autograder.options import db_url_for
 from reglab_autograder.testing import classroom
@@ -43,6 +45,23 @@ def build(base: Path, n_students: int):
                 nb = classroom.answered(aid, set(classroom.solution_ids(aid, code_only=True)[::2]))
             classroom.write(base / "submitted", student, aid, nb)
     return sessions
+
+
+ANATOMY = (("kernel start", lambda e: e["startup_seconds"]),
+           ("setup cell (imports)", lambda e: e["setup_cell_seconds"]),
+           ("other cells", lambda e: e["cells_seconds"] - e["setup_cell_seconds"]),
+           ("kernel shutdown, clean-up", lambda e: e["seconds"] - e["startup_seconds"] - e["cells_seconds"]),
+           ("nbgrader's other autograde passes", lambda e: e["phases"]["autograde"] - e["seconds"]),
+           ("feedback", lambda e: e["phases"]["feedback"]),
+           ("gradebook (scores, deleted tests)", lambda e: e["phases"]["gradebook"]),
+           ("whole job", lambda e: e["job_seconds"]))
+
+
+def anatomy(out: Path) -> list[tuple[str, float]]:
+    """Median seconds of each part of a job, over the jobs of a grading output (the first job of each worker
+    also starts its fork server: the median leaves it out)."""
+    execs = [dict(r.execution, job_seconds=r.seconds) for r in jobs.read_all(out / "jobs") if r.execution.get("phases")]
+    return [(name, statistics.median(f(e) for e in execs)) for name, f in ANATOMY]
 
 
 def main():
@@ -88,11 +107,14 @@ def main():
                 sys.exit("reglab grade failed")
             return time.perf_counter() - t0, out
 
+        load = [os.getloadavg()[0]]
         t_one, out1 = reglab(1)
         t_par, outn = reglab(args.workers)
+        load.append(os.getloadavg()[0])
         ref = code_scores(f"sqlite:///{cdir / 'gradebook.db'}")
         same = all(ref == code_scores(db_url_for(o)) for o in (out1, outn))
-        print(f"{n} notebooks ({args.students} students x {len(sessions)} sessions), {os.cpu_count()} cores")
+        print(f"{n} notebooks ({args.students} students x {len(sessions)} sessions), {os.cpu_count()} cores, "
+              f"load average {load[0]:.1f} before the reglab runs, {load[1]:.1f} after")
         rows = [("serial nbgrader autograde", t_auto), ("serial nbgrader autograde + generate_feedback", t_serial),
                 ("reglab grade --workers 1 (sandboxed, with feedback and report)", t_one),
                 (f"reglab grade --workers {args.workers} (sandboxed, with feedback and report)", t_par)]
@@ -102,6 +124,9 @@ def main():
         print(f"speed-up against serial nbgrader autograde alone: {t_auto / t_par:.2f}x")
         print(f"reglab's own parallel scaling (1 -> {args.workers} workers): {t_one / t_par:.2f}x")
         print(f"identical scores in all three gradebooks: {same}")
+        print(f"anatomy of one job, median seconds (reglab grade --workers 1 | --workers {args.workers}):")
+        for (name, a), (_, b) in zip(anatomy(out1), anatomy(outn)):
+            print(f"  {name:40s}{a:6.2f}  {b:6.2f}")
         if not same:
             sys.exit(1)
     finally:

@@ -21,7 +21,7 @@ from reglab_autograder import config, misconceptions, report
 from reglab_autograder.execute import SandboxedExecute
 from reglab_autograder.jobs import JobRecord, Part
 from reglab_autograder.late import LatePenalty, LatePolicy
-from reglab_autograder.preprocessors import INTAKE_RULES, RedactTracebacks, SanitizeFeedback
+from reglab_autograder.preprocessors import INTAKE_RULES, NoteUnrenderedFigures, RedactTracebacks, SanitizeFeedback
 from reglab_autograder.testing.classroom import cell_by_id, released
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,8 +102,10 @@ def test_sanitize_runs_the_intake_rules_then_nbgraders_own():
 def test_feedback_hides_hidden_tests_and_tracebacks_after_reading_grades():
     default = GenerateFeedback.class_traits()["preprocessors"].default()
     ours = config.feedback_preprocessors()
-    assert [p for p in ours if p not in (ClearHiddenTests, RedactTracebacks, SanitizeFeedback)] == default
-    assert ours.index(ClearHiddenTests) < ours.index(RedactTracebacks) < ours.index(SanitizeFeedback)
+    ours_only = (ClearHiddenTests, RedactTracebacks, SanitizeFeedback, NoteUnrenderedFigures)
+    assert [p for p in ours if p not in ours_only] == default
+    assert ours.index(ClearHiddenTests) < ours.index(RedactTracebacks) < ours.index(SanitizeFeedback) \
+        < ours.index(NoteUnrenderedFigures)
 
 
 @pytest.mark.parametrize("cls", [SandboxedExecute, LatePolicy, LatePenalty, *INTAKE_RULES])

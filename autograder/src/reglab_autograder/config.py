@@ -45,6 +45,7 @@ def feedback_preprocessors() -> list:
         out.insert(1, ClearHiddenTests)
     out.insert(out.index(ClearHiddenTests) + 1, preprocessors.RedactTracebacks)
     out.insert(out.index(preprocessors.RedactTracebacks) + 1, preprocessors.SanitizeFeedback)
+    out.insert(out.index(preprocessors.SanitizeFeedback) + 1, preprocessors.NoteUnrenderedFigures)
     return out
 
 

@@ -6,7 +6,8 @@ execution continues) it adds:
 
 * every kernel runs through :mod:`reglab_autograder.sandbox` (bubblewrap: namespaces, an allow-listed
   file system, size-capped private folders, limits; refused when no sandbox can be set up unless
-  ``isolate`` is False);
+  ``isolate`` is False), forked by default from the worker's pre-imported fork server
+  (:mod:`reglab_autograder.forkserver`: namespaces, private folders, cgroups and limits of its own);
 * a whole-notebook time cap: cell timeouts shrink to the time left, and once it is spent the
   remaining cells are not run and carry a ``NotebookTimeCap`` error;
 * a cap on the output a notebook may send (an output flood cannot exhaust the grader's memory);
@@ -16,6 +17,8 @@ execution continues) it adds:
 * a kernel whose messages cannot be read (a fork bomb's children writing into its sockets: "Invalid
   Signature") is treated like a dead kernel;
 * stray processes of the sandbox are killed after every cell (fork bombs);
+* figures are built but never rasterized (``render_figures``), and the client mimics no widget, so it
+  never sends on the shell channel while a cell runs (the widget-comm stall of jupyter/nbclient#312);
 * every such event is written to ``events_file`` for the report.
 """
 
@@ -39,7 +42,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Unicode
 
-from . import sandbox
+from . import forkserver, sandbox
 
 SIGNAL_NAMES = {
     signal.SIGKILL: "killed (SIGKILL): most likely the memory limit or the kernel was stopped",
@@ -72,20 +75,41 @@ class SandboxKernelManager(AsyncKernelManager):
         sandboxed = self.sandbox_spec["mode"] != sandbox.MODE_NONE
         self.ip = os.path.join(jobdir, "ipc", "k") if sandboxed else os.path.join(jobdir, "k")
 
+    outer_pid = None  # host pid of the sandbox's first process (bwrap, or the forked kernel's first process)
+
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         spec = dict(self.sandbox_spec, connection_file=self.connection_file)
         spec_path = os.path.join(self.sandbox_spec["jobdir"], "sandbox.json")
         Path(spec_path).write_text(json.dumps(spec))
         os.chmod(spec_path, 0o600)
+        if spec.get("zygote_socket"):  # forked from the worker's pre-imported fork server
+            Path(self.sandbox_spec["jobdir"], forkserver.OUTER_PID).unlink(missing_ok=True)
+            return [sys.executable, "-m", "reglab_autograder.forkserver", spec_path, "--"] + cmd
         return [sys.executable, "-m", "reglab_autograder.sandbox", spec_path, "--"] + cmd
+
+    def _wait_outer_pid(self, timeout=30.0):
+        """Forked kernels: the host pid the launcher reports once the kernel's namespaces exist."""
+        path = Path(self.sandbox_spec["jobdir"], forkserver.OUTER_PID)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if path.exists():
+                return int(path.read_text())
+            if self.provisioner.process.poll() is not None:
+                return None
+            time.sleep(0.005)
+        return None
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         await super()._async_launch_kernel(kernel_cmd, **kw)
         if self.sandbox_spec["mode"] == sandbox.MODE_NONE:
             return
         pid = self.provisioner.process.pid
-        root = await asyncio.get_running_loop().run_in_executor(None, sandbox.sandbox_root_of, pid)
+        if self.sandbox_spec.get("zygote_socket"):
+            pid = await asyncio.get_running_loop().run_in_executor(None, self._wait_outer_pid)
+        self.outer_pid = pid
+        root = None if pid is None else \
+            await asyncio.get_running_loop().run_in_executor(None, sandbox.sandbox_root_of, pid)
         if root is None:
             log = Path(self.sandbox_spec["jobdir"], "kernel.log")
             tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
@@ -116,6 +140,10 @@ class SandboxedExecute(Execute):
     mask_paths = List(Unicode(), help="Folders hidden inside the allowed ones (the grader's own package).").tag(
         config=True)
     events_file = Unicode("", help="JSON file the execution events are written to ('' = none).").tag(config=True)
+    fork_server = Bool(True, help="Fork kernels from a pre-imported fork server in the sandbox (one per worker "
+                                  "process); False: every kernel starts its own sandbox and imports.").tag(config=True)
+    render_figures = Bool(False, help="Rasterize figures (PNG outputs). Off for grading: every cell still runs and "
+                                      "builds its figures, nobody looks at the pixels.").tag(config=True)
 
     # ---------------------------------------------------------------- events
 
@@ -133,6 +161,11 @@ class SandboxedExecute(Execute):
                 "seconds": round(time.monotonic() - self._t0, 2),
                 "startup_seconds": round(self._startup, 2),
                 "slowest_cells": sorted(self._cell_seconds, key=lambda x: -x[1])[:3],
+                "forked": bool(self._forked),
+                "fork_server_pid": self._forked or None,  # kernels forked from one server: one worker's
+                "fork_server_note": self._fork_note,
+                "setup_cell_seconds": self._cell_seconds[0][1] if self._cell_seconds else 0.0,
+                "cells_seconds": round(sum(t for _, t in self._cell_seconds), 2),
             }, indent=1))
 
     # ---------------------------------------------------------------- the job's private folder
@@ -179,7 +212,15 @@ class SandboxedExecute(Execute):
             "masks": masks,
             "cgroups": self._cgroups,
             "bwrap": sandbox.bwrap_path() or "bwrap",
+            "render_figures": bool(self.render_figures),
         }
+        if self.fork_server and self._mode != sandbox.MODE_NONE:
+            try:
+                server = forkserver.server_for(spec)
+                spec.update(zygote_socket=server.socket, zygote_pid=server.pid)
+                self._forked = server.pid
+            except forkserver.ForkServerUnavailable as exc:  # grading goes on, one sandbox per kernel
+                self._fork_note = str(exc)[:500]
         # nbclient builds the manager from kernel_manager_class (resolving the kernel name from the
         # notebook); a per-job subclass carries this job's sandbox spec
         self.kernel_manager_class = type("JobSandboxKernelManager", (SandboxKernelManager,), {"sandbox_spec": spec})
@@ -195,6 +236,7 @@ class SandboxedExecute(Execute):
         self._cell_seconds = []
         self._startup = 0.0
         self._cgroups = []
+        self._forked, self._fork_note = False, ""
         limits = dict(sandbox.DEFAULT_LIMITS, **self.limits)
         if self.isolate:
             status = sandbox.probe()
@@ -236,9 +278,10 @@ class SandboxedExecute(Execute):
         return left if t is None else min(t, left)
 
     def _kernel_pid(self):
+        """(host pid of the sandbox's first process, the launched process jupyter_client watches)."""
         prov = getattr(self.km, "provisioner", None)
         proc = getattr(prov, "process", None)
-        return getattr(proc, "pid", None), proc
+        return getattr(self.km, "outer_pid", None) or getattr(proc, "pid", None), proc
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
@@ -343,6 +386,17 @@ class SandboxedExecute(Execute):
                 self.wait_for_reply(self.kc.kernel_info())
                 self._event("replay stopped", index, "the kernel died again while replaying earlier cells")
                 return
+
+    # ---------------------------------------------------------------- widgets
+
+    def on_comm_open_jupyter_widget(self, msg):
+        """No client-side widget models under grading. nbclient mimics the front end's ``Output`` widget and
+        answers it with ``comm_msg`` sent on the shell channel while it awaits the cell's reply on that same
+        socket; such a send can swallow the socket's wake-up, and the cell then waits for a reply that has
+        already arrived until its timeout (jupyter/nbclient#312). Without the mimic the client never sends on
+        the shell channel during a cell: what the kernel displays into an ``Output`` widget is kept as the
+        cell's own output, and the widgets' state is still recorded."""
+        return None
 
     # ---------------------------------------------------------------- output cap
 

@@ -292,6 +292,23 @@ class SanitizeFeedback(NbGraderPreprocessor):
         return cell, resources
 
 
+FIGURE_NOT_RENDERED = "[figure not rendered under grading: the cell ran and built it; run the notebook to see it]"
+
+
+class NoteUnrenderedFigures(NbGraderPreprocessor):
+    """Grading kernels build figures without rasterizing them (their output is matplotlib's text
+    ``<Figure size ...>``): the feedback says so where each figure would be."""
+
+    def preprocess_cell(self, cell, resources, index):
+        for out in cell.get("outputs", []):
+            data = out.get("data") or {}
+            text = data.get("text/plain", "")
+            text = "".join(text) if isinstance(text, list) else text
+            if set(data) == {"text/plain"} and text.startswith("<Figure size"):
+                data["text/plain"] = FIGURE_NOT_RENDERED
+        return cell, resources
+
+
 class RedactTracebacks(NbGraderPreprocessor):
     """In feedback, show a failed test's error type and message, not its traceback.
 

@@ -29,6 +29,11 @@ As an ordinary user there is no cgroup the grader may write to, so memory is cap
 processes' count is capped): :func:`probe`
 says which limits apply, and each job record carries it.
 
+By default a worker does not start one such sandbox per kernel: it starts one per worker process, whose
+process (a fork server, :mod:`.forkserver` and :mod:`.zygote`) has imported the course's modules and forks
+each notebook's kernel into namespaces, private folders, cgroups and limits of its own, with no capability
+left; the launcher above then runs that fork server instead of a kernel.
+
 The grader reaches the kernel's sockets, which live in a tmpfs inside the sandbox, through
 ``/proc/<pid>/root`` of the sandbox's first process (a symlink in the job's private folder points
 there): the kernel has no writable path on the host at all.
@@ -158,22 +163,44 @@ def probe() -> Status:
 # ---------------------------------------------------------------------------- cgroups (root)
 
 
+def _cgroup_settings(ctrl: str, limits: dict) -> dict:
+    if ctrl == "memory":
+        return {"memory.limit_in_bytes": limits["notebook_memory_mb"] * 1024 * 1024, "memory.swappiness": 0}
+    return {"pids.max": limits["processes"]}
+
+
+def _cgroup_make(d: Path, limits: dict) -> None:
+    d.mkdir(parents=True, exist_ok=True)
+    for key, value in _cgroup_settings(d.parent.parent.name, limits).items():
+        try:
+            (d / key).write_text(str(value))
+        except OSError:
+            if key != "memory.swappiness":
+                raise
+
+
 def cgroup_create(name: str, limits: dict) -> list[str]:
     """Create this job's memory and pids cgroups (v1) with their limits; returns their folders."""
     made = []
-    for ctrl, settings in (("memory", {"memory.limit_in_bytes": limits["notebook_memory_mb"] * 1024 * 1024,
-                                       "memory.swappiness": 0}),
-                           ("pids", {"pids.max": limits["processes"]})):
+    for ctrl in ("memory", "pids"):
         d = CGROUP_V1 / ctrl / CGROUP_PARENT / name
-        d.mkdir(parents=True, exist_ok=True)
-        for key, value in settings.items():
-            try:
-                (d / key).write_text(str(value))
-            except OSError:
-                if key != "memory.swappiness":
-                    raise
+        _cgroup_make(d, limits)
         made.append(str(d))
     return made
+
+
+def cgroup_join(folders, pid: int, limits: dict) -> None:
+    """Put ``pid`` into the job's cgroups. A cgroup still empty can be removed meanwhile by another grading run's
+    :func:`reap_orphans`: it is then made again, with the same limits."""
+    for d in map(Path, folders):
+        for attempt in range(5):
+            try:
+                (d / "cgroup.procs").write_text(str(pid))
+                break
+            except FileNotFoundError:
+                if attempt == 4:
+                    raise
+                _cgroup_make(d, limits)
 
 
 def cgroup_remove(folders) -> None:
@@ -217,12 +244,59 @@ def _proc_table() -> dict[int, tuple[int, int]]:
     return table
 
 
+def _start_time(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def children_of(pid: int) -> list[int] | None:
+    """The children of ``pid`` from ``/proc/<pid>/task/*/children`` (None where the kernel has no such file)."""
+    out = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                out += [int(x) for x in fh.read().split()]
+        except FileNotFoundError:
+            if not os.path.exists(f"/proc/{pid}/task/{tid}"):
+                continue  # the thread ended
+            return None
+        except OSError:
+            continue
+    return out
+
+
+def _subtree(outer_pid: int) -> dict[int, list[int]] | None:
+    """pid -> children, for ``outer_pid`` and its descendants only (a walk over their own /proc entries, not
+    over every process of the machine: this runs after every cell)."""
+    children, todo = {}, [outer_pid]
+    while todo:
+        p = todo.pop()
+        kids = children_of(p)
+        if kids is None:
+            return None
+        children[p] = kids
+        todo += [k for k in kids if k not in children]
+    return children
+
+
 def sandbox_tree(outer_pid: int) -> tuple[list[int], list[int]]:
     """(the kernel's chain: bwrap, the sandbox's init, the kernel; every other process of the sandbox)."""
-    table = _proc_table()
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _) in table.items():
-        children.setdefault(ppid, []).append(pid)
+    sub = _subtree(outer_pid)
+    if sub is not None:
+        children = sub
+        table = {p: (0, _start_time(p)) for kids in sub.values() for p in kids}
+    else:
+        table = _proc_table()
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _) in table.items():
+            children.setdefault(ppid, []).append(pid)
     chain = [outer_pid]
     init = sorted(children.get(outer_pid, []), key=lambda p: table[p][1])
     if init:
@@ -300,8 +374,20 @@ def reap_orphans() -> int:
 # ---------------------------------------------------------------------------- the kernel's environment
 
 
-def kernel_env(extra=None) -> dict:
-    """The kernel's environment (paths as seen inside the sandbox): nothing of the grader's."""
+# IPython configuration of a grading kernel (its profile, written into the kernel's private IPYTHONDIR):
+# `%matplotlib inline` still selects the inline backend, but no figure format is enabled, so figures are
+# built and closed after each cell without ever being rasterized (their output is "<Figure size ...>").
+GRADING_KERNEL_CONFIG = ("c = get_config()  # noqa: F821\n"
+                         "c.InlineBackend.figure_formats = set()\n"
+                         "c.InlineBackend.close_figures = True\n")
+KERNEL_CONFIG_FILE = "profile_default/ipython_kernel_config.py"  # inside IPYTHONDIR
+
+
+def kernel_env(extra=None, render_figures: bool = False) -> dict:
+    """The kernel's environment (paths as seen inside the sandbox): nothing of the grader's. Unless
+    ``render_figures``, no figure is rasterized: REGLAB_RENDER_FIGURES=0 for the course's explorations
+    (their computation still runs) and matplotlib's non-interactive Agg backend for a notebook that does
+    not select one (the course's `%matplotlib inline` is configured by :data:`GRADING_KERNEL_CONFIG`)."""
     venv_bin = os.path.dirname(sys.executable)
     env = {
         "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
@@ -310,7 +396,7 @@ def kernel_env(extra=None) -> dict:
         "LOGNAME": "student",
         "LANG": "C.UTF-8",
         "MPLCONFIGDIR": f"{HOME}/.config/matplotlib",
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline" if render_figures else "agg",
         "IPYTHONDIR": f"{HOME}/.ipython",
         "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime",
         "TMPDIR": "/tmp",
@@ -325,6 +411,8 @@ def kernel_env(extra=None) -> dict:
     for key in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING"):
         if key in os.environ:
             env[key] = os.environ[key]
+    if not render_figures:
+        env["REGLAB_RENDER_FIGURES"] = "0"
     env.update(extra or {})
     return env
 
@@ -422,6 +510,8 @@ def bwrap_argv(spec: dict, bwrap: str, kernel_argv: list[str], path_fds: dict, f
     mb = 1024 * 1024
     a = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
          "--hostname", "grading", "--cap-drop", "ALL"]
+    for cap in spec.get("caps", []):  # the fork server's (inside its user namespace only); never a kernel's
+        a += ["--cap-add", cap]
     if os.path.isdir("/usr"):
         a += ["--ro-bind-fd", path_fds["/usr"], "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -457,6 +547,7 @@ def launch(spec_path: str, argv: list[str]) -> None:
     # the kernel's own stdout/stderr (not the notebook's outputs) go to a log in the job's private folder
     log = os.open(os.path.join(jobdir, "kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
     limits = spec["limits"]
+    render = bool(spec.get("render_figures", False))
     if spec["mode"] == MODE_NONE:
         set_limits(limits)
         os.dup2(log, 1)
@@ -465,10 +556,13 @@ def launch(spec_path: str, argv: list[str]) -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
         env = kernel_env({"HOME": spec["workdir"], "TMPDIR": spec["workdir"], "MPLCONFIGDIR":
                           os.path.join(spec["workdir"], ".mpl"), "IPYTHONDIR": os.path.join(spec["workdir"], ".ipy"),
-                          "JUPYTER_RUNTIME_DIR": os.path.join(spec["workdir"], ".rt")})
+                          "JUPYTER_RUNTIME_DIR": os.path.join(spec["workdir"], ".rt")}, render)
+        if not render:
+            cfg = Path(env["IPYTHONDIR"], KERNEL_CONFIG_FILE)
+            cfg.parent.mkdir(parents=True, exist_ok=True)
+            cfg.write_text(GRADING_KERNEL_CONFIG)
         os.execve(argv[0], argv, env)
-    for d in spec.get("cgroups", []):  # join the job's cgroups before anything else runs
-        Path(d, "cgroup.procs").write_text(str(os.getpid()))
+    cgroup_join(spec.get("cgroups", []), os.getpid(), limits)  # the job's cgroups, before anything else runs
     # descriptors of every allow-listed folder, opened with the grader's rights
     hosts = ["/usr"] + [f"/{n}" for n in ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
                         if os.path.isdir(f"/{n}") and not os.path.islink(f"/{n}")] + spec["keep"]
@@ -477,9 +571,14 @@ def launch(spec_path: str, argv: list[str]) -> None:
     staged = stage_for_uid(hosts) if spec["mode"] == MODE_ROOT else {h: h for h in hosts}
     path_fds = {h: _inheritable(os.open(staged[h], os.O_PATH)) for h in hosts}
     files = []
-    conn = json.loads(Path(spec["connection_file"]).read_text())
-    conn["ip"] = SOCKET_PREFIX
-    files.append((_memfd("connection", json.dumps(conn).encode()), CONNECTION))
+    zygote = spec.get("zygote")
+    if zygote:  # the fork server (see .forkserver): its kernels get their connection files from it
+        source = Path(__file__).with_name("zygote.py").read_text()  # run as a script: the package is masked inside
+        argv = [sys.executable, "-c", source, json.dumps(zygote["preload"]), zygote["socket"]]
+    else:
+        conn = json.loads(Path(spec["connection_file"]).read_text())
+        conn["ip"] = SOCKET_PREFIX
+        files.append((_memfd("connection", json.dumps(conn).encode()), CONNECTION))
     uid = int(spec["uid"]) if spec["mode"] == MODE_ROOT else os.getuid()
     gid = uid if spec["mode"] == MODE_ROOT else os.getgid()
     files.append((_memfd("passwd", f"student:x:{uid}:{gid}:student:{HOME}:/bin/sh\n".encode()), "/etc/passwd"))
@@ -488,11 +587,15 @@ def launch(spec_path: str, argv: list[str]) -> None:
         p = f"/etc/{name}"
         if os.path.isfile(p):
             files.append((os.open(os.path.realpath(p), os.O_RDONLY), p))
+    if not render and not zygote:
+        config = (_memfd("ipython-config", GRADING_KERNEL_CONFIG.encode()), f"{HOME}/.ipython/{KERNEL_CONFIG_FILE}")
+        files.append(config)
     for host, rel in spec["files"]:  # the submission's own files, never followed through a link
         files.append((os.open(host, os.O_RDONLY | os.O_NOFOLLOW), f"{HOME}/{rel}"))
     file_fds = [(_inheritable(fd), inside) for fd, inside in files]
-    kernel_argv = [CONNECTION if a == spec["connection_file"] else a for a in argv]
-    args = bwrap_argv(spec, spec["bwrap"], with_process_limit(limits, kernel_argv), path_fds, file_fds)
+    kernel_argv = [CONNECTION if a == spec.get("connection_file") else a for a in argv]
+    nproc = dict(limits, processes=int(limits["processes"]) + 8) if zygote else limits  # + the zygote's own
+    args = bwrap_argv(spec, spec["bwrap"], with_process_limit(nproc, kernel_argv), path_fds, file_fds)
     if spec["mode"] == MODE_ROOT:
         os.setgroups([])
         os.setgid(uid)
@@ -501,7 +604,7 @@ def launch(spec_path: str, argv: list[str]) -> None:
     os.dup2(log, 1)
     os.dup2(log, 2)
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
-    os.execve(spec["bwrap"], args, kernel_env())
+    os.execve(spec["bwrap"], args, kernel_env(render_figures=render))
 
 
 if __name__ == "__main__":  # python -m reglab_autograder.sandbox SPEC -- KERNEL ARGV...

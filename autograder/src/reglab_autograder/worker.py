@@ -69,9 +69,11 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
     findings_file = run.jobs_dir / f"{record.id}.findings.jsonl"
     findings_file.unlink(missing_ok=True)
     t0 = time.monotonic()
+    phases = {}
     api = NbGraderAPI(config=grading_config(run, _SLOT["id"], str(events_file), str(findings_file)))
     api.log.setLevel("ERROR")
     result = {}
+    phases["setup"] = time.monotonic() - t0
     for attempt in range(5):
         findings_file.unlink(missing_ok=True)
         # nbgrader takes the student id as a glob pattern: escaped, an id like "a*" grades only itself
@@ -80,18 +82,25 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
         if result.get("success") or not any(r in log for r in RETRIED):
             break
         time.sleep(0.5 * (attempt + 1))
+    phases["autograde"] = time.monotonic() - t0 - phases["setup"]
     record.problems += _read_findings(findings_file)
     if not result.get("success"):
         record.status, record.detail = GRADER_ERROR, log_tail(result)
     else:
         autograded = run.out / "autograded"
+        t1 = time.monotonic()
         record.deleted_tests = gradebook.zero_deleted_tests(run.db_url, autograded, student, assignment)
+        t2 = time.monotonic()
         fb = api.generate_feedback(assignment, glob.escape(student), force=True)
+        t3 = time.monotonic()
         if not fb.get("success"):
             record.status, record.detail = GRADER_ERROR, "feedback: " + log_tail(fb)
         gradebook.fill_scores(run.db_url, record, misconceptions.in_submission(autograded / student / assignment))
+        phases["feedback"] = t3 - t2
+        phases["gradebook"] = (t2 - t1) + (time.monotonic() - t3)
     if events_file.exists():
         record.execution = json.loads(events_file.read_text())
+        record.execution["phases"] = {k: round(v, 3) for k, v in phases.items()}  # the job's anatomy
     record.seconds = round(time.monotonic() - t0, 2)
     write_record(run.jobs_dir, record)  # the job's "done" marker, written last
     return record

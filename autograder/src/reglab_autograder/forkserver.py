@@ -1,0 +1,206 @@
+"""Pre-imported kernels: one fork server (:mod:`.zygote`) per worker process, inside a bubblewrap sandbox.
+
+Starting a kernel and importing numpy, matplotlib, ipykernel and the course library cost about 1.5 s of
+every notebook. The worker starts, once, a sandbox (the same ``bwrap`` allow-list, uid, limits and
+namespaces as a kernel's, see :mod:`.sandbox`) whose process, the zygote, imports those modules and then
+only forks: each notebook's kernel is a new process forked from it, in namespaces of its own (mount, PID,
+IPC, UTS) with fresh private folders, no capability, its own cgroups and limits; no student code ever
+runs in the zygote. What a notebook leaves behind — globals, modified modules, threads, environment
+variables, files, processes — dies with its kernel and is never seen by the next one
+(tests/test_grading_isolation.py).
+
+The kernel manager starts, in place of the kernel, this module's small launcher (``python -m
+reglab_autograder.forkserver SPEC -- KERNEL_ARGV``): it hands the notebook's files to the zygote, puts
+the new kernel into the notebook's cgroups, then stands for the kernel: it forwards signals (interrupt,
+terminate), exits with the kernel's status (128 + signal, as ``bwrap`` does), and when it is killed the
+kernel's PID namespace ends with it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import sandbox
+from .zygote import recv, send
+
+SOCKET = f"{sandbox.RUN}/zygote.sock"  # inside the zygote's sandbox
+OUTER_PID = "outer.pid"  # in the job folder: host pid of the kernel's first process (the sandbox's "outer")
+# what every course notebook's setup cell imports (and ipykernel's own modules)
+PRELOAD = ("numpy", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "IPython",
+           "ipykernel.kernelapp", "ipykernel.ipkernel", "ipywidgets", "reglab", "reglab.checks", "reglab.data",
+           "reglab.plotting", "reglab.widgets", "reglab.overfitting", "reglab.l1", "reglab.l2", "reglab.mlp",
+           "reglab.dropout", "reglab.early_stopping", "reglab.ensembles", "reglab.capstone")
+ZYGOTE_KEYS = ("mode", "uid", "limits", "keep", "masks", "bwrap", "render_figures")  # what a zygote depends on
+
+
+class ForkServerUnavailable(RuntimeError):
+    """The zygote could not be started (the message says why); kernels are then started one sandbox each."""
+
+
+class ForkServer:
+    """One zygote: its sandbox's launcher process, the zygote's host pid and its socket as seen from the host."""
+
+    def __init__(self, spec: dict, preload=PRELOAD, timeout: float = 60.0):
+        self.key = json.dumps({k: spec.get(k) for k in ZYGOTE_KEYS}, sort_keys=True)
+        self.dir = tempfile.mkdtemp(prefix="reglab-zygote-")  # private (0700): its spec and log
+        zspec = {k: spec.get(k) for k in ZYGOTE_KEYS}
+        zspec.update(jobdir=self.dir, workdir=os.path.join(self.dir, "work"), files=[], cgroups=[],
+                     zygote={"preload": list(preload), "socket": SOCKET}, caps=["CAP_SYS_ADMIN"])
+        spec_path = os.path.join(self.dir, "zygote.json")
+        Path(spec_path).write_text(json.dumps(zspec))
+        os.chmod(spec_path, 0o600)
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen([sys.executable, "-m", "reglab_autograder.sandbox", spec_path, "--", "zygote"],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        self.pid = None
+        while time.monotonic() - t0 < timeout:
+            if self.proc.poll() is not None:
+                break
+            chain, _ = sandbox.sandbox_tree(self.proc.pid)
+            if len(chain) == 3 and os.path.exists(f"/proc/{chain[2]}/root{SOCKET}"):
+                self.pid = chain[2]
+                break
+            time.sleep(0.02)
+        if self.pid is None:
+            tail = self.log()[-1500:].strip()
+            self.stop()
+            raise ForkServerUnavailable(f"the kernels' fork server did not start: {tail or 'no message'}")
+        self.socket = f"/proc/{self.pid}/root{SOCKET}"
+        self.start_seconds = time.monotonic() - t0
+
+    def log(self) -> str:
+        p = Path(self.dir, "kernel.log")
+        return p.read_text(errors="replace") if p.exists() else ""
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None and os.path.exists(self.socket)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()  # bwrap --die-with-parent: the sandbox ends with its launcher
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+_SERVERS: dict[str, ForkServer] = {}  # this process's fork servers, by what they depend on
+_LOCK = threading.Lock()  # jobs may run in threads of one process
+
+
+def server_for(spec: dict) -> ForkServer:
+    """This process's fork server for kernels of ``spec`` (started, or restarted, when needed)."""
+    key = json.dumps({k: spec.get(k) for k in ZYGOTE_KEYS}, sort_keys=True)
+    with _LOCK:
+        current = _SERVERS.get(key)
+        if current is not None and not current.alive():
+            current.stop()
+            current = None
+        if current is None:
+            current = _SERVERS[key] = ForkServer(spec)
+        return current
+
+
+@atexit.register
+def stop_servers() -> None:
+    with _LOCK:
+        while _SERVERS:
+            _SERVERS.popitem()[1].stop()
+
+
+def _host_pid(zygote_pid: int, ns_pid: int, timeout: float = 10.0) -> int:
+    """The host pid of the zygote's child whose pid in the zygote's namespace is ``ns_pid``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kids = sandbox.children_of(zygote_pid)
+        if kids is None:
+            kids = [p for p, (ppid, _) in sandbox._proc_table().items() if ppid == zygote_pid]
+        for pid in kids:
+            try:
+                with open(f"/proc/{pid}/status") as fh:
+                    nspid = next(line.split()[1:] for line in fh if line.startswith("NSpid:"))
+            except (OSError, StopIteration):
+                continue
+            if nspid and int(nspid[-1]) == ns_pid:
+                return pid
+        time.sleep(0.005)
+    raise RuntimeError(f"the forked kernel (pid {ns_pid} in its sandbox) was not found")
+
+
+def kernel_request(spec: dict, argv: list[str]) -> tuple[dict, list[str]]:
+    """What the zygote needs to start this notebook's kernel: (message, host files sent as descriptors)."""
+    conn = json.loads(Path(spec["connection_file"]).read_text())
+    conn["ip"] = sandbox.SOCKET_PREFIX
+    i = argv.index("ipykernel_launcher") + 1 if "ipykernel_launcher" in argv else 1
+    kargs = [sandbox.CONNECTION if a == spec["connection_file"] else a for a in argv[i:]]
+    render = bool(spec.get("render_figures", False))
+    files = [[f"{sandbox.HOME}/{rel}", None] for _, rel in spec["files"]]
+    if not render:
+        files.append([f"{sandbox.HOME}/.ipython/{sandbox.KERNEL_CONFIG_FILE}", sandbox.GRADING_KERNEL_CONFIG])
+    msg = {"home": sandbox.HOME, "run": sandbox.RUN, "limits": spec["limits"], "keep": spec["keep"],
+           "masks": spec["masks"],
+           "connection": conn, "files": files, "env": sandbox.kernel_env(render_figures=render), "argv": kargs}
+    return msg, [host for host, _ in spec["files"]]
+
+
+def stand_in(spec_path: str, argv: list[str]) -> int:
+    """The launcher: ask the zygote for a kernel, then stand for it until it ends; returns the exit status."""
+    spec = json.loads(Path(spec_path).read_text())
+    jobdir = os.path.dirname(spec_path)
+    log = os.open(os.path.join(jobdir, "kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    os.dup2(log, 1)  # as the sandbox's launcher: this launcher's and the kernel's messages go to the job's log
+    os.dup2(log, 2)
+    msg, hosts = kernel_request(spec, argv)
+    fds = [log] + [os.open(h, os.O_RDONLY | os.O_NOFOLLOW) for h in hosts]  # never through a link
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(spec["zygote_socket"])
+    send(s, msg, fds)
+    for fd in fds:
+        os.close(fd)
+    reply, _ = recv(s)
+    if not reply or "pid" not in reply:
+        sys.stderr.write(f"the fork server could not start the kernel: {(reply or {}).get('error', 'no answer')}\n")
+        return 1
+    host = _host_pid(int(spec["zygote_pid"]), int(reply["pid"]))
+    sandbox.cgroup_join(spec.get("cgroups", []), host, spec["limits"])  # before any of the notebook's code runs
+    tmp = os.path.join(jobdir, OUTER_PID + ".new")
+    Path(tmp).write_text(str(host))
+    os.replace(tmp, os.path.join(jobdir, OUTER_PID))
+    send(s, {"go": True})
+
+    def forward(signum, _frame):
+        try:
+            send(s, {"signal": signum})
+        except OSError:
+            pass
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(sig, forward)
+    while True:
+        msg, _ = recv(s)
+        if msg is None:
+            sys.stderr.write("the kernel's sandbox ended without reporting its exit status\n")
+            return 1
+        if "error" in msg:
+            sys.stderr.write(f"the fork server could not start the kernel: {msg['error']}\n")
+            return 1
+        if "exit" in msg:
+            code = os.waitstatus_to_exitcode(int(msg["exit"]))
+            return 128 - code if code < 0 else code
+
+
+if __name__ == "__main__":  # python -m reglab_autograder.forkserver SPEC -- KERNEL ARGV...
+    args = sys.argv[1:]
+    if len(args) < 3 or args[1] != "--":
+        sys.exit("usage: python -m reglab_autograder.forkserver SPEC.json -- KERNEL_ARGV...")
+    sys.exit(stand_in(args[0], args[2:]))
