@@ -15,7 +15,7 @@ help:
 	@echo "make test   - create .venv with test extras and the grader, lint (ruff) and run the whole test suite"
 	@echo "make lint   - ruff check of the code and the notebooks (configuration in pyproject.toml)"
 	@echo "make instructor - install the grader (autograder/) into .venv: reglab grade, formgrader, feedback, handback"
-	@echo "make bench  - run the benchmarks and print their ratio tables"
+	@echo "make bench  - run the benchmarks and print their ratio tables (library, explorations, grading, widget stall, cluster)"
 	@echo "make figures - points, run time per session and equations checked, for the whole course"
 	@echo "make release - regenerate notebooks/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make lock   - regenerate constraints.txt from the current .venv"
@@ -82,6 +82,8 @@ test: $(BIN)/.reglab-test sysdeps lint
 bench: $(BIN)/.reglab-test
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/grading.py
+	$(BIN)/python benchmarks/widget_stall.py
+	$(BIN)/python benchmarks/cluster.py
 
 figures: $(BIN)/.reglab-test
 	$(BIN)/python benchmarks/course_figures.py
