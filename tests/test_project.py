@@ -42,7 +42,9 @@ def test_every_dependency_is_pinned():
 def test_environment_yml_mirrors_the_pins():
     text = (ROOT / "environment.yml").read_text()
     pins = _constraints()
-    for name in ["jupyterlab", "notebook", "numpy", "matplotlib", "nbgrader", "ipywidgets"]:
+    runtime = ["jupyterlab", "notebook", "numpy", "matplotlib", "nbgrader", "ipywidgets",
+               "scikit-learn", "threadpoolctl"]
+    for name in runtime:
         assert f"{name}=={pins[name]}" in text, f"environment.yml does not pin {name}=={pins[name]}"
     assert "-e ." in text
 
