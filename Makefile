@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 ARGS   ?=
 PYTEST_ARGS ?=
+# one more test process than cores: most of the suite's time is spent waiting on kernels, servers and browsers
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 
 .PHONY: lab test lint instructor bench figures lock release clean help sysdeps
 
@@ -77,7 +79,7 @@ lint: $(BIN)/.reglab-test
 	$(BIN)/ruff check .
 
 test: $(BIN)/.reglab-test sysdeps lint
-	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 bench: $(BIN)/.reglab-test
 	$(BIN)/python benchmarks/run.py

@@ -23,6 +23,10 @@ from reglab_autograder.testing import classroom
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+# the tests below share one graded class and build on each other (manual scores, then feedback, then hand-back):
+# under xdist they must run in one worker, in file order (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("roundtrip")
+
 A0 = "00_overfitting"
 DUE = "2026-10-05 23:59:00 UTC"
 LATE_POLICY = f"""
