@@ -7,8 +7,8 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 ARGS   ?=
 PYTEST_ARGS ?=
-# one more test process than cores: most of the suite's time is spent waiting on kernels, servers and browsers
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# test processes (pytest-xdist); more than the cores made the suite slower here (2 cores) and the browser tests flaky
+TEST_WORKERS ?= auto
 
 .PHONY: lab test lint instructor bench figures lock release clean help sysdeps
 

@@ -34,3 +34,20 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, f"rep_{rep.when}", rep)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """``--dist loadgroup`` on pytest 9: pytest-xdist 3.8 marks a grouped test by rewriting ``item._nodeid``, which
+    pytest 9 no longer reads (the node id lives in ``item._id``), so every group was silently spread over the workers
+    (module fixtures such as the cluster's built once per worker, order-dependent tests split). This applies the same
+    ``<nodeid>@<group>`` suffix through the attribute pytest 9 reads; a no-op when xdist already did it."""
+    if not (getattr(config.option, "loadgroup", False) or getattr(config.option, "dist", "no") == "loadgroup"):
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")
