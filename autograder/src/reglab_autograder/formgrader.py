@@ -6,7 +6,6 @@ answers, write comments, then run ``reglab feedback OUT``.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -27,12 +26,17 @@ def command(out: Path, port: int | None = None, open_browser: bool = True, ip: s
     return cmd
 
 
-def launch(out, port: int | None = None, open_browser: bool = True, ip: str | None = None) -> int:
-    """Serve the grading output until JupyterLab stops; returns its exit status."""
+def launch(out, port: int | None = None, open_browser: bool = True, ip: str | None = None):
+    """Serve the grading output: this process becomes JupyterLab (so stopping it, with Ctrl-C or a signal,
+    stops the server; no server is left behind)."""
     go = GradingOutput.open(out)
     if not (go.out / NBGRADER_CONFIG).is_file():
         raise ValueError(f"{go.out / NBGRADER_CONFIG} is missing: rerun `reglab grade` to write it")
     print(f"formgrader: {go.out} (menu Nbgrader > Formgrader, or /formgrader); afterwards run "
           f"`reglab feedback {go.out}`", file=sys.stderr)
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    return subprocess.call(command(go.out, port, open_browser, ip), cwd=go.out, env=env)
+    cmd = command(go.out, port, open_browser, ip)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(go.out)
+    os.execve(cmd[0], cmd, env)
