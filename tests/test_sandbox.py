@@ -181,3 +181,99 @@ def test_csv_cells_are_quoted_and_formulas_neutralized(tmp_path):
     with open(tmp_path / "t.csv", newline="") as fh:
         row = next(csv.reader(fh))
     assert row == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", 'a "quoted", id', "3.5", "", "alice"]
+
+
+# ------------------------------------------------------------------ the kernel is ready when it is
+
+
+class _Channel:
+    """A channel that delivers scripted messages: each get_msg takes the next one, or raises Empty when the script
+    says so (None) or is used up."""
+
+    def __init__(self):
+        self.script = []
+
+    async def get_msg(self, timeout=None):
+        from queue import Empty
+
+        if not self.script or self.script[0] is None:
+            self.script[:1] = []
+            raise Empty
+        return self.script.pop(0)
+
+
+def _msg(kind, parent, **content):
+    return {"msg_type": kind, "parent_header": {"msg_id": parent} if parent else {}, "content": content}
+
+
+def _scripted_client(on_request, alive=True):
+    """A SandboxKernelClient whose channels answer each kernel_info request as ``on_request(n, msg_id)`` says."""
+    import asyncio
+
+    from reglab_autograder.execute import SandboxKernelClient
+
+    class Scripted(SandboxKernelClient):
+        shell_channel = None
+        iopub_channel = None
+
+    kc = Scripted()
+    kc.shell_channel, kc.iopub_channel, kc.sent, kc.ready = _Channel(), _Channel(), [], None
+
+    def kernel_info():
+        kc.sent.append(f"req{len(kc.sent)}")
+        on_request(kc, len(kc.sent) - 1, kc.sent[-1])
+        return kc.sent[-1]
+
+    async def is_alive():
+        return alive
+
+    kc.kernel_info, kc._async_is_alive = kernel_info, is_alive
+    kc._handle_kernel_info_reply = lambda msg: setattr(kc, "ready", msg["parent_header"]["msg_id"])
+    return kc, asyncio.run
+
+
+def test_kernel_client_is_ready_once_iopub_delivered_its_request_status():
+    def answer(kc, n, msg_id):
+        kc.shell_channel.script.append(_msg("kernel_info_reply", msg_id))
+        kc.iopub_channel.script += [_msg("status", msg_id, execution_state="busy"),
+                                    _msg("status", msg_id, execution_state="idle")]
+
+    kc, run = _scripted_client(answer)
+    run(kc.wait_for_ready(timeout=5))
+    assert kc.sent == ["req0"] and kc.ready == "req0"
+
+
+def test_kernel_client_asks_again_when_iopub_joined_late():
+    """IOPub subscribed after the first request's status went out (ipykernel's welcome, then nothing): the client
+    asks again at once, and is ready once IOPub delivers the status of one of its requests (a late one counts)."""
+    def answer(kc, n, msg_id):
+        kc.shell_channel.script.append(_msg("kernel_info_reply", msg_id))
+        if n == 0:
+            kc.iopub_channel.script += [_msg("iopub_welcome", None)]
+        else:
+            kc.iopub_channel.script += [_msg("status", "req0", execution_state="busy"),
+                                        _msg("status", "req0", execution_state="idle")]
+
+    kc, run = _scripted_client(answer)
+    run(kc.wait_for_ready(timeout=5))
+    assert kc.sent == ["req0", "req1"] and kc.ready == "req0"
+
+    def silent_iopub(kc, n, msg_id):  # no status at all for the first request: asked again after 50 ms
+        kc.shell_channel.script.append(_msg("kernel_info_reply", msg_id))
+        kc.iopub_channel.script += [None] if n == 0 else [_msg("status", msg_id, execution_state="idle")]
+
+    kc, run = _scripted_client(silent_iopub)
+    run(kc.wait_for_ready(timeout=5))
+    assert kc.sent == ["req0", "req1"] and kc.ready == "req0"
+
+
+def test_kernel_client_reports_a_dead_kernel_and_a_timeout():
+    def nothing(kc, n, msg_id):
+        kc.shell_channel.script.append(None)
+
+    kc, run = _scripted_client(nothing, alive=False)
+    with pytest.raises(RuntimeError, match="died before replying"):
+        run(kc.wait_for_ready(timeout=5))
+    kc, run = _scripted_client(nothing, alive=True)
+    with pytest.raises(RuntimeError, match="didn't respond in 0 seconds"):
+        run(kc.wait_for_ready(timeout=0.2))

@@ -15,6 +15,7 @@ from nbgrader.preprocessors import ClearHiddenTests, Execute
 from reglab.release import load_config
 
 from . import preprocessors, sandbox
+from .exporters import FeedbackExporter
 from .late import LatePenalty
 
 # the grading course inside the output folder (nbgrader's standard step names)
@@ -71,6 +72,7 @@ def course_config(root: Path, out: Path, db_url: str):
     cfg.AssignLatePenalties.plugin_class = LatePenalty
     cfg.ClearHiddenTests.enforce_metadata = False
     cfg.GenerateFeedback.preprocessors = feedback_preprocessors()
+    cfg.GenerateFeedback.exporter_class = FeedbackExporter  # nbconvert's HTMLExporter, templates compiled once
     # feedback is built from student content: sanitized (no script, no event handlers), nothing from the network
     cfg.HTMLExporter.sanitize_html = True
     cfg.HTMLExporter.extra_template_basedirs = feedback_template_dirs()

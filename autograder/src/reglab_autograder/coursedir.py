@@ -15,8 +15,7 @@ from pathlib import Path
 
 from reglab.release import CONFIG_RELATIVE
 
-from . import config
-from .gradebook import set_due_dates
+from . import config, gradebook
 from .late import LatePolicy
 
 MANIFEST = "grading.json"
@@ -70,13 +69,14 @@ def prepare(run, assignments) -> None:
     if run.options.db_url is None:
         with sqlite3.connect(run.out / "gradebook.db") as con:  # WAL: readers and one writer at a time
             con.execute("PRAGMA journal_mode=WAL")
+    gradebook.create(run.db_url)
     api = NbGraderAPI(config=cfg)
     api.log.setLevel("ERROR")
     for aid in assignments:
         r = api.generate_assignment(aid, force=True, create=True)
         if not r.get("success"):
             raise RuntimeError(f"could not set up assignment {aid}: {r.get('log', '')[-2000:]}")
-    set_due_dates(run.db_url, due)
+    gradebook.set_due_dates(run.db_url, due)
     write_course_files(run.out, run.root, run.db_url)
 
 

@@ -12,7 +12,7 @@ import glob
 import nbformat
 from nbgrader.preprocessors import AssignLatePenalties
 
-from . import gradebook, report
+from . import converters, gradebook, report
 from .coursedir import GradingOutput, due_dates
 from .jobs import JobRecord, read_record, write_record
 from .pipeline import ensure_tools_on_path, read_notes
@@ -47,7 +47,7 @@ def refresh(out, echo: bool = True) -> report.GradingResult:
     for student, assignment in subs:
         record = read_record(go.out / "jobs", student, assignment) or JobRecord(student, assignment)
         reassign_late_penalties(cfg, go.db_url, go.out / "autograded", student, assignment)
-        fb = api.generate_feedback(assignment, glob.escape(student), force=True)  # ids are data, not patterns
+        fb = converters.generate_feedback(api, assignment, glob.escape(student), force=True)  # ids are data
         if not fb.get("success"):
             record.detail = "feedback: " + log_tail(fb)
             record.status = "grader error"

@@ -36,11 +36,11 @@ from .zygote import recv, send
 
 SOCKET = f"{sandbox.RUN}/zygote.sock"  # inside the zygote's sandbox
 OUTER_PID = "outer.pid"  # in the job folder: host pid of the kernel's first process (the sandbox's "outer")
-# what every course notebook's setup cell imports (and ipykernel's own modules)
+# what every course notebook's setup cell imports, and ipykernel's own modules (its debugger: every kernel imports it)
 PRELOAD = ("numpy", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "IPython",
-           "ipykernel.kernelapp", "ipykernel.ipkernel", "ipywidgets", "reglab", "reglab.checks", "reglab.data",
-           "reglab.plotting", "reglab.widgets", "reglab.overfitting", "reglab.l1", "reglab.l2", "reglab.mlp",
-           "reglab.dropout", "reglab.early_stopping", "reglab.ensembles", "reglab.capstone")
+           "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "ipywidgets", "reglab", "reglab.checks",
+           "reglab.data", "reglab.plotting", "reglab.widgets", "reglab.overfitting", "reglab.l1", "reglab.l2",
+           "reglab.mlp", "reglab.dropout", "reglab.early_stopping", "reglab.ensembles", "reglab.capstone")
 ZYGOTE_KEYS = ("mode", "uid", "limits", "keep", "masks", "bwrap", "render_figures")  # what a zygote depends on
 
 

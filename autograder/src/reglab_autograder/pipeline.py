@@ -8,6 +8,7 @@ Where each step lives: :mod:`.discovery` (and :mod:`.zipcollect`), :mod:`.course
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -80,33 +81,33 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
     chosen = [s for s in everyone if opts.student is None or s.student == opts.student]
     if opts.student and not chosen:
         raise ValueError(f"no submissions of student {opts.student!r} in {opts.submissions}")
-    coursedir.prepare(run, sorted({s.assignment for s in everyone}))
-
-    todo = []
-    for sub in chosen:
-        try:
-            item = take_in(run, sub, opts)
-        except Exception as exc:  # noqa: BLE001 - one submission's input never stops the class
-            write_record(run.jobs_dir, JobRecord(
-                student=sub.student, assignment=sub.assignment, status=GRADER_ERROR,
-                detail=f"could not take in this submission: {type(exc).__name__}: {str(exc)[:500]}"))
-            continue
-        if item is not None:
-            todo.append(item)
-
-    gradebook.create_students(run.db_url, sorted({t[0] for t in todo}))
+    digests = {id(sub): intake.digest_dir(sub.folder) for sub in chosen}  # read once: the pool's start and intake
     lost = 0
-    with Progress(len(todo), opts.progress) as progress:
-        if todo and client is not None:
-            from . import cluster
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if client is None and any(not already_graded(run, sub, opts, digests[id(sub)]) for sub in chosen):
+            pool = stack.enter_context(start_pool(run, opts.workers))  # workers start while the course is set up
+        coursedir.prepare(run, sorted({s.assignment for s in everyone}))
+        todo = []
+        for sub in chosen:
+            try:
+                item = take_in(run, sub, opts, digests[id(sub)])
+            except Exception as exc:  # noqa: BLE001 - one submission's input never stops the class
+                write_record(run.jobs_dir, JobRecord(
+                    student=sub.student, assignment=sub.assignment, status=GRADER_ERROR,
+                    detail=f"could not take in this submission: {type(exc).__name__}: {str(exc)[:500]}"))
+                continue
+            if item is not None:
+                todo.append(item)
 
-            lost = cluster.grade_all(client, run, todo, progress)
-        elif todo:
-            ctx = mp.get_context("spawn")
-            with ctx.Manager() as manager, ProcessPoolExecutor(
-                max_workers=opts.workers, mp_context=ctx, initializer=worker.init_worker,
-                initargs=(worker.slot_queue(manager, opts.workers),),
-            ) as pool:
+        gradebook.create_students(run.db_url, sorted({t[0] for t in todo}))
+        with Progress(len(todo), opts.progress) as progress:
+            if todo and client is not None:
+                from . import cluster
+
+                lost = cluster.grade_all(client, run, todo, progress)
+            elif todo:
+                pool = pool or stack.enter_context(start_pool(run, opts.workers))
                 futures = {pool.submit(worker.safe_job, run, *t): t[:2] for t in todo}
                 for fut in as_completed(futures):
                     fut.result()
@@ -123,13 +124,30 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
     return result
 
 
-def take_in(run, sub, opts):
-    """Copy one submission into the grading course (no link followed) and check its files: the job to run,
-    or None when an earlier run already graded these very files."""
-    digest = intake.digest_dir(sub.folder)
+@contextlib.contextmanager
+def start_pool(run, workers: int):
+    """The local pool of worker processes, started now: each worker takes its slot and starts its kernels'
+    fork server as it starts (one quick task per worker makes the pool start them all)."""
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker.init_worker,
+                             initargs=(worker.slot_queue(ctx, workers), run)) as pool:
+        for _ in range(workers):
+            pool.submit(worker.started)
+        yield pool
+
+
+def already_graded(run, sub, opts, digest: str) -> bool:
+    """An earlier (possibly interrupted) run graded these very files (``digest``), and this run does not ask to
+    regrade."""
     prev = read_record(run.jobs_dir, sub.student, sub.assignment)
-    if prev is not None and not opts.student and prev.digest == digest and prev.status == GRADED:
-        return None  # already graded in an earlier (possibly interrupted) run
+    return prev is not None and not opts.student and prev.status == GRADED and prev.digest == digest
+
+
+def take_in(run, sub, opts, digest: str):
+    """Copy one submission (its files' ``digest``) into the grading course (no link followed) and check its files:
+    the job to run, or None when an earlier run already graded these very files."""
+    if already_graded(run, sub, opts, digest):
+        return None
     dst = run.out / "submitted" / sub.student / sub.assignment
     problems = []
     if dst.resolve() != sub.folder.resolve():

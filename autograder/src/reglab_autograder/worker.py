@@ -13,7 +13,7 @@ import time
 import traceback
 import warnings
 
-from . import gradebook, misconceptions
+from . import converters, gradebook, misconceptions
 from .config import grading_config
 from .jobs import GRADER_ERROR, JobRecord, Problem, write_record
 
@@ -28,18 +28,33 @@ def quiet_nbgrader_internals() -> None:
     warnings.filterwarnings("ignore", category=SAWarning)
 
 
-def slot_queue(manager, n: int):
-    """Worker slots 0..n-1: each worker process takes one."""
-    q = manager.Queue()
+def slot_queue(ctx, n: int):
+    """Worker slots 0..n-1 (each worker process takes one), in a queue of the pool's multiprocessing context
+    ``ctx``, handed to the workers as they start."""
+    q = ctx.Queue()
     for i in range(n):
         q.put(i)
     return q
 
 
-def init_worker(slots) -> None:
+def init_worker(slots, run=None) -> None:
+    """A worker process starts: its slot, and (given the run) its kernels' fork server, started while the
+    coordinator still sets up the course."""
     quiet_nbgrader_internals()
     _SLOT["id"] = slots.get()
     os.environ["NBGRADER_EXECUTION"] = "autograde"
+    if run is not None:
+        from .execute import SandboxedExecute
+
+        try:
+            SandboxedExecute(config=grading_config(run, _SLOT["id"])).start_fork_server()
+        except Exception:  # noqa: BLE001 - an initializer that raises breaks the pool: the first job reports it
+            pass
+
+
+def started() -> int:
+    """A task that returns at once: submitted once per worker, it makes the pool start its workers."""
+    return _SLOT["id"]
 
 
 def log_tail(result: dict) -> str:
@@ -77,7 +92,7 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
     for attempt in range(5):
         findings_file.unlink(missing_ok=True)
         # nbgrader takes the student id as a glob pattern: escaped, an id like "a*" grades only itself
-        result = api.autograde(assignment, glob.escape(student), force=True, create=True)
+        result = converters.autograde(api, assignment, glob.escape(student), force=True, create=True)
         log = result.get("log") or ""
         if result.get("success") or not any(r in log for r in RETRIED):
             break
@@ -91,7 +106,7 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
         t1 = time.monotonic()
         record.deleted_tests = gradebook.zero_deleted_tests(run.db_url, autograded, student, assignment)
         t2 = time.monotonic()
-        fb = api.generate_feedback(assignment, glob.escape(student), force=True)
+        fb = converters.generate_feedback(api, assignment, glob.escape(student), force=True)
         t3 = time.monotonic()
         if not fb.get("success"):
             record.status, record.detail = GRADER_ERROR, "feedback: " + log_tail(fb)
