@@ -330,6 +330,26 @@ def test_formgrader_lists_the_seven_assignments(page, server):
     page.screenshot(path=str(ARTIFACTS / "formgrader.png"))
 
 
+def _wait_for_formgrade_ready(page, timeout):
+    """Wait until formgrader's grading page has bound its score and comment boxes to the gradebook.
+
+    The boxes are in the page's HTML before its script has fetched the grades and comments and attached a save
+    handler to each; a value typed earlier is never saved. MathJax, when it has loaded, moves the focus to the first
+    box once it has typeset the page. (The page loads MathJax from a CDN; the script has loaded or failed by the
+    time formgrader's own script starts, on the window's load event. Offline, MathJax stays undefined.) nbgrader's
+    own browser tests wait for the same flags."""
+    deadline = time.monotonic() + timeout
+    while (frame := next((f for f in page.frames if "/formgrader/submissions/" in f.url), None)) is None:
+        assert time.monotonic() < deadline, "formgrader's grading page did not open"
+        time.sleep(0.1)
+    frame.wait_for_function(
+        "() => typeof formgrader !== 'undefined'"
+        " && formgrader.grades !== undefined && formgrader.grades.loaded === true"
+        " && formgrader.comments !== undefined && formgrader.comments.loaded === true"
+        " && (typeof MathJax === 'undefined' || MathJax.loaded === true)",
+        timeout=max(1, deadline - time.monotonic()) * 1000)
+
+
 def _wait_for_manual_grade(out, sid, score, comment, timeout):
     """The student whose submission formgrader saved ``score`` and ``comment`` for, once the gradebook has both."""
     from nbgrader.api import Gradebook
@@ -365,6 +385,18 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
                              "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url, token = f"http://127.0.0.1:{port}", env["JUPYTER_TOKEN"]
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    # the grading page's fetch of the grades held back 3 s in the browser, as on a busy machine: a score typed
+    # before the page has bound its boxes is lost (this failed in CI before the test waited for formgrader's flags)
+    ctx.add_init_script("""
+        const open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
+        XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+            this._reglabUrl = String(url);
+            return open.call(this, method, url, ...rest);
+        };
+        XMLHttpRequest.prototype.send = function (...args) {
+            if (this._reglabUrl.includes("/formgrader/api/grades?")) setTimeout(() => send.apply(this, args), 3000);
+            else return send.apply(this, args);
+        };""")
     page = ctx.new_page()
     try:
         _wait_for_server(url, token, proc, "reglab formgrader", tmp_path / "formgrader.log")
@@ -380,6 +412,7 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
         frame.get_by_role("link", name="Submission #1", exact=True).first.click()
         score = frame.locator("input.score#w1")
         expect(score).to_be_visible(timeout=60_000)
+        _wait_for_formgrade_ready(page, timeout=60)
         score.fill("1.5")
         comment = frame.locator("textarea.comment").last  # the written answer w1 is the notebook's last graded cell
         comment.fill("Right idea; name the variance term.")
