@@ -66,6 +66,20 @@ def test_training_overfits_and_l2_shrinks_weights():
     assert norm(reg.layers) < 0.5 * norm(plain.layers)
 
 
+def test_history_is_the_public_loss_and_accuracy_of_each_epochs_network():
+    """train_mlp records each epoch's loss and accuracy from one forward pass: the public functions'
+    numbers exactly, on the training and the validation set (epoch by epoch: retrain for e epochs)."""
+    split = data.classification_data(n_train=60, rng=0)
+    layers = mlp.init_mlp([split.X_train.shape[1], 16, 2], 0)
+    full = mlp.train_mlp(layers, split.X_train, split.y_train, epochs=4, keep_prob=[1.0, 0.5], rng=1,
+                         X_val=split.X_val, y_val=split.y_val).history
+    for e in (1, 4):
+        net = mlp.train_mlp(layers, split.X_train, split.y_train, epochs=e, keep_prob=[1.0, 0.5], rng=1).layers
+        for X, y, part in ((split.X_train, split.y_train, "train"), (split.X_val, split.y_val, "val")):
+            assert full[f"{part}_loss"][e - 1] == mlp.cross_entropy(mlp.forward(net, X)[0], y)
+            assert full[f"{part}_acc"][e - 1] == mlp.accuracy(net, X, y)
+
+
 def test_early_stopping_returns_best_epoch():
     split = data.classification_data(rng=0)
     layers = mlp.init_mlp([split.X_train.shape[1], 64, 2], 0)

@@ -553,13 +553,17 @@ def _no_dropout(i, h):
     return h, None
 
 
-def _loss_and_grads(layers, X, y, l2, keep, drop, pieces=_REFERENCE):
+def _loss_and_grads(layers, X, y, l2, keep, drop, pieces=_REFERENCE, with_loss=True):
+    """The loss (None if not ``with_loss``: training needs only the gradients) and the gradients."""
     logits, cache = _forward(layers, X, drop)
     n = X.shape[0]
+    rows = np.arange(n)
     logp = _log_softmax(logits, axis=1)
-    loss = float(-np.mean(logp[np.arange(n), y])) + 0.5 * l2 * sum(float(np.sum(W * W)) for W, _ in layers)
+    loss = None
+    if with_loss:
+        loss = float(-np.mean(logp[rows, y])) + 0.5 * l2 * sum(float(np.sum(W * W)) for W, _ in layers)
     dz = np.exp(logp)
-    dz[np.arange(n), y] -= 1.0
+    dz[rows, y] -= 1.0
     dz /= n
     penalty = pieces.l2_grads(layers, l2) if l2 > 0 else None
     grads = [None] * len(layers)
@@ -670,7 +674,7 @@ def _train(layers, X, y, order, lr, momentum, l2, l1, keep, mask_rng, X_val, y_v
     epoch = 0
     for epoch, batches in enumerate(order, start=1):
         for idx in batches:
-            _, grads = _loss_and_grads(layers, X[idx], y[idx], l2, keep, drop, pieces)
+            _, grads = _loss_and_grads(layers, X[idx], y[idx], l2, keep, drop, pieces, with_loss=False)
             for (W, b), (vW, vb), (dW, db) in zip(layers, vel, grads):
                 vW *= momentum
                 vW -= lr * dW

@@ -325,11 +325,14 @@ def loss_and_grads(layers, X, y, l2=0.0, l1=0.0, keep_prob=1.0, rng=None, label_
     return _loss_and_grads(layers, X, y, l2, l1, keep, _dropout_rng(keep, rng), label_smoothing)
 
 
-def _loss_and_grads(layers, X, y, l2, l1, keep, rng, label_smoothing):
+def _loss_and_grads(layers, X, y, l2, l1, keep, rng, label_smoothing, with_loss=True):
+    """The loss (None if not ``with_loss``: training needs only the gradients) and the gradients."""
     logits, cache = _forward(layers, X, keep, rng)
     n = X.shape[0]
     T = _smooth_labels(y, logits.shape[1], label_smoothing)
-    loss = float(-np.mean(np.sum(T * _log_softmax(logits, axis=1), axis=1))) + _penalty(layers, l2, l1)
+    loss = None
+    if with_loss:
+        loss = float(-np.mean(np.sum(T * _log_softmax(logits, axis=1), axis=1))) + _penalty(layers, l2, l1)
     dz = (_softmax(logits, axis=1) - T) / n
     grads = [None] * len(layers)
     for layer in range(len(layers) - 1, -1, -1):
@@ -433,6 +436,12 @@ def accuracy(layers, X, y):
 
 def _accuracy(layers, X, y):
     return float(np.mean(np.argmax(_predict_proba(layers, X), axis=1) == y))
+
+
+def _loss_and_accuracy(layers, X, y):
+    """(:func:`cross_entropy`, :func:`accuracy`) from one forward pass: the same numbers as the two calls."""
+    logits = _logits(layers, X)
+    return _cross_entropy(logits, y), float(np.mean(np.argmax(_softmax(logits, axis=1), axis=1) == y))
 
 
 def flatten(layers):
@@ -650,7 +659,7 @@ def _train(layers, X, y, epochs, lr, momentum, batch_size, l2, l1, keep, rng, X_
         order = rng.permutation(n)
         for s in range(0, n, batch_size):
             idx = order[s : s + batch_size]
-            _, grads = _loss_and_grads(layers, X[idx], y[idx], l2, l1, keep, rng, label_smoothing)
+            _, grads = _loss_and_grads(layers, X[idx], y[idx], l2, l1, keep, rng, label_smoothing, with_loss=False)
             new_layers, new_vel = [], []
             for (W, b), (vW, vb), (dW, db) in zip(layers, vel, grads):
                 vW = momentum * vW - lr * dW
@@ -658,12 +667,13 @@ def _train(layers, X, y, epochs, lr, momentum, batch_size, l2, l1, keep, rng, X_
                 new_layers.append((W + vW, b + vb))
                 new_vel.append((vW, vb))
             layers, vel = new_layers, new_vel
-        hist["train_loss"].append(_cross_entropy(_logits(layers, X), y))
-        hist["train_acc"].append(_accuracy(layers, X, y))
+        train_loss, train_acc = _loss_and_accuracy(layers, X, y)
+        hist["train_loss"].append(train_loss)
+        hist["train_acc"].append(train_acc)
         if X_val is not None:
-            val_loss = _cross_entropy(_logits(layers, X_val), y_val)
+            val_loss, val_acc = _loss_and_accuracy(layers, X_val, y_val)
             hist["val_loss"].append(val_loss)
-            hist["val_acc"].append(_accuracy(layers, X_val, y_val))
+            hist["val_acc"].append(val_acc)
             if stopper is not None and stopper.update(epoch, val_loss, layers):
                 break
     if stopper is not None and stopper.best_params is not None:
