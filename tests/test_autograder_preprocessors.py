@@ -197,6 +197,77 @@ class TestRedactTracebacks:
         assert cell_by_id(nb, "a_q1").outputs[0].traceback == tb
 
 
+def _metadata_variants():
+    """Released and answered notebooks of every session, and copies with one cell's nbgrader metadata broken in
+    each way the schema or nbgrader's own checks reject (and a few it accepts)."""
+    from reglab import course
+
+    yield "released 00", released(A0)
+    for s in course.SESSIONS:
+        yield f"answered {s.id}", answered(s.id)
+    changes = {
+        "points a string": lambda m: m.update(points="two"),
+        "points negative": lambda m: m.update(points=-1),
+        "no points": lambda m: m.pop("points"),
+        "grade not a bool": lambda m: m.update(grade="yes"),
+        "no grade_id": lambda m: m.pop("grade_id"),
+        "empty grade_id": lambda m: m.update(grade_id=""),
+        "grade_id a number": lambda m: m.update(grade_id=7),
+        "schema 2": lambda m: m.update(schema_version=2),
+        "schema 4": lambda m: m.update(schema_version=4),
+        "no schema": lambda m: m.pop("schema_version"),
+        "unknown key": lambda m: m.update(colour="red"),
+        "no locked": lambda m: m.pop("locked"),
+        "metadata a list": lambda m: (m.clear(), m.update({"grade": [1]})),
+    }
+    for name, change in changes.items():
+        nb = released(A0)
+        meta = next(c.metadata.nbgrader for c in nb.cells if utils.is_grade(c) and c.cell_type == "code")
+        change(meta)
+        yield name, nb
+    nb = released(A0)
+    ids = [c for c in nb.cells if utils.is_grade(c)]
+    ids[1].metadata.nbgrader.grade_id = ids[0].metadata.nbgrader.grade_id
+    yield "duplicate grade id", nb
+    nb = released(A0)
+    md = next(c for c in nb.cells if c.cell_type == "markdown" and utils.is_solution(c))
+    md.metadata.nbgrader.grade = False
+    yield "markdown solution, not graded", nb
+
+
+def _outcome(validate, nb):
+    try:
+        validate(copy.deepcopy(nb))
+    except Exception as exc:  # noqa: BLE001 - the outcome compared is the exception itself
+        return type(exc), str(exc)
+    return None
+
+
+@pytest.mark.parametrize("name,nb", list(_metadata_variants()), ids=lambda v: v if isinstance(v, str) else "")
+def test_check_cell_metadata_accepts_and_rejects_exactly_as_nbgraders(name, nb):
+    """The compiled-schema validator (and its preprocessor) against nbgrader's own, notebook by notebook: the same
+    notebooks pass, and a rejected one raises the same exception with the same message."""
+    from nbgrader.preprocessors import CheckCellMetadata
+
+    assert _outcome(pp.CompiledMetadataValidator().validate_nb, nb) == _outcome(MetadataValidator().validate_nb, nb)
+    ours, theirs = (_outcome(lambda n, p=p: p().preprocess(n, {}), nb)
+                    for p in (pp.CheckCellMetadata, CheckCellMetadata))
+    assert ours == theirs
+    assert (ours is None) == name.startswith(("released", "answered")), (name, ours)  # every broken variant fails
+
+
+def test_nbgraders_check_cell_metadata_is_replaced_everywhere_nbgrader_runs_it():
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.preprocessors import CheckCellMetadata
+    from reglab_autograder import config
+
+    lists = {"generate": config.default_list(GenerateAssignment, "preprocessors"),
+             "sanitize": config.sanitize_preprocessors(), "autograde": config.autograde_preprocessors(None),
+             "feedback": config.feedback_preprocessors()}
+    assert all(CheckCellMetadata not in ps for ps in lists.values())
+    assert [ps.count(pp.CheckCellMetadata) for ps in lists.values()] == [2, 1, 1, 0]
+
+
 def test_every_rule_has_help_on_its_traits():
     for cls in (*pp.INTAKE_RULES, pp.RedactTracebacks):
         for name, trait in cls.class_traits(config=True).items():

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nbgrader.converters import Autograde, GenerateFeedback
-from nbgrader.preprocessors import ClearHiddenTests, Execute
+from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
+from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute
 
 from reglab.release import load_config
 
@@ -26,7 +26,10 @@ COURSE_ID = "default_course"
 
 
 def default_list(converter, trait: str) -> list:
-    return list(converter.class_traits()[trait].default())
+    """A converter's default list of preprocessors, with this package's :class:`.preprocessors.CheckCellMetadata`
+    (the schema compiled once) in place of nbgrader's."""
+    return [preprocessors.CheckCellMetadata if p is CheckCellMetadata else p
+            for p in converter.class_traits()[trait].default()]
 
 
 def autograde_preprocessors(execute) -> list:
@@ -68,6 +71,7 @@ def course_config(root: Path, out: Path, db_url: str):
     cfg.CourseDirectory.db_url = db_url
     cfg.CourseDirectory.course_id = COURSE_ID
     cfg.GenerateAssignment.no_database = False
+    cfg.GenerateAssignment.preprocessors = default_list(GenerateAssignment, "preprocessors")
     cfg.SaveCells.enabled = True
     cfg.AssignLatePenalties.plugin_class = LatePenalty
     cfg.ClearHiddenTests.enforce_metadata = False
