@@ -16,8 +16,8 @@ import pytest
 import reglab_autograder
 import tomllib
 from nbgrader.converters import Autograde, GenerateFeedback
-from nbgrader.preprocessors import ClearHiddenTests, Execute
-from reglab_autograder import config, misconceptions, report
+from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute
+from reglab_autograder import config, misconceptions, preprocessors, report
 from reglab_autograder.execute import SandboxedExecute
 from reglab_autograder.jobs import JobRecord, Part
 from reglab_autograder.late import LatePenalty, LatePolicy
@@ -87,16 +87,21 @@ def test_no_import_cycle_in_the_grader():
     assert "reglab_autograder.report" not in graph["reglab_autograder.report"]
 
 
+def _compiled_check(p):
+    """nbgrader's preprocessor, or ours where ours takes its place (the metadata check, its schema compiled once)."""
+    return preprocessors.CheckCellMetadata if p is CheckCellMetadata else p
+
+
 def test_autograde_preprocessors_are_nbgraders_with_execute_swapped():
     default = Autograde.class_traits()["autograde_preprocessors"].default()
     ours = config.autograde_preprocessors(SandboxedExecute)
     assert Execute in default and Execute not in ours
-    assert ours == [SandboxedExecute if p is Execute else p for p in default]
+    assert ours == [SandboxedExecute if p is Execute else _compiled_check(p) for p in default]
 
 
 def test_sanitize_runs_the_intake_rules_then_nbgraders_own():
     default = Autograde.class_traits()["sanitize_preprocessors"].default()
-    assert config.sanitize_preprocessors() == [*INTAKE_RULES, *default]
+    assert config.sanitize_preprocessors() == [*INTAKE_RULES, *map(_compiled_check, default)]
 
 
 def test_feedback_hides_hidden_tests_and_tracebacks_after_reading_grades():
