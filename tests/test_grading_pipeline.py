@@ -134,6 +134,30 @@ def test_without_the_sandbox_the_report_says_so(tmp_path):
     assert "Not sandboxed" in (out / "report.html").read_text()
 
 
+def test_a_submission_whose_files_cannot_be_read_gets_its_row_and_the_class_goes_on(tmp_path, monkeypatch):
+    """Reading a submission's files (for its digest) fails for bob, as for a file the grader may not read: bob's
+    report row says so, alice is graded."""
+    from reglab_autograder import intake
+
+    base = tmp_path / "two"
+    for student in ("alice", "bob"):
+        classroom.write(base / "submitted", student, A0, classroom.answered(A0))
+    digest_dir = intake.digest_dir
+
+    def unreadable_for_bob(path):
+        if Path(path).parent.name == "bob":
+            raise PermissionError(13, "Permission denied", str(path / "secret.txt"))
+        return digest_dir(path)
+
+    monkeypatch.setattr(intake, "digest_dir", unreadable_for_bob)
+    res = grade(GradeOptions(submissions=base, out=tmp_path / "out", workers=1, isolate=False, course_root=ROOT,
+                             progress=False))
+    rec = {r.student: r for r in res.records}
+    assert rec["alice"].auto_score == classroom.points(A0)
+    assert rec["bob"].status == "grader error"
+    assert rec["bob"].detail.startswith("could not take in this submission: PermissionError")
+
+
 def test_cli_exit_codes_and_summary(tmp_path):
     base = tmp_path / "one"
     classroom.write(base / "submitted", "bob", A0, classroom.released(A0))

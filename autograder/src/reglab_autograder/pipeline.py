@@ -81,24 +81,26 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
     chosen = [s for s in everyone if opts.student is None or s.student == opts.student]
     if opts.student and not chosen:
         raise ValueError(f"no submissions of student {opts.student!r} in {opts.submissions}")
-    digests = {id(sub): intake.digest_dir(sub.folder) for sub in chosen}  # read once: the pool's start and intake
+    pending = []  # (submission, its files' digest): not graded before with these very files
+    for sub in chosen:
+        try:
+            digest = intake.digest_dir(sub.folder)
+        except Exception as exc:  # noqa: BLE001 - one submission's input never stops the class
+            record_intake_failure(run, sub, exc)
+            continue
+        if not already_graded(run, sub, opts, digest):
+            pending.append((sub, digest))
     lost = 0
     with contextlib.ExitStack() as stack:
-        pool = None
-        if client is None and any(not already_graded(run, sub, opts, digests[id(sub)]) for sub in chosen):
-            pool = stack.enter_context(start_pool(run, opts.workers))  # workers start while the course is set up
+        # the workers start while the course is set up
+        pool = stack.enter_context(start_pool(run, opts.workers)) if client is None and pending else None
         coursedir.prepare(run, sorted({s.assignment for s in everyone}))
         todo = []
-        for sub in chosen:
+        for sub, digest in pending:
             try:
-                item = take_in(run, sub, opts, digests[id(sub)])
+                todo.append(take_in(run, sub, digest))
             except Exception as exc:  # noqa: BLE001 - one submission's input never stops the class
-                write_record(run.jobs_dir, JobRecord(
-                    student=sub.student, assignment=sub.assignment, status=GRADER_ERROR,
-                    detail=f"could not take in this submission: {type(exc).__name__}: {str(exc)[:500]}"))
-                continue
-            if item is not None:
-                todo.append(item)
+                record_intake_failure(run, sub, exc)
 
         gradebook.create_students(run.db_url, sorted({t[0] for t in todo}))
         with Progress(len(todo), opts.progress) as progress:
@@ -107,7 +109,6 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
 
                 lost = cluster.grade_all(client, run, todo, progress)
             elif todo:
-                pool = pool or stack.enter_context(start_pool(run, opts.workers))
                 futures = {pool.submit(worker.safe_job, run, *t): t[:2] for t in todo}
                 for fut in as_completed(futures):
                     fut.result()
@@ -143,11 +144,16 @@ def already_graded(run, sub, opts, digest: str) -> bool:
     return prev is not None and not opts.student and prev.status == GRADED and prev.digest == digest
 
 
-def take_in(run, sub, opts, digest: str):
+def record_intake_failure(run, sub, exc: Exception) -> None:
+    """The report row of a submission whose files could not be read or taken in; the class goes on."""
+    write_record(run.jobs_dir, JobRecord(
+        student=sub.student, assignment=sub.assignment, status=GRADER_ERROR,
+        detail=f"could not take in this submission: {type(exc).__name__}: {str(exc)[:500]}"))
+
+
+def take_in(run, sub, digest: str):
     """Copy one submission (its files' ``digest``) into the grading course (no link followed) and check its files:
-    the job to run, or None when an earlier run already graded these very files."""
-    if already_graded(run, sub, opts, digest):
-        return None
+    the job to run."""
     dst = run.out / "submitted" / sub.student / sub.assignment
     problems = []
     if dst.resolve() != sub.folder.resolve():
