@@ -435,13 +435,17 @@ def accuracy(layers, X, y):
 
 
 def _accuracy(layers, X, y):
-    return float(np.mean(np.argmax(_predict_proba(layers, X), axis=1) == y))
+    return _accuracy_of_logits(_logits(layers, X), y)
+
+
+def _accuracy_of_logits(logits, y):
+    return float(np.mean(np.argmax(_softmax(logits, axis=1), axis=1) == y))
 
 
 def _loss_and_accuracy(layers, X, y):
     """(:func:`cross_entropy`, :func:`accuracy`) from one forward pass: the same numbers as the two calls."""
     logits = _logits(layers, X)
-    return _cross_entropy(logits, y), float(np.mean(np.argmax(_softmax(logits, axis=1), axis=1) == y))
+    return _cross_entropy(logits, y), _accuracy_of_logits(logits, y)
 
 
 def flatten(layers):
