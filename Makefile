@@ -22,28 +22,43 @@ help:
 	@echo "make release - regenerate notebooks/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make lock   - regenerate constraints.txt from the current .venv"
 
-# Student environment: runtime dependencies only, pinned by constraints.txt.
+# pip install, quiet when it works; when it fails, pip's whole explanation (with --quiet pip prints only
+# "ResolutionImpossible", not which pin this Python cannot install), the Python it ran on, and its full log.
+PIP_LOG := $(VENV)/pip-install.log
+define pip_install
+	@echo "pip install $(1)"
+	@$(PIP) install --progress-bar off $(1) > $(PIP_LOG) 2>&1 || { \
+	  echo "pip could not install $(1) with $$($(BIN)/python --version) ($(PYTHON)). pip said:" >&2; \
+	  grep -v "is ignored: it is neither a file nor a directory" $(PIP_LOG) | tail -n 40 >&2; \
+	  echo "(whole log: $(PIP_LOG))" >&2; exit 1; }
+endef
+
+# Student environment: runtime dependencies only, pinned by constraints.txt (markers pick the pins of older Pythons,
+# e.g. Debian 12's python3 3.11.2).
 $(BIN)/.reglab-runtime: pyproject.toml constraints.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c constraints.txt -e .
+	@test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) || { \
+	  echo "$(PYTHON) -m venv failed: on Debian/Ubuntu install the venv module (sudo apt-get install python3-venv)" >&2; \
+	  exit 1; }; }
+	$(call pip_install,--upgrade pip)
+	$(call pip_install,-c constraints.txt -e .)
 	touch $@
 
 # Instructors' environment: the course plus the grader, a distribution of its own in autograder/
 # (students never install it: no sandbox or grading code in their environment).
 $(BIN)/.reglab-instructor: $(BIN)/.reglab-runtime autograder/pyproject.toml
-	$(PIP) install --quiet -c constraints.txt -e "./autograder[cluster]"
+	$(call pip_install,-c constraints.txt -e ./autograder[cluster])
 	touch $@
 
 instructor: $(BIN)/.reglab-instructor
 
 # Test environment: runtime plus test extras, and the grader.
 $(BIN)/.reglab-test: $(BIN)/.reglab-runtime $(BIN)/.reglab-instructor
-	$(PIP) install --quiet -c constraints.txt -e ".[test]"
+	$(call pip_install,-c constraints.txt -e .[test])
 	touch $@
 
+# As root (a container, a cloud machine) Jupyter refuses to start unless told --allow-root.
 lab: $(BIN)/.reglab-runtime
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(ARGS)
 
 # System packages the tests need: Debian's chromium for the browser tests (Playwright drives it;
 # browser downloads do not work on these machines); bubblewrap, the grader's sandbox; the system's
@@ -93,11 +108,16 @@ figures: $(BIN)/.reglab-test
 release: $(BIN)/.reglab-runtime
 	$(BIN)/reglab release
 
+# Pins with an environment marker (another version for older Pythons) are kept as they are: written by hand.
 lock:
+	{ echo "# Pins for older Pythons (environment markers), kept by make lock:"; grep ';' constraints.txt; } > constraints.markers
 	$(PIP) freeze --exclude-editable \
-	  | sed -e 's/^torch==\([0-9.]*\)+cpu/torch==\1/' -e 's|^torch @ .*torch-\([0-9.]*\)%2Bcpu.*|torch==\1|' > constraints.tmp
+	  | sed -e 's/^torch==\([0-9.]*\)+cpu/torch==\1/' -e 's|^torch @ .*torch-\([0-9.]*\)%2Bcpu.*|torch==\1|' \
+	  | awk -F'==' 'NR == FNR { split($$0, pin, "=="); kept[tolower(pin[1])] = 1; next } !(tolower($$1) in kept)' \
+	      constraints.markers - > constraints.tmp
 	{ echo "# Exact versions every student and CI gets (pip constraints: pip install -c constraints.txt ...)."; \
-	  echo "# Regenerate with: make lock"; cat constraints.tmp; } > constraints.txt && rm constraints.tmp
+	  echo "# Regenerate with: make lock"; cat constraints.tmp constraints.markers; } > constraints.txt
+	rm constraints.tmp constraints.markers
 
 clean:
 	rm -rf $(VENV) .pytest_cache build lib/*.egg-info

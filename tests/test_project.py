@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import tomllib
+from packaging.requirements import Requirement
 
 import reglab
 from reglab import cli
@@ -15,12 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _constraints():
+    """{package: version} of the pins that apply to this Python (constraints.txt has environment markers)."""
     pins = {}
     for line in (ROOT / "constraints.txt").read_text().splitlines():
-        line = line.strip()
+        line = line.split(" #", 1)[0].strip()
         if line and not line.startswith("#"):
-            name, version = line.split("==")
-            pins[name.lower().replace("_", "-")] = version
+            req = Requirement(line)
+            if req.marker is None or req.marker.evaluate():
+                pins[req.name.lower().replace("_", "-")] = str(req.specifier).removeprefix("==")
     return pins
 
 

@@ -1,0 +1,83 @@
+"""The README's install works where students and instructors are: the pins are valid for every Python the README
+names (Debian 12's python3 is 3.11.2; 3.11 to 3.13), and a failed install says why.
+
+The environment built from /usr/bin/python3 by `make instructor`, with constraints.txt as it is, is checked in
+``test_grading.py`` (the unprivileged batch grades with it)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parents[1]
+# manylinux tags a current x86-64 Linux accepts (pip takes --platform values literally)
+PLATFORMS = ["manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_24_x86_64", "manylinux_2_17_x86_64",
+             "manylinux2014_x86_64", "manylinux_2_5_x86_64", "manylinux1_x86_64"]
+
+
+def pins() -> list[Requirement]:
+    out = []
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if line and not line.startswith("#"):
+            out.append(Requirement(line))
+    return out
+
+
+def declared_dependencies() -> list[str]:
+    """Everything the course, its tests and the grader (with its cluster extra) ask for, but the local packages."""
+    course = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    grader = tomllib.loads((ROOT / "autograder" / "pyproject.toml").read_text())["project"]
+    deps = (course["dependencies"] + course["optional-dependencies"]["test"] + grader["dependencies"]
+            + grader["optional-dependencies"]["cluster"])
+    return [d for d in deps if Requirement(d).name != "reglab"]
+
+
+@pytest.mark.parametrize("python", ["3.11.2", "3.11.5", "3.12.0", "3.13.0"])
+def test_exactly_one_pin_per_package_for_each_python(python):
+    env = dict(default_environment(), python_full_version=python, python_version=python.rsplit(".", 1)[0])
+    seen: dict[str, int] = {}
+    for req in pins():
+        if req.marker is None or req.marker.evaluate(env):
+            seen[req.name.lower()] = seen.get(req.name.lower(), 0) + 1
+    assert {n: k for n, k in seen.items() if k != 1} == {}
+    assert "soupsieve" in seen
+
+
+@pytest.mark.parametrize("python", ["3.12", "3.13"])
+def test_the_pins_resolve_for_newer_pythons(python, tmp_path):
+    """pip's own resolver, against the package index, as for a machine whose python3 is ``python`` (binary wheels
+    for x86-64 Linux). torch, a test-only cross-check pinned to the CPU build of this machine's Python 3.11, is left
+    out: on another Python pip takes PyPI's CUDA build, whose CUDA packages the index may not carry."""
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("\n".join(d for d in declared_dependencies() if Requirement(d).name != "torch") + "\n")
+    cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+           "--python-version", python, "--only-binary=:all:", *[f"--platform={p}" for p in PLATFORMS],
+           "--target", str(tmp_path / "target"), "-c", str(ROOT / "constraints.txt"), "-r", str(reqs),
+           "--report", str(tmp_path / "report.json")]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, f"the pins do not resolve for Python {python}:\n{r.stderr[-3000:]}"
+
+
+def test_a_failed_install_prints_pips_reason(tmp_path):
+    """`make lab`'s install, with a pin no Python can satisfy beside pyproject.toml's range: the Makefile prints
+    pip's explanation (which pin, what asks for it) and the Python it ran on, not only "ResolutionImpossible"."""
+    for name in ("Makefile", "pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "lib" / "reglab", tmp_path / "lib" / "reglab",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    broken = [str(r) for r in pins() if r.name != "numpy"] + ["numpy==1.21.0"]  # pyproject.toml asks numpy>=1.26
+    (tmp_path / "constraints.txt").write_text("\n".join(broken) + "\n")
+    r = subprocess.run(["make", "-C", str(tmp_path), ".venv/bin/.reglab-runtime", f"PYTHON={sys.executable}"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode != 0
+    assert "The conflict is caused by" in r.stderr and "numpy" in r.stderr, r.stderr[-3000:]
+    assert f"Python {sys.version.split()[0]}" in r.stderr
+    assert "pip-install.log" in r.stderr
