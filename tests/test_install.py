@@ -81,3 +81,45 @@ def test_a_failed_install_prints_pips_reason(tmp_path):
     assert "The conflict is caused by" in r.stderr and "numpy" in r.stderr, r.stderr[-3000:]
     assert f"Python {sys.version.split()[0]}" in r.stderr
     assert "pip-install.log" in r.stderr
+
+
+def test_make_lab_starts_jupyterlab_as_whoever_runs_it():
+    """`make lab` as root (a container, a cloud machine: Jupyter refuses root unless told --allow-root) or as an
+    ordinary user serves the course; the environment `make test` built is already up to date, so nothing installs."""
+    import json
+    import os
+    import re
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(["make", "-C", str(ROOT), "lab", f"ARGS=--no-browser --ServerApp.port={port} "
+                             "--ServerApp.ip=127.0.0.1 --ServerApp.port_retries=0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    log = []
+    try:
+        deadline = time.monotonic() + 120
+        token = None
+        while time.monotonic() < deadline and token is None:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            log.append(line)
+            m = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=(\w+)", line)
+            token = m and m.group(1)
+        assert token, "JupyterLab did not start:\n" + "".join(log[-30:])
+        names = set()
+        while time.monotonic() < deadline and not names:  # the banner can come before the port listens
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=30) as r:
+                    names = {item["name"] for item in json.load(r)["content"]}
+            except OSError:
+                time.sleep(0.5)
+        assert "00_overfitting" in names  # the server's root is notebooks/
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
