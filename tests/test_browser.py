@@ -485,7 +485,10 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
         # MathJax from the server (the CDN is unreachable): defined, and the notebook's equations typeset
         assert grading.evaluate("typeof MathJax !== 'undefined' && MathJax.loaded === true"), blocked
         assert mathjax and all(u.startswith(url) for u in mathjax), mathjax
-        expect(frame.locator(".MathJax, .MathJax_CHTML").first).to_be_attached(timeout=30_000)
+        equation = frame.locator(".MathJax, .MathJax_CHTML").first
+        expect(equation).to_be_attached(timeout=30_000)
+        equation.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "formgrader_math.png"))
         # the model answer and rubric of the instructor's notebook beside the written answer w1
         rubric = frame.locator(".reglab-rubric[data-grade-id='w1']")
         expect(rubric).to_contain_text("Rubric (not shown to the student)")
