@@ -3,10 +3,10 @@
 ``reglab formgrader`` starts JupyterLab with this extension in place of nbgrader's formgrader extension. It
 registers its handlers first, then loads nbgrader's (tornado takes the first route that matches):
 
-- the formgrader API endpoints that would execute students' notebooks unsandboxed as the instructor (generate,
-  autograde, generate feedback) or use nbgrader's exchange, which this course does not use (release, collect,
-  release feedback), answer 403 with what to run instead (``reglab grade``, ``reglab feedback``,
-  ``reglab handback``);
+- the formgrader API endpoints that would run students' notebooks unsandboxed as the instructor (autograde),
+  redo outside ``reglab grade`` what it set up (generate), write feedback past the grader's sanitizing (generate
+  feedback) or use nbgrader's exchange, which this course does not use (release, collect, release feedback),
+  answer 403 with what to run instead (``reglab grade``, ``reglab feedback``, ``reglab handback``);
 - the Manage Assignments and Manage Submissions pages are nbgrader's without those buttons and without the
   exchange warning;
 - the grading page is nbgrader's with, beside each manually graded answer, the question's model answer and rubric
@@ -38,11 +38,13 @@ TEMPLATE_NAME = "reglab_formgrade"  # templates/reglab_formgrade: nbgrader's "fo
 # nbgrader's formgrader API endpoints refused here: (what it does, why not here and what to run instead)
 _RUNS = ("it would run students' notebooks unsandboxed, as you; grade (or grade again) with "
          "`reglab grade SUBMISSIONS --out OUT`, which runs them in the grader's sandbox")
+_SETUP = ("it would regenerate the released notebooks and the gradebook's cells outside `reglab grade`, which sets "
+          "them up from the course's solutions/ with the due dates; run `reglab grade SUBMISSIONS --out OUT`")
 _FEEDBACK = ("it would write feedback without the grader's sanitizing and late-penalty notes; after scoring "
              "here, run `reglab feedback OUT`")
 _EXCHANGE = "this course does not use nbgrader's exchange; hand feedback back with `reglab handback OUT`"
 REFUSED = {
-    r"/formgrader/api/assignment/([^/]+)/assign": ("generating an assignment", _RUNS),
+    r"/formgrader/api/assignment/([^/]+)/assign": ("generating an assignment", _SETUP),
     r"/formgrader/api/assignment/([^/]+)/unrelease": ("unreleasing an assignment", _EXCHANGE),
     r"/formgrader/api/assignment/([^/]+)/release": ("releasing an assignment", _EXCHANGE),
     r"/formgrader/api/assignment/([^/]+)/collect": ("collecting submissions", _EXCHANGE),
@@ -52,10 +54,6 @@ REFUSED = {
     r"/formgrader/api/assignment/([^/]+)/([^/]+)/release_feedback": ("releasing feedback", _EXCHANGE),
     r"/formgrader/api/submission/([^/]+)/([^/]+)/autograde": ("autograding a submission", _RUNS),
 }
-
-
-def refusal(action: str, why: str) -> str:
-    return f"{action} is disabled in `reglab formgrader`: {why}"
 
 
 class NoExchangeList(ExchangeList):
@@ -71,7 +69,7 @@ class RefusedHandler(BaseApiHandler):
     """An nbgrader formgrader endpoint this course does not serve: 403 with the command to run instead."""
 
     def initialize(self, action: str, why: str):
-        self.message = refusal(action, why)
+        self.message = f"{action} is disabled in `reglab formgrader`: {why}"
 
     @web.authenticated
     def post(self, *args):
