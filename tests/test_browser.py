@@ -380,8 +380,9 @@ def _wait_for_manual_grade(out, sid, score, comment, timeout):
         time.sleep(0.2)
 
 
-# nbgrader's formgrader API endpoints that run notebooks (generate, autograde, generate feedback) or use its exchange
-# (release, collect, release feedback): `reglab formgrader` must refuse every one
+# nbgrader's formgrader API endpoints that run notebooks (autograde), redo `reglab grade`'s setup (generate), write
+# feedback (generate feedback) or use its exchange (release, collect, release feedback): `reglab formgrader` must
+# refuse every one
 NBGRADER_ACTIONS = ["assignment/{a}/assign", "assignment/{a}/unrelease", "assignment/{a}/release",
                     "assignment/{a}/collect", "assignment/{a}/generate_feedback", "assignment/{a}/release_feedback",
                     "assignment/{a}/{s}/generate_feedback", "assignment/{a}/{s}/release_feedback",
@@ -460,7 +461,7 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
     page = ctx.new_page()
     mathjax = []
     page.on("response", lambda r: mathjax.append((r.url, r.status)) if "/jupyter_server_mathjax/" in r.url
-            and not r.url.endswith(".otf") else None)  # (its font probes for a locally installed TeX font may 404)
+            and not r.url.endswith(".otf") else None)  # (MathJax may ask for TeX .otf fonts; STIX-Web is shipped)
     try:
         _wait_for_server(url, token, proc, "reglab formgrader", tmp_path / "formgrader.log")
         page.goto(f"{url}/lab/workspaces/{secrets.token_hex(4)}?token={token}")
@@ -520,7 +521,7 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
         page.screenshot(path=str(ARTIFACTS / "formgrader_manual_score.png"))
         first = grading.url
         score.focus()
-        score.press("Escape")
+        score.press("Escape")  # out of the box, then
         page.keyboard.press("Control+.")  # formgrader's shortcut to the next submission
         deadline = time.monotonic() + 30
         while grading.url == first:
