@@ -173,3 +173,34 @@ def test_the_graders_dependencies_are_pinned():
     names = [re.split(r"[<>=!~\[ ]", d, maxsplit=1)[0].lower() for d in deps]
     assert "reglab" in names
     assert [n for n in names if n != "reglab" and n not in pins] == []
+
+
+def test_formgrader_shows_a_model_answer_for_every_written_answer_of_the_course():
+    """Each manually graded answer of the instructor's notebooks has a model answer and rubric for formgrader's
+    panel: its solution region (mark-scheme regions too, as nbgrader's ClearMarkScheme finds them)."""
+    from reglab_autograder.formgrader_server import marked_regions, model_answers
+
+    from reglab import course
+
+    delimiters = [("BEGIN SOLUTION", "END SOLUTION"), ("BEGIN MARK SCHEME", "END MARK SCHEME")]
+    for s in course.SESSIONS:
+        nb = nbformat.read(ROOT / "solutions" / s.notebook, as_version=4)
+        found = model_answers(nb, delimiters)
+        assert sorted(found) == sorted(s.written), s.id
+        assert all("BEGIN SOLUTION" not in t and "END SOLUTION" not in t and "Rubric" in t for t in found.values())
+    text = "Q?\n=== BEGIN MARK SCHEME ===\n- 1 point: names it\n=== END MARK SCHEME ===\nafter"
+    assert marked_regions(text, delimiters) == "- 1 point: names it"
+    assert marked_regions("no region here", delimiters) == ""
+
+
+def test_formgrader_launch_swaps_nbgrader_extensions_and_keeps_the_users_config():
+    from reglab_autograder import formgrader
+
+    cmd = formgrader.command(Path("/x/out"), port=8123, open_browser=False, ip="127.0.0.1")
+    arg = next(a for a in cmd if a.startswith("--ServerApp.jpserver_extensions="))
+    exts = ast.literal_eval(arg.split("=", 1)[1])
+    assert exts["reglab_autograder.formgrader_server"] and not exts["nbgrader.server_extensions.formgrader"]
+    env = formgrader.environment({"PATH": "/bin", "JUPYTER_CONFIG_PATH": "/mine", "JUPYTER_CONFIG_DIR": "/home"})
+    assert env["JUPYTER_CONFIG_PATH"].split(":") == [str(formgrader.LAB_CONFIG), "/mine"]
+    assert env["JUPYTER_CONFIG_DIR"] == "/home"
+    assert (formgrader.LAB_CONFIG / "labconfig" / "page_config.json").is_file()

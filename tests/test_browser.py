@@ -16,6 +16,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -335,9 +337,10 @@ def _wait_for_formgrade_ready(page, timeout):
 
     The boxes are in the page's HTML before its script has fetched the grades and comments and attached a save
     handler to each; a value typed earlier is never saved. MathJax, when it has loaded, moves the focus to the first
-    box once it has typeset the page. (The page loads MathJax from a CDN; the script has loaded or failed by the
-    time formgrader's own script starts, on the window's load event. Offline, MathJax stays undefined.) nbgrader's
-    own browser tests wait for the same flags."""
+    box once it has typeset the page. (The page loads MathJax from the server, `reglab formgrader`'s; the script has
+    loaded by the time formgrader's own script starts, on the window's load event. nbgrader's own page loads it from a
+    CDN: offline, MathJax stays undefined.) nbgrader's own browser tests wait for the same flags. The grading page's
+    frame."""
     deadline = time.monotonic() + timeout
     while (frame := next((f for f in page.frames if "/formgrader/submissions/" in f.url), None)) is None:
         assert time.monotonic() < deadline, "formgrader's grading page did not open"
@@ -348,6 +351,17 @@ def _wait_for_formgrade_ready(page, timeout):
         " && formgrader.comments !== undefined && formgrader.comments.loaded === true"
         " && (typeof MathJax === 'undefined' || MathJax.loaded === true)",
         timeout=max(1, deadline - time.monotonic()) * 1000)
+    return frame
+
+
+def _model_answer_start(sid, grade_id):
+    """The first words of the model answer of ``grade_id`` in the instructor's notebook (its solution region), as
+    the page shows them (markdown emphasis rendered)."""
+    nb = nbformat.read(ROOT / "solutions" / sid / f"{sid}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    lines = cell.source.split("\n")
+    first = lines[lines.index(next(x for x in lines if "BEGIN SOLUTION" in x)) + 1]
+    return " ".join(first.replace("*", "").split()[:6])
 
 
 def _wait_for_manual_grade(out, sid, score, comment, timeout):
@@ -366,9 +380,54 @@ def _wait_for_manual_grade(out, sid, score, comment, timeout):
         time.sleep(0.2)
 
 
+# nbgrader's formgrader API endpoints that run notebooks (autograde), redo `reglab grade`'s setup (generate), write
+# feedback (generate feedback) or use its exchange (release, collect, release feedback): `reglab formgrader` must
+# refuse every one
+NBGRADER_ACTIONS = ["assignment/{a}/assign", "assignment/{a}/unrelease", "assignment/{a}/release",
+                    "assignment/{a}/collect", "assignment/{a}/generate_feedback", "assignment/{a}/release_feedback",
+                    "assignment/{a}/{s}/generate_feedback", "assignment/{a}/{s}/release_feedback",
+                    "submission/{a}/{s}/autograde"]
+
+
+def _local_only(ctx, blocked):
+    """Every request of the browser context to another host than the loopback aborted (and listed in ``blocked``):
+    the page must work offline."""
+    def route(r):
+        if urllib.parse.urlsplit(r.request.url).hostname in ("127.0.0.1", "localhost"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+    ctx.route("**/*", route)
+
+
+def _check_manage_pages(frame):
+    """formgrader's Manage Assignments and Manage Submissions pages: no exchange warning, no button that runs
+    notebooks or uses the exchange, a note that says what to run instead."""
+    frame.get_by_role("link", name="Manage Assignments").click()
+    expect(frame.locator("td.name a").first).to_be_visible(timeout=30_000)
+    expect(frame.locator("#reglab-actions-note")).to_contain_text("reglab grade")
+    expect(frame.locator("#warning-exchange, #warning-course-id")).to_have_count(0)
+    headers = [h.strip() for h in frame.locator("thead th:visible").all_inner_texts()]
+    assert "Name" in headers and "Generate" not in headers and "Release" not in headers and \
+        "Collect" not in headers and "Generate Feedback" not in headers, headers
+    expect(frame.locator("td.assign, td.release, td.collect, td.generate-feedback, td.release-feedback")
+           .locator("visible=true")).to_have_count(0)
+    frame.locator("td.num-submissions a").first.click()  # the assignment's submissions
+    expect(frame.locator("td.student-id").first).to_be_visible(timeout=30_000)
+    headers = [h.strip() for h in frame.locator("thead th:visible").all_inner_texts()]
+    assert "Student ID" in headers and "Autograde" not in headers and "Generate Feedback" not in headers, headers
+    expect(frame.locator("td.autograde, td.generate-feedback, td.release-feedback")
+           .locator("visible=true")).to_have_count(0)
+
+
 def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(browser, tmp_path):
     """`reglab grade` a small class, `reglab formgrader` on its output, a score and a comment typed into
-    formgrader's page (in JupyterLab), then `reglab feedback` shows them in that student's feedback."""
+    formgrader's page (in JupyterLab), then `reglab feedback` shows them in that student's feedback.
+
+    The browser reaches nothing but the server: formgrader works offline (MathJax from the server, keyboard
+    shortcuts). One Formgrader entry, no exchange warning, no buttons that run notebooks (and the server refuses
+    those requests), the question's rubric beside the answer; the feedback shows no rubric."""
     from reglab_autograder.testing import classroom
 
     sid = "00_overfitting"
@@ -397,14 +456,26 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
             if (this._reglabUrl.includes("/formgrader/api/grades?")) setTimeout(() => send.apply(this, args), 3000);
             else return send.apply(this, args);
         };""")
+    blocked = []
+    _local_only(ctx, blocked)
     page = ctx.new_page()
+    mathjax = []
+    page.on("response", lambda r: mathjax.append((r.url, r.status)) if "/jupyter_server_mathjax/" in r.url
+            and not r.url.endswith(".otf") else None)  # (MathJax may ask for TeX .otf fonts; STIX-Web is shipped)
     try:
         _wait_for_server(url, token, proc, "reglab formgrader", tmp_path / "formgrader.log")
         page.goto(f"{url}/lab/workspaces/{secrets.token_hex(4)}?token={token}")
         expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=60_000)
         page.get_by_role("menuitem", name="Nbgrader", exact=True).click()
+        entries = page.locator("#jp-mainmenu-nbgrader").get_by_role("menuitem").all_inner_texts()
+        assert [e.strip() for e in entries] == ["Formgrader"], entries  # nbgrader's student-side entries are off
         page.get_by_role("menuitem", name="Formgrader").click()
         frame = page.frame_locator("iframe").first
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        expect(frame.locator("td.name a").first).to_be_visible(timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "formgrader_manage_assignments.png"))
+        _check_manage_pages(frame)
+        page.screenshot(path=str(ARTIFACTS / "formgrader_manage_submissions.png"))
         frame.get_by_role("link", name="Manual Grading").click()
         frame.get_by_role("link", name=sid, exact=True).first.click()  # the assignment
         frame.get_by_role("link", name=sid, exact=True).first.click()  # its notebook
@@ -412,7 +483,34 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
         frame.get_by_role("link", name="Submission #1", exact=True).first.click()
         score = frame.locator("input.score#w1")
         expect(score).to_be_visible(timeout=60_000)
-        _wait_for_formgrade_ready(page, timeout=60)
+        grading = _wait_for_formgrade_ready(page, timeout=60)
+        # MathJax from the server (the CDN is unreachable): defined, and the notebook's equations typeset
+        assert grading.evaluate("typeof MathJax !== 'undefined' && MathJax.loaded === true"), blocked
+        assert any("/MathJax.js" in u for u, _ in mathjax) and all(st < 400 for _, st in mathjax), mathjax
+        assert not [u for u in blocked if "mathjax" in u.lower()], blocked
+        equation = frame.locator(".MathJax, .MathJax_CHTML").first
+        expect(equation).to_be_attached(timeout=30_000)
+        equation.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "formgrader_math.png"))
+        # the model answer and rubric of the instructor's notebook beside the written answer w1
+        rubric = frame.locator(".reglab-rubric[data-grade-id='w1']")
+        expect(rubric).to_contain_text("Rubric (not shown to the student)")
+        expect(rubric).to_contain_text(_model_answer_start(sid, "w1"))
+        answer = frame.locator(".reglab-beside", has=rubric).locator(".nbgrader_cell")
+        a, r = answer.bounding_box(), rubric.bounding_box()
+        assert r["x"] >= a["x"] + a["width"] and r["y"] < a["y"] + a["height"], (a, r)  # beside, not below
+        rubric.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "formgrader_rubric.png"))
+        # formgrader's keyboard shortcuts: Tab to the next box, Esc leaves the box (and saves), Enter goes back
+        order = grading.evaluate("() => $('.tabbable').toArray().map(e => e.id)")
+        score.focus()
+        score.press("Tab")
+        assert grading.evaluate("document.activeElement.id") == order[order.index("w1") + 1]
+        score.focus()
+        score.press("Escape")
+        assert grading.evaluate("document.activeElement === document.body")
+        grading.locator("body").press("Enter")
+        assert grading.evaluate("document.activeElement.id") == "w1"
         score.fill("1.5")
         comment = frame.locator("textarea.comment").last  # the written answer w1 is the notebook's last graded cell
         comment.fill("Right idea; name the variance term.")
@@ -420,8 +518,27 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
         score.press("Tab")
         # saved when the gradebook has it (formgrader's tick shows for one second only: too brief to wait for)
         student = _wait_for_manual_grade(out, sid, 1.5, "Right idea; name the variance term.", timeout=30)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "formgrader_manual_score.png"))
+        first = grading.url
+        score.focus()
+        score.press("Escape")  # out of the box, then
+        page.keyboard.press("Control+.")  # formgrader's shortcut to the next submission
+        deadline = time.monotonic() + 30
+        while grading.url == first:
+            assert time.monotonic() < deadline, "Ctrl-. did not move to the next submission"
+            page.wait_for_timeout(200)  # (Playwright updates the frame's URL while it is called, not during a sleep)
+        # the server refuses nbgrader's actions that would run notebooks, saying what to run instead
+        autograded = sorted((p, p.stat().st_mtime_ns) for p in (out / "autograded").rglob("*"))
+        for action in NBGRADER_ACTIONS:
+            request = urllib.request.Request(f"{url}/formgrader/api/{action.format(a=sid, s=student)}", data=b"",
+                                             method="POST", headers={"Authorization": f"token {token}"})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=30)
+            body = json.loads(refused.value.read())
+            assert refused.value.code == 403 and body["success"] is False, (action, body)
+            assert "reglab grade" in body["error"] or "reglab feedback" in body["error"] or \
+                "reglab handback" in body["error"], (action, body)
+        assert sorted((p, p.stat().st_mtime_ns) for p in (out / "autograded").rglob("*")) == autograded
     finally:
         ctx.close()
         proc.terminate()
@@ -435,3 +552,6 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
     assert r.returncode == 0, r.stdout + r.stderr
     feedback = (out / "feedback" / student / sid / f"{sid}.html").read_text()
     assert "Score: 1.5 / 2.0" in feedback and "Right idea; name the variance term." in feedback
+    for page_ in (out / "feedback").rglob("*.html"):  # no student sees the rubric or the model answer
+        text = page_.read_text()
+        assert "not shown to the student" not in text and _model_answer_start(sid, "w1") not in text, page_

@@ -1,0 +1,15 @@
+{%- extends 'manage_assignments.tpl' -%}
+{#- nbgrader's Manage Assignments page without the actions that run notebooks or use an exchange. -#}
+
+{%- block head -%}
+{{ super() }}
+{% include 'reglab_disabled_actions.tpl' %}
+{%- endblock -%}
+
+{%- block messages -%}
+<div class="alert alert-info" id="reglab-actions-note">
+Grading, feedback and hand-back run outside this page: <code>reglab grade</code> (sandboxed),
+<code>reglab feedback</code>, <code>reglab handback</code>. Here, score the written answers under
+<a href="{{ base_url }}/formgrader/gradebook">Manual Grading</a>.
+</div>
+{%- endblock -%}
