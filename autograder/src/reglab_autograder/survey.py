@@ -46,8 +46,7 @@ def validate(run: Run) -> Plan:
     cfg = config.course_config(run.root, run.out, run.db_url)
     due = LatePolicy(config=cfg).parsed()
     if run.dates is not None:
-        due = dates.merge(due, run.dates)
-        config.course_config(run.root, run.out, run.db_url, run.dates)  # what the workers will be given
+        due = dates.merge(due, run.dates)  # as dates.apply will for the workers: a conflict is refused here
     if opts.lms_timezone:
         from .late import zone_named
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -104,9 +105,8 @@ class ZonedFileNameCollector(FileNameCollectorPlugin):
         return info
 
 
-def local_time_lenient(text: str, zone: str):
-    import datetime as dt
-
+def local_time_lenient(text: str, zone: str) -> dt.datetime:
+    """A file-name time at a daylight-saving change in ``zone``: its first reading."""
     naive = dt.datetime.fromisoformat(text.replace(" ", "T")[:19])
     try:
         return local_time(naive, zone_named(zone))
