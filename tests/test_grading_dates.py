@@ -52,11 +52,12 @@ def _reglab(*args):
 
 
 def _reglab_here(capsys, *args):
-    """``reglab ARGS`` in this process (the refusals: no notebook runs, no start-up cost): (exit code, stderr)."""
+    """``reglab ARGS`` in this process (no notebook runs, no start-up cost): (exit code, stdout, stderr)."""
     from reglab.cli import main
 
     code = main([str(a) for a in args])
-    return code, capsys.readouterr().err
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
 def _csv(out):
@@ -104,6 +105,8 @@ def test_dates_file_next_to_the_submissions_and_an_extension(graded):
     assert rec["alice"].score == AUTO0
     assert rec["bob"].late_penalty == AUTO0 / 2  # 2 started days at 25 %: no extension for bob
     assert ("bob", A0, "late") in rows and ("alice", A0, "late") not in rows
+    assert rows[("alice", A0, "extension")].startswith("due 2026-10-07 21:59 UTC (2026-10-07 23:59 Europe/Paris) "
+                                                       "instead of 2026-10-05 21:59 UTC")
     assert "no timestamp.txt: graded as on time (due 2026-10-05 23:59+02:00)" in rows[("eve", A0, "no submission time")]
     assert not any(k == "no submission time" for s, _, k in rows if s != "eve")
 
@@ -118,45 +121,44 @@ def test_roster_names_missing_students_and_strangers(graded):
     assert set(grades) == {"alice", "bob", "carol", "eve"}
 
 
-def test_feedback_recomputes_penalties_with_the_same_dates_file(graded, klass):
+def test_feedback_recomputes_penalties_with_the_same_dates_file(graded, klass, capsys):
     out, dates_file = graded["out"], klass["class"] / "dates.toml"
     assert "[extensions.alice]" in (out / "grading.json").read_text()  # recorded with the grading output
     dates_file.write_text(DATES.replace("[extensions.alice]", "[extensions.nobody]"))  # the extension withdrawn
     try:
-        r = _reglab("feedback", out)
-        assert r.returncode == 0, r.stderr
+        assert _reglab_here(capsys, "feedback", out)[0] == 0
         assert float(_csv(out)["alice"]["late_submission_penalty"]) == AUTO0 * 0.25  # 1 started day
     finally:
         dates_file.write_text(DATES)
-    r = _reglab("feedback", out)
-    assert r.returncode == 0, r.stderr
+    assert _reglab_here(capsys, "feedback", out)[0] == 0
     assert float(_csv(out)["alice"]["late_submission_penalty"]) == 0
     dates_file.rename(dates_file.with_suffix(".moved"))  # the file gone: its recorded contents are used
     try:
-        r = _reglab("feedback", out)
-        assert r.returncode == 0, r.stderr
+        assert _reglab_here(capsys, "feedback", out)[0] == 0
         assert float(_csv(out)["alice"]["late_submission_penalty"]) == 0
         assert float(_csv(out)["bob"]["late_submission_penalty"]) == AUTO0 / 2
     finally:
         dates_file.with_suffix(".moved").rename(dates_file)
 
 
-def test_check_prints_the_plan_and_writes_nothing(klass, tmp_path):
+def test_check_prints_the_plan_and_writes_nothing(klass, tmp_path, capsys):
     before = _tree(klass["base"])
-    r = _reglab("check", klass["class"], "--course-dir", klass["course"], "--roster", klass["roster"])
-    assert r.returncode == 0, r.stderr
-    assert f"{A0}: 3 submission(s), due 2026-10-05 21:59 UTC (2026-10-05 23:59 Europe/Paris)" in r.stdout
-    assert "extension: alice due 2026-10-07 21:59 UTC (2026-10-07 23:59 Europe/Paris)" in r.stdout
-    assert "per_day: 25% of the score per started day late" in r.stdout
-    assert f"carol / {A0}: missing" in r.stdout and "eve / -: not on the roster" in r.stdout
-    assert f"eve / {A0}: no submission time" in r.stdout
+    code, stdout, err = _reglab_here(capsys, "check", klass["class"], "--course-dir", klass["course"],
+                                     "--roster", klass["roster"])
+    assert code == 0, err
+    assert f"{A0}: 3 submission(s), due 2026-10-05 21:59 UTC (2026-10-05 23:59 Europe/Paris)" in stdout
+    assert "extension: alice due 2026-10-07 21:59 UTC (2026-10-07 23:59 Europe/Paris)" in stdout
+    assert "per_day: 25% of the score per started day late" in stdout
+    assert f"carol / {A0}: missing" in stdout and "eve / -: not on the roster" in stdout
+    assert f"eve / {A0}: no submission time" in stdout and f"alice / {A0}: extension" in stdout
     out = tmp_path / "out"
-    r = _reglab("grade", klass["class"], "--dry-run", "--out", out, "--course-dir", klass["course"])
-    assert r.returncode == 0 and f"{A0}: 3 submission(s)" in r.stdout, r.stderr
+    code, stdout, err = _reglab_here(capsys, "grade", klass["class"], "--dry-run", "--out", out,
+                                     "--course-dir", klass["course"])
+    assert code == 0 and f"{A0}: 3 submission(s)" in stdout, err
     assert not out.exists() and _tree(klass["base"]) == before
 
 
-def test_check_of_lms_downloads_counts_what_grading_would_collect(tmp_path):
+def test_check_of_lms_downloads_counts_what_grading_would_collect(tmp_path, capsys):
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     with zipfile.ZipFile(downloads / f"{A0}.zip", "w") as z:
@@ -164,12 +166,13 @@ def test_check_of_lms_downloads_counts_what_grading_would_collect(tmp_path):
         z.writestr(f"bob_{A0}.ipynb", nbformat.writes(classroom.released(A0)))
     (downloads / "misc.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
     out = tmp_path / "out"
-    r = _reglab("grade", downloads, "--dry-run", "--out", out, "--course-dir", ROOT, "--lms-timezone", "Europe/Paris")
-    assert r.returncode == 0, r.stderr
-    assert f"{A0}: 2 submission(s), no due date" in r.stdout and "unknown archive" in r.stdout
+    code, stdout, err = _reglab_here(capsys, "grade", downloads, "--dry-run", "--out", out, "--course-dir", ROOT,
+                                     "--lms-timezone", "Europe/Paris")
+    assert code == 0, err
+    assert f"{A0}: 2 submission(s), no due date" in stdout and "unknown archive" in stdout
     assert not out.exists() and sorted(p.name for p in downloads.iterdir()) == [f"{A0}.zip", "misc.zip"]
-    r = _reglab("check", downloads, "--course-dir", ROOT, "--lms-timezone", "Paris")
-    assert r.returncode == 2 and "--lms-timezone: 'Paris' is not an IANA time-zone name" in r.stderr
+    code, _, err = _reglab_here(capsys, "check", downloads, "--course-dir", ROOT, "--lms-timezone", "Paris")
+    assert code == 2 and "--lms-timezone: 'Paris' is not an IANA time-zone name" in err
 
 
 def test_lms_file_name_times_in_the_given_zone(tmp_path):
@@ -211,7 +214,7 @@ def test_refusals_write_nothing(tmp_path, capsys, command, where, text, what, fi
         args += ["--roster", tmp_path / "roster.csv"]
     out = tmp_path / "out"
     before = _tree(tmp_path)
-    code, err = _reglab_here(capsys, command, cls, *args, *(["--out", out, "--quiet"] if command == "grade" else []))
+    code, _, err = _reglab_here(capsys, command, cls, *args, *(["--out", out, "--quiet"] if command == "grade" else []))
     assert code == 2 and what in err and fix in err, err
     assert not out.exists() and _tree(tmp_path) == before
 
@@ -223,14 +226,14 @@ def test_an_empty_class_or_a_missing_folder_is_refused_and_nothing_written(tmp_p
     r = _reglab("grade", empty, "--course-dir", ROOT, "--out", out)  # the command itself: its exit code
     assert r.returncode == 2 and "no submission of any assignment of this course" in r.stderr, r.stderr
     for command, *where in (("grade", "--out", out), ("check",)):
-        code, err = _reglab_here(capsys, command, empty, "--course-dir", ROOT, *where)
+        code, _, err = _reglab_here(capsys, command, empty, "--course-dir", ROOT, *where)
         assert code == 2 and "no submission of any assignment of this course" in err, err
-        code, err = _reglab_here(capsys, command, tmp_path / "nowhere", "--course-dir", ROOT, *where)
+        code, _, err = _reglab_here(capsys, command, tmp_path / "nowhere", "--course-dir", ROOT, *where)
         assert code == 2 and "submissions folder not found" in err
     assert not out.exists()
     out.mkdir()
     (out / "keep.txt").write_text("earlier work")
-    code, err = _reglab_here(capsys, "grade", empty, "--course-dir", ROOT, "--out", out,
+    code, _, err = _reglab_here(capsys, "grade", empty, "--course-dir", ROOT, "--out", out,
                              "--dates", tmp_path / "no.toml")
     assert code == 2 and "dates file not found" in err
     assert [p.name for p in out.iterdir()] == ["keep.txt"]  # an existing output is left as it was

@@ -17,6 +17,7 @@ from reglab.release import available_sessions, find_course_root
 from . import config, coursedir, dates, roster
 from .discovery import discover
 from .intake import SET_ASIDE, TIMESTAMP
+from .jobs import Note
 from .late import LatePenalty, LatePolicy
 from .options import Run
 
@@ -32,11 +33,14 @@ class Plan:
     roster: tuple[roster.Student, ...] = ()
 
     def notes(self, everyone) -> list:
-        """The roster's report rows for the submissions found (none without a roster)."""
-        if not self.roster:
-            return []
-        return roster.notes(list(self.roster), {(s.student, s.assignment) for s in everyone},
-                            {s.assignment for s in everyone})
+        """The report rows of the roster and the extensions for the submissions found."""
+        found = {(s.student, s.assignment) for s in everyone}
+        out = [Note(student, aid, "extension", f"due {when(t)} instead of {when(self.due[aid])}: a late penalty "
+                    "counts from then") for aid, students in sorted(self.extended.items())
+               for student, t in sorted(students.items()) if (student, aid) in found]
+        if self.roster:
+            out += roster.notes(list(self.roster), found, {s.assignment for s in everyone})
+        return out
 
 
 def validate(run: Run) -> Plan:
