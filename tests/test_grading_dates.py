@@ -230,6 +230,12 @@ def test_an_empty_class_or_a_missing_folder_is_refused_and_nothing_written(tmp_p
         assert code == 2 and "no submission of any assignment of this course" in err, err
         code, _, err = _reglab_here(capsys, command, tmp_path / "nowhere", "--course-dir", ROOT, *where)
         assert code == 2 and "submissions folder not found" in err
+    downloads = tmp_path / "downloads"  # an LMS download holding no notebook of the course
+    downloads.mkdir()
+    with zipfile.ZipFile(downloads / f"{A0}.zip", "w") as z:
+        z.writestr("alice_notes.txt", "no notebook here")
+    code, _, err = _reglab_here(capsys, "grade", downloads, "--course-dir", ROOT, "--out", out)
+    assert code == 2 and "no submission of any assignment of this course" in err, err
     assert not out.exists()
     out.mkdir()
     (out / "keep.txt").write_text("earlier work")

@@ -12,6 +12,7 @@ import contextlib
 import json
 import multiprocessing as mp
 import os
+import shutil
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -78,8 +79,11 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
     run = Run.start(opts, opts.course_root or find_course_root())
     plan = survey.validate(run)  # due dates, extensions, roster: refused before anything is written
     known = available_sessions(run.root)
+    new_out = not run.out.exists()
     everyone, notes = discover(run.submissions, run.out, known, lambda aids: coursedir.prepare(run, aids),
                                opts.lms_timezone)  # writes into --out only to extract LMS archives
+    if not everyone and new_out and run.out.exists():  # LMS archives holding no submission: leave no output behind
+        shutil.rmtree(run.out)
     survey.refuse_empty(run.submissions, everyone)
     run.out.mkdir(parents=True, exist_ok=True)
     run.jobs_dir.mkdir(exist_ok=True)
