@@ -224,3 +224,22 @@ def test_roster_rows_missing_and_not_on_the_roster():
     notes = roster.notes(students, {("alice", "a0"), ("eve", "a0")}, {"a0"})
     assert [(n.student, n.assignment, n.kind) for n in notes] == [("bob", "a0", "missing"),
                                                                   ("eve", "-", "not on the roster")]
+
+
+def test_timestamp_files_nbgrader_would_misread_are_rewritten_or_set_aside(tmp_path):
+    from nbgrader.utils import parse_utc
+    from reglab_autograder.intake import _check_timestamp
+
+    for text, kept in (("2026-10-05 22:00:00.000000 UTC", True), ("2026-10-06T00:00:00 Europe/Paris", False)):
+        (tmp_path / "timestamp.txt").write_text(text)
+        problems = []
+        _check_timestamp(tmp_path, problems)
+        assert not problems
+        now = (tmp_path / "timestamp.txt").read_text()
+        assert (now == text) is kept and parse_utc(now) == dt.datetime(2026, 10, 5, 22)
+    (tmp_path / "timestamp.txt").write_text("05/10/2026 22:00")  # nbgrader would read 10 May
+    problems = []
+    _check_timestamp(tmp_path, problems)
+    assert [p.kind for p in problems] == ["bad timestamp"] and "ambiguous" in problems[0].detail
+    assert not (tmp_path / "timestamp.txt").exists()
+    assert (tmp_path / ".timestamp.txt.unreadable").read_text() == "05/10/2026 22:00"
