@@ -21,7 +21,8 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 120
 
 # Late submissions (`reglab grade`, `reglab feedback`; see reglab_autograder.late): due date per assignment,
-# read by nbgrader's parse_utc, e.g. {"00_overfitting": "2026-10-05 23:59:00 Europe/Paris"}, and the penalty:
-# nbgrader's "none" or "zero", or "per_day" (c.LatePenalty.fraction_per_day of the score per started day late).
+# ISO 8601 with a UTC offset or an IANA zone name, e.g. {"00_overfitting": "2026-10-05 23:59 Europe/Paris"}
+# (or in a dates file next to the submissions, with per-student extensions: reglab_autograder.dates), and the
+# penalty: nbgrader's "none" or "zero", or "per_day" (c.LatePenalty.fraction_per_day per started day late).
 c.LatePolicy.due_dates = {}
 c.LateSubmissionPlugin.penalty_method = "none"

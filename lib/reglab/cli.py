@@ -47,7 +47,7 @@ def _cmd_progress(args):
     return 0
 
 
-INSTRUCTOR_COMMANDS = ("grade", "formgrader", "feedback", "handback")
+INSTRUCTOR_COMMANDS = ("grade", "check", "formgrader", "feedback", "handback")
 INSTALL_GRADER = ("the grader is an instructors' tool, installed apart from the course: run `make instructor` "
                   "in the course repository (or `pip install -e autograder` in this environment)")
 

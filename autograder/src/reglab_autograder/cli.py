@@ -1,4 +1,4 @@
-"""The instructors' ``reglab`` subcommands: grade, formgrader, feedback, handback.
+"""The instructors' ``reglab`` subcommands: grade, check, formgrader, feedback, handback.
 
 The students' ``reglab`` command (:mod:`reglab.cli`) adds these when this package is installed.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import sandbox
 
-COMMANDS = ("grade", "formgrader", "feedback", "handback")
+COMMANDS = ("grade", "check", "formgrader", "feedback", "handback")
 
 
 def _fail(command: str, exc: Exception) -> int:
@@ -28,12 +28,30 @@ def _cmd_grade(args) -> int:
         submissions=args.submissions, out=args.out, workers=args.workers, timeout=args.timeout,
         notebook_timeout=args.notebook_timeout, student=args.student, db_url=args.db_url,
         limits=limits, isolate=not args.no_sandbox, course_root=args.course_dir, progress=not args.quiet,
-        scheduler=args.scheduler,
+        scheduler=args.scheduler, dates=args.dates, roster=args.roster, lms_timezone=args.lms_timezone,
+        dry_run=args.dry_run,
     )
     try:
         return grade(opts).exit_code
     except (FileNotFoundError, ValueError) as exc:
-        return _fail("grade", exc)
+        return _fail(args.command, exc)
+
+
+DATES_HELP = ("due dates and per-student extensions (TOML; default SUBMISSIONS/dates.toml if there is one): "
+              "[due] ASSIGNMENT = \"2026-10-05 23:59 Europe/Paris\"; [extensions.STUDENT] ASSIGNMENT = "
+              "\"NEW DUE DATE\" or EXTRA DAYS. Times: YYYY-MM-DD HH:MM[:SS] then an offset (+02:00, Z) or an "
+              "IANA zone name; anything else is refused")
+ROSTER_HELP = ("roster CSV, columns student_id,first_name,last_name,email (header allowed): names and e-mails in "
+               "grades.csv, a 'missing' row (and 0) for each student without a submission")
+LMS_TZ_HELP = "IANA zone of submission times without zone in LMS file names (default UTC)"
+
+
+def _add_input_options(p) -> None:
+    """The options ``reglab grade`` and ``reglab check`` share: what is graded, against which dates."""
+    p.add_argument("--dates", type=Path, default=None, metavar="DATES.toml", help=DATES_HELP)
+    p.add_argument("--roster", type=Path, default=None, metavar="ROSTER.csv", help=ROSTER_HELP)
+    p.add_argument("--lms-timezone", default=None, metavar="ZONE", help=LMS_TZ_HELP)
+    p.add_argument("--course-dir", type=Path, default=None, help="repository root (default: found from cwd)")
 
 
 def _cmd_formgrader(args) -> int:
@@ -90,9 +108,20 @@ def add_commands(sub) -> None:
                    help="grade WITHOUT isolation when no sandbox can be set up (bubblewrap missing, user namespaces "
                         "disabled): student code then runs as you, with your files and network; only per-process "
                         "limits apply, and every report row says so")
-    p.add_argument("--course-dir", type=Path, default=None, help="repository root (default: found from cwd)")
+    _add_input_options(p)
+    p.add_argument("--dry-run", action="store_true", help="what `reglab check` does: print what would happen, "
+                                                         "write nothing")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser("check", help="what `reglab grade` would do, writing nothing: submissions per assignment, "
+                                     "due dates (UTC and local), extensions, late policy, roster students without "
+                                     "a submission; refuses an empty class")
+    p.add_argument("submissions", type=Path, help="as for `reglab grade`")
+    _add_input_options(p)
+    p.set_defaults(func=_cmd_grade, dry_run=True, out=Path("grading"), workers=1, timeout=60, notebook_timeout=600,
+                   student=None, db_url=None, scheduler=None, memory_mb=sandbox.DEFAULT_LIMITS["memory_mb"],
+                   cpu_seconds=sandbox.DEFAULT_LIMITS["cpu_seconds"], no_sandbox=True, quiet=True)
 
     p = sub.add_parser("formgrader", help="open a grading output in nbgrader's formgrader (JupyterLab) "
                                           "to score written answers and comment")

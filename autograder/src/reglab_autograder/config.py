@@ -62,9 +62,14 @@ def feedback_template_dirs() -> list[str]:
             str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")]
 
 
-def course_config(root: Path, out: Path, db_url: str):
-    """The course's nbgrader settings (stubs, timeouts, due dates), rooted at the grading output."""
+def course_config(root: Path, out: Path, db_url: str, dates_file=None):
+    """The course's nbgrader settings (stubs, timeouts, due dates), rooted at the grading output; with the due
+    dates and extensions of ``dates_file`` (a :class:`.dates.Dates`), if given."""
+    from . import dates
+
     cfg = load_config(root)
+    if dates_file is not None:
+        dates.apply(cfg, dates_file)
     cfg.CourseDirectory.root = str(out)
     cfg.CourseDirectory.source_directory = SOURCE
     cfg.CourseDirectory.release_directory = RELEASE
@@ -88,7 +93,7 @@ def grading_config(run, slot: int = 0, events_file: str = "", findings_file: str
     from .execute import SandboxedExecute
 
     opts = run.options
-    cfg = course_config(run.root, run.out, run.db_url)
+    cfg = course_config(run.root, run.out, run.db_url, run.dates)
     cfg.Autograde.sanitize_preprocessors = sanitize_preprocessors()
     cfg.Autograde.autograde_preprocessors = autograde_preprocessors(SandboxedExecute)
     cfg.OverwriteCells.add_missing_cells = False  # a deleted test scores 0 (set after grading), not restored

@@ -29,6 +29,7 @@ class GradingOutput:
     out: Path
     course_root: Path
     db_url: str
+    dates: object = None  # the dates file graded with (a .dates.Dates), if any
 
     @classmethod
     def open(cls, out: Path) -> GradingOutput:
@@ -45,14 +46,26 @@ class GradingOutput:
         if not (root / CONFIG_RELATIVE).is_file():
             raise FileNotFoundError(f"{out} was graded from the course in {root}, which has no {CONFIG_RELATIVE} "
                                     f"any more; fix course_root in {manifest}")
-        return cls(out=out, course_root=root, db_url=data["db_url"])
+        return cls(out=out, course_root=root, db_url=data["db_url"], dates=recorded_dates(data.get("dates")))
 
     def config(self):
-        return config.course_config(self.course_root, self.out, self.db_url)
+        return config.course_config(self.course_root, self.out, self.db_url, self.dates)
+
+
+def recorded_dates(entry: dict | None):
+    """The dates file a grading output was graded with: the file again if it is still there (an extension
+    granted since then counts), else its contents as recorded in the manifest."""
+    from . import dates
+
+    if not entry:
+        return None
+    path = Path(entry["source"])
+    text = path.read_text(encoding="utf-8") if path.is_file() else entry["text"]
+    return dates.parse(text, entry["source"])
 
 
 def due_dates(cfg, assignments) -> dict:
-    """Due dates (UTC) of ``assignments`` from the course configuration; ValueError on a wrong format."""
+    """Due dates (aware) of ``assignments`` from the configuration; ValueError on a wrong format."""
     return LatePolicy(config=cfg).parsed(set(assignments))
 
 
@@ -60,8 +73,9 @@ def prepare(run, assignments) -> None:
     """Source copies and released versions in the output folder, recorded in the gradebook with due dates."""
     from nbgrader.apps import NbGraderAPI
 
-    cfg = config.course_config(run.root, run.out, run.db_url)
+    cfg = config.course_config(run.root, run.out, run.db_url, run.dates)
     due = due_dates(cfg, assignments)  # a wrong due date stops here, before anything is written
+    run.out.mkdir(parents=True, exist_ok=True)
     for aid in assignments:
         dst = run.out / config.SOURCE / aid
         shutil.rmtree(dst, ignore_errors=True)
@@ -77,11 +91,14 @@ def prepare(run, assignments) -> None:
         if not r.get("success"):
             raise RuntimeError(f"could not set up assignment {aid}: {r.get('log', '')[-2000:]}")
     gradebook.set_due_dates(run.db_url, due)
-    write_course_files(run.out, run.root, run.db_url)
+    write_course_files(run.out, run.root, run.db_url, run.dates)
 
 
-def write_course_files(out: Path, root: Path, db_url: str) -> None:
-    (out / MANIFEST).write_text(json.dumps({"course_root": str(root), "db_url": db_url}, indent=1))
+def write_course_files(out: Path, root: Path, db_url: str, dates=None) -> None:
+    manifest = {"course_root": str(root), "db_url": db_url}
+    if dates is not None:  # `reglab feedback` recomputes the late penalties with the same file
+        manifest["dates"] = {"source": dates.source, "text": dates.text}
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=1))
     preprocessors = [f"{p.__module__}.{p.__qualname__}" for p in config.feedback_preprocessors()]
     (out / NBGRADER_CONFIG).write_text(f'''\
 # The output of `reglab grade` as an nbgrader course: `reglab formgrader` opens it in JupyterLab's formgrader,

@@ -16,18 +16,20 @@ class Submission:
     folder: Path
 
 
-def discover(submissions: Path, out: Path, known: list[str], prepare) -> tuple[list[Submission], list[Note]]:
+def discover(submissions: Path, out: Path, known: list[str], prepare,
+             lms_timezone: str | None = None) -> tuple[list[Submission], list[Note]]:
     """Every submission of a known assignment under ``submissions``, and a note for everything else.
 
     ``prepare(assignments)`` sets up the grading course for the given assignments; zip collection
-    needs it (nbgrader's ``zip_collect`` checks file names against the released notebooks).
+    needs it (nbgrader's ``zip_collect`` checks file names against the released notebooks), and writes into
+    ``out``; ``lms_timezone`` is the zone of file-name times without one. Other layouts are read, not written.
     """
     if not submissions.exists():
         raise FileNotFoundError(f"submissions folder not found: {submissions}")
     notes: list[Note] = []
     src = submissions
     if any(p.is_file() and not p.is_symlink() for p in src.rglob("*.zip")):
-        src = collect_zips(submissions, out, known, notes, prepare)
+        src = collect_zips(submissions, out, known, notes, prepare, lms_timezone)
     elif (src / "submitted").is_dir():
         src = src / "submitted"
     found = []

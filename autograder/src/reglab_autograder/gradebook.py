@@ -38,20 +38,27 @@ def create(db_url: str) -> None:
         engine.dispose()
 
 
-def create_students(db_url: str, students) -> None:
+def create_students(db_url: str, students, roster=()) -> None:
     """Create every student before the workers start: nbgrader's update_or_create_student is a
     check-then-insert, and two workers grading one student's two assignments raced on it
-    (UNIQUE constraint failed: student.id)."""
+    (UNIQUE constraint failed: student.id). The ``roster``'s students (:class:`.roster.Student`) are created
+    too, with their names and e-mails."""
     with Gradebook(db_url) as gb:
         for s in students:
             gb.update_or_create_student(s)
+        for s in roster:
+            gb.update_or_create_student(s.student_id, first_name=s.first_name or None,
+                                        last_name=s.last_name or None, email=s.email or None)
 
 
 def set_due_dates(db_url: str, due: dict) -> None:
-    """Record each assignment's due date (UTC) in the gradebook; nbgrader computes lateness from it."""
+    """Record each assignment's due date in the gradebook (as nbgrader stores times: UTC, naive); nbgrader
+    computes lateness from it."""
+    from .late import utc_naive
+
     with Gradebook(db_url) as gb:
         for aid, when in due.items():
-            gb.update_or_create_assignment(aid, duedate=when)
+            gb.update_or_create_assignment(aid, duedate=utc_naive(when))
 
 
 def zero_deleted_tests(db_url: str, autograded_dir: Path, student: str, assignment: str) -> list[str]:

@@ -8,7 +8,10 @@ Every problem found here becomes a row of the report. The policy, in one place:
 * files the assignment does not have are dropped before grading (a ``reglab.py`` or ``numpy.py``
   next to the notebook would otherwise shadow the real modules in the kernel);
 * a ``timestamp.txt`` (nbgrader's submission time) that cannot be read is set aside: the submission is
-  graded as on time and flagged;
+  graded as on time and flagged. Read as :func:`.late.read_timestamp` reads it: ISO 8601 date and time,
+  then an offset or an IANA zone name, or no zone at all, which is UTC (nbgrader's own reading and the zone
+  nbgrader's ``submit`` writes by default); a day/month order or an unknown zone is unreadable. One that
+  nbgrader's ``parse_utc`` would read otherwise is rewritten as UTC first;
 * links are never followed (:func:`walk_files`): a notebook that is a link to a classmate's is graded as
   missing, a linked folder is not copied, a link loop is a row like any other.
 
@@ -29,7 +32,7 @@ from pathlib import Path
 import nbformat
 
 from .jobs import Problem
-from .late import read_timestamp
+from .late import nbgrader_reads, read_timestamp
 
 TIMESTAMP = "timestamp.txt"  # nbgrader's submission time, next to the notebooks
 SET_ASIDE = ".timestamp.txt.unreadable"
@@ -146,11 +149,14 @@ def _check_timestamp(submitted_dir: Path, problems: list[Problem]) -> None:
         return
     text = path.read_bytes().decode("utf-8", errors="replace")
     try:
-        read_timestamp(text)
+        when = read_timestamp(text)
     except ValueError as exc:
         path.replace(submitted_dir / SET_ASIDE)  # kept with the submission, out of nbgrader's way
         problems.append(Problem("bad timestamp", f"{TIMESTAMP} holds {text.strip()[:60]!r}, not a time ({exc}); "
                                 "graded as on time: check the submission time by hand"))
+        return
+    if nbgrader_reads(text) != when:  # nbgrader reads the copy: in a form it reads as this very instant
+        path.write_text(f"{when:%Y-%m-%d %H:%M:%S.%f} UTC")
 
 
 def _unreadable(path: Path, problems: list[Problem]) -> bool:

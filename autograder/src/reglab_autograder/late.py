@@ -5,15 +5,22 @@ submission's ``timestamp.txt``; its ``AssignLatePenalties`` preprocessor then as
 ``LateSubmissionPlugin`` for the penalty of each notebook. The course sets both in its autograder
 configuration (``autograder/nbgrader_config.py``)::
 
-    c.LatePolicy.due_dates = {"00_overfitting": "2026-10-05 23:59:00 Europe/Paris"}
+    c.LatePolicy.due_dates = {"00_overfitting": "2026-10-05 23:59 Europe/Paris"}
     c.LateSubmissionPlugin.penalty_method = "per_day"   # or nbgrader's "none" / "zero"
     c.LatePenalty.fraction_per_day = 0.1
+
+Due dates (and per-student extensions) can also live in a dates file next to the submissions
+(:mod:`.dates`). A due date is read in one form only (:func:`parse_time`): ISO 8601
+``YYYY-MM-DD[T ]HH:MM[:SS]`` followed by a UTC offset (``+02:00``, ``Z``) or an IANA zone name
+(``Europe/Paris``, ``UTC``); anything else is refused, with the fix.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+import zoneinfo
 from textwrap import dedent
 
 from nbgrader.plugins import LateSubmissionPlugin
@@ -21,22 +28,90 @@ from nbgrader.utils import parse_utc
 from traitlets import Dict, Enum, Float, Unicode
 from traitlets.config import LoggingConfigurable
 
+DATE_FORM = "YYYY-MM-DD HH:MM[:SS] followed by a UTC offset or an IANA zone name"
+EXAMPLES = "'2026-10-05 23:59 Europe/Paris' or '2026-10-05T23:59:00+02:00'"
+
+_ISO = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?P<frac>\.\d{1,6})?"
+                  r"(?:\s?(?P<offset>Z|[+-]\d{2}:?\d{2})|\s+(?P<zone>\S+))?")
+_DAY_MONTH = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")
+
+
+def parse_time(text: str, *, default_zone: str | None = None, fraction: bool = False) -> dt.datetime:
+    """An instant written as ISO 8601 ``YYYY-MM-DD[T ]HH:MM[:SS]`` then ``Z``, ``+HH:MM`` or an IANA zone name
+    (validated with :mod:`zoneinfo`); returned aware, in that zone.
+
+    ValueError, saying what is wrong, for anything else: another order of day and month, an unknown zone, no
+    zone (unless ``default_zone`` is given), a local time that does not exist or happens twice at a
+    daylight-saving change. ``fraction`` accepts fractions of a second (nbgrader's ``timestamp.txt``)."""
+    if not isinstance(text, str):
+        raise ValueError(f"not a text but a {type(text).__name__}")
+    text = text.strip()
+    m = _ISO.fullmatch(text)
+    if m is None or (m["frac"] and not fraction):
+        if _DAY_MONTH.match(text):
+            raise ValueError("day and month in this order are ambiguous (05/10 is 5 October or 10 May); "
+                             "write the year first")
+        raise ValueError(f"not of the form {DATE_FORM}")
+    try:
+        naive = dt.datetime.fromisoformat(f"{m['date']}T{m['time']}{m['frac'] or ''}")
+    except ValueError as exc:
+        raise ValueError(f"no such date or time ({exc})") from None
+    if m["offset"] == "Z":
+        return naive.replace(tzinfo=dt.timezone.utc)
+    if m["offset"]:
+        try:
+            return naive.replace(tzinfo=dt.datetime.strptime(m["offset"].replace(":", ""), "%z").tzinfo)
+        except ValueError:
+            raise ValueError(f"{m['offset']} is not a UTC offset (-23:59 to +23:59)") from None
+    name = m["zone"] or default_zone
+    if name is None:
+        raise ValueError("no time zone: add a UTC offset (+02:00, Z) or an IANA zone name (Europe/Paris, UTC)")
+    zone = zone_named(name)
+    return local_time(naive, zone)
+
+
+def zone_named(name: str) -> zoneinfo.ZoneInfo:
+    """The IANA zone ``name``; ValueError if there is none of that name."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not an IANA time-zone name (e.g. Europe/Paris, America/New_York, "
+                         "UTC)") from None
+
+
+def local_time(naive: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    """``naive`` read as a wall-clock time in ``zone``; ValueError when that time does not exist or happens twice
+    (daylight-saving changes)."""
+    early, late = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if early.utcoffset() == late.utcoffset():
+        return early
+    back = early.astimezone(dt.timezone.utc).astimezone(zone).replace(tzinfo=None)
+    if back == naive:
+        raise ValueError(f"{naive:%Y-%m-%d %H:%M} happens twice in {zone.key} (clocks go back): write it with "
+                         f"its offset, {early.isoformat(timespec='minutes')} or {late.isoformat(timespec='minutes')}")
+    raise ValueError(f"{naive:%Y-%m-%d %H:%M} does not exist in {zone.key} (clocks go forward): pick another "
+                     "time")
+
+
+def utc_naive(when: dt.datetime) -> dt.datetime:
+    """An aware time as nbgrader stores times: UTC, naive."""
+    return when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
 
 class LatePolicy(LoggingConfigurable):
     """The course's due dates."""
 
     due_dates = Dict(
         value_trait=Unicode(),
-        help=dedent("""
-            Due date of each assignment: {assignment id: time}. A time is read by nbgrader's parse_utc:
-            "2026-10-05 23:59:00 Europe/Paris", "2026-10-05T23:59:00+02:00" or "2026-10-05 21:59:00 UTC".
-            Assignments not listed have no due date (never late).
+        help=dedent(f"""
+            Due date of each assignment: {{assignment id: time}}. A time is ISO 8601 with a UTC offset or an IANA
+            zone name: {EXAMPLES}; anything else is refused. Assignments not listed have no due date (never late).
             """),
     ).tag(config=True)
 
     def parsed(self, assignments=None) -> dict[str, dt.datetime]:
-        """{assignment: due date in UTC} for ``assignments`` (default: all); a value nbgrader cannot read
-        raises ValueError naming the assignment and the value."""
+        """{assignment: due date (aware)} for ``assignments`` (default: all); a value that is not of the one
+        accepted form raises ValueError naming the assignment, the value and the fix."""
         out = {}
         for aid, text in sorted(self.due_dates.items()):
             if assignments is not None and aid not in assignments:
@@ -45,26 +120,28 @@ class LatePolicy(LoggingConfigurable):
         return out
 
 
-def parse_due_date(assignment: str, text: str) -> dt.datetime:
+def parse_due_date(assignment: str, text, where: str = "") -> dt.datetime:
+    """The due date of ``assignment`` (aware); ValueError with the value, what is wrong and the fix."""
     try:
-        value = parse_utc(text)
-    except (ValueError, OverflowError, TypeError) as exc:
-        raise ValueError(f"due date of {assignment} is not a date: {text!r} ({exc}); write it like "
-                         f"'2026-10-05 23:59:00 Europe/Paris' or '2026-10-05T23:59:00+02:00'") from None
-    if not isinstance(text, str) or not any(ch.isdigit() for ch in text):
-        raise ValueError(f"due date of {assignment} is not a date: {text!r}")
-    return value
+        return parse_time(text)
+    except ValueError as exc:
+        raise ValueError(f"due date of {assignment}{where} is not a date: {text!r}: {exc}; write it like "
+                         f"{EXAMPLES}") from None
 
 
 def read_timestamp(text: str) -> dt.datetime:
-    """A submission time as nbgrader reads ``timestamp.txt`` (UTC, naive); ValueError if unreadable."""
-    text = text.strip()
-    if not text:
-        raise ValueError("empty")
+    """A submission time as nbgrader writes ``timestamp.txt`` (``2026-10-05 21:59:00.123456 UTC``), returned
+    as nbgrader stores it (UTC, naive). A time without zone is UTC (nbgrader's reading); an offset or an IANA
+    zone name is honoured; anything else (day/month order, an unknown zone) raises ValueError."""
+    return utc_naive(parse_time(text, default_zone="UTC", fraction=True))
+
+
+def nbgrader_reads(text: str) -> dt.datetime | None:
+    """What nbgrader's own ``parse_utc`` makes of a timestamp (None if it cannot read it)."""
     try:
-        return parse_utc(text)
-    except (ValueError, OverflowError) as exc:
-        raise ValueError(str(exc)) from None
+        return parse_utc(text.strip())
+    except (ValueError, OverflowError, TypeError):
+        return None
 
 
 class LatePenalty(LateSubmissionPlugin):
@@ -91,8 +168,19 @@ class LatePenalty(LateSubmissionPlugin):
         help="Submissions at most this many minutes late get no penalty (upload delays).",
     ).tag(config=True)
 
+    extensions = Dict(
+        value_trait=Dict(value_trait=Float()),
+        help=dedent("""
+            Per-student extensions: {assignment id: {student id: seconds}}, the time a student's due date is moved
+            by (from a dates file, :mod:`reglab_autograder.dates`). nbgrader measures lateness from the
+            assignment's due date; an extension is subtracted from it here.
+            """),
+    ).tag(config=True)
+
     def late_submission_penalty(self, student_id, score, total_seconds_late):
-        if total_seconds_late <= self.grace_minutes * 60:
+        assignment = getattr(self.parent, "assignment_id", None)  # AssignLatePenalties, which creates this plugin
+        total_seconds_late -= self.extensions.get(assignment, {}).get(student_id, 0.0)
+        if total_seconds_late <= 0 or total_seconds_late <= self.grace_minutes * 60:
             return None
         if self.penalty_method == "per_day":
             days = math.ceil(total_seconds_late / 86400)

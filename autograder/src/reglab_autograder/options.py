@@ -27,6 +27,10 @@ class GradeOptions:
     course_root: Path | None = None
     progress: bool = True
     scheduler: str | None = None  # a Dask scheduler's address: grade on that cluster (needs a server db_url)
+    dates: Path | None = None  # the dates file (due dates, extensions); default SUBMISSIONS/dates.toml if present
+    roster: Path | None = None  # roster CSV: student_id,first_name,last_name,email
+    lms_timezone: str | None = None  # IANA zone of times without zone in LMS file names (default UTC)
+    dry_run: bool = False  # print what would happen (reglab check), write nothing
 
 
 @dataclass(frozen=True)
@@ -39,12 +43,16 @@ class Run:
     submissions: Path
     uid_block: int = 0  # concurrent runs never share sandbox uids
     hidden: tuple[str, ...] = ()  # folders kernels never see, besides the grader's package (database sockets, ...)
+    dates: object = None  # the dates file in use (a .dates.Dates, read once: cluster workers share no files)
 
     @classmethod
     def start(cls, opts: GradeOptions, root: Path) -> Run:
+        from . import dates
+
         return cls(options=opts, root=root.resolve(), out=Path(opts.out).resolve(),
                    submissions=Path(opts.submissions).resolve(), uid_block=os.getpid() % sandbox.UID_BLOCKS,
-                   hidden=tuple(database.socket_dirs(db_url_for(opts.out, opts.db_url))))
+                   hidden=tuple(database.socket_dirs(db_url_for(opts.out, opts.db_url))),
+                   dates=dates.read(opts.submissions, opts.dates))
 
     @property
     def db_url(self) -> str:

@@ -12,14 +12,15 @@ import contextlib
 import json
 import multiprocessing as mp
 import os
+import shutil
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from reglab.release import available_sessions, find_course_root
 
-from . import config, coursedir, gradebook, intake, report, sandbox, worker
+from . import config, coursedir, gradebook, intake, report, sandbox, survey, worker
 from .discovery import discover
-from .jobs import GRADED, GRADER_ERROR, JobRecord, Note, read_record, write_record
+from .jobs import GRADED, GRADER_ERROR, JobRecord, Note, Problem, read_record, write_record
 from .options import GradeOptions, Run
 from .progress import Progress
 
@@ -38,6 +39,8 @@ def grade(opts: GradeOptions) -> report.GradingResult:
     worker.quiet_nbgrader_internals()
     if not 1 <= opts.workers <= sandbox.MAX_WORKERS:
         raise ValueError(f"--workers must be between 1 and {sandbox.MAX_WORKERS}")
+    if opts.dry_run:  # `reglab check`: what would happen, nothing written
+        return survey.check(opts)
     if opts.scheduler:  # the cluster path: its errors (no scheduler, no database) come first, within seconds
         return grade_on_cluster(opts)
     return grade_here(opts)
@@ -74,10 +77,17 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
     if sandbox.is_root():
         sandbox.reap_orphans()
     run = Run.start(opts, opts.course_root or find_course_root())
+    plan = survey.validate(run)  # due dates, extensions, roster: refused before anything is written
+    known = available_sessions(run.root)
+    new_out = not run.out.exists()
+    everyone, notes = discover(run.submissions, run.out, known, lambda aids: coursedir.prepare(run, aids),
+                               opts.lms_timezone)  # writes into --out only to extract LMS archives
+    if not everyone and new_out and run.out.exists():  # LMS archives holding no submission: leave no output behind
+        shutil.rmtree(run.out)
+    survey.refuse_empty(run.submissions, everyone)
     run.out.mkdir(parents=True, exist_ok=True)
     run.jobs_dir.mkdir(exist_ok=True)
-    known = available_sessions(run.root)
-    everyone, notes = discover(run.submissions, run.out, known, lambda aids: coursedir.prepare(run, aids))
+    notes += plan.notes(everyone)
     chosen = [s for s in everyone if opts.student is None or s.student == opts.student]
     if opts.student and not chosen:
         raise ValueError(f"no submissions of student {opts.student!r} in {opts.submissions}")
@@ -98,11 +108,11 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
         todo = []
         for sub, digest in pending:
             try:
-                todo.append(take_in(run, sub, digest))
+                todo.append(take_in(run, sub, digest, plan.due))
             except Exception as exc:  # noqa: BLE001 - one submission's input never stops the class
                 record_intake_failure(run, sub, exc)
 
-        gradebook.create_students(run.db_url, sorted({t[0] for t in todo}))
+        gradebook.create_students(run.db_url, sorted({t[0] for t in todo}), plan.roster)
         with Progress(len(todo), opts.progress) as progress:
             if todo and client is not None:
                 from . import cluster
@@ -151,9 +161,9 @@ def record_intake_failure(run, sub, exc: Exception) -> None:
         detail=f"could not take in this submission: {type(exc).__name__}: {str(exc)[:500]}"))
 
 
-def take_in(run, sub, digest: str):
+def take_in(run, sub, digest: str, due=()):
     """Copy one submission (its files' ``digest``) into the grading course (no link followed) and check its files:
-    the job to run."""
+    the job to run. ``due``: the assignments with a due date (a submission without a time gets a row)."""
     dst = run.out / "submitted" / sub.student / sub.assignment
     problems = []
     if dst.resolve() != sub.folder.resolve():
@@ -163,6 +173,9 @@ def take_in(run, sub, digest: str):
         intake.remove_links(dst)
     problems += intake.check_submission(dst, run.out / config.SOURCE / sub.assignment,
                                         run.out / config.RELEASE / sub.assignment)
+    if sub.assignment in due and not (dst / intake.TIMESTAMP).exists() and not (dst / intake.SET_ASIDE).exists():
+        problems.append(Problem("no submission time", f"no {intake.TIMESTAMP}: graded as on time (due "
+                                       f"{due[sub.assignment].isoformat(sep=' ', timespec='minutes')})"))
     return (sub.student, sub.assignment, digest, problems)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -9,11 +10,12 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from nbgrader.plugins import ExtractorPlugin
-from traitlets import Integer
+from nbgrader.plugins import ExtractorPlugin, FileNameCollectorPlugin
+from traitlets import Integer, Unicode
 from traitlets.config import Config
 
 from .jobs import Note
+from .late import local_time, parse_time, zone_named
 
 ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".7z", ".rar")
 
@@ -84,8 +86,37 @@ class SafeExtractor(ExtractorPlugin):
             self.findings.append((name, "refused: " + ", ".join(refused[:10]) +
                                   (f" (and {len(refused) - 10} more)" if len(refused) > 10 else "")))
 
+class ZonedFileNameCollector(FileNameCollectorPlugin):
+    """nbgrader's file-name collector, with the time zone of the times in file names said: a time without zone
+    is read in ``timezone`` (``reglab grade --lms-timezone``, UTC by default) and handed to nbgrader with its
+    offset. A local time that happens twice at a daylight-saving change is read as its first occurrence (the
+    earlier instant); one that does not exist, as if the clocks had not yet moved."""
+
+    timezone = Unicode("UTC", help="IANA zone of the times without zone in LMS file names.").tag(config=True)
+
+    def collect(self, submitted_file):
+        info = super().collect(submitted_file)
+        if info and info.get("timestamp"):
+            try:
+                when = parse_time(info["timestamp"], default_zone=self.timezone)
+            except ValueError:  # a daylight-saving change: the first reading, never a dropped time
+                when = local_time_lenient(info["timestamp"], self.timezone)
+            info["timestamp"] = when.isoformat()
+        return info
+
+
+def local_time_lenient(text: str, zone: str) -> dt.datetime:
+    """A file-name time at a daylight-saving change in ``zone``: its first reading."""
+    naive = dt.datetime.fromisoformat(text.replace(" ", "T")[:19])
+    try:
+        return local_time(naive, zone_named(zone))
+    except ValueError:
+        return naive.replace(tzinfo=zone_named(zone), fold=0)
+
+
 # LMS file names look like "<student>_<anything>_<notebook>.ipynb" (Canvas adds ids); an LMS that puts the
-# submission time in the name as "<student>_<YYYY-MM-DDTHH:MM:SS[+zone]>_..." gives nbgrader its timestamp.
+# submission time in the name as "<student>_<YYYY-MM-DDTHH:MM:SS[+zone]>_..." gives nbgrader its timestamp
+# (read in --lms-timezone, default UTC, when the name gives no offset: ZonedFileNameCollector).
 # Matched against the extracted file's full path.
 NAMED_REGEXP = (r"^(?:.*/)?(?P<student_id>[^_/]+)_"
                 r"(?:(?P<timestamp>\d{{4}}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?(?:Z|[+-]\d\d:?\d\d)?)_)?"
@@ -97,8 +128,10 @@ def assignment_of(relative: str, name: str, known: list[str]) -> str | None:
     return next((a for a in known if relative.startswith(a + "/") or name.startswith(a)), None)
 
 
-def collect_zips(submissions: Path, out: Path, known: list[str], notes: list, prepare) -> Path:
-    """Extract and collect every archive under ``submissions`` into ``out/submitted``; returns that folder."""
+def collect_zips(submissions: Path, out: Path, known: list[str], notes: list, prepare,
+                 lms_timezone: str | None = None) -> Path:
+    """Extract and collect every archive under ``submissions`` into ``out/submitted``; returns that folder.
+    Times in file names without a zone are read in ``lms_timezone`` (default UTC)."""
     from nbgrader.apps.zipcollectapp import ZipCollectApp
     from nbgrader.coursedir import CourseDirectory
 
@@ -125,6 +158,8 @@ def collect_zips(submissions: Path, out: Path, known: list[str], notes: list, pr
         cfg.ZipCollectApp.force = True
         cfg.FileNameCollectorPlugin.named_regexp = NAMED_REGEXP.format(names=names)
         cfg.ZipCollectApp.extractor_plugin = SafeExtractor
+        cfg.ZipCollectApp.collector_plugin = ZonedFileNameCollector
+        cfg.ZonedFileNameCollector.timezone = lms_timezone or "UTC"
         app = ZipCollectApp(config=cfg)
         app.coursedir = CourseDirectory(parent=app)  # what NbGrader.initialize() does, without parsing argv
         app.log.setLevel("ERROR")
