@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import traceback
 from pathlib import Path
 
@@ -281,6 +282,17 @@ def sanitize_html(text: str) -> str:
     return bleach.clean(text, tags=SAFE_TAGS, attributes=_safe_attribute, strip=True, strip_comments=True)
 
 
+# "<" before a space, digit, "=", "\\" or "(" cannot open a tag, ">" closes none alone, "&" before anything but a
+# letter or "#" opens no entity: the sanitizer's escapes of these are undone in markdown, whose renderer escapes the
+# mathematics itself (else "$|w| < 1$" reaches MathJax as "&lt;" and fails on the "&")
+HARMLESS_ESCAPES = re.compile(r"&lt;(?=[\s\d=\\(])|&gt;|&amp;(?![a-zA-Z#])")
+
+
+def harmless_unescaped(text: str) -> str:
+    """``text`` with the sanitizer's escapes of characters that cannot start markup undone."""
+    return HARMLESS_ESCAPES.sub(lambda m: {"&lt;": "<", "&gt;": ">", "&amp;": "&"}[m.group()], text)
+
+
 class SanitizeFeedback(NbGraderPreprocessor):
     """Feedback is built from the student's notebook and opened in a browser: markdown cells and HTML outputs
     are sanitized (no script, no event handler, no remote image), JavaScript outputs, SVG and widget views are
@@ -293,7 +305,7 @@ class SanitizeFeedback(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type in ("markdown", "raw"):
-            cell.source = sanitize_html(cell.source)
+            cell.source = harmless_unescaped(sanitize_html(cell.source))
             cell.pop("attachments", None)
         for out in cell.get("outputs", []):
             data = out.get("data")
