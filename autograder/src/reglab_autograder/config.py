@@ -85,6 +85,9 @@ def course_config(root: Path, out: Path, db_url: str):
     cfg.GenerateFeedback.exporter_class = FeedbackExporter  # nbconvert's HTMLExporter, templates compiled once
     # feedback is built from student content: sanitized (no script, no event handlers), nothing from the network
     cfg.HTMLExporter.sanitize_html = True
+    # with this package's sanitizer: nbconvert's own escapes an output's headings, table headers and paragraphs into
+    # text, and keeps a <style> element's text
+    cfg.HTMLExporter.filters = {"clean_html": preprocessors.sanitize_html}
     cfg.HTMLExporter.extra_template_basedirs = feedback_template_dirs()
     return cfg
 

@@ -23,8 +23,6 @@ from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-from .preprocessors import sanitize_html
-
 # what nbconvert's accessibility pass looks for (HTMLExporter.from_notebook_node)
 ACCESSIBILITY_TARGETS = ("<img", "jp-Notebook")
 
@@ -52,12 +50,6 @@ TEMPLATES = ProcessBytecodeCache()
 class FeedbackExporter(HTMLExporter):
     """nbconvert's ``HTMLExporter`` (same configuration, templates, filters and page), templates compiled once
     per process, the accessibility pass run where it has something to change."""
-
-    def default_filters(self):
-        """nbconvert's filters, with this package's sanitizer as ``clean_html`` (nbconvert's escapes the headings,
-        table headers and paragraphs of an HTML output into text, and keeps a ``<style>`` element's text)."""
-        for name, value in super().default_filters():
-            yield name, (sanitize_html if name == "clean_html" else value)
 
     def _create_environment(self):
         env = super()._create_environment()
