@@ -254,3 +254,15 @@ def test_equations_render_offline_safely_and_messages_wrap(graded):
     assert seconds < 20
     facts, *_ = _render(page_path(out, "carol").as_uri())
     assert facts["overflow"] == 0, facts  # carol's long printed line wraps
+
+
+def test_a_cluster_result_gets_the_mathjax_its_pages_load(tmp_path):
+    from reglab_autograder import cluster
+    from reglab_autograder.jobs import JobRecord
+
+    (tmp_path / "jobs").mkdir()
+    result = {"files": {f"feedback/bob/{A1}/{A1}.html": b"<html></html>"},
+              "record": JobRecord("bob", A1).to_json()}
+    cluster.store(tmp_path, "bob", A1, result)  # a worker sends the pages only
+    assert (tmp_path / "feedback" / "bob" / mathjax.FOLDER / "MathJax.js").is_file()
+    assert (tmp_path / "feedback" / "bob" / mathjax.FOLDER / mathjax.CONFIG).is_file()
