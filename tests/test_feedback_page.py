@@ -266,3 +266,17 @@ def test_a_cluster_result_gets_the_mathjax_its_pages_load(tmp_path):
     cluster.store(tmp_path, "bob", A1, result)  # a worker sends the pages only
     assert (tmp_path / "feedback" / "bob" / mathjax.FOLDER / "MathJax.js").is_file()
     assert (tmp_path / "feedback" / "bob" / mathjax.FOLDER / mathjax.CONFIG).is_file()
+
+
+def test_mathjax_copies_are_whole_when_two_jobs_write_them_at_once_and_refreshed_when_stale(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as ex:
+        folders = set(ex.map(lambda _: mathjax.install(tmp_path), range(4)))
+    assert folders == {tmp_path / mathjax.FOLDER} and [p.name for p in tmp_path.iterdir()] == [mathjax.FOLDER]
+    copied = sorted(p.relative_to(tmp_path / mathjax.FOLDER) for p in (tmp_path / mathjax.FOLDER).rglob("*"))
+    (tmp_path / mathjax.FOLDER / mathjax.CONFIG).write_text("stale settings")
+    mathjax.install(tmp_path)
+    assert (tmp_path / mathjax.FOLDER / mathjax.CONFIG).read_text().startswith("/* MathJax 2 settings")
+    assert sorted(p.relative_to(tmp_path / mathjax.FOLDER) for p in (tmp_path / mathjax.FOLDER).rglob("*")) == copied
+    assert [p.name for p in tmp_path.iterdir()] == [mathjax.FOLDER]  # nothing left beside it

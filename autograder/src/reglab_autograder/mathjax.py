@@ -11,7 +11,9 @@ fonts from the page's own origin only (``'self'``): these files and nothing else
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 FOLDER = "mathjax"  # in each student's folder, beside the assignment folders
@@ -33,22 +35,39 @@ def distribution() -> Path:
 
 
 def install(student_dir: Path) -> Path:
-    """Write (or refresh) ``student_dir/mathjax/``: the trimmed MathJax and its settings. Returns the folder."""
+    """Write (or refresh) ``student_dir/mathjax/``: the trimmed MathJax and its settings. Returns the folder.
+
+    The copy is built beside it and renamed into place: two jobs of one student (two assignments graded at once)
+    never see half a copy, and the first complete one stays."""
     src, dest = distribution(), Path(student_dir) / FOLDER
     config = (Path(__file__).parent / "static" / "mathjax-config.js").read_bytes()
-    marker = dest / CONFIG
-    if marker.is_file() and not marker.is_symlink() and marker.read_bytes() == config \
-            and (dest / "MathJax.js").read_bytes() == (src / "MathJax.js").read_bytes():
-        return dest  # already this copy
-    if dest.is_symlink() or dest.is_file():
-        dest.unlink()
-    shutil.rmtree(dest, ignore_errors=True)
+    if _current(dest, src, config):
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".mathjax-"))
     for rel in KEPT:
         path = src / rel
         if path.is_dir():
-            shutil.copytree(path, dest / rel)
+            shutil.copytree(path, tmp / rel)
         else:
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, dest / rel)
-    marker.write_bytes(config)  # last: a copy interrupted midway is redone
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, tmp / rel)
+    (tmp / CONFIG).write_bytes(config)
+    if dest.is_symlink() or dest.is_file():
+        dest.unlink()
+    elif dest.exists() and not _current(dest, src, config):  # an older copy: set aside, then removed
+        old = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".mathjax-old-"))
+        os.replace(dest, old / FOLDER)
+        shutil.rmtree(old, ignore_errors=True)
+    try:
+        os.rename(tmp, dest)
+    except OSError:  # another job put its complete copy there first
+        shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+
+def _current(dest: Path, src: Path, config: bytes) -> bool:
+    """Is ``dest`` a complete copy of this MathJax with these settings?"""
+    marker = dest / CONFIG
+    return (not dest.is_symlink() and marker.is_file() and marker.read_bytes() == config
+            and (dest / "MathJax.js").read_bytes() == (src / "MathJax.js").read_bytes())
