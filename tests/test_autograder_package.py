@@ -16,9 +16,10 @@ import pytest
 import reglab_autograder
 import tomllib
 from nbgrader.converters import Autograde, GenerateFeedback
-from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute
+from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute, GetGrades, SaveAutoGrades
 from reglab_autograder import config, misconceptions, preprocessors, report
 from reglab_autograder.execute import SandboxedExecute
+from reglab_autograder.graded_view import FeedbackSummary, GradedGate
 from reglab_autograder.jobs import JobRecord, Part
 from reglab_autograder.late import LatePenalty, LatePolicy
 from reglab_autograder.preprocessors import INTAKE_RULES, NoteUnrenderedFigures, RedactTracebacks, SanitizeFeedback
@@ -96,7 +97,8 @@ def test_autograde_preprocessors_are_nbgraders_with_execute_swapped():
     default = Autograde.class_traits()["autograde_preprocessors"].default()
     ours = config.autograde_preprocessors(SandboxedExecute)
     assert Execute in default and Execute not in ours
-    assert ours == [SandboxedExecute if p is Execute else _compiled_check(p) for p in default]
+    assert [p for p in ours if p is not GradedGate] == [SandboxedExecute if p is Execute else _compiled_check(p)
+                                                        for p in default]
 
 
 def test_sanitize_runs_the_intake_rules_then_nbgraders_own():
@@ -107,13 +109,20 @@ def test_sanitize_runs_the_intake_rules_then_nbgraders_own():
 def test_feedback_hides_hidden_tests_and_tracebacks_after_reading_grades():
     default = GenerateFeedback.class_traits()["preprocessors"].default()
     ours = config.feedback_preprocessors()
-    ours_only = (ClearHiddenTests, RedactTracebacks, SanitizeFeedback, NoteUnrenderedFigures)
+    ours_only = (ClearHiddenTests, RedactTracebacks, SanitizeFeedback, NoteUnrenderedFigures, GradedGate,
+                 FeedbackSummary)
     assert [p for p in ours if p not in ours_only] == default
-    assert ours.index(ClearHiddenTests) < ours.index(RedactTracebacks) < ours.index(SanitizeFeedback) \
-        < ours.index(NoteUnrenderedFigures)
+    assert ours.index(GetGrades) < ours.index(ClearHiddenTests) < ours.index(RedactTracebacks) \
+        < ours.index(SanitizeFeedback) < ours.index(NoteUnrenderedFigures) < ours.index(GradedGate) \
+        < ours.index(FeedbackSummary)
 
 
-@pytest.mark.parametrize("cls", [SandboxedExecute, LatePolicy, LatePenalty, *INTAKE_RULES])
+def test_the_gate_is_computed_after_the_grades_are_saved():
+    ours = config.autograde_preprocessors(SandboxedExecute)
+    assert ours.index(SaveAutoGrades) + 1 == ours.index(GradedGate)
+
+
+@pytest.mark.parametrize("cls", [SandboxedExecute, LatePolicy, LatePenalty, FeedbackSummary, *INTAKE_RULES])
 def test_every_new_trait_has_help(cls):
     for name, trait in cls.class_own_traits(config=True).items():
         assert trait.help, f"{cls.__name__}.{name} has no help text"

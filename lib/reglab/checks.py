@@ -670,8 +670,9 @@ class GateReport:
             mark = {"passed": PASS_MARK, "failed": FAIL_MARK}.get(status, TODO_MARK)
             revisit = "" if status == "passed" else html.escape(self.revisit(q))
             rows.append(
-                f"<tr><td style='color:{colors[status]}'>{mark}</td><td>{q.id}</td><td>{html.escape(q.title)}</td>"
-                f"<td style='color:{colors[status]}'>{status}</td><td>{'yes' if q.required else 'no'}</td>"
+                f"<tr class='reglab-gate-{status.replace(' ', '-')}'><td style='color:{colors[status]}'>{mark}</td>"
+                f"<td>{q.id}</td><td>{html.escape(q.title)}</td><td style='color:{colors[status]}'>{status}</td>"
+                f"<td>{'yes' if q.required else 'no'}</td>"
                 f"<td>{revisit}</td></tr>"
             )
         nxt = course.next_session(self.session)

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 #: compare models on data) is the heaviest kind where it appears.
 KINDS = ("implement", "compute", "recall", "modelling")
 
+#: The grade id of the mastery gate cell, the last cell of every session notebook.
+GATE_ID = "gate"
+
 MISCONCEPTION_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 

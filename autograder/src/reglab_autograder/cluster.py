@@ -38,7 +38,7 @@ from pathlib import Path, PurePosixPath
 
 from reglab.release import CONFIG_RELATIVE
 
-from . import config, database, intake, sandbox
+from . import config, database, intake, mathjax, sandbox
 from .jobs import GRADER_ERROR, JobRecord, write_record
 from .worker import init_worker, safe_job
 
@@ -226,6 +226,8 @@ def store(out: Path, student: str, assignment: str, result: dict) -> None:
             raise ValueError(f"a result for {student}/{assignment} holds {rel!r}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+    if (out / "feedback" / student / assignment).is_dir():
+        mathjax.install(out / "feedback" / student)  # the pages' MathJax: written here, never sent by a worker
     write_record(out / "jobs", JobRecord.from_dict(json.loads(result["record"])))
 
 

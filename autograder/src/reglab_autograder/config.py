@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
-from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute
+from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute, SaveAutoGrades
 
 from reglab.release import load_config
 
-from . import preprocessors, sandbox
+from . import graded_view, preprocessors, sandbox
 from .exporters import FeedbackExporter
 from .late import LatePenalty
 
@@ -33,8 +33,11 @@ def default_list(converter, trait: str) -> list:
 
 
 def autograde_preprocessors(execute) -> list:
-    """nbgrader's autograde preprocessors, with ``execute`` in place of its ``Execute``."""
-    return [execute if p is Execute else p for p in default_list(Autograde, "autograde_preprocessors")]
+    """nbgrader's autograde preprocessors, with ``execute`` in place of its ``Execute``, and the mastery gate
+    computed from the grades once they are saved."""
+    out = [execute if p is Execute else p for p in default_list(Autograde, "autograde_preprocessors")]
+    out.insert(out.index(SaveAutoGrades) + 1, graded_view.GradedGate)
+    return out
 
 
 def sanitize_preprocessors() -> list:
@@ -43,13 +46,16 @@ def sanitize_preprocessors() -> list:
 
 
 def feedback_preprocessors() -> list:
-    """nbgrader's feedback preprocessors, with hidden tests removed and tracebacks redacted after grades are read."""
+    """nbgrader's feedback preprocessors, with hidden tests removed and tracebacks redacted after grades are read,
+    the mastery gate computed from the grades, and a box saying what the report says about the notebook."""
     out = default_list(GenerateFeedback, "preprocessors")
     if ClearHiddenTests not in out:
         out.insert(1, ClearHiddenTests)
     out.insert(out.index(ClearHiddenTests) + 1, preprocessors.RedactTracebacks)
     out.insert(out.index(preprocessors.RedactTracebacks) + 1, preprocessors.SanitizeFeedback)
     out.insert(out.index(preprocessors.SanitizeFeedback) + 1, preprocessors.NoteUnrenderedFigures)
+    out.insert(out.index(preprocessors.NoteUnrenderedFigures) + 1, graded_view.GradedGate)
+    out.insert(out.index(graded_view.GradedGate) + 1, graded_view.FeedbackSummary)
     return out
 
 
@@ -84,6 +90,9 @@ def course_config(root: Path, out: Path, db_url: str, dates_file=None):
     cfg.GenerateFeedback.exporter_class = FeedbackExporter  # nbconvert's HTMLExporter, templates compiled once
     # feedback is built from student content: sanitized (no script, no event handlers), nothing from the network
     cfg.HTMLExporter.sanitize_html = True
+    # with this package's sanitizer: nbconvert's own escapes an output's headings, table headers and paragraphs into
+    # text, and keeps a <style> element's text
+    cfg.HTMLExporter.filters = {"clean_html": preprocessors.sanitize_html}
     cfg.HTMLExporter.extra_template_basedirs = feedback_template_dirs()
     return cfg
 

@@ -45,9 +45,11 @@ def autograde(api, assignment_id: str, student_pattern: str, force: bool = True,
         return capture_log(app)
 
 
-def generate_feedback(api, assignment_id: str, student_pattern: str, force: bool = True) -> dict:
-    """``NbGraderAPI.generate_feedback`` (nbgrader 0.9) for one student pattern, with :class:`GenerateFeedback`."""
-    c = Config()
+def generate_feedback(api, assignment_id: str, student_pattern: str, force: bool = True,
+                      config: Config | None = None) -> dict:
+    """``NbGraderAPI.generate_feedback`` (nbgrader 0.9) for one student pattern, with :class:`GenerateFeedback`
+    (and ``config`` on top of the API's)."""
+    c = Config(config or {})
     c.HTMLExporter.template_name = "feedback"
     with temp_attrs(api.coursedir, assignment_id=assignment_id, student_id=student_pattern):
         app = GenerateFeedback(coursedir=api.coursedir, parent=api)

@@ -12,7 +12,7 @@ import glob
 import nbformat
 from nbgrader.preprocessors import AssignLatePenalties
 
-from . import converters, gradebook, report
+from . import converters, gradebook, graded_view, mathjax, report
 from .coursedir import GradingOutput, due_dates
 from .jobs import JobRecord, read_record, write_record
 from .pipeline import ensure_tools_on_path, read_notes
@@ -47,10 +47,13 @@ def refresh(out, echo: bool = True) -> report.GradingResult:
     for student, assignment in subs:
         record = read_record(go.out / "jobs", student, assignment) or JobRecord(student, assignment)
         reassign_late_penalties(cfg, go.db_url, go.out / "autograded", student, assignment)
-        fb = converters.generate_feedback(api, assignment, glob.escape(student), force=True)  # ids are data
+        fb = converters.generate_feedback(api, assignment, glob.escape(student), force=True,  # ids are data
+                                         config=graded_view.feedback_config(record.problems))
         if not fb.get("success"):
             record.detail = "feedback: " + log_tail(fb)
             record.status = "grader error"
+        else:
+            mathjax.install(go.out / "feedback" / student)
         gradebook.fill_scores(go.db_url, record)
         write_record(go.out / "jobs", record)
         records.append(record)

@@ -2,8 +2,9 @@
 or copy to the student.
 
 Each folder has nbgrader's ``feedback/<student>/<assignment>/`` layout, the one ``nbgrader
-release_feedback`` reads: ``handback/<student>/<assignment>/<notebook>.html`` and ``timestamp.txt``; with
-``--zip``, ``handback/<student>.zip`` holds the same files.
+release_feedback`` reads: ``handback/<student>/<assignment>/<notebook>.html`` and ``timestamp.txt``, and the
+MathJax the pages load, ``handback/<student>/mathjax/`` (:mod:`.mathjax`); with ``--zip``,
+``handback/<student>.zip`` holds the same files.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import shutil
 import zipfile
 from pathlib import Path
 
+from . import mathjax
 from .coursedir import GradingOutput
 
 KEPT = ("*.html", "timestamp.txt")  # the feedback, and when it was submitted; nothing else of the submission
+# (plus the MathJax the pages load, written by this package, not taken from the feedback folder)
 
 
 def hand_back(out, zip_files: bool = False) -> list[Path]:
@@ -38,6 +41,8 @@ def hand_back(out, zip_files: bool = False) -> list[Path]:
                         target.parent.mkdir(parents=True, exist_ok=True)
                         shutil.copyfile(f, target)
                         files.append(target)
+        if files:  # the pages' MathJax (../mathjax/), so that they render offline
+            files += sorted(p for p in mathjax.install(dest).rglob("*") if p.is_file())
         if zip_files:
             with zipfile.ZipFile(dest_root / f"{sdir.name}.zip", "w", zipfile.ZIP_DEFLATED) as z:
                 for f in files:

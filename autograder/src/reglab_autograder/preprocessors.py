@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import traceback
 from pathlib import Path
 
@@ -250,9 +251,12 @@ INTAKE_RULES = (NormalizeCellIds, ReplaceForeignNotebook, ReportLockedCellChange
 
 ACTIVE_MIME = ("application/javascript", "text/javascript", "application/vnd.jupyter.widget-view+json",
                "application/vnd.jupyter.widget-state+json", "image/svg+xml")
-SAFE_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-             "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table", "tbody", "td",
-             "th", "thead", "tr", "ul"}
+SAFE_TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "div",
+             "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol",
+             "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
+             "th", "thead", "tr", "u", "ul", "var"}
+# elements dropped with everything inside them (the other unknown tags lose their tags and keep their text)
+DROPPED_WITH_CONTENT = ("style", "script", "template", "noscript", "title", "head", "iframe", "object", "svg", "math")
 
 
 def _safe_attribute(tag: str, name: str, value: str) -> bool:
@@ -260,14 +264,33 @@ def _safe_attribute(tag: str, name: str, value: str) -> bool:
         return value.startswith("data:image/")  # nothing fetched from anywhere
     if tag == "a" and name == "href":
         return value.startswith(("http://", "https://", "#", "mailto:"))
-    return name in {"alt", "title", "class", "width", "height", "colspan", "rowspan"}
+    return name in {"alt", "title", "class", "width", "height", "colspan", "rowspan", "align"}
 
 
 def sanitize_html(text: str) -> str:
-    """Student HTML (or markdown holding HTML) without script, event handlers, styles or remote resources."""
+    """Student HTML (or markdown holding HTML) without script, event handlers, styles or remote resources: harmless
+    structure (tables, headings, lists, spans with classes) is kept, ``<style>`` and ``<script>`` elements are
+    dropped whole, other tags lose their markup and keep their text."""
     import bleach
+    from bs4 import BeautifulSoup
 
+    if "<" in text and any(f"<{t}" in text.lower() for t in DROPPED_WITH_CONTENT):
+        soup = BeautifulSoup(text, "html.parser")
+        for el in soup.find_all(DROPPED_WITH_CONTENT):
+            el.decompose()
+        text = str(soup)
     return bleach.clean(text, tags=SAFE_TAGS, attributes=_safe_attribute, strip=True, strip_comments=True)
+
+
+# "<" before a space, digit, "=", "\\" or "(" cannot open a tag, ">" closes none alone, "&" before anything but a
+# letter or "#" opens no entity: the sanitizer's escapes of these are undone in markdown, whose renderer escapes the
+# mathematics itself (else "$|w| < 1$" reaches MathJax as "&lt;" and fails on the "&")
+HARMLESS_ESCAPES = re.compile(r"&lt;(?=[\s\d=\\(])|&gt;|&amp;(?![a-zA-Z#])")
+
+
+def harmless_unescaped(text: str) -> str:
+    """``text`` with the sanitizer's escapes of characters that cannot start markup undone."""
+    return HARMLESS_ESCAPES.sub(lambda m: {"&lt;": "<", "&gt;": ">", "&amp;": "&"}[m.group()], text)
 
 
 class SanitizeFeedback(NbGraderPreprocessor):
@@ -282,7 +305,7 @@ class SanitizeFeedback(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type in ("markdown", "raw"):
-            cell.source = sanitize_html(cell.source)
+            cell.source = harmless_unescaped(sanitize_html(cell.source))
             cell.pop("attachments", None)
         for out in cell.get("outputs", []):
             data = out.get("data")

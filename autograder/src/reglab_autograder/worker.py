@@ -13,7 +13,7 @@ import time
 import traceback
 import warnings
 
-from . import converters, gradebook, misconceptions
+from . import converters, gradebook, graded_view, mathjax, misconceptions
 from .config import grading_config
 from .jobs import GRADER_ERROR, JobRecord, Problem, write_record
 
@@ -106,10 +106,13 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
         t1 = time.monotonic()
         record.deleted_tests = gradebook.zero_deleted_tests(run.db_url, autograded, student, assignment)
         t2 = time.monotonic()
-        fb = converters.generate_feedback(api, assignment, glob.escape(student), force=True)
+        fb = converters.generate_feedback(api, assignment, glob.escape(student), force=True,
+                                         config=graded_view.feedback_config(record.problems))
         t3 = time.monotonic()
         if not fb.get("success"):
             record.status, record.detail = GRADER_ERROR, "feedback: " + log_tail(fb)
+        else:
+            mathjax.install(run.out / "feedback" / student)
         gradebook.fill_scores(run.db_url, record, misconceptions.in_submission(autograded / student / assignment))
         phases["feedback"] = t3 - t2
         phases["gradebook"] = (t2 - t1) + (time.monotonic() - t3)

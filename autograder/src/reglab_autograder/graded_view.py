@@ -1,0 +1,224 @@
+"""What a graded notebook tells the student, computed by the grader from the gradebook, never from what the
+student's kernel printed.
+
+* :class:`GradedGate` replaces the output of the mastery gate cell (the notebook's last cell) with the gate
+  computed from this notebook's grades, with the course map's gate rules (``reglab.checks.gate_report``). Under
+  grading the kernel records no progress, so the gate it prints says "not attempted" whatever the grades; a
+  student's code could print anything there too. It runs after ``SaveAutoGrades`` in the autograde pass (what
+  formgrader shows) and in the feedback pass (after manual grading).
+* :class:`FeedbackSummary` puts a short box at the top of the feedback page saying what the instructor's report
+  says about this notebook: deleted test cells (scored 0), locked cells put back, the late penalty with the due
+  date, the submission time and the days late, and written answers still waiting for the instructor.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Dict, List
+
+from .preprocessors import grade_id
+
+PENDING = "Pending: graded by your instructor (the score above is 0 until then)."
+GATE_NOTE = "Computed by the grader from the grades of this notebook (not from the notebook's own run)."
+
+
+def _submitted_notebook(resources):
+    """The gradebook's rows of the notebook being processed: (gradebook, notebook) or None."""
+    info = resources["nbgrader"]
+    gb = Gradebook(info["db_url"])
+    try:
+        return gb, gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+    except MissingEntry:
+        gb.close()
+        return None
+
+
+def graded_results(grades, present: set, misconceptions: dict) -> dict:
+    """The gate's results ({part: {"passed": bool, "misconception": id}}) from the gradebook's grades of the
+    autograded cells: a part passes with full points; a deleted test cell (not in ``present``) fails."""
+    results = {}
+    for gid, score, max_score in grades:
+        passed = gid in present and score is not None and score >= max_score
+        entry = {"passed": passed}
+        if not passed and misconceptions.get(gid):
+            entry["misconception"] = misconceptions[gid][0]
+        results[gid] = entry
+    return results
+
+
+class GradedGate(NbGraderPreprocessor):
+    """The gate cell's output is the gate of this notebook's grades, said to be computed from them."""
+
+    def preprocess(self, nb, resources):
+        from reglab import checks, course
+
+        from . import misconceptions
+
+        cells = [c for c in nb.cells if c.cell_type == "code" and grade_id(c) == course.GATE_ID]
+        if not cells:
+            return nb, resources
+        for c in cells:
+            c.outputs = []  # whatever the kernel printed there is not the gate
+        try:
+            session = course.get_session(resources["nbgrader"]["assignment"])
+        except ValueError:
+            return nb, resources  # not a course session: no gate rules to apply
+        found = _submitted_notebook(resources)
+        if found is None:
+            return nb, resources
+        gb, submitted = found
+        with gb:
+            grades = [(g.name, g.score, g.max_score) for g in submitted.grades if g.cell.cell_type == "code"]
+        present = {grade_id(c) for c in nb.cells}
+        results = graded_results(grades, present, misconceptions.in_notebook(nb))
+        report = checks.gate_report(session.id, results)
+        for c in cells:
+            c.outputs = [nbformat.v4.new_output(
+                "display_data",
+                data={"text/plain": f"{GATE_NOTE}\n{report!r}",
+                      "text/html": f"<p class='reglab-gate-note'><em>{html.escape(GATE_NOTE)}</em></p>"
+                                   f"{report._repr_html_()}"})]
+        return nb, resources
+
+
+#: What each kind of report row means for the student, in their words (kinds not listed are for the instructor only:
+#: "review" flags code worth a look and costs nothing; "normalized" is an old notebook format, upgraded)
+STUDENT_WORDS = {
+    "missing": "This notebook was not in your submission: it scores 0.",
+    "wrong name": "No notebook of this name was in your submission (a notebook under another name is not graded): "
+                  "it scores 0.",
+    "empty": "The notebook you submitted was empty: it was graded as blank.",
+    "not utf-8": "The file you submitted could not be read as a notebook: it was graded as blank.",
+    "malformed": "The file you submitted could not be read as a notebook: it was graded as blank.",
+    "not a notebook": "The file you submitted could not be read as a notebook: it was graded as blank.",
+    "other assignment": "The notebook you submitted is not this assignment's (its setup and test cells are not there): "
+                        "it was graded as blank.",
+    "edited test": "You changed a locked test cell: the original test was put back and graded.",
+    "retyped test": "You changed the type of a locked cell: the original code cell was put back and graded.",
+    "changed points": "The grading settings of a cell had been edited: the assignment's own settings count.",
+    "changed cell flags": "The grading settings of a cell had been edited: the assignment's own settings count.",
+    "changed checksum": "The grading settings of a cell had been edited: the assignment's own settings count.",
+    "reordered": "Locked cells had been moved: the tests ran where you put them.",
+    "duplicate grade ids": "Some graded cells appear more than once: the last copy was graded, the others ran as "
+                           "ordinary cells.",
+    "unknown grade ids": "Some cells carry grading settings that are not in this assignment: they ran as ordinary "
+                         "cells, without points.",
+    "bad timestamp": "The time of your submission could not be read: it was graded as on time, and your instructor "
+                     "checks the time by hand.",
+    "extra files": "Files that are not part of the assignment were left out of grading.",
+    "link": "Links in your submission were not followed.",
+    "special file": "Some files of your submission are not ordinary files and were not read.",
+    "too large": "Your submission has more or larger files than grading reads: the rest was not read.",
+}
+
+
+def _points(x: float) -> str:
+    return f"{round(x, 2):g}"
+
+
+def _when(t) -> str:
+    return t.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _duration(seconds: float) -> str:
+    days, rest = divmod(int(round(seconds)), 86400)
+    hours, rest = divmod(rest, 3600)
+    parts = [f"{days} day{'s' * (days != 1)}"] if days else []
+    if hours or not days:
+        parts.append(f"{hours} hour{'s' * (hours != 1)}" if hours else f"{max(1, rest // 60)} min")
+    return " ".join(parts)
+
+
+def penalty_rule(plugin) -> str:
+    """The late policy of ``plugin`` (:class:`.late.LatePenalty` or nbgrader's), in a student's words."""
+    method = getattr(plugin, "penalty_method", "none")
+    grace = getattr(plugin, "grace_minutes", 0.0)
+    rule = {"zero": "a late notebook scores 0",
+            "per_day": f"{_points(100 * getattr(plugin, 'fraction_per_day', 0))} % of the notebook's score "
+                       "per started day late",
+            }.get(method, "no penalty")
+    return rule + (f", after {_points(grace)} minutes of grace" if grace and method != "none" else "")
+
+
+def late_sentence(due, submitted, seconds_late: float, penalty: float, rule: str) -> str | None:
+    """The late penalty explained, or None when the notebook was on time (or has no due date or time)."""
+    if due is None or submitted is None or seconds_late <= 0:
+        return None
+    days = math.ceil(seconds_late / 86400)
+    text = (f"Submitted {_when(submitted)}, due {_when(due)}: {_duration(seconds_late)} late "
+            f"({days} started day{'s' * (days != 1)}). Late policy: {rule}. ")
+    if penalty > 0:
+        return text + f"Late penalty on this notebook: {_points(penalty)} points, taken from its total."
+    return text + "No points were taken."
+
+
+def summary_lines(notebook: str, present: set, grades, problems, late: str | None) -> list[str]:
+    """The sentences of the feedback box. ``grades``: (grade id, cell type, score, max score, manual score,
+    needs manual grade) of the notebook's graded cells; ``present``: the grade ids of its cells; ``problems``:
+    the report's rows of the submission ({"kind", "detail"})."""
+    lines = []
+    for gid, kind, _score, max_score, _manual, _needs in grades:
+        if kind == "code" and gid not in present:
+            lines.append(f"The test cell {gid} was deleted from your notebook: it could not run and scores 0 "
+                         f"(of {_points(max_score)} points).")
+    own = f"{notebook}.ipynb"
+    for p in problems:
+        words = STUDENT_WORDS.get(p.get("kind"))
+        detail = p.get("detail", "")
+        if words and (own in detail or ".ipynb" not in detail) and words not in lines:
+            lines.append(words)
+    if late:
+        lines.append(late)
+    for gid, kind, _score, max_score, manual, needs in grades:
+        if kind != "code" and manual is None and needs:
+            lines.append(f"Your written answer {gid} ({_points(max_score)} points) is pending: graded by your "
+                         "instructor. Until then the total counts it as 0.")
+    return lines
+
+
+class FeedbackSummary(NbGraderPreprocessor):
+    """A box at the top of the feedback: what the instructor's report says about this notebook, for the student."""
+
+    problems = List(
+        Dict(), help="The report's rows of this submission ({'kind', 'detail'}), set for each feedback run.",
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from .late import LatePenalty
+
+        found = _submitted_notebook(resources)
+        if found is None:
+            return nb, resources
+        gb, submitted = found
+        with gb:
+            grades = [(g.name, g.cell.cell_type, g.score, g.max_score, g.manual_score, g.needs_manual_grade)
+                      for g in submitted.grades]
+            sub = submitted.assignment  # the submitted assignment
+            late = late_sentence(sub.duedate, sub.timestamp, float(sub.total_seconds_late or 0),
+                                 float(submitted.late_submission_penalty or 0),
+                                 penalty_rule(LatePenalty(config=self.config)))
+        present = {grade_id(c) for c in nb.cells}
+        pending = {gid for gid, kind, _s, _m, manual, needs in grades if kind != "code" and manual is None and needs}
+        for c in nb.cells:  # nbgrader's page shows the cell's score as 0.0: its comment line says why
+            if grade_id(c) in pending and not c.metadata["nbgrader"].get("comment"):
+                c.metadata["nbgrader"]["comment"] = PENDING
+        lines = summary_lines(resources["nbgrader"]["notebook"], present, grades, self.problems, late)
+        if lines:
+            items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+            box = (f"<div class='reglab-feedback-summary'><h2>About your grade</h2><ul>{items}</ul></div>")
+            nb.cells.insert(0, nbformat.v4.new_markdown_cell(box))
+        return nb, resources
+
+
+def feedback_config(problems):
+    """The configuration of one submission's feedback run: the report's rows of that submission."""
+    from traitlets.config import Config
+
+    cfg = Config()
+    cfg.FeedbackSummary.problems = [{"kind": p.kind, "detail": p.detail} for p in problems]
+    return cfg
