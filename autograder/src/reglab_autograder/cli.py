@@ -28,7 +28,7 @@ def _cmd_grade(args) -> int:
         submissions=args.submissions, out=args.out, workers=args.workers, timeout=args.timeout,
         notebook_timeout=args.notebook_timeout, student=args.student, db_url=args.db_url,
         limits=limits, isolate=not args.no_sandbox, course_root=args.course_dir, progress=not args.quiet,
-        scheduler=args.scheduler,
+        scheduler=args.scheduler, regrade=args.regrade,
     )
     try:
         return grade(opts).exit_code
@@ -77,6 +77,10 @@ def add_commands(sub) -> None:
     p.add_argument("--notebook-timeout", type=int, default=600, help="seconds per notebook (default 600)")
     p.add_argument("--out", type=Path, default=Path("grading"), help="output folder (default ./grading)")
     p.add_argument("--student", default=None, help="regrade only this student")
+    p.add_argument("--regrade", action="store_true",
+                   help="grade again the submissions graded against other tests (solutions/ changed) or another "
+                        "grader version (stale: reported, exit 3, without this flag); scores and comments typed in "
+                        "formgrader are kept; with --student, that student only")
     p.add_argument("--db-url", default=None, help="SQLAlchemy URL of the gradebook (default: SQLite in --out); "
                                                   "postgresql://USER@HOST/DB uses psycopg 3")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",

@@ -2,7 +2,9 @@
 let nbgrader's own tools (formgrader, feedback) open it later.
 
 ``grading.json`` records which course was graded and where the gradebook is; ``nbgrader_config.py``
-is the configuration JupyterLab's formgrader reads when started in the output folder.
+is the configuration JupyterLab's formgrader reads when started in the output folder. Neither names the output
+folder itself: the SQLite gradebook is ``gradebook.db`` next to them wherever the folder is moved or copied (only a
+``--db-url`` given explicitly is stored as given; the course root is stored absolute).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from pathlib import Path
 
 from reglab.release import CONFIG_RELATIVE
 
-from . import config, gradebook
+from . import config, gradebook, intake
 from .late import LatePolicy
+from .options import SQLITE_URL, db_url_for
 
 MANIFEST = "grading.json"
 NBGRADER_CONFIG = "nbgrader_config.py"
@@ -45,10 +48,16 @@ class GradingOutput:
         if not (root / CONFIG_RELATIVE).is_file():
             raise FileNotFoundError(f"{out} was graded from the course in {root}, which has no {CONFIG_RELATIVE} "
                                     f"any more; fix course_root in {manifest}")
-        return cls(out=out, course_root=root, db_url=data["db_url"])
+        return cls(out=out, course_root=root, db_url=data["db_url"] or db_url_for(out))
 
     def config(self):
         return config.course_config(self.course_root, self.out, self.db_url)
+
+
+def course_digest(root: Path, assignment: str) -> str:
+    """The digest of an assignment's instructor source, ``solutions/<assignment>/`` (notebooks with their tests,
+    hidden tests and points, and data files): what a job record says it was graded against."""
+    return intake.digest_dir(Path(root) / "solutions" / assignment)
 
 
 def due_dates(cfg, assignments) -> dict:
@@ -77,21 +86,28 @@ def prepare(run, assignments) -> None:
         if not r.get("success"):
             raise RuntimeError(f"could not set up assignment {aid}: {r.get('log', '')[-2000:]}")
     gradebook.set_due_dates(run.db_url, due)
-    write_course_files(run.out, run.root, run.db_url)
+    write_course_files(run.out, run.root, run.options.db_url and run.db_url)
 
 
-def write_course_files(out: Path, root: Path, db_url: str) -> None:
+def write_course_files(out: Path, root: Path, db_url: str | None) -> None:
+    """``grading.json`` and ``nbgrader_config.py`` of the output ``out`` graded from the course ``root``; ``db_url``
+    None: the gradebook is ``gradebook.db`` in the folder, wherever it is."""
     (out / MANIFEST).write_text(json.dumps({"course_root": str(root), "db_url": db_url}, indent=1))
+    here = "_HERE = os.path.dirname(os.path.abspath(__file__))  # this folder, wherever it was moved or copied"
+    url = repr(db_url) if db_url else f'{SQLITE_URL!r}.format(os.path.join(_HERE, "gradebook.db"))'
     preprocessors = [f"{p.__module__}.{p.__qualname__}" for p in config.feedback_preprocessors()]
     (out / NBGRADER_CONFIG).write_text(f'''\
 # The output of `reglab grade` as an nbgrader course: `reglab formgrader` opens it in JupyterLab's formgrader,
 # `reglab feedback` regenerates the feedback from it. Written by `reglab grade` (rewritten on every run).
+import os
+
 c = get_config()  # noqa: F821
+{here}
 load_subconfig({str(root / CONFIG_RELATIVE)!r})  # noqa: F821 (the course's settings: stubs, due dates, penalty)
-c.CourseDirectory.root = {str(out)!r}
+c.CourseDirectory.root = _HERE
 c.CourseDirectory.source_directory = {config.SOURCE!r}
 c.CourseDirectory.release_directory = {config.RELEASE!r}
-c.CourseDirectory.db_url = {db_url!r}
+c.CourseDirectory.db_url = {url}
 c.CourseDirectory.course_id = {config.COURSE_ID!r}
 c.GenerateAssignment.no_database = False
 c.SaveCells.enabled = True

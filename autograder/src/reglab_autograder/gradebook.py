@@ -72,6 +72,48 @@ def zero_deleted_tests(db_url: str, autograded_dir: Path, student: str, assignme
     return deleted
 
 
+def manual_grades(db_url: str, student: str, assignment: str) -> dict:
+    """What graders typed in formgrader for one submission: {(notebook, grade_id): {field: value}} of every grade's
+    ``manual_score``, ``extra_credit``, ``needs_manual_grade`` and every comment's ``manual_comment``."""
+    from nbgrader.api import MissingEntry
+
+    out = {}
+    with Gradebook(db_url) as gb:
+        try:
+            sub = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return out
+        for nb in sub.notebooks:
+            for g in nb.grades:
+                out[(nb.name, g.name)] = {"manual_score": g.manual_score, "extra_credit": g.extra_credit,
+                                          "needs_manual_grade": g.needs_manual_grade}
+            for c in nb.comments:
+                out.setdefault((nb.name, c.name), {})["manual_comment"] = c.manual_comment
+    return out
+
+
+def restore_manual_grades(db_url: str, student: str, assignment: str, before: dict, same_answers: bool) -> None:
+    """After regrading, put back what graders typed (:func:`manual_grades` ``before``) wherever the gradebook lost
+    it. nbgrader's autograde keeps manual scores and comments of a submission it grades again but marks every
+    manually scored cell "needs manual grade"; a written answer the student did not change (``same_answers``)
+    keeps the grader's verdict instead."""
+    with Gradebook(db_url) as gb:
+        sub = gb.find_submission(assignment, student)
+        for nb in sub.notebooks:
+            for g in nb.grades:
+                was = before.get((nb.name, g.name), {})
+                for f in ("manual_score", "extra_credit"):
+                    if getattr(g, f) is None and was.get(f) is not None:
+                        setattr(g, f, was[f])
+                if same_answers and g.cell.cell_type == "markdown" and g.manual_score is not None:
+                    g.needs_manual_grade = was.get("needs_manual_grade", g.needs_manual_grade)
+            for c in nb.comments:
+                was = before.get((nb.name, c.name), {})
+                if c.manual_comment is None and was.get("manual_comment") is not None:
+                    c.manual_comment = was["manual_comment"]
+        gb.db.commit()
+
+
 def fill_scores(db_url: str, record: JobRecord, misconceptions: dict | None = None) -> JobRecord:
     """Copy the submission's scores (autograded, manual, late penalty) from the gradebook into ``record``.
 
@@ -100,6 +142,17 @@ def fill_scores(db_url: str, record: JobRecord, misconceptions: dict | None = No
         record.seconds_late = float(sub.total_seconds_late or 0)
         record.submitted_at = sub.timestamp.isoformat(sep=" ", timespec="seconds") if sub.timestamp else None
     return record
+
+
+def manual_counts(db_url: str) -> dict:
+    """{assignment: (manual scores, comments)}: how many cells graders scored and commented in formgrader."""
+    out = {}
+    with Gradebook(db_url) as gb:
+        for a in gb.assignments:
+            nbs = [nb for sub in a.submissions for nb in sub.notebooks]
+            out[a.name] = (sum(g.manual_score is not None for nb in nbs for g in nb.grades),
+                           sum(bool(c.manual_comment) for nb in nbs for c in nb.comments))
+    return out
 
 
 def code_scores(db_url: str) -> dict:

@@ -27,6 +27,7 @@ class GradeOptions:
     course_root: Path | None = None
     progress: bool = True
     scheduler: str | None = None  # a Dask scheduler's address: grade on that cluster (needs a server db_url)
+    regrade: bool = False  # grade again what was graded against other tests or another grader (nbgrader's --force)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Run:
     submissions: Path
     uid_block: int = 0  # concurrent runs never share sandbox uids
     hidden: tuple[str, ...] = ()  # folders kernels never see, besides the grader's package (database sockets, ...)
+    course: tuple[tuple[str, str], ...] = ()  # (assignment, coursedir.course_digest) of the assignments graded
 
     @classmethod
     def start(cls, opts: GradeOptions, root: Path) -> Run:
@@ -50,13 +52,19 @@ class Run:
     def db_url(self) -> str:
         return db_url_for(self.out, self.options.db_url)
 
+    def course_digest(self, assignment: str) -> str:
+        return dict(self.course).get(assignment, "")
+
     @property
     def jobs_dir(self) -> Path:
         return self.out / "jobs"
+
+
+SQLITE_URL = "sqlite:///{}?timeout=120"  # the gradebook in a grading output, by its absolute path
 
 
 def db_url_for(out: Path, db_url: str | None = None) -> str:
     """The gradebook of a grading output: ``db_url`` if given (PostgreSQL through psycopg 3), else SQLite in ``out``."""
     if db_url:
         return database.normalize_url(db_url)
-    return f"sqlite:///{(Path(out) / 'gradebook.db').resolve()}?timeout=120"
+    return SQLITE_URL.format((Path(out) / "gradebook.db").resolve())

@@ -15,7 +15,7 @@ import warnings
 
 from . import converters, gradebook, misconceptions
 from .config import grading_config
-from .jobs import GRADER_ERROR, JobRecord, Problem, write_record
+from .jobs import GRADER_ERROR, JobRecord, Problem, grader_version, read_record, write_record
 
 _SLOT = {"id": 0}
 RETRIED = ("database is locked", "UNIQUE constraint failed")  # what a concurrent gradebook writer can cause
@@ -79,7 +79,8 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
     """Autograde one submission with nbgrader, then its feedback; returns (and writes) the job record."""
     from nbgrader.apps import NbGraderAPI
 
-    record = JobRecord(student=student, assignment=assignment, digest=digest, problems=list(problems))
+    record = JobRecord(student=student, assignment=assignment, digest=digest, problems=list(problems),
+                       course_digest=run.course_digest(assignment), grader=grader_version())
     events_file = run.jobs_dir / f"{record.id}.events.json"
     findings_file = run.jobs_dir / f"{record.id}.findings.jsonl"
     findings_file.unlink(missing_ok=True)
@@ -88,6 +89,8 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
     api = NbGraderAPI(config=grading_config(run, _SLOT["id"], str(events_file), str(findings_file)))
     api.log.setLevel("ERROR")
     result = {}
+    manual = gradebook.manual_grades(run.db_url, student, assignment)  # a regrade keeps what graders typed
+    prev = read_record(run.jobs_dir, student, assignment)
     phases["setup"] = time.monotonic() - t0
     for attempt in range(5):
         findings_file.unlink(missing_ok=True)
@@ -104,6 +107,9 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
     else:
         autograded = run.out / "autograded"
         t1 = time.monotonic()
+        if manual:
+            gradebook.restore_manual_grades(run.db_url, student, assignment, manual,
+                                            same_answers=prev is not None and prev.digest == digest)
         record.deleted_tests = gradebook.zero_deleted_tests(run.db_url, autograded, student, assignment)
         t2 = time.monotonic()
         fb = converters.generate_feedback(api, assignment, glob.escape(student), force=True)
