@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 from reglab_autograder import pipeline
+from reglab_autograder.jobs import read_all
 from reglab_autograder.options import GradeOptions, db_url_for
 from reglab_autograder.pipeline import grade
 from reglab_autograder.testing import classroom
@@ -220,3 +221,23 @@ def test_lms_exports_carry_names_and_emails_safely(tmp_path):
         ["s2", "'=cmd()", "O'Neil, Jr", "", "0.0", "0.0", "0.0", ""]]
     assert _rows(tmp_path / "grades_canvas.csv")[1:] == [
         ["Lovelace, Ada", "", "s1", "", "", "0.0", "0.0"], ["O'Neil, Jr, =cmd()", "", "s2", "", "", "0.0", "0.0"]]
+
+
+def test_notebook_warnings_are_report_rows_of_their_student_and_quiet(tmp_path):
+    """nbformat's warning about a notebook (here: two cells with one id) names the student in the report and
+    prints nothing under --quiet."""
+    import json
+
+    course, out = _course(tmp_path), tmp_path / "out"
+    sub = _class(tmp_path)
+    path = sub / "bob" / A0 / f"{A0}.ipynb"
+    raw = json.loads(path.read_text())
+    raw["cells"][2]["id"] = raw["cells"][1]["id"]
+    path.write_text(json.dumps(raw))
+    r = _reglab("grade", sub, "--out", out, "--course-dir", course, "--quiet", "--workers", "1")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    rows = [(p.kind, p.detail) for rec in read_all(out / "jobs") if rec.student == "bob" for p in rec.problems]
+    assert rows and all(k == "notebook repaired" and d.startswith("DuplicateCellId: Non-unique cell id")
+                        for k, d in rows)
+    assert not [p for rec in read_all(out / "jobs") if rec.student == "alice" for p in rec.problems]
+    assert "<td>bob</td><td>00_overfitting</td><td>notebook repaired</td>" in (out / "report.html").read_text()

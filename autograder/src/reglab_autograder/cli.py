@@ -75,7 +75,9 @@ def add_commands(sub) -> None:
                    help="parallel grading processes (default: cores)")
     p.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
     p.add_argument("--notebook-timeout", type=int, default=600, help="seconds per notebook (default 600)")
-    p.add_argument("--out", type=Path, default=Path("grading"), help="output folder (default ./grading)")
+    p.add_argument("--out", type=Path, default=Path("grading"),
+                   help="output folder (default ./grading); it can be moved or copied later: its gradebook is the "
+                        "one inside it unless --db-url is given")
     p.add_argument("--student", default=None, help="regrade only this student")
     p.add_argument("--regrade", action="store_true",
                    help="grade again the submissions graded against other tests (solutions/ changed) or another "
@@ -95,7 +97,7 @@ def add_commands(sub) -> None:
                         "disabled): student code then runs as you, with your files and network; only per-process "
                         "limits apply, and every report row says so")
     p.add_argument("--course-dir", type=Path, default=None, help="repository root (default: found from cwd)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (stale grades are still reported)")
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("formgrader", help="open a grading output in nbgrader's formgrader (JupyterLab) "
@@ -108,7 +110,9 @@ def add_commands(sub) -> None:
     p.set_defaults(func=_cmd_formgrader)
 
     p = sub.add_parser("feedback", help="after formgrader: regenerate every student's feedback with the manual "
-                                        "scores and comments, refresh grades.csv and the report (no notebook runs)")
+                                        "scores and comments, refresh grades.csv, the LMS exports and the report "
+                                        "(no notebook runs); says how many manual scores and comments it picked up "
+                                        "and which written answers are still ungraded")
     p.add_argument("out", type=Path, nargs="?", default=Path("grading"),
                    help="the output folder of `reglab grade` (default ./grading)")
     p.set_defaults(func=_cmd_feedback)

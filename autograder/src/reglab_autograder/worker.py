@@ -76,7 +76,29 @@ def _read_findings(path) -> list[Problem]:
 
 
 def run_job(run, student: str, assignment: str, digest: str, problems: list[Problem]) -> JobRecord:
-    """Autograde one submission with nbgrader, then its feedback; returns (and writes) the job record."""
+    """Autograde one submission with nbgrader, then its feedback; returns (and writes) the job record. What
+    nbformat warns about the submission's notebooks (duplicate cell ids, ...) becomes this job's report rows,
+    never a line on the terminal."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        quiet_nbgrader_internals()
+        record = _grade(run, student, assignment, digest, problems)
+    record.problems += warning_problems(caught)
+    others = sorted({f"{w.category.__name__}: {w.message}" for w in caught} - {p.detail for p in record.problems})
+    if others:  # the libraries' own warnings: in the job's record, not on the terminal
+        record.execution["warnings"] = others
+    write_record(run.jobs_dir, record)  # the job's "done" marker, written last
+    return record
+
+
+def warning_problems(caught) -> list[Problem]:
+    """One report row per distinct warning nbformat gave while reading and repairing the submission's notebooks."""
+    seen = dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught
+                         if w.category.__module__.split(".")[0] == "nbformat")
+    return [Problem("notebook repaired", text) for text in seen]
+
+
+def _grade(run, student: str, assignment: str, digest: str, problems: list[Problem]) -> JobRecord:
     from nbgrader.apps import NbGraderAPI
 
     record = JobRecord(student=student, assignment=assignment, digest=digest, problems=list(problems),
@@ -123,7 +145,6 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
         record.execution = json.loads(events_file.read_text())
         record.execution["phases"] = {k: round(v, 3) for k, v in phases.items()}  # the job's anatomy
     record.seconds = round(time.monotonic() - t0, 2)
-    write_record(run.jobs_dir, record)  # the job's "done" marker, written last
     return record
 
 
