@@ -115,6 +115,18 @@ def test_a_changed_hidden_test_is_reported_stale_and_regrade_keeps_formgrader_sc
         assert {r["student_id"]: float(r["score"]) for r in csv.DictReader(fh)} == {
             "alice": AUTO0 - 1 + 2.5, "bob": AUTO0 - 1}
 
+    # removing a graded cell is beyond what nbgrader can change under graded submissions: said so, nothing lost
+    import nbformat
+    from reglab_autograder.preprocessors import grade_id
+
+    path = course / "solutions" / A0 / f"{A0}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if grade_id(c) != "q4b"]
+    nbformat.write(nb, path)
+    with pytest.raises(ValueError, match="adds or removes graded cells.*new --out"):
+        grade(_opts(tmp_path, out, course, regrade=True))
+    assert _code(out, "alice", "q4b") == 1
+
 
 def test_a_new_grader_version_makes_grades_stale(tmp_path, capsys, monkeypatch):
     course, out = _course(tmp_path), tmp_path / "out"

@@ -84,7 +84,13 @@ def prepare(run, assignments) -> None:
     for aid in assignments:
         r = api.generate_assignment(aid, force=True, create=True)
         if not r.get("success"):
-            raise RuntimeError(f"could not set up assignment {aid}: {r.get('log', '')[-2000:]}")
+            log = r.get("log", "")
+            if "submissions associated with it" in log:  # nbgrader's refusal to change graded cells' layout
+                raise ValueError(f"solutions/{aid}/ now adds or removes graded cells, but {run.out} already holds "
+                                 f"graded submissions of {aid}: nbgrader cannot change an assignment's cells under "
+                                 "them. Grade into a new --out (formgrader's scores stay in the old one), or keep "
+                                 "the cells and change only their content or points")
+            raise RuntimeError(f"could not set up assignment {aid}: {log[-2000:]}")
     gradebook.set_due_dates(run.db_url, due)
     write_course_files(run.out, run.root, run.options.db_url and run.db_url)
 

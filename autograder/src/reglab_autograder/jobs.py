@@ -118,7 +118,7 @@ class JobRecord:
         """Why this graded record no longer says what grading now would (``""``: it does), given the digest of the
         assignment's current instructor source."""
         if not self.course_digest:
-            return "no record of the course's tests they were graded against"
+            return "the course's tests may have changed (not recorded then)"
         if self.course_digest != course_digest:
             return "the course's tests changed"
         if self.grader != grader_version():
