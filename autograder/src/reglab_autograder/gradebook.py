@@ -72,45 +72,30 @@ def zero_deleted_tests(db_url: str, autograded_dir: Path, student: str, assignme
     return deleted
 
 
-def manual_grades(db_url: str, student: str, assignment: str) -> dict:
-    """What graders typed in formgrader for one submission: {(notebook, grade_id): {field: value}} of every grade's
-    ``manual_score``, ``extra_credit``, ``needs_manual_grade`` and every comment's ``manual_comment``."""
+def graders_verdicts(db_url: str, student: str, assignment: str) -> dict:
+    """{(notebook, grade_id): needs_manual_grade} of the cells of one submission a grader has scored in formgrader."""
     from nbgrader.api import MissingEntry
 
-    out = {}
     with Gradebook(db_url) as gb:
         try:
             sub = gb.find_submission(assignment, student)
         except MissingEntry:
-            return out
-        for nb in sub.notebooks:
-            for g in nb.grades:
-                out[(nb.name, g.name)] = {"manual_score": g.manual_score, "extra_credit": g.extra_credit,
-                                          "needs_manual_grade": g.needs_manual_grade}
-            for c in nb.comments:
-                out.setdefault((nb.name, c.name), {})["manual_comment"] = c.manual_comment
-    return out
+            return {}
+        return {(nb.name, g.name): g.needs_manual_grade for nb in sub.notebooks for g in nb.grades
+                if g.manual_score is not None}
 
 
-def restore_manual_grades(db_url: str, student: str, assignment: str, before: dict, same_answers: bool) -> None:
-    """After regrading, put back what graders typed (:func:`manual_grades` ``before``) wherever the gradebook lost
-    it. nbgrader's autograde keeps manual scores and comments of a submission it grades again but marks every
-    manually scored cell "needs manual grade"; a written answer the student did not change (``same_answers``)
-    keeps the grader's verdict instead."""
+def restore_verdicts(db_url: str, student: str, assignment: str, verdicts: dict) -> None:
+    """After regrading unchanged files: nbgrader's autograde keeps the manual scores, extra credit and comments of a
+    submission it grades again (it finds the submission and its grades and only sets their automatic part), but
+    marks every manually scored cell "needs manual grade" again; a written answer the grader has scored
+    (:func:`graders_verdicts` before the regrade) and the student has not changed keeps the grader's verdict."""
     with Gradebook(db_url) as gb:
         sub = gb.find_submission(assignment, student)
         for nb in sub.notebooks:
             for g in nb.grades:
-                was = before.get((nb.name, g.name), {})
-                for f in ("manual_score", "extra_credit"):
-                    if getattr(g, f) is None and was.get(f) is not None:
-                        setattr(g, f, was[f])
-                if same_answers and g.cell.cell_type == "markdown" and g.manual_score is not None:
-                    g.needs_manual_grade = was.get("needs_manual_grade", g.needs_manual_grade)
-            for c in nb.comments:
-                was = before.get((nb.name, c.name), {})
-                if c.manual_comment is None and was.get("manual_comment") is not None:
-                    c.manual_comment = was["manual_comment"]
+                if g.cell.cell_type == "markdown" and (nb.name, g.name) in verdicts and g.manual_score is not None:
+                    g.needs_manual_grade = verdicts[(nb.name, g.name)]
         gb.db.commit()
 
 

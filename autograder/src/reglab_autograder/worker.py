@@ -111,8 +111,9 @@ def _grade(run, student: str, assignment: str, digest: str, problems: list[Probl
     api = NbGraderAPI(config=grading_config(run, _SLOT["id"], str(events_file), str(findings_file)))
     api.log.setLevel("ERROR")
     result = {}
-    manual = gradebook.manual_grades(run.db_url, student, assignment)  # a regrade keeps what graders typed
     prev = read_record(run.jobs_dir, student, assignment)
+    same_files = prev is not None and prev.digest == digest  # a regrade: formgrader's verdicts stay
+    verdicts = gradebook.graders_verdicts(run.db_url, student, assignment) if same_files else {}
     phases["setup"] = time.monotonic() - t0
     for attempt in range(5):
         findings_file.unlink(missing_ok=True)
@@ -129,9 +130,8 @@ def _grade(run, student: str, assignment: str, digest: str, problems: list[Probl
     else:
         autograded = run.out / "autograded"
         t1 = time.monotonic()
-        if manual:
-            gradebook.restore_manual_grades(run.db_url, student, assignment, manual,
-                                            same_answers=prev is not None and prev.digest == digest)
+        if verdicts:
+            gradebook.restore_verdicts(run.db_url, student, assignment, verdicts)
         record.deleted_tests = gradebook.zero_deleted_tests(run.db_url, autograded, student, assignment)
         t2 = time.monotonic()
         fb = converters.generate_feedback(api, assignment, glob.escape(student), force=True)
