@@ -61,12 +61,16 @@ def refresh(out, echo: bool = True) -> report.GradingResult:
     return result
 
 
+SHOWN = 20  # submissions with ungraded answers named on the terminal, per assignment
+
+
 def picked_up(counts: dict, records) -> list[str]:
     """Per assignment: the manual scores and comments found in the gradebook, and the written answers still
     ungraded (student: grade ids)."""
     lines = []
     for aid, (scores, comments) in sorted(counts.items()):
         pending = [f"{r.student}: {', '.join(r.pending)}" for r in records if r.assignment == aid and r.pending]
-        left = f"still ungraded: {'; '.join(pending)}" if pending else "no written answer left ungraded"
+        more = f"; and {len(pending) - SHOWN} more (grades_by_question.csv)" if len(pending) > SHOWN else ""
+        left = f"still ungraded: {'; '.join(pending[:SHOWN])}{more}" if pending else "no written answer left ungraded"
         lines.append(f"{aid}: {scores} manual score(s) and {comments} comment(s) picked up; {left}")
     return lines

@@ -186,6 +186,7 @@ def _print_summary(ctx: ReportContext, summary, rows, errors) -> None:
               f"{s['best']:6.4g}{s['max']:5.4g}{s['late']:6d}{s['problems']:10d}")
     print(f"\ngradebook: {ctx.db_url}")
     print(f"grades:    {ctx.out / 'grades.csv'}  (per question: grades_by_question.csv)")
+    print(f"LMS:       {ctx.out / 'grades_wide.csv'}  (and grades_canvas.csv, grades_moodle.csv)")
     print(f"feedback:  {ctx.out / 'feedback'}")
     print(f"report:    {ctx.out / 'report.html'}  ({len(rows)} problem row(s))")
     if errors:
