@@ -53,6 +53,7 @@ class Run:
         return db_url_for(self.out, self.options.db_url)
 
     def course_digest(self, assignment: str) -> str:
+        """The digest of ``solutions/<assignment>/`` this run grades against (``""`` for an assignment not graded)."""
         return dict(self.course).get(assignment, "")
 
     @property

@@ -163,6 +163,7 @@ STALE_KIND = "stale"
 
 
 def stale_note(sub, why: str) -> Note:
+    """The report row of a graded submission kept although ``why`` (its tests or grader changed)."""
     return Note(sub.student, sub.assignment, STALE_KIND, f"{why} since this submission was graded: its scores are "
                 "the old ones; rerun with --regrade to grade it again")
 
