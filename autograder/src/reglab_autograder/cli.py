@@ -29,7 +29,7 @@ def _cmd_grade(args) -> int:
         notebook_timeout=args.notebook_timeout, student=args.student, db_url=args.db_url,
         limits=limits, isolate=not args.no_sandbox, course_root=args.course_dir, progress=not args.quiet,
         scheduler=args.scheduler, dates=args.dates, roster=args.roster, lms_timezone=args.lms_timezone,
-        dry_run=args.dry_run,
+        dry_run=args.dry_run, regrade=args.regrade,
     )
     try:
         return grade(opts).exit_code
@@ -93,8 +93,14 @@ def add_commands(sub) -> None:
                    help="parallel grading processes (default: cores)")
     p.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
     p.add_argument("--notebook-timeout", type=int, default=600, help="seconds per notebook (default 600)")
-    p.add_argument("--out", type=Path, default=Path("grading"), help="output folder (default ./grading)")
+    p.add_argument("--out", type=Path, default=Path("grading"),
+                   help="output folder (default ./grading); it can be moved or copied later: its gradebook is the "
+                        "one inside it unless --db-url is given")
     p.add_argument("--student", default=None, help="regrade only this student")
+    p.add_argument("--regrade", action="store_true",
+                   help="grade again the submissions graded against other tests (solutions/ changed) or another "
+                        "grader version (stale: reported, exit 3, without this flag); scores and comments typed in "
+                        "formgrader are kept; with --student, that student only")
     p.add_argument("--db-url", default=None, help="SQLAlchemy URL of the gradebook (default: SQLite in --out); "
                                                   "postgresql://USER@HOST/DB uses psycopg 3")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -111,7 +117,7 @@ def add_commands(sub) -> None:
     _add_input_options(p)
     p.add_argument("--dry-run", action="store_true", help="what `reglab check` does: print what would happen, "
                                                          "write nothing")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (stale grades are still reported)")
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("check", help="what `reglab grade` would do, writing nothing: submissions per assignment, "
@@ -121,7 +127,7 @@ def add_commands(sub) -> None:
     _add_input_options(p)
     p.set_defaults(func=_cmd_grade, dry_run=True, out=Path("grading"), workers=1, timeout=60, notebook_timeout=600,
                    student=None, db_url=None, scheduler=None, memory_mb=sandbox.DEFAULT_LIMITS["memory_mb"],
-                   cpu_seconds=sandbox.DEFAULT_LIMITS["cpu_seconds"], no_sandbox=True, quiet=True)
+                   cpu_seconds=sandbox.DEFAULT_LIMITS["cpu_seconds"], no_sandbox=True, quiet=True, regrade=False)
 
     p = sub.add_parser("formgrader", help="open a grading output in nbgrader's formgrader (JupyterLab) "
                                           "to score written answers and comment")
@@ -133,7 +139,9 @@ def add_commands(sub) -> None:
     p.set_defaults(func=_cmd_formgrader)
 
     p = sub.add_parser("feedback", help="after formgrader: regenerate every student's feedback with the manual "
-                                        "scores and comments, refresh grades.csv and the report (no notebook runs)")
+                                        "scores and comments, refresh grades.csv, the LMS exports and the report "
+                                        "(no notebook runs); says how many manual scores and comments it picked up "
+                                        "and which written answers are still ungraded")
     p.add_argument("out", type=Path, nargs="?", default=Path("grading"),
                    help="the output folder of `reglab grade` (default ./grading)")
     p.set_defaults(func=_cmd_feedback)

@@ -58,4 +58,22 @@ def refresh(out, echo: bool = True) -> report.GradingResult:
         write_record(go.out / "jobs", record)
         records.append(record)
     ctx = report.ReportContext(out=go.out, db_url=go.db_url, settings="feedback regenerated with manual scores")
-    return report.write_all(ctx, records, read_notes(go.out), echo=echo)
+    result = report.write_all(ctx, records, read_notes(go.out), echo=echo)
+    if echo:
+        print("\n".join(picked_up(gradebook.manual_counts(go.db_url), records)))
+    return result
+
+
+SHOWN = 20  # submissions with ungraded answers named on the terminal, per assignment
+
+
+def picked_up(counts: dict, records) -> list[str]:
+    """Per assignment: the manual scores and comments found in the gradebook, and the written answers still
+    ungraded (student: grade ids)."""
+    lines = []
+    for aid, (scores, comments) in sorted(counts.items()):
+        pending = [f"{r.student}: {', '.join(r.pending)}" for r in records if r.assignment == aid and r.pending]
+        more = f"; and {len(pending) - SHOWN} more (grades_by_question.csv)" if len(pending) > SHOWN else ""
+        left = f"still ungraded: {'; '.join(pending[:SHOWN])}{more}" if pending else "no written answer left ungraded"
+        lines.append(f"{aid}: {scores} manual score(s) and {comments} comment(s) picked up; {left}")
+    return lines

@@ -79,6 +79,33 @@ def zero_deleted_tests(db_url: str, autograded_dir: Path, student: str, assignme
     return deleted
 
 
+def graders_verdicts(db_url: str, student: str, assignment: str) -> dict:
+    """{(notebook, grade_id): needs_manual_grade} of the cells of one submission a grader has scored in formgrader."""
+    from nbgrader.api import MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            sub = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return {}
+        return {(nb.name, g.name): g.needs_manual_grade for nb in sub.notebooks for g in nb.grades
+                if g.manual_score is not None}
+
+
+def restore_verdicts(db_url: str, student: str, assignment: str, verdicts: dict) -> None:
+    """After regrading unchanged files: nbgrader's autograde keeps the manual scores, extra credit and comments of a
+    submission it grades again (it finds the submission and its grades and only sets their automatic part), but
+    marks every manually scored cell "needs manual grade" again; a written answer the grader has scored
+    (:func:`graders_verdicts` before the regrade) and the student has not changed keeps the grader's verdict."""
+    with Gradebook(db_url) as gb:
+        sub = gb.find_submission(assignment, student)
+        for nb in sub.notebooks:
+            for g in nb.grades:
+                if g.cell.cell_type == "markdown" and (nb.name, g.name) in verdicts and g.manual_score is not None:
+                    g.needs_manual_grade = verdicts[(nb.name, g.name)]
+        gb.db.commit()
+
+
 def fill_scores(db_url: str, record: JobRecord, misconceptions: dict | None = None) -> JobRecord:
     """Copy the submission's scores (autograded, manual, late penalty) from the gradebook into ``record``.
 
@@ -107,6 +134,17 @@ def fill_scores(db_url: str, record: JobRecord, misconceptions: dict | None = No
         record.seconds_late = float(sub.total_seconds_late or 0)
         record.submitted_at = sub.timestamp.isoformat(sep=" ", timespec="seconds") if sub.timestamp else None
     return record
+
+
+def manual_counts(db_url: str) -> dict:
+    """{assignment: (manual scores, comments)}: how many cells graders scored and commented in formgrader."""
+    out = {}
+    with Gradebook(db_url) as gb:
+        for a in gb.assignments:
+            nbs = [nb for sub in a.submissions for nb in sub.notebooks]
+            out[a.name] = (sum(g.manual_score is not None for nb in nbs for g in nb.grades),
+                           sum(bool(c.manual_comment) for nb in nbs for c in nb.comments))
+    return out
 
 
 def code_scores(db_url: str) -> dict:

@@ -1,7 +1,10 @@
 """The job record: what grading one (student, assignment) produced, stored as ``jobs/<student>__<assignment>.json``.
 
 A job is done when its record is written (last, after its grades are committed); a rerun skips done
-jobs whose submitted files have not changed.
+jobs whose submitted files have not changed. Each record also says what it was graded against: the digest of the
+assignment's instructor source (``solutions/<assignment>/``: tests, hidden tests, points) and the grader's version
+(:func:`grader_version`). A record whose course or grader has changed since is *stale*: ``reglab grade`` reports it
+and regrades it with ``--regrade``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,23 @@ from pathlib import Path
 
 GRADED = "graded"
 GRADER_ERROR = "grader error"
+
+# Bump when a change of this package changes how a submission is scored (what counts, what is zeroed, partial
+# credit, ...): every record graded before becomes stale, and ``reglab grade --regrade`` grades it again.
+GRADING_LOGIC = 1
+
+
+def grader_version() -> str:
+    """The grader's version as far as scores depend on it: the package's version and :data:`GRADING_LOGIC`."""
+    from importlib.metadata import version
+
+    return f"reglab-autograder {version('reglab-autograder')}, grading logic {GRADING_LOGIC}"
+
+
+def unscored(grade) -> bool:
+    """A graded cell (a :class:`Part` or an nbgrader ``Grade``) nobody has scored yet (a written answer before
+    formgrader): its score is pending, not 0."""
+    return grade.manual_score is None and grade.auto_score is None
 
 
 def job_id(student: str, assignment: str) -> str:
@@ -52,6 +72,11 @@ class Part:
     needs_manual_grade: bool
     misconceptions: list[str] = field(default_factory=list)
 
+    @property
+    def pending(self) -> bool:
+        """Nobody has scored this cell yet (a written answer before formgrader): its score is pending, not 0."""
+        return unscored(self)
+
 
 @dataclass
 class JobRecord:
@@ -59,6 +84,8 @@ class JobRecord:
     assignment: str
     status: str = GRADED
     digest: str = ""  # hash of the submitted files, to notice resubmissions on resume
+    course_digest: str = ""  # hash of solutions/<assignment>/ it was graded against (tests, hidden tests, points)
+    grader: str = ""  # grader_version() it was graded with
     problems: list[Problem] = field(default_factory=list)
     detail: str = ""  # the grader's error, when status is GRADER_ERROR
     deleted_tests: list[str] = field(default_factory=list)
@@ -81,6 +108,22 @@ class JobRecord:
     @property
     def graded(self) -> bool:
         return self.status == GRADED
+
+    @property
+    def pending(self) -> list[str]:
+        """Grade ids of the cells nobody has scored yet (written answers awaiting formgrader)."""
+        return [p.grade_id for p in self.parts if p.pending]
+
+    def stale(self, course_digest: str) -> str:
+        """Why this graded record no longer says what grading now would (``""``: it does), given the digest of the
+        assignment's current instructor source."""
+        if not self.course_digest:
+            return "the course's tests may have changed (not recorded then)"
+        if self.course_digest != course_digest:
+            return "the course's tests changed"
+        if self.grader != grader_version():
+            return f"the grader changed ({self.grader} then, {grader_version()} now)"
+        return ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1, default=str)

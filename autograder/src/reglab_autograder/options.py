@@ -31,6 +31,7 @@ class GradeOptions:
     roster: Path | None = None  # roster CSV: student_id,first_name,last_name,email
     lms_timezone: str | None = None  # IANA zone of times without zone in LMS file names (default UTC)
     dry_run: bool = False  # print what would happen (reglab check), write nothing
+    regrade: bool = False  # grade again what was graded against other tests or another grader (nbgrader's --force)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Run:
     uid_block: int = 0  # concurrent runs never share sandbox uids
     hidden: tuple[str, ...] = ()  # folders kernels never see, besides the grader's package (database sockets, ...)
     dates: object = None  # the dates file in use (a .dates.Dates, read once: cluster workers share no files)
+    course: tuple[tuple[str, str], ...] = ()  # (assignment, coursedir.course_digest) of the assignments graded
 
     @classmethod
     def start(cls, opts: GradeOptions, root: Path) -> Run:
@@ -58,13 +60,20 @@ class Run:
     def db_url(self) -> str:
         return db_url_for(self.out, self.options.db_url)
 
+    def course_digest(self, assignment: str) -> str:
+        """The digest of ``solutions/<assignment>/`` this run grades against (``""`` for an assignment not graded)."""
+        return dict(self.course).get(assignment, "")
+
     @property
     def jobs_dir(self) -> Path:
         return self.out / "jobs"
+
+
+SQLITE_URL = "sqlite:///{}?timeout=120"  # the gradebook in a grading output, by its absolute path
 
 
 def db_url_for(out: Path, db_url: str | None = None) -> str:
     """The gradebook of a grading output: ``db_url`` if given (PostgreSQL through psycopg 3), else SQLite in ``out``."""
     if db_url:
         return database.normalize_url(db_url)
-    return f"sqlite:///{(Path(out) / 'gradebook.db').resolve()}?timeout=120"
+    return SQLITE_URL.format((Path(out) / "gradebook.db").resolve())

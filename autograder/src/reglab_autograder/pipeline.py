@@ -9,11 +9,13 @@ Where each step lives: :mod:`.discovery` (and :mod:`.zipcollect`), :mod:`.course
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import multiprocessing as mp
 import os
 import shutil
 import sys
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from reglab.release import available_sessions, find_course_root
@@ -91,15 +93,26 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
     chosen = [s for s in everyone if opts.student is None or s.student == opts.student]
     if opts.student and not chosen:
         raise ValueError(f"no submissions of student {opts.student!r} in {opts.submissions}")
-    pending = []  # (submission, its files' digest): not graded before with these very files
-    for sub in chosen:
+    run = dataclasses.replace(run, course=tuple(
+        (a, coursedir.course_digest(run.root, a)) for a in sorted({s.assignment for s in everyone})))
+    pending = []  # (submission, its files' digest): not graded before with these very files, or to regrade
+    for sub in everyone:
+        prev = read_record(run.jobs_dir, sub.student, sub.assignment)
+        why = prev.stale(run.course_digest(sub.assignment)) if prev is not None and prev.graded else ""
+        if sub not in chosen:
+            if why:
+                notes.append(stale_note(sub, why))
+            continue
         try:
             digest = intake.digest_dir(sub.folder)
         except Exception as exc:  # noqa: BLE001 - one submission's input never stops the class
             record_intake_failure(run, sub, exc)
             continue
-        if not already_graded(run, sub, opts, digest):
-            pending.append((sub, digest))
+        if already_graded(prev, opts, digest) and not (why and opts.regrade):
+            if why:
+                notes.append(stale_note(sub, why))
+            continue
+        pending.append((sub, digest))
     lost = 0
     with contextlib.ExitStack() as stack:
         # the workers start while the course is set up
@@ -127,6 +140,8 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
     write_notes(run.out, notes)
     records = [r for s in everyone if (r := read_record(run.jobs_dir, s.student, s.assignment)) is not None]
     result = report.write_all(report.ReportContext.of_run(run), records, notes)
+    if warn_stale(notes):
+        result.exit_code = result.exit_code or STALE
     if lost:
         from .cluster import ClusterUnavailable
 
@@ -147,11 +162,29 @@ def start_pool(run, workers: int):
         yield pool
 
 
-def already_graded(run, sub, opts, digest: str) -> bool:
-    """An earlier (possibly interrupted) run graded these very files (``digest``), and this run does not ask to
-    regrade."""
-    prev = read_record(run.jobs_dir, sub.student, sub.assignment)
+def already_graded(prev: JobRecord | None, opts, digest: str) -> bool:
+    """An earlier (possibly interrupted) run graded these very files (``digest``) into the record ``prev``, and
+    this run does not ask to regrade this student."""
     return prev is not None and not opts.student and prev.status == GRADED and prev.digest == digest
+
+
+STALE = 3  # reglab grade's exit code when graded records were kept although their tests or grader changed
+STALE_KIND = "stale"
+
+
+def stale_note(sub, why: str) -> Note:
+    """The report row of a graded submission kept although ``why`` (its tests or grader changed)."""
+    return Note(sub.student, sub.assignment, STALE_KIND, f"{why} since this submission was graded: its scores are "
+                "the old ones; rerun with --regrade to grade it again")
+
+
+def warn_stale(notes) -> int:
+    """Say on stderr, per assignment and reason, how many graded submissions are stale; returns how many."""
+    counts = Counter((n.assignment, n.detail.split(" since ")[0]) for n in notes if n.kind == STALE_KIND)
+    for (aid, why), n in sorted(counts.items()):
+        print(f"STALE {aid}: {why} since {n} submission(s) were graded; their old scores are kept: rerun with "
+              "--regrade to grade them again", file=sys.stderr)
+    return sum(counts.values())
 
 
 def record_intake_failure(run, sub, exc: Exception) -> None:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import misconceptions
-from .export import SafeCsvExportPlugin, neutralize
+from .export import SafeCsvExportPlugin, for_people, neutralize, write_lms_exports
 from .export import writer as csv_writer
 from .jobs import GRADER_ERROR, JobRecord
 
@@ -81,21 +81,28 @@ def _duration(seconds: float) -> str:
     return f"{h / 24:.1f} days" if h >= 24 else f"{h:.1f} hours"
 
 
+PENDING = "pending"  # the score of a cell nobody has scored yet (a written answer before formgrader), never 0
+
+
 def export_grades(ctx: ReportContext, records: list[JobRecord]) -> None:
-    """grades.csv through nbgrader's own CSV export, and grades_by_question.csv from the job records."""
+    """grades.csv through nbgrader's own CSV export, the wide and LMS exports from the gradebook, and
+    grades_by_question.csv from the job records."""
     from nbgrader.api import Gradebook
 
     with Gradebook(ctx.db_url) as gb:
         SafeCsvExportPlugin(to=str(ctx.out / "grades.csv")).export(gb)
+        write_lms_exports(gb, ctx.out)
     with open(ctx.out / "grades_by_question.csv", "w", newline="") as fh:
         w = csv_writer(fh)
         w.writerow(["student", "assignment", "notebook", "grade_id", "type", "score", "auto_score", "manual_score",
                     "max_score", "needs_manual_grade", "misconceptions"])
         for r in records:
             for p in r.parts:
+                score = PENDING if p.pending else for_people(p.score)
                 w.writerow([neutralize(v) for v in (
-                    r.student, r.assignment, p.notebook, p.grade_id, p.type, p.score, p.auto_score,
-                    p.manual_score, p.max_score, p.needs_manual_grade, " ".join(p.misconceptions))])
+                    r.student, r.assignment, p.notebook, p.grade_id, p.type, score, for_people(p.auto_score),
+                    for_people(p.manual_score), for_people(p.max_score), p.needs_manual_grade,
+                    " ".join(p.misconceptions))])
 
 
 def _png(fig) -> str:
@@ -175,10 +182,11 @@ def _print_summary(ctx: ReportContext, summary, rows, errors) -> None:
     print(f"\n{'assignment':22s}{'submissions':>12s}{'mean':>8s}{'median':>8s}{'min':>6s}{'max':>6s}{'of':>5s}"
           f"{'late':>6s}{'problems':>10s}")
     for s in summary:
-        print(f"{s['assignment']:22s}{s['submissions']:12d}{s['mean']:8.2f}{s['median']:8.1f}{s['min']:6.0f}"
-              f"{s['best']:6.0f}{s['max']:5.0f}{s['late']:6d}{s['problems']:10d}")
+        print(f"{s['assignment']:22s}{s['submissions']:12d}{s['mean']:8.2f}{s['median']:8.4g}{s['min']:6.4g}"
+              f"{s['best']:6.4g}{s['max']:5.4g}{s['late']:6d}{s['problems']:10d}")
     print(f"\ngradebook: {ctx.db_url}")
     print(f"grades:    {ctx.out / 'grades.csv'}  (per question: grades_by_question.csv)")
+    print(f"LMS:       {ctx.out / 'grades_wide.csv'}  (and grades_canvas.csv, grades_moodle.csv)")
     print(f"feedback:  {ctx.out / 'feedback'}")
     print(f"report:    {ctx.out / 'report.html'}  ({len(rows)} problem row(s))")
     if errors:
@@ -227,8 +235,8 @@ def _write_html(ctx: ReportContext, summary, rows, figures, records) -> None:
     for s in summary:
         parts.append(f"<tr><td>{e(s['assignment'])}</td><td class=num>{s['submissions']}</td>"
                      f"<td class=num>{s['graded']}</td><td class=num>{s['mean']:.2f}</td>"
-                     f"<td class=num>{s['median']:.1f}</td><td class=num>{s['min']:.0f}</td>"
-                     f"<td class=num>{s['best']:.0f}</td><td class=num>{s['max']:.0f}</td>"
+                     f"<td class=num>{s['median']:.4g}</td><td class=num>{s['min']:.4g}</td>"
+                     f"<td class=num>{s['best']:.4g}</td><td class=num>{s['max']:.4g}</td>"
                      f"<td class=num>{s['late']}</td><td class=num>{s['problems']}</td></tr>")
     parts.append("</table>")
     for aid, uri in figures.items():
@@ -249,9 +257,12 @@ def _write_html(ctx: ReportContext, summary, rows, figures, records) -> None:
                  "<th>total (manual included, after penalty)</th>"
                  "<th>needs manual grading</th><th>seconds</th></tr>")
     for r in sorted(records, key=lambda r: (r.assignment, r.student)):
+        manual = f"{PENDING}: {', '.join(r.pending)}" if r.pending else "yes" if r.needs_manual_grade else "no"
+        p = for_people
         parts.append(f"<tr><td>{e(r.student)}</td><td>{e(r.assignment)}</td><td>{e(r.status)}</td>"
-                     f"<td class=num>{r.auto_score:g} / {r.auto_max:g}</td><td class=num>{r.late_penalty:g}</td>"
-                     f"<td class=num>{r.score:g} / {r.max_score:g}</td>"
-                     f"<td>{'yes' if r.needs_manual_grade else 'no'}</td><td class=num>{r.seconds}</td></tr>")
+                     f"<td class=num>{p(r.auto_score):g} / {p(r.auto_max):g}</td>"
+                     f"<td class=num>{p(r.late_penalty):g}</td><td class=num>{p(r.score):g} / {p(r.max_score):g}"
+                     f"{' + ' + PENDING if r.pending else ''}</td>"
+                     f"<td>{e(manual)}</td><td class=num>{r.seconds}</td></tr>")
     parts.append("</table></body></html>")
     (ctx.out / "report.html").write_text("".join(parts), encoding="utf-8")

@@ -15,7 +15,7 @@ import warnings
 
 from . import converters, gradebook, graded_view, mathjax, misconceptions
 from .config import grading_config
-from .jobs import GRADER_ERROR, JobRecord, Problem, write_record
+from .jobs import GRADER_ERROR, JobRecord, Problem, grader_version, read_record, write_record
 
 _SLOT = {"id": 0}
 RETRIED = ("database is locked", "UNIQUE constraint failed")  # what a concurrent gradebook writer can cause
@@ -76,10 +76,33 @@ def _read_findings(path) -> list[Problem]:
 
 
 def run_job(run, student: str, assignment: str, digest: str, problems: list[Problem]) -> JobRecord:
-    """Autograde one submission with nbgrader, then its feedback; returns (and writes) the job record."""
+    """Autograde one submission with nbgrader, then its feedback; returns (and writes) the job record. What
+    nbformat warns about the submission's notebooks (duplicate cell ids, ...) becomes this job's report rows,
+    never a line on the terminal."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        quiet_nbgrader_internals()
+        record = _grade(run, student, assignment, digest, problems)
+    record.problems += warning_problems(caught)
+    others = sorted({f"{w.category.__name__}: {w.message}" for w in caught} - {p.detail for p in record.problems})
+    if others:  # the libraries' own warnings: in the job's record, not on the terminal
+        record.execution["warnings"] = others
+    write_record(run.jobs_dir, record)  # the job's "done" marker, written last
+    return record
+
+
+def warning_problems(caught) -> list[Problem]:
+    """One report row per distinct warning nbformat gave while reading and repairing the submission's notebooks."""
+    seen = dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught
+                         if w.category.__module__.split(".")[0] == "nbformat")
+    return [Problem("notebook repaired", text) for text in seen]
+
+
+def _grade(run, student: str, assignment: str, digest: str, problems: list[Problem]) -> JobRecord:
     from nbgrader.apps import NbGraderAPI
 
-    record = JobRecord(student=student, assignment=assignment, digest=digest, problems=list(problems))
+    record = JobRecord(student=student, assignment=assignment, digest=digest, problems=list(problems),
+                       course_digest=run.course_digest(assignment), grader=grader_version())
     events_file = run.jobs_dir / f"{record.id}.events.json"
     findings_file = run.jobs_dir / f"{record.id}.findings.jsonl"
     findings_file.unlink(missing_ok=True)
@@ -88,6 +111,9 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
     api = NbGraderAPI(config=grading_config(run, _SLOT["id"], str(events_file), str(findings_file)))
     api.log.setLevel("ERROR")
     result = {}
+    prev = read_record(run.jobs_dir, student, assignment)
+    same_files = prev is not None and prev.digest == digest  # a regrade: formgrader's verdicts stay
+    verdicts = gradebook.graders_verdicts(run.db_url, student, assignment) if same_files else {}
     phases["setup"] = time.monotonic() - t0
     for attempt in range(5):
         findings_file.unlink(missing_ok=True)
@@ -104,6 +130,8 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
     else:
         autograded = run.out / "autograded"
         t1 = time.monotonic()
+        if verdicts:
+            gradebook.restore_verdicts(run.db_url, student, assignment, verdicts)
         record.deleted_tests = gradebook.zero_deleted_tests(run.db_url, autograded, student, assignment)
         t2 = time.monotonic()
         fb = converters.generate_feedback(api, assignment, glob.escape(student), force=True,
@@ -120,7 +148,6 @@ def run_job(run, student: str, assignment: str, digest: str, problems: list[Prob
         record.execution = json.loads(events_file.read_text())
         record.execution["phases"] = {k: round(v, 3) for k, v in phases.items()}  # the job's anatomy
     record.seconds = round(time.monotonic() - t0, 2)
-    write_record(run.jobs_dir, record)  # the job's "done" marker, written last
     return record
 
 
