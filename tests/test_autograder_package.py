@@ -8,13 +8,13 @@ import ast
 import re
 import subprocess
 import sys
+import tomllib
 from collections import Counter
 from pathlib import Path
 
 import nbformat
 import pytest
 import reglab_autograder
-import tomllib
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute, GetGrades, SaveAutoGrades
 from reglab_autograder import config, misconceptions, preprocessors, report

@@ -12,7 +12,7 @@ from reglab_autograder.late import LatePenalty, parse_due_date, parse_time, read
 from reglab_autograder.zipcollect import ZonedFileNameCollector
 from traitlets.config import Config
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _utc(*args):

@@ -9,10 +9,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 

@@ -20,10 +20,9 @@ given the same instant (a conflict is refused: fix one of them). Extensions act 
 from __future__ import annotations
 
 import datetime as dt
+import tomllib  # Python 3.11 and later, the versions the README names
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import tomllib  # Python 3.11 and later, the versions the README names
 
 from .late import LatePolicy, parse_due_date
 

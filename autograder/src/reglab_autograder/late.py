@@ -57,7 +57,7 @@ def parse_time(text: str, *, default_zone: str | None = None, fraction: bool = F
     except ValueError as exc:
         raise ValueError(f"no such date or time ({exc})") from None
     if m["offset"] == "Z":
-        return naive.replace(tzinfo=dt.timezone.utc)
+        return naive.replace(tzinfo=dt.UTC)
     if m["offset"]:
         try:
             return naive.replace(tzinfo=dt.datetime.strptime(m["offset"].replace(":", ""), "%z").tzinfo)
@@ -85,7 +85,7 @@ def local_time(naive: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     early, late = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
     if early.utcoffset() == late.utcoffset():
         return early
-    back = early.astimezone(dt.timezone.utc).astimezone(zone).replace(tzinfo=None)
+    back = early.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
     if back == naive:
         raise ValueError(f"{naive:%Y-%m-%d %H:%M} happens twice in {zone.key} (clocks go back): write it with "
                          f"its offset, {early.isoformat(timespec='minutes')} or {late.isoformat(timespec='minutes')}")
@@ -95,7 +95,7 @@ def local_time(naive: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
 
 def utc_naive(when: dt.datetime) -> dt.datetime:
     """An aware time as nbgrader stores times: UTC, naive."""
-    return when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return when.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 class LatePolicy(LoggingConfigurable):

@@ -81,7 +81,7 @@ def refuse_empty(submissions: Path, everyone) -> None:
 
 def when(t: dt.datetime) -> str:
     """A due date in UTC and as written (its zone)."""
-    utc = t.astimezone(dt.timezone.utc)
+    utc = t.astimezone(dt.UTC)
     zone = getattr(t.tzinfo, "key", None) or t.strftime("UTC%z")
     local = "" if zone in ("UTC", "UTC+0000") else f" ({t:%Y-%m-%d %H:%M} {zone})"
     return f"{utc:%Y-%m-%d %H:%M} UTC{local}"
