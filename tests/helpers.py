@@ -15,3 +15,22 @@ def random_psd(rng, d, rank=None, scale=1.0):
         lam[: d - rank] = 0.0
     rng.shuffle(lam)
     return (Q * lam) @ Q.T
+
+
+def course_copy(base, extra: str = "", copy_solutions: bool = False):
+    """A course repository in ``base/course`` for grading tests: the project's autograder configuration with
+    ``extra`` appended (due dates, late policy), and its ``solutions/`` linked (or copied, for a test that changes
+    a hidden test)."""
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    course = Path(base) / "course"
+    (course / "autograder").mkdir(parents=True)
+    (course / "autograder" / "nbgrader_config.py").write_text(
+        (root / "autograder" / "nbgrader_config.py").read_text() + extra)
+    if copy_solutions:
+        shutil.copytree(root / "solutions", course / "solutions")
+    else:
+        (course / "solutions").symlink_to(root / "solutions")
+    return course

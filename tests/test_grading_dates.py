@@ -20,6 +20,8 @@ from reglab_autograder.options import GradeOptions
 from reglab_autograder.pipeline import grade
 from reglab_autograder.testing import classroom
 
+from helpers import course_copy
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.xdist_group("dates")  # the feedback test edits the graded class's dates file
@@ -39,12 +41,7 @@ ROSTER = ("student_id,first_name,last_name,email\nalice,Alice,Martin,alice@examp
 
 
 def _course(base: Path, extra: str = PENALTY) -> Path:
-    course = base / "course"
-    (course / "autograder").mkdir(parents=True)
-    (course / "autograder" / "nbgrader_config.py").write_text(
-        (ROOT / "autograder" / "nbgrader_config.py").read_text() + extra)
-    (course / "solutions").symlink_to(ROOT / "solutions")
-    return course
+    return course_copy(base, extra)
 
 
 def _reglab(*args):

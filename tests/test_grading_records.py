@@ -21,6 +21,8 @@ from reglab_autograder.options import GradeOptions, db_url_for
 from reglab_autograder.pipeline import grade
 from reglab_autograder.testing import classroom
 
+from helpers import course_copy
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.xdist_group("records")
@@ -37,12 +39,7 @@ c.LatePenalty.fraction_per_day = 0.2
 
 
 def _course(base: Path, extra: str = "") -> Path:
-    course = base / "course"
-    (course / "autograder").mkdir(parents=True)
-    (course / "autograder" / "nbgrader_config.py").write_text(
-        (ROOT / "autograder" / "nbgrader_config.py").read_text() + extra)
-    shutil.copytree(ROOT / "solutions", course / "solutions")
-    return course
+    return course_copy(base, extra, copy_solutions=True)
 
 
 def _class(base: Path) -> Path:

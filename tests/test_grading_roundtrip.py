@@ -21,6 +21,8 @@ from reglab_autograder.options import GradeOptions, db_url_for
 from reglab_autograder.pipeline import grade
 from reglab_autograder.testing import classroom
 
+from helpers import course_copy
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 # the tests below share one graded class and build on each other (manual scores, then feedback, then hand-back):
@@ -40,12 +42,7 @@ MANUAL0 = classroom.points(A0, "manual")
 
 
 def _course(base: Path, extra: str) -> Path:
-    course = base / "course"
-    (course / "autograder").mkdir(parents=True)
-    (course / "autograder" / "nbgrader_config.py").write_text(
-        (ROOT / "autograder" / "nbgrader_config.py").read_text() + extra)
-    (course / "solutions").symlink_to(ROOT / "solutions")
-    return course
+    return course_copy(base, extra)
 
 
 def _reglab(*args, **kw):
