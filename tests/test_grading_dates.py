@@ -106,6 +106,18 @@ def test_dates_file_next_to_the_submissions_and_an_extension(graded):
                                                        "instead of 2026-10-05 21:59 UTC")
     assert "no timestamp.txt: graded as on time (due 2026-10-05 23:59+02:00)" in rows[("eve", A0, "no submission time")]
     assert not any(k == "no submission time" for s, _, k in rows if s != "eve")
+    # the students' pages measure lateness from their own due date: alice, within her extension, reads nothing late
+    box = {s: _feedback_box(graded["out"], s) for s in ("alice", "bob")}
+    assert not any("late" in line.lower() for line in box["alice"]), box["alice"]
+    assert any(line.startswith("Submitted") and "due 2026-10-05 21:59 UTC:" in line for line in box["bob"]), box["bob"]
+
+
+def _feedback_box(out: Path, student: str) -> list[str]:
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup((out / "feedback" / student / A0 / f"{A0}.html").read_text(), "html.parser")
+    box = page.select_one("div.reglab-feedback-summary")
+    return [" ".join(li.get_text().split()) for li in box.find_all("li")] if box else []
 
 
 def test_roster_names_missing_students_and_strangers(graded):

@@ -50,7 +50,7 @@ def generate_feedback(api, assignment_id: str, student_pattern: str, force: bool
     """``NbGraderAPI.generate_feedback`` (nbgrader 0.9) for one student pattern, with :class:`GenerateFeedback`
     (and ``config`` on top of the API's)."""
     c = Config(config or {})
-    c.HTMLExporter.template_name = "feedback"
+    c.HTMLExporter.template_name = "reglab_feedback"  # nbgrader's "feedback", pending written answers said so
     with temp_attrs(api.coursedir, assignment_id=assignment_id, student_id=student_pattern):
         app = GenerateFeedback(coursedir=api.coursedir, parent=api)
         app.update_config(c)

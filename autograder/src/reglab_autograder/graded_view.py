@@ -13,6 +13,7 @@ student's kernel printed.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 
@@ -23,7 +24,6 @@ from traitlets import Dict, List
 
 from .preprocessors import grade_id
 
-PENDING = "Pending: graded by your instructor (the score above is 0 until then)."
 GATE_NOTE = "Computed by the grader from the grades of this notebook (not from the notebook's own run)."
 
 
@@ -145,12 +145,14 @@ def penalty_rule(plugin) -> str:
     return rule + (f", after {_points(grace)} minutes of grace" if grace and method != "none" else "")
 
 
-def late_sentence(due, submitted, seconds_late: float, penalty: float, rule: str) -> str | None:
-    """The late penalty explained, or None when the notebook was on time (or has no due date or time)."""
+def late_sentence(due, submitted, seconds_late: float, penalty: float, rule: str, extended: bool = False) -> str | None:
+    """The late penalty explained, or None when the notebook was on time (or has no due date or time); ``due`` and
+    ``seconds_late`` are the student's own (``extended``: an extension moved the due date)."""
     if due is None or submitted is None or seconds_late <= 0:
         return None
     days = math.ceil(seconds_late / 86400)
-    text = (f"Submitted {_when(submitted)}, due {_when(due)}: {_duration(seconds_late)} late "
+    text = (f"Submitted {_when(submitted)}, due {_when(due)}{' (with your extension)' * extended}: "
+            f"{_duration(seconds_late)} late "
             f"({days} started day{'s' * (days != 1)}). Late policy: {rule}. ")
     if penalty > 0:
         return text + f"Late penalty on this notebook: {_points(penalty)} points, taken from its total."
@@ -199,14 +201,14 @@ class FeedbackSummary(NbGraderPreprocessor):
             grades = [(g.name, g.cell.cell_type, g.score, g.max_score, g.manual_score, g.needs_manual_grade)
                       for g in submitted.grades]
             sub = submitted.assignment  # the submitted assignment
-            late = late_sentence(sub.duedate, sub.timestamp, float(sub.total_seconds_late or 0),
-                                 float(submitted.late_submission_penalty or 0),
-                                 penalty_rule(LatePenalty(config=self.config)))
+            policy = LatePenalty(config=self.config)
+            info = resources["nbgrader"]
+            moved = policy.extension(info["assignment"], info["student"])  # this student's extension, in seconds
+            due = sub.duedate + dt.timedelta(seconds=moved) if sub.duedate is not None else None
+            late = late_sentence(due, sub.timestamp, float(sub.total_seconds_late or 0) - moved,
+                                 float(submitted.late_submission_penalty or 0), penalty_rule(policy),
+                                 extended=moved > 0)
         present = {grade_id(c) for c in nb.cells}
-        pending = {gid for gid, kind, _s, _m, manual, needs in grades if kind != "code" and manual is None and needs}
-        for c in nb.cells:  # nbgrader's page shows the cell's score as 0.0: its comment line says why
-            if grade_id(c) in pending and not c.metadata["nbgrader"].get("comment"):
-                c.metadata["nbgrader"]["comment"] = PENDING
         lines = summary_lines(resources["nbgrader"]["notebook"], present, grades, self.problems, late)
         if lines:
             items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)

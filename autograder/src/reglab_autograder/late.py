@@ -177,9 +177,13 @@ class LatePenalty(LateSubmissionPlugin):
             """),
     ).tag(config=True)
 
+    def extension(self, assignment, student_id) -> float:
+        """How far (seconds) ``student_id``'s due date of ``assignment`` is moved: 0 without an extension."""
+        return self.extensions.get(assignment, {}).get(student_id, 0.0)
+
     def late_submission_penalty(self, student_id, score, total_seconds_late):
         assignment = getattr(self.parent, "assignment_id", None)  # AssignLatePenalties, which creates this plugin
-        total_seconds_late -= self.extensions.get(assignment, {}).get(student_id, 0.0)
+        total_seconds_late -= self.extension(assignment, student_id)
         if total_seconds_late <= 0 or total_seconds_late <= self.grace_minutes * 60:
             return None
         if self.penalty_method == "per_day":
