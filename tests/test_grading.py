@@ -228,8 +228,11 @@ def _grade_as_unprivileged(base, out, venv):
 
 
 # One batch per mode and test run (see the batch fixture); every test takes the mode as an indirect parameter.
-MODES = ["direct", "unprivileged"]
-both_modes = pytest.mark.parametrize("batch", MODES, indirect=True)
+# Each mode's tests form one xdist group (make test: --dist loadgroup): the worker that grades a mode's batch runs
+# all of that mode's tests, and no other worker waits on the batch's lock meanwhile (two minutes each, before).
+DIRECT = pytest.param("direct", marks=pytest.mark.xdist_group("batch-direct"))
+UNPRIVILEGED = pytest.param("unprivileged", marks=pytest.mark.xdist_group("batch-unprivileged"))
+both_modes = pytest.mark.parametrize("batch", [DIRECT, UNPRIVILEGED], indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -330,7 +333,7 @@ def rows_for(batch, student):
     return [(kind, detail) for s, a, kind, detail in batch["result"].problems if s == student]
 
 
-@pytest.mark.parametrize("batch", ["unprivileged"], indirect=True)
+@pytest.mark.parametrize("batch", [UNPRIVILEGED], indirect=True)
 def test_make_instructor_installs_on_the_systems_python_with_the_pins_as_they_are(batch):
     """Debian 12's python3 is 3.11.2, below what the newest soupsieve needs (3.11.5): constraints.txt's markers pin
     an older release there. The grader's environment was built by `make instructor` from /usr/bin/python3."""
