@@ -209,6 +209,10 @@ class FeedbackSummary(NbGraderPreprocessor):
                                  float(submitted.late_submission_penalty or 0), penalty_rule(policy),
                                  extended=moved > 0)
         present = {grade_id(c) for c in nb.cells}
+        pending = {gid for gid, kind, _s, _m, manual, needs in grades if kind != "code" and manual is None and needs}
+        for c in nb.cells:  # nbgrader's score of an unscored answer is 0.0: the page's template says "pending"
+            if grade_id(c) in pending:
+                c.metadata["nbgrader"]["pending"] = True
         lines = summary_lines(resources["nbgrader"]["notebook"], present, grades, self.problems, late)
         if lines:
             items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
