@@ -141,8 +141,8 @@ def test_the_box_explains_deleted_and_restored_cells_late_penalty_and_pending_an
     assert f"{rec['bob'].late_penalty:g} points" in late and "25 %" in late
     assert any("written answer w1" in line and "pending: graded by your instructor" in line for line in lines)
     assert not any("q1" in line or "deleted" in line or "late" in line for line in summary(page(out, "alice")))
-    # the pending answer's score reads "pending", never 0 (nbgrader's score of an unscored answer is 0.0): in its panel's
-    # heading and in the page's table of contents
+    # the pending answer's score reads "pending", never 0 (nbgrader's score of an unscored answer is 0.0): in its
+    # panel's heading and in the page's table of contents
     answer = bob.find("a", attrs={"name": "w1"}).find_parent("div", class_="nbgrader_cell")
     heading = " ".join(answer.select_one(".panel-heading").get_text().split())
     assert "pending, graded by your instructor (out of" in heading and "Score: 0" not in heading
