@@ -86,6 +86,16 @@ class TestReportLockedCellChanges:
         assert [f["kind"] for f in res["intake"]] == [kind]
         assert nb == before  # nbgrader's OverwriteCells restores; this rule only reports
 
+    def test_a_cell_of_an_earlier_release_is_not_called_an_edit(self, tmp_path):
+        """The course changed a test after release: the student's copy is the earlier release's, whose checksum
+        nbgrader wrote into the cell. It is not the student's edit (their edits leave the checksum stale)."""
+        nb = released(A0)
+        old = cell_by_id(nb, "q1")
+        old.source += "\n# the test as first released"
+        old.metadata.nbgrader["checksum"] = utils.compute_checksum(old)
+        nb, res = _rule(pp.ReportLockedCellChanges, tmp_path).preprocess(nb, _resources(tmp_path))
+        assert [f["kind"] for f in res["intake"]] == ["updated test"]
+
     def test_retyped_test_cell(self, tmp_path):
         nb = released(A0)
         c = cell_by_id(nb, "q2a")

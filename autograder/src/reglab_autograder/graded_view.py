@@ -99,6 +99,7 @@ STUDENT_WORDS = {
     "other assignment": "The notebook you submitted is not this assignment's (its setup and test cells are not there): "
                         "it was graded as blank.",
     "edited test": "You changed a locked test cell: the original test was put back and graded.",
+    "updated test": "A test of this notebook was updated after you received it: the current version was graded.",
     "retyped test": "You changed the type of a locked cell: the original code cell was put back and graded.",
     "changed points": "The grading settings of a cell had been edited: the assignment's own settings count.",
     "changed cell flags": "The grading settings of a cell had been edited: the assignment's own settings count.",

@@ -111,6 +111,15 @@ class ReplaceForeignNotebook(IntakeRule):
         return nb, resources
 
 
+def released_before(cell, ref_cell) -> bool:
+    """A locked cell unchanged since an earlier release: its source is not the current release's, but matches the
+    checksum nbgrader wrote into it when it was released (a student who edits a cell does not recompute it; one who
+    does is only labelled otherwise: the current source is graded either way)."""
+    checksum = cell.metadata.get("nbgrader", {}).get("checksum")
+    return bool(checksum) and checksum != ref_cell.metadata["nbgrader"].get("checksum") and \
+        checksum == utils.compute_checksum(cell)
+
+
 class ReportLockedCellChanges(IntakeRule):
     """Says which locked cells were edited, retyped, moved or re-pointed. It changes nothing: nbgrader's
     ``OverwriteCells`` restores them from the gradebook."""
@@ -123,16 +132,17 @@ class ReportLockedCellChanges(IntakeRule):
         for c in nb.cells:
             if grade_id(c):
                 got.setdefault(grade_id(c), c)
-        edited, retyped, points, sums = [], [], [], []
+        edited, updated, retyped, points, sums = [], [], [], [], []
         for gid, ref_cell in locked.items():
             cell = got.get(gid)
             if cell is None:
                 continue  # deleted: a deleted test scores 0 after grading, and says so
+            meta, ref_meta = cell.metadata.get("nbgrader", {}), ref_cell.metadata["nbgrader"]
             if cell.cell_type != ref_cell.cell_type:
                 retyped.append(gid)
             elif cell.source != ref_cell.source:
-                edited.append(gid)
-            meta, ref_meta = cell.metadata.get("nbgrader", {}), ref_cell.metadata["nbgrader"]
+                (updated if released_before(cell, ref_cell) else edited).append(gid)
+                continue  # an older release's cell: its points and checksum are that release's
             if meta.get("points") != ref_meta.get("points"):
                 points.append(gid)
             if meta.get("checksum") != ref_meta.get("checksum"):
@@ -141,6 +151,10 @@ class ReportLockedCellChanges(IntakeRule):
         if edited:
             self.report(resources, "edited test",
                         f"{name}: locked cell(s) {', '.join(edited)} were changed; graded with the original source")
+        if updated:
+            self.report(resources, "updated test",
+                        f"{name}: locked cell(s) {', '.join(updated)} are as an earlier release of the course had "
+                        "them (the notebook predates a change to the tests); graded with the current source")
         if retyped:
             self.report(resources, "retyped test",
                         f"{name}: cell(s) {', '.join(retyped)} changed type; graded as the original code cells")
