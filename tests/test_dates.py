@@ -243,3 +243,118 @@ def test_timestamp_files_nbgrader_would_misread_are_rewritten_or_set_aside(tmp_p
     assert [p.kind for p in problems] == ["bad timestamp"] and "ambiguous" in problems[0].detail
     assert not (tmp_path / "timestamp.txt").exists()
     assert (tmp_path / ".timestamp.txt.unreadable").read_text() == "05/10/2026 22:00"
+
+
+# ------------------------------------------------------- times as nbgrader's exchange writes them, impossible times
+
+@pytest.mark.parametrize(("text", "zone", "utc"), [
+    ("2026-10-07 23:30:00.000000 CEST", "Europe/Paris", dt.datetime(2026, 10, 7, 21, 30)),
+    ("2026-12-07 23:30:00.000000 CET", "Europe/Paris", dt.datetime(2026, 12, 7, 22, 30)),
+    ("2026-10-05 14:30:00.000000 PDT", "America/Los_Angeles", dt.datetime(2026, 10, 5, 21, 30)),
+    ("\ufeff2026-10-07 12:00:00.000000 UTC\n", None, dt.datetime(2026, 10, 7, 12)),
+    ("2026-10-07 12:00:00.0000001 UTC", None, dt.datetime(2026, 10, 7, 12)),
+    ("2026-10-07 12:00:00.1234569 GMT", None, dt.datetime(2026, 10, 7, 12, 0, 0, 123456)),
+])
+def test_timestamps_of_nbgraders_exchange(text, zone, utc):
+    assert read_timestamp(text, zone) == utc
+
+
+@pytest.mark.parametrize(("text", "zone", "why"), [
+    ("2026-10-07 23:30:00.000000 CEST", None, 'the zone abbreviation CEST is ambiguous; say which IANA zone the '
+     'exchange used with timestamp_timezone = "Europe/Paris"'),
+    ("2026-10-07 23:30:00.000000 CET", "Europe/Paris", "CET is not the abbreviation Europe/Paris (the dates file's "
+     "timestamp_timezone) uses at that date (CEST)"),
+    ("2026-10-07 23:30:00.000000 EST", "Europe/Paris", "EST is not the abbreviation"),
+    ("0001-01-01 00:00:00 +01:00", None, "out of the range of dates"),
+    ("9999-12-31 23:59:00 -01:00", None, "out of the range of dates"),
+])
+def test_timestamps_refused_with_the_fix(text, zone, why):
+    with pytest.raises(ValueError) as exc:
+        read_timestamp(text, zone)
+    assert why in str(exc.value)
+
+
+def test_timestamp_in_the_future_is_a_row_and_graded_on_time(tmp_path):
+    from reglab_autograder.intake import _check_timestamp, timestamp_problem
+
+    (tmp_path / "timestamp.txt").write_text("2099-01-01 00:00:00 UTC")
+    when, problem = timestamp_problem(tmp_path)
+    assert when is None and problem.kind == "submission time in the future"
+    assert timestamp_problem(tmp_path, now=dt.datetime(2099, 1, 2))[1] is None
+    problems = []
+    _check_timestamp(tmp_path, problems)
+    assert [p.kind for p in problems] == ["submission time in the future"]
+    assert not (tmp_path / "timestamp.txt").exists()  # set aside: no penalty from it
+
+
+@pytest.mark.parametrize("name", ["localtime", "posixrules", "Factory", "EST", "CET", "MST", "PST8PDT", "Etc/GMT+2",
+                                  "Etc/GMT-1", "US/Eastern"])
+def test_ambiguous_zone_names_are_refused(name):
+    with pytest.raises(ValueError) as exc:
+        parse_time(f"2026-10-05 23:59 {name}")
+    assert "Europe/Paris" in str(exc.value)
+    assert "ambiguous" in str(exc.value) or "not an IANA time-zone name" in str(exc.value)
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("[due]\na = '2026-10-05 23:59 UTC'\n[extensions.john.smith]\na = 1\n",
+     'a student id with a dot must be quoted, [extensions."john.smith"]'),
+    ("[due]\na = '2026-10-05 23:59 UTC'\n[extensions.alice]\na = nan\n", "nan extra days"),
+    ("[due]\na = '2026-10-05 23:59 UTC'\n[extensions.alice]\na = inf\n", "inf extra days"),
+    ("[due]\na = '2026-10-05 23:59 UTC'\n[extensions.alice]\na = 1e300\n", "at most 3650"),
+    ("[due]\na = '2026-10-05 23:59 Etc/GMT+2'\n", "'Etc/GMT+2' is an ambiguous time-zone name"),
+    ("timestamp_timezone = 'CEST'\n", "timestamp_timezone: 'CEST' is not an IANA time-zone name"),
+])
+def test_dates_file_refuses_silent_no_ops_and_ambiguities(text, why):
+    with pytest.raises(ValueError) as exc:
+        dates.parse(text, "dates.toml")
+    assert why in str(exc.value)
+
+
+def test_dates_file_names_only_the_courses_assignments_and_roster_students():
+    d = dates.parse(DATES.replace("[extensions.bob]", '[extensions."alice "]'), "dates.toml")
+    d.check_known(["00_overfitting", "01_l2_weight_decay"])  # no roster: the students are not known here
+    with pytest.raises(ValueError, match="'01_l2_weight_decay' is not an assignment of this course"):
+        d.check_known(["00_overfitting"])
+    with pytest.raises(ValueError, match="extension for 'alice ' .00_overfitting., who is not on the roster"):
+        d.check_known(["00_overfitting", "01_l2_weight_decay"], {"alice", "bob"})
+    assert dates.parse("timestamp_timezone = 'Europe/Paris'\n").timestamp_timezone == "Europe/Paris"
+
+
+def test_an_extension_for_a_student_without_submission_is_a_row():
+    from reglab_autograder.discovery import Submission
+    from reglab_autograder.survey import Plan
+
+    d = dates.parse(DATES.replace("[extensions.bob]", "[extensions.alcie]"), "dates.toml")
+    plan = Plan(due=d.due, extended=d.extended)
+    notes = plan.notes([Submission("alice", "00_overfitting", None)])
+    assert [(n.student, n.kind) for n in notes] == [("alice", "extension"), ("alcie", "extension for no submission")]
+
+
+def test_lms_names_with_underscores_in_the_id(tmp_path):
+    import re
+
+    from reglab_autograder.zipcollect import NAMED_REGEXP
+
+    rx = re.compile(NAMED_REGEXP.format(names=re.escape("00_overfitting.ipynb")))
+    m = rx.match("x/mary_ann_2026-10-09T12:00:00_00_overfitting.ipynb")
+    assert (m["student_id"], m["timestamp"]) == ("mary_ann", "2026-10-09T12:00:00")
+    m = rx.match("x/bob_12345_00_overfitting.ipynb")  # no time: the id ends at the first underscore
+    assert (m["student_id"], m["timestamp"]) == ("bob", None)
+
+
+@pytest.mark.parametrize(("student", "bad"), [("ivy\tx", True), ("a\nb", True), ("a\x85b", True), ("a[1]", True),
+                                              ("mary_ann", False), ("élodie", False), ("john.smith", False)])
+def test_ids_nbgrader_cannot_grade(student, bad):
+    from reglab_autograder.discovery import unusable_id
+
+    assert bool(unusable_id(student)) is bad
+
+
+def test_a_relative_sqlite_url_is_made_absolute_once(tmp_path, monkeypatch):
+    from reglab_autograder.database import absolute_sqlite
+
+    monkeypatch.chdir(tmp_path)
+    assert absolute_sqlite("sqlite:///rel.db") == f"sqlite:///{tmp_path}/rel.db"
+    assert absolute_sqlite("sqlite:////abs/g.db?timeout=5") == "sqlite:////abs/g.db?timeout=5"
+    assert absolute_sqlite("postgresql://u@h/db") == "postgresql://u@h/db"

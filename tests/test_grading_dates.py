@@ -3,7 +3,9 @@ dates file next to the submissions and ``--roster``, ``reglab feedback`` with th
 (and ``grade --dry-run``), and every refusal writing nothing.
 
 One small graded class of session 0 (a per-day penalty course): alice late but within her extension, bob late,
-eve with no submission time and not on the roster, carol on the roster without a submission.
+eve with no submission time and not on the roster, carol on the roster without a submission; frank late with a
+time as nbgrader's exchange writes it in summer time (a BOM, 7 fraction digits, CEST), gina with a time out of
+range, hank with a time in the future, and a student id with a tab nbgrader cannot grade.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ A0 = "00_overfitting"
 AUTO0 = classroom.points(A0)
 PENALTY = '\nc.LateSubmissionPlugin.penalty_method = "per_day"\nc.LatePenalty.fraction_per_day = 0.25\n'
 DATES = f"""
+timestamp_timezone = "Europe/Paris"   # the exchange's zone: CEST/CET in timestamp.txt
+
 [due]
 {A0} = "2026-10-05 23:59 Europe/Paris"     # 21:59 UTC
 
@@ -74,7 +78,11 @@ def klass(tmp_path_factory):
     sub = base / "class"
     for student, nb, stamp in (("alice", classroom.answered(A0), "2026-10-06 10:00:00 UTC"),  # 12 h late, 2 d ext.
                                ("bob", classroom.answered(A0), "2026-10-07 10:00:00.000000 UTC"),  # 2 started days
-                               ("eve", classroom.released(A0), None)):
+                               ("eve", classroom.released(A0), None),
+                               ("frank", classroom.answered(A0), "\ufeff 2026-10-07 23:30:00.0000001 CEST\n"),
+                               ("gina", classroom.released(A0), "0001-01-01 00:00:00 +01:00"),
+                               ("hank", classroom.released(A0), "2099-01-01 00:00:00.000000 UTC"),
+                               ("ivy\tx", classroom.released(A0), None)):
         classroom.write(sub / "submitted", student, A0, nb)
         if stamp:
             (sub / "submitted" / student / A0 / "timestamp.txt").write_text(stamp)
@@ -112,6 +120,32 @@ def test_dates_file_next_to_the_submissions_and_an_extension(graded):
     assert any(line.startswith("Submitted") and "due 2026-10-05 21:59 UTC:" in line for line in box["bob"]), box["bob"]
 
 
+def test_exchange_times_out_of_range_future_and_unusable_ids(graded):
+    rec, rows, grades = graded["records"], _rows(graded["result"]), _csv(graded["out"])
+    assert rec["frank"].submitted_at == "2026-10-07 21:30:00"  # 23:30 CEST, its 7th fraction digit cut
+    assert rec["frank"].late_penalty == AUTO0 / 2 and ("frank", A0, "bad timestamp") not in rows
+    assert "out of the range of dates" in rows[("gina", A0, "bad timestamp")]
+    assert "2099-01-01 00:00 UTC, after now" in rows[("hank", A0, "submission time in the future")]
+    for s in ("gina", "hank"):  # graded as on time, in every grade file
+        assert rec[s].graded and rec[s].late_penalty == 0 and s in grades
+        for export in ("grades_wide.csv", "grades_canvas.csv"):
+            assert s in (graded["out"] / export).read_text()
+    assert "rename the folder" in rows[("ivy\tx", "-", "bad student id")]
+    assert "ivy" not in "".join((graded["out"] / f).read_text() for f in ("grades.csv", "grades_wide.csv"))
+    assert all(r.status != "grader error" for r in graded["result"].records)
+
+
+def test_check_reports_the_rows_grading_reports_for_times_and_ids(graded, klass, capsys):
+    code, stdout, err = _reglab_here(capsys, "check", klass["class"], "--course-dir", klass["course"],
+                                     "--roster", klass["roster"])
+    assert code == 0, err
+    kinds = ("bad timestamp", "submission time in the future", "bad student id", "no submission time")
+    expected = [(s, a, k) for s, a, k in _rows(graded["result"]) if k in kinds]
+    assert len(expected) == 4
+    for s, a, k in expected:
+        assert f"{s} / {a}: {k}" in stdout, (s, k, stdout)
+
+
 def _feedback_box(out: Path, student: str) -> list[str]:
     from bs4 import BeautifulSoup
 
@@ -127,7 +161,7 @@ def test_roster_names_missing_students_and_strangers(graded):
     assert float(grades["carol"]["score"]) == 0 and grades["carol"]["email"] == "carol@example.org"
     assert ("carol", A0, "missing") in rows
     assert ("eve", "-", "not on the roster") in rows and graded["records"]["eve"].graded  # still graded
-    assert set(grades) == {"alice", "bob", "carol", "eve"}
+    assert set(grades) == {"alice", "bob", "carol", "eve", "frank", "gina", "hank"}
 
 
 def test_feedback_recomputes_penalties_with_the_same_dates_file(graded, klass, capsys):
@@ -155,7 +189,7 @@ def test_check_prints_the_plan_and_writes_nothing(klass, tmp_path, capsys):
     code, stdout, err = _reglab_here(capsys, "check", klass["class"], "--course-dir", klass["course"],
                                      "--roster", klass["roster"])
     assert code == 0, err
-    assert f"{A0}: 3 submission(s), due 2026-10-05 21:59 UTC (2026-10-05 23:59 Europe/Paris)" in stdout
+    assert f"{A0}: 6 submission(s), due 2026-10-05 21:59 UTC (2026-10-05 23:59 Europe/Paris)" in stdout
     assert "extension: alice due 2026-10-07 21:59 UTC (2026-10-07 23:59 Europe/Paris)" in stdout
     assert "per_day: 25% of the score per started day late" in stdout
     assert f"carol / {A0}: missing" in stdout and "eve / -: not on the roster" in stdout
@@ -163,7 +197,7 @@ def test_check_prints_the_plan_and_writes_nothing(klass, tmp_path, capsys):
     out = tmp_path / "out"
     code, stdout, err = _reglab_here(capsys, "grade", klass["class"], "--dry-run", "--out", out,
                                      "--course-dir", klass["course"])
-    assert code == 0 and f"{A0}: 3 submission(s)" in stdout, err
+    assert code == 0 and f"{A0}: 6 submission(s)" in stdout, err
     assert not out.exists() and _tree(klass["base"]) == before
 
 
@@ -203,6 +237,15 @@ REFUSALS = [
     ("dates.toml", f'[due]\n{A0} = "2026-10-25 02:30 Europe/Paris"\n', "happens twice in Europe/Paris", "+01:00"),
     ("course", f'\nc.LatePolicy.due_dates = {{"{A0}": "2026-10-06 23:59 Europe/Paris"}}\n',
      f"due date of {A0} is given twice", "keep one"),
+    ("dates.toml", '[due]\n00_overfiting = "2026-10-05 23:59 UTC"\n', "'00_overfiting' is not an assignment of "
+     "this course", "fix the name"),
+    ("dates.toml", f'[due]\n{A0} = "2026-10-05 23:59 UTC"\n[extensions.john.smith]\n{A0} = 1\n',
+     "a student id with a dot must be quoted", '[extensions."john.smith"]'),
+    ("dates.toml", f'[due]\n{A0} = "2026-10-05 23:59 Etc/GMT+2"\n', "'Etc/GMT+2' is an ambiguous time-zone",
+     "Europe/Paris"),
+    ("dates.toml", f'[due]\n{A0} = "2026-10-05 23:59 UTC"\n[extensions.alice]\n{A0} = nan\n', "nan extra days",
+     "a positive number of days, at most 3650"),
+    ("roster.csv", "bob,B,D,\n", "extension for 'alice' (00_overfitting), who is not on the roster", "fix the id"),
     ("roster.csv", "alice,A,M,a@example.org\nalice,A,M,a@example.org\n", "row 2: student 'alice' is already on row 1",
      "one row per student"),
 ]
@@ -252,3 +295,22 @@ def test_an_empty_class_or_a_missing_folder_is_refused_and_nothing_written(tmp_p
                              "--dates", tmp_path / "no.toml")
     assert code == 2 and "dates file not found" in err
     assert [p.name for p in out.iterdir()] == ["keep.txt"]  # an existing output is left as it was
+
+
+def test_lms_ids_with_underscores_a_duplicate_and_a_relative_database(tmp_path, monkeypatch):
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    with zipfile.ZipFile(downloads / f"{A0}.zip", "w") as z:
+        for name in (f"mary_ann_2026-10-09T12:00:00_{A0}.ipynb", f"mary_lou_2026-10-09T13:00:00Z_{A0}.ipynb",
+                     f"bob_{A0}.ipynb", f"bob_copy_{A0}.ipynb", f"carl_{A0}.ipynb"):
+            z.writestr(name, nbformat.writes(classroom.released(A0)))
+    monkeypatch.chdir(tmp_path)
+    res = grade(GradeOptions(submissions=downloads, out=tmp_path / "out", workers=2, course_root=ROOT,
+                             progress=False, db_url="sqlite:///rel.db"))
+    rec, rows = {r.student: r for r in res.records}, _rows(res)
+    assert res.exit_code == 0 and all(r.graded for r in res.records), res.records
+    assert rec["mary_ann"].submitted_at == "2026-10-09 12:00:00"
+    assert rec["mary_lou"].submitted_at == "2026-10-09 13:00:00"
+    assert "bob" not in rec and f"bob_{A0}.ipynb, bob_copy_{A0}.ipynb" in rows[("bob", A0, "duplicate submission")]
+    assert set(_csv(tmp_path / "out")) == {"mary_ann", "mary_lou", "carl"}
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.db")) == ["rel.db"]

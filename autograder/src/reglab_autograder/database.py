@@ -41,6 +41,16 @@ def normalize_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def absolute_sqlite(url: str) -> str:
+    """``url`` with a relative SQLite path made absolute against the current folder (``sqlite:///rel.db`` is read
+    from wherever a process happens to run: one gradebook would become several); other URLs unchanged."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:" or \
+            u.database.startswith("file:") or os.path.isabs(u.database):
+        return url
+    return u.set(database=os.path.abspath(u.database)).render_as_string(hide_password=False)
+
+
 def redacted(url: str) -> str:
     """The URL with its password hidden, for messages."""
     return make_url(url).render_as_string(hide_password=True)

@@ -11,6 +11,13 @@
     00_overfitting = "2026-10-08 23:59 Europe/Paris"   # a new due date for alice
     [extensions.bob]
     00_overfitting = 2                          # or extra days (a number, 1.5 = 36 hours)
+    [extensions."john.smith"]                   # an id with a dot is quoted
+
+Assignments must be the course's and, with a roster, extended students must be on it (both refused
+otherwise); an extension for a student with no submission is a report row. Zones: ``UTC`` or IANA
+``Area/Location`` names only. A top-level ``timestamp_timezone = "Europe/Paris"`` (written before the tables)
+says which IANA zone nbgrader's exchange wrote ``timestamp.txt`` times in, so that their abbreviations
+(``CEST``, ``CET``) can be read.
 
 The course's ``c.LatePolicy.due_dates`` keeps working; an assignment given a due date in both places must be
 given the same instant (a conflict is refused: fix one of them). Extensions act through nbgrader's
@@ -20,13 +27,15 @@ given the same instant (a conflict is refused: fix one of them). Extensions act 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib  # Python 3.11 and later, the versions the README names
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .late import LatePolicy, parse_due_date
+from .late import LatePolicy, parse_due_date, zone_named
 
 FILE_NAME = "dates.toml"  # read from the submissions folder when no --dates is given
+MAX_DAYS = 3650  # the longest extension in days
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,20 @@ class Dates:
     text: str = ""  # its contents, as read
     due: dict[str, dt.datetime] = field(default_factory=dict)
     extended: dict[str, dict[str, dt.datetime]] = field(default_factory=dict)  # {assignment: {student: due}}
+    timestamp_timezone: str | None = None  # the IANA zone of abbreviations in timestamp.txt (CEST, PDT, ...)
+
+    def check_known(self, assignments, students=None) -> None:
+        """ValueError for an assignment that is not in ``assignments`` (the course's) and, when ``students`` (a
+        roster) is given, for an extension of a student not in it."""
+        for aid in sorted(set(self.due) | set(self.extended)):
+            if aid not in assignments:
+                raise ValueError(f"{self.source}: {aid!r} is not an assignment of this course (they are "
+                                 f"{', '.join(sorted(assignments))}); fix the name or remove it")
+        if students is not None:
+            for aid, table in sorted(self.extended.items()):
+                for student in sorted(set(table) - set(students)):
+                    raise ValueError(f"{self.source}: extension for {student!r} ({aid}), who is not on the roster; "
+                                     "fix the id (quote it exactly as the submission folders spell it) or remove it")
 
 
 def find(submissions: Path, given: Path | None) -> Path | None:
@@ -61,10 +84,16 @@ def parse(text: str, source: str = FILE_NAME) -> Dates:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{source} is not valid TOML ({exc}); see the example in `reglab grade --help`") from None
-    unknown = sorted(set(data) - {"due", "extensions"})
+    unknown = sorted(set(data) - {"due", "extensions", "timestamp_timezone"})
     if unknown:
         raise ValueError(f"{source}: unknown table(s) {', '.join(unknown)}; a dates file has [due] and "
-                         "[extensions.STUDENT] tables")
+                         "[extensions.STUDENT] tables (and timestamp_timezone = \"Area/Location\" before them)")
+    exchange_zone = data.get("timestamp_timezone")
+    if exchange_zone is not None:
+        try:
+            zone_named(exchange_zone)
+        except ValueError as exc:
+            raise ValueError(f"{source}: timestamp_timezone: {exc}") from None
     due_table = data.get("due", {})
     if not isinstance(due_table, dict):
         raise ValueError(f"{source}: due must be a table: [due] then one line per assignment")
@@ -77,21 +106,26 @@ def parse(text: str, source: str = FILE_NAME) -> Dates:
                              "ASSIGNMENT = NEW DUE DATE or EXTRA DAYS")
         for aid, value in sorted(table.items()):
             where = f"extension of {student} for {aid} in {source}"
+            if isinstance(value, dict):
+                raise ValueError(f"{source}: [extensions.{student}.{aid}...] reads as a student {student!r} with a "
+                                 f"table {aid!r}: a student id with a dot must be quoted, "
+                                 f'[extensions."{student}.{aid}"]')
             if aid not in due:
                 raise ValueError(f"{where}: {aid} has no due date in [due]; give it one, or remove the extension")
             if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                 raise ValueError(f"{where}: {value!r} is neither a due date nor a number of days")
             if isinstance(value, str):
                 when = parse_due_date(aid, value, f" for {student} in {source}")
-            elif value <= 0:
-                raise ValueError(f"{where}: {value!r} extra days; an extension is a positive number of days")
+            elif not math.isfinite(value) or not 0 < value <= MAX_DAYS:
+                raise ValueError(f"{where}: {value!r} extra days; an extension is a positive number of days, "
+                                 f"at most {MAX_DAYS}")
             else:
                 when = due[aid] + dt.timedelta(days=value)
             if when <= due[aid]:
                 raise ValueError(f"{where}: {value!r} is not after the due date {due[aid].isoformat()}; an "
                                  "extension moves the due date later")
             extended.setdefault(aid, {})[student] = when
-    return Dates(source=source, text=text, due=due, extended=extended)
+    return Dates(source=source, text=text, due=due, extended=extended, timestamp_timezone=exchange_zone)
 
 
 def merge(course_due: dict[str, dt.datetime], dates: Dates) -> dict[str, dt.datetime]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,18 @@ class Submission:
     student: str
     assignment: str
     folder: Path
+
+
+GLOB_CHARACTERS = "*?[]"  # nbgrader finds a student's files with glob patterns built from the id
+
+
+def unusable_id(student: str) -> str:
+    """Why nbgrader cannot grade a submission filed under ``student`` (``""`` if it can): control characters
+    (tab, newline, other C0/C1), glob characters, a backslash."""
+    bad = sorted({c for c in student if unicodedata.category(c) == "Cc" or c in GLOB_CHARACTERS + "\\"})
+    if bad:
+        return "it contains " + ", ".join(repr(c) for c in bad)
+    return ""
 
 
 def discover(submissions: Path, out: Path, known: list[str], prepare,
@@ -41,6 +54,12 @@ def discover(submissions: Path, out: Path, known: list[str], prepare,
                               "not graded"))
             continue
         if not student_dir.is_dir():
+            continue
+        why = unusable_id(student_dir.name)
+        if why:
+            notes.append(Note(student_dir.name, "-", "bad student id", f"student id {student_dir.name!r} cannot be "
+                              f"graded ({why}): rename the folder (or the file in the LMS archive) and grade again; "
+                              "not graded, not in the grade files"))
             continue
         for adir in sorted(student_dir.iterdir()):
             if adir.is_symlink():

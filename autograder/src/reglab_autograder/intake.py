@@ -21,6 +21,7 @@ tampering, old formats) are nbgrader preprocessors: :mod:`.preprocessors`.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -113,7 +114,8 @@ def copy_submission(src: Path, dst: Path) -> list[Problem]:
     return problems
 
 
-def check_submission(submitted_dir: Path, source_dir: Path, release_dir: Path) -> list[Problem]:
+def check_submission(submitted_dir: Path, source_dir: Path, release_dir: Path,
+                     exchange_zone: str | None = None) -> list[Problem]:
     """Validate and, where the policy says so, replace a submission's files in place; returns the problems."""
     problems: list[Problem] = []
     expected = sorted(p.name for p in release_dir.glob("*.ipynb"))
@@ -132,7 +134,7 @@ def check_submission(submitted_dir: Path, source_dir: Path, release_dir: Path) -
         problems.append(Problem("extra files", "dropped before grading: " + ", ".join(extra)))
     for p in extra:
         (submitted_dir / p).unlink()
-    _check_timestamp(submitted_dir, problems)
+    _check_timestamp(submitted_dir, problems, exchange_zone)
 
     for name in expected:
         path = submitted_dir / name
@@ -143,17 +145,39 @@ def check_submission(submitted_dir: Path, source_dir: Path, release_dir: Path) -
     return problems
 
 
-def _check_timestamp(submitted_dir: Path, problems: list[Problem]) -> None:
+FUTURE_SLACK = dt.timedelta(minutes=5)  # clocks that differ a little are not "in the future"
+
+
+def timestamp_problem(folder: Path, exchange_zone: str | None = None,
+                      now: dt.datetime | None = None) -> tuple[dt.datetime | None, Problem | None]:
+    """The submission time in ``folder``'s ``timestamp.txt`` (UTC, naive; None without a usable one) and the
+    problem with it, if any: unreadable ("bad timestamp") or later than ``now`` ("submission time in the
+    future"). Both are graded as on time. ``reglab check`` and grading call this one function."""
+    path = folder / TIMESTAMP
+    if not path.is_file() or path.is_symlink():
+        return None, None
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    try:
+        when = read_timestamp(text, exchange_zone)
+    except ValueError as exc:
+        return None, Problem("bad timestamp", f"{TIMESTAMP} holds {text.strip()[:60]!r}, not a time ({exc}); "
+                             "graded as on time: check the submission time by hand")
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if when > now + FUTURE_SLACK:
+        return None, Problem("submission time in the future", f"{TIMESTAMP} says {when:%Y-%m-%d %H:%M} UTC, after "
+                             "now: a wrong clock or an edited file; graded as on time: check it by hand")
+    return when, None
+
+
+def _check_timestamp(submitted_dir: Path, problems: list[Problem], exchange_zone: str | None = None) -> None:
     path = submitted_dir / TIMESTAMP
     if not path.exists():
         return
     text = path.read_bytes().decode("utf-8", errors="replace")
-    try:
-        when = read_timestamp(text)
-    except ValueError as exc:
+    when, problem = timestamp_problem(submitted_dir, exchange_zone)
+    if problem is not None:
         path.replace(submitted_dir / SET_ASIDE)  # kept with the submission, out of nbgrader's way
-        problems.append(Problem("bad timestamp", f"{TIMESTAMP} holds {text.strip()[:60]!r}, not a time ({exc}); "
-                                "graded as on time: check the submission time by hand"))
+        problems.append(problem)
         return
     if nbgrader_reads(text) != when:  # nbgrader reads the copy: in a form it reads as this very instant
         path.write_text(f"{when:%Y-%m-%d %H:%M:%S.%f} UTC")

@@ -31,7 +31,7 @@ from traitlets.config import LoggingConfigurable
 DATE_FORM = "YYYY-MM-DD HH:MM[:SS] followed by a UTC offset or an IANA zone name"
 EXAMPLES = "'2026-10-05 23:59 Europe/Paris' or '2026-10-05T23:59:00+02:00'"
 
-_ISO = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?P<frac>\.\d{1,6})?"
+_ISO = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?P<frac>\.\d+)?"
                   r"(?:\s?(?P<offset>Z|[+-]\d{2}:?\d{2})|\s+(?P<zone>\S+))?")
 _DAY_MONTH = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")
 
@@ -45,7 +45,7 @@ def parse_time(text: str, *, default_zone: str | None = None, fraction: bool = F
     daylight-saving change. ``fraction`` accepts fractions of a second (nbgrader's ``timestamp.txt``)."""
     if not isinstance(text, str):
         raise ValueError(f"not a text but a {type(text).__name__}")
-    text = text.strip()
+    text = text.strip().lstrip("\ufeff").strip()
     m = _ISO.fullmatch(text)
     if m is None or (m["frac"] and not fraction):
         if _DAY_MONTH.match(text):
@@ -53,7 +53,7 @@ def parse_time(text: str, *, default_zone: str | None = None, fraction: bool = F
                              "write the year first")
         raise ValueError(f"not of the form {DATE_FORM}")
     try:
-        naive = dt.datetime.fromisoformat(f"{m['date']}T{m['time']}{m['frac'] or ''}")
+        naive = dt.datetime.fromisoformat(f"{m['date']}T{m['time']}{(m['frac'] or '')[:7]}")
     except ValueError as exc:
         raise ValueError(f"no such date or time ({exc})") from None
     if m["offset"] == "Z":
@@ -70,13 +70,23 @@ def parse_time(text: str, *, default_zone: str | None = None, fraction: bool = F
     return local_time(naive, zone)
 
 
+_AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+          "Pacific")
+
+
 def zone_named(name: str) -> zoneinfo.ZoneInfo:
-    """The IANA zone ``name``; ValueError if there is none of that name."""
+    """The IANA zone ``name``: ``UTC`` or an ``Area/Location`` name (Europe/Paris); ValueError for anything else,
+    including the names that mislead (``localtime``, ``posixrules``, ``Factory``, abbreviations such as ``EST`` or
+    ``CET``, ``Etc/GMT+2``, which is UTC-2)."""
+    fix = "write UTC or an Area/Location name such as Europe/Paris, America/New_York, Asia/Tokyo"
     try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{name!r} is not an IANA time-zone name (e.g. Europe/Paris, America/New_York, "
-                         "UTC)") from None
+        zone = zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(f"{name!r} is not an IANA time-zone name; {fix}") from None
+    if name != "UTC" and ("/" not in name or name.split("/")[0] not in _AREAS):
+        raise ValueError(f"{name!r} is an ambiguous time-zone name (only UTC and IANA Area/Location names are "
+                         f"accepted: not abbreviations, Etc/GMT±N, whose sign is inverted, or system aliases); {fix}")
+    return zone
 
 
 def local_time(naive: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
@@ -94,8 +104,11 @@ def local_time(naive: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
 
 
 def utc_naive(when: dt.datetime) -> dt.datetime:
-    """An aware time as nbgrader stores times: UTC, naive."""
-    return when.astimezone(dt.UTC).replace(tzinfo=None)
+    """An aware time as nbgrader stores times: UTC, naive; ValueError for one out of range in UTC."""
+    try:
+        return when.astimezone(dt.UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError(f"{when.isoformat()} is out of the range of dates") from None
 
 
 class LatePolicy(LoggingConfigurable):
@@ -129,11 +142,32 @@ def parse_due_date(assignment: str, text, where: str = "") -> dt.datetime:
                          f"{EXAMPLES}") from None
 
 
-def read_timestamp(text: str) -> dt.datetime:
+_ABBREVIATION = re.compile(r"(?P<time>.*\d)\s+(?P<abbr>[A-Z]{2,6})")
+
+
+def read_timestamp(text: str, exchange_zone: str | None = None) -> dt.datetime:
     """A submission time as nbgrader writes ``timestamp.txt`` (``2026-10-05 21:59:00.123456 UTC``), returned
     as nbgrader stores it (UTC, naive). A time without zone is UTC (nbgrader's reading); an offset or an IANA
-    zone name is honoured; anything else (day/month order, an unknown zone) raises ValueError."""
-    return utc_naive(parse_time(text, default_zone="UTC", fraction=True))
+    zone name is honoured; so are ``UTC``, ``GMT`` and ``Z``. Another zone abbreviation (nbgrader's exchange
+    writes ``CEST``, ``PDT``, ... from ``Exchange.timezone``) is read only in ``exchange_zone`` (the IANA zone the
+    exchange used, ``timestamp_timezone`` in the dates file) and only if that zone uses it at that date. A UTF-8
+    BOM and surrounding spaces are ignored; fractions of a second past microseconds are cut. Anything else (day/
+    month order, an unknown zone, a time out of range) raises ValueError."""
+    text = text.strip().lstrip("\ufeff").strip()
+    m = _ABBREVIATION.fullmatch(text)
+    try:
+        if m is None or m["abbr"] in ("UTC", "GMT", "Z"):
+            return utc_naive(parse_time(m["time"] if m else text, default_zone="UTC", fraction=True))
+        if exchange_zone is None:
+            raise ValueError(f"the zone abbreviation {m['abbr']} is ambiguous; say which IANA zone the exchange "
+                             "used with timestamp_timezone = \"Europe/Paris\" (for example) in the dates file")
+        when = parse_time(m["time"], default_zone=exchange_zone, fraction=True)
+        if when.tzname() != m["abbr"]:
+            raise ValueError(f"{m['abbr']} is not the abbreviation {exchange_zone} (the dates file's "
+                             f"timestamp_timezone) uses at that date ({when.tzname()}); fix timestamp_timezone")
+        return utc_naive(when)
+    except OverflowError:
+        raise ValueError("out of the range of dates") from None
 
 
 def nbgrader_reads(text: str) -> dt.datetime | None:

@@ -6,6 +6,7 @@ course root, the block of sandbox uids) lives in the :class:`Run` built from the
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,8 @@ class Run:
     def start(cls, opts: GradeOptions, root: Path) -> Run:
         from . import dates
 
+        if opts.db_url:  # resolved once, here: workers run in other folders
+            opts = dataclasses.replace(opts, db_url=database.absolute_sqlite(opts.db_url))
         return cls(options=opts, root=root.resolve(), out=Path(opts.out).resolve(),
                    submissions=Path(opts.submissions).resolve(), uid_block=os.getpid() % sandbox.UID_BLOCKS,
                    hidden=tuple(database.socket_dirs(db_url_for(opts.out, opts.db_url))),

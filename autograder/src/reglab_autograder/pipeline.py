@@ -205,7 +205,8 @@ def take_in(run, sub, digest: str, due=()):
         problems += intake.walk_files(dst)[1]
         intake.remove_links(dst)
     problems += intake.check_submission(dst, run.out / config.SOURCE / sub.assignment,
-                                        run.out / config.RELEASE / sub.assignment)
+                                        run.out / config.RELEASE / sub.assignment,
+                                        run.dates.timestamp_timezone if run.dates else None)
     if sub.assignment in due and not (dst / intake.TIMESTAMP).exists() and not (dst / intake.SET_ASIDE).exists():
         problems.append(Problem("no submission time", f"no {intake.TIMESTAMP}: graded as on time (due "
                                        f"{due[sub.assignment].isoformat(sep=' ', timespec='minutes')})"))

@@ -16,7 +16,7 @@ from reglab.release import available_sessions, find_course_root
 
 from . import config, coursedir, dates, roster
 from .discovery import discover
-from .intake import SET_ASIDE, TIMESTAMP
+from .intake import SET_ASIDE, TIMESTAMP, timestamp_problem
 from .jobs import Note
 from .late import LatePenalty, LatePolicy
 from .options import Run
@@ -38,6 +38,10 @@ class Plan:
         out = [Note(student, aid, "extension", f"due {when(t)} instead of {when(self.due[aid])}: a late penalty "
                     "counts from then") for aid, students in sorted(self.extended.items())
                for student, t in sorted(students.items()) if (student, aid) in found]
+        out += [Note(student, aid, "extension for no submission", f"the dates file extends {student!r}'s {aid}, "
+                     "but there is no such submission: check the id (exactly as the submission folder spells it)")
+                for aid, students in sorted(self.extended.items()) for student in sorted(students)
+                if (student, aid) not in found]
         if self.roster:
             out += roster.notes(list(self.roster), found, {s.assignment for s in everyone})
         return out
@@ -59,6 +63,9 @@ def validate(run: Run) -> Plan:
         except ValueError as exc:
             raise ValueError(f"--lms-timezone: {exc}") from None
     students = tuple(roster.load(opts.roster)) if opts.roster else ()
+    if run.dates is not None:
+        run.dates.check_known(available_sessions(run.root),
+                              {s.student_id for s in students} if opts.roster else None)
     return Plan(due=due, extended=run.dates.extended if run.dates else {}, penalty=penalty_policy(cfg),
                 roster=students)
 
@@ -102,7 +109,10 @@ def check(opts):
         refuse_empty(run.submissions, everyone)
         untimed = [s for s in everyone if s.assignment in plan.due
                    and not (s.folder / TIMESTAMP).exists() and not (s.folder / SET_ASIDE).exists()]
+        zone = run.dates.timestamp_timezone if run.dates else None
+        timed = [(s, timestamp_problem(s.folder, zone)[1]) for s in everyone]
     rows = [ProblemRow(n.student, n.assignment, n.kind, n.detail) for n in notes + plan.notes(everyone)]
+    rows += [ProblemRow(s.student, s.assignment, p.kind, p.detail) for s, p in timed if p is not None]
     rows += [ProblemRow(s.student, s.assignment, "no submission time", f"no {TIMESTAMP}: would be graded as on time")
              for s in untimed]
     print(f"course:      {run.root}")

@@ -94,8 +94,19 @@ class ZonedFileNameCollector(FileNameCollectorPlugin):
 
     timezone = Unicode("UTC", help="IANA zone of the times without zone in LMS file names.").tag(config=True)
 
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.untimed: dict[tuple[str, str], list[str]] = {}  # (student, notebook): files without a time
+        self.duplicates: set[str] = set()  # students with two untimed files for one notebook
+
     def collect(self, submitted_file):
         info = super().collect(submitted_file)
+        if info and not info.get("timestamp"):  # nbgrader's zip_collect stops the whole assignment on these
+            files = self.untimed.setdefault((info["student_id"], info["file_id"]), [])
+            files.append(os.path.basename(submitted_file))
+            if len(files) > 1:
+                self.duplicates.add(info["student_id"])
+                return None  # skipped here; the student's submission is withdrawn after collection
         if info and info.get("timestamp"):
             try:
                 when = parse_time(info["timestamp"], default_zone=self.timezone)
@@ -117,9 +128,12 @@ def local_time_lenient(text: str, zone: str) -> dt.datetime:
 # LMS file names look like "<student>_<anything>_<notebook>.ipynb" (Canvas adds ids); an LMS that puts the
 # submission time in the name as "<student>_<YYYY-MM-DDTHH:MM:SS[+zone]>_..." gives nbgrader its timestamp
 # (read in --lms-timezone, default UTC, when the name gives no offset: ZonedFileNameCollector).
+# With a time in the name the student id is everything before "_<time>_" (underscores included:
+# mary_ann_2026-10-09T12:00:00_...); without one it ends at the first "_", so such ids must not contain "_".
 # Matched against the extracted file's full path.
-NAMED_REGEXP = (r"^(?:.*/)?(?P<student_id>[^_/]+)_"
-                r"(?:(?P<timestamp>\d{{4}}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?(?:Z|[+-]\d\d:?\d\d)?)_)?"
+_NAME_TIME = r"\d{{4}}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?(?:Z|[+-]\d\d:?\d\d)?"
+NAMED_REGEXP = (rf"^(?:.*/)?(?P<student_id>[^/]+?(?=_{_NAME_TIME}_)|[^_/]+)_"
+                rf"(?:(?P<timestamp>{_NAME_TIME})_)?"
                 r"(?:[^/]*_)?(?P<file_id>(?:{names}))$")
 
 
@@ -171,6 +185,13 @@ def collect_zips(submissions: Path, out: Path, known: list[str], notes: list, pr
                               "and notebook); collect them by hand: " + _last_error(app)))
         except Exception as exc:  # noqa: BLE001 - one bad archive never stops the class
             notes.append(Note("-", aid, "archive not collected", f"{type(exc).__name__}: {str(exc)[:300]}"))
+        collector = getattr(app, "collector_plugin_inst", None)
+        for student in sorted(getattr(collector, "duplicates", ())):
+            shutil.rmtree(out / "submitted" / student / aid, ignore_errors=True)
+            files = sorted(f for (s, _), fs in collector.untimed.items() if s == student for f in fs)
+            notes.append(Note(student, aid, "duplicate submission",
+                              f"two files for one notebook and no time to choose by ({', '.join(files)}); not "
+                              "graded: keep one in the archive and grade again"))
         inst = getattr(app, "extractor_plugin_inst", None)
         for archive, detail in getattr(inst, "findings", []):
             notes.append(Note("-", aid, "archive", f"{archive}: {detail}"))
