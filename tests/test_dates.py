@@ -343,8 +343,9 @@ def test_lms_names_with_underscores_in_the_id(tmp_path):
     assert (m["student_id"], m["timestamp"]) == ("bob", None)
 
 
-@pytest.mark.parametrize(("student", "bad"), [("ivy\tx", True), ("a\nb", True), ("a\x85b", True), ("a[1]", True),
-                                              ("mary_ann", False), ("élodie", False), ("john.smith", False)])
+@pytest.mark.parametrize(("student", "bad"), [("ivy\tx", True), ("a\nb", True), ("a\x85b", True), ("a[1]", False),
+                                              ("ali*", False), ("mary_ann", False), ("élodie", False),
+                                              ("john.smith", False)])
 def test_ids_nbgrader_cannot_grade(student, bad):
     from reglab_autograder.discovery import unusable_id
 

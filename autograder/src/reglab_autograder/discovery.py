@@ -17,13 +17,11 @@ class Submission:
     folder: Path
 
 
-GLOB_CHARACTERS = "*?[]"  # nbgrader finds a student's files with glob patterns built from the id
-
-
 def unusable_id(student: str) -> str:
-    """Why nbgrader cannot grade a submission filed under ``student`` (``""`` if it can): control characters
-    (tab, newline, other C0/C1), glob characters, a backslash."""
-    bad = sorted({c for c in student if unicodedata.category(c) == "Cc" or c in GLOB_CHARACTERS + "\\"})
+    """Why nbgrader cannot grade a submission filed under ``student`` (``""`` if it can): control characters (tab,
+    newline, other C0/C1), which its file lookups and regular expressions do not match. Glob characters are fine:
+    the converters escape the id (see :mod:`.converters`)."""
+    bad = sorted({c for c in student if unicodedata.category(c) == "Cc"})
     if bad:
         return "it contains " + ", ".join(repr(c) for c in bad)
     return ""
