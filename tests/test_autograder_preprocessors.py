@@ -188,6 +188,29 @@ class TestSanitizeFeedback:
         assert "application/javascript" not in js.data and "not shown in feedback" in js.data["text/plain"]
         assert html_out.data["text/html"] == "<b>hi</b>"
 
+    def test_raster_attachments_are_kept_and_other_or_missing_ones_read_not_shown(self):
+        nb = released(A0)
+        png = {"image/png": "iVBORw0KGgo="}
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(
+            "![a](attachment:a.png) ![b](attachment:b.svg) ![c](<attachment:c.png>) ![r][ref] [link](attachment:d)"
+            "\n\n[ref]: attachment:e.png\n"))
+        nb.cells[0].attachments = {"a.png": png, "b.svg": {"image/svg+xml": "<svg/>"},
+                                   "f.gif": {"image/gif": "R0lG", "text/html": "<script>x()</script>"}}
+        nb, _ = pp.SanitizeFeedback().preprocess(nb, {})
+        cell = nb.cells[0]
+        assert cell.attachments == {"a.png": png, "f.gif": {"image/gif": "R0lG"}}
+        # (the sanitizer escapes "<attachment:c.png>": that image reads as a remote one, not shown either)
+        assert cell.source.startswith("![a](attachment:a.png) [attachment not shown] [image not shown] ![r][ref]")
+        assert "attachment:d" not in cell.source and "attachment:e.png" not in cell.source
+
+    def test_remote_images_are_dropped_in_markdown_and_in_the_page(self):
+        nb = released(A0)
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell("![x](http://e.example/t.png) ![y](data:image/png;base64,AA)"))
+        nb, _ = pp.SanitizeFeedback().preprocess(nb, {})
+        assert nb.cells[0].source == "[image not shown] ![y](data:image/png;base64,AA)"
+        page = '<img alt="x" src="http://e.example/t.png"><IMG SRC=//e.example/a><img src="data:image/png;base64,AA">'
+        assert pp.drop_unsafe_images(page) == '<img alt="x"><IMG><img src="data:image/png;base64,AA">'
+
 
 class TestRedactTracebacks:
     def test_a_failed_test_shows_its_message_not_its_source(self):

@@ -34,6 +34,11 @@ c.LateSubmissionPlugin.penalty_method = "per_day"
 c.LatePenalty.fraction_per_day = 0.25
 """
 LONG = "x" * 200 + " the end of a long line"
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+SVG = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(4)</script><circle r="1"/></svg>'
+PASTED = ("Bias terms shift outputs; see my sketch:\n\n![image.png](attachment:image.png)\n\n"
+          "and my drawing ![drawing.svg](attachment:drawing.svg) and ![gone](attachment:nothing.png) "
+          "and ![remote](http://evil.example/t.png)\n")
 SMUGGLED = ("I think <h4>big</h4><script>alert(1)</script><img src=x onerror=alert(2)> "
             "$\\alpha$ and $\\href{javascript:alert(3)}{click}$")
 
@@ -61,6 +66,10 @@ def graded(tmp_path_factory):
                                         "try:\n    checks.mastery_gate = lambda *a: print('All required questions "
                                         "pass. FA' + 'KE')\nexcept Exception:\n    pass")
     classroom.write(sub, "carol", A1, carol)
+    dave = classroom.answered(A1)  # images pasted into the written answer (JupyterLab's format), one never attached
+    cell_by_id(dave, "w1").source = PASTED
+    cell_by_id(dave, "w1").attachments = {"image.png": {"image/png": PNG}, "drawing.svg": {"image/svg+xml": SVG}}
+    classroom.write(sub, "dave", A1, dave)
     out = base / "out"
     result = grade(GradeOptions(submissions=sub, out=out, workers=2, course_root=course, progress=False))
     assert result.exit_code == 0 and all(r.graded for r in result.records), result.records
@@ -122,6 +131,19 @@ def test_sanitized_outputs_keep_their_structure_and_print_no_tags(graded):
     assert answer.find("h4").get_text() == "big"  # the student's heading is a heading
     assert "alert(1)" not in answer.get_text()  # the script is dropped, text included
     assert all(not any(k.startswith("on") for k in el.attrs) for el in bob.find_all(True))
+
+
+def test_pasted_raster_images_are_shown_and_other_or_missing_attachments_are_not(graded):
+    assert graded["records"]["dave"].graded
+    dave = page(graded["out"], "dave")
+    answer = dave.find("a", attrs={"name": "w1"}).find_parent("div", class_="nbgrader_cell")
+    (img,) = answer.find_all("img")
+    assert img["src"] == f"data:image/png;base64,{PNG}"
+    text = answer.get_text()
+    assert "Bias terms shift outputs" in text and text.count("[attachment not shown]") == 2
+    assert "[image not shown]" in text
+    page_text = page_path(graded["out"], "dave").read_text()
+    assert "svg+xml" not in page_text and "alert(4)" not in page_text and "evil.example" not in page_text
 
 
 # ---------------------------------------------------------------------------------- the box at the top

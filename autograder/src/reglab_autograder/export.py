@@ -7,6 +7,7 @@ import csv
 
 from nbgrader.plugins import CsvExportPlugin
 
+from .gradebook import submission_score
 from .jobs import unscored
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -65,15 +66,16 @@ class SafeCsvExportPlugin(CsvExportPlugin):
                     except MissingEntry:
                         row.update(timestamp="", raw_score=0.0, late_submission_penalty=0.0, score=0.0)
                     else:
-                        row.update(timestamp=sub.timestamp, raw_score=for_people(sub.score),
+                        row.update(timestamp=sub.timestamp, raw_score=for_people(submission_score(sub)),
                                    late_submission_penalty=for_people(sub.late_submission_penalty),
                                    score=for_people(final_score(sub)))
                     w.writerow([neutralize(row[k]) for k in self.KEYS])
 
 
 def final_score(sub) -> float:
-    """A submission's score after its late penalty, never below 0 (the ``score`` of ``grades.csv``)."""
-    return max(0.0, sub.score - (sub.late_submission_penalty or 0))
+    """A submission's score after its late penalty, never below 0 (the ``score`` of ``grades.csv``); a written
+    answer changed since it was scored counts nothing (:func:`.gradebook.submission_score`)."""
+    return max(0.0, submission_score(sub) - (sub.late_submission_penalty or 0))
 
 
 WIDE = "grades_wide.csv"

@@ -23,6 +23,8 @@ from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
+from .preprocessors import drop_unsafe_images
+
 # what nbconvert's accessibility pass looks for (HTMLExporter.from_notebook_node)
 ACCESSIBILITY_TARGETS = ("<img", "jp-Notebook")
 
@@ -52,8 +54,15 @@ class FeedbackExporter(HTMLExporter):
     per process, the accessibility pass run where it has something to change."""
 
     def _create_environment(self):
+        from jinja2 import ChoiceLoader, FileSystemLoader
+
+        from .config import feedback_template_dirs
+
         env = super()._create_environment()
         env.bytecode_cache = TEMPLATES
+        # templates/reglab_feedback extends "feedback/index.html.j2", nbgrader's template, named from the folder that
+        # holds it (nbgrader sets this exporter's extra_template_paths to its stylesheets' folder)
+        env.loader = ChoiceLoader([env.loader, FileSystemLoader(feedback_template_dirs()[1:])])
         return env
 
     def from_notebook_node(self, nb, resources=None, **kw):
@@ -69,5 +78,5 @@ class FeedbackExporter(HTMLExporter):
         self.register_filter("filter_data_type", filter_data_type)
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         if any(target in html for target in ACCESSIBILITY_TARGETS):  # the pass has work: nbconvert's own, whole
-            return super().from_notebook_node(nb, original, **kw)
-        return html, resources
+            html, resources = super().from_notebook_node(nb, original, **kw)
+        return drop_unsafe_images(html), resources

@@ -67,12 +67,17 @@ def refresh(out, echo: bool = True) -> report.GradingResult:
 SHOWN = 20  # submissions with ungraded answers named on the terminal, per assignment
 
 
+def _pending_words(record) -> list[str]:
+    changed = {p.grade_id for p in record.changed_since_scored}
+    return [f"{gid} (changed since it was scored)" if gid in changed else gid for gid in record.pending]
+
+
 def picked_up(counts: dict, records) -> list[str]:
     """Per assignment: the manual scores and comments found in the gradebook, and the written answers still
     ungraded (student: grade ids)."""
     lines = []
     for aid, (scores, comments) in sorted(counts.items()):
-        pending = [f"{r.student}: {', '.join(r.pending)}" for r in records if r.assignment == aid and r.pending]
+        pending = [f"{r.student}: {', '.join(_pending_words(r))}" for r in records if r.assignment == aid and r.pending]
         more = f"; and {len(pending) - SHOWN} more (grades_by_question.csv)" if len(pending) > SHOWN else ""
         left = f"still ungraded: {'; '.join(pending[:SHOWN])}{more}" if pending else "no written answer left ungraded"
         lines.append(f"{aid}: {scores} manual score(s) and {comments} comment(s) picked up; {left}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from .jobs import JobRecord, Part
+from .jobs import JobRecord, Part, changed_since_scored, overridden
 from .preprocessors import grade_id
 
 
@@ -92,17 +92,35 @@ def graders_verdicts(db_url: str, student: str, assignment: str) -> dict:
                 if g.manual_score is not None}
 
 
-def restore_verdicts(db_url: str, student: str, assignment: str, verdicts: dict) -> None:
-    """After regrading unchanged files: nbgrader's autograde keeps the manual scores, extra credit and comments of a
-    submission it grades again (it finds the submission and its grades and only sets their automatic part), but
+def written_answers(folder: Path) -> dict:
+    """{(notebook, grade_id): source} of the graded markdown cells (written answers) of the notebooks in ``folder``
+    (a submission's autograded copy; empty when there is none)."""
+    out = {}
+    for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else ():
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # noqa: BLE001 - an unreadable old copy: its answers count as changed
+            continue
+        for c in nb.cells:
+            if c.cell_type == "markdown" and grade_id(c) and c.get("metadata", {}).get("nbgrader", {}).get("grade"):
+                out[(path.stem, grade_id(c))] = c.source
+    return out
+
+
+def restore_verdicts(db_url: str, student: str, assignment: str, verdicts: dict, unchanged) -> None:
+    """After grading a submission again: nbgrader's autograde keeps the manual scores, extra credit and comments of
+    a submission it grades again (it finds the submission and its grades and only sets their automatic part), but
     marks every manually scored cell "needs manual grade" again; a written answer the grader has scored
-    (:func:`graders_verdicts` before the regrade) and the student has not changed keeps the grader's verdict."""
+    (:func:`graders_verdicts` before the regrade) and the student has not changed (``unchanged((notebook,
+    grade_id))``) keeps the grader's verdict. A changed one stays "needs manual grade" with its old score and
+    comment: :func:`.jobs.changed_since_scored`, pending."""
     with Gradebook(db_url) as gb:
         sub = gb.find_submission(assignment, student)
         for nb in sub.notebooks:
             for g in nb.grades:
-                if g.cell.cell_type == "markdown" and (nb.name, g.name) in verdicts and g.manual_score is not None:
-                    g.needs_manual_grade = verdicts[(nb.name, g.name)]
+                key = (nb.name, g.name)
+                if g.cell.cell_type == "markdown" and key in verdicts and g.manual_score is not None and unchanged(key):
+                    g.needs_manual_grade = verdicts[key]
         gb.db.commit()
 
 
@@ -123,10 +141,10 @@ def fill_scores(db_url: str, record: JobRecord, misconceptions: dict | None = No
                                   auto_score=g.auto_score, manual_score=g.manual_score, max_score=g.max_score,
                                   needs_manual_grade=g.needs_manual_grade,
                                   misconceptions=misconceptions.get(key, old.get(key, []))))
-        auto = [p for p in parts if p.type == "code"]
+        auto = [p for p in parts if p.type == "code" and not overridden(p)]  # an override is a manual score
         record.parts = parts
         record.late_penalty = float(sub.late_submission_penalty or 0)
-        record.score = float(sub.score) - record.late_penalty
+        record.score = float(submission_score(sub)) - record.late_penalty
         record.max_score = float(sub.max_score)
         record.auto_score = float(sum(p.score or 0 for p in auto))
         record.auto_max = float(sum(p.max_score for p in auto))
@@ -134,6 +152,13 @@ def fill_scores(db_url: str, record: JobRecord, misconceptions: dict | None = No
         record.seconds_late = float(sub.total_seconds_late or 0)
         record.submitted_at = sub.timestamp.isoformat(sep=" ", timespec="seconds") if sub.timestamp else None
     return record
+
+
+def submission_score(sub) -> float:
+    """nbgrader's score of a submission (before its late penalty) without the old manual scores of written answers
+    changed since they were scored (:func:`.jobs.changed_since_scored`: pending)."""
+    stale = sum(float(g.manual_score) for nb in sub.notebooks for g in nb.grades if changed_since_scored(g))
+    return float(sub.score) - stale
 
 
 def manual_counts(db_url: str) -> dict:

@@ -22,6 +22,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Dict, List
 
+from .jobs import changed_since_scored, unscored
 from .preprocessors import grade_id
 
 GATE_NOTE = "Computed by the grader from the grades of this notebook (not from the notebook's own run)."
@@ -199,8 +200,10 @@ class FeedbackSummary(NbGraderPreprocessor):
             return nb, resources
         gb, submitted = found
         with gb:
-            grades = [(g.name, g.cell.cell_type, g.score, g.max_score, g.manual_score, g.needs_manual_grade)
-                      for g in submitted.grades]
+            stale = {g.name: float(g.manual_score) for g in submitted.grades if changed_since_scored(g)}
+            pending = {g.name for g in submitted.grades if unscored(g)}
+            grades = [(g.name, g.cell.cell_type, None if g.name in stale else g.score, g.max_score,
+                       None if g.name in stale else g.manual_score, g.needs_manual_grade) for g in submitted.grades]
             sub = submitted.assignment  # the submitted assignment
             policy = LatePenalty(config=self.config)
             info = resources["nbgrader"]
@@ -209,6 +212,7 @@ class FeedbackSummary(NbGraderPreprocessor):
             late = late_sentence(due, sub.timestamp, float(sub.total_seconds_late or 0) - moved,
                                  float(submitted.late_submission_penalty or 0), penalty_rule(policy),
                                  extended=moved > 0)
+        hide_old_scores(nb, resources, pending, stale)
         present = {grade_id(c) for c in nb.cells}
         pending = {gid for gid, kind, _s, _m, manual, needs in grades if kind != "code" and manual is None and needs}
         for c in nb.cells:  # nbgrader's score of an unscored answer is 0.0: the page's template says "pending"
@@ -220,6 +224,20 @@ class FeedbackSummary(NbGraderPreprocessor):
             box = (f"<div class='reglab-feedback-summary'><h2>About your grade</h2><ul>{items}</ul></div>")
             nb.cells.insert(0, nbformat.v4.new_markdown_cell(box))
         return nb, resources
+
+
+def hide_old_scores(nb, resources, pending: set, stale: dict) -> None:
+    """The ``pending`` written answers read pending, without a score (nbgrader's gradebook gives an unscored cell
+    the score 0); those changed since they were scored (``stale``: grade id -> old manual score) have no comment
+    either (score and comment were about the old answer; the instructor still sees them in formgrader), and the
+    notebook's total (nbgrader's ``resources``) does not count their old scores."""
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if grade_id(cell) in pending:
+            meta["score"] = None
+        if grade_id(cell) in stale:
+            meta.pop("comment", None)
+    resources["nbgrader"]["score"] = resources["nbgrader"].get("score", 0) - sum(stale.values())
 
 
 def feedback_config(problems):

@@ -31,8 +31,20 @@ def grader_version() -> str:
 
 def unscored(grade) -> bool:
     """A graded cell (a :class:`Part` or an nbgrader ``Grade``) nobody has scored yet (a written answer before
-    formgrader): its score is pending, not 0."""
-    return grade.manual_score is None and grade.auto_score is None
+    formgrader, or one changed since it was scored): its score is pending, not 0."""
+    return (grade.manual_score is None and grade.auto_score is None) or changed_since_scored(grade)
+
+
+def changed_since_scored(grade) -> bool:
+    """A written answer the student changed after the instructor scored it: nbgrader keeps the old manual score and
+    marks the cell "needs manual grade" again (an unchanged answer gets its verdict back,
+    :func:`.gradebook.restore_verdicts`). The old score is not the new answer's: it is pending until scored again."""
+    return grade.auto_score is None and grade.manual_score is not None and bool(grade.needs_manual_grade)
+
+
+def overridden(grade) -> bool:
+    """An autograded cell whose score the instructor set by hand in formgrader (it counts instead of the test's)."""
+    return grade.auto_score is not None and grade.manual_score is not None
 
 
 def job_id(student: str, assignment: str) -> str:
@@ -113,6 +125,11 @@ class JobRecord:
     def pending(self) -> list[str]:
         """Grade ids of the cells nobody has scored yet (written answers awaiting formgrader)."""
         return [p.grade_id for p in self.parts if p.pending]
+
+    @property
+    def changed_since_scored(self) -> list[Part]:
+        """The written answers changed since the instructor scored them (pending again)."""
+        return [p for p in self.parts if changed_since_scored(p)]
 
     def stale(self, course_digest: str) -> str:
         """Why this graded record no longer says what grading now would (``""``: it does), given the digest of the

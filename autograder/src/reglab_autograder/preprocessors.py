@@ -281,6 +281,52 @@ def _safe_attribute(tag: str, name: str, value: str) -> bool:
     return name in {"alt", "title", "class", "width", "height", "colspan", "rowspan", "align"}
 
 
+def drop_unsafe_images(html: str) -> str:
+    """``html`` (a whole rendered page) with every ``<img>`` whose ``src`` is not a ``data:`` image left without its
+    ``src``: nothing is fetched from anywhere, even by a page whose Content-Security-Policy was stripped."""
+    return UNSAFE_IMG_SRC.sub(r"\1", html)
+
+
+# an <img ...> tag's src attribute (quoted or not) whose value is not a data: image
+UNSAFE_IMG_SRC = re.compile(r"""(<img\b[^>]*?)\s+src\s*=\s*(?!["']?data:image/)("[^"]*"|'[^']*'|[^\s>]+)""",
+                            re.IGNORECASE)
+# attachments nbconvert shows as data: images (an SVG or HTML attachment could carry script)
+RASTER_ATTACHMENTS = ("image/png", "image/jpeg", "image/gif")
+ATTACHMENT_NOT_SHOWN = "[attachment not shown]"
+# a markdown image of an attachment, ![alt](attachment:name "title") or ![alt](<attachment:name>)
+ATTACHMENT_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?attachment:([^)\s>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
+# a markdown image of anything but an attachment or a data: image (fetched from the network when the page opens)
+REMOTE_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*(?!<?(?:data:image/|attachment:))[^)]*\)")
+IMAGE_NOT_SHOWN = "[image not shown]"
+# any other mention of an attachment (a reference definition, a link)
+ATTACHMENT_URL = re.compile(r"attachment:([^)\s>\]\"']*)")
+
+
+def raster_attachments(attachments) -> dict:
+    """The attachments of a markdown cell that are raster images, each with only its raster image data."""
+    kept = {}
+    for name, bundle in (attachments or {}).items():
+        if isinstance(bundle, dict):
+            raster = {m: v for m, v in bundle.items() if m in RASTER_ATTACHMENTS and isinstance(v, str | list)}
+            if raster:
+                kept[name] = raster
+    return kept
+
+
+def markdown_images_shown(source: str, kept) -> str:
+    """Markdown ``source`` whose remote images read :data:`IMAGE_NOT_SHOWN` and whose references to attachments
+    not in ``kept`` read :data:`ATTACHMENT_NOT_SHOWN` (an image) or lose their target (anything else): nbconvert
+    refuses a notebook that names a missing attachment."""
+    from urllib.parse import unquote
+
+    def known(name: str) -> bool:
+        return name in kept or unquote(name) in kept
+
+    source = REMOTE_IMAGE.sub(IMAGE_NOT_SHOWN, source)
+    source = ATTACHMENT_IMAGE.sub(lambda m: m.group() if known(m.group(1)) else ATTACHMENT_NOT_SHOWN, source)
+    return ATTACHMENT_URL.sub(lambda m: m.group() if known(m.group(1)) else "#attachment-not-shown", source)
+
+
 def sanitize_html(text: str) -> str:
     """Student HTML (or markdown holding HTML) without script, event handlers, styles or remote resources: harmless
     structure (tables, headings, lists, spans with classes) is kept, ``<style>`` and ``<script>`` elements are
@@ -310,7 +356,9 @@ def harmless_unescaped(text: str) -> str:
 class SanitizeFeedback(NbGraderPreprocessor):
     """Feedback is built from the student's notebook and opened in a browser: markdown cells and HTML outputs
     are sanitized (no script, no event handler, no remote image), JavaScript outputs, SVG and widget views are
-    replaced by a note, the notebook's widget state is dropped. The page also carries a Content-Security-Policy
+    replaced by a note, the notebook's widget state is dropped. A markdown cell keeps its raster image attachments
+    (shown as data: images); its other attachments (SVG, HTML) are dropped, and a reference to an attachment it
+    does not keep reads "[attachment not shown]". The page also carries a Content-Security-Policy
     (templates/feedback/mathjax.html.j2) that blocks scripts and network loads whatever it holds."""
 
     def preprocess(self, nb, resources):
@@ -319,8 +367,11 @@ class SanitizeFeedback(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type in ("markdown", "raw"):
-            cell.source = harmless_unescaped(sanitize_html(cell.source))
+            kept = raster_attachments(cell.get("attachments")) if cell.cell_type == "markdown" else {}
+            cell.source = markdown_images_shown(harmless_unescaped(sanitize_html(cell.source)), kept)
             cell.pop("attachments", None)
+            if kept:
+                cell.attachments = kept
         for out in cell.get("outputs", []):
             data = out.get("data")
             if not data:

@@ -17,7 +17,7 @@ import numpy as np
 from . import misconceptions
 from .export import SafeCsvExportPlugin, for_people, neutralize, write_lms_exports
 from .export import writer as csv_writer
-from .jobs import GRADER_ERROR, JobRecord
+from .jobs import GRADER_ERROR, JobRecord, overridden
 
 EVENT_KINDS = {
     "timeout": "timeout",
@@ -66,6 +66,11 @@ def problem_rows(records: list[JobRecord], notes) -> list[ProblemRow]:
         if r.status == GRADER_ERROR:
             rows.append(ProblemRow(s, a, "grader error", r.detail[-600:]))
         rows += [ProblemRow(s, a, "deleted test", f"test cell {t} was deleted: scored 0") for t in r.deleted_tests]
+        rows += [ProblemRow(s, a, "changed since scored", f"{p.grade_id} changed since it was scored "
+                            f"{p.manual_score:g}: score it again in formgrader (pending until then)")
+                 for p in r.changed_since_scored]
+        rows += [ProblemRow(s, a, "manual override", f"{p.grade_id}: your manual score {p.manual_score:g} overrides "
+                            f"the test's {p.auto_score:g}") for p in r.parts if p.type == "code" and overridden(p)]
         for e in r.execution.get("events", []):
             rows.append(ProblemRow(s, a, EVENT_KINDS.get(e["kind"], e["kind"]), f"cell {e['cell']}: {e['detail']}"))
         if r.execution.get("sandbox_note"):
@@ -259,8 +264,11 @@ def _write_html(ctx: ReportContext, summary, rows, figures, records) -> None:
     for r in sorted(records, key=lambda r: (r.assignment, r.student)):
         manual = f"{PENDING}: {', '.join(r.pending)}" if r.pending else "yes" if r.needs_manual_grade else "no"
         p = for_people
+        by_hand = [f"{q.grade_id} {p(q.manual_score):g} / {p(q.max_score):g}" for q in r.parts
+                   if q.type == "code" and overridden(q)]
+        by_hand_note = f" (manual: {', '.join(by_hand)})" if by_hand else ""
         parts.append(f"<tr><td>{e(r.student)}</td><td>{e(r.assignment)}</td><td>{e(r.status)}</td>"
-                     f"<td class=num>{p(r.auto_score):g} / {p(r.auto_max):g}</td>"
+                     f"<td class=num>{p(r.auto_score):g} / {p(r.auto_max):g}{e(by_hand_note)}</td>"
                      f"<td class=num>{p(r.late_penalty):g}</td><td class=num>{p(r.score):g} / {p(r.max_score):g}"
                      f"{' + ' + PENDING if r.pending else ''}</td>"
                      f"<td>{e(manual)}</td><td class=num>{r.seconds}</td></tr>")

@@ -113,7 +113,9 @@ def _grade(run, student: str, assignment: str, digest: str, problems: list[Probl
     result = {}
     prev = read_record(run.jobs_dir, student, assignment)
     same_files = prev is not None and prev.digest == digest  # a regrade: formgrader's verdicts stay
-    verdicts = gradebook.graders_verdicts(run.db_url, student, assignment) if same_files else {}
+    # formgrader's verdicts stay on the written answers the student has not changed since
+    verdicts = gradebook.graders_verdicts(run.db_url, student, assignment)
+    answers_before = gradebook.written_answers(run.out / "autograded" / student / assignment)
     phases["setup"] = time.monotonic() - t0
     for attempt in range(5):
         findings_file.unlink(missing_ok=True)
@@ -131,7 +133,9 @@ def _grade(run, student: str, assignment: str, digest: str, problems: list[Probl
         autograded = run.out / "autograded"
         t1 = time.monotonic()
         if verdicts:
-            gradebook.restore_verdicts(run.db_url, student, assignment, verdicts)
+            answers_now = gradebook.written_answers(autograded / student / assignment)
+            gradebook.restore_verdicts(run.db_url, student, assignment, verdicts, lambda key: same_files or (
+                key in answers_before and answers_before[key] == answers_now.get(key)))
         record.deleted_tests = gradebook.zero_deleted_tests(run.db_url, autograded, student, assignment)
         t2 = time.monotonic()
         fb = converters.generate_feedback(api, assignment, glob.escape(student), force=True,
