@@ -17,8 +17,6 @@ from nbgrader import converters
 from nbgrader.utils import capture_log, temp_attrs
 from traitlets.config import Config
 
-from .config import feedback_template_dirs
-
 
 class OwnNotebooksOnly:
     """Keep, for each submission folder nbgrader found, only the notebooks inside that very folder."""
@@ -55,10 +53,6 @@ def generate_feedback(api, assignment_id: str, student_pattern: str, force: bool
     c.HTMLExporter.template_name = "reglab_feedback"  # nbgrader's "feedback", pending written answers said so
     with temp_attrs(api.coursedir, assignment_id=assignment_id, student_id=student_pattern):
         app = GenerateFeedback(coursedir=api.coursedir, parent=api)
-        # nbgrader's own search path (its bootstrap CSS), and its templates' folder, where 'feedback/index.html.j2',
-        # which reglab_feedback extends, is found
-        c.HTMLExporter.extra_template_paths = [*app.config.HTMLExporter.extra_template_paths,
-                                               feedback_template_dirs()[-1]]
         app.update_config(c)
         app.force = force
         return capture_log(app)

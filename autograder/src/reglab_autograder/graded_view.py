@@ -214,10 +214,6 @@ class FeedbackSummary(NbGraderPreprocessor):
                                  extended=moved > 0)
         hide_old_scores(nb, resources, pending, stale)
         present = {grade_id(c) for c in nb.cells}
-        pending = {gid for gid, kind, _s, _m, manual, needs in grades if kind != "code" and manual is None and needs}
-        for c in nb.cells:  # nbgrader's score of an unscored answer is 0.0: the page's template says "pending"
-            if grade_id(c) in pending:
-                c.metadata["nbgrader"]["pending"] = True
         lines = summary_lines(resources["nbgrader"]["notebook"], present, grades, self.problems, late)
         if lines:
             items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
@@ -233,8 +229,9 @@ def hide_old_scores(nb, resources, pending: set, stale: dict) -> None:
     notebook's total (nbgrader's ``resources``) does not count their old scores."""
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if grade_id(cell) in pending:
+        if grade_id(cell) in pending or grade_id(cell) in stale:
             meta["score"] = None
+            meta["pending"] = True  # the page's template (templates/reglab_feedback) says "pending" for these
         if grade_id(cell) in stale:
             meta.pop("comment", None)
     resources["nbgrader"]["score"] = resources["nbgrader"].get("score", 0) - sum(stale.values())
