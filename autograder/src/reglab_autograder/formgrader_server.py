@@ -6,13 +6,15 @@ registers its handlers first, then loads nbgrader's (tornado takes the first rou
 - the formgrader API endpoints that would run students' notebooks unsandboxed as the instructor (autograde),
   redo outside ``reglab grade`` what it set up (generate), write feedback past the grader's sanitizing (generate
   feedback) or use nbgrader's exchange, which this course does not use (release, collect, release feedback),
-  answer 403 with what to run instead (``reglab grade``, ``reglab feedback``, ``reglab handback``);
+  answer 403 with what to run instead (``reglab grade``, ``reglab feedback``, ``reglab handback``); so does a PUT
+  of an assignment (a due date, a new assignment), which ``reglab grade`` sets up from the dates and solutions/;
 - the Manage Assignments and Manage Submissions pages are nbgrader's without those buttons and without the
   exchange warning;
 - the grading page is nbgrader's with, beside each manually graded answer, the question's model answer and rubric
   from the instructor's notebook (``source/<assignment>/<notebook>.ipynb``: its solution and mark-scheme regions),
   and MathJax from ``jupyter_server_mathjax`` instead of a CDN (offline, the page's keyboard shortcuts stop when
-  MathJax is missing).
+  MathJax is missing); the student's notebook is sanitized as the feedback is, and the page is sent with a
+  Content-Security-Policy (:data:`CSP`).
 """
 
 from __future__ import annotations
@@ -21,16 +23,19 @@ import json
 from pathlib import Path
 
 import nbformat
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from nbgrader.exchange.default import ExchangeError, ExchangeList
 from nbgrader.preprocessors import ClearMarkScheme, ClearSolutions
 from nbgrader.server_extensions import formgrader as nbgrader_formgrader
+from nbgrader.server_extensions.formgrader import apihandlers as nbgrader_apihandlers
 from nbgrader.server_extensions.formgrader import handlers as nbgrader_handlers
 from nbgrader.server_extensions.formgrader.base import BaseApiHandler
 from nbgrader.utils import is_grade, is_solution, is_task
 from tornado import web
+
+from .preprocessors import SanitizeFeedback, sanitize_html
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "reglab_formgrade"  # templates/reglab_formgrade: nbgrader's "formgrade" with the rubric beside answers
@@ -42,6 +47,8 @@ _SETUP = ("it would regenerate the released notebooks and the gradebook's cells 
           "them up from the course's solutions/ with the due dates; run `reglab grade SUBMISSIONS --out OUT`")
 _FEEDBACK = ("it would write feedback without the grader's sanitizing and late-penalty notes; after scoring "
              "here, run `reglab feedback OUT`")
+_DATES = ("due dates live in the dates file or the course's nbgrader config and assignments come from the course's "
+          "solutions/; `reglab grade SUBMISSIONS --out OUT` sets both up in the gradebook")
 _EXCHANGE = "this course does not use nbgrader's exchange; hand feedback back with `reglab handback OUT`"
 REFUSED = {
     r"/formgrader/api/assignment/([^/]+)/assign": ("generating an assignment", _SETUP),
@@ -80,6 +87,35 @@ class RefusedHandler(BaseApiHandler):
     put = post
 
 
+class AssignmentHandler(nbgrader_apihandlers.AssignmentHandler):
+    """nbgrader's assignment endpoint, read-only: GET as nbgrader's, PUT (set a due date, create an assignment)
+    refused with 403 and where due dates and assignments come from."""
+
+    @web.authenticated
+    def put(self, assignment_id):
+        message = f"setting a due date or creating an assignment is disabled in `reglab formgrader`: {_DATES}"
+        self.set_status(403)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"success": False, "error": message, "log": message}))
+
+
+# the grading page shows the student's notebook: the CSP forbids what sanitized content could still try (plugins,
+# a <base>, posting a form elsewhere, frames). formgrader's own page needs 'unsafe-inline' scripts (its setup script
+# and the MathJax config are inline, formgrade.js sets handlers through jQuery), so the sanitizing of the student's
+# cells and outputs (SanitizeFeedback, sanitize_html: the feedback pages' own) is the defence against scripts.
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-src 'none'; frame-ancestors 'self'")
+
+
+class _Csp:
+    """Sends :data:`CSP` with the page."""
+
+    def set_default_headers(self):
+        super().set_default_headers()
+        self.set_header("Content-Security-Policy", CSP)
+
+
 class _ReglabPage:
     """Renders ``reglab_<name>`` (this package's template extending nbgrader's ``<name>``) instead of ``<name>``."""
 
@@ -87,16 +123,17 @@ class _ReglabPage:
         return self.settings["reglab_jinja2_env"].get_template(f"reglab_{name}").render(**ns)
 
 
-class ManageAssignmentsHandler(_ReglabPage, nbgrader_handlers.ManageAssignmentsHandler):
+class ManageAssignmentsHandler(_Csp, _ReglabPage, nbgrader_handlers.ManageAssignmentsHandler):
     pass
 
 
-class ManageSubmissionsHandler(_ReglabPage, nbgrader_handlers.ManageSubmissionsHandler):
+class ManageSubmissionsHandler(_Csp, _ReglabPage, nbgrader_handlers.ManageSubmissionsHandler):
     pass
 
 
-class SubmissionHandler(nbgrader_handlers.SubmissionHandler):
-    """nbgrader's grading page, exported with this package's template (rubric beside the answer, local MathJax)."""
+class SubmissionHandler(_Csp, nbgrader_handlers.SubmissionHandler):
+    """nbgrader's grading page, exported with this package's template (rubric beside the answer, local MathJax),
+    the student's cells and outputs sanitized as in the feedback, under :data:`CSP`."""
 
     @property
     def exporter(self):
@@ -153,11 +190,24 @@ class ModelAnswers(Preprocessor):
         return nb, resources
 
 
+class GradingExporter(HTMLExporter):
+    """nbconvert's ``HTMLExporter`` whose rendered markdown passes through :func:`.sanitize_html`: nbgrader's grading
+    template renders an answer's markdown without nbconvert's ``clean_html`` (a ``javascript:`` link survived)."""
+
+    @pass_context
+    def markdown2html(self, context, source):
+        return sanitize_html(super().markdown2html(context, source))
+
+
 def grading_exporter(formgrader, mathjax_url: str) -> HTMLExporter:
-    """nbgrader's exporter of the grading page (its configuration and templates) with this package's template."""
-    exporter = HTMLExporter(config=formgrader.config, template_name=TEMPLATE_NAME, mathjax_url=mathjax_url,
-                            extra_template_basedirs=[str(TEMPLATES), nbgrader_handlers.template_path],
-                            extra_template_paths=[nbgrader_handlers.template_path])  # for 'formgrade/index.html.j2'
+    """nbgrader's exporter of the grading page (its configuration and templates) with this package's template, the
+    student's notebook sanitized as the feedback is (:class:`.SanitizeFeedback`, then :func:`.sanitize_html` on
+    the rendered markdown and HTML)."""
+    exporter = GradingExporter(config=formgrader.config, template_name=TEMPLATE_NAME, mathjax_url=mathjax_url,
+                               extra_template_basedirs=[str(TEMPLATES), nbgrader_handlers.template_path],
+                               extra_template_paths=[nbgrader_handlers.template_path],  # 'formgrade/index.html.j2'
+                               sanitize_html=True, filters={"clean_html": sanitize_html})
+    exporter.register_preprocessor(SanitizeFeedback(config=formgrader.config), enabled=True)
     exporter.register_preprocessor(ModelAnswers(formgrader), enabled=True)
     return exporter
 
@@ -174,7 +224,8 @@ def _load_jupyter_server_extension(serverapp):
                            "(`pip install jupyter-server-mathjax`, then `jupyter server extension enable "
                            "jupyter_server_mathjax`)")
     ours = [(pattern, RefusedHandler, {"action": action, "why": why}) for pattern, (action, why) in REFUSED.items()]
-    ours += [(r"/formgrader/manage_assignments/?", ManageAssignmentsHandler),
+    ours += [(r"/formgrader/api/assignment/([^/]+)", AssignmentHandler),
+             (r"/formgrader/manage_assignments/?", ManageAssignmentsHandler),
              (r"/formgrader/manage_submissions/([^/]+)/?", ManageSubmissionsHandler),
              (r"/formgrader/submissions/([^/]+)/?", SubmissionHandler)]
     webapp.add_handlers(".*$", [(base_url.rstrip("/") + pattern, *rest) for pattern, *rest in ours])

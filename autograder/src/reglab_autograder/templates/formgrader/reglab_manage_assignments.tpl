@@ -4,6 +4,8 @@
 {%- block head -%}
 {{ super() }}
 {% include 'reglab_disabled_actions.tpl' %}
+<style type="text/css">.edit { display: none; }</style>
+<script>$(function () { $("thead th").filter(function () { return $(this).text().trim() === "Edit"; }).hide(); });</script>
 {%- endblock -%}
 
 {%- block messages -%}
@@ -12,4 +14,9 @@ Grading, feedback and hand-back run outside this page: <code>reglab grade</code>
 <code>reglab feedback</code>, <code>reglab handback</code>. Here, score the written answers under
 <a href="{{ base_url }}/formgrader/gradebook">Manual Grading</a>.
 </div>
+{%- endblock -%}
+
+{#- no "Add new assignment" and no due-date edit: the server refuses both (assignments come from the course's
+    solutions/, due dates from the dates file or the course config, set up by `reglab grade`) -#}
+{%- block table_footer -%}
 {%- endblock -%}
