@@ -15,7 +15,7 @@ from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute,
 from reglab.release import load_config
 
 from . import graded_view, preprocessors, sandbox
-from .exporters import FeedbackExporter
+from .exporters import FeedbackExporter, nbgrader_templates
 from .late import LatePenalty
 
 # the grading course inside the output folder (nbgrader's standard step names)
@@ -62,10 +62,7 @@ def feedback_preprocessors() -> list:
 def feedback_template_dirs() -> list[str]:
     """This package's templates (a MathJax macro that loads nothing and sets a Content-Security-Policy), then
     nbgrader's own (its feedback template)."""
-    import nbgrader
-
-    return [str(Path(__file__).parent / "templates"),
-            str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")]
+    return [str(Path(__file__).parent / "templates"), str(nbgrader_templates())]
 
 
 def course_config(root: Path, out: Path, db_url: str, dates_file=None):

@@ -17,6 +17,7 @@ change nothing in the page.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 from jinja2 import BytecodeCache
 from nbconvert.exporters import HTMLExporter, TemplateExporter
@@ -24,6 +25,14 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 from .preprocessors import drop_unsafe_images
+
+
+def nbgrader_templates() -> Path:
+    """nbgrader's templates folder (its feedback and formgrade templates)."""
+    import nbgrader
+
+    return Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
+
 
 # what nbconvert's accessibility pass looks for (HTMLExporter.from_notebook_node)
 ACCESSIBILITY_TARGETS = ("<img", "jp-Notebook")
@@ -56,13 +65,11 @@ class FeedbackExporter(HTMLExporter):
     def _create_environment(self):
         from jinja2 import ChoiceLoader, FileSystemLoader
 
-        from .config import feedback_template_dirs
-
         env = super()._create_environment()
         env.bytecode_cache = TEMPLATES
         # templates/reglab_feedback extends "feedback/index.html.j2", nbgrader's template, named from the folder that
         # holds it (nbgrader sets this exporter's extra_template_paths to its stylesheets' folder)
-        env.loader = ChoiceLoader([env.loader, FileSystemLoader(feedback_template_dirs()[1:])])
+        env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(nbgrader_templates()))])
         return env
 
     def from_notebook_node(self, nb, resources=None, **kw):
