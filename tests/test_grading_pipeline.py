@@ -222,6 +222,7 @@ def test_feedback_pages_are_nbconverts_with_templates_compiled_once(reglab_run, 
     code = next(c for c in nb.cells if c.cell_type == "code")
     png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     code.outputs.append(nbformat.v4.new_output("display_data", data={"image/png": png}))
+    path.chmod(0o644)  # nbgrader leaves autograded notebooks read-only (root writes them anyway; a user cannot)
     nbformat.write(nb, path)
     ours, ref = (_feedback_with(out, cls, f"img_{cls.__name__}") for cls in (FeedbackExporter, HTMLExporter))
     page = str(path.relative_to(out / "autograded")).replace(".ipynb", ".html")
