@@ -8,6 +8,9 @@ kernel executes the instructor's notebook top to bottom, then, cell by cell in t
   the mastery gate must not count the question as passed; the model answer is then restored;
 * every "implement" question is answered by delegating to the library; the visible and the hidden
   checks of each of its parts must fail;
+* the same wrong and delegating answers fail under grading as in self-check: the part's whole test cell
+  (visible and hidden) runs in the grader's checker (``reglab_autograder.verdicts``), asking that kernel only
+  for the student's values, and fails with the very message of the visible check;
 * for every numeric "compute" question, no text above its answer cell in the student version (markdown,
   code, and the outputs of the executed cells) may show the expected value with 3 or more significant
   digits.
@@ -29,6 +32,7 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
+from reglab_autograder.verdicts import Checker
 
 import practice
 from reglab import checks, course
@@ -58,8 +62,16 @@ def _hidden(source):
 class Kernel:
     """A kernel that has run the solution notebook; ``run`` executes more code in it."""
 
-    def __init__(self, client):
-        self.client = client
+    def __init__(self, client, nb):
+        self.client, self.nb = client, nb
+        self.checker = Checker(client, lambda *event: None)
+        self.checker.hello()
+
+    def grade(self, test_cell):
+        """``(error text or None, printed text)`` of the test cell run as ``reglab grade`` runs it."""
+        outputs = self.checker.run(self.nb, test_cell, 0, 120)
+        err = next((f"{o.ename}: {o.evalue}" for o in outputs if o.output_type == "error"), None)
+        return err, "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
 
     def run(self, source):
         """``(error text or None, printed text)`` of running ``source`` as a new cell."""
@@ -98,7 +110,9 @@ def _probe(sid, tmp_path):
         for i, c in enumerate(source_nb.cells):
             if c.cell_type == "code":
                 client.execute_cell(c, i)
-        kernel = Kernel(client)
+        kernel = Kernel(client, source_nb)
+
+        graded_once = set()
 
         def restore(answer_cell, question):
             err, _ = kernel.run(_cell(source_nb, answer_cell).source)
@@ -106,11 +120,18 @@ def _probe(sid, tmp_path):
             for p in question.parts:
                 err, _ = kernel.run(_visible(_cell(source_nb, p).source))
                 assert err is None, f"{p}: the model answer no longer passes after restoring it: {err}"
+                if p not in graded_once:  # once per part: the checker's state does not depend on the restore
+                    graded_once.add(p)
+                    err, _ = kernel.grade(_cell(source_nb, p))
+                    assert err is None, f"{p}: under grading, the model answer fails: {err}"
 
         for part, w in data.WRONG.items():
             q = session.question_of(part)
             kernel.run(w["source"])
             err, _ = kernel.run(_visible(_cell(source_nb, part).source))
+            graded, _ = kernel.grade(_cell(source_nb, part))
+            if graded != err:
+                problems.append(f"{part}: under grading the wrong answer gives {graded!r}, in self-check {err!r}")
             if err is None:
                 problems.append(f"{part}: the classic wrong answer passes the visible check")
             elif w["misconception"]:
@@ -133,6 +154,9 @@ def _probe(sid, tmp_path):
                 err, _ = kernel.run(_hidden(src))
                 if err is None:
                     problems.append(f"{part}: delegating to the library passes the hidden tests")
+                graded, _ = kernel.grade(_cell(source_nb, part))
+                if graded is None or "your code called" not in graded:
+                    problems.append(f"{part}: under grading, delegating to the library is not refused: {graded}")
             restore(d["cell"], q)
     return problems, source_nb, student_nb
 

@@ -1,8 +1,11 @@
 """The self-check harness every test cell of the course calls.
 
-The same code runs when a student checks an answer and when nbgrader grades it (the harness runs inside
-the notebook's kernel either way; ``NBGRADER_EXECUTION=autograde`` only turns off the progress file), so
-"passed for me, failed in grading" cannot happen:
+The same code runs when a student checks an answer and when ``reglab grade`` grades it, so "passed for me,
+failed in grading" cannot happen. In JupyterLab a test cell runs in the student's kernel. Under ``reglab grade``
+it never does: the grader's checker (``reglab_autograder.verdicts``) runs the whole test cell, hidden tests
+included, with this module in a process of its own, and asks the kernel (:mod:`reglab._oracle`) only for the
+student's values, so nothing the student's code does can change a verdict (``NBGRADER_EXECUTION=autograde``
+turns off the progress file). In both places:
 
 * answers are converted to float numpy arrays and compared with an explicit tolerance by this module's
   own arithmetic, never through the answer object's ``__eq__``;
@@ -54,6 +57,15 @@ How to write a question
 4. **No answer before its question**: no output or prose above the answer cell may show the value asked.
 5. **Tests**: add ``tests/practice/sNN.py`` (see ``tests/practice/__init__.py``) with, per autograded part,
    the classic wrong answer and, per "implement" question, an answer that delegates to the library.
+6. **Under grading** the test cell runs in the grader's checker. Every name it reads that neither it nor an
+   earlier test cell defines, nor the setup cell imports, is the student's: a value arrives as data (numbers,
+   strings, numeric arrays, lists, tuples, dicts), a function, class or object as a stand-in whose calls and
+   attributes are questions to the kernel. So: define the test's helpers *in the test cell* (they run in the
+   checker, beside the library); pass the student's code only data, numpy arrays, numpy random generators and
+   the student's own objects (arrays and generators are mirrored: an in-place change on either side is seen on
+   the other, as in one process); never pass an expected value or a misconception value to the student's code
+   (``reglab release --check`` rejects a test cell that does); keep the number of calls into the student's code
+   modest (each is a round trip of a few milliseconds: a loop of thousands of calls costs seconds).
 
 Typical test cell::
 
@@ -124,6 +136,7 @@ LINEAR_SOLVERS = (
 MISCONCEPTION_MARKER = re.compile(r"\[misconception:([a-z0-9][a-z0-9_.-]*)\]")
 
 _state = {"session": None}
+_WATCHING: list = []  # the watches of the checks running now, innermost last
 
 
 class AnswerError(AssertionError):
@@ -285,6 +298,7 @@ class _Rule:
     def __init__(self, forbid):
         self.codes: dict = {}  # code object -> shown name
         self.cfuncs: dict = {}  # id(C function) -> (function, shown name)
+        self.names: list = []  # the dotted names, as the grader's checker sends them to the kernel
         for item in forbid:
             self._add(item)
 
@@ -298,6 +312,7 @@ class _Rule:
             obj = item
             name = f"{getattr(obj, '__module__', None) or '?'}.{getattr(obj, '__qualname__', repr(obj))}"
             name = name.replace("numpy.linalg._linalg.", "numpy.linalg.")
+        self.names.append(name)
         target = inspect.unwrap(obj.__func__ if isinstance(obj, types.MethodType) else obj)
         if isinstance(target, types.FunctionType):
             self.codes[target.__code__] = name
@@ -309,14 +324,23 @@ class _Rule:
 
 
 def _resolve(dotted):
-    module, _, attr = dotted.rpartition(".")
-    top = module.split(".")[0]
-    if top not in sys.modules and importlib.util.find_spec(top) is None:
+    """The object a dotted name names: a module's attribute, or a class's (``reglab.capstone.EarlyStopper.__init__``);
+    None when its module is not installed."""
+    parts = dotted.split(".")
+    if parts[0] not in sys.modules and importlib.util.find_spec(parts[0]) is None:
         return None
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError):
-        return None
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[cut:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return None
+        return obj
+    return None
 
 
 def _tamper_targets():
@@ -349,6 +373,7 @@ class _Watch:
     def __init__(self, rule):
         self.rule, self.active = rule, True
         self.called = self.tampered = None
+        self.remote_intact = True  # under grading: False when the kernel's own watch was removed or did not report
         self.tamper_c, self.tamper_codes = _tamper_targets()
 
     def __call__(self, frame, event, arg):
@@ -380,11 +405,13 @@ def _method_rules(part, forbid, rule):
     threading.setprofile(watch)
     sys.setprofile(watch)
     intact = False
+    _WATCHING.append(watch)  # under grading, the checker's calls into the kernel report what they saw here
     try:
         yield
     finally:
+        _WATCHING.remove(watch)
         watch.active = False
-        intact = sys.getprofile() is watch
+        intact = sys.getprofile() is watch and watch.remote_intact
         sys.setprofile(old)
         threading.setprofile(old_thread)
     if watch.tampered or not intact:

@@ -27,8 +27,15 @@ def _cmd_release(args):
             print(p)
         if problems:
             print("notebooks/ is out of date: run `reglab release`.")
+        leaks = release.test_cell_problems(root, args.sessions or None)
+        for p in leaks:
+            print(p)
+        if leaks:
+            print("a test cell would send an expected value to the student's kernel under grading: compare in the "
+                  "test, call the student's code only with inputs.")
+        if problems or leaks:
             return 1
-        print("notebooks/ matches what `reglab release` produces.")
+        print("notebooks/ matches what `reglab release` produces; no test cell sends an expected value to the kernel.")
         return 0
     done = release.release(root, args.sessions or None)
     for sid in done:

@@ -2,11 +2,14 @@
 
 ``reglab release`` regenerates ``notebooks/<id>/`` from ``solutions/<id>/`` with the configuration in
 ``autograder/nbgrader_config.py``; ``reglab release --check`` regenerates into a temporary folder and
-reports any difference from the committed student versions.
+reports any difference from the committed student versions, and any test cell that would send an expected
+value to the student's kernel under grading (:func:`kernel_bound_expected`).
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
 import filecmp
 import tempfile
 from pathlib import Path
@@ -98,3 +101,110 @@ def _dircmp_problems(cmp, prefix):
     for name, sub in cmp.subdirs.items():
         out.extend(_dircmp_problems(sub, f"{prefix}/{name}"))
     return out
+
+
+CHECKS = ("check", "check_true", "check_choice")
+
+
+def read_names(source: str) -> tuple[set, set]:
+    """(names a cell reads, names it binds), every scope of the cell together: what a test cell needs from
+    elsewhere is the first minus the second (the grader's checker asks the kernel for those that are the student's)."""
+    tree = ast.parse(source)
+    reads, binds = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (reads if isinstance(node.ctx, ast.Load) else binds).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            binds.add(node.name)
+        elif isinstance(node, ast.arg):
+            binds.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            binds.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            binds.add(node.name)
+    return reads, binds
+
+
+def kernel_bound_expected(source: str, checker_names=()) -> list[str]:
+    """Where a test cell passes an expected or misconception value to the student's code.
+
+    Under ``reglab grade`` a test cell runs in the grader's checker and every name it reads that it does not
+    define (nor ``checker_names``: imports, earlier test cells' names, builtins) is the student's, asked of the
+    kernel; the arguments of a call to such a name are sent there. A ``checks.check``'s expected value (its third
+    argument) or a ``misconceptions=`` value must never be among them: neither the expression itself nor a name
+    bound to it. Only values computed from the cell's own values are flagged: an expected value made of literals
+    and library calls alone (``np.arange(1.0, 7.0)`` for an identity), or a name holding generated data (a
+    misconception "returned its input" whose value is that input), is an input the kernel was given anyway.
+    """
+    tree = ast.parse(source)
+    reads, binds = read_names(source)
+    student = reads - binds - set(checker_names) - set(dir(builtins))
+    expected = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CHECKS:
+            if len(node.args) >= 3:
+                expected.append(node.args[2])
+            for kw in node.keywords:
+                if kw.arg in ("expected", "correct"):
+                    expected.append(kw.value)
+                elif kw.arg == "misconceptions" and isinstance(kw.value, ast.Dict):
+                    expected.extend(kw.value.values)
+    assigned = {t.id: node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                for t in node.targets if isinstance(t, ast.Name)}
+
+    def computed(expr):  # made from the cell's own values (not only literals and modules): an answer, not an input
+        if isinstance(expr, ast.Name):
+            expr = assigned.get(expr.id, expr)
+            if isinstance(expr, ast.Name):
+                return False
+        return any(isinstance(n, ast.Name) and n.id in binds for n in ast.walk(expr))
+
+    secret = {ast.dump(e) for e in expected if computed(e)}
+    tainted = {e.id for e in expected if isinstance(e, ast.Name) and computed(e)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and ast.dump(node.value) in secret:
+            tainted.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    problems = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and _root(node.func) in student):
+            continue
+        for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+            for sub in ast.walk(arg):
+                if ast.dump(sub) in secret or (isinstance(sub, ast.Name) and sub.id in tainted):
+                    problems.append(f"line {node.lineno}: {ast.unparse(node)[:80]} passes the expected value "
+                                    f"{ast.unparse(sub)[:40]} to the student's code (it would be sent to the kernel)")
+                    break
+    return problems
+
+
+def _root(node):
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def test_cell_problems(root: Path | None = None, session_ids=None) -> list[str]:
+    """:func:`kernel_bound_expected` for every test cell of the instructor notebooks."""
+    import nbformat
+
+    root = root or find_course_root()
+    problems = []
+    for sid in session_ids or available_sessions(root):
+        for path in sorted((root / "solutions" / sid).glob("*.ipynb")):
+            nb = nbformat.read(path, as_version=4)
+            known = set()
+            for cell in nb.cells:
+                meta = cell.get("metadata", {}).get("nbgrader", {})
+                if cell.cell_type != "code":
+                    continue
+                tree = ast.parse("\n".join(ln for ln in cell.source.splitlines() if not ln.lstrip().startswith("%")))
+                if meta.get("locked") and not meta.get("grade"):
+                    known.update((a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+                                 if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names)
+                if meta.get("grade") and not meta.get("solution"):
+                    for p in kernel_bound_expected(cell.source, known):
+                        problems.append(f"solutions/{sid}/{path.name} test cell {meta.get('grade_id')}: {p}")
+                    known.update(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and
+                                 isinstance(n.ctx, ast.Store))
+                    known.update(n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef)))
+    return problems

@@ -45,6 +45,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Unicode, default
 
 from . import forkserver, sandbox
+from .verdicts import Checker
 
 SIGNAL_NAMES = {
     signal.SIGKILL: "killed (SIGKILL): most likely the memory limit or the kernel was stopped",
@@ -191,6 +192,9 @@ class SandboxedExecute(Execute):
     events_file = Unicode("", help="JSON file the execution events are written to ('' = none).").tag(config=True)
     fork_server = Bool(True, help="Fork kernels from a pre-imported fork server in the sandbox (one per worker "
                                   "process); False: every kernel starts its own sandbox and imports.").tag(config=True)
+    trusted_verdicts = Bool(True, help="Run test cells in the grader's checker, asking the kernel only for the "
+                                       "student's values (reglab_autograder.verdicts); False: nbgrader's way, test "
+                                       "cells in the student's kernel.").tag(config=True)
     render_figures = Bool(False, help="Rasterize figures (PNG outputs). Off for grading: every cell still runs and "
                                       "builds its figures, nobody looks at the pixels.").tag(config=True)
 
@@ -305,6 +309,7 @@ class SandboxedExecute(Execute):
         self._startup = 0.0
         self._cgroups = []
         self._forked, self._fork_note = False, ""
+        self._checker = Checker(self, self._event) if self.trusted_verdicts else None
         limits = dict(sandbox.DEFAULT_LIMITS, **self.limits)
         if self.isolate:
             status = sandbox.probe()
@@ -364,7 +369,13 @@ class SandboxedExecute(Execute):
         if not self._cell_seconds and not self._startup:
             self._startup = started - self._t0  # kernel start-up, measured at the first code cell
         try:
-            cell, resources = super().preprocess_cell(cell, resources, index)
+            if self._checker is not None and not self._cell_seconds:
+                self._checker.hello(index)  # before any of the notebook's code runs
+            if self._checker is not None and utils.is_grade(cell) and not utils.is_solution(cell):
+                cell.outputs = self._checker.run(self.nb, cell, index, self._get_timeout(cell))
+                cell.execution_count = None
+            else:
+                cell, resources = super().preprocess_cell(cell, resources, index)
             if any(o.get("ename") == "CellTimeoutError" for o in cell.outputs):
                 self._event("timeout", index, f"cell interrupted after {time.monotonic() - started:.0f} s")
         except CellTimeoutError as exc:  # no reply or no IOPub output in time: fail the cell, go on
@@ -440,6 +451,8 @@ class SandboxedExecute(Execute):
         except Exception as exc:  # noqa: BLE001 - a kernel that cannot restart leaves the rest of the cells failing
             self._event("replay stopped", index, f"the kernel could not be restarted ({type(exc).__name__})")
             return
+        if self._checker is not None:
+            self._checker.restarted(index)
         eventful = {e["cell"] for e in self._events}
         for i, cell in enumerate(self.nb.cells[:index]):
             if cell.cell_type != "code" or utils.is_grade(cell) or i in eventful or self._remaining() <= 0:

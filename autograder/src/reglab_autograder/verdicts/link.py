@@ -1,0 +1,146 @@
+"""One question to the student's kernel and its answer, within the test cell's time and size limits.
+
+The first question (``hello``) is an ``execute_request`` with no code and one ``user_expressions`` entry that
+calls :func:`reglab._oracle.handle`: no cell runs, no input transformer sees it, and the answer comes back in the
+shell reply as the ``repr`` of a string, read with ``ast.literal_eval``. It opens a comm, and every later
+question is a ``comm_msg`` answered by a ``comm_msg`` on IOPub (a tenth of the cost: no cell machinery). An
+answer is the kernel's and is trusted for nothing: its text must be a string of at most
+:data:`reglab._wire.MAX_BYTES`, read by :func:`reglab._wire.loads`.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+import uuid
+from queue import Empty
+
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient.exceptions import DeadKernelError
+
+from reglab import _wire
+
+EXPRESSION = "__import__('reglab._oracle', fromlist=['handle']).handle({!r})"
+
+
+class KernelSilent(Exception):
+    """The kernel did not answer in the time the test cell had left (it was interrupted)."""
+
+
+class UnreadableAnswer(Exception):
+    """The kernel answered something that is not an answer of the protocol."""
+
+
+class KernelLink:
+    """Questions to one notebook's kernel, through nbclient's kernel client ``client.kc``.
+
+    ``deadline`` is the monotonic time the current test cell must end by (set by the checker per cell).
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self.deadline = float("inf")
+        self.round_trips = 0
+        self.seconds = 0.0
+        self.dead = False
+        self.comm_id = None
+
+    def reset(self):
+        """A new kernel: no channel yet."""
+        self.dead, self.comm_id = False, None
+
+    def open(self):
+        """``hello`` through ``user_expressions``; then the comm channel, when the kernel offers one."""
+        answer = self.ask({"op": "hello"})
+        if answer.get("channel") is True:
+            self.comm_id = uuid.uuid4().hex
+            kc = self.client.kc
+            kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": self.comm_id, "target_name":
+                                                               "reglab.oracle", "data": {}}))
+        return answer
+
+    def ask(self, request: dict) -> dict:
+        """Send one request; the decoded JSON of the answer (a dict), or raise."""
+        if self.dead:
+            raise DeadKernelError("the kernel died")
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise KernelSilent("the test cell's time ran out before the kernel was asked")
+        t0 = time.monotonic()
+        text = _wire.dumps(request)
+        kc = self.client.kc
+        if self.comm_id is None:
+            msg_id = kc.execute("", silent=True, store_history=False, allow_stdin=False,
+                                user_expressions={"r": EXPRESSION.format(text)})
+            channel, read = kc.shell_channel, self._read
+        else:
+            msg = kc.session.msg("comm_msg", {"comm_id": self.comm_id, "data": {"q": text}})
+            kc.shell_channel.send(msg)
+            msg_id, channel, read = msg["header"]["msg_id"], kc.iopub_channel, self._read_comm
+        try:
+            reply = run_sync(self._reply)(msg_id, left, channel)
+        finally:
+            self.round_trips += 1
+            self.seconds += time.monotonic() - t0
+        return read(reply)
+
+    async def _reply(self, msg_id, timeout, channel):
+        km = self.client.km
+        end = time.monotonic() + timeout
+        interrupted = False
+        while True:
+            try:
+                msg = await ensure_async(channel.get_msg(timeout=max(0.01, min(1.0, end - time.monotonic()))))
+            except Empty:
+                if not await ensure_async(km.is_alive()):
+                    self.dead = True
+                    raise DeadKernelError("the kernel died while answering the grader") from None
+                if time.monotonic() < end:
+                    continue
+                if interrupted:
+                    raise KernelSilent(f"the kernel did not answer within {timeout:.0f} s, even when interrupted"
+                                       ) from None
+                await ensure_async(km.interrupt_kernel())
+                interrupted, end = True, time.monotonic() + 3.0
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] in ("execute_reply", "comm_msg"):
+                if interrupted:
+                    raise KernelSilent(f"the student's code did not finish within {timeout:.0f} s (the cell's "
+                                       "time limit); it was interrupted")
+                return msg
+
+    @classmethod
+    def _read_comm(cls, msg) -> dict:
+        data = (msg.get("content") or {}).get("data")
+        text = data.get("r") if isinstance(data, dict) else None
+        if not isinstance(text, str):
+            raise UnreadableAnswer("the kernel's answer is not the grader's protocol")
+        return cls._answer(text)
+
+    @classmethod
+    def _read(cls, reply) -> dict:
+        content = reply.get("content", {})
+        expr = (content.get("user_expressions") or {}).get("r") if isinstance(content, dict) else None
+        if not isinstance(expr, dict) or expr.get("status") != "ok":
+            why = expr.get("ename", "no answer") if isinstance(expr, dict) else "no answer"
+            raise UnreadableAnswer(f"the kernel could not answer the grader's question ({str(why)[:80]})")
+        text = (expr.get("data") or {}).get("text/plain")
+        if not isinstance(text, str) or len(text) > 2 * _wire.MAX_BYTES or text[:1] not in "'\"(":
+            raise UnreadableAnswer("the kernel's answer is not the grader's protocol")
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            raise UnreadableAnswer("the kernel's answer is not the grader's protocol") from None
+        return cls._answer(value)
+
+    @staticmethod
+    def _answer(value) -> dict:
+        try:
+            answer = _wire.loads(value)
+        except _wire.WireError as exc:
+            raise UnreadableAnswer(str(exc)) from None
+        if not isinstance(answer, dict):
+            raise UnreadableAnswer("the kernel's answer is not the grader's protocol")
+        if "fault" in answer:
+            raise UnreadableAnswer(f"the kernel could not serve the grader's question: {str(answer['fault'])[:300]}")
+        return answer

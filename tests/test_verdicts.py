@@ -1,0 +1,341 @@
+"""The trusted-verdicts protocol without a kernel: the wire format, stand-ins, mirrors and the method rules.
+
+The kernel's agent (``reglab._oracle``) answers here in a thread of this process that never runs a check (its
+profiler is its own), with the "student's" names in ``__main__``; the checker
+(``reglab_autograder.verdicts``) runs test cells against it exactly as under ``reglab grade``. What a real
+kernel adds (a separate process, tampering, time limits) is graded end to end in ``test_grading_forgers.py``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import fractions
+import json
+import textwrap
+from collections import namedtuple
+
+import nbformat
+import numpy as np
+import pytest
+from reglab_autograder.verdicts.checker import Checker, setup_source
+from reglab_autograder.verdicts.link import KernelLink
+
+import __main__
+from reglab import _oracle, _wire, checks
+from reglab.release import read_names
+
+KERNEL = concurrent.futures.ThreadPoolExecutor(1)
+KERNEL.submit(lambda: None).result()  # its thread exists before any check installs a profiler
+
+
+class Loopback:
+    """A KernelLink whose kernel is ``reglab._oracle`` in the KERNEL thread; ``tamper(request, reply)`` may
+    change the answer as a forged agent would."""
+
+    def __init__(self, tamper=None):
+        self.deadline, self.dead, self.round_trips, self.tamper = float("inf"), False, 0, tamper
+
+    def open(self):
+        return self.ask({"op": "hello"})
+
+    def ask(self, request):
+        self.round_trips += 1
+        text = KERNEL.submit(_oracle.handle, _wire.dumps(request)).result()
+        if self.tamper:
+            text = self.tamper(request, text)
+        reply = {"content": {"user_expressions": {"r": {"status": "ok", "data": {"text/plain": repr(text)}}}}}
+        return KernelLink._read(reply)
+
+
+def checker(tamper=None):
+    events = []
+    c = Checker(None, lambda *e: events.append(e))
+    c.link = c.session.link = Loopback(tamper)
+    c.hello()
+    c.events = events
+    return c
+
+
+NB = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+    "%matplotlib inline\nimport numpy as np\nfrom reglab import checks, l2, early_stopping\n"
+    "checks.start_session('01_l2_weight_decay')\nrng = np.random.default_rng(1)",
+    metadata={"nbgrader": {"locked": True, "grade_id": "setup"}})])
+
+
+def run(c, source, gid="q2b"):
+    cell = nbformat.v4.new_code_cell(textwrap.dedent(source), metadata={"nbgrader": {"grade": True,
+                                                                                    "grade_id": gid}})
+    return c.run(NB, cell, 1, 30)
+
+
+def student(**names):
+    for k, v in names.items():
+        setattr(__main__, k, v)
+
+
+def in_one_process(source):
+    """The outputs of the same test cell run where the student's code is (the self-check's way)."""
+    import contextlib
+    import io
+    ns = dict(vars(__main__))
+    exec(setup_source(NB.cells[0].source), ns)  # noqa: S102
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(textwrap.dedent(source), ns)  # noqa: S102
+    except Exception as exc:  # noqa: BLE001
+        return out.getvalue(), str(exc)
+    return out.getvalue(), None
+
+
+def verdict(outputs):
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    errors = [o.evalue for o in outputs if o.output_type == "error"]
+    return text, (errors[0] if errors else None)
+
+
+# ----------------------------------------------------------------------------- the wire
+
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, -(10**40), 2.5, float("inf"), "text", [1, (2.0, "a")], {"k": [1, 2], 3: None},
+    np.arange(6, dtype=np.int16).reshape(2, 3), np.array([True, False]), np.linspace(0, 1, 5, dtype=np.float32),
+    np.array([1 + 2j]), np.float64(0.25), np.int64(7), np.array(["a", "bc"]), np.zeros((0, 3)),
+])
+def test_data_crosses_unchanged(value):
+    back = _wire.Decoder()(_wire.loads(_wire.dumps(_wire.Encoder()(value))))
+    if isinstance(value, np.ndarray):
+        assert back.dtype == value.dtype and back.shape == value.shape and np.array_equal(back, value)
+    elif isinstance(value, np.generic):
+        assert type(back) is type(value) and back == value
+    else:
+        assert back == value and type(back) is type(value)
+
+
+def test_objects_cross_as_their_value_or_not_at_all():
+    class Liar(float):
+        def __eq__(self, other):
+            return True
+
+    point = namedtuple("point", "x y")
+    enc = _wire.Encoder()
+    assert _wire.Decoder()(enc(Liar(0.5))) == 0.5 and type(_wire.Decoder()(enc(Liar(0.5)))) is float
+    assert _wire.Decoder()(enc(fractions.Fraction(1, 4))) == 0.25
+    assert _wire.Decoder()(enc(point(1, 2))) == (1, 2)
+    with pytest.raises(_wire.WireError, match="only data"):
+        enc(object())
+
+
+@pytest.mark.parametrize("text, why", [
+    ('{"P": "gASV"}', "unknown kind"),  # anything but the tags, e.g. a pickle
+    ('{"A": ["|O", [1], "AAAA"], "x": 1}', "not data"),
+    ('{"A": ["|O", [1], "AAAAAAAAAAA="]}', "malformed"),  # object dtype
+    ('{"A": ["<f8", [3], "AAAAAAAAAAA="]}', "as many numbers"),
+    ('{"S": ["<f8", "AA=="]}', "as many numbers"),
+    ("NaN", "not allowed"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"L": [' * 40 + "1" + "]}" * 40, "nested too deeply"),
+])
+def test_the_decoder_reads_only_data(text, why):
+    with pytest.raises(_wire.WireError, match=why):
+        _wire.Decoder()(_wire.loads(text))
+
+
+def test_the_size_cap_is_checked_before_parsing():
+    with pytest.raises(_wire.WireError, match="more than"):
+        _wire.loads('"' + "x" * 2000 + '"', max_bytes=1000)
+
+
+def test_the_kernels_answer_must_be_a_string_literal():
+    for text in ["__import__('os').system('true')", "b'x'", "{'ok': 1}"]:
+        with pytest.raises(Exception, match="protocol"):
+            KernelLink._read({"content": {"user_expressions": {"r": {"status": "ok",
+                                                                      "data": {"text/plain": text}}}}})
+
+
+# ----------------------------------------------------------------------------- test cells in the checker
+
+
+def test_names_read_and_bound_and_the_setup_cells_imports():
+    reads, binds = read_names("_x = f(y)\ndef g(a):\n    return h(a)\nfor i in z: pass")
+    assert {"f", "y", "h", "z"} <= reads - binds and {"_x", "g", "a", "i"} <= binds
+    assert setup_source(NB.cells[0].source).splitlines() == [
+        "import numpy as np", "from reglab import checks, l2, early_stopping",
+        "checks.start_session('01_l2_weight_decay')"]
+
+
+CHECK_SHRINK = """
+_q2 = dict(forbid=[l2.shrink_factors, l2.eigen_rescale], rule="q2 asks you to compute the factors yourself")
+checks.check("q2b", lambda: shrink(np.array([1.0, 3.0]), 1.0), [0.5, 0.75], **_q2,
+             misconceptions={"alpha-over-sum": [0.5, 0.25]}, hint="lambda / (lambda + alpha)")
+"""
+
+
+@pytest.mark.parametrize("answer", [
+    lambda lam, a: lam / (lam + a),  # right
+    lambda lam, a: a / (lam + a),  # a named mistake
+    lambda lam, a: lam,  # wrong
+    lambda lam, a: __import__("reglab.l2").l2.shrink_factors(lam, a),  # delegates to the library
+    lambda lam, a: lam[:1],  # wrong shape
+    lambda lam, a: 1 / 0,  # raises
+    lambda lam, a: (_ for _ in ()).throw(NotImplementedError()),  # not answered
+])
+def test_the_checker_says_what_the_self_check_says(answer):
+    student(shrink=answer)
+    c = checker()
+    assert verdict(run(c, CHECK_SHRINK)) == in_one_process(CHECK_SHRINK)
+    assert not c.events
+
+
+def test_a_missing_name_reads_as_not_yet_run():
+    c = checker()
+    text, error = verdict(run(c, 'checks.check("q1", lambda: never_defined_here, 0.5)', "q1"))
+    assert error and "never_defined_here" in error and "run the cell" in error
+
+
+STOPPER_TEST = """
+def _run_stopper(losses, patience):
+    es, W = EarlyStopper(patience), np.zeros((2, 2))
+    for epoch, loss in enumerate(losses, start=1):
+        W[...] = epoch
+        if es.update(epoch, loss, [(W, W[0])]):
+            break
+    return [epoch, es.best_epoch, float(np.asarray(es.best_layers[0][0])[0, 0])]
+print(_run_stopper([2.0, 1.5, 1.6, 1.7, 1.5, 1.8, 1.2, 1.3, 1.25], 4))
+"""
+
+
+class KeepsCopies:
+    def __init__(self, patience):
+        self.patience, self.best, self.bad, self.best_epoch, self.best_layers = patience, np.inf, 0, None, None
+
+    def update(self, epoch, loss, layers):
+        if loss < self.best:
+            self.best, self.best_epoch, self.bad = loss, epoch, 0
+            self.best_layers = [(W.copy(), b.copy()) for W, b in layers]
+        else:
+            self.bad += 1
+        return self.bad >= self.patience
+
+
+class KeepsReferences(KeepsCopies):
+    def update(self, epoch, loss, layers):
+        stop = super().update(epoch, loss, layers)
+        if self.best_epoch == epoch:
+            self.best_layers = layers  # the arrays the loop goes on changing
+        return stop
+
+
+@pytest.mark.parametrize("cls, best_weight", [(KeepsCopies, 2.0), (KeepsReferences, 6.0)])
+def test_in_place_changes_reach_the_students_object_as_in_one_process(cls, best_weight):
+    student(EarlyStopper=cls)
+    c = checker()
+    text, error = verdict(run(c, STOPPER_TEST, "q8b"))
+    assert error is None and text == in_one_process(STOPPER_TEST)[0] == f"[6, 2, {best_weight}]\n"
+
+
+def test_a_generator_passed_to_the_student_advances_on_both_sides():
+    student(draw=lambda n, rng: rng.integers(0, n, 5))
+    source = "_g = np.random.default_rng(3)\nprint(draw(10, _g).tolist(), _g.random())"
+    assert verdict(run(checker(), source))[0] == in_one_process(source)[0]
+
+
+def test_the_students_in_place_change_of_an_input_is_seen_by_the_test():
+    def scale(x):
+        x *= 2
+    student(scale=scale)
+    source = "_x = np.ones(3)\nscale(_x)\nprint(_x.tolist())"
+    assert verdict(run(checker(), source))[0] == "[2.0, 2.0, 2.0]\n"
+
+
+def test_expected_values_never_reach_the_kernel():
+    seen = []
+    student(shrink=lambda lam, a: lam / (lam + a))
+    c = checker(tamper=lambda request, text: seen.append(json.dumps(request)) or text)
+    hidden = "_lam = np.array([0.3, 7.0])\nchecks.check('q2b', lambda: shrink(_lam, 2.5), _lam / (_lam + 2.5))"
+    assert verdict(run(c, hidden))[1] is None
+    sent = "".join(seen)
+    expected = _wire.Encoder().content(np.array([0.3, 7.0]) / (np.array([0.3, 7.0]) + 2.5))["A"][2]
+    assert "shrink" in sent and expected not in sent and "_lam /" not in sent
+
+
+def test_a_kernel_that_hides_its_watch_report_fails_the_rule_and_is_reported():
+    def drop_watch(request, text):
+        reply = json.loads(text)
+        reply.pop("watch", None)
+        return json.dumps(reply)
+
+    student(shrink=lambda lam, a: lam / (lam + a))
+    c = checker(tamper=drop_watch)
+    text, error = verdict(run(c, CHECK_SHRINK))
+    assert error and "switched off or went around the check" in error
+    assert [e[0] for e in c.events] == ["tampering"] and "watch" in c.events[0][2]
+
+
+@pytest.mark.parametrize("forged, why", [
+    (lambda t: '{"v": 1, "ok": {"P": "pickle"}}', "unknown kind"),
+    (lambda t: "not json", "not readable"),
+    (lambda t: '{"v": 1, "ok": "' + "x" * 100 + '"}', None),  # a string: data, and simply the wrong answer
+    (lambda t: '{"v": 1}', "holds no value"),
+    (lambda t: '{"v": 1, "error": "x"}', "malformed"),
+])
+def test_a_malformed_answer_fails_the_part_with_a_reason(forged, why):
+    student(shrink=lambda lam, a: lam / (lam + a))
+    c = checker(tamper=lambda request, text: forged(text) if request["op"] == "call" else text)
+    text, error = verdict(run(c, CHECK_SHRINK))
+    assert error and error.startswith("q2b:")
+    if why:
+        assert why in error
+
+
+def test_the_students_prints_and_warnings_show_and_cost_nothing():
+    def noisy(lam, a):
+        import warnings
+        print("debug", lam.size)
+        warnings.warn("careful", RuntimeWarning)
+        return lam / (lam + a)
+    student(shrink=noisy)
+    text, error = verdict(run(checker(), CHECK_SHRINK))
+    assert error is None and text.startswith("debug 2\n") and "warning" in text and "passed" in text
+
+
+def test_checks_keeps_no_watch_once_a_check_ends():
+    student(shrink=lambda lam, a: lam / (lam + a))
+    run(checker(), CHECK_SHRINK)
+    assert checks._WATCHING == []
+
+
+# ----------------------------------------------------------------------------- reglab release --check
+
+
+@pytest.mark.parametrize("source, flagged", [
+    ("_e = l2.ridge(_X, _y, 1.0)\nchecks.check('q5', lambda: ridge_normal(_X, _y, 1.0, _e), _e)", "_e"),
+    ("checks.check('q5', lambda: f(_X * 2), _X * 2)", "_X * 2"),
+    ("checks.check('q5', lambda: f(_X), 1.0, misconceptions={'a': _X / 2})\nprint(g(_X / 2))", "_X / 2"),
+    ("checks.check('q2a', lambda: d(np.arange(1.0, 7.0), 1.0), np.arange(1.0, 7.0))", None),  # an identity's input
+    ("_w = np.ones(3)\nchecks.check('q2b', lambda: gd(_w, 0), np.zeros(3), misconceptions={'returned-w': _w})", None),
+    ("_lam = np.ones(3)\nchecks.check('q2b', lambda: shrink(_lam, 2.5), _lam / (_lam + 2.5))", None),
+])
+def test_release_check_rejects_a_test_cell_that_sends_an_expected_value(source, flagged):
+    from reglab import release
+
+    source = "_X, _y = np.ones((3, 2)), np.ones(3)\n" + source
+    problems = release.kernel_bound_expected(source, {"np", "l2", "checks"})
+    if flagged is None:
+        assert problems == []
+    else:
+        assert problems and all(f"expected value {flagged}" in p for p in problems)
+
+
+def test_no_test_cell_of_the_course_sends_an_expected_value():
+    from reglab import release
+
+    assert release.test_cell_problems() == []
+
+
+def test_mirrors_of_values_the_test_dropped_are_released_on_both_sides():
+    student(draw=lambda n, rng: rng.integers(0, n, 5))
+    c = checker()
+    run(c, "for _s in range(50):\n    draw(10, np.random.default_rng(_s))")
+    run(c, "print(draw(3, np.random.default_rng(0)).size)")
+    assert len(c.session.mirrors) < 10 and len(_oracle._mirrors) < 10
