@@ -51,3 +51,45 @@ def pytest_collection_modifyitems(config, items):
                         for m in item.iter_markers("xdist_group")})
         if names and "@" not in item.nodeid:
             item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")
+
+
+# ----------------------------------------------------------------------------- the unprivileged grader's venv
+
+def pytest_configure(config):
+    """As root, start building the unprivileged batch's virtual environment (``make instructor`` with Debian's
+    python3, about a minute and a half) in the background as the run starts, so that the test that needs it does
+    not wait for the whole build: ``tests/test_grading.py``'s ``unprivileged_venv`` fixture waits for it to end.
+    Only the run's first process does it (xdist's workers inherit the variable), and only when the grading tests
+    are part of the run."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from helpers import UNPRIVILEGED_VENV_ENV
+
+    if hasattr(config, "workerinput") or os.geteuid() != 0 or os.environ.get(UNPRIVILEGED_VENV_ENV):
+        return
+    args = [str(a) for a in config.args]
+    if args and not any("test_grading.py" in a or a.rstrip("/").endswith("tests") for a in args):
+        return
+    if not os.access("/usr/bin/python3", os.X_OK):
+        return  # the fixture fails with the reason
+    root = Path(__file__).resolve().parents[1]
+    top = Path(tempfile.mkdtemp(prefix="reglab-unpriv-venv-"))
+    top.chmod(0o755)
+    script = (f"make -C {root} instructor PYTHON=/usr/bin/python3 VENV={top / 'venv'} > {top / 'build.log'} 2>&1; "
+              f"echo $? > {top / 'status.tmp'}; mv {top / 'status.tmp'} {top / 'status'}")
+    config._reglab_unpriv = subprocess.Popen(["sh", "-c", script], start_new_session=True)
+    os.environ[UNPRIVILEGED_VENV_ENV] = str(top)
+
+
+def pytest_unconfigure(config):
+    proc = getattr(config, "_reglab_unpriv", None)
+    if proc is not None:
+        import shutil
+
+        from helpers import UNPRIVILEGED_VENV_ENV
+
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(os.environ.pop(UNPRIVILEGED_VENV_ENV, ""), ignore_errors=True)

@@ -34,3 +34,8 @@ def course_copy(base, extra: str = "", copy_solutions: bool = False):
     else:
         (course / "solutions").symlink_to(root / "solutions")
     return course
+
+
+#: where conftest.py tells the grading tests about the unprivileged batch's venv it is building (see its
+#: ``pytest_configure``)
+UNPRIVILEGED_VENV_ENV = "REGLAB_TEST_UNPRIVILEGED_VENV"

@@ -26,6 +26,8 @@ import pytest
 
 from reglab import course
 
+# one JupyterLab server and one Chromium for all of them (each costs about half a minute to set up)
+pytestmark = pytest.mark.xdist_group("browser")
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"

@@ -34,6 +34,7 @@ class Loopback:
 
     def __init__(self, tamper=None):
         self.deadline, self.dead, self.round_trips, self.tamper = float("inf"), False, 0, tamper
+        self.timed_out = ""
 
     def open(self):
         return self.ask({"op": "hello"})
@@ -336,6 +337,56 @@ def test_no_test_cell_of_the_course_sends_an_expected_value():
 def test_mirrors_of_values_the_test_dropped_are_released_on_both_sides():
     student(draw=lambda n, rng: rng.integers(0, n, 5))
     c = checker()
+    before = len(_oracle._mirrors)  # the kernel's, of every test of this module
     run(c, "for _s in range(50):\n    draw(10, np.random.default_rng(_s))")
     run(c, "print(draw(3, np.random.default_rng(0)).size)")
-    assert len(c.session.mirrors) < 10 and len(_oracle._mirrors) < 10
+    assert len(c.session.mirrors) < 10 and len(_oracle._mirrors) - before < 10
+
+
+# ----------------------------------------------------------------------------- a real kernel that misbehaves
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """A kernel (nbclient, not sandboxed) whose answers the checker reads as under ``reglab grade``."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os, time\nimport numpy as np\nfrom reglab import checks\n"
+        "def slow(x):\n    time.sleep(5)\n    return x\n"
+        "def huge(x):\n    return np.zeros(10_000_000)\n"
+        "def dies(x):\n    os._exit(3)\n", metadata={"nbgrader": {"locked": True}})])
+    client = NotebookClient(nb, timeout=30, kernel_name="python3")
+    with client.setup_kernel():
+        c = Checker(client, lambda *e: c.events.append(e))
+        c.events = []
+        c.hello()
+        client.execute_cell(nb.cells[0], 0)
+        c.nb = nb
+        yield c
+
+
+def _kernel_run(c, source, timeout=30):
+    cell = nbformat.v4.new_code_cell(source, metadata={"nbgrader": {"grade": True, "grade_id": "q1"}})
+    return verdict(c.run(c.nb, cell, 1, timeout))
+
+
+def test_an_answer_that_takes_too_long_fails_its_part_and_the_kernel_goes_on(kernel):
+    text, error = _kernel_run(kernel, "checks.check('q1', lambda: slow(1.0), 1.0)", timeout=1.5)
+    assert error and "q1" in error and "did not finish within" in error
+    assert [e[0] for e in kernel.events][-1] == "timeout"
+    assert _kernel_run(kernel, "print(float(np.asarray(np.ones(2)).sum()))") == ("2.0\n", None)
+
+
+def test_an_answer_too_large_for_the_wire_fails_its_part_with_the_reason(kernel):
+    text, error = _kernel_run(kernel, "checks.check('q1', lambda: huge(1.0), 1.0)")
+    assert error and "q1" in error and "MB" in error
+
+
+def test_a_kernel_that_dies_answering_is_the_executors_dead_kernel(kernel):
+    from nbclient.exceptions import DeadKernelError
+
+    cell = nbformat.v4.new_code_cell("checks.check('q1', lambda: dies(1.0), 1.0)",
+                                     metadata={"nbgrader": {"grade": True, "grade_id": "q1"}})
+    with pytest.raises(DeadKernelError):
+        kernel.run(kernel.nb, cell, 1, 30)

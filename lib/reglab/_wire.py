@@ -52,15 +52,22 @@ class Encoder:
     """
 
     def __init__(self, handle=None, mirror=None):
-        self.handle, self.mirror, self.items = handle, mirror, 0
+        self.handle, self.mirror, self.items, self.bytes = handle, mirror, 0, 0
+
+    def _count(self, n):
+        self.bytes += n
+        if self.bytes > MAX_BYTES:
+            raise WireError(f"the value is larger than the {MAX_BYTES // 2**20} MB a value may take")
 
     def __call__(self, value, depth=0):
         self.items += 1
         if depth > MAX_DEPTH or self.items > MAX_ITEMS:
             raise WireError("the value is nested too deeply or holds too many items")
         if value is None or isinstance(value, (bool, str)):
-            if isinstance(value, str) and len(value) > MAX_STR:
-                raise WireError(f"a string of {len(value)} characters is too long")
+            if isinstance(value, str):
+                if len(value) > MAX_STR:
+                    raise WireError(f"a string of {len(value)} characters is too long")
+                self._count(len(value))
             return value
         if type(value) is int:
             if abs(value) >= 10**MAX_INT_DIGITS:
@@ -85,6 +92,7 @@ class Encoder:
     def content(self, arr, depth=0):
         """An array by value (no mirror)."""
         if arr.dtype.str in DTYPES:
+            self._count(arr.nbytes * 4 // 3)
             data = np.ascontiguousarray(arr)
             return {"A": [arr.dtype.str, list(arr.shape), base64.b64encode(data.tobytes()).decode("ascii")]}
         if arr.dtype.kind == "U":

@@ -144,8 +144,9 @@ class Checker:
         if self.session.missing_watch:
             self._evidence(index, grade_id, ["the kernel did not report the method rules' watch"])
             self.session.missing_watch = False
-        if isinstance(error, KernelSilent):
-            self.event("timeout", index, f"{grade_id}: {error}")
+        if isinstance(error, KernelSilent) or self.link.timed_out:
+            self.event("timeout", index, f"{grade_id}: {self.link.timed_out or error}")
+            self.link.timed_out = ""
         elif isinstance(error, UnreadableAnswer) or self.session.unreadable:
             self.event("unreadable answer", index, f"{grade_id}: {error or self.session.unreadable[0]} (the kernel's "
                                                   "answers do not follow the grading protocol)")

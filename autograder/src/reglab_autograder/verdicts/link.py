@@ -44,6 +44,7 @@ class KernelLink:
         self.seconds = 0.0
         self.dead = False
         self.comm_id = None
+        self.timed_out = ""  # the last question the kernel did not answer in time (the checker reports it)
 
     def reset(self):
         """A new kernel: no channel yet."""
@@ -65,7 +66,8 @@ class KernelLink:
             raise DeadKernelError("the kernel died")
         left = self.deadline - time.monotonic()
         if left <= 0:
-            raise KernelSilent("the test cell's time ran out before the kernel was asked")
+            self.timed_out = "the test cell's time ran out before the kernel was asked"
+            raise KernelSilent(self.timed_out)
         t0 = time.monotonic()
         text = _wire.dumps(request)
         kc = self.client.kc
@@ -79,6 +81,9 @@ class KernelLink:
             msg_id, channel, read = msg["header"]["msg_id"], kc.iopub_channel, self._read_comm
         try:
             reply = run_sync(self._reply)(msg_id, left, channel)
+        except KernelSilent as exc:
+            self.timed_out = str(exc)
+            raise
         finally:
             self.round_trips += 1
             self.seconds += time.monotonic() - t0
