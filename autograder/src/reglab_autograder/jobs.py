@@ -19,7 +19,7 @@ GRADER_ERROR = "grader error"
 
 # Bump when a change of this package changes how a submission is scored (what counts, what is zeroed, partial
 # credit, ...): every record graded before becomes stale, and ``reglab grade --regrade`` grades it again.
-GRADING_LOGIC = 1
+GRADING_LOGIC = 2  # 2: verdicts decided in the checker, outside the student's kernel
 
 
 def grader_version() -> str:
