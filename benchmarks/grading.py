@@ -49,7 +49,10 @@ def build(base: Path, n_students: int):
 
 ANATOMY = (("kernel start", lambda e: e["startup_seconds"]),
            ("setup cell (imports)", lambda e: e["setup_cell_seconds"]),
-           ("other cells", lambda e: e["cells_seconds"] - e["setup_cell_seconds"]),
+           ("other cells", lambda e: e["cells_seconds"] - e["setup_cell_seconds"] - e.get("test_cells_seconds", 0)),
+           ("test cells, in the checker", lambda e: e.get("test_cells_seconds", 0)),
+           ("  of which questions to the kernel", lambda e: e.get("checker_seconds", 0)),
+           ("  questions to the kernel (count)", lambda e: e.get("checker_questions", 0)),
            ("kernel shutdown, clean-up", lambda e: e["seconds"] - e["startup_seconds"] - e["cells_seconds"]),
            ("nbgrader's other autograde passes", lambda e: e["phases"]["autograde"] - e["seconds"]),
            ("feedback", lambda e: e["phases"]["feedback"]),
@@ -127,6 +130,11 @@ def main():
         print(f"anatomy of one job, median seconds (reglab grade --workers 1 | --workers {args.workers}):")
         for (name, a), (_, b) in zip(anatomy(out1), anatomy(outn)):
             print(f"  {name:40s}{a:6.2f}  {b:6.2f}")
+        for label, o in (("--workers 1", out1), (f"--workers {args.workers}", outn)):
+            ex = [r.execution for r in jobs.read_all(o / "jobs")]
+            q, t = sum(e.get("checker_questions", 0) for e in ex), sum(e.get("checker_seconds", 0) for e in ex)
+            print(f"the checker's questions to the kernels ({label}): {q} in all, {1000 * t / max(q, 1):.1f} ms each "
+                  f"on average, {t / max(len(ex), 1):.2f} s per notebook")
         if not same:
             sys.exit(1)
     finally:

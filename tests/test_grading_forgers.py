@@ -57,6 +57,11 @@ FORGERS = {  # name: (the lines put first in the first answer cell, what the rep
               "protocol"),
 }
 SESSION5 = ("walrus", "modsetattr", "transformer")
+# delegates to the library on a thread of its own, where the watch that threading passes on does not reach
+THREAD_Q2 = ("import _thread\nfrom reglab import l2 as _l2\n"
+             "def shrink(lam, alpha):\n    box, lock = [], _thread.allocate_lock()\n    lock.acquire()\n"
+             "    def run():\n        box.append(_l2.shrink_factors(lam, alpha))\n        lock.release()\n"
+             "    _thread.start_new_thread(run, ())\n    lock.acquire()\n    return box[0]\n")
 # delegates to the library after switching the method rules' watch off: it must fail the rules, not score
 DELEGATE_Q2 = ("import sys\nsys.setprofile = lambda f: None\nfrom reglab import l2 as _l2\n"
                "def shrink(lam, alpha):\n    return _l2.shrink_factors(lam, alpha)\n")
@@ -88,6 +93,10 @@ def build(sub: Path) -> dict:
     cell.source = DELEGATE_Q2
     write(sub, "watchoff", A1, nb)
     expect[("watchoff", A1)] = ("sys functions were replaced", 0.0)
+    nb = released(A1)
+    next(c for c in nb.cells if grade_id(c) == "a_q2").source = THREAD_Q2
+    write(sub, "threadoff", A1, nb)
+    expect[("threadoff", A1)] = ("watch saw _thread.start_new_thread", 0.0)
     nb = answered(A1, PARTIAL_HONEST)  # q1 honest; the walrus in the next answer cell forges the rest
     cell = next(c for c in nb.cells if grade_id(c) == "a_q2")
     cell.source = f"[checks := {MOCK}]\n" + cell.source
@@ -154,8 +163,9 @@ def test_the_feedback_of_a_forger_shows_no_hidden_test(graded):
 
 
 def test_the_delegating_forger_fails_the_rule_with_the_rules_message(graded):
-    nb = nbformat.read(graded["out"] / "autograded" / "watchoff" / A1 / f"{A1}.ipynb", as_version=4)
-    cells = {grade_id(c): c for c in nb.cells}
-    for gid in ("q2a", "q2b"):
-        errors = [o.evalue for o in cells[gid].outputs if o.output_type == "error"]
-        assert errors and "switched off or went around" in errors[0], (gid, errors)
+    for student in ("watchoff", "threadoff"):
+        nb = nbformat.read(graded["out"] / "autograded" / student / A1 / f"{A1}.ipynb", as_version=4)
+        cells = {grade_id(c): c for c in nb.cells}
+        for gid in ("q2a", "q2b"):
+            errors = [o.evalue for o in cells[gid].outputs if o.output_type == "error"]
+            assert errors and "switched off or went around" in errors[0], (student, gid, errors)

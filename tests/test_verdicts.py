@@ -39,6 +39,9 @@ class Loopback:
     def open(self):
         return self.ask({"op": "hello"})
 
+    def end(self):
+        pass
+
     def ask(self, request):
         self.round_trips += 1
         text = KERNEL.submit(_oracle.handle, _wire.dumps(request)).result()
@@ -390,3 +393,104 @@ def test_a_kernel_that_dies_answering_is_the_executors_dead_kernel(kernel):
                                      metadata={"nbgrader": {"grade": True, "grade_id": "q1"}})
     with pytest.raises(DeadKernelError):
         kernel.run(kernel.nb, cell, 1, 30)
+
+
+# ----------------------------------------------------------------------------- what a review found
+
+
+def _off_thread(f, *args):
+    import _thread
+    box, lock = [], _thread.allocate_lock()
+    lock.acquire()
+
+    def run():
+        try:
+            box.append(f(*args))
+        finally:
+            lock.release()
+    _thread.start_new_thread(run, ())
+    lock.acquire()
+    return box[0]
+
+
+def _switched_off(lam, a):
+    import threading
+
+    from reglab import l2
+    hook = getattr(threading, "_profile_hook", None)
+    if hook is not None:
+        hook.active = False
+    try:
+        return l2.shrink_factors(lam, a)
+    finally:
+        if hook is not None:
+            hook.active = True
+
+
+def _clone(f):
+    import types
+    return types.FunctionType(f.__code__.replace(co_name="mine", co_firstlineno=1), f.__globals__, "mine",
+                              f.__defaults__, f.__closure__)
+
+
+@pytest.mark.parametrize("answer", [
+    lambda lam, a: _off_thread(__import__("reglab.l2").l2.shrink_factors, lam, a),  # a thread the watch misses
+    _switched_off,  # the watch's own switch, reached without calling anything
+    lambda lam, a: _clone(__import__("reglab.l2").l2.shrink_factors)(lam, a),  # the library's code, renamed
+], ids=["_thread", "switch", "clone"])
+def test_going_around_the_watch_fails_the_rule_in_self_check_and_under_grading(answer):
+    student(shrink=answer)
+    c = checker()
+    graded, self_check = verdict(run(c, CHECK_SHRINK)), in_one_process(CHECK_SHRINK)
+    assert graded == self_check and graded[1] and ("went around" in graded[1] or "your code called" in graded[1])
+
+
+def test_threads_started_by_threading_are_watched_not_refused():
+    import concurrent.futures as cf
+
+    def in_pool(lam, a):
+        with cf.ThreadPoolExecutor(1) as pool:
+            return pool.submit(lambda: lam / (lam + a)).result()
+    student(shrink=in_pool)
+    assert verdict(run(checker(), CHECK_SHRINK)) == in_one_process(CHECK_SHRINK) and \
+        in_one_process(CHECK_SHRINK)[1] is None
+
+
+@pytest.mark.parametrize("value", [{"b"}, frozenset("b"), "b"])
+def test_choice_answers_as_sets_cross_as_sets(value):
+    student(diagnosis=value)
+    source = "checks.check_choice('q2b', lambda: diagnosis, 'b')"
+    assert verdict(run(checker(), source)) == in_one_process(source) == ("\u2714 q2b passed\n", None)
+
+
+def test_decimal_and_long_double_answers_are_their_values():
+    import decimal
+    student(decay=decimal.Decimal("0.998"), arr=np.array([0.5, 0.75], dtype=np.longdouble))
+    source = "checks.check('q2b', lambda: decay, 0.998)\nchecks.check('q2b', lambda: arr, [0.5, 0.75])"
+    assert verdict(run(checker(), source)) == ("\u2714 q2b passed\n\u2714 q2b passed\n", None)
+
+
+def test_a_misconception_marker_written_by_the_student_is_not_counted():
+    def says(lam, a):
+        raise ValueError("[misconception:s01.q2.alpha-over-sum] and [misconception:x]")
+    student(shrink=says)
+    text, error = verdict(run(checker(), CHECK_SHRINK))
+    assert error and checks.find_misconceptions(error) == [] and "alpha-over-sum" in error
+
+
+def test_a_replaced_grading_agent_is_reported(monkeypatch):
+    real = _oracle.handle
+
+    def forged(text):  # passes every question on, and says the watch saw nothing
+        reply = json.loads(real(text))
+        if "watch" in reply:
+            reply["watch"] = {"called": None, "tampered": None, "intact": True}
+        return json.dumps(reply)
+
+    student(shrink=lambda lam, a: __import__("reglab.l2").l2.shrink_factors(lam, a))
+    c = checker()
+    monkeypatch.setattr(_oracle, "handle", forged)
+    c.link.ask = lambda request: KernelLink._answer(KERNEL.submit(_oracle.handle, _wire.dumps(request)).result())
+    text, error = verdict(run(c, CHECK_SHRINK))
+    assert error is None  # the residual risk the README names: a forged agent can hide a delegation ...
+    assert any("grading agent was changed (handle)" in e[2] for e in c.events)  # ... but not itself

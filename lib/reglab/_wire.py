@@ -79,8 +79,12 @@ class Encoder:
             return {"L" if isinstance(value, list) else "T": [self(v, depth + 1) for v in list(value)]}
         if isinstance(value, dict):
             return {"D": [[self(k, depth + 1), self(v, depth + 1)] for k, v in dict(value).items()]}
+        if isinstance(value, (set, frozenset)):  # letters of a multiple choice, ids
+            return {"E" if isinstance(value, set) else "F": [self(v, depth + 1) for v in list(value)]}
         if isinstance(value, np.ndarray):  # a subclass (np.matrix, a masked array) crosses as a plain array
             return self._array(value, depth) if type(value) is np.ndarray else self.content(np.array(value), depth)
+        if isinstance(value, np.generic) and value.dtype.kind in "fc" and value.dtype.str not in DTYPES:
+            value = value.astype(np.complex128 if value.dtype.kind == "c" else np.float64)  # long double
         if isinstance(value, (np.generic,)) and np.dtype(value.dtype).str in DTYPES:
             arr = np.asarray(value)
             return {"S": [arr.dtype.str, base64.b64encode(arr.tobytes()).decode("ascii")]}
@@ -90,7 +94,9 @@ class Encoder:
         return self._other(value)
 
     def content(self, arr, depth=0):
-        """An array by value (no mirror)."""
+        """An array by value (no mirror); long doubles as float64 (complex128), what the checks compare in."""
+        if arr.dtype.kind in "fc" and arr.dtype.str not in DTYPES:
+            arr = arr.astype(np.complex128 if arr.dtype.kind == "c" else np.float64)
         if arr.dtype.str in DTYPES:
             self._count(arr.nbytes * 4 // 3)
             data = np.ascontiguousarray(arr)
@@ -115,6 +121,11 @@ class Encoder:
             return self(int(value))
         if isinstance(value, numbers.Real):  # Fraction, a float subclass with a lying __eq__: their value only
             return self(float(value))
+        if isinstance(value, numbers.Number) and not isinstance(value, numbers.Complex):  # decimal.Decimal
+            try:
+                return self(float(value))
+            except (TypeError, ValueError, OverflowError):
+                pass
         if self.handle is None:
             raise WireError(f"a {type(value).__name__} cannot be sent, only data")
         return {"H": self.handle(value)}
@@ -172,6 +183,12 @@ class Decoder:
         if tag in ("L", "T") and isinstance(body, list):
             items = [self(v, depth + 1) for v in body]
             return items if tag == "L" else tuple(items)
+        if tag in ("E", "F") and isinstance(body, list):
+            try:
+                items = [self(v, depth + 1) for v in body]
+                return set(items) if tag == "E" else frozenset(items)
+            except TypeError:
+                raise WireError("a set in the answer holds something that cannot be in a set") from None
         if tag == "D" and isinstance(body, list):
             out = {}
             for pair in body:
@@ -197,6 +214,8 @@ class Decoder:
             if not (isinstance(body[1], list) and all(isinstance(s, str) for s in body[1])) or \
                     len(body[1]) != math.prod(shape):
                 raise WireError("an array of strings in the answer is malformed")
+            if 4 * max((len(x) for x in body[1]), default=0) * len(body[1]) > MAX_BYTES:
+                raise WireError(f"an array of strings in the answer would take more than {MAX_BYTES // 2**20} MB")
             return np.array(body[1], dtype=str).reshape(shape)
         if tag == "O" and isinstance(body, list) and len(body) == 2:
             shape = _shape(body[0])

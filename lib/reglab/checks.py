@@ -135,7 +135,7 @@ LINEAR_SOLVERS = (
 
 MISCONCEPTION_MARKER = re.compile(r"\[misconception:([a-z0-9][a-z0-9_.-]*)\]")
 
-_state = {"session": None}
+_state = {"session": None, "record": True}
 _WATCHING: list = []  # the watches of the checks running now, innermost last
 
 
@@ -158,8 +158,8 @@ def progress_file() -> Path:
 
 
 def _recording() -> bool:
-    # Grading runs must not write outside the submission's working directory.
-    return os.environ.get("NBGRADER_EXECUTION") != "autograde"
+    # Grading runs must not write outside the submission's working directory (and the grader's checker never does).
+    return _state["record"] and os.environ.get("NBGRADER_EXECUTION") != "autograde"
 
 
 def load_progress(path: Path | None = None) -> dict:
@@ -299,6 +299,7 @@ class _Rule:
         self.codes: dict = {}  # code object -> shown name
         self.cfuncs: dict = {}  # id(C function) -> (function, shown name)
         self.names: list = []  # the dotted names, as the grader's checker sends them to the kernel
+        self.clones: dict = {}  # the shape of a forbidden function's code -> shown name (a copy under another name)
         for item in forbid:
             self._add(item)
 
@@ -316,11 +317,18 @@ class _Rule:
         target = inspect.unwrap(obj.__func__ if isinstance(obj, types.MethodType) else obj)
         if isinstance(target, types.FunctionType):
             self.codes[target.__code__] = name
+            self.clones[_code_shape(target.__code__)] = name
         elif isinstance(target, types.BuiltinFunctionType):
             self.cfuncs[id(target)] = (target, name)
         else:
             raise TypeError(f"cannot forbid {name} ({type(target).__name__}): only Python functions and builtin "
                             "functions are visible to the method check (ufuncs and array methods are not)")
+
+
+def _code_shape(code):
+    """What a copy of a function's code keeps whatever its name, file or line: bytecode, names and constants."""
+    return (code.co_code, code.co_names,
+            tuple(_code_shape(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts))
 
 
 def _resolve(dotted):
@@ -351,6 +359,7 @@ def _tamper_targets():
     spawn = sys.modules.get("_posixsubprocess") or _import_quietly("_posixsubprocess")
     if spawn is not None:
         funcs.append(spawn.fork_exec)
+    funcs += _thread_starters()
     cfuncs = {id(f): f for f in funcs if isinstance(f, types.BuiltinFunctionType)}
     codes = {}
     for name in ("setprofile", "settrace", "getprofile", "gettrace", "setprofile_all_threads", "settrace_all_threads"):
@@ -358,6 +367,15 @@ def _tamper_targets():
         if isinstance(f, types.FunctionType):
             codes[f.__code__] = f"threading.{name}"
     return cfuncs, codes
+
+
+def _thread_starters():
+    """``_thread``'s ways to start a thread: called from anywhere but ``threading`` (which passes the watch on to
+    the threads it starts), they start a thread the watch does not see."""
+    import _thread
+
+    return [getattr(_thread, n) for n in ("start_new_thread", "start_new", "start_joinable_thread")
+            if hasattr(_thread, n)]
 
 
 def _import_quietly(name):
@@ -373,8 +391,16 @@ class _Watch:
     def __init__(self, rule):
         self.rule, self.active = rule, True
         self.called = self.tampered = None
+        self.intact, self.switched_off = True, False
         self.remote_intact = True  # under grading: False when the kernel's own watch was removed or did not report
         self.tamper_c, self.tamper_codes = _tamper_targets()
+        self.starters = {id(f) for f in _thread_starters()}
+        self.shapes: dict = {}  # code object -> the forbidden name its shape copies, or None (seen, innocent)
+
+        def for_threads(frame, event, arg):  # what threading gives new threads: not the watch object itself
+            return self(frame, event, arg)
+
+        self.for_threads = for_threads
 
     def __call__(self, frame, event, arg):
         if not self.active:
@@ -385,12 +411,36 @@ class _Watch:
                 self.called = self.called or self.rule.codes[code]
             elif code in self.tamper_codes:
                 self.tampered = self.tampered or self.tamper_codes[code]
+            elif self.rule.clones:
+                if code not in self.shapes:
+                    self.shapes[code] = self.rule.clones.get(_code_shape(code))
+                if self.shapes[code]:
+                    self.called = self.called or f"a copy of {self.shapes[code]}"
         elif event == "c_call":
             key = id(arg)
             if key in self.rule.cfuncs and self.rule.cfuncs[key][0] is arg:
                 self.called = self.called or self.rule.cfuncs[key][1]
-            elif key in self.tamper_c and self.tamper_c[key] is arg:
+            elif key in self.tamper_c and self.tamper_c[key] is arg and not (
+                    key in self.starters and frame.f_code.co_filename == threading.__file__):
                 self.tampered = self.tampered or f"{arg.__module__ or 'sys'}.{arg.__name__}"
+
+
+@contextlib.contextmanager
+def _profiled(rule):
+    """Run the block under a :class:`_Watch` of ``rule`` (this thread, and the threads ``threading`` starts); yields
+    the watch, whose ``intact`` and ``switched_off`` say afterwards whether it stayed in place and on."""
+    watch = _Watch(rule)
+    old, old_thread = sys.getprofile(), threading.getprofile()
+    threading.setprofile(watch.for_threads)
+    sys.setprofile(watch)
+    try:
+        yield watch
+    finally:
+        watch.switched_off = not watch.active
+        watch.active = False
+        watch.intact = sys.getprofile() is watch
+        sys.setprofile(old)
+        threading.setprofile(old_thread)
 
 
 @contextlib.contextmanager
@@ -400,22 +450,15 @@ def _method_rules(part, forbid, rule):
     if not forbid:
         yield
         return
-    watch = _Watch(_Rule(forbid))
-    old, old_thread = sys.getprofile(), threading.getprofile()
-    threading.setprofile(watch)
-    sys.setprofile(watch)
-    intact = False
-    _WATCHING.append(watch)  # under grading, the checker's calls into the kernel report what they saw here
-    try:
-        yield
-    finally:
-        _WATCHING.remove(watch)
-        watch.active = False
-        intact = sys.getprofile() is watch and watch.remote_intact
-        sys.setprofile(old)
-        threading.setprofile(old_thread)
-    if watch.tampered or not intact:
-        how = f"it called {watch.tampered}" if watch.tampered else "the profiler was removed"
+    with _profiled(_Rule(forbid)) as watch:
+        _WATCHING.append(watch)  # under grading, the checker's calls into the kernel report what they saw here
+        try:
+            yield
+        finally:
+            _WATCHING.remove(watch)
+    if watch.tampered or watch.switched_off or not (watch.intact and watch.remote_intact):
+        how = (f"it called {watch.tampered}" if watch.tampered else
+               "the watch was switched off" if watch.switched_off else "the profiler was removed")
         _fail(part, f"your code switched off or went around the check that enforces the question's rules ({how}). "
                     "Remove that code; a check cannot be passed this way.", None)
     if watch.called:

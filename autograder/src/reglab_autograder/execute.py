@@ -225,6 +225,10 @@ class SandboxedExecute(Execute):
                 "fork_server_note": self._fork_note,
                 "setup_cell_seconds": self._cell_seconds[0][1] if self._cell_seconds else 0.0,
                 "cells_seconds": round(sum(t for _, t in self._cell_seconds), 2),
+                # the checker's questions to the kernel (round trips) and the seconds they took, test cells included
+                "checker_questions": self._checker.link.round_trips if self._checker else 0,
+                "checker_seconds": round(self._checker.link.seconds, 3) if self._checker else 0.0,
+                "test_cells_seconds": round(sum(t for i, t in self._cell_seconds if i in self._test_cells), 2),
             }, indent=1))
 
     # ---------------------------------------------------------------- the job's private folder
@@ -310,6 +314,7 @@ class SandboxedExecute(Execute):
         self._cgroups = []
         self._forked, self._fork_note = False, ""
         self._checker = Checker(self, self._event) if self.trusted_verdicts else None
+        self._test_cells = set()
         limits = dict(sandbox.DEFAULT_LIMITS, **self.limits)
         if self.isolate:
             status = sandbox.probe()
@@ -372,6 +377,7 @@ class SandboxedExecute(Execute):
             if self._checker is not None and not self._cell_seconds:
                 self._checker.hello(index)  # before any of the notebook's code runs
             if self._checker is not None and utils.is_grade(cell) and not utils.is_solution(cell):
+                self._test_cells.add(index)
                 cell.outputs = self._checker.run(self.nb, cell, index, self._get_timeout(cell))
                 cell.execution_count = None
             else:

@@ -14,17 +14,17 @@ import ast
 import builtins
 import contextlib
 import io
-import os
 import time
 import warnings
 
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 
+from reglab import checks
 from reglab.release import read_names
 
 from .link import KernelLink, KernelSilent, UnreadableAnswer
-from .remote import Session
+from .remote import Session, kernel_text
 
 MAX_PRINTED = 20_000  # characters of output a test cell keeps
 
@@ -83,7 +83,6 @@ class Checker:
         self.seen: set = set()
         self.ready = False
         self.start_error = ""
-        os.environ["NBGRADER_EXECUTION"] = "autograde"  # the checker's checks record no progress file
 
     # ------------------------------------------------------------------ the kernel
 
@@ -127,6 +126,7 @@ class Checker:
         self.session.printed = []
         out = io.StringIO()
         error = None
+        recording, checks._state["record"] = checks._state["record"], False  # the checker writes no progress file
         try:
             if not self.ready:
                 raise RuntimeError(f"the grader could not ask the kernel for your answers ({self.start_error})")
@@ -139,11 +139,16 @@ class Checker:
                 exec(code, ns)  # noqa: S102 - the instructor's test cell, in the checker
         except BaseException as exc:  # noqa: BLE001 - the cell's failure is its verdict
             error = exc
+        finally:
+            checks._state["record"] = recording
+            self.link.end()  # the kernel's main thread is free for the next cell
         if self.link.dead:
             raise DeadKernelError("the kernel died while the grader asked it for an answer")
         if self.session.missing_watch:
             self._evidence(index, grade_id, ["the kernel did not report the method rules' watch"])
             self.session.missing_watch = False
+        self._evidence(index, grade_id, self.session.watch_saw)
+        self.session.watch_saw = []
         if isinstance(error, KernelSilent) or self.link.timed_out:
             self.event("timeout", index, f"{grade_id}: {self.link.timed_out or error}")
             self.link.timed_out = ""
@@ -176,7 +181,7 @@ class Checker:
         for name, value in values.items():
             ns[name] = value
         for name, why in unreadable.items():
-            ns[name] = Unreadable(name, why)
+            ns[name] = Unreadable(name, kernel_text(why))
         self.remote_names = set(values) | set(unreadable)
 
     def _evidence(self, index, grade_id, signs):

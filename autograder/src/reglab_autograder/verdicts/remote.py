@@ -25,6 +25,12 @@ class KernelRaised(Exception):
     """Base of the exceptions the student's code raised in the kernel (named after the student's class)."""
 
 
+def kernel_text(text) -> str:
+    """Text the kernel sent (the student's messages, prints, warnings), defused: a misconception marker in it is
+    the student's writing, never the checker's verdict, so it cannot be counted as one."""
+    return checks.MISCONCEPTION_MARKER.sub(lambda m: f"(the text 'misconception {m.group(1)}')", str(text))
+
+
 def _exception(name: str, message: str, builtin: bool) -> BaseException:
     cls = getattr(builtins, name, None) if builtin else None
     if isinstance(cls, type) and issubclass(cls, Exception) and not issubclass(cls, (StopIteration,)):
@@ -121,6 +127,7 @@ class Session:
         self.printed: list = []  # what the student's code printed while the checker asked
         self.missing_watch = False  # a forbid= rule was sent and the kernel's report did not come back
         self.unreadable: list = []  # answers that broke the protocol (the checks turn them into failures)
+        self.watch_saw: list = []  # what the kernel's watch reported as going around it
 
     # ------------------------------------------------------------------ encoding the checker's values
 
@@ -173,7 +180,7 @@ class Session:
                     raise _wire.WireError("a stand-in's numbers are malformed")
                 view = _wire.Decoder().array(body[3]["A"])
             cls = RemoteCallable if body[1] == "callable" else Remote
-            self.proxies[n] = cls(self, n, str(body[2])[:60], view)
+            self.proxies[n] = cls(self, n, kernel_text(str(body[2])[:60]), view)
         return self.proxies[n]
 
     def _from_kernel(self, n, content):
@@ -209,17 +216,17 @@ class Session:
             self._merge_watch(watch, answer.get("watch"))
         out = answer.get("out")
         if isinstance(out, str) and out:
-            self.printed.append(out[:4000])
+            self.printed.append(kernel_text(out[:4000]))
         noise = answer.get("noise")
         if isinstance(noise, list) and noise:
             import warnings
 
-            warnings.warn("; ".join(str(n)[:200] for n in noise[:3]), RuntimeWarning, stacklevel=2)
+            warnings.warn(kernel_text("; ".join(str(n)[:200] for n in noise[:3])), RuntimeWarning, stacklevel=2)
         if "error" in answer:
             err = answer["error"]
             if not (isinstance(err, list) and len(err) == 3):
                 raise UnreadableAnswer("the kernel's report of an exception is malformed")
-            raise _exception(str(err[0])[:80], str(err[1])[:2000], err[2] is True)
+            raise _exception(str(err[0])[:80], kernel_text(str(err[1])[:2000]), err[2] is True)
         if "ok" in answer:
             try:
                 return self.decode(answer["ok"])
@@ -262,7 +269,8 @@ class Session:
         if report.get("called"):
             watch.called = watch.called or str(report["called"])[:200]
         if report.get("tampered"):
-            watch.tampered = watch.tampered or str(report["tampered"])[:200]
+            watch.tampered = watch.tampered or kernel_text(str(report["tampered"])[:200])
+            self.watch_saw.append(f"the method rules' watch saw {watch.tampered}")
         if report.get("intact") is not True:
             watch.remote_intact = False
 
