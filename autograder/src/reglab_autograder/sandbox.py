@@ -354,9 +354,10 @@ def memory_watchdog(outer_pid: int, limit_mb: int, jobdir: str, period: float = 
     limit = int(limit_mb) * 1024 * 1024
     born = _start_time(outer_pid)
     while born and _start_time(outer_pid) == born:
-        chain, others = sandbox_tree(outer_pid)
-        held = tree_memory(chain + others, limit)
-        if held > limit and len(chain) == 3:
+        sub = _subtree(outer_pid)  # the cheap walk; the kernel's chain only when over the limit
+        held = tree_memory(list(sub) if sub is not None else sum(sandbox_tree(outer_pid), []), limit)
+        chain, others = sandbox_tree(outer_pid) if held > limit else ([], [])
+        if len(chain) == 3:
             victims = chain[2:] + others
             for p in victims:
                 try:
