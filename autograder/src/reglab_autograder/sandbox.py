@@ -21,13 +21,14 @@ The same ``bwrap`` command line is used whoever runs the grader:
   processes, file size, no core dumps.
 
 As **root**, before it execs ``bwrap``, the launcher also puts the job into cgroup (v1) ``memory`` and
-``pids`` groups created by the grader (a memory cap across all of a notebook's processes), binds the
+``pids`` groups created by the grader (``memory_mb`` across all of a notebook's processes), binds the
 allow-listed folders under a staging tmpfs of a private mount namespace (so that the sandbox uid can
 reach a Python installed under ``/root``), and drops to a uid of its own (one per worker slot of the
 run, no supplementary groups): ``bwrap`` then runs unprivileged, exactly as for an ordinary user.
-As an ordinary user there is no cgroup the grader may write to, so memory is capped per process only (and the
-processes' count is capped): :func:`probe`
-says which limits apply, and each job record carries it.
+As an ordinary user there is no cgroup the grader may write to: :func:`memory_watchdog`, run by the kernel's
+launcher outside the sandbox, holds the kernel's processes together under ``memory_mb`` (checked every
+:data:`WATCH_SECONDS`), and the processes' count is capped. :func:`probe` says which limits apply, and each job
+record carries it.
 
 By default a worker does not start one such sandbox per kernel: it starts one per worker process, whose
 process (a fork server, :mod:`.forkserver` and :mod:`.zygote`) has imported the course's modules and forks
