@@ -277,3 +277,64 @@ def test_kernel_client_reports_a_dead_kernel_and_a_timeout():
     kc, run = _scripted_client(nothing, alive=True)
     with pytest.raises(RuntimeError, match="didn't respond in 0 seconds"):
         run(kc.wait_for_ready(timeout=0.2))
+
+
+# A sandbox's shape: outer (bwrap, or the fork server's child) -> init -> kernel -> what the kernel starts. Here the
+# "kernel" forks children that share 150 MB copy-on-write, then two that each write 150 MB of their own.
+_TREE = """
+import os, sys, time
+shared = bytearray(150 * 2**20)
+for _ in range(3):
+    if os.fork() == 0:
+        time.sleep(60); os._exit(0)
+open(sys.argv[1], "w").write("shared")
+time.sleep(1.5)
+for _ in range(2):
+    if os.fork() == 0:
+        mine = bytearray(150 * 2**20); time.sleep(60); os._exit(0)
+time.sleep(60)
+"""
+
+
+def test_the_memory_watchdog_counts_shared_pages_once_and_kills_the_kernel_over_the_limit(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    ready = tmp_path / "ready"
+    script = tmp_path / "tree.py"
+    script.write_text(_TREE)
+    outer = subprocess.Popen(["sh", "-c", f"sh -c '{sys.executable} {script} {ready}; true'; true"])
+    try:
+        for _ in range(500):
+            if ready.exists():
+                break
+            time.sleep(0.01)
+        chain, others = sandbox.sandbox_tree(outer.pid)
+        assert len(chain) == 3 and len(others) == 3, (chain, others)
+        rss = sum(sandbox._rss(p) for p in chain + others)
+        held = sandbox.tree_memory(chain + others, limit=0)  # over any limit: proportional sizes
+        assert rss > 550 * 2**20 and held < 300 * 2**20, (rss >> 20, held >> 20)  # 4 x 150 MB resident, shared
+        watch = threading.Thread(target=sandbox.memory_watchdog, args=(outer.pid, 400, str(tmp_path), 0.05))
+        watch.start()
+        time.sleep(1.0)
+        assert chain[2] in sandbox.sandbox_tree(outer.pid)[0], "killed while under the limit (shared pages)"
+        kernel = chain[2]
+        for _ in range(400):  # the two children of 150 MB of their own: about 450 MB together
+            if kernel not in sandbox.sandbox_tree(outer.pid)[0]:
+                break
+            time.sleep(0.02)
+        assert kernel not in sandbox.sandbox_tree(outer.pid)[0], "the watchdog let the tree go over the limit"
+        assert outer.wait(timeout=10) == 0  # the outer process and init live on: only the kernel's processes die
+        watch.join(timeout=5)
+        assert not watch.is_alive(), "the watchdog outlived the sandbox"
+        assert "over the 400 MB limit" in (tmp_path / sandbox.MEMORY_KILLED).read_text()
+    finally:
+        for p in sum(sandbox.sandbox_tree(outer.pid), []):
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        outer.kill()

@@ -107,7 +107,9 @@ def add_commands(sub) -> None:
                    help="grade on a Dask cluster: its scheduler (tcp://HOST:PORT, or gateway://CLUSTER for Dask "
                         "Gateway); needs --db-url postgresql://..., ignores --workers")
     p.add_argument("--memory-mb", type=int, default=sandbox.DEFAULT_LIMITS["memory_mb"],
-                   help="memory limit per kernel (default 2048)")
+                   help="memory limit of all of a kernel's processes together (default 2048): as root a cgroup; as an "
+                        "ordinary user a watchdog that kills the kernel over it (checked every 0.1 s); also the "
+                        "address-space limit (RLIMIT_AS) of each process")
     p.add_argument("--cpu-seconds", type=int, default=sandbox.DEFAULT_LIMITS["cpu_seconds"],
                    help="CPU-time limit per kernel (default 600)")
     p.add_argument("--no-sandbox", action="store_true",

@@ -13,7 +13,8 @@ The kernel manager starts, in place of the kernel, this module's small launcher 
 reglab_autograder.forkserver SPEC -- KERNEL_ARGV``): it hands the notebook's files to the zygote, puts
 the new kernel into the notebook's cgroups, then stands for the kernel: it forwards signals (interrupt,
 terminate), exits with the kernel's status (128 + signal, as ``bwrap`` does), and when it is killed the
-kernel's PID namespace ends with it.
+kernel's PID namespace ends with it. Where the notebook has no cgroup (an ordinary user), it also runs
+:func:`.sandbox.memory_watchdog` over the kernel's processes.
 """
 
 from __future__ import annotations
@@ -177,6 +178,9 @@ def stand_in(spec_path: str, argv: list[str]) -> int:
     Path(tmp).write_text(str(host))
     os.replace(tmp, os.path.join(jobdir, OUTER_PID))
     send(s, {"go": True})
+    if not spec.get("cgroups"):  # no cgroup holds the kernel's processes together: this launcher's watchdog does
+        threading.Thread(target=sandbox.memory_watchdog, args=(host, spec["limits"]["memory_mb"], jobdir),
+                         daemon=True).start()
 
     def forward(signum, _frame):
         try:

@@ -2,8 +2,9 @@
 
 Every problem found here becomes a row of the report. The policy, in one place:
 
-* unreadable notebooks (empty file, not UTF-8, malformed JSON, not a notebook) are graded as the blank
-  student version: 0 points, the gradebook still has the submission;
+* unreadable notebooks (empty file, not UTF-8, malformed JSON, not a notebook) and notebooks of more than
+  :data:`MAX_CELLS` cells are graded as the blank student version: 0 points, the gradebook still has the
+  submission;
 * a notebook with a wrong name is graded as missing (nbgrader gives 0);
 * files the assignment does not have are dropped before grading (a ``reglab.py`` or ``numpy.py``
   next to the notebook would otherwise shadow the real modules in the kernel);
@@ -39,6 +40,9 @@ TIMESTAMP = "timestamp.txt"  # nbgrader's submission time, next to the notebooks
 SET_ASIDE = ".timestamp.txt.unreadable"
 MAX_FILES = 200  # files taken from one submission
 MAX_BYTES = 50 * 1024 * 1024  # bytes taken from one submission
+# cells one notebook may hold (the course's largest holds 65, 42 of them code): every code cell costs a round trip
+# to the kernel, and 50,000 empty ones held a grading worker for minutes
+MAX_CELLS = 1000
 
 
 def walk_files(folder: Path) -> tuple[list[str], list[Problem]]:
@@ -197,12 +201,18 @@ def _unreadable(path: Path, problems: list[Problem]) -> bool:
                                 "graded as blank", zero=True))
         return True
     try:
-        json.loads(text)
+        raw_nb = json.loads(text)
     except RecursionError:
         problems.append(Problem("malformed", f"{name} nests its JSON too deeply to read; graded as blank", zero=True))
         return True
     except ValueError as exc:
         problems.append(Problem("malformed", f"{name} is not valid JSON ({exc}); graded as blank", zero=True))
+        return True
+    cells = raw_nb.get("cells") if isinstance(raw_nb, dict) else None
+    if isinstance(cells, list) and len(cells) > MAX_CELLS:
+        problems.append(Problem("too large", f"{name} holds {len(cells):,} cells, more than the {MAX_CELLS:,} a "
+                                "notebook may hold (the course's notebooks hold under 100); not run, graded as blank: "
+                                "delete the extra cells and submit again", zero=True))
         return True
     try:
         with warnings.catch_warnings():  # old formats and missing cell ids are repaired when grading

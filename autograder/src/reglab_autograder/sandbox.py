@@ -21,13 +21,14 @@ The same ``bwrap`` command line is used whoever runs the grader:
   processes, file size, no core dumps.
 
 As **root**, before it execs ``bwrap``, the launcher also puts the job into cgroup (v1) ``memory`` and
-``pids`` groups created by the grader (a memory cap across all of a notebook's processes), binds the
+``pids`` groups created by the grader (``memory_mb`` across all of a notebook's processes), binds the
 allow-listed folders under a staging tmpfs of a private mount namespace (so that the sandbox uid can
 reach a Python installed under ``/root``), and drops to a uid of its own (one per worker slot of the
 run, no supplementary groups): ``bwrap`` then runs unprivileged, exactly as for an ordinary user.
-As an ordinary user there is no cgroup the grader may write to, so memory is capped per process only (and the
-processes' count is capped): :func:`probe`
-says which limits apply, and each job record carries it.
+As an ordinary user there is no cgroup the grader may write to: :func:`memory_watchdog`, run by the kernel's
+launcher outside the sandbox, holds the kernel's processes together under ``memory_mb`` (checked every
+:data:`WATCH_SECONDS`), and the processes' count is capped. :func:`probe` says which limits apply, and each job
+record carries it.
 
 By default a worker does not start one such sandbox per kernel: it starts one per worker process, whose
 process (a fork server, :mod:`.forkserver` and :mod:`.zygote`) has imported the course's modules and forks
@@ -54,8 +55,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_LIMITS = {
-    "memory_mb": 2048,  # address space of each process of the job (RLIMIT_AS)
-    "notebook_memory_mb": 3072,  # all processes of the job together (cgroup memory; root only)
+    # memory of all of a kernel's processes together (as root: cgroup memory; otherwise: memory_watchdog), and
+    # the address space of each of them (RLIMIT_AS)
+    "memory_mb": 2048,
     "cpu_seconds": 600,  # CPU time of each process (RLIMIT_CPU)
     "processes": 64,  # processes + threads of the job (RLIMIT_NPROC; and cgroup pids.max as root)
     "file_size_mb": 64,  # largest file a process may write (RLIMIT_FSIZE)
@@ -154,9 +156,10 @@ def probe() -> Status:
     if cg:
         notes += ["memory of all the notebook's processes together (cgroup memory)", "processes (cgroup pids)"]
     else:
-        notes.append("no memory cap across a notebook's processes: " + (
+        notes.append("no memory cap across a notebook's processes at each allocation (" + (
             "the cgroup v1 memory controller is not writable here" if root else
-            "an ordinary user has no cgroup to write to; each process is capped, and their number"))
+            "an ordinary user has no cgroup to write to") + "): a watchdog checks the memory of all the notebook's "
+            f"processes together every {WATCH_SECONDS:g} s and kills the kernel over the limit")
     return Status(True, MODE_ROOT if root else MODE_USER, cgroup=cg, limits_note=notes)
 
 
@@ -165,7 +168,7 @@ def probe() -> Status:
 
 def _cgroup_settings(ctrl: str, limits: dict) -> dict:
     if ctrl == "memory":
-        return {"memory.limit_in_bytes": limits["notebook_memory_mb"] * 1024 * 1024, "memory.swappiness": 0}
+        return {"memory.limit_in_bytes": limits["memory_mb"] * 1024 * 1024, "memory.swappiness": 0}
     return {"pids.max": limits["processes"]}
 
 
@@ -312,6 +315,63 @@ def sandbox_tree(outer_pid: int) -> tuple[list[int], list[int]]:
                 everyone.add(c)
                 todo.append(c)
     return chain, sorted(everyone - set(chain))
+
+
+WATCH_SECONDS = 0.1  # how often memory_watchdog measures a kernel's processes
+MEMORY_KILLED = "memory-limit.txt"  # in the job folder: written when memory_watchdog killed the kernel
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size: a page shared by n processes counts 1/n (the fork server's imports, shared with
+    every kernel, are not counted once per process). The resident size where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("Pss:")) * 1024
+    except (OSError, StopIteration, IndexError, ValueError):
+        return _rss(pid)
+
+
+def tree_memory(pids, limit: int) -> int:
+    """Bytes of memory the processes ``pids`` hold together: their resident sizes summed (cheap), and only when
+    that sum is over ``limit``, their proportional set sizes (which never count a shared page twice)."""
+    rss = sum(_rss(p) for p in pids)
+    return rss if rss <= limit else sum(_pss(p) for p in pids)
+
+
+def memory_watchdog(outer_pid: int, limit_mb: int, jobdir: str, period: float = WATCH_SECONDS) -> None:
+    """Hold a kernel's processes together under ``limit_mb`` where no cgroup can: every ``period`` seconds,
+    sum the memory of the sandbox's processes (from ``outer_pid`` down); over the limit, SIGKILL the kernel
+    and every process it started (the kernel's death then fails the cell: "killed (SIGKILL): most likely the
+    memory limit"), and write :data:`MEMORY_KILLED` in ``jobdir``. Returns when ``outer_pid`` has ended."""
+    limit = int(limit_mb) * 1024 * 1024
+    born = _start_time(outer_pid)
+    while born and _start_time(outer_pid) == born:
+        sub = _subtree(outer_pid)  # the cheap walk; the kernel's chain only when over the limit
+        held = tree_memory(list(sub) if sub is not None else sum(sandbox_tree(outer_pid), []), limit)
+        chain, others = sandbox_tree(outer_pid) if held > limit else ([], [])
+        if len(chain) == 3:
+            victims = chain[2:] + others
+            for p in victims:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except OSError:
+                    pass
+            try:
+                Path(jobdir, MEMORY_KILLED).write_text(
+                    f"the kernel's {len(victims)} process(es) held {held / 2**20:.0f} MB together, over the "
+                    f"{limit_mb} MB limit (--memory-mb): killed\n")
+            except OSError:
+                pass
+        time.sleep(period)
 
 
 def kill_strays(outer_pid: int) -> int:
@@ -540,6 +600,25 @@ def bwrap_argv(spec: dict, bwrap: str, kernel_argv: list[str], path_fds: dict, f
     return a
 
 
+def _start_watchdog(limit_mb: int, jobdir: str) -> None:
+    """:func:`memory_watchdog` over this process (about to exec bwrap), in a process of its own that outlives
+    the exec (a grandchild: bwrap never sees it as a child of its own)."""
+    outer = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        if os.fork() == 0:
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            os.closerange(3, 65536)
+            try:
+                memory_watchdog(outer, limit_mb, jobdir)
+            finally:
+                os._exit(0)
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
 def launch(spec_path: str, argv: list[str]) -> None:
     """Entry point of the launcher process: set up (cgroup, uid, limits, descriptors), then exec bwrap."""
     spec = json.loads(Path(spec_path).read_text())
@@ -600,6 +679,8 @@ def launch(spec_path: str, argv: list[str]) -> None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+    if not zygote and not spec.get("cgroups"):
+        _start_watchdog(limits["memory_mb"], jobdir)
     set_limits(limits)
     os.dup2(log, 1)
     os.dup2(log, 2)

@@ -8,7 +8,8 @@ never runs any student code, and for each notebook forks a child that becomes a 
   working directory, ``/tmp``, the kernel's socket folder and ``/dev/shm`` (nothing written by an earlier
   notebook is reachable), writes the connection file and copies the submission's own files in, and waits
   until the grader has put it into the notebook's cgroups;
-* C forks I, PID 1 of the new PID namespace: I mounts a ``/proc`` that shows only the notebook's processes,
+* C forks I, PID 1 of the new PID namespace: I mounts a ``/proc`` that shows only the notebook's processes
+  (not I itself: I is not dumpable, and that ``/proc`` has ``hidepid=2``),
   drops every capability, sets the resource limits and forks K, the kernel, then forwards signals from the
   grader and reports K's exit status. When I ends (K exited, or the grader's end of the connection closed),
   the kernel ends every process of the notebook;
@@ -34,7 +35,7 @@ CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x04000000, 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
 ST_TO_MS = {1: MS_RDONLY, 2: MS_NOSUID, 4: MS_NODEV, 8: MS_NOEXEC, 1024: 1024, 2048: 2048, 4096: 1 << 21}
-PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 4, 38, 47, 4
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -174,6 +175,7 @@ def prepare(spec, files):
 
 def kernel(spec, log_fd):
     """K: the kernel process, started in-process from the zygote's imports."""
+    _check(libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")  # I is not (see init); the kernel itself is
     os.setsid()
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
@@ -198,8 +200,12 @@ def kernel(spec, log_fd):
 
 
 def init(conn, spec, log_fd):
-    """I: PID 1 of the notebook's PID namespace."""
-    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    """I: PID 1 of the notebook's PID namespace. It is not dumpable and its ``/proc`` is mounted with
+    ``hidepid=2``: the kernel, which may not trace it, does not even see it in ``/proc`` (no ``cmdline``,
+    ``environ``, ``cwd`` or ``root`` of it); K makes itself dumpable again, so the notebook's own processes
+    stay visible to each other."""
+    _check(libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "not dumpable")
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
     drop_capabilities()
     set_limits(spec["limits"], 3)
     rfd, wfd = os.pipe()
