@@ -390,7 +390,7 @@ class SandboxedExecute(Execute):
         except DeadKernelError:
             reason = self._death_reason()
             cell.outputs.append(_error("KernelDied", f"the kernel died while running this cell: {reason}"))
-            self._event("kernel died", index, reason)
+            self._event("memory limit" if reason.startswith("memory limit") else "kernel died", index, reason)
             self._restart_and_replay(index)
         except Exception as exc:  # e.g. jupyter_client's "Invalid Signature": the kernel's messages are corrupt
             reason = f"{type(exc).__name__}: {str(exc)[:200]}"
@@ -436,6 +436,11 @@ class SandboxedExecute(Execute):
     def _death_reason(self):
         _, proc = self._kernel_pid()
         code = proc.poll() if proc is not None else None
+        marker = Path(self._jobdir, sandbox.MEMORY_KILLED)
+        if marker.exists():  # the memory watchdog (no cgroup) killed the kernel's processes
+            text = marker.read_text(errors="replace").strip()
+            marker.unlink()
+            return f"memory limit: {text}"
         if code is None:
             return "the kernel stopped responding"
         if code > 128 and self._mode != sandbox.MODE_NONE:  # bwrap exits with 128 + the kernel's signal
