@@ -198,6 +198,8 @@ class SandboxedExecute(Execute):
     render_figures = Bool(False, help="Rasterize figures (PNG outputs). Off for grading: every cell still runs and "
                                       "builds its figures, nobody looks at the pixels.").tag(config=True)
 
+    _checker = None  # the notebook's verdicts.Checker (set by preprocess when trusted_verdicts)
+
     @default("shutdown_kernel")
     def _shutdown_immediately(self):
         """Killed, not asked to shut down: its sandbox ends with it, nothing of it is kept (a tenth of a second
