@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from reglab_autograder import export, jobs, report, sandbox
+from reglab_autograder import export, intake, jobs, report, sandbox
 from reglab_autograder.options import GradeOptions, db_url_for
 from reglab_autograder.pipeline import grade, read_notes
 from reglab_autograder.testing import classroom
@@ -42,6 +42,15 @@ GLOB_ID = "ali*"  # a student id that is a glob pattern matching alice
 
 
 MAX0 = classroom.points(A0)
+CELLS = 50_000
+PEEK = ("import json, os\nme, seen = os.getpid(), {}\nfor p in os.listdir('/proc'):\n"
+        "    if not p.isdigit() or int(p) == me:\n        continue\n"
+        "    for f in ('cmdline', 'environ'):\n        try:\n"
+        "            seen[f'{p}/{f}'] = open(f'/proc/{p}/{f}', 'rb').read()[:60].decode(errors='replace')\n"
+        "        except OSError:\n            pass\n"
+        "    for f in ('cwd', 'root'):\n        try:\n            seen[f'{p}/{f}'] = os.readlink(f'/proc/{p}/{f}')\n"
+        "        except OSError:\n            pass\n"
+        "print('PEEK ' + json.dumps(seen))")
 
 
 def _with_answer(grade_id, code, base=None):
@@ -200,6 +209,12 @@ def build_class(base: Path, out: Path, port: int):
                                    "    y, y_hat, w = (np.asarray(a, dtype=float) for a in (y, y_hat, w))\n"
                                    "    return np.mean((y - y_hat) ** 2) + 0.5 * alpha * np.sum(w ** 2)")
     add("stderrok", nb)
+    # the three doors of the last hostile round: a notebook of 50,000 empty cells (each a round trip to the kernel:
+    # minutes of a worker), a kernel reading other processes' /proc entries (memory: memsplit above)
+    nb = released(A0)
+    nb.cells += [nbformat.v4.new_code_cell("pass", id=f"pass-{i}") for i in range(CELLS)]
+    add("cells", nb)
+    add("peek", _with_answer("a_q1", PEEK))
     return attacks
 
 
@@ -379,6 +394,7 @@ def test_honest_students_full_blank_and_partial(batch):
 
 
 ATTACKS = {
+    "cells": "too large", "peek": None,
     "loop": "timeout", "membomb": "memory limit", "forkbomb": "processes killed", "osexit": "killed",
     "sysexit": "exit", "segfault": "killed", "flood": "output flood",
     "readsol": "file access blocked", "readhidden": "file access blocked", "readgrader": "file access blocked",
@@ -566,6 +582,8 @@ def test_resources_are_capped_in_the_sandbox(batch):
     rec = batch["records"][("memsplit", A0)]
     held = _outputs(batch, "memsplit")
     # --memory-mb for all of a kernel's processes together: the cgroup as root, the launcher's watchdog otherwise
+    notes = " ".join(rec.execution["limits_applied"])
+    assert "memory of all the notebook's processes together" in notes, notes
     if "children holding 400 MB:" in held:
         assert int(held.split("children holding 400 MB:")[1].split()[0]) * 400 < LIMITS["memory_mb"], held
     else:  # the cap stopped the cell itself (the kernel killed or the cell timed out while the cap held)
@@ -588,3 +606,21 @@ def test_the_kernel_sees_only_the_allow_list(batch):
             assert secret not in seen, (path, seen)
     assert listing[str(batch["out"])] == "FileNotFoundError"  # the grading output does not exist in there
     assert set(eval(listing[str(ROOT)])) <= {"lib", ".venv"}  # the repository: only the course library
+
+
+@both_modes
+def test_a_notebook_of_too_many_cells_is_refused_at_intake_and_graded_blank(batch):
+    rec = batch["records"][("cells", A0)]
+    (row,) = [p for p in rec.problems if p.kind == "too large"]
+    assert row.zero and f"{CELLS + len(released(A0).cells):,} cells" in row.detail
+    assert str(intake.MAX_CELLS) in row.detail.replace(",", "")
+    assert rec.seconds < 60, f"{rec.seconds:.0f} s: the notebook of {CELLS} cells was run"
+
+
+@both_modes
+def test_a_kernel_sees_no_other_process_in_proc(batch):
+    text = _outputs(batch, "peek")
+    line = next((x for x in text.splitlines() if x.startswith("PEEK ")), None)
+    assert line is not None, text
+    seen = json.loads(line[len("PEEK "):])
+    assert seen == {}, f"the kernel read other processes' /proc entries: {seen}"
