@@ -279,7 +279,6 @@ def evidence(user_ns=None):
 
 CHANNEL = "reglab.oracle"
 SOCKET_SUFFIX = "-reglab"  # beside the kernel's own ipc sockets: <prefix>-reglab
-MAX_FRAME = _wire.MAX_BYTES + 1024
 _fast: dict = {}
 
 
@@ -327,32 +326,6 @@ def _listen():
         return True
 
 
-def _frame(sock):
-    head = _recv(sock, 4)
-    if head is None:
-        return None
-    n = int.from_bytes(head, "big")
-    if n > MAX_FRAME:
-        raise _wire.WireError("a question too large")
-    body = _recv(sock, n)
-    return None if body is None else body.decode("utf-8")
-
-
-def _recv(sock, n):
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = sock.recv(min(n - len(buf), 1 << 20))
-        if not chunk:
-            return None
-        buf += chunk
-    return bytes(buf)
-
-
-def _send(sock, text):
-    data = text.encode("utf-8")
-    sock.sendall(len(data).to_bytes(4, "big") + data)
-
-
 def _serve():
     """Answer questions on the socket until ``end`` (or until the checker goes away)."""
     if "server" not in _fast:
@@ -363,14 +336,14 @@ def _serve():
         _fast["conn"].settimeout(None)
     conn = _fast["conn"]
     while True:
-        text = _frame(conn)
+        text = _wire.recv_frame(conn)
         if text is None:
             _fast["conn"] = None
             return
         if text == "end":
-            _send(conn, "end")
+            _wire.send_frame(conn, "end")
             return
-        _send(conn, handle(text))
+        _wire.send_frame(conn, handle(text))
 
 
 

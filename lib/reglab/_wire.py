@@ -24,6 +24,8 @@ import base64
 import json
 import math
 import numbers
+import select
+import time
 
 import numpy as np
 
@@ -320,3 +322,49 @@ def update_mirror(obj, content) -> None:
             obj[...] = new
     else:
         set_generator_state(obj, Decoder()(content))
+
+
+# ----------------------------------------------------------------------------- frames on a socket (both sides)
+
+
+def send_frame(sock, text: str) -> None:
+    """One message: its length (4 bytes, big-endian) and its UTF-8 text."""
+    data = text.encode("utf-8")
+    sock.sendall(len(data).to_bytes(4, "big") + data)
+
+
+def recv_frame(sock, end: float | None = None, alive=None):
+    """One message's text; None when the socket closed, or nothing came before the monotonic time ``end``
+    (``alive()`` is asked every half second while waiting, and False ends the wait). A frame longer than
+    :data:`MAX_BYTES` is refused before it is read."""
+    head = _recv_exact(sock, 4, end, alive)
+    if head is None:
+        return None
+    n = int.from_bytes(head, "big")
+    if n > MAX_BYTES + 1024:
+        raise WireError(f"a message is larger than the {MAX_BYTES // 2**20} MB a value may take")
+    body = _recv_exact(sock, n, end, alive)
+    if body is None:
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WireError("a message is not text") from None
+
+
+def _recv_exact(sock, n, end, alive):
+    buf = bytearray()
+    while len(buf) < n:
+        if end is not None:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            if not select.select([sock], [], [], min(left, 0.5))[0]:
+                if alive is not None and not alive():
+                    return None
+                continue
+        chunk = sock.recv(min(n - len(buf), 1 << 20))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)

@@ -11,7 +11,6 @@ answer is the kernel's and is trusted for nothing: its text must be a string of 
 from __future__ import annotations
 
 import ast
-import select
 import socket
 import time
 import uuid
@@ -87,8 +86,8 @@ class KernelLink:
             return
         try:
             self.sock.settimeout(5)
-            _send(self.sock, "end")
-            if _frame(self.sock, time.monotonic() + 5) != "end":
+            _wire.send_frame(self.sock, "end")
+            if self._frame(time.monotonic() + 5) != "end":
                 self._close()
         except OSError:
             self._close()
@@ -103,34 +102,25 @@ class KernelLink:
             self.timed_out = "the test cell's time ran out before the kernel was asked"
             raise KernelSilent(self.timed_out)
         t0 = time.monotonic()
-        text = _wire.dumps(request)
-        if self.sock is not None:
-            try:
-                return self._answer(self._ask_socket(text, left))
-            except KernelSilent as exc:
-                self.timed_out = str(exc)
-                raise
-            finally:
-                self.round_trips += 1
-                self.seconds += time.monotonic() - t0
-        kc = self.client.kc
-        if self.comm_id is None:
-            msg_id = kc.execute("", silent=True, store_history=False, allow_stdin=False,
-                                user_expressions={"r": EXPRESSION.format(text)})
-            channel, read = kc.shell_channel, self._read
-        else:
-            msg = kc.session.msg("comm_msg", {"comm_id": self.comm_id, "data": {"q": text}})
-            kc.shell_channel.send(msg)
-            msg_id, channel, read = msg["header"]["msg_id"], kc.iopub_channel, self._read_comm
         try:
-            reply = run_sync(self._reply)(msg_id, left, channel)
+            return self._round_trip(_wire.dumps(request), left)
         except KernelSilent as exc:
             self.timed_out = str(exc)
             raise
         finally:
             self.round_trips += 1
             self.seconds += time.monotonic() - t0
-        return read(reply)
+
+    def _round_trip(self, text, left):
+        if self.sock is not None:
+            return self._answer(self._ask_socket(text, left))
+        kc = self.client.kc
+        if self.comm_id is None:
+            msg_id = kc.execute("", silent=True, store_history=False, allow_stdin=False,
+                                user_expressions={"r": EXPRESSION.format(text)})
+            return self._read(run_sync(self._reply)(msg_id, left, kc.shell_channel))
+        msg_id = self._comm({"comm_id": self.comm_id, "data": {"q": text}})
+        return self._read_comm(run_sync(self._reply)(msg_id, left, kc.iopub_channel))
 
     def _ask_socket(self, text, timeout):
         if not self.serving:
@@ -138,8 +128,8 @@ class KernelLink:
             self.serving = True
         end = time.monotonic() + timeout
         try:
-            _send(self.sock, text)
-            reply = _frame(self.sock, end, self._alive)
+            _wire.send_frame(self.sock, text)
+            reply = self._frame(end, self._alive)
         except OSError:
             reply = None
         if reply is not None:
@@ -147,7 +137,7 @@ class KernelLink:
         if self.dead:
             raise DeadKernelError("the kernel died while answering the grader")
         run_sync(self.client.km.interrupt_kernel)()  # the student's code ran out of time: interrupt it
-        reply = _frame(self.sock, time.monotonic() + 3.0, self._alive) if self.sock is not None else None
+        reply = self._frame(time.monotonic() + 3.0, self._alive) if self.sock is not None else None
         if reply is None:
             self._close()  # the socket is out of step: later questions go through the comm
             if self.dead:
@@ -155,6 +145,13 @@ class KernelLink:
             raise KernelSilent(f"the kernel did not answer within {timeout:.0f} s, even when interrupted")
         raise KernelSilent(f"the student's code did not finish within {timeout:.0f} s (the cell's time limit); "
                            "it was interrupted")
+
+    def _frame(self, end, alive=None):
+        """One framed answer before the monotonic time ``end`` (None: none in time, or the socket closed)."""
+        try:
+            return _wire.recv_frame(self.sock, end, alive)
+        except _wire.WireError as exc:
+            raise UnreadableAnswer(str(exc)) from None
 
     def _alive(self):
         if not run_sync(self.client.km.is_alive)():
@@ -222,42 +219,3 @@ class KernelLink:
             raise UnreadableAnswer(f"the kernel could not serve the grader's question: {str(answer['fault'])[:300]}")
         return answer
 
-
-def _send(sock, text):
-    data = text.encode("utf-8")
-    sock.sendall(len(data).to_bytes(4, "big") + data)
-
-
-def _frame(sock, end, alive=None):
-    """One framed answer before the monotonic time ``end`` (None: none in time, or the socket closed)."""
-    head = _recv(sock, 4, end, alive)
-    if head is None:
-        return None
-    n = int.from_bytes(head, "big")
-    if n > _wire.MAX_BYTES + 1024:
-        raise UnreadableAnswer(f"the kernel's answer is larger than the {_wire.MAX_BYTES // 2**20} MB a value may take")
-    body = _recv(sock, n, end, alive)
-    if body is None:
-        return None
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UnreadableAnswer("the kernel's answer is not text") from None
-
-
-def _recv(sock, n, end, alive=None):
-    buf = bytearray()
-    while len(buf) < n:
-        left = end - time.monotonic()
-        if left <= 0:
-            return None
-        ready, _, _ = select.select([sock], [], [], min(left, 0.5))
-        if not ready:
-            if alive is not None and not alive():
-                return None
-            continue
-        chunk = sock.recv(min(n - len(buf), 1 << 20))
-        if not chunk:
-            return None
-        buf += chunk
-    return bytes(buf)
