@@ -33,13 +33,16 @@ define pip_install
 	  echo "(whole log: $(PIP_LOG))" >&2; exit 1; }
 endef
 
+# The virtual environment, created once, with a current pip.
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) || { \
+	  echo "$(PYTHON) -m venv failed: on Debian/Ubuntu install the venv module (sudo apt-get install python3-venv)" >&2; \
+	  exit 1; }
+	$(call pip_install,--upgrade pip)
+
 # Student environment: runtime dependencies only, pinned by constraints.txt (markers pick the pins of older Pythons,
 # e.g. Debian 12's python3 3.11.2).
-$(BIN)/.reglab-runtime: pyproject.toml constraints.txt
-	@test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) || { \
-	  echo "$(PYTHON) -m venv failed: on Debian/Ubuntu install the venv module (sudo apt-get install python3-venv)" >&2; \
-	  exit 1; }; }
-	$(call pip_install,--upgrade pip)
+$(BIN)/.reglab-runtime: pyproject.toml constraints.txt | $(BIN)/python
 	$(call pip_install,-c constraints.txt -e .)
 	touch $@
 
@@ -51,10 +54,11 @@ $(BIN)/.reglab-instructor: $(BIN)/.reglab-runtime autograder/pyproject.toml
 
 instructor: $(BIN)/.reglab-instructor
 
-# Test environment: runtime plus test extras, and the grader.
-$(BIN)/.reglab-test: $(BIN)/.reglab-runtime $(BIN)/.reglab-instructor
-	$(call pip_install,-c constraints.txt -e .[test])
-	touch $@
+# Test environment: the course with its test extras and the grader, in one pip run (one resolution instead of
+# three: about half a minute less on a fresh clone); it is also the student's and the instructor's environment.
+$(BIN)/.reglab-test: pyproject.toml constraints.txt autograder/pyproject.toml | $(BIN)/python
+	$(call pip_install,-c constraints.txt -e .[test] -e ./autograder[cluster])
+	touch $(BIN)/.reglab-runtime $(BIN)/.reglab-instructor $@
 
 # As root (a container, a cloud machine) Jupyter refuses to start unless told --allow-root.
 lab: $(BIN)/.reglab-runtime

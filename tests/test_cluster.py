@@ -102,7 +102,10 @@ def cluster_run(klass, pg, dask_cluster, client, tmp_path_factory):
     return out, res, database.normalize_url(url)
 
 
-def test_cluster_grades_like_the_local_path_and_serial_nbgrader(klass, cluster_run, tmp_path):
+def test_cluster_grades_like_the_local_path(klass, cluster_run, tmp_path):
+    """The cluster's gradebook equals the local path's on the same class; the local path equals serial nbgrader on
+    these very honest students (classroom.honest_class, both sessions: tests/test_grading_pipeline.py), so the
+    cluster does too, without a third grading here."""
     out, res, url = cluster_run
     assert res.exit_code == 0
     assert len(res.records) == 8 and all(r.graded for r in res.records)
@@ -111,14 +114,8 @@ def test_cluster_grades_like_the_local_path_and_serial_nbgrader(klass, cluster_r
     local_out = tmp_path / "local"
     assert grade(_opts(klass, local_out, workers=2)).exit_code == 0
     assert cluster == code_scores(db_url_for(local_out))
-    # serial nbgrader on session 0's honest students (tests/test_grading_pipeline.py compares the local path with
-    # it on both sessions)
-    honest = tmp_path / "honest" / "submitted"
-    for s in HONEST:
-        classroom.write(honest, s, A0, nbformat.read(klass / "submitted" / s / A0 / f"{A0}.ipynb", as_version=4))
-    reference = code_scores(classroom.nbgrader_autograde(honest, (A0,), tmp_path / "nbgrader"))
-    assert len(reference) == 3 * len(classroom.graded_cells(A0, "auto"))
-    assert {k: v for k, v in cluster.items() if k[0] in HONEST and k[1] == A0} == reference
+    assert {s for s, *_ in cluster} == {*HONEST, "edittest", "probe"}
+    assert len([k for k in cluster if k[0] in HONEST and k[1] == A0]) == 3 * len(classroom.graded_cells(A0, "auto"))
     rec = {(r.student, r.assignment): r for r in res.records}
     assert rec[("alice", A0)].auto_score == classroom.points(A0) and rec[("bob", A1)].auto_score == 0
     assert cluster[("edittest", A0, A0, "q1")] == 0  # the edited test was restored from the PostgreSQL gradebook

@@ -157,7 +157,9 @@ def build_class(base: Path, out: Path, port: int):
                                        "    def __ne__(self, o): return False\n"
                                        "def penalized_mse(y, y_hat, w, alpha):\n    return Liar(0.0)"))
     add("mpnumpy", _with_answer("a_q1", "np.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True"))
-    add("mpbuiltins", _with_answer("a_q1", "import builtins\nbuiltins.isinstance = lambda *a: True"))
+    # (the builtins a comparison leans on; patching isinstance instead only hangs the kernel: a timeout, as "loop")
+    add("mpbuiltins", _with_answer("a_q1", "import builtins\nbuiltins.all = lambda *a, **k: True\n"
+                                           "builtins.abs = lambda x: 0"))
     add("mpchecks", _with_answer("a_q1", "checks.check = lambda *a, **k: print('\\u2714 passed')\n"
                                          "checks.check_true = checks.check"))
     add("mpexec", _with_answer("a_q1", "exec('checks.check = lambda *a, **k: None')"))

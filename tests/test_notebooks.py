@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 AUTHORED = [s for s in course.SESSIONS if (ROOT / "solutions" / s.notebook).exists()]
 IDS = [s.id for s in AUTHORED]
+# a session's notebook tests on one worker (make test: --dist loadgroup), so each version is executed once
+BY_SESSION = [pytest.param(sid, marks=pytest.mark.xdist_group(f"notebook-{sid}")) for sid in IDS]
+_EXECUTED: dict = {}
 
 
 def nbg(cell):
@@ -31,6 +34,16 @@ def _execute(path, tmp_path):
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     return nb, time.perf_counter() - t0
+
+
+def _executed(version, sid, tmp_path_factory):
+    """The session's solution (``version`` "solutions") or student version ("notebooks"), executed once per test
+    process: (executed notebook, seconds). Callers must not change it."""
+    key = (version, sid)
+    if key not in _EXECUTED:
+        path = ROOT / version / course.get_session(sid).notebook
+        _EXECUTED[key] = _execute(path, tmp_path_factory.mktemp(f"{version}-{sid}"))
+    return _EXECUTED[key]
 
 
 def _errors(nb):
@@ -56,10 +69,9 @@ def test_all_seven_sessions_are_authored():
         s.id for s in course.SESSIONS if s not in AUTHORED)
 
 
-@pytest.mark.parametrize("sid", IDS)
-def test_solution_runs_top_to_bottom_without_error(sid, tmp_path):
-    session = course.get_session(sid)
-    nb, seconds = _execute(ROOT / "solutions" / session.notebook, tmp_path)
+@pytest.mark.parametrize("sid", BY_SESSION)
+def test_solution_runs_top_to_bottom_without_error(sid, tmp_path_factory):
+    nb, seconds = _executed("solutions", sid, tmp_path_factory)
     assert _errors(nb) == [], f"{sid}: cells with errors or stderr output: {_errors(nb)}"
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"time_{sid}.json").write_text(json.dumps({"session": sid, "seconds": round(seconds, 2)}))
@@ -72,10 +84,10 @@ def test_solution_runs_top_to_bottom_without_error(sid, tmp_path):
     assert "All required questions pass" in html, "the solutions must clear their own gate"
 
 
-@pytest.mark.parametrize("sid", IDS)
-def test_student_version_fails_only_inside_unanswered_exercises(sid, tmp_path):
+@pytest.mark.parametrize("sid", BY_SESSION)
+def test_student_version_fails_only_inside_unanswered_exercises(sid, tmp_path_factory):
     session = course.get_session(sid)
-    nb, _ = _execute(ROOT / "notebooks" / session.notebook, tmp_path)
+    nb, _ = _executed("notebooks", sid, tmp_path_factory)
     for i, grade_id, err in _errors(nb):
         cell = nb.cells[i]
         assert nbg(cell).get("solution") or nbg(cell).get("grade"), \
@@ -86,25 +98,33 @@ def test_student_version_fails_only_inside_unanswered_exercises(sid, tmp_path):
     assert "Not yet" in "".join(o.get("data", {}).get("text/html", "") for o in gate_cell.outputs)
 
 
-def _validator(invert=False):
-    cfg = Config()
-    cfg.Validator.invert = invert
-    cfg.Execute.timeout = 120
-    return Validator(config=cfg)
+class _JudgeExecuted(Validator):
+    """nbgrader's own validator judging a notebook already executed (by nbclient, whose ExecutePreprocessor
+    nbgrader's Execute extends) instead of executing it a second time: its changed, type, passed and failed
+    verdicts are nbgrader's."""
+
+    preprocessors = []
 
 
-@pytest.mark.parametrize("sid", IDS)
-def test_nbgrader_validate_passes_solutions_and_fails_blank_student_versions(sid, tmp_path):
-    session = course.get_session(sid)
-    for src, invert in ((ROOT / "solutions" / session.notebook, False), (ROOT / "notebooks" / session.notebook, True)):
-        work = tmp_path / ("student" if invert else "solution")
-        work.mkdir()
-        shutil.copy(src, work / src.name)
-        result = _validator(invert).validate(str(work / src.name))
+@pytest.mark.parametrize("sid", BY_SESSION)
+def test_nbgrader_validate_passes_solutions_and_fails_blank_student_versions(sid, tmp_path, tmp_path_factory):
+    for version, invert in (("solutions", False), ("notebooks", True)):
+        nb, _ = _executed(version, sid, tmp_path_factory)
+        path = tmp_path / version / course.get_session(sid).notebook
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+        cfg = Config()
+        cfg.Validator.invert = invert
+        result = _JudgeExecuted(config=cfg).validate(str(path))
         assert "changed" not in result and "type_changed" not in result, result
         key = "passed" if invert else "failed"
         assert not result.get(key), f"{sid}: nbgrader validate{' --invert' if invert else ''} reports {key} cells: " + \
             "; ".join(c["source"][:80] for c in result[key])
+    # and it does judge: the solution's executed outputs under --invert report its passing tests
+    cfg = Config()
+    cfg.Validator.invert = True
+    solution = tmp_path / "solutions" / course.get_session(sid).notebook
+    assert _JudgeExecuted(config=cfg).validate(str(solution)).get("passed")
 
 
 @pytest.mark.parametrize("sid", IDS)
