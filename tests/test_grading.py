@@ -111,7 +111,7 @@ def build_class(base: Path, out: Path, port: int):
     add("osexit", _with_answer("a_q1", "import os\nos._exit(1)"))
     add("sysexit", _with_answer("a_q1", "import sys\nsys.exit(3)"))
     add("segfault", _with_answer("a_q1", "import faulthandler\nfaulthandler._sigsegv()"))
-    add("flood", _with_answer("a_q1", "for _ in range(300_000):\n    print('x' * 1000)"))  # ~300 MB printed
+    add("flood", _with_answer("a_q1", "for _ in range(60_000):\n    print('x' * 1000)"))  # 60 MB: 30x what is kept
     # reaching outside the sandbox (paths built at run time, so intake's static check does not catch them)
     repo, graded = str(ROOT), str(out)
     read = "\nbest_degree = len(open(p).read())"

@@ -154,7 +154,8 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
 def start_pool(run, workers: int):
     """The local pool of worker processes, started now: each worker takes its slot and starts its kernels'
     fork server as it starts (one quick task per worker makes the pool start them all)."""
-    ctx = mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")  # workers forked from a server that imported the grader once
+    ctx.set_forkserver_preload(["reglab_autograder.worker", "reglab_autograder.execute"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker.init_worker,
                              initargs=(worker.slot_queue(ctx, workers), run)) as pool:
         for _ in range(workers):
