@@ -189,7 +189,18 @@ def _restart_and_run_all(page):
     page.locator(".jp-Dialog .jp-mod-accept").click()
 
 
+def _accept_kernel_dialog(page):
+    """Accept JupyterLab's "Select Kernel" dialog if it is up (with its default, the notebook's own Python kernel):
+    on a busy machine the page sometimes asks although the notebook's kernel has started, and the dialog is
+    modal."""
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+    if dialog.count():
+        print("JupyterLab asked to select a kernel; accepting its default")
+        dialog.locator(".jp-mod-accept").click()
+
+
 def _run_all_cells(page):
+    _accept_kernel_dialog(page)
     _idle(page)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
@@ -218,6 +229,7 @@ def _run_all(page, ncells, timeout_s=240):
         if prompts != last:
             last, last_change = prompts, time.time()
         if all(p in ("[ ]:", "") for p in prompts) and time.time() - issued > 10 and reissued < 3 and not retried:
+            _accept_kernel_dialog(page)
             print("Run All Cells started no cell in 10 s; issuing it again")
             reissued += 1
             _run_all_cells(page)
