@@ -53,13 +53,19 @@ How to write a question
      :mod:`reglab.fingerprints`. A hidden test writes ``misconceptions={"forgot-factor-2": wrong_value}`` in
      plain form (a number, an array, or letters for :func:`check_choice`), computed outside the lambda; it is
      stripped from the student's copy;
+   * the question's text states every rule the check enforces (what is off limits), and the check enforces
+     every method rule the text states: a ``forbid=`` for "with ``np.linalg.solve``" (forbid the inverses),
+     and for "computed from p, not typed in" a function of the inputs that the hidden tests call with others.
+     Where a rule cannot be checked, the text does not state it.
 
    Always pass the student's code as a zero-argument callable (``lambda: shrink(x, 1.0)``): only then do
    the method rules, the stderr capture and the clear error messages apply. Compute expected values
    *outside* the lambda, so the forbidden library function can serve as the reference there.
-4. **No answer before its question**: no output or prose above the answer cell may show the value asked.
+4. **No answer before its question**: no output or prose above the answer cell may show the value asked, nor the
+   formula the question asks the student to find (a figure title counts as output).
 5. **Tests**: add ``tests/practice/sNN.py`` (see ``tests/practice/__init__.py``) with, per autograded part,
-   the classic wrong answer and, per "implement" question, an answer that delegates to the library.
+   the classic wrong answer, per "implement" question, an answer that delegates to the library, and per method
+   rule of a question's text, an answer that breaks it.
 6. **Under grading** the test cell runs in the grader's checker. Every name it reads that neither it nor an
    earlier test cell defines, nor the setup cell imports, is the student's: a value arrives as data (numbers,
    strings, numeric arrays, lists, tuples, dicts), a function, class or object as a stand-in whose calls and
