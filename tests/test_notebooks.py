@@ -7,12 +7,13 @@ import time
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbclient import NotebookClient
 from nbgrader.validator import Validator
 from traitlets.config import Config
 
-from reglab import course, release
+from reglab import course, release, rounded
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -82,6 +83,28 @@ def test_solution_runs_top_to_bottom_without_error(sid, tmp_path_factory):
     gate_cell = next(c for c in nb.cells if nbg(c).get("grade_id") == "gate")
     html = "".join(o.get("data", {}).get("text/html", "") for o in gate_cell.outputs)
     assert "All required questions pass" in html, "the solutions must clear their own gate"
+
+
+NEGATIVE_ZERO = re.compile(r"(?<![\w.])-0(\.0*)?(?=[\s\],)]|$)")  # -0., -0.000, [-0.] but not -0.5 or 1e-05
+
+
+@pytest.mark.parametrize("sid", BY_SESSION)
+def test_printed_numbers_show_no_negative_zero(sid, tmp_path_factory):
+    nb, _ = _executed("solutions", sid, tmp_path_factory)
+    for i, cell in enumerate(nb.cells):
+        for o in cell.get("outputs", []):
+            text = o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
+            shown = [line for line in text.splitlines() if NEGATIVE_ZERO.search(line)]
+            assert not shown, f"{sid} cell {i} prints a negative zero (print it through reglab.rounded): {shown[:3]}"
+
+
+def test_rounded_drops_the_sign_of_zero_and_nothing_else():
+    values = np.array([-1e-12, -0.0, 0.5, -2.0004, 3e-4])
+    assert len(NEGATIVE_ZERO.findall(str(np.round(values, 3)))) == 2  # numpy's own rounding prints "-0." twice
+    out = rounded(values, 3)
+    assert not NEGATIVE_ZERO.search(str(out)) and not np.signbit(out[:2]).any()
+    assert out.tolist() == [0.0, 0.0, 0.5, -2.0, 0.0]
+    assert rounded(-0.25, 1) == -0.2 and rounded([[-1e-9]], 2).shape == (1, 1)
 
 
 @pytest.mark.parametrize("sid", BY_SESSION)

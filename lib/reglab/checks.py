@@ -43,20 +43,29 @@ How to write a question
    * an "implement" question checks the function on inputs of its own (the hidden tests use others) and
      passes ``forbid=`` the library function(s) that answer it plus any stated restriction, with a
      ``rule=`` text that names the question: ``rule="q3 asks for the eigendecomposition"``;
-   * a question with one numeric answer compares with a fingerprint, never the number:
-     ``checks.check("q1", lambda: decay, checks.Fingerprint("fp1:..."))``. Make the string once with
-     ``checks.fingerprint(value, tol=...)`` in a Python shell and paste it; values within ``tol`` pass,
-     values more than ``4 * tol`` away fail (use ``tol=0.1`` for integers);
-   * ``misconceptions={"forgot-factor-2": wrong_value}`` maps the question's declared keys to the value
-     that mistake produces on the same inputs (a number, an array, a Fingerprint, or letters for
-     :func:`check_choice`); compute it outside the lambda.
+   * a question with one numeric answer compares with a fingerprint, never the number, and the fingerprint
+     stays out of the cell: ``checks.check("q1", lambda: decay, checks.expected("q1"))``. Make the string once
+     with ``checks.fingerprint(value, tol=...)`` in a Python shell and add it to :mod:`reglab.fingerprints`
+     under the session and the grade id (``"q1:<label>"`` for a further check in the same cell); values within
+     ``tol`` pass, values more than ``4 * tol`` away fail (use ``tol=0.1`` for integers);
+   * a visible check names misconceptions with ``misconceptions=checks.mistakes("q1")``: the fingerprints of
+     the values the question's declared mistakes produce on the same inputs, kept beside the expected value in
+     :mod:`reglab.fingerprints`. A hidden test writes ``misconceptions={"forgot-factor-2": wrong_value}`` in
+     plain form (a number, an array, or letters for :func:`check_choice`), computed outside the lambda; it is
+     stripped from the student's copy;
+   * the question's text states every rule the check enforces (what is off limits), and the check enforces
+     every method rule the text states: a ``forbid=`` for "with ``np.linalg.solve``" (forbid the inverses),
+     and for "computed from p, not typed in" a function of the inputs that the hidden tests call with others.
+     Where a rule cannot be checked, the text does not state it.
 
    Always pass the student's code as a zero-argument callable (``lambda: shrink(x, 1.0)``): only then do
    the method rules, the stderr capture and the clear error messages apply. Compute expected values
    *outside* the lambda, so the forbidden library function can serve as the reference there.
-4. **No answer before its question**: no output or prose above the answer cell may show the value asked.
+4. **No answer before its question**: no output or prose above the answer cell may show the value asked, nor the
+   formula the question asks the student to find (a figure title counts as output).
 5. **Tests**: add ``tests/practice/sNN.py`` (see ``tests/practice/__init__.py``) with, per autograded part,
-   the classic wrong answer and, per "implement" question, an answer that delegates to the library.
+   the classic wrong answer, per "implement" question, an answer that delegates to the library, and per method
+   rule of a question's text, an answer that breaks it.
 6. **Under grading** the test cell runs in the grader's checker. Every name it reads that neither it nor an
    earlier test cell defines, nor the setup cell imports, is the student's: a value arrives as data (numbers,
    strings, numeric arrays, lists, tuples, dicts), a function, class or object as a stand-in whose calls and
@@ -101,7 +110,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import course
+from . import course, fingerprints
 
 __all__ = [
     "AnswerError",
@@ -112,6 +121,8 @@ __all__ = [
     "check_true",
     "check_choice",
     "fingerprint",
+    "expected",
+    "mistakes",
     "find_misconceptions",
     "quiet",
     "mastery_gate",
@@ -210,7 +221,8 @@ class Fingerprint:
     cell on one of the two grids, so an answer whose every entry is within ``tol`` of the expected one
     matches on that grid; an entry more than ``4 * tol`` away matches on neither. Nothing in the string
     tells which grid is the safe one (that would leak a bit of the value). Letters (multiple choice) are
-    hashed as a sorted set. Make one with :func:`fingerprint`; a test cell holds only the string.
+    hashed as a sorted set. Make one with :func:`fingerprint`; a test cell reads it from :mod:`reglab.fingerprints`
+    with :func:`expected` or :func:`mistakes`.
     """
 
     def __init__(self, text: str):
@@ -279,6 +291,32 @@ def fingerprint(value, tol: float = 1e-9, *, salt: str | None = None) -> str:
     shape = "x".join(str(n) for n in arr.shape) if arr.shape else "s"
     cells = ",".join(".".join(pair) for pair in _cell_digests(salt, tol, arr))
     return f"fp2:n:{salt}:{float(tol)!r}:{shape}:{cells}"
+
+
+def expected(name: str) -> Fingerprint:
+    """The fingerprint of check ``name``'s expected value, from :mod:`reglab.fingerprints` for the current session.
+
+    ``name`` is the check's grade id (``"q1"``), or ``"<grade id>:<label>"`` for a further check in the same cell.
+    """
+    text = _fingerprint_entry(name)[0]
+    if text is None:
+        raise LookupError(f"reglab.fingerprints holds no expected value for {name!r} in session {_state['session']}: "
+                          "add one made with checks.fingerprint(value, tol=...)")
+    return Fingerprint(text)
+
+
+def mistakes(name: str) -> dict:
+    """``{misconception key: Fingerprint}`` of check ``name``'s named wrong values (its ``misconceptions=``)."""
+    return {key: Fingerprint(text) for key, text in _fingerprint_entry(name)[1].items()}
+
+
+def _fingerprint_entry(name):
+    if _state["session"] is None:
+        raise RuntimeError("checks.start_session(...) must run before checks.expected(...) or checks.mistakes(...)")
+    try:
+        return fingerprints.FINGERPRINTS[_state["session"]][name]
+    except KeyError:
+        raise LookupError(f"reglab.fingerprints has no entry {name!r} for session {_state['session']}") from None
 
 
 def _letters(x):

@@ -338,7 +338,7 @@ SESSIONS: tuple[Session, ...] = (
                          M("one-mask-per-batch", "every example of the batch got the same mask: draw one independent "
                            "entry per element of h (a mask of shape h.shape)"),
                      )),
-            Question("q3", "PyTorch's p is the drop probability", ("q3a", "q3b"), "3. Conventions",
+            Question("q3", "PyTorch's p is the drop probability", ("q3a", "q3b"), "3. Conventions", kind="implement",
                      misconceptions=(
                          M("keep-drop-swapped", "PyTorch's p is the probability of ZEROING a unit, not of keeping it"),
                          M("scaled-by-drop", "the survivors are divided by the probability of surviving, not by "
