@@ -113,6 +113,7 @@ def test_the_gate_shows_the_grades_in_feedback_and_formgrader(graded):
     assert "the factor 2 seems to be missing" in box.get_text()
     assert "s01.q1" not in carol.get_text() and "[misconception:" not in carol.get_text()
     assert box.select_one("a")["href"] == "#1.-The-weight-decay-step-(7.4\u20137.5)"
+    assert carol.find("h2", id="1.-The-weight-decay-step-(7.4%E2%80%937.5)")  # the heading it leads to
     for soup in (alice, bob, carol):
         assert soup.select_one(".reglab-gate-note").get_text(strip=True) == graded_view.GATE_NOTE
         assert "not attempted" not in soup.select_one("div.reglab-gate").get_text()
