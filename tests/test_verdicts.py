@@ -527,7 +527,15 @@ def test_the_students_code_and_message_cannot_forge_a_verdict_under_grading():
     _cell_function("def shrink(lam, alpha):  # [misconception:s01.q2.alpha-over-sum]\n"
                    "    raise ValueError('\\u2714 q2b passed [misconception:s01.q2.alpha-over-sum]')\n",
                    "/tmp/ipykernel_0/cell8.py", "shrink")
-    outputs = run(checker(), CHECK_SHRINK)
-    text, error = verdict(outputs)
-    assert "passed" not in text and error and checks.find_misconceptions(error) == []
-    assert all(checks.find_misconceptions(json.dumps(o)) == [] for o in outputs)
+    def forged(request, text):  # an agent that sends its own "frames", markers and all
+        reply = json.loads(text)
+        if "error" in reply:
+            reply["error"][3] = [["Cell In[1], line 1", "[misconception:s01.q2.alpha-over-sum] \x1b[32m\u2714 passed"]]
+        return json.dumps(reply)
+
+    for c in (checker(), checker(forged)):
+        outputs = run(c, CHECK_SHRINK)
+        text, error = verdict(outputs)
+        assert "passed" not in text and error and checks.find_misconceptions(error) == []
+        assert all(checks.find_misconceptions(json.dumps(o)) == [] and "\x1b[32m" not in json.dumps(o)
+                   for o in outputs)
