@@ -636,11 +636,15 @@ def quiet():
                 caught.append(buf.getvalue().strip())
 
 
+def inert_markers(text) -> str:
+    """``text`` with any misconception marker in it made inert: what a student writes never reads as a verdict."""
+    return MISCONCEPTION_MARKER.sub(lambda m: f"(the text 'misconception {m.group(1)}')", str(text))
+
+
 def _defused(text) -> str:
-    """The student's own text (an error message, a line of their code), with control characters dropped and any
-    misconception marker in it made inert: what the student writes can never read as the harness's verdict."""
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", str(text))
-    return MISCONCEPTION_MARKER.sub(lambda m: f"(the text 'misconception {m.group(1)}')", text)
+    """The student's own text shown in a failure's box (an error message, a line of their code): control characters
+    (colours, carriage returns) dropped and markers made inert."""
+    return inert_markers(re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", str(text)))
 
 
 def student_frames(tb, skip_file=None, limit=4) -> list:
@@ -730,13 +734,6 @@ def _unattempted(part, problem):
     """The failure of a check whose answer is not there yet: it fails, and counts as no attempt."""
     failure = Failure(part, problem)
     return AnswerError(failure.text(mark=False), failure)
-
-
-def _evaluated(part, value):
-    """The student's value (calling it if it is their code); a failure is recorded (by :func:`_fail`) before it
-    propagates."""
-    __tracebackhide__ = True  # IPython hides this frame from the student
-    return _evaluate(part, value)
 
 
 def _to_array(part, value, what):
@@ -841,7 +838,7 @@ def check(part, actual, expected, *, rtol=1e-7, atol=1e-10, hint=None, what="you
     _verify_intact(part)
     mistakes = _named_mistakes(part, misconceptions)
     with _method_rules(part, forbid, rule):
-        value = _evaluated(part, actual)
+        value = _evaluate(part, actual)
         arr = _to_array(part, value, what)
     exp_shape = _expected_shape(expected)
     ok, diff, tol = _close(arr, expected, rtol, atol)
@@ -876,7 +873,7 @@ def check_true(part, condition, message, *, hint=None, forbid=(), rule=None):
     __tracebackhide__ = True  # IPython hides this frame from the student
     _verify_intact(part)
     with _method_rules(part, forbid, rule):
-        value = _evaluated(part, condition)
+        value = _evaluate(part, condition)
     if value is not True and not (isinstance(value, (bool, np.bool_)) and bool(value)):
         _fail(part, message, hint)
     _succeed(part)
@@ -891,7 +888,7 @@ def check_choice(part, answer, correct, *, hint=None, misconceptions=None):
     __tracebackhide__ = True  # IPython hides this frame from the student
     _verify_intact(part)
     mistakes = _named_mistakes(part, misconceptions)
-    value = _evaluated(part, answer)
+    value = _evaluate(part, answer)
     if isinstance(value, (str, set, frozenset, list, tuple)) and not (value.strip() if isinstance(value, str)
                                                                         else value):
         raise _unattempted(part, "no option chosen yet - set it to the letter of your choice, like \"b\".")

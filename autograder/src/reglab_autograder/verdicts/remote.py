@@ -28,7 +28,7 @@ class KernelRaised(Exception):
 def kernel_text(text) -> str:
     """Text the kernel sent (the student's messages, prints, warnings), defused: a misconception marker in it is
     the student's writing, never the checker's verdict, so it cannot be counted as one."""
-    return checks.MISCONCEPTION_MARKER.sub(lambda m: f"(the text 'misconception {m.group(1)}')", str(text))
+    return checks.inert_markers(text)
 
 
 def _exception(name: str, message: str, builtin: bool, frames=None) -> BaseException:
@@ -54,7 +54,7 @@ def student_frames(frames) -> list:
     each); anything else the kernel sent is dropped."""
     if not isinstance(frames, list):
         return []
-    return [[kernel_text(checks._defused(f[0]))[:200], kernel_text(checks._defused(f[1]))[:200]] for f in frames[-4:]
+    return [[checks._defused(f[0])[:200], checks._defused(f[1])[:200]] for f in frames[-4:]
             if isinstance(f, list) and len(f) == 2 and all(isinstance(x, str) for x in f)]
 
 
