@@ -351,11 +351,27 @@ def test_answer_an_exercise_in_the_page_and_see_the_gate(page, server):
     gate_idx = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "gate")
     cells = page.locator(".jp-Notebook .jp-Cell")
     editor = cells.nth(idx).locator(".cm-content")
+    sweep = ("overfitting.degree_sweep(*data.polynomial_data(15, noise=0.3, rng=2), "
+             "*data.polynomial_data(200, noise=0.3, rng=102), degrees)")
     editor.click()
     page.keyboard.press("Control+a")
-    page.keyboard.type("best_degree = int(degrees[np.argmin(overfitting.degree_sweep("
-                       "*data.polynomial_data(15, noise=0.3, rng=2), *data.polynomial_data(200, noise=0.3, rng=102), "
-                       "degrees)[1])])")
+    page.keyboard.type(f"best_degree = int(degrees[np.argmin({sweep}[0])])")  # the classic mistake: training error
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.press("Shift+Enter")
+    box = cells.nth(test_idx).locator(".reglab-check-failed")  # one box, no traceback, the mistake in words
+    expect(box).to_contain_text("lowest TRAINING error", timeout=30_000)
+    outputs = cells.nth(test_idx).locator(".jp-OutputArea")
+    expect(outputs).not_to_contain_text("misconception")
+    expect(outputs).not_to_contain_text("Traceback")
+    cells.nth(test_idx).screenshot(path=str(ARTIFACTS / "failed_check_box.png"))
+    heading = page.get_by_role("heading", name="2. Overfitting, measured")
+    box.scroll_into_view_if_needed()
+    expect(heading).not_to_be_in_viewport()
+    box.get_by_role("link", name="2. Overfitting, measured").click()  # the link to the section to reread
+    expect(heading).to_be_in_viewport(timeout=10_000)
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type(f"best_degree = int(degrees[np.argmin({sweep}[1])])")
     page.keyboard.press("Shift+Enter")  # run the answer, move to its check cell
     page.keyboard.press("Shift+Enter")  # run the check
     expect(cells.nth(test_idx).locator(".jp-OutputArea-output").first).to_contain_text("q1 passed", timeout=30_000)
@@ -367,6 +383,9 @@ def test_answer_an_exercise_in_the_page_and_see_the_gate(page, server):
     row = gate.locator("tr", has_text="Pick the degree")
     expect(row).to_contain_text("passed", timeout=30_000)
     expect(gate).to_contain_text("Not yet")  # the other questions are still open
+    # the written answer, read from the notebook's file (JupyterLab tells the kernel its path)
+    expect(gate.locator("tr", has_text="w1")).to_contain_text("not answered")
+    expect(gate).to_contain_text(f"as {sid}.ipynb was last saved")
     cells.nth(gate_idx).screenshot(path=str(ARTIFACTS / "gate_after_q1.png"))
 
 

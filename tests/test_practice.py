@@ -5,7 +5,8 @@ kernel executes the instructor's notebook top to bottom, then, cell by cell in t
 
 * every part's classic wrong answer replaces the model answer; the part's visible check (exactly the
   test cell of the student version) must fail, naming the expected misconception when one is given, and
-  the mastery gate must not count the question as passed; the model answer is then restored;
+  the mastery gate must show that run as failed (the question fails, or its earlier pass is marked "a later run
+  failed": a pass once shown is never erased); the model answer is then restored;
 * every "implement" question is answered by delegating to the library; the visible and the hidden
   checks of each of its parts must fail;
 * every answer that gets the values right but breaks a method rule the question states (``RULES``) scores zero
@@ -91,10 +92,10 @@ class Kernel:
 
 def _question_status(kernel, qid):
     err, out = kernel.run(f"_rep = checks.gate_report()\nprint(dict((q.id, s) for q, s in _rep.rows)[{qid!r}], "
-                          "_rep.ready)")
+                          f"{qid!r} in _rep.later_failed)")
     assert err is None, err
-    status, ready = out.split()
-    return status, ready == "True"
+    status, later_failed = out.rsplit(maxsplit=1)
+    return status, later_failed == "True"
 
 
 def _probe(sid, tmp_path):
@@ -140,9 +141,9 @@ def _probe(sid, tmp_path):
                 want = session.misconception_id(q, w["misconception"])
                 if want not in checks.find_misconceptions(err):
                     problems.append(f"{part}: the wrong answer is not named as {want}: {err[:300]}")
-            status, ready = _question_status(kernel, q.id)
-            if status == "passed" or ready:
-                problems.append(f"{part}: after the wrong answer the gate shows {q.id} {status}, ready={ready}")
+            status, later_failed = _question_status(kernel, q.id)
+            if status == "passed" and not later_failed:
+                problems.append(f"{part}: after the wrong answer the gate shows {q.id} {status}, with no later failure")
             restore(w["cell"], q)
 
         for qid, d in data.DELEGATE.items():

@@ -151,7 +151,8 @@ def _run(fn, forbid, reply):
             reply["ok"] = _encode(value)
         except BaseException as exc:  # noqa: BLE001 - the student's exception is the answer (SystemExit too)
             reply["error"] = [type(exc).__name__[:80], str(exc)[:2000],
-                              type(exc).__module__ == "builtins" and isinstance(exc, Exception)]
+                              type(exc).__module__ == "builtins" and isinstance(exc, Exception),
+                              _checks.student_frames(exc.__traceback__)]
     if forbid:
         reply["watch"] = report
     noise = [f"{w.category.__name__}: {w.message}" for w in caught]

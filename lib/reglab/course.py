@@ -585,3 +585,47 @@ def notebook_points(path) -> tuple[float, float]:
             else:
                 manual += float(m.get("points", 0))
     return auto, manual
+
+
+#: The numbered sections (``## N. ...`` headings) of each session's notebook, as written there: a failed check links
+#: to the one its question (or misconception) names by number (a test keeps this table equal to the notebooks).
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "00_overfitting": ("1. Setup", "2. Overfitting, measured", "3. Bias and variance",
+                       "4. The regularized objective (7.1)", "5. Weights, not biases",
+                       "6. Conventions, and how to convert", "7. Explore", "8. Common mistakes", "9. Mastery gate"),
+    "01_l2_weight_decay": ("0. Setup", "1. The weight decay step (7.4–7.5)", "2. The quadratic approximation (7.6)",
+                           "3. Eigen-rescaling (7.9–7.13)", "4. Geometry",
+                           "5. Linear regression (7.16–7.17): ridge, or Tikhonov, regularization",
+                           "6. L2 as a Gaussian prior (MAP)", "7. L2 inside Adam is not weight decay: AdamW",
+                           "8. Explore", "9. Common mistakes", "10. Mastery gate"),
+    "02_l1_lasso": ("0. Setup", "1. The L1 penalty and its subgradient (7.18–7.20)", "2. The closed form (7.21–7.23)",
+                    "3. Sparsity as feature selection", "4. When the closed form breaks: correlated features",
+                    "5. Geometry: the diamond and the circle", "6. Elastic net and the grouping effect",
+                    "7. L1 as a Laplace prior (MAP)", "8. Explore", "9. Common mistakes", "10. Mastery gate"),
+    "03_early_stopping": ("0. Setup", "1. The algorithm", "2. Gradient descent on a quadratic (7.33–7.37)",
+                          "3. The closed form (7.38–7.40)", "4. Matching L2 (7.41–7.45)",
+                          "5. Why early stopping is attractive, and what it costs", "6. Explore",
+                          "7. Common mistakes", "8. Mastery gate"),
+    "04_bagging": ("0. Setup", "1. The error of an average (7.50)", "2. Checking (7.50) by Monte Carlo",
+                   "3. Bootstrap samples", "4. Bagging real models",
+                   "5. Does bagging help? Against one model fit on all the data", "6. Other ensembles, and boosting",
+                   "7. Explore", "8. Common mistakes", "9. Mastery gate"),
+    "05_dropout": ("0. Setup", "1. Training with dropout", "2. Inverted dropout", "3. Conventions",
+                   "4. Inference: arithmetic and geometric means (7.53–7.55)", "5. The weight scaling rule",
+                   "6. Weight scaling is exact for softmax regression (7.56–7.66)",
+                   "7. In a ReLU network it is only an approximation", "8. Dropout on real images: the 8×8 digits",
+                   "9. Cost, and why it works", "10. Explore", "11. Common mistakes", "12. Mastery gate"),
+    "06_capstone": ("0. Setup", "1. Choosing a regularizer from symptoms", "2. λ is not universal",
+                    "3. Other regularizers", "4. Review quiz", "5. Tune on validation, score once on test",
+                    "6. Capstone: the regularized parts of the network are yours",
+                    "7. Written answer w2 (4 points, graded by your instructor): interpret the capstone",
+                    "8. Written answer w1 (4 points, graded by your instructor)", "9. Common mistakes",
+                    "10. Mastery gate"),
+}
+
+
+def section_heading(session_id: str, revisit: str) -> str:
+    """The notebook's heading of the section ``revisit`` names by its number ("1. The weight decay step ..."), or
+    ``revisit`` itself when the session has no section of that number."""
+    number = revisit.split(" ", 1)[0]
+    return next((h for h in SECTIONS.get(session_id, ()) if h.split(" ", 1)[0] == number), revisit)
