@@ -1,9 +1,10 @@
 """Student versions from the instructor sources, through nbgrader's own ``generate_assignment``.
 
 ``reglab release`` regenerates ``notebooks/<id>/`` from ``solutions/<id>/`` with the configuration in
-``autograder/nbgrader_config.py``; ``reglab release --check`` regenerates into a temporary folder and
-reports any difference from the committed student versions, and any test cell that would send an expected
-value to the student's kernel under grading (:func:`kernel_bound_expected`).
+``autograder/nbgrader_config.py``, and the course index ``notebooks/index.ipynb`` from the course map;
+``reglab release --check`` regenerates into a temporary folder and reports any difference from the committed
+student versions, and any test cell that would send an expected value to the student's kernel under grading
+(:func:`kernel_bound_expected`).
 """
 
 from __future__ import annotations
@@ -65,10 +66,11 @@ def _generate(root: Path, session_ids, release_directory: str | None = None):
 
 
 def release(root: Path | None = None, session_ids=None) -> list[str]:
-    """Regenerate the student versions; returns the sessions released."""
+    """Regenerate the student versions and the course index; returns the sessions released."""
     root = root or find_course_root()
     ids = list(session_ids or available_sessions(root))
     _generate(root, ids)
+    (root / "notebooks" / INDEX).write_text(index_text(), encoding="utf-8")
     return ids
 
 
@@ -88,7 +90,7 @@ def diff_release(root: Path | None = None, session_ids=None) -> list[str]:
                 continue
             cmp = filecmp.dircmp(fresh, committed, ignore=["__pycache__", ".ipynb_checkpoints"])
             problems.extend(_dircmp_problems(cmp, f"notebooks/{sid}"))
-        return problems
+        return problems + index_problems(root)
 
 
 def _dircmp_problems(cmp, prefix):
@@ -102,6 +104,70 @@ def _dircmp_problems(cmp, prefix):
         out.extend(_dircmp_problems(sub, f"{prefix}/{name}"))
     return out
 
+
+# ----------------------------------------------------------------------------- the course index
+
+INDEX = "index.ipynb"  # in notebooks/, beside the sessions' folders
+
+
+def index_notebook():
+    """The course index: every session linked, with its estimated time (``course.Session.minutes``) and what it
+    builds on, and a cell printing the progress recorded so far (what ``reglab progress`` prints)."""
+    import nbformat
+
+    rows = []
+    for s in course.SESSIONS:
+        builds_on = ", ".join(str(course.get_session(p).number) for p in s.prerequisites) or "-"
+        rows.append(f"| {s.number} | [{s.title}]({s.notebook}) | about {s.minutes} min | {builds_on} |")
+    hours, minutes = divmod(sum(s.minutes for s in course.SESSIONS), 60)
+    intro = "\n".join([
+        "# Regularization for deep learning: the course",
+        "",
+        f"The course has {len(course.SESSIONS)} sessions: take them in order. Open a session, run its cells from the "
+        "top, answer each practice question in its `# YOUR CODE HERE` cell and run the check cell below it; the "
+        "**mastery gate** at the end of the session says whether you are ready for the next one. The times are "
+        "estimates for a first pass: reading, the explorations and the practice questions.",
+        "",
+        "| session | title | time | builds on session |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+        f"About {hours} h {minutes:02d} min in all. How to work, how to hand your notebooks in, and what to do when "
+        "something goes wrong: [README.md](README.md) in this folder.",
+    ])
+    progress = ("## Your progress\n\nThe cell below prints which practice questions your checks have recorded, "
+                "session by session (`reglab progress` in a terminal prints the same table).")
+    nb = nbformat.v4.new_notebook(metadata={
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    })
+    nb.cells = [nbformat.v4.new_markdown_cell(intro), nbformat.v4.new_markdown_cell(progress),
+                nbformat.v4.new_code_cell("from reglab import checks\n\nprint(checks.progress_table())")]
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"index-{i:03d}"  # stable ids: the same file on every release
+    nbformat.validate(nb)
+    return nb
+
+
+def index_text() -> str:
+    """``notebooks/index.ipynb`` as ``reglab release`` writes it."""
+    import nbformat
+
+    text = nbformat.writes(index_notebook())
+    return text if text.endswith("\n") else text + "\n"
+
+
+def index_problems(root: Path) -> list[str]:
+    """What ``reglab release --check`` says about the committed index (empty when it is what release writes)."""
+    path = root / "notebooks" / INDEX
+    if not path.is_file():
+        return [f"notebooks/{INDEX} is missing"]
+    if path.read_text(encoding="utf-8") != index_text():
+        return [f"notebooks/{INDEX} differs from what release produces now (the course map changed)"]
+    return []
+
+
+# ----------------------------------------------------------------------------- test cells under grading
 
 CHECKS = ("check", "check_true", "check_choice")
 
