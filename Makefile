@@ -1,14 +1,16 @@
 # reglab: two commands from a fresh machine.
 #   make lab    set up and open the course in JupyterLab
 #   make test   set up and run every test
+# (make student writes the copy students receive: no solutions, hidden tests or grader.)
 PYTEST_ARGS ?=
 # test processes (pytest-xdist); more than the cores made the suite slower here (2 cores) and the browser tests flaky
 TEST_WORKERS ?= auto
 
-.PHONY: lab test lint instructor bench figures lock release clean help sysdeps
+.PHONY: lab test lint instructor bench figures lock release student clean help sysdeps
 
 help:
 	@echo "make lab    - create .venv, install the course, open JupyterLab on notebooks/ (ARGS=--no-browser on a headless machine)"
+	@echo "make student - write the student copy into $(STUDENT)/ and $(STUDENT).zip: what students receive"
 	@echo "make test   - create .venv with test extras and the grader, lint (ruff) and run the whole test suite"
 	@echo "make lint   - ruff check of the code and the notebooks (configuration in pyproject.toml)"
 	@echo "make instructor - install the grader (autograder/) into .venv: reglab grade, formgrader, feedback, handback"
@@ -82,6 +84,13 @@ figures: $(BIN)/.reglab-test
 
 release: $(BIN)/.reglab-runtime
 	$(BIN)/reglab release
+
+# What students receive (reglab release --bundle): the student notebooks, the course index, the library, a README
+# and a Makefile of their own; nothing of solutions/, the hidden tests, the grader or the tests.
+STUDENT ?= build/reglab-student
+student: $(BIN)/.reglab-runtime
+	rm -rf $(STUDENT) $(STUDENT).zip
+	$(BIN)/reglab release --bundle $(STUDENT) --zip
 
 # Pins with an environment marker (another version for older Pythons) are kept as they are: written by hand.
 lock:
