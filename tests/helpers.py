@@ -182,3 +182,29 @@ def assert_students_jupyterlab(url, token, make_proc, bin_dir, config_dir):
             raise AssertionError(f"/{path} answers a GET in a student's JupyterLab")
         except urllib.error.HTTPError as e:
             assert e.code == code, (path, e.code)
+
+
+#: where conftest.py tells tests/test_student_copy.py about the student copy it is writing and building
+STUDENT_COPY_ENV = "REGLAB_TEST_STUDENT_COPY"
+
+
+def start_student_copy():
+    """Start writing the student copy (``reglab release --bundle``) into a new folder an ordinary user can read
+    (pytest's own temporary folders are root's only) and building its environment with the copy's own Makefile
+    (``make .venv/bin/.reglab-runtime PYTHON=/usr/bin/python3``: Debian's python3, which an ordinary user can run;
+    pip's cache makes it a download-free install), in the background: ``(folder, process)``. The folder receives
+    ``reglab-student/``, ``build.log``, ``seconds`` (the build's wall time) and, last, ``status`` (its exit status)."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    top = Path(tempfile.mkdtemp(prefix="reglab-student-copy-"))
+    top.chmod(0o755)
+    copy, log = top / "reglab-student", top / "build.log"
+    script = (f"start=$(date +%s); {Path(sys.executable).with_name('reglab')} release --bundle {copy} --zip "
+              f"--course-dir {root} > {log} 2>&1 && make -C {copy} .venv/bin/.reglab-runtime PYTHON=/usr/bin/python3 "
+              f">> {log} 2>&1; status=$?; echo $(($(date +%s) - start)) > {top / 'seconds'}; "
+              f"echo $status > {top / 'status.tmp'}; mv {top / 'status.tmp'} {top / 'status'}")
+    return top, subprocess.Popen(["sh", "-c", script], start_new_session=True)

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 import tomllib
 import urllib.request
@@ -18,7 +17,15 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from helpers import INSTRUCTOR_PLUGINS, STUDENT_PLUGINS, assert_students_jupyterlab, jupyterlab_process, make_lab
+from helpers import (
+    INSTRUCTOR_PLUGINS,
+    STUDENT_COPY_ENV,
+    STUDENT_PLUGINS,
+    assert_students_jupyterlab,
+    jupyterlab_process,
+    make_lab,
+    start_student_copy,
+)
 from reglab import course, release, selftest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,33 +149,42 @@ def test_the_command_line_refuses_what_it_cannot_do(tmp_path, capsys, monkeypatc
 
 @pytest.fixture(scope="module")
 def copy():
-    """The student copy, written once, in a folder an ordinary user can read (pytest's own is root's only)."""
-    top = Path(tempfile.mkdtemp(prefix="reglab-student-copy-"))
-    top.chmod(0o755)
-    t0 = time.perf_counter()
-    target = release.bundle(top / "reglab-student", ROOT, archive=True)
-    print(f"\nstudent copy written in {time.perf_counter() - t0:.1f} s")
-    yield target
-    # its environment is some 30,000 files: removed in the background (about half a minute of this disk's time)
-    subprocess.Popen(["rm", "-rf", str(top)], start_new_session=True)
+    """The student copy with its environment built by its own Makefile, in a folder an ordinary user can read:
+    started in the background as the run began (conftest.py), or now."""
+    started = os.environ.get(STUDENT_COPY_ENV)
+    top, proc = (Path(started), None) if started else start_student_copy()
+    t0 = time.monotonic()
+    while not (top / "status").exists() and time.monotonic() - t0 < 900:
+        time.sleep(0.5)
+    status = (top / "status").read_text().strip() if (top / "status").exists() else "did not end in 15 minutes"
+    log = (top / "build.log").read_text(errors="replace") if (top / "build.log").exists() else ""
+    if status != "0":
+        pytest.fail(f"writing the student copy or building its environment failed ({status}):\n{log[-4000:]}")
+    print(f"\nstudent copy written and its environment built in {(top / 'seconds').read_text().strip()} s "
+          f"(waited {time.monotonic() - t0:.0f} s for it)")
+    yield top / "reglab-student"
+    if proc is not None:  # else conftest.py removes it when the run ends
+        subprocess.Popen(["rm", "-rf", str(top)], start_new_session=True)
 
 
 @COPY
 def test_the_copy_holds_the_student_side_and_nothing_of_the_answers(copy, tmp_path):
-    files = sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file())
+    """What students receive, the zip (the folder beside it has its environment built by now), unpacked."""
+    shutil.unpack_archive(copy.parent / "reglab-student.zip", tmp_path)
+    handout = tmp_path / "reglab-student"
+    files = sorted(p.relative_to(handout).as_posix() for p in handout.rglob("*") if p.is_file())
     top = {f.split("/")[0] for f in files}
     assert top == {"README.md", "Makefile", "lab.mk", "pyproject.toml", "constraints.txt", "lib", "notebooks"}, top
     assert {f"notebooks/{s.notebook}" for s in course.SESSIONS} | {"notebooks/index.ipynb", "notebooks/README.md",
                                                                     "lib/reglab/checks.py"} <= set(files)
-    assert (copy.parent / "reglab-student.zip").is_file()
     # nothing of the instructors' side, by path or by content, and no line of a solution or a hidden test
-    assert release.bundle_leaks(copy, ROOT) == []
+    assert release.bundle_leaks(handout, ROOT) == []
     for f in (f for f in files if f.endswith(".ipynb")):  # (the library's guide to test cells names the markers)
-        text = (copy / f).read_text(errors="replace")
+        text = (handout / f).read_text(errors="replace")
         assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text and "Model answer" not in text, f
     # the check has teeth: a solution notebook under any name, one hidden-test line in a text file
     leaky = tmp_path / "leaky"
-    shutil.copytree(copy, leaky, ignore=shutil.ignore_patterns(".venv"))
+    shutil.copytree(handout, leaky)
     shutil.copy(ROOT / "solutions" / course.SESSIONS[1].notebook, leaky / "notebooks" / "spare.ipynb")
     secrets = release.secret_lines(ROOT)
     hidden = next(line for c in nbformat.read(ROOT / "solutions" / course.SESSIONS[4].notebook, as_version=4).cells
@@ -188,10 +204,10 @@ def test_the_copy_holds_the_student_side_and_nothing_of_the_answers(copy, tmp_pa
 
 @COPY
 def test_the_copy_s_make_lab_works_as_root_and_as_an_ordinary_user(copy):
-    """The copy's `make lab` builds its environment from the system's Python (Debian 12's python3, which an
-    ordinary user can run; pip's cache makes it quick), serves notebooks/ with the course's scripts first on PATH
-    and nbgrader's instructor menus hidden, as root and as an ordinary user; what it installs is all pinned by the
-    copy's constraints.txt."""
+    """The copy's `make lab` (its environment built by its own Makefile from Debian 12's python3, which an ordinary
+    user can run: the copy fixture) serves notebooks/ with the course's scripts first on PATH and nbgrader's
+    instructor menus hidden, as root and as an ordinary user; what it installed is all pinned by the copy's
+    constraints.txt."""
     progress = copy.parent / "home" / "progress.json"
     home = copy.parent / "home"
     home.mkdir()
