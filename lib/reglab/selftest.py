@@ -83,7 +83,7 @@ def main(folder="notebooks", out=print, sessions=None) -> int:
             out(f"✘ {path}: before its first exercise, {exc}")
             failures += 1
             continue
-        out(f"✔ {path}: {cells} code cells run up to the first exercise ({seconds:.1f} s)")
+        out(f"✔ {path}: {cells} code cell{'s' if cells != 1 else ''} run up to the first exercise ({seconds:.1f} s)")
     out("All is well: `make lab` opens the course." if not failures else
         f"{failures} problem(s) above: see Troubleshooting in README.md, or ask your instructor with this output.")
     return 1 if failures else 0
