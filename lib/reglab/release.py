@@ -199,7 +199,7 @@ def split_secret(source: str) -> tuple[list[str], list[str]]:
 
 
 def secret_lines(root: Path) -> set[str]:
-    """The lines of substance (12 characters or more, not a comment) of the instructor sources' solutions, hidden
+    """The lines of substance (12 characters or more) of the instructor sources' solutions, hidden
     tests and mark schemes that a student is not given anyway: a line that is also in a notebook's visible cells,
     or in the library (which implements the course's mathematics for its figures; the questions forbid calling
     it), is not counted."""
@@ -214,7 +214,7 @@ def secret_lines(root: Path) -> set[str]:
                 public.update(p)
     for path in sorted((root / "lib" / "reglab").rglob("*.py")):
         public.update(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return {line for line in secret - public if len(line) >= 12 and not line.startswith("#")}
+    return {line for line in secret - public if len(line) >= 12}
 
 
 def _file_lines(path: Path) -> set[str]:
