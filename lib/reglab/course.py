@@ -75,6 +75,7 @@ class Session:
     questions: tuple[Question, ...] = field(default_factory=tuple)
     written: tuple[str, ...] = field(default_factory=tuple)  # manually graded answers' grade ids
     prerequisites: tuple[str, ...] = field(default_factory=tuple)  # session ids the notebook builds on
+    minutes: int = 0  # estimated time to work through it: reading, the explorations, the questions
 
     @property
     def notebook(self) -> str:
@@ -142,6 +143,7 @@ SESSIONS: tuple[Session, ...] = (
                      )),
         ),
         ("w1",),
+        minutes=65,
     ),
     Session(
         "01_l2_weight_decay", 1, "L2 weight decay as eigen-rescaling", "reglab.l2",
@@ -183,6 +185,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w1",),
         ("00_overfitting",),
+        minutes=75,
     ),
     Session(
         "02_l1_lasso", 2, "L1 regularization and the LASSO closed form", "reglab.l1",
@@ -215,6 +218,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w1",),
         ("01_l2_weight_decay",),
+        minutes=60,
     ),
     Session(
         "03_early_stopping", 3, "Early stopping and its equivalence to L2", "reglab.early_stopping",
@@ -257,6 +261,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w1",),
         ("01_l2_weight_decay",),
+        minutes=70,
     ),
     Session(
         "04_bagging", 4, "Bagging and the variance of an ensemble", "reglab.ensembles",
@@ -307,6 +312,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w1",),
         ("00_overfitting",),
+        minutes=70,
     ),
     Session(
         "05_dropout", 5, "Dropout and the geometric mean", "reglab.dropout",
@@ -368,6 +374,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w1",),
         ("04_bagging",),
+        minutes=80,
     ),
     Session(
         "06_capstone", 6, "Putting it together: capstone and review", "reglab.capstone",
@@ -484,6 +491,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w2", "w1"),
         ("01_l2_weight_decay", "02_l1_lasso", "03_early_stopping", "04_bagging", "05_dropout"),
+        minutes=120,
     ),
 )
 
