@@ -172,7 +172,7 @@ def _axes_text(ax, facts: bool) -> str:
     what, known = _DESCRIPTIONS.get(ax, ("", ""))
     if not what:  # an axes drawn outside this module: its title, axis labels and legend say what it shows
         y, x = ax.get_ylabel(), ax.get_xlabel()
-        what = f"{y} against {x}" if x and y else (x or y or "")
+        what = f"{y} against {x}" if x and y else (f"plotted against {x}" if x else y)
         legend = ax.get_legend()
         entries = [t.get_text() for t in legend.get_texts()] if legend is not None else [
             a.get_label() for a in (*ax.lines, *ax.collections) if not a.get_label().startswith("_")]
@@ -210,9 +210,14 @@ def alt_text(fig, facts: bool = True) -> str:
     >>> plotting.alt_text(ax.figure)
     'Training and validation error against degree: validation error is lowest, 0.6, at degree 2.'
     """
-    axes = [ax for ax in fig.axes if ax.get_visible()]
-    axes.sort(key=lambda ax: (-round(ax.get_position().y1, 2), ax.get_position().x0))
-    texts = [_axes_text(ax, facts) for ax in axes]
+    rows = []  # panels whose heights overlap are one row (an equal-aspect panel is shorter than its neighbour)
+    for ax in sorted((ax for ax in fig.axes if ax.get_visible()), key=lambda ax: -ax.get_position().y1):
+        box = ax.get_position()
+        if rows and box.y1 > rows[-1][0].get_position().y0:
+            rows[-1].append(ax)
+        else:
+            rows.append([ax])
+    texts = [_axes_text(ax, facts) for row in rows for ax in sorted(row, key=lambda ax: ax.get_position().x0)]
     if len(texts) == 1:
         return texts[0][:1].upper() + texts[0][1:] + "."
     return f"{len(texts)} panels. " + " ".join(f"Panel {i}: {t}." for i, t in enumerate(texts, 1))
