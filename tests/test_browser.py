@@ -311,6 +311,7 @@ def _exercise_widget(page, sid, widget_index, prefix):
     img = _widget_image(cell)
     before_src, before_alt = img.get_attribute("src"), img.get_attribute("alt")
     assert before_alt, _diagnose(page, f"{sid}: the exploration's picture has no alternative text")
+    expect(cell.locator(".reglab-stopped")).to_be_hidden()  # (shown only once the kernel has gone)
     _check_controls_are_named(cell, sid)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     cell.screenshot(path=str(ARTIFACTS / f"{prefix}{sid}_before.png"))
@@ -355,6 +356,23 @@ def test_a_session_in_notebook_7(page, server):
     _run_all(page, len(nb.cells))
     _check_errors(page, sid, allowed)
     _exercise_widgets(page, sid, widgets, "nb7_")
+    _restart_and_see_the_explorations_say_so(page, sid, widgets, "nb7_")
+
+
+def _restart_and_see_the_explorations_say_so(page, sid, widgets, prefix):
+    """After a kernel restart ipywidgets marks every widget of the old kernel with a red broken-chain icon; each
+    exploration also says that it stopped with its kernel and that running its cell again brings it back."""
+    page.get_by_role("menuitem", name="Kernel", exact=True).click()
+    page.get_by_role("menuitem", name="Restart Kernel…").click()  # (its name ends with the shortcut)
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    for index, grade_id in widgets.items():
+        cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+        notice = cell.locator(".reglab-stopped")
+        expect(notice).to_be_visible(timeout=30_000)
+        expect(notice).to_contain_text("Run its cell again")
+        name = sid if grade_id == "widget" else f"{sid}_{grade_id}"
+        cell.screenshot(path=str(ARTIFACTS / f"{prefix}{name}_after_restart.png"))
+    _idle(page)  # the new kernel up before the test ends (and its kernels are shut down)
 
 
 def test_answer_an_exercise_in_the_page_and_see_the_gate(page, server):

@@ -82,7 +82,12 @@ def _encode(canvas) -> bytes:
 _PICTURE_ESM = r"""
 // The exploration's picture, with its alternative text. It also gives the exploration's sliders what
 // ipywidgets' sliders (noUiSlider) lack: an accessible name (the slider's label) and, as their
-// aria-valuetext, the value their readout shows (a log slider's handle otherwise announces the exponent).
+// aria-valuetext, the value their readout shows (a log slider's handle otherwise announces the exponent);
+// and when the kernel restarts or stops (ipywidgets then marks every widget with a red broken-chain icon),
+// it says what happened and what to do.
+const STOPPED = "This exploration stopped with its kernel (restarted or shut down): its controls do nothing " +
+  "now. Run its cell again to use them.";
+
 function labelSliders(root) {
   for (const slider of root.querySelectorAll(".widget-slider")) {
     const handle = slider.querySelector(".noUi-handle");
@@ -101,6 +106,12 @@ function render({ model, el }) {
   img.className = "reglab-picture";
   img.style.maxWidth = "100%";
   img.style.height = "auto";
+  const stopped = document.createElement("div");
+  stopped.className = "reglab-stopped";
+  stopped.setAttribute("role", "status");
+  stopped.textContent = STOPPED;
+  stopped.style.cssText = "display: none; color: #D55E00; font-weight: bold; margin: 4px 0;";
+  el.appendChild(stopped);
   el.appendChild(img);
   let url = "";
   const show = () => {
@@ -124,10 +135,16 @@ function render({ model, el }) {
       if (tries++ < 300) setTimeout(watch, 100);
       return;
     }
-    labelSliders(root);
-    observer = new MutationObserver(() => labelSliders(root));
+    const update = () => {
+      labelSliders(root);
+      const dead = root.matches(".jupyter-widgets-disconnected, .jupyter-widgets-disconnected *") ||
+        root.querySelector(".jupyter-widgets-disconnected") !== null;
+      stopped.style.display = dead ? "block" : "none";
+    };
+    update();
+    observer = new MutationObserver(update);
     observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true,
-                             attributeFilter: ["aria-valuetext"] });
+                             attributeFilter: ["aria-valuetext", "class"] });
   };
   watch();
   return () => {
@@ -146,7 +163,9 @@ class _Picture(anywidget.AnyWidget):
 
     ``value`` holds the JPEG bytes, ``alt`` what the picture shows in words (an ``<img alt>`` in the page).
     Inside an :class:`Exploration`'s box it also sets, on each slider's handle, ``aria-label`` to the
-    slider's label and ``aria-valuetext`` to its readout, which ipywidgets' sliders do not.
+    slider's label and ``aria-valuetext`` to its readout, which ipywidgets' sliders do not; and after a
+    kernel restart (ipywidgets marks each widget of the dead kernel with a red broken-chain icon) it says
+    above the picture that the exploration stopped and that running its cell again brings it back.
 
     Examples
     --------
