@@ -77,7 +77,7 @@ def test_explorer_updates_change_the_figure(name):
     assert shown.shape == full.shape
     assert np.abs(shown - full).mean() < 1.5  # JPEG noise only (a missing or stale artist costs far more)
     assert np.mean(np.abs(shown - full).max(axis=2) > 60) < 0.002
-    assert plotting.legibility_problems(exp.figure) == []  # (at the last values: titles follow the controls)
+    assert plotting.legibility_problems(exp.figure, keep_layout=True) == []  # at the last values (titles follow them)
 
 
 @pytest.mark.parametrize("name", sorted(EXPLORERS))
@@ -169,7 +169,7 @@ def test_capstone_explorer_switches_between_methods():
     exp.update(method="L2")  # a view already seen comes from the cache, summary and alternative text included
     assert exp.picture == pictures["L2"] and "<b>L2</b>" in exp.summary.value and exp.full_renders == renders
     assert exp.image.alt != alt and "L2: training loss" in exp.image.alt and "lowest: " in exp.image.alt
-    assert plotting.legibility_problems(exp.figure) == []
+    assert plotting.legibility_problems(exp.figure, keep_layout=True) == []
 
 
 def test_learning_curves_explorer_reports_the_closed_form_curves():
@@ -210,4 +210,4 @@ def test_capstone_sweep_explorer_shows_every_method_and_its_sweep():
         pictures.add(exp.picture)
         assert "{" not in exp.summary.value  # settings in words, not dicts
     assert len(pictures) == 5
-    assert plotting.legibility_problems(exp.figure) == []
+    assert plotting.legibility_problems(exp.figure, keep_layout=True) == []

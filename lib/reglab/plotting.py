@@ -241,7 +241,7 @@ def _figure_html(fig):
     fig.savefig(buf, format="png", bbox_inches="tight")
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     if os.environ.get(CHECK_ENV) == "1":
-        problems = legibility_problems(fig, tight=True)
+        problems = legibility_problems(fig, tight=True, keep_layout=True)  # (savefig laid it out)
         if problems:
             print("figure not legible at the notebook's width:\n  " + "\n  ".join(problems), file=sys.stderr)
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt_text(fig), quote=True)}"/>'
@@ -265,7 +265,7 @@ _show_figures_with_alt_text()
 # ---------------------------------------------------------------------------- legibility
 
 
-def _drawn_texts(fig):
+def _drawn_texts(fig, keep_layout):
     """Every non-empty text the figure draws, animated artists included, with the renderer that drew them."""
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
@@ -281,6 +281,9 @@ def _drawn_texts(fig):
     animated = [a for a in fig.findobj() if a.get_animated()]
     for a in animated:
         a.set_animated(False)
+    engine = fig.get_layout_engine() if keep_layout else None
+    if engine is not None:
+        fig.set_layout_engine("none")
     renderer.draw_text = record
     try:
         fig.draw(renderer)
@@ -288,10 +291,13 @@ def _drawn_texts(fig):
         del renderer.draw_text
         for a in animated:
             a.set_animated(True)
+        if engine is not None:
+            fig.set_layout_engine(engine)
     return list(drawn.values()), renderer
 
 
-def legibility_problems(fig, output_width_px=OUTPUT_WIDTH_PX, min_px=MIN_TEXT_PX, tight=False) -> list[str]:
+def legibility_problems(fig, output_width_px=OUTPUT_WIDTH_PX, min_px=MIN_TEXT_PX, tight=False,
+                        keep_layout=False) -> list[str]:
     """List what a reader cannot read in a figure: text too small on screen, overlapping or cut off.
 
     Text smaller than ``min_px`` on screen, two texts overlapping, text beyond the figure's edge. The
@@ -309,6 +315,9 @@ def legibility_problems(fig, output_width_px=OUTPUT_WIDTH_PX, min_px=MIN_TEXT_PX
     tight : bool, default=False
         The figure is shown cropped to what it draws (``bbox_inches="tight"``, as matplotlib-inline
         shows figures): its width is that of the drawing and no text is cut off.
+    keep_layout : bool, default=False
+        Draw the figure where its last drawing laid it out, without running its layout engine again (an
+        exploration's axes stay where its first render put them; also faster).
 
     Returns
     -------
@@ -324,7 +333,7 @@ def legibility_problems(fig, output_width_px=OUTPUT_WIDTH_PX, min_px=MIN_TEXT_PX
     >>> plotting.legibility_problems(fig)
     ['"tiny" is 5.6 px high on screen (at least 10 px)']
     """
-    texts, renderer = _drawn_texts(fig)
+    texts, renderer = _drawn_texts(fig, keep_layout)
     frame = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans) if tight else fig.bbox
     scale = min(1.0, output_width_px / frame.width)
     problems = []
