@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -99,6 +100,7 @@ def server(tmp_path_factory):
     (notify / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", REGLAB_PROGRESS_FILE=str(root / "progress.json"),
                JUPYTER_CONFIG_DIR=str(root / ".jupyter"), JUPYTER_RUNTIME_DIR=str(root / ".runtime"))
+    env["REGLAB_CHECK_FIGURES"] = "1"  # a figure that is not legible says so on stderr: _check_errors fails on it
     _generate_assignments(root, env)
     port, token = _free_port(), secrets.token_hex(16)
     log = open(root / "server.log", "w")
@@ -280,6 +282,33 @@ def _move_control(page, cell):
     return "dropdown"
 
 
+def _check_controls_are_named(cell, sid):
+    """Every control of the exploration has an accessible name; a slider announces the value its readout shows
+    (not a log slider's exponent), rounded as people read it ("15", not "15.0")."""
+    sliders = cell.locator(".reglab-exploration .widget-slider")
+    for i in range(sliders.count()):
+        slider = sliders.nth(i)
+        label = slider.locator(".widget-label").inner_text().strip()
+        readout = slider.locator(".widget-readout").inner_text().strip()
+        handle = slider.get_by_role("slider")
+        expect(handle).to_have_accessible_name(label)
+        expect(handle).to_have_attribute("aria-valuetext", readout)
+        assert label and not re.search(r"\.\d*0$", readout), f"{sid}: slider {label!r} reads out {readout!r}"
+    selects = cell.locator(".reglab-exploration select")
+    for i in range(selects.count()):
+        expect(selects.nth(i)).to_have_accessible_name(re.compile(r"\w"))
+
+
+def _check_figures_have_alt_text(page, sid):
+    """Every figure in the notebook's outputs is an image with alternative text of its own (JupyterLab's
+    placeholder for an image without one is "Image")."""
+    figures = page.locator(".jp-Notebook .jp-OutputArea-output img")
+    assert figures.count() > 0, f"{sid}: no figure in the outputs"
+    for i in range(figures.count()):
+        alt = figures.nth(i).get_attribute("alt") or ""
+        assert len(alt) > 20 and alt != "Image", f"{sid}: figure {i} has the alternative text {alt!r}"
+
+
 def _exercise_widgets(page, sid, widgets, prefix):
     """Every widget cell: it renders, a control moves, the picture changes (screenshots before and after)."""
     for index, grade_id in widgets.items():
@@ -299,16 +328,22 @@ def _exercise_widget(page, sid, widget_index, prefix):
     assert "Error displaying widget" not in cell.inner_text(), \
         _diagnose(page, f"{sid}: the widget failed in the page; the cell shows:\n{cell.inner_text()[:1500]}")
     img = _widget_image(cell)
-    before_src = img.get_attribute("src")
+    before_src, before_alt = img.get_attribute("src"), img.get_attribute("alt")
+    assert before_alt, _diagnose(page, f"{sid}: the exploration's picture has no alternative text")
+    expect(cell.locator(".reglab-stopped")).to_be_hidden()  # (shown only once the kernel has gone)
+    _check_controls_are_named(cell, sid)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     cell.screenshot(path=str(ARTIFACTS / f"{prefix}{sid}_before.png"))
     how = _move_control(page, cell)
     deadline = time.time() + 30
     while time.time() < deadline and _widget_image(cell).get_attribute("src") == before_src:
         time.sleep(0.3)
-    after_src = _widget_image(cell).get_attribute("src")
+    after_src, after_alt = _widget_image(cell).get_attribute("src"), _widget_image(cell).get_attribute("alt")
     cell.screenshot(path=str(ARTIFACTS / f"{prefix}{sid}_after.png"))
     assert after_src != before_src, _diagnose(page, f"{sid}: moving the {how} did not change the figure")
+    assert after_alt and after_alt != before_alt, \
+        _diagnose(page, f"{sid}: moving the {how} left the alternative text as it was: {after_alt!r}")
+    _check_controls_are_named(cell, sid)  # the moved slider announces its new value
 
 
 def _open_lab(page, server, sid):
@@ -325,6 +360,7 @@ def test_session_runs_and_its_widgets_redraw_in_jupyterlab(page, server, sid):
     _open_lab(page, server, sid)
     _run_all(page, len(nb.cells))
     _check_errors(page, sid, allowed)
+    _check_figures_have_alt_text(page, sid)
     _exercise_widgets(page, sid, widgets, "lab_")
 
 
@@ -339,6 +375,23 @@ def test_a_session_in_notebook_7(page, server):
     _run_all(page, len(nb.cells))
     _check_errors(page, sid, allowed)
     _exercise_widgets(page, sid, widgets, "nb7_")
+    _restart_and_see_the_explorations_say_so(page, sid, widgets, "nb7_")
+
+
+def _restart_and_see_the_explorations_say_so(page, sid, widgets, prefix):
+    """After a kernel restart ipywidgets marks every widget of the old kernel with a red broken-chain icon; each
+    exploration also says that it stopped with its kernel and that running its cell again brings it back."""
+    page.get_by_role("menuitem", name="Kernel", exact=True).click()
+    page.get_by_role("menuitem", name="Restart Kernel…").click()  # (its name ends with the shortcut)
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    for index, grade_id in widgets.items():
+        cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+        notice = cell.locator(".reglab-stopped")
+        expect(notice).to_be_visible(timeout=30_000)
+        expect(notice).to_contain_text("Run its cell again")
+        name = sid if grade_id == "widget" else f"{sid}_{grade_id}"
+        cell.screenshot(path=str(ARTIFACTS / f"{prefix}{name}_after_restart.png"))
+    _idle(page)  # the new kernel up before the test ends (and its kernels are shut down)
 
 
 def test_answer_an_exercise_in_the_page_and_see_the_gate(page, server):
