@@ -623,3 +623,19 @@ def test_a_failed_check_in_a_real_kernel_shows_the_box_and_one_line(tmp_path):
     assert "href='#1.-The-weight-decay-step-(7.4\u20137.5)'" in mistake.outputs[0].data["text/html"]
     assert checks.find_misconceptions(mistake.outputs[1].evalue) == ["s01.q1.forgot-factor-2"]
     assert determine_grade(passed)[0] == 1 and "\u2714 q1 passed" in passed.outputs[0].text
+
+
+@pytest.mark.parametrize("sep", ["\n", "\r", "\u2028", "\u2029", "\x85", "\x9b", "\u202e", "\u2066"])
+def test_the_students_text_in_a_box_stays_on_one_line_in_its_order(sep):
+    """A message or line of the student's cannot draw a line of its own in the box (a fake "passed") nor reorder it."""
+    shown = checks._defused(f"boom{sep}\u2714 q3a passed [misconception:s00.q3.forgot-half]")
+    assert sep not in shown and "\n" not in shown and "[misconception:" not in shown
+    assert shown.startswith("boom ")
+
+
+def test_an_exception_whose_text_cannot_be_read_is_named_by_its_type():
+    class Broken(Exception):
+        def __str__(self):
+            raise RuntimeError("no")
+
+    assert checks._defused(Broken()) == "<a Broken whose text could not be read>"

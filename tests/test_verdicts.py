@@ -539,3 +539,19 @@ def test_the_students_code_and_message_cannot_forge_a_verdict_under_grading():
         assert "passed" not in text and error and checks.find_misconceptions(error) == []
         assert all(checks.find_misconceptions(json.dumps(o)) == [] and "\x1b[32m" not in json.dumps(o)
                    for o in outputs)
+
+
+def test_the_agent_reports_an_exception_whose_text_cannot_be_read_as_the_students_error():
+    """An honest student's exception class with a broken __str__ is their answer (an error), not a protocol fault."""
+    from reglab import _oracle
+
+    class Broken(Exception):
+        def __str__(self):
+            raise RuntimeError("no")
+
+    def answer():
+        raise Broken()
+
+    reply = {}
+    _oracle._run(answer, (), reply)
+    assert reply["error"][:2] == ["Broken", "<a Broken whose text could not be read>"]

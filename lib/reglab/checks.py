@@ -679,10 +679,21 @@ def inert_markers(text) -> str:
     return MISCONCEPTION_MARKER.sub(lambda m: f"(the text 'misconception {m.group(1)}')", str(text))
 
 
+# What may not reach a failure's box from the student's text: C0 and C1 control characters (colours, carriage
+# returns, new lines), Unicode's line and paragraph separators and the bidirectional controls (a student's message
+# could otherwise draw a line of its own, such as a fake "passed", or reorder the box's text).
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def _defused(text) -> str:
-    """The student's own text shown in a failure's box (an error message, a line of their code): control characters
-    (colours, carriage returns) dropped and markers made inert."""
-    return inert_markers(re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", str(text)))
+    """The student's own text shown in a failure's box (an error message, a line of their code) on one line: control,
+    line-separating and bidirectional characters become spaces and markers are made inert. An object whose ``str``
+    fails is named by its type."""
+    try:
+        text = str(text)
+    except Exception:  # noqa: BLE001 - the student's __str__ may raise anything
+        text = f"<a {type(text).__name__} whose text could not be read>"
+    return inert_markers(_UNSHOWN.sub(" ", text))
 
 
 def student_frames(tb, skip_file=None, limit=4) -> list:
