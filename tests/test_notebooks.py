@@ -129,6 +129,13 @@ class _JudgeExecuted(Validator):
     preprocessors = []
 
 
+def _judged(path, invert):
+    """nbgrader validate's verdicts (``--invert`` when ``invert``) on the executed notebook at ``path``."""
+    cfg = Config()
+    cfg.Validator.invert = invert
+    return _JudgeExecuted(config=cfg).validate(str(path))
+
+
 @pytest.mark.parametrize("sid", BY_SESSION)
 def test_nbgrader_validate_passes_solutions_and_fails_blank_student_versions(sid, tmp_path, tmp_path_factory):
     for version, invert in (("solutions", False), ("notebooks", True)):
@@ -136,18 +143,13 @@ def test_nbgrader_validate_passes_solutions_and_fails_blank_student_versions(sid
         path = tmp_path / version / course.get_session(sid).notebook
         path.parent.mkdir(parents=True)
         nbformat.write(nb, path)
-        cfg = Config()
-        cfg.Validator.invert = invert
-        result = _JudgeExecuted(config=cfg).validate(str(path))
+        result = _judged(path, invert)
         assert "changed" not in result and "type_changed" not in result, result
         key = "passed" if invert else "failed"
         assert not result.get(key), f"{sid}: nbgrader validate{' --invert' if invert else ''} reports {key} cells: " + \
             "; ".join(c["source"][:80] for c in result[key])
     # and it does judge: the solution's executed outputs under --invert report its passing tests
-    cfg = Config()
-    cfg.Validator.invert = True
-    solution = tmp_path / "solutions" / course.get_session(sid).notebook
-    assert _JudgeExecuted(config=cfg).validate(str(solution)).get("passed")
+    assert _judged(tmp_path / "solutions" / course.get_session(sid).notebook, invert=True).get("passed")
 
 
 @pytest.mark.parametrize("sid", IDS)
