@@ -201,11 +201,25 @@ def _accept_kernel_dialog(page):
         dialog.locator(".jp-mod-accept").click()
 
 
-def _run_all_cells(page):
-    _accept_kernel_dialog(page)
-    _idle(page)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+def _run_all_cells(page, attempts=3):
+    """Run > Run All Cells. The "Select Kernel" dialog can open again just after one was accepted (seen on a busy
+    machine): a menu click it blocks for 10 s is tried again after accepting it; any other dialog fails the test."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        _accept_kernel_dialog(page)
+        _idle(page)
+        try:
+            run_all = page.get_by_role("menuitem", name="Run All Cells", exact=True)
+            if not run_all.is_visible():  # (the Run menu may be open still, from an attempt a dialog blocked)
+                page.get_by_role("menuitem", name="Run", exact=True).click(timeout=10_000)
+            run_all.click(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            dialogs = page.locator(".jp-Dialog").all_inner_texts()
+            if attempt == attempts - 1 or not any("Select Kernel" in d for d in dialogs):
+                raise AssertionError(_diagnose(page, f"Run All Cells could not be clicked; dialogs: {dialogs}"))
+            print("a Select Kernel dialog blocked the Run menu; accepting it and trying again")
 
 
 def _run_all(page, ncells, timeout_s=240):
