@@ -58,7 +58,10 @@ NOT_NUMERIC = {"q1": "two multiple-choice letters (fingerprinted)"}
 # no code above q2 may compute the conversion for these numbers (the worked example uses lam_sum = 5 and n = 500).
 # nor may the prose or a worked example above it give the conversion itself (it follows the question).
 PATTERNS = {"q2": [r"lam_sum\s*/\s*800", r"4(\.0)?\s*/\s*800", r"lambda_sum\s*/\s*n", r"\\lambda_\{\\text\{sum\}\}/n",
-                   r"lam_sum\s*/\s*500", r"it would be \$2\\lambda\$"]}
+                   r"lam_sum\s*/\s*500", r"it would be \$2\\lambda\$"],
+            # the forward pass's code and the backward pass's answer, both once written above q7
+            "q7": [r"rng\.random\(h\.shape\)\s*<\s*keep_prob", r"m \\odot h\s*/\s*p", r"same\*\* \$m\s*/\s*p\$",
+                   r"by the \*\*same\*\*"]}
 
 _L2 = "def l2_grads(layers, lam):\n"
 _PROX = "def prox_l1(W, step, l1):\n    W = np.asarray(W, dtype=float)\n"
