@@ -158,7 +158,7 @@ def assert_students_jupyterlab(url, token, make_proc, bin_dir, config_dir):
     """What ``make lab`` gives a student: JupyterLab's environment has the course's scripts first on PATH and the
     student Jupyter config first on JUPYTER_CONFIG_PATH; its terminal runs ``reglab progress``; nbgrader's
     instructor menus are off (lab plugins and server extension), its Validate button on; the preferred kernel
-    starts without asking."""
+    starts without asking and Jupyter's news toast stays away."""
     import json
     import re
     import urllib.error
@@ -177,10 +177,12 @@ def assert_students_jupyterlab(url, token, make_proc, bin_dir, config_dir):
                                   page, re.S).group(1))
     disabled = set(config["disabledExtensions"])
     assert set(INSTRUCTOR_PLUGINS) <= disabled and not disabled & set(STUDENT_PLUGINS), sorted(disabled)
-    # a session opens on its Python kernel without JupyterLab's "Select Kernel" dialog (a busy machine showed it)
-    with urllib.request.urlopen(f"{url}/lab/api/settings/@jupyterlab/notebook-extension:tracker?token={token}",
-                                timeout=30) as r:
-        assert json.load(r)["schema"]["properties"]["autoStartDefaultKernel"]["default"] is True
+    # a session opens on its Python kernel without JupyterLab's "Select Kernel" dialog (a busy machine showed it),
+    # and no toast asks about Jupyter's news feed over the mastery gate's cell
+    for plugin, setting, value in (("notebook-extension:tracker", "autoStartDefaultKernel", True),
+                                   ("apputils-extension:notification", "fetchNews", "false")):
+        with urllib.request.urlopen(f"{url}/lab/api/settings/@jupyterlab/{plugin}?token={token}", timeout=30) as r:
+            assert json.load(r)["schema"]["properties"][setting]["default"] == value, (plugin, setting)
     for path, code in (("formgrader", 404), ("assignments/validate", 405)):  # off; on (POST only)
         try:
             urllib.request.urlopen(f"{url}/{path}?token={token}", timeout=30)

@@ -13,7 +13,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from helpers import free_port
 from reglab import course
 
 # one JupyterLab server and one Chromium for all of them (each costs about half a minute to set up)
@@ -40,12 +40,6 @@ if not Path(CHROMIUM).exists():  # `make test` installs it (make sysdeps); say e
                 pytrace=False)
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for_server(url, token, proc, name, log_path, seconds=90):
@@ -102,7 +96,7 @@ def server(tmp_path_factory):
                JUPYTER_CONFIG_DIR=str(root / ".jupyter"), JUPYTER_RUNTIME_DIR=str(root / ".runtime"))
     env["REGLAB_CHECK_FIGURES"] = "1"  # a figure that is not legible says so on stderr: _check_errors fails on it
     _generate_assignments(root, env)
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     log = open(root / "server.log", "w")
     proc = subprocess.Popen(
         [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
@@ -680,7 +674,7 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
     r = subprocess.run([str(BIN / "reglab"), "grade", str(tmp_path / "class"), "--out", str(out), "--workers", "2",
                         "--quiet", "--course-dir", str(ROOT)], capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "formgrader.log", "w")
     proc = subprocess.Popen([str(BIN / "reglab"), "formgrader", str(out), "--no-browser", "--ip", "127.0.0.1",
                              "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)

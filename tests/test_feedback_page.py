@@ -276,6 +276,16 @@ def _render(url: str):
                 overflow: Array.from(document.querySelectorAll('div.output_subarea pre'))
                                .filter(p => p.scrollWidth > p.clientWidth + 1).length,
                 alerts: window.__alerted || 0})""")
+            link = pg.locator("div.reglab-check-failed a").first
+            if link.count():  # a failed check's "Reread" link: where does the page scroll to?
+                before = pg.evaluate("() => window.scrollY")
+                link.click()
+                pg.wait_for_timeout(300)
+                facts["reread"] = pg.evaluate("""(before) => {
+                    const id = decodeURIComponent(location.hash.slice(1));
+                    const h = document.getElementById(id) || document.getElementById(encodeURIComponent(id));
+                    return {moved: window.scrollY !== before, heading: h ? h.textContent.trim() : null,
+                            top: h ? Math.round(h.getBoundingClientRect().top) : null}; }""", before)
         finally:
             browser.close()
     return facts, requests, console, seconds
@@ -294,6 +304,10 @@ def test_equations_render_offline_safely_and_messages_wrap(graded):
     assert seconds < 20
     facts, *_ = _render(page_path(out, "carol").as_uri())
     assert facts["overflow"] == 0, facts  # carol's long printed line wraps
+    # her failed check's "Reread" link takes her to the section's heading
+    reread = facts["reread"]
+    assert reread["moved"] and reread["heading"].startswith("1. The weight decay step"), reread
+    assert 0 <= reread["top"] < 100, reread
 
 
 def test_a_cluster_result_gets_the_mathjax_its_pages_load(tmp_path):
