@@ -1,19 +1,16 @@
 # reglab: two commands from a fresh machine.
 #   make lab    set up and open the course in JupyterLab
 #   make test   set up and run every test
-PYTHON ?= python3
-VENV   ?= .venv
-BIN    := $(VENV)/bin
-PIP    := $(BIN)/python -m pip
-ARGS   ?=
+# (make student writes the copy students receive: no solutions, hidden tests or grader.)
 PYTEST_ARGS ?=
 # test processes (pytest-xdist); more than the cores made the suite slower here (2 cores) and the browser tests flaky
 TEST_WORKERS ?= auto
 
-.PHONY: lab test lint instructor bench figures lock release clean help sysdeps
+.PHONY: lab test lint instructor bench figures lock release student clean help sysdeps
 
 help:
 	@echo "make lab    - create .venv, install the course, open JupyterLab on notebooks/ (ARGS=--no-browser on a headless machine)"
+	@echo "make student - write the student copy into $(STUDENT)/ and $(STUDENT).zip: what students receive"
 	@echo "make test   - create .venv with test extras and the grader, lint (ruff) and run the whole test suite"
 	@echo "make lint   - ruff check of the code and the notebooks (configuration in pyproject.toml)"
 	@echo "make instructor - install the grader (autograder/) into .venv: reglab grade, formgrader, feedback, handback"
@@ -22,29 +19,9 @@ help:
 	@echo "make release - regenerate notebooks/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make lock   - regenerate constraints.txt from the current .venv"
 
-# pip install, quiet when it works; when it fails, pip's whole explanation (with --quiet pip prints only
-# "ResolutionImpossible", not which pin this Python cannot install), the Python it ran on, and its full log.
-PIP_LOG := $(VENV)/pip-install.log
-define pip_install
-	@echo "pip install $(1)"
-	@$(PIP) install --progress-bar off $(1) > $(PIP_LOG) 2>&1 || { \
-	  echo "pip could not install $(1) with $$($(BIN)/python --version) ($(PYTHON)). pip said:" >&2; \
-	  grep -v "is ignored: it is neither a file nor a directory" $(PIP_LOG) | tail -n 40 >&2; \
-	  echo "(whole log: $(PIP_LOG))" >&2; exit 1; }
-endef
-
-# The virtual environment, created once, with a current pip.
-$(BIN)/python:
-	@$(PYTHON) -m venv $(VENV) || { \
-	  echo "$(PYTHON) -m venv failed: on Debian/Ubuntu install the venv module (sudo apt-get install python3-venv)" >&2; \
-	  exit 1; }
-	$(call pip_install,--upgrade pip)
-
-# Student environment: runtime dependencies only, pinned by constraints.txt (markers pick the pins of older Pythons,
-# e.g. Debian 12's python3 3.11.2).
-$(BIN)/.reglab-runtime: pyproject.toml constraints.txt | $(BIN)/python
-	$(call pip_install,-c constraints.txt -e .)
-	touch $@
+# The student's environment and `make lab` (PYTHON, VENV, BIN, ARGS, pip_install): the same file drives the
+# student copy's Makefile.
+include student/lab.mk
 
 # Instructors' environment: the course plus the grader, a distribution of its own in autograder/
 # (students never install it: no sandbox or grading code in their environment).
@@ -59,10 +36,6 @@ instructor: $(BIN)/.reglab-instructor
 $(BIN)/.reglab-test: pyproject.toml constraints.txt autograder/pyproject.toml | $(BIN)/python
 	$(call pip_install,-c constraints.txt -e .[test] -e ./autograder[cluster])
 	touch $(BIN)/.reglab-runtime $(BIN)/.reglab-instructor $@
-
-# As root (a container, a cloud machine) Jupyter refuses to start unless told --allow-root.
-lab: $(BIN)/.reglab-runtime
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(ARGS)
 
 # System packages the tests need: Debian's chromium for the browser tests (Playwright drives it;
 # browser downloads do not work on these machines); bubblewrap, the grader's sandbox; the system's
@@ -111,6 +84,13 @@ figures: $(BIN)/.reglab-test
 
 release: $(BIN)/.reglab-runtime
 	$(BIN)/reglab release
+
+# What students receive (reglab release --bundle): the student notebooks, the course index, the library, a README
+# and a Makefile of their own; nothing of solutions/, the hidden tests, the grader or the tests.
+STUDENT ?= build/reglab-student
+student: $(BIN)/.reglab-runtime
+	rm -rf $(STUDENT) $(STUDENT).zip
+	$(BIN)/reglab release --bundle $(STUDENT) --zip
 
 # Pins with an environment marker (another version for older Pythons) are kept as they are: written by hand.
 lock:

@@ -213,3 +213,22 @@ def test_formgrader_launch_swaps_nbgrader_extensions_and_keeps_the_users_config(
     assert env["JUPYTER_CONFIG_PATH"].split(":") == [str(formgrader.LAB_CONFIG), "/mine"]
     assert env["JUPYTER_CONFIG_DIR"] == "/home"
     assert (formgrader.LAB_CONFIG / "labconfig" / "page_config.json").is_file()
+
+
+def test_the_graded_gate_counts_written_answers_from_the_gradebook():
+    from collections import namedtuple
+
+    from reglab_autograder.graded_view import written_state
+
+    from reglab import checks
+
+    G = namedtuple("G", "manual_score auto_score needs_manual_grade")
+    assert written_state(G(None, None, True)) == "answered"  # changed from the released text, not scored yet
+    assert written_state(G(None, 0.0, False)) == "not answered"  # nbgrader scored the unchanged text 0
+    assert written_state(G(1.5, None, False)) == "graded"
+    assert written_state(G(1.5, None, True)) == "answered"  # changed since it was scored: pending again
+    results = {p: {"passed": True} for p in checks.course.get_session(A0).parts}
+    blocked = checks.gate_report(A0, results, written={"w1": "not answered"}, written_note="from the gradebook")
+    assert not blocked.ready and "w1   Written answer" in repr(blocked) and "Not yet: w1" in repr(blocked)
+    pending = checks.gate_report(A0, results, written={"w1": "answered"}, written_note="from the gradebook")
+    assert pending.ready and "answered, graded by your instructor" in pending._repr_html_()

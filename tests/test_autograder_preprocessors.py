@@ -221,6 +221,23 @@ class TestRedactTracebacks:
         nb, _ = pp.RedactTracebacks().preprocess(nb, {})
         assert cell_by_id(nb, "q1").outputs[0].traceback == ["AssertionError: q1: not answered yet"]
 
+    def test_a_failed_check_keeps_its_box_and_one_line_and_no_marker_is_shown(self):
+        from reglab import checks
+
+        nb = released(A0)
+        cell = cell_by_id(nb, "q1")
+        box = checks.Failure("q1", "your answer matches a known mistake.", mistake="training error")
+        evalue = "q1: your answer matches a known mistake.\n[misconception:s00.q1.chose-by-training-error]"
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": box._repr_html_()}),
+                        nbformat.v4.new_output("error", ename="AnswerError", evalue=evalue, traceback=["x"])]
+        other = cell_by_id(nb, "q2a")
+        other.outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="bad [misconception:s00.q2.x]",
+                                                traceback=["Traceback", "secret line"])]
+        nb, _ = pp.RedactTracebacks().preprocess(nb, {})
+        assert cell_by_id(nb, "q1").outputs[1].traceback == [box.summary()]
+        assert cell_by_id(nb, "q2a").outputs[0].traceback == ["ValueError: bad"]
+        assert cell_by_id(nb, "q1").outputs[1].evalue == evalue  # still there for the grader's report
+
     def test_answer_cells_keep_their_traceback(self):
         nb = released(A0)
         cell = cell_by_id(nb, "a_q1")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from helpers import free_port
 from reglab import course
 
 # one JupyterLab server and one Chromium for all of them (each costs about half a minute to set up)
@@ -39,12 +40,6 @@ if not Path(CHROMIUM).exists():  # `make test` installs it (make sysdeps); say e
                 pytrace=False)
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for_server(url, token, proc, name, log_path, seconds=90):
@@ -99,8 +94,9 @@ def server(tmp_path_factory):
     (notify / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}", REGLAB_PROGRESS_FILE=str(root / "progress.json"),
                JUPYTER_CONFIG_DIR=str(root / ".jupyter"), JUPYTER_RUNTIME_DIR=str(root / ".runtime"))
+    env["REGLAB_CHECK_FIGURES"] = "1"  # a figure that is not legible says so on stderr: _check_errors fails on it
     _generate_assignments(root, env)
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     log = open(root / "server.log", "w")
     proc = subprocess.Popen(
         [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
@@ -199,11 +195,25 @@ def _accept_kernel_dialog(page):
         dialog.locator(".jp-mod-accept").click()
 
 
-def _run_all_cells(page):
-    _accept_kernel_dialog(page)
-    _idle(page)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+def _run_all_cells(page, attempts=3):
+    """Run > Run All Cells. The "Select Kernel" dialog can open again just after one was accepted (seen on a busy
+    machine): a menu click it blocks for 10 s is tried again after accepting it; any other dialog fails the test."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        _accept_kernel_dialog(page)
+        _idle(page)
+        try:
+            run_all = page.get_by_role("menuitem", name="Run All Cells", exact=True)
+            if not run_all.is_visible():  # (the Run menu may be open still, from an attempt a dialog blocked)
+                page.get_by_role("menuitem", name="Run", exact=True).click(timeout=10_000)
+            run_all.click(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            dialogs = page.locator(".jp-Dialog").all_inner_texts()
+            if attempt == attempts - 1 or not any("Select Kernel" in d for d in dialogs):
+                raise AssertionError(_diagnose(page, f"Run All Cells could not be clicked; dialogs: {dialogs}"))
+            print("a Select Kernel dialog blocked the Run menu; accepting it and trying again")
 
 
 def _run_all(page, ncells, timeout_s=240):
@@ -280,6 +290,33 @@ def _move_control(page, cell):
     return "dropdown"
 
 
+def _check_controls_are_named(cell, sid):
+    """Every control of the exploration has an accessible name; a slider announces the value its readout shows
+    (not a log slider's exponent), rounded as people read it ("15", not "15.0")."""
+    sliders = cell.locator(".reglab-exploration .widget-slider")
+    for i in range(sliders.count()):
+        slider = sliders.nth(i)
+        label = slider.locator(".widget-label").inner_text().strip()
+        readout = slider.locator(".widget-readout").inner_text().strip()
+        handle = slider.get_by_role("slider")
+        expect(handle).to_have_accessible_name(label)
+        expect(handle).to_have_attribute("aria-valuetext", readout)
+        assert label and not re.search(r"\.\d*0$", readout), f"{sid}: slider {label!r} reads out {readout!r}"
+    selects = cell.locator(".reglab-exploration select")
+    for i in range(selects.count()):
+        expect(selects.nth(i)).to_have_accessible_name(re.compile(r"\w"))
+
+
+def _check_figures_have_alt_text(page, sid):
+    """Every figure in the notebook's outputs is an image with alternative text of its own (JupyterLab's
+    placeholder for an image without one is "Image")."""
+    figures = page.locator(".jp-Notebook .jp-OutputArea-output img")
+    assert figures.count() > 0, f"{sid}: no figure in the outputs"
+    for i in range(figures.count()):
+        alt = figures.nth(i).get_attribute("alt") or ""
+        assert len(alt) > 20 and alt != "Image", f"{sid}: figure {i} has the alternative text {alt!r}"
+
+
 def _exercise_widgets(page, sid, widgets, prefix):
     """Every widget cell: it renders, a control moves, the picture changes (screenshots before and after)."""
     for index, grade_id in widgets.items():
@@ -299,16 +336,22 @@ def _exercise_widget(page, sid, widget_index, prefix):
     assert "Error displaying widget" not in cell.inner_text(), \
         _diagnose(page, f"{sid}: the widget failed in the page; the cell shows:\n{cell.inner_text()[:1500]}")
     img = _widget_image(cell)
-    before_src = img.get_attribute("src")
+    before_src, before_alt = img.get_attribute("src"), img.get_attribute("alt")
+    assert before_alt, _diagnose(page, f"{sid}: the exploration's picture has no alternative text")
+    expect(cell.locator(".reglab-stopped")).to_be_hidden()  # (shown only once the kernel has gone)
+    _check_controls_are_named(cell, sid)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     cell.screenshot(path=str(ARTIFACTS / f"{prefix}{sid}_before.png"))
     how = _move_control(page, cell)
     deadline = time.time() + 30
     while time.time() < deadline and _widget_image(cell).get_attribute("src") == before_src:
         time.sleep(0.3)
-    after_src = _widget_image(cell).get_attribute("src")
+    after_src, after_alt = _widget_image(cell).get_attribute("src"), _widget_image(cell).get_attribute("alt")
     cell.screenshot(path=str(ARTIFACTS / f"{prefix}{sid}_after.png"))
     assert after_src != before_src, _diagnose(page, f"{sid}: moving the {how} did not change the figure")
+    assert after_alt and after_alt != before_alt, \
+        _diagnose(page, f"{sid}: moving the {how} left the alternative text as it was: {after_alt!r}")
+    _check_controls_are_named(cell, sid)  # the moved slider announces its new value
 
 
 def _open_lab(page, server, sid):
@@ -325,6 +368,7 @@ def test_session_runs_and_its_widgets_redraw_in_jupyterlab(page, server, sid):
     _open_lab(page, server, sid)
     _run_all(page, len(nb.cells))
     _check_errors(page, sid, allowed)
+    _check_figures_have_alt_text(page, sid)
     _exercise_widgets(page, sid, widgets, "lab_")
 
 
@@ -339,6 +383,23 @@ def test_a_session_in_notebook_7(page, server):
     _run_all(page, len(nb.cells))
     _check_errors(page, sid, allowed)
     _exercise_widgets(page, sid, widgets, "nb7_")
+    _restart_and_see_the_explorations_say_so(page, sid, widgets, "nb7_")
+
+
+def _restart_and_see_the_explorations_say_so(page, sid, widgets, prefix):
+    """After a kernel restart ipywidgets marks every widget of the old kernel with a red broken-chain icon; each
+    exploration also says that it stopped with its kernel and that running its cell again brings it back."""
+    page.get_by_role("menuitem", name="Kernel", exact=True).click()
+    page.get_by_role("menuitem", name="Restart Kernel…").click()  # (its name ends with the shortcut)
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    for index, grade_id in widgets.items():
+        cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+        notice = cell.locator(".reglab-stopped")
+        expect(notice).to_be_visible(timeout=30_000)
+        expect(notice).to_contain_text("Run its cell again")
+        name = sid if grade_id == "widget" else f"{sid}_{grade_id}"
+        cell.screenshot(path=str(ARTIFACTS / f"{prefix}{name}_after_restart.png"))
+    _idle(page)  # the new kernel up before the test ends (and its kernels are shut down)
 
 
 def test_answer_an_exercise_in_the_page_and_see_the_gate(page, server):
@@ -351,11 +412,27 @@ def test_answer_an_exercise_in_the_page_and_see_the_gate(page, server):
     gate_idx = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "gate")
     cells = page.locator(".jp-Notebook .jp-Cell")
     editor = cells.nth(idx).locator(".cm-content")
+    sweep = ("overfitting.degree_sweep(*data.polynomial_data(15, noise=0.3, rng=2), "
+             "*data.polynomial_data(200, noise=0.3, rng=102), degrees)")
     editor.click()
     page.keyboard.press("Control+a")
-    page.keyboard.type("best_degree = int(degrees[np.argmin(overfitting.degree_sweep("
-                       "*data.polynomial_data(15, noise=0.3, rng=2), *data.polynomial_data(200, noise=0.3, rng=102), "
-                       "degrees)[1])])")
+    page.keyboard.type(f"best_degree = int(degrees[np.argmin({sweep}[0])])")  # the classic mistake: training error
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.press("Shift+Enter")
+    box = cells.nth(test_idx).locator(".reglab-check-failed")  # one box, no traceback, the mistake in words
+    expect(box).to_contain_text("lowest TRAINING error", timeout=30_000)
+    outputs = cells.nth(test_idx).locator(".jp-OutputArea")
+    expect(outputs).not_to_contain_text("misconception")
+    expect(outputs).not_to_contain_text("Traceback")
+    cells.nth(test_idx).screenshot(path=str(ARTIFACTS / "failed_check_box.png"))
+    heading = page.get_by_role("heading", name="2. Overfitting, measured")
+    box.scroll_into_view_if_needed()
+    expect(heading).not_to_be_in_viewport()
+    box.get_by_role("link", name="2. Overfitting, measured").click()  # the link to the section to reread
+    expect(heading).to_be_in_viewport(timeout=10_000)
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type(f"best_degree = int(degrees[np.argmin({sweep}[1])])")
     page.keyboard.press("Shift+Enter")  # run the answer, move to its check cell
     page.keyboard.press("Shift+Enter")  # run the check
     expect(cells.nth(test_idx).locator(".jp-OutputArea-output").first).to_contain_text("q1 passed", timeout=30_000)
@@ -367,6 +444,9 @@ def test_answer_an_exercise_in_the_page_and_see_the_gate(page, server):
     row = gate.locator("tr", has_text="Pick the degree")
     expect(row).to_contain_text("passed", timeout=30_000)
     expect(gate).to_contain_text("Not yet")  # the other questions are still open
+    # the written answer, read from the notebook's file (JupyterLab tells the kernel its path)
+    expect(gate.locator("tr", has_text="w1")).to_contain_text("not answered")
+    expect(gate).to_contain_text(f"as {sid}.ipynb was last saved")
     cells.nth(gate_idx).screenshot(path=str(ARTIFACTS / "gate_after_q1.png"))
 
 
@@ -594,7 +674,7 @@ def test_formgrader_on_a_grading_output_then_feedback_shows_the_manual_score(bro
     r = subprocess.run([str(BIN / "reglab"), "grade", str(tmp_path / "class"), "--out", str(out), "--workers", "2",
                         "--quiet", "--course-dir", str(ROOT)], capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "formgrader.log", "w")
     proc = subprocess.Popen([str(BIN / "reglab"), "formgrader", str(out), "--no-browser", "--ip", "127.0.0.1",
                              "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)

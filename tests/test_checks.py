@@ -133,7 +133,7 @@ def test_gate_and_progress_table(progress, capsys):
     assert not rep.ready
     assert dict((q.id, st) for q, st in rep.rows)["q5"] == "failed"
     assert "revisit 5. Linear regression" in repr(rep)
-    assert "q5 must pass" in rep._repr_html_()
+    assert "Not yet: q5 must be done" in rep._repr_html_()
     checks.check("q5", 1.0, 1.0)
     rep = checks.gate_report("01_l2_weight_decay")
     assert rep.ready
@@ -245,7 +245,8 @@ def test_a_forbidden_call_fails_however_it_is_reached(how):
         checks.check("q3", answers[how] if how != "lazy array" else (lambda: Lazy()), _EXPECTED,
                      forbid=checks.LINEAR_SOLVERS, rule=RULE)
     msg = str(err.value)
-    assert msg.startswith(f"q3: {RULE}: your code called numpy.linalg."), msg
+    assert msg.startswith("q3: your code called `np.linalg."), msg
+    assert f"which this question does not allow ({RULE})" in msg
     assert sys.getprofile() is None and threading.getprofile() is None, "the profiler must be removed afterwards"
 
 
@@ -256,8 +257,9 @@ def test_an_honest_answer_passes_under_the_rule_and_the_library_is_fine_outside_
 
 
 def test_the_library_function_that_answers_is_forbidden_with_a_default_rule():
-    with pytest.raises(checks.AnswerError, match=r"q2b asks you to write this computation yourself: "
-                                                 r"your code called reglab\.l2\.shrink_factors"):
+    with pytest.raises(checks.AnswerError, match=r"your code called `l2\.shrink_factors` \(the course library's own "
+                                                 r"version\), which this question does not allow \(q2b asks you to "
+                                                 r"write this computation yourself\)"):
         checks.check("q2b", lambda: l2.shrink_factors(np.array([1.0, 3.0]), 1.0), [0.5, 0.75],
                      forbid=[l2.shrink_factors])
 
@@ -372,13 +374,13 @@ def test_a_known_mistake_is_named_with_a_marker_and_a_section_but_not_the_value(
                      hint="generic hint")
     msg = str(err.value)
     assert checks.find_misconceptions(msg) == ["s01.q1.forgot-factor-2"]
-    assert "factor 2" in msg and "Reread 1. The weight decay step" in msg
+    assert "factor 2" in msg and "Reread: 1. The weight decay step" in msg
     assert "0.998" not in msg and "generic hint" not in msg
     rec = json.loads(progress.read_text())["01_l2_weight_decay"]["q1"]
     assert rec == {**rec, "passed": False, "misconception": "s01.q1.forgot-factor-2"}
     gate = checks.gate_report("01_l2_weight_decay")
-    assert "revisit 1. The weight decay step (7.4-7.5) (known mistake: s01.q1.forgot-factor-2)" in repr(gate)
-    assert "known mistake: s01.q1.forgot-factor-2" in gate._repr_html_()
+    assert "revisit 1. The weight decay step (7.4\u20137.5) (known mistake: the gradient of lambda" in repr(gate)
+    assert "known mistake: the gradient" in gate._repr_html_() and "s01.q1" not in gate._repr_html_() + repr(gate)
     # an unrelated wrong value gets the generic message, and the right value passes even if listed as a mistake
     with pytest.raises(checks.AnswerError) as err:
         checks.check("q1", lambda: 0.5, fp, misconceptions={"forgot-factor-2": 0.999}, hint="generic hint")
@@ -421,7 +423,9 @@ def test_nbgrader_scores_a_forbidden_call_zero_and_its_output_names_the_rule(tmp
     score, outputs = _grade_of(src, tmp_path)
     assert score == 0
     err = next(o for o in outputs if o.output_type == "error")
-    assert "q2 asks for the factors: your code called reglab.l2.shrink_factors" in err.evalue
+    assert ("your code called `l2.shrink_factors` (the course library's own version), which this question does not "
+            "allow (q2 asks for the factors)") in err.evalue
+    assert "Write the computation with numpy" not in err.evalue
 
 
 def test_the_course_map_refuses_malformed_questions():
@@ -436,3 +440,202 @@ def test_the_course_map_refuses_malformed_questions():
         "s01.q1.forgot-factor-2"
     with pytest.raises(KeyError):
         s.question_of("q9")
+
+
+# ------------------------------------------------------------------------------ what a student reads
+
+
+def _cell_function(source, filename, name):
+    """A function defined as a notebook cell defines it: in ``__main__``, its source known to linecache."""
+    import linecache
+
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    ns = {"__name__": "__main__", "np": np}
+    exec(compile(source, filename, "exec"), ns)  # noqa: S102
+    return ns[name]
+
+
+def test_a_known_mistake_shows_a_box_with_a_link_and_no_internal_id(progress):
+    fp = checks.Fingerprint(checks.fingerprint(0.998))
+    with pytest.raises(checks.AnswerError) as err:
+        checks.check("q1", lambda: 0.999, fp, misconceptions={"forgot-factor-2": checks.Fingerprint(
+            checks.fingerprint(0.999))})
+    box = err.value.failure
+    shown = box.text() + box._repr_html_() + "".join(err.value._render_traceback_())
+    assert "the factor 2 seems to be missing" in shown and "Reread: 1. The weight decay step (7.4\u20137.5)" in shown
+    assert "href='#1.-The-weight-decay-step-(7.4\u20137.5)'" in box._repr_html_()
+    for hidden in ("s01.q1", "misconception:", "fp2:", "Fingerprint", "checks.py", "Traceback"):
+        assert hidden not in shown, hidden
+    assert checks.find_misconceptions(str(err.value)) == ["s01.q1.forgot-factor-2"]  # for the grader's report
+    assert err.value._render_traceback_() == ["\x1b[31m\u2718 q1 did not pass (see the box above)\x1b[0m"]
+
+
+def test_the_section_table_is_the_notebooks_headings():
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    root = Path(__file__).resolve().parents[1]
+    for s in course.SESSIONS:
+        nb = nbformat.read(root / "solutions" / s.notebook, as_version=4)
+        headings = tuple(m.group(1) for c in nb.cells if c.cell_type == "markdown"
+                         for m in re.finditer(r"^## (\d+\. .*)$", c.source, re.MULTILINE))
+        assert course.SECTIONS[s.id] == headings, s.id
+        for q in s.questions:
+            for revisit in [q.revisit] + [m.revisit for m in q.misconceptions if m.revisit]:
+                assert course.section_heading(s.id, revisit) in headings, (s.id, q.id, revisit)
+
+
+def test_the_students_own_failing_line_is_shown_and_a_typo_is_not_a_missing_answer(progress):
+    shrink = _cell_function("def shrink(lam, alpha):\n    lam = np.asarray(lam)\n    return lam / (lam + alph)\n",
+                            "/tmp/ipykernel_0/cell12.py", "shrink")
+    with pytest.raises(checks.AnswerError) as err:
+        checks.check("q2b", lambda: shrink([1.0, 3.0], 1.0), [0.5, 0.75])
+    box = err.value.failure
+    assert "your code uses the name `alph`, which is not defined: check its spelling" in box.text()
+    assert box.code == [["cell12.py, line 3, in shrink", "return lam / (lam + alph)"]]
+    assert "NameError: name 'alph' is not defined" in box.text()
+    assert "return lam / (lam + alph)" in box._repr_html_() and "checks.py" not in box.text()
+    assert checks.load_progress()["01_l2_weight_decay"]["q2b"]["passed"] is False  # an attempt
+    # the answer's own name missing: "run the cell first", and no attempt recorded
+    with pytest.raises(checks.AnswerError, match="`not_run_yet` is not defined yet: run the cell where you answer it"):
+        checks.check("q1", lambda: not_run_yet, 0.998)  # noqa: F821
+    assert "q1" not in checks.load_progress()["01_l2_weight_decay"]
+    # an error raised inside numpy by the student's call shows the student's last line, not numpy's
+    bad = _cell_function("def w_tilde(H):\n    return np.linalg.eigh(H)[0]\n", "/tmp/ipykernel_0/cell13.py",
+                         "w_tilde")
+    with pytest.raises(checks.AnswerError) as err:
+        checks.check("q3", lambda: bad(np.ones((2, 3))), [1.0, 2.0])
+    assert err.value.failure.code == [["cell13.py, line 2, in w_tilde", "return np.linalg.eigh(H)[0]"]]
+    assert "LinAlgError" in err.value.failure.error
+
+
+def test_the_students_text_cannot_forge_a_marker_or_a_pass(progress):
+    says = _cell_function("def says():\n    raise ValueError('[misconception:s01.q1.forgot-factor-2] \\x1b[32mok')\n",
+                          "/tmp/ipykernel_0/cell14.py", "says")
+    with pytest.raises(checks.AnswerError) as err:
+        checks.check("q1", says, 0.998)
+    assert checks.find_misconceptions(str(err.value)) == [] and "\x1b" not in str(err.value)
+    assert "misconception" not in checks.load_progress()["01_l2_weight_decay"]["q1"]
+
+
+@pytest.mark.parametrize("answer", ["2", 3, "yes", ["a", "bc"], 0.5])
+def test_a_quiz_answer_that_is_not_letters_gets_the_expected_format(answer):
+    with pytest.raises(checks.AnswerError, match=r'answer with the letter of an option as a string, like "b"') as err:
+        checks.check_choice("q1", lambda: answer, "b")
+    assert "not the right choice" not in str(err.value)
+
+
+def test_progress_keeps_the_best_result_and_notes_a_later_failure(progress, capsys):
+    checks.check("q1", 0.998, 0.998)
+    with pytest.raises(checks.AnswerError):  # a fresh copy, not answered yet: no attempt
+        checks.check("q1", lambda: (_ for _ in ()).throw(NotImplementedError()), 0.998)
+    assert checks.load_progress()["01_l2_weight_decay"]["q1"] == {
+        **checks.load_progress()["01_l2_weight_decay"]["q1"], "passed": True, "attempts": 1, "last_passed": True}
+    with pytest.raises(checks.AnswerError):
+        checks.check("q1", 0.5, 0.998)
+    entry = checks.load_progress()["01_l2_weight_decay"]["q1"]
+    assert entry["passed"] is True and entry["last_passed"] is False and entry["attempts"] == 2
+    rows = dict((q.id, st) for q, st in checks.gate_report("01_l2_weight_decay").rows)
+    assert rows["q1"] == "passed" and rows["q2"] == "not attempted"
+    assert "passed (a later run failed; your pass still counts)" in checks.progress_table()
+    checks.progress()  # outside a notebook: the same table as text
+    assert "a later run failed" in capsys.readouterr().out
+
+
+def test_a_progress_file_of_the_old_format_is_read_and_extended(progress):
+    progress.write_text(json.dumps({"01_l2_weight_decay": {"q1": {"passed": True, "when": "2026-01-01T10:00:00"}}}))
+    with pytest.raises(checks.AnswerError):
+        checks.check("q1", 0.5, 0.998)
+    entry = checks.load_progress()["01_l2_weight_decay"]["q1"]
+    assert entry == {**entry, "passed": True, "attempts": 2, "last_passed": False}
+
+
+def _with_written(tmp_path, text):
+    nb = new_notebook(cells=[new_code_cell("x = 1")])
+    from nbformat.v4 import new_markdown_cell
+
+    cell = new_markdown_cell(text)
+    cell.metadata["nbgrader"] = {"grade": True, "solution": True, "grade_id": "w1", "points": 2, "locked": False,
+                                 "schema_version": 3, "task": False}
+    nb.cells.append(cell)
+    path = tmp_path / "01_l2_weight_decay.ipynb"
+    import nbformat
+
+    nbformat.write(nb, path)
+    return path
+
+
+def test_written_answers_count_in_the_gate_as_last_saved(progress, tmp_path, monkeypatch, capsys):
+    for p in course.get_session("01_l2_weight_decay").parts:
+        checks.check(p, 1.0, 1.0)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    rep = checks.gate_report("01_l2_weight_decay")  # the notebook's file never read: said, not guessed
+    assert "w1   Written answer" in repr(rep) and "not known" in repr(rep) and "check that you answered w1" in repr(rep)
+    path = _with_written(tmp_path, "YOUR ANSWER HERE")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(path))
+    capsys.readouterr()
+    checks.mastery_gate()
+    shown = capsys.readouterr().out
+    assert "w1" in shown and "not answered" in shown and "Not yet: w1 must be done" in shown
+    assert "was last saved" in shown and "All required questions pass" not in shown
+    _with_written(tmp_path, "The decay shrinks every weight by the same factor.")
+    checks.mastery_gate()
+    shown = capsys.readouterr().out
+    assert "answered, graded by your instructor" in shown and "All required questions pass" in shown
+    assert cli.main(["progress"]) == 0  # a terminal reads what the gate last read
+    assert "w1   Written answer" in capsys.readouterr().out
+    assert checks.written_answers(course.get_session("01_l2_weight_decay"), tmp_path / "none.ipynb") == \
+        {"w1": "missing"}
+
+
+def test_a_failed_check_in_a_real_kernel_shows_the_box_and_one_line(tmp_path):
+    """nbgrader scores the cell 0 (an error output); the outputs hold no harness frame, fingerprint or id."""
+    answer = "def shrink(lam, alpha):\n    lam = np.asarray(lam)\n    return lam / (lam + alph)\n"
+    cells = [new_code_cell("import warnings, numpy as np\nfrom reglab import checks\n"
+                           "checks.start_session('01_l2_weight_decay')"), new_code_cell(answer)]
+    tests = {"t1": "checks.check('q2b', lambda: shrink(np.array([1.0, 3.0]), 1.0), [0.5, 0.75])",
+             "t2": "checks.check('q1', lambda: decay, checks.Fingerprint(checks.fingerprint(0.998)),\n"
+                   "             misconceptions={'forgot-factor-2': 0.999})",
+             "t3": "checks.check('q1', lambda: 0.998, 0.998)"}
+    for gid, src in tests.items():
+        cell = new_code_cell(src if gid != "t2" else "decay = 0.999\n" + src)
+        cell.metadata["nbgrader"] = {"grade": True, "grade_id": gid, "locked": True, "points": 1,
+                                     "schema_version": 3, "solution": False, "task": False}
+        cells.append(cell)
+    nb = new_notebook(cells=cells)
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    typo, mistake, passed = nb.cells[2:]
+    for cell in (typo, mistake):
+        assert determine_grade(cell)[0] == 0
+        kinds = [o.output_type for o in cell.outputs]
+        assert kinds == ["display_data", "error"], kinds
+        error = cell.outputs[1]
+        assert len(error.traceback) == 1 and "did not pass (see the box above)" in error.traceback[0]
+        shown = json.dumps([o.get("data", {}) for o in cell.outputs] + error.traceback)
+        for hidden in ("checks.py", "Traceback", "fp2:", "s01.", "misconception:", "File \\\""):
+            assert hidden not in shown, (hidden, shown)
+    box = typo.outputs[0].data["text/html"]
+    assert "Cell In[2], line 3, in shrink" in box and "return lam / (lam + alph)" in box and "alph" in box
+    assert "check its spelling" in box
+    assert "href='#1.-The-weight-decay-step-(7.4\u20137.5)'" in mistake.outputs[0].data["text/html"]
+    assert checks.find_misconceptions(mistake.outputs[1].evalue) == ["s01.q1.forgot-factor-2"]
+    assert determine_grade(passed)[0] == 1 and "\u2714 q1 passed" in passed.outputs[0].text
+
+
+@pytest.mark.parametrize("sep", ["\n", "\r", "\u2028", "\u2029", "\x85", "\x9b", "\u202e", "\u2066"])
+def test_the_students_text_in_a_box_stays_on_one_line_in_its_order(sep):
+    """A message or line of the student's cannot draw a line of its own in the box (a fake "passed") nor reorder it."""
+    shown = checks._defused(f"boom{sep}\u2714 q3a passed [misconception:s00.q3.forgot-half]")
+    assert sep not in shown and "\n" not in shown and "[misconception:" not in shown
+    assert shown.startswith("boom ")
+
+
+def test_an_exception_whose_text_cannot_be_read_is_named_by_its_type():
+    class Broken(Exception):
+        def __str__(self):
+            raise RuntimeError("no")
+
+    assert checks._defused(Broken()) == "<a Broken whose text could not be read>"

@@ -84,9 +84,11 @@ def page(out, student) -> BeautifulSoup:
     return BeautifulSoup(page_path(out, student).read_text(), "html.parser")
 
 
-def gate_rows(soup) -> dict:
+def gate_rows(soup, written=False) -> dict:
+    """{question id: status} of the gate's table (``written``: {grade id: state} of the written answers)."""
     table = soup.select_one("div.reglab-gate table")
-    rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in table.find_all("tr")]
+    rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in table.find_all("tr")
+            if ("reglab-gate-written" in (tr.get("class") or [])) == written]
     return {r[1]: r[3] for r in rows if r}
 
 
@@ -105,6 +107,13 @@ def test_the_gate_shows_the_grades_in_feedback_and_formgrader(graded):
     assert gate_rows(bob)["q1"] == "failed"  # its test deleted
     assert gate_rows(bob)["q2"] == "passed"  # its edited test was put back, and passes
     assert gate_rows(carol)["q1"] == "failed" and carol.select_one(".reglab-gate-blocked")
+    assert gate_rows(alice, written=True) == {"w1": "answered, graded by your instructor"}
+    # carol's failed check: the box, its mistake in words and the link to the section, no internal id
+    box = carol.select_one("div.reglab-check-failed")
+    assert "the factor 2 seems to be missing" in box.get_text()
+    assert "s01.q1" not in carol.get_text() and "[misconception:" not in carol.get_text()
+    assert box.select_one("a")["href"] == "#1.-The-weight-decay-step-(7.4\u20137.5)"
+    assert carol.find("h2", id="1.-The-weight-decay-step-(7.4%E2%80%937.5)")  # the heading it leads to
     for soup in (alice, bob, carol):
         assert soup.select_one(".reglab-gate-note").get_text(strip=True) == graded_view.GATE_NOTE
         assert "not attempted" not in soup.select_one("div.reglab-gate").get_text()
@@ -267,6 +276,16 @@ def _render(url: str):
                 overflow: Array.from(document.querySelectorAll('div.output_subarea pre'))
                                .filter(p => p.scrollWidth > p.clientWidth + 1).length,
                 alerts: window.__alerted || 0})""")
+            link = pg.locator("div.reglab-check-failed a").first
+            if link.count():  # a failed check's "Reread" link: where does the page scroll to?
+                before = pg.evaluate("() => window.scrollY")
+                link.click()
+                pg.wait_for_timeout(300)
+                facts["reread"] = pg.evaluate("""(before) => {
+                    const id = decodeURIComponent(location.hash.slice(1));
+                    const h = document.getElementById(id) || document.getElementById(encodeURIComponent(id));
+                    return {moved: window.scrollY !== before, heading: h ? h.textContent.trim() : null,
+                            top: h ? Math.round(h.getBoundingClientRect().top) : null}; }""", before)
         finally:
             browser.close()
     return facts, requests, console, seconds
@@ -285,6 +304,10 @@ def test_equations_render_offline_safely_and_messages_wrap(graded):
     assert seconds < 20
     facts, *_ = _render(page_path(out, "carol").as_uri())
     assert facts["overflow"] == 0, facts  # carol's long printed line wraps
+    # her failed check's "Reread" link takes her to the section's heading
+    reread = facts["reread"]
+    assert reread["moved"] and reread["heading"].startswith("1. The weight decay step"), reread
+    assert 0 <= reread["top"] < 100, reread
 
 
 def test_a_cluster_result_gets_the_mathjax_its_pages_load(tmp_path):

@@ -185,11 +185,20 @@ def build_class(base: Path, out: Path, port: int):
     add("xss", nb)
     # resources: the disk, memory across processes, System V IPC, setuid programs, the host's folders
     add("diskfill", _with_answer("a_q1", "for i in range(400):\n    open(f'fill{i}', 'wb').write(b'x' * 2**23)"))
-    add("memsplit", _with_answer("a_q1", (  # 6 x 400 MB at once: more than the kernel's 1536 MB cap
-        "import os, time\npids = []\nfor _ in range(6):\n    pid = os.fork()\n    if pid == 0:\n"
-        "        try:\n            b = bytearray(400 * 2**20); time.sleep(1); os._exit(0)\n"
-        "        except BaseException:\n            os._exit(1)\n    pids.append(pid)\n"
-        "ok = sum(os.waitpid(p, 0)[1] == 0 for p in pids)\nprint(f'children holding 400 MB: {ok}')")))
+    # 6 x 400 MB at once, more than the kernel's 1536 MB cap: each child reports once it holds its 400 MB and keeps
+    # it until every child has reported or died (a child that merely ended before the next one started, on a busy
+    # machine, is not "at once")
+    add("memsplit", _with_answer("a_q1", (
+        "import os, select, time\nheld_r, held_w = os.pipe()\ngo_r, go_w = os.pipe()\npids = []\n"
+        "for i in range(6):\n    pid = os.fork()\n    if pid == 0:\n        try:\n            os.close(go_w)\n"
+        "            b = bytearray(400 * 2**20)\n            os.write(held_w, bytes([i]))\n"
+        "            os.read(go_r, 1)\n        finally:\n            os._exit(0)\n    pids.append(pid)\n"
+        "reported, dead, deadline = set(), set(), time.monotonic() + 6\n"
+        "while len(reported | dead) < 6 and time.monotonic() < deadline:\n"
+        "    if select.select([held_r], [], [], 0.1)[0]:\n        reported |= set(os.read(held_r, 6))\n"
+        "    dead |= {i for i, p in enumerate(pids) if i not in dead and os.waitpid(p, os.WNOHANG)[0]}\n"
+        "holding = len(reported - dead)\nos.close(go_w)\nfor i, p in enumerate(pids):\n"
+        "    if i not in dead:\n        os.waitpid(p, 0)\nprint(f'children holding 400 MB: {holding} at once')")))
     add("sysvipc", _with_answer("a_q1", (
         "import ctypes\nlibc = ctypes.CDLL(None)\n"
         f"print('shm', libc.shmget({SHM_KEY}, 4096, 0o1666), 'msg', libc.msgget({SHM_KEY}, 0o1666))")))
@@ -235,10 +244,11 @@ def unusual_but_honest():
 LIMITS = dict(sandbox.DEFAULT_LIMITS, memory_mb=1536)
 
 
-def _grade_as_unprivileged(base, out, venv):
-    """``reglab grade`` as a uid of its own, through the venv it can read: (exit status, its stderr)."""
+def _grade_as_unprivileged(base, out, venv, tmp):
+    """``reglab grade`` as a uid of its own, through the venv it can read, with ``tmp`` as its temporary folder:
+    (exit status, its stderr)."""
     env = {"PATH": f"{venv}/bin:/usr/bin:/bin", "HOME": str(out), "LANG": "C.UTF-8",
-           "MPLCONFIGDIR": str(out / ".mpl"), "TMPDIR": "/tmp"}
+           "MPLCONFIGDIR": str(out / ".mpl"), "TMPDIR": str(tmp)}
     cmd = ["setpriv", f"--reuid={UNPRIVILEGED_UID}", f"--regid={UNPRIVILEGED_UID}", "--clear-groups", "--",
            f"{venv}/bin/reglab", "grade", str(base), "--out", str(out), "--workers", "2", "--timeout", "10",
            "--notebook-timeout", "60", "--memory-mb", str(LIMITS["memory_mb"]), "--course-dir", str(ROOT), "--quiet"]
@@ -290,7 +300,9 @@ def unprivileged_venv():
 def _build_and_grade(request, mode, home: Path) -> dict:
     """Build the class and grade it in ``mode``; everything the tests read is in ``home``/``info.json``."""
     if mode == "unprivileged":  # pytest's own temporary folders are private to root
-        top = Path(tempfile.mkdtemp(prefix="reglab-unpriv-class-"))
+        # inside the folder of the run's unprivileged venv, which conftest.py removes when the run ends (other test
+        # processes read the graded class until then)
+        top = Path(tempfile.mkdtemp(prefix="reglab-unpriv-class-", dir=os.environ.get(UNPRIVILEGED_VENV_ENV)))
         top.chmod(0o755)
     else:
         top = home
@@ -307,15 +319,21 @@ def _build_and_grade(request, mode, home: Path) -> dict:
         system_python = _describe_venv(venv)
         subprocess.run(["chmod", "-R", "a+rX", str(base)], check=True)
         os.chown(out, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
-        exit_code, log = _grade_as_unprivileged(base, out, venv)
+        tmp = top / "tmp"
+        tmp.mkdir(mode=0o700)
+        os.chown(tmp, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+        exit_code, log = _grade_as_unprivileged(base, out, venv, tmp)
+        left_behind = sorted(p.name for p in tmp.iterdir())
     else:
         opts = GradeOptions(submissions=base, out=out, workers=2, timeout=10, notebook_timeout=60,
                             course_root=ROOT, progress=False, limits=LIMITS)
         exit_code = grade(opts).exit_code
+        left_behind = None
     srv._closed = True
     srv.close()
     return {"out": str(out), "base": str(base), "top": str(top), "hits": len(hits), "exit_code": exit_code,
-            "log": log, "seconds": round(time.monotonic() - t0, 1), "system_python": system_python}
+            "log": log, "seconds": round(time.monotonic() - t0, 1), "system_python": system_python,
+            "left_behind": left_behind}
 
 
 def _describe_venv(venv: Path) -> dict:
@@ -357,11 +375,18 @@ def batch(request, tmp_path_factory):
     result = report.GradingResult(summary=[], problems=problems, records=records, exit_code=info["exit_code"])
     return {"result": result, "records": {(r.student, r.assignment): r for r in records}, "out": out,
             "base": Path(info["base"]), "hits": info["hits"], "mode": mode, "log": info["log"],
-            "system_python": info.get("system_python", {})}
+            "system_python": info.get("system_python", {}), "left_behind": info.get("left_behind")}
 
 
 def rows_for(batch, student):
     return [(kind, detail) for s, a, kind, detail in batch["result"].problems if s == student]
+
+
+@pytest.mark.parametrize("batch", [UNPRIVILEGED], indirect=True)
+def test_a_grading_run_leaves_nothing_in_the_temporary_folder(batch):
+    """Each job's folder and each worker's fork-server folder (its spec and log) are removed when the run ends, also
+    from pool workers, which end without running atexit hooks (they left one folder per worker and run before)."""
+    assert batch["left_behind"] == []
 
 
 @pytest.mark.parametrize("batch", [UNPRIVILEGED], indirect=True)

@@ -69,7 +69,8 @@ def test_the_pins_resolve_for_newer_pythons(python, tmp_path):
 def test_a_failed_install_prints_pips_reason(tmp_path):
     """`make lab`'s install, with a pin no Python can satisfy beside pyproject.toml's range: the Makefile prints
     pip's explanation (which pin, what asks for it) and the Python it ran on, not only "ResolutionImpossible"."""
-    for name in ("Makefile", "pyproject.toml", "README.md"):
+    for name in ("Makefile", "pyproject.toml", "README.md", "student/lab.mk"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "lib" / "reglab", tmp_path / "lib" / "reglab",
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -83,43 +84,21 @@ def test_a_failed_install_prints_pips_reason(tmp_path):
     assert "pip-install.log" in r.stderr
 
 
-def test_make_lab_starts_jupyterlab_as_whoever_runs_it():
+def test_make_lab_starts_jupyterlab_as_whoever_runs_it(tmp_path):
     """`make lab` as root (a container, a cloud machine: Jupyter refuses root unless told --allow-root) or as an
-    ordinary user serves the course; the environment `make test` built is already up to date, so nothing installs."""
+    ordinary user serves the course; the environment `make test` built is already up to date, so nothing installs.
+    Its terminal finds `reglab`, and nbgrader's instructor menus are hidden (the student copy's `make lab` is the
+    same file, student/lab.mk: tests/test_student_copy.py)."""
     import json
     import os
-    import re
-    import signal
-    import socket
-    import time
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(["make", "-C", str(ROOT), "lab", f"ARGS=--no-browser --ServerApp.port={port} "
-                             "--ServerApp.ip=127.0.0.1 --ServerApp.port_retries=0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    log = []
-    try:
-        deadline = time.monotonic() + 120
-        token = None
-        while time.monotonic() < deadline and token is None:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            log.append(line)
-            m = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=(\w+)", line)
-            token = m and m.group(1)
-        assert token, "JupyterLab did not start:\n" + "".join(log[-30:])
-        names = set()
-        while time.monotonic() < deadline and not names:  # the banner can come before the port listens
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=30) as r:
-                    names = {item["name"] for item in json.load(r)["content"]}
-            except OSError:
-                time.sleep(0.5)
-        assert "00_overfitting" in names  # the server's root is notebooks/
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+    from helpers import assert_students_jupyterlab, make_lab
+
+    env = dict(os.environ, REGLAB_PROGRESS_FILE=str(tmp_path / "progress.json"))
+    with make_lab(ROOT, env=env) as (url, token, proc, _):
+        with urllib.request.urlopen(f"{url}/api/contents?token={token}", timeout=30) as r:
+            names = {item["name"] for item in json.load(r)["content"]}
+        assert {"00_overfitting", "index.ipynb"} <= names  # the server's root is notebooks/
+        assert_students_jupyterlab(url, token, proc, ROOT / ".venv" / "bin",
+                                   ROOT / "lib" / "reglab" / "student_jupyter")

@@ -7,12 +7,13 @@ import time
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbclient import NotebookClient
 from nbgrader.validator import Validator
 from traitlets.config import Config
 
-from reglab import course, release
+from reglab import course, release, rounded
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -82,6 +83,28 @@ def test_solution_runs_top_to_bottom_without_error(sid, tmp_path_factory):
     gate_cell = next(c for c in nb.cells if nbg(c).get("grade_id") == "gate")
     html = "".join(o.get("data", {}).get("text/html", "") for o in gate_cell.outputs)
     assert "All required questions pass" in html, "the solutions must clear their own gate"
+
+
+NEGATIVE_ZERO = re.compile(r"(?<![\w.])-0(\.0*)?(?=[\s\],)]|$)")  # -0., -0.000, [-0.] but not -0.5 or 1e-05
+
+
+@pytest.mark.parametrize("sid", BY_SESSION)
+def test_printed_numbers_show_no_negative_zero(sid, tmp_path_factory):
+    nb, _ = _executed("solutions", sid, tmp_path_factory)
+    for i, cell in enumerate(nb.cells):
+        for o in cell.get("outputs", []):
+            text = o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
+            shown = [line for line in text.splitlines() if NEGATIVE_ZERO.search(line)]
+            assert not shown, f"{sid} cell {i} prints a negative zero (print it through reglab.rounded): {shown[:3]}"
+
+
+def test_rounded_drops_the_sign_of_zero_and_nothing_else():
+    values = np.array([-1e-12, -0.0, 0.5, -2.0004, 3e-4])
+    assert len(NEGATIVE_ZERO.findall(str(np.round(values, 3)))) == 2  # numpy's own rounding prints "-0." twice
+    out = rounded(values, 3)
+    assert not NEGATIVE_ZERO.search(str(out)) and not np.signbit(out[:2]).any()
+    assert out.tolist() == [0.0, 0.0, 0.5, -2.0, 0.0]
+    assert rounded(-0.25, 1) == -0.2 and rounded([[-1e-9]], 2).shape == (1, 1)
 
 
 @pytest.mark.parametrize("sid", BY_SESSION)
@@ -199,7 +222,7 @@ def test_release_is_idempotent(tmp_path):
     first = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "notebooks").rglob("*.ipynb")}
     release.release(tmp_path)
     second = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "notebooks").rglob("*.ipynb")}
-    assert first == second and len(first) == len(AUTHORED)
+    assert first == second and len(first) == len(AUTHORED) + 1  # and the course index
     assert not list(tmp_path.glob("*.db")), "releasing must not create a gradebook"
 
 
@@ -216,3 +239,40 @@ def test_student_versions_hide_solutions_and_hidden_tests():
         raw = (ROOT / "notebooks" / s.notebook).read_text()
         assert "BEGIN SOLUTION" not in raw and "BEGIN HIDDEN TESTS" not in raw and "Model answer" not in raw
         assert re.search(r"raise NotImplementedError\(\)", raw)
+
+
+def test_every_session_opens_with_its_estimated_time():
+    """The course map's estimate (course.Session.minutes) is what each session's objectives say, in the instructor
+    source and in the student version."""
+    for s in course.SESSIONS:
+        assert 15 <= s.minutes <= 240, s.id
+        for version in ("solutions", "notebooks"):
+            first = nbformat.read(ROOT / version / s.notebook, as_version=4).cells[0]
+            assert first.cell_type == "markdown" and f"(about {s.minutes} minutes)" in first.source, (version, s.id)
+
+
+def test_the_index_links_every_session_with_its_time_and_shows_progress(tmp_path):
+    index = ROOT / "notebooks" / release.INDEX
+    nb = nbformat.read(index, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    links = re.findall(r"\]\(([^)\s]+)\)", text)
+    for link in links:
+        assert (index.parent / link).is_file(), f"the index links {link}, which is not in notebooks/"
+    assert [link for link in links if link.endswith(".ipynb")] == [s.notebook for s in course.SESSIONS]
+    for s in course.SESSIONS:
+        assert f"| {s.number} | [{s.title}]({s.notebook}) | about {s.minutes} min |" in text
+    # it runs, and its last cell prints the progress recorded (here: none yet, in this test's progress file)
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    assert _errors(nb) == [] and f"Progress file: {tmp_path / 'progress.json'}" in printed
+    assert all(s.title in printed for s in course.SESSIONS), printed
+
+
+def test_release_check_reports_a_missing_or_stale_index(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    assert release.index_problems(tmp_path) == [f"notebooks/{release.INDEX} is missing"]
+    (tmp_path / "notebooks" / release.INDEX).write_text(
+        release.index_text().replace(f"about {course.SESSIONS[0].minutes} min", "about 1 min"))
+    assert release.index_problems(tmp_path) == [
+        f"notebooks/{release.INDEX} differs from what release produces now (the course map changed)"]
+    assert release.index_problems(ROOT) == []

@@ -5,15 +5,18 @@ kernel executes the instructor's notebook top to bottom, then, cell by cell in t
 
 * every part's classic wrong answer replaces the model answer; the part's visible check (exactly the
   test cell of the student version) must fail, naming the expected misconception when one is given, and
-  the mastery gate must not count the question as passed; the model answer is then restored;
+  the mastery gate must show that run as failed (the question fails, or its earlier pass is marked "a later run
+  failed": a pass once shown is never erased); the model answer is then restored;
 * every "implement" question is answered by delegating to the library; the visible and the hidden
   checks of each of its parts must fail;
+* every answer that gets the values right but breaks a method rule the question states (``RULES``) scores zero
+  under grading, and fails the visible check too where that check can see the rule broken;
 * the same wrong and delegating answers fail under grading as in self-check: the part's whole test cell
   (visible and hidden) runs in the grader's checker (``reglab_autograder.verdicts``), asking that kernel only
   for the student's values, and fails with the very message of the visible check;
-* for every numeric "compute" question, no text above its answer cell in the student version (markdown,
-  code, and the outputs of the executed cells) may show the expected value with 3 or more significant
-  digits.
+* for every numeric "compute" question (and any other question listed in ``VALUES``), no text above its answer
+  cell in the student version (markdown, code, and the outputs of the executed cells) may show the expected value
+  with 3 or more significant digits.
 
 One kernel per session keeps this at a few seconds per session instead of one execution per answer.
 """
@@ -35,7 +38,7 @@ from nbformat.v4 import new_code_cell
 from reglab_autograder.verdicts import Checker
 
 import practice
-from reglab import checks, course
+from reglab import checks, course, fingerprints
 
 ROOT = Path(__file__).resolve().parents[1]
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -89,10 +92,10 @@ class Kernel:
 
 def _question_status(kernel, qid):
     err, out = kernel.run(f"_rep = checks.gate_report()\nprint(dict((q.id, s) for q, s in _rep.rows)[{qid!r}], "
-                          "_rep.ready)")
+                          f"{qid!r} in _rep.later_failed)")
     assert err is None, err
-    status, ready = out.split()
-    return status, ready == "True"
+    status, later_failed = out.rsplit(maxsplit=1)
+    return status, later_failed == "True"
 
 
 def _probe(sid, tmp_path):
@@ -138,9 +141,9 @@ def _probe(sid, tmp_path):
                 want = session.misconception_id(q, w["misconception"])
                 if want not in checks.find_misconceptions(err):
                     problems.append(f"{part}: the wrong answer is not named as {want}: {err[:300]}")
-            status, ready = _question_status(kernel, q.id)
-            if status == "passed" or ready:
-                problems.append(f"{part}: after the wrong answer the gate shows {q.id} {status}, ready={ready}")
+            status, later_failed = _question_status(kernel, q.id)
+            if status == "passed" and not later_failed:
+                problems.append(f"{part}: after the wrong answer the gate shows {q.id} {status}, with no later failure")
             restore(w["cell"], q)
 
         for qid, d in data.DELEGATE.items():
@@ -158,6 +161,17 @@ def _probe(sid, tmp_path):
                 if graded is None or "your code called" not in graded:
                     problems.append(f"{part}: under grading, delegating to the library is not refused: {graded}")
             restore(d["cell"], q)
+
+        for part, answers in getattr(data, "RULES", {}).items():  # right values, a stated method rule broken
+            for b in answers:
+                kernel.run(b["source"])
+                graded, _ = kernel.grade(_cell(source_nb, part))
+                if graded is None:
+                    problems.append(f"{part}: an answer that breaks its question's rule scores under grading")
+                err, _ = kernel.run(_visible(_cell(source_nb, part).source))
+                if b["visible"] and err is None:
+                    problems.append(f"{part}: an answer that breaks its question's rule passes the visible check")
+                restore(b["cell"], session.question_of(part))
     return problems, source_nb, student_nb
 
 
@@ -212,7 +226,9 @@ def test_data_module_covers_every_part_and_every_implement_question(sid):
     assert set(data.WRONG) == set(session.parts), "one classic wrong answer per autograded part"
     assert set(data.DELEGATE) == {q.id for q in session.questions if q.kind == "implement"}
     computed = {q.id for q in session.questions if q.kind == "compute"}
-    assert set(data.VALUES) | set(getattr(data, "NOT_NUMERIC", {})) == computed
+    # every "compute" question, and "implement" questions whose visible check's value must not show early either
+    assert computed <= set(data.VALUES) | set(getattr(data, "NOT_NUMERIC", {})) <= {q.id for q in session.questions}
+    assert set(getattr(data, "RULES", {})) <= set(session.parts)
     for part, w in data.WRONG.items():
         if w["misconception"]:
             session.question_of(part).misconception(w["misconception"])  # declared in the course map
@@ -263,8 +279,11 @@ def test_questions_in_order_rules_declared_and_points_follow_the_work(sid):
     assert headers == numbered == list(range(1, len(numbered) + 1)), "questions are numbered in order of appearance"
     for q in session.questions:
         sources = [_cell(nb, p).source for p in q.parts]
+        hashed = {key for name, (_, named) in fingerprints.FINGERPRINTS.get(sid, {}).items()
+                  if name.split(":")[0] in q.parts for key in named}  # the visible checks' checks.mistakes(...)
         for m in q.misconceptions:
-            assert any(f'"{m.key}"' in s for s in sources), f"{q.id}: misconception {m.key} is never checked"
+            assert m.key in hashed or any(f'"{m.key}"' in s for s in sources), \
+                f"{q.id}: misconception {m.key} is never checked"
         if q.kind == "implement":
             for p, s in zip(q.parts, sources):
                 rules = ["forbid="] + [f"**{name}" for name in re.findall(r"(_\w+) = dict\(forbid=", s)]

@@ -191,6 +191,9 @@ def test_the_checker_says_what_the_self_check_says(answer):
     assert not c.events
 
 
+PASSED = "\x1b[32m\u2714 q2b passed\x1b[0m\n"
+
+
 def test_a_missing_name_reads_as_not_yet_run():
     c = checker()
     text, error = verdict(run(c, 'checks.check("q1", lambda: never_defined_here, 0.5)', "q1"))
@@ -460,14 +463,14 @@ def test_threads_started_by_threading_are_watched_not_refused():
 def test_choice_answers_as_sets_cross_as_sets(value):
     student(diagnosis=value)
     source = "checks.check_choice('q2b', lambda: diagnosis, 'b')"
-    assert verdict(run(checker(), source)) == in_one_process(source) == ("\u2714 q2b passed\n", None)
+    assert verdict(run(checker(), source)) == in_one_process(source) == (PASSED, None)
 
 
 def test_decimal_and_long_double_answers_are_their_values():
     import decimal
     student(decay=decimal.Decimal("0.998"), arr=np.array([0.5, 0.75], dtype=np.longdouble))
     source = "checks.check('q2b', lambda: decay, 0.998)\nchecks.check('q2b', lambda: arr, [0.5, 0.75])"
-    assert verdict(run(checker(), source)) == ("\u2714 q2b passed\n\u2714 q2b passed\n", None)
+    assert verdict(run(checker(), source)) == (PASSED * 2, None)
 
 
 def test_a_misconception_marker_written_by_the_student_is_not_counted():
@@ -494,3 +497,61 @@ def test_a_replaced_grading_agent_is_reported(monkeypatch):
     text, error = verdict(run(c, CHECK_SHRINK))
     assert error is None  # the residual risk the README names: a forged agent can hide a delegation ...
     assert any("grading agent was changed (handle)" in e[2] for e in c.events)  # ... but not itself
+
+
+def _cell_function(source, filename, name):
+    """The student's function as a notebook cell defines it in the kernel: in ``__main__``, its source in linecache."""
+    import linecache
+
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), vars(__main__))  # noqa: S102
+    return getattr(__main__, name)
+
+
+def test_under_grading_the_box_shows_the_students_line_and_tells_a_typo_from_a_missing_answer():
+    _cell_function("def shrink(lam, alpha):\n    lam = np.asarray(lam)\n    return lam / (lam + alph)\n",
+                   "/tmp/ipykernel_0/cell7.py", "shrink")
+    __main__.np = np
+    outputs = run(checker(), CHECK_SHRINK)
+    assert verdict(outputs) == in_one_process(CHECK_SHRINK)
+    assert [o.output_type for o in outputs] == ["display_data", "error"]
+    box, error = outputs[0].data, outputs[1]
+    assert "cell7.py, line 3, in shrink" in box["text/html"] and "return lam / (lam + alph)" in box["text/html"]
+    assert "check its spelling" in box["text/plain"] and "NameError: name 'alph' is not defined" in box["text/plain"]
+    assert error.traceback == [checks.Failure("q2b", "").summary()]
+    text, err = verdict(run(checker(), 'checks.check("q1", lambda: answer_never_run, 0.5)', "q1"))
+    assert "`answer_never_run` is not defined yet: run the cell" in err and "spelling" not in err
+
+
+def test_the_students_code_and_message_cannot_forge_a_verdict_under_grading():
+    _cell_function("def shrink(lam, alpha):  # [misconception:s01.q2.alpha-over-sum]\n"
+                   "    raise ValueError('\\u2714 q2b passed [misconception:s01.q2.alpha-over-sum]')\n",
+                   "/tmp/ipykernel_0/cell8.py", "shrink")
+    def forged(request, text):  # an agent that sends its own "frames", markers and all
+        reply = json.loads(text)
+        if "error" in reply:
+            reply["error"][3] = [["Cell In[1], line 1", "[misconception:s01.q2.alpha-over-sum] \x1b[32m\u2714 passed"]]
+        return json.dumps(reply)
+
+    for c in (checker(), checker(forged)):
+        outputs = run(c, CHECK_SHRINK)
+        text, error = verdict(outputs)
+        assert "passed" not in text and error and checks.find_misconceptions(error) == []
+        assert all(checks.find_misconceptions(json.dumps(o)) == [] and "\x1b[32m" not in json.dumps(o)
+                   for o in outputs)
+
+
+def test_the_agent_reports_an_exception_whose_text_cannot_be_read_as_the_students_error():
+    """An honest student's exception class with a broken __str__ is their answer (an error), not a protocol fault."""
+    from reglab import _oracle
+
+    class Broken(Exception):
+        def __str__(self):
+            raise RuntimeError("no")
+
+    def answer():
+        raise Broken()
+
+    reply = {}
+    _oracle._run(answer, (), reply)
+    assert reply["error"][:2] == ["Broken", "<a Broken whose text could not be read>"]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from reglab import widgets
+from reglab import plotting, widgets
 
 EXPLORERS = {
     "polynomial_explorer": {"degree": [0, 3, 9, 12], "log10_alpha": [-8, -3, 0]},
@@ -52,8 +52,11 @@ def test_explorer_updates_change_the_figure(name):
     assert set(exp.controls) == set(EXPLORERS[name])
     assert exp.picture.startswith(JPEG) and exp.redraws == 1
     assert exp.image.value == exp.picture
+    for control in exp.controls.values():  # read out as people read: "15", not "15.0"; "4", not "4.00"
+        assert control.readout_format == ("d" if isinstance(control, ipywidgets.IntSlider) else ".3")
     seen = {exp.picture}
     summaries = {exp.summary.value}
+    alts = {exp.image.alt}
     changes = 0
     for control, values in EXPLORERS[name].items():
         for v in values:
@@ -64,13 +67,17 @@ def test_explorer_updates_change_the_figure(name):
             changes += changed
             seen.add(exp.picture)
             summaries.add(exp.summary.value)
+            alts.add(exp.image.alt)
     assert len(seen) >= changes  # every change draws a different picture
     assert len(summaries) >= 3
+    assert len(alts) >= 3 and all(alt.startswith("2 panels. Panel 1: ") for alt in alts)  # words follow the controls
+    assert exp.image.alt.endswith(widgets._plain(exp.summary.value))
     # the artists updated in place and drawn over the cached axes show what drawing everything shows
     shown, full = _pixels(exp.picture), _full_render(exp)
     assert shown.shape == full.shape
     assert np.abs(shown - full).mean() < 1.5  # JPEG noise only (a missing or stale artist costs far more)
     assert np.mean(np.abs(shown - full).max(axis=2) > 60) < 0.002
+    assert plotting.legibility_problems(exp.figure, keep_layout=True) == []  # at the last values (titles follow them)
 
 
 @pytest.mark.parametrize("name", sorted(EXPLORERS))
@@ -158,8 +165,11 @@ def test_capstone_explorer_switches_between_methods():
         pictures[method] = exp.picture
     assert len(set(pictures.values())) == 3
     renders = exp.full_renders
-    exp.update(method="L2")  # a view already seen comes from the cache, summary included
+    alt = exp.image.alt
+    exp.update(method="L2")  # a view already seen comes from the cache, summary and alternative text included
     assert exp.picture == pictures["L2"] and "<b>L2</b>" in exp.summary.value and exp.full_renders == renders
+    assert exp.image.alt != alt and "L2: training loss" in exp.image.alt and "lowest: " in exp.image.alt
+    assert plotting.legibility_problems(exp.figure, keep_layout=True) == []
 
 
 def test_learning_curves_explorer_reports_the_closed_form_curves():
@@ -198,4 +208,6 @@ def test_capstone_sweep_explorer_shows_every_method_and_its_sweep():
         assert f"<b>{method}</b>" in exp.summary.value
         assert f"test accuracy {res.table[method]['test_acc']:.3f}" in exp.summary.value
         pictures.add(exp.picture)
+        assert "{" not in exp.summary.value  # settings in words, not dicts
     assert len(pictures) == 5
+    assert plotting.legibility_problems(exp.figure, keep_layout=True) == []

@@ -20,10 +20,13 @@ transformations of the digits) and :mod:`reglab.playground` (closed-form learnin
 
 Supporting modules: :mod:`reglab.data` (seeded data sets), :mod:`reglab.plotting` (figures),
 :mod:`reglab.widgets` (explorations), :mod:`reglab.checks` (the self-check harness that test cells
-call), :mod:`reglab.course` (sessions, questions, gates) and :mod:`reglab.release` (student versions).
+call), :mod:`reglab.course` (sessions, questions, gates), :mod:`reglab.release` (student versions, the course
+index and the student copy) and :mod:`reglab.selftest` (is a copy of the course ready: ``reglab selftest``).
 """
 
 from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
 
 from . import (
     augmentation,
@@ -48,7 +51,38 @@ except PackageNotFoundError:  # running from a source tree without installation
 #: session id -> module holding its mathematics (the full course map is :mod:`reglab.course`)
 SESSIONS = {s.id: s.module for s in course.SESSIONS}
 
+
+def rounded(values, decimals=3):
+    """Round numbers for printing, without negative zeros.
+
+    ``np.round`` keeps the sign of a value that rounds to zero, so a tiny negative number (a gradient that is zero
+    up to round-off, a coefficient a solver set to ``-0.0``) prints as ``-0.``; adding 0.0 turns every -0.0 into
+    0.0 (in IEEE arithmetic -0.0 + 0.0 is +0.0) and changes nothing else. The notebooks print rounded arrays
+    through this function.
+
+    Parameters
+    ----------
+    values : array_like
+        The numbers to show.
+    decimals : int, default=3
+        Decimal places kept.
+
+    Returns
+    -------
+    numpy.ndarray
+        The rounded values as floats, zeros without a sign.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import rounded
+    >>> print(np.round([-1e-12, 0.5, -2.0], 3), rounded([-1e-12, 0.5, -2.0], 3))
+    [-0.   0.5 -2. ] [ 0.   0.5 -2. ]
+    """
+    return np.round(np.asarray(values, dtype=float), decimals) + 0.0
+
+
 __all__ = [
     "augmentation", "capstone", "data", "dropout", "early_stopping", "ensembles", "l1", "l2", "mlp", "overfitting",
-    "playground", "SESSIONS",
+    "playground", "rounded", "SESSIONS",
 ]

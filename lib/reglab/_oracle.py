@@ -150,8 +150,13 @@ def _run(fn, forbid, reply):
                 value = fn()
             reply["ok"] = _encode(value)
         except BaseException as exc:  # noqa: BLE001 - the student's exception is the answer (SystemExit too)
-            reply["error"] = [type(exc).__name__[:80], str(exc)[:2000],
-                              type(exc).__module__ == "builtins" and isinstance(exc, Exception)]
+            try:
+                message = str(exc)[:2000]
+            except BaseException:  # noqa: BLE001 - an exception whose __str__ raises is still the student's answer
+                message = f"<a {type(exc).__name__} whose text could not be read>"
+            reply["error"] = [type(exc).__name__[:80], message,
+                              type(exc).__module__ == "builtins" and isinstance(exc, Exception),
+                              _checks.student_frames(exc.__traceback__)]
     if forbid:
         reply["watch"] = report
     noise = [f"{w.category.__name__}: {w.message}" for w in caught]

@@ -11,9 +11,14 @@ turns off the progress file). In both places:
   own arithmetic, never through the answer object's ``__eq__``;
 * shape, conversion to numbers, finiteness and values are checked separately, each failure with a
   message that says what was expected in words, never the expected value;
-* a wrong value that matches a known mistake is named: the message carries a marker
-  ``[misconception:<id>]`` (parsed by :func:`find_misconceptions`), explains the mistake and says which
-  section to reread, still without the right value;
+* a wrong value that matches a known mistake is named: the message explains the mistake and links the section
+  to reread, still without the right value; the error's text (``evalue``) ends with a machine-readable marker
+  ``[misconception:<id>]`` (parsed by :func:`find_misconceptions`) that no student reads;
+* what a student sees: a passed part prints one green line; a failed part shows one box (:class:`Failure`: the
+  part, what is wrong, the named mistake, the section to reread as a link to the notebook's heading, the hint,
+  and, when their code raised, their own failing lines and error) above one short red line - the error output
+  that makes nbgrader score the cell 0 (IPython's ``_render_traceback_``: no harness source, no fingerprint);
+  a ``NameError`` of the answer's own name ("not answered yet") is told apart from one inside the student's code;
 * method rules: while the student's code runs, calls to forbidden functions (the library function that
   answers the question, or a stated restriction such as ``numpy.linalg.solve``) are detected with
   ``sys.setprofile`` and fail the check with the rule's text; code that switches the detection off fails;
@@ -23,13 +28,16 @@ turns off the progress file). In both places:
   ``__dict__``, a function's ``__code__``, numpy or builtins): otherwise it fails with "tampering detected";
 * the student's code runs with warnings and stderr captured: nbgrader scores a test cell that wrote to
   stderr as failed, so noise must not cost a correct answer its points, while real errors still fail;
-* each result is recorded in a small progress file read by the mastery gate and ``reglab progress``.
+* each attempt is recorded in a small progress file read by the mastery gate, ``reglab progress`` and
+  :func:`progress`: the best result stays (a later failure is noted), an answer not written yet is no attempt,
+  and the gate reads the written answers from the notebook file as last saved.
 
 How to write a question
 -----------------------
 1. **Course map.** Declare the question in :mod:`reglab.course` in order of appearance: id ``q<N>``
    (numbered as they appear in the notebook), ``parts`` (one grade id per independently checkable
-   property, each its own test cell with its own points), ``revisit`` (section title), ``kind``
+   property, each its own test cell with its own points), ``revisit`` (section title; a failed check links
+   the notebook's ``## N.`` heading of that number, listed in ``course.SECTIONS``), ``kind``
    (``"implement"`` for "write this function", ``"compute"`` for a value, ``"recall"`` for quiz items,
    ``"modelling"``) and at least one ``Misconception``: ``M("forgot-factor-2", "the gradient of
    lambda*||w||^2 is 2*lambda*w; the 2 seems to be missing")``. The explanation names the mistake and
@@ -43,20 +51,29 @@ How to write a question
    * an "implement" question checks the function on inputs of its own (the hidden tests use others) and
      passes ``forbid=`` the library function(s) that answer it plus any stated restriction, with a
      ``rule=`` text that names the question: ``rule="q3 asks for the eigendecomposition"``;
-   * a question with one numeric answer compares with a fingerprint, never the number:
-     ``checks.check("q1", lambda: decay, checks.Fingerprint("fp1:..."))``. Make the string once with
-     ``checks.fingerprint(value, tol=...)`` in a Python shell and paste it; values within ``tol`` pass,
-     values more than ``4 * tol`` away fail (use ``tol=0.1`` for integers);
-   * ``misconceptions={"forgot-factor-2": wrong_value}`` maps the question's declared keys to the value
-     that mistake produces on the same inputs (a number, an array, a Fingerprint, or letters for
-     :func:`check_choice`); compute it outside the lambda.
+   * a question with one numeric answer compares with a fingerprint, never the number, and the fingerprint
+     stays out of the cell: ``checks.check("q1", lambda: decay, checks.expected("q1"))``. Make the string once
+     with ``checks.fingerprint(value, tol=...)`` in a Python shell and add it to :mod:`reglab.fingerprints`
+     under the session and the grade id (``"q1:<label>"`` for a further check in the same cell); values within
+     ``tol`` pass, values more than ``4 * tol`` away fail (use ``tol=0.1`` for integers);
+   * a visible check names misconceptions with ``misconceptions=checks.mistakes("q1")``: the fingerprints of
+     the values the question's declared mistakes produce on the same inputs, kept beside the expected value in
+     :mod:`reglab.fingerprints`. A hidden test writes ``misconceptions={"forgot-factor-2": wrong_value}`` in
+     plain form (a number, an array, or letters for :func:`check_choice`), computed outside the lambda; it is
+     stripped from the student's copy;
+   * the question's text states every rule the check enforces (what is off limits), and the check enforces
+     every method rule the text states: a ``forbid=`` for "with ``np.linalg.solve``" (forbid the inverses),
+     and for "computed from p, not typed in" a function of the inputs that the hidden tests call with others.
+     Where a rule cannot be checked, the text does not state it.
 
    Always pass the student's code as a zero-argument callable (``lambda: shrink(x, 1.0)``): only then do
    the method rules, the stderr capture and the clear error messages apply. Compute expected values
    *outside* the lambda, so the forbidden library function can serve as the reference there.
-4. **No answer before its question**: no output or prose above the answer cell may show the value asked.
+4. **No answer before its question**: no output or prose above the answer cell may show the value asked, nor the
+   formula the question asks the student to find (a figure title counts as output).
 5. **Tests**: add ``tests/practice/sNN.py`` (see ``tests/practice/__init__.py``) with, per autograded part,
-   the classic wrong answer and, per "implement" question, an answer that delegates to the library.
+   the classic wrong answer, per "implement" question, an answer that delegates to the library, and per method
+   rule of a question's text, an answer that breaks it.
 6. **Under grading** the test cell runs in the grader's checker. Every name it reads that neither it nor an
    earlier test cell defines, nor the setup cell imports, is the student's: a value arrives as data (numbers,
    strings, numeric arrays, lists, tuples, dicts), a function, class or object as a stand-in whose calls and
@@ -101,7 +118,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import course
+from . import course, fingerprints
 
 __all__ = [
     "AnswerError",
@@ -112,9 +129,12 @@ __all__ = [
     "check_true",
     "check_choice",
     "fingerprint",
+    "expected",
+    "mistakes",
     "find_misconceptions",
     "quiet",
     "mastery_gate",
+    "progress",
     "progress_table",
     "progress_file",
     "load_progress",
@@ -140,7 +160,99 @@ _WATCHING: list = []  # the watches of the checks running now, innermost last
 
 
 class AnswerError(AssertionError):
-    """A wrong answer: the test cell fails (and nbgrader gives it 0 points) with this message."""
+    """A wrong answer: the test cell fails (and nbgrader gives it 0 points) with this message.
+
+    ``str(error)`` is the whole message in plain text, with the misconception's machine-readable marker at the end
+    (read by the grader and the progress file, never shown in a notebook). In IPython the error shows as
+    :attr:`failure`'s box (HTML with a link to the section to reread) and one short red line instead of a
+    traceback: nbgrader still scores the cell 0, since its output holds an error.
+    """
+
+    def __init__(self, message, failure=None):
+        super().__init__(message)
+        self.failure = failure
+
+    def _render_traceback_(self):
+        """What IPython shows instead of the traceback: the box (displayed here, once: IPython also calls this to
+        store the error in its history), then one short line."""
+        failure = failure_of(self)
+        if not getattr(self, "_shown", False):
+            try:
+                from IPython.display import display
+            except ImportError:  # pragma: no cover - IPython is a dependency of the course
+                return [failure.text()]
+            self._shown = True
+            display(failure)
+        return [failure.summary()]
+
+
+class Failure:
+    """What a failed part shows: the part, what is wrong, the named mistake with the section to reread (a link to
+    the notebook's heading), the hint, and the student's own failing line(s) - nothing else."""
+
+    def __init__(self, part, problem, *, hint=None, mistake=None, revisit=None, code=(), error=None):
+        self.part, self.problem, self.hint = part, problem, hint
+        self.mistake, self.revisit = mistake, revisit
+        self.code, self.error = list(code), error  # [(where, line)] of the student's frames; "NameError: ..."
+
+    def summary(self) -> str:
+        """The one red line under the box (the error output's whole traceback)."""
+        return f"\x1b[31m{FAIL_MARK} {self.part or 'this check'} did not pass (see the box above)\x1b[0m"
+
+    def _lines(self):
+        """``[(label, text)]`` of the box, in order."""
+        rows = []
+        if self.mistake:
+            rows.append(("Known mistake", self.mistake))
+        if self.revisit:
+            rows.append(("Reread", self.revisit))
+        if self.hint:
+            rows.append(("Hint", self.hint))
+        return rows
+
+    def _code_text(self):
+        out = []
+        for where, line in self.code:
+            out += [where, f"    {line}"] if line else [where]
+        return out + ([self.error] if self.error else [])
+
+    def text(self, mark=True) -> str:
+        """The box as text (with the red cross, or without it for the error's own message)."""
+        head = f"{self.part}: {self.problem}" if self.part else self.problem
+        lines = [f"{FAIL_MARK} {head}" if mark else head] + [f"  {label}: {text}" for label, text in self._lines()]
+        code = self._code_text()
+        if code:
+            lines += ["  Your code:"] + [f"    {c}" for c in code]
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return self.text()
+
+    def _repr_html_(self):
+        esc = html.escape
+        rows = []
+        for label, text in self._lines():
+            shown = (f"<a href='#{esc(heading_anchor(text), quote=True)}'>{esc(text)}</a>" if label == "Reread"
+                     else esc(text))
+            rows.append(f"<div><b>{label}:</b> {shown}</div>")
+        code = self._code_text()
+        if code:
+            rows.append("<div><b>Your code:</b></div><pre style='margin:2px 0 0 0'>" + esc("\n".join(code)) +
+                        "</pre>")
+        head = f"{esc(self.part)}: " if self.part else ""
+        return (f"<div class='reglab-check reglab-check-failed' style='border-left:4px solid #cf222e;"
+                f"background:rgba(207,34,46,0.08);padding:4px 10px;margin:2px 0'>"
+                f"<div><b style='color:#cf222e'>{FAIL_MARK}</b> {head}{esc(self.problem)}</div>{''.join(rows)}</div>")
+
+
+def failure_of(error: AnswerError) -> Failure:
+    """The box of a failed check (a message of its own for the few failures raised without one)."""
+    return error.failure or Failure(None, MISCONCEPTION_MARKER.sub("", str(error)).strip())
+
+
+def heading_anchor(title: str) -> str:
+    """The anchor JupyterLab and nbconvert give a markdown heading (its text, spaces as hyphens)."""
+    return title.strip().replace(" ", "-")
 
 
 def find_misconceptions(text: str) -> list[str]:
@@ -163,9 +275,13 @@ def _recording() -> bool:
 
 
 def load_progress(path: Path | None = None) -> dict:
-    """The recorded results: ``{session_id: {part_id: {"passed": bool, "when": iso time}}}``.
+    """The recorded results: ``{session_id: {part_id: entry}}``.
 
-    A failure that matched a named mistake also records ``"misconception": <id>``.
+    An entry keeps the best result and the last: ``"passed"`` (passed at least once), ``"attempts"``,
+    ``"last_passed"`` and ``"when"`` (the last attempt), and ``"misconception"`` when the last attempt matched a
+    named mistake. Files written before attempts were kept (``{"passed", "when"}``) read as one attempt. A written
+    answer's entry, recorded by the gate from the notebook file, is ``{"written": True, "answered": bool,
+    "saved": iso time}``.
     """
     path = path or progress_file()
     try:
@@ -175,16 +291,28 @@ def load_progress(path: Path | None = None) -> dict:
         return {}
 
 
-def _record(session_id, part, passed, misconception=None):
+def attempt_entry(old, passed, when, misconception=None) -> dict:
+    """A part's progress entry after one more attempt: a pass, once shown, stays (a later failure is noted)."""
+    old = old if isinstance(old, dict) and not old.get("written") else {}
+    attempts = old.get("attempts", 1 if "passed" in old else 0)
+    entry = {"passed": bool(old.get("passed")) or bool(passed), "attempts": int(attempts) + 1,
+             "last_passed": bool(passed), "when": when}
+    if misconception and not passed:
+        entry["misconception"] = misconception
+    return entry
+
+
+def _update_progress(session_id, changes) -> None:
+    """Apply ``changes(entries of the session) -> None`` to the progress file, written atomically."""
     if session_id is None or not _recording():
         return
     path = progress_file()
     try:
         data = load_progress(path)
-        entry = {"passed": bool(passed), "when": _dt.datetime.now().isoformat(timespec="seconds")}
-        if misconception:
-            entry["misconception"] = misconception
-        data.setdefault(session_id, {})[part] = entry
+        entries = data.get(session_id)
+        if not isinstance(entries, dict):
+            entries = data[session_id] = {}
+        changes(entries)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".progress-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -192,6 +320,15 @@ def _record(session_id, part, passed, misconception=None):
         os.replace(tmp, path)
     except OSError:
         pass  # progress is a convenience: never let it break a check
+
+
+def _record(session_id, part, passed, misconception=None):
+    when = _dt.datetime.now().isoformat(timespec="seconds")
+
+    def change(entries):
+        entries[part] = attempt_entry(entries.get(part), passed, when, misconception)
+
+    _update_progress(session_id, change)
 
 
 def start_session(session_id: str) -> None:
@@ -210,7 +347,8 @@ class Fingerprint:
     cell on one of the two grids, so an answer whose every entry is within ``tol`` of the expected one
     matches on that grid; an entry more than ``4 * tol`` away matches on neither. Nothing in the string
     tells which grid is the safe one (that would leak a bit of the value). Letters (multiple choice) are
-    hashed as a sorted set. Make one with :func:`fingerprint`; a test cell holds only the string.
+    hashed as a sorted set. Make one with :func:`fingerprint`; a test cell reads it from :mod:`reglab.fingerprints`
+    with :func:`expected` or :func:`mistakes`.
     """
 
     def __init__(self, text: str):
@@ -279,6 +417,45 @@ def fingerprint(value, tol: float = 1e-9, *, salt: str | None = None) -> str:
     shape = "x".join(str(n) for n in arr.shape) if arr.shape else "s"
     cells = ",".join(".".join(pair) for pair in _cell_digests(salt, tol, arr))
     return f"fp2:n:{salt}:{float(tol)!r}:{shape}:{cells}"
+
+
+def expected(name: str) -> Fingerprint:
+    """The fingerprint of check ``name``'s expected value, from :mod:`reglab.fingerprints` for the current session.
+
+    ``name`` is the check's grade id (``"q1"``), or ``"<grade id>:<label>"`` for a further check in the same cell.
+    """
+    text = _fingerprint_entry(name)[0]
+    if text is None:
+        raise LookupError(f"reglab.fingerprints holds no expected value for {name!r} in session {_state['session']}: "
+                          "add one made with checks.fingerprint(value, tol=...)")
+    return Fingerprint(text)
+
+
+def mistakes(name: str) -> dict:
+    """``{misconception key: Fingerprint}`` of check ``name``'s named wrong values (its ``misconceptions=``)."""
+    return {key: Fingerprint(text) for key, text in _fingerprint_entry(name)[1].items()}
+
+
+def _fingerprint_entry(name):
+    if _state["session"] is None:
+        raise RuntimeError("checks.start_session(...) must run before checks.expected(...) or checks.mistakes(...)")
+    try:
+        return fingerprints.FINGERPRINTS[_state["session"]][name]
+    except KeyError:
+        raise LookupError(f"reglab.fingerprints has no entry {name!r} for session {_state['session']}") from None
+
+
+def _choice_letters(value):
+    """The option letters of a quiz answer (``"b"``, ``"a, c"``, ``{"a", "c"}``), or None when it is not in that
+    form (a number, a word, a digit in a string): options are single letters a to h."""
+    if isinstance(value, str):
+        if not re.fullmatch(r"[\sa-hA-H,;]*", value):
+            return None
+        return _letters(value) or None
+    if isinstance(value, (set, frozenset, list, tuple)) and value and \
+            all(isinstance(c, str) and re.fullmatch(r"\s*[a-hA-H]\s*", c) for c in value):
+        return _letters(value)
+    return None
 
 
 def _letters(x):
@@ -462,8 +639,21 @@ def _method_rules(part, forbid, rule):
         _fail(part, f"your code switched off or went around the check that enforces the question's rules ({how}). "
                     "Remove that code; a check cannot be passed this way.", None)
     if watch.called:
-        text = rule or f"{part} asks you to write this computation yourself"
-        _fail(part, f"{text}: your code called {watch.called}. Write the computation with numpy instead.", None)
+        asks = rule or f"{part} asks you to write this computation yourself"
+        _fail(part, f"your code called {_plain_name(watch.called)}, which this question does not allow ({asks}). "
+                    "Remove that call and write that step yourself, as the question describes.", None)
+
+
+def _plain_name(dotted: str) -> str:
+    """A forbidden function's name as a student writes it (``np.linalg.solve``, ``l2.shrink_factors``), saying
+    when it is the course library's own answer."""
+    copy, _, name = dotted.rpartition("a copy of ")
+    note = ""
+    if name.startswith("numpy."):
+        name = "np." + name[len("numpy."):]
+    elif name.startswith("reglab."):
+        name, note = name[len("reglab."):], " (the course library's own version)"
+    return f"{copy}`{name}`{note}"
 
 
 # ------------------------------------------------------------------------------ comparisons
@@ -484,38 +674,115 @@ def quiet():
                 caught.append(buf.getvalue().strip())
 
 
+def inert_markers(text) -> str:
+    """``text`` with any misconception marker in it made inert: what a student writes never reads as a verdict."""
+    return MISCONCEPTION_MARKER.sub(lambda m: f"(the text 'misconception {m.group(1)}')", str(text))
+
+
+# What may not reach a failure's box from the student's text: C0 and C1 control characters (colours, carriage
+# returns, new lines), Unicode's line and paragraph separators and the bidirectional controls (a student's message
+# could otherwise draw a line of its own, such as a fake "passed", or reorder the box's text).
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _defused(text) -> str:
+    """The student's own text shown in a failure's box (an error message, a line of their code) on one line: control,
+    line-separating and bidirectional characters become spaces and markers are made inert. An object whose ``str``
+    fails is named by its type."""
+    try:
+        text = str(text)
+    except Exception:  # noqa: BLE001 - the student's __str__ may raise anything
+        text = f"<a {type(text).__name__} whose text could not be read>"
+    return inert_markers(_UNSHOWN.sub(" ", text))
+
+
+def student_frames(tb, skip_file=None, limit=4) -> list:
+    """``[[where, line]]`` of the frames of traceback ``tb`` that run the notebook's own code (a cell's: its module
+    is ``__main__``), outermost first, at most the last ``limit``; frames of ``skip_file`` (the test cell) are
+    left out, and so are the library's and numpy's: an error raised inside them shows the student's last line
+    that led there. ``where`` reads like IPython's ``Cell In[5], line 3, in shrink``."""
+    import linecache
+    import traceback
+
+    shell = sys.modules.get("IPython") and _shell()
+    numbers = getattr(getattr(shell, "compile", None), "_filename_map", {}) or {}
+    out = []
+    for frame, lineno in traceback.walk_tb(tb):
+        code = frame.f_code
+        if frame.f_globals.get("__name__") != "__main__" or code.co_filename == skip_file:
+            continue
+        cell = numbers.get(code.co_filename)
+        place = f"Cell In[{cell}]" if cell is not None else os.path.basename(code.co_filename)
+        where = f"{place}, line {lineno}" + ("" if code.co_name == "<module>" else f", in {code.co_name}")
+        line = linecache.getline(code.co_filename, lineno, frame.f_globals).strip()
+        out.append([_defused(where)[:200], _defused(line)[:200]])
+    return out[-limit:]
+
+
+def _shell():
+    try:
+        from IPython import get_ipython
+
+        return get_ipython()
+    except ImportError:  # pragma: no cover - IPython is a dependency of the course
+        return None
+
+
+def _missing_name(exc) -> str:
+    name = getattr(exc, "name", None)
+    if not name:
+        found = re.search(r"name '([^']+)' is not defined", str(exc))
+        name = found.group(1) if found else "a name"
+    return name
+
+
 def _evaluate(part, actual):
-    """Call ``actual`` if it is the student's code; turn its exceptions into a clear failure."""
+    """Call ``actual`` if it is the student's code; turn its exceptions into a clear failure.
+
+    A ``NotImplementedError``, or a ``NameError`` raised by the check's own call (the answer's name is not defined
+    yet), is not an attempt and is not recorded; any other error of the student's code is, and shows the student's
+    own line(s): their frames, from the traceback here or, under grading, as the kernel sent them
+    (``student_frames`` on the exception)."""
     __tracebackhide__ = True  # IPython hides this frame from the student
     if not callable(actual):
         return actual
+    failed = None
     with quiet() as noise:
         try:
             value = actual()
         except NotImplementedError:
-            raise AnswerError(f"{part}: not answered yet - replace `raise NotImplementedError()` with your code."
-                              ) from None
+            raise _unattempted(part, "not answered yet - replace `raise NotImplementedError()` with your code and run "
+                                     "that cell.") from None
         except AnswerError:
             raise
-        except NameError as exc:
-            raise AnswerError(f"{part}: {exc} - run the cell where you answer it (and the cells above it) first."
-                              ) from None
         except Exception as exc:  # the student's code raised: report it as the failure
-            raise AnswerError(f"{part}: your code raised {type(exc).__name__}: {exc}") from None
+            code = getattr(exc, "student_frames", None)
+            if code is None:
+                code = student_frames(exc.__traceback__, getattr(getattr(actual, "__code__", None), "co_filename",
+                                                                 None))
+            error = f"{type(exc).__name__}: {_defused(exc)[:500]}"
+            if isinstance(exc, NameError) and not code:
+                name = _missing_name(exc)
+                raise _unattempted(part, f"`{name}` is not defined yet: run the cell where you answer it (and the "
+                                         "cells above it), then this check again.") from None
+            if isinstance(exc, NameError):
+                problem = (f"your code uses the name `{_missing_name(exc)}`, which is not defined: check its spelling "
+                           "(or run the cell that defines it first).")
+            else:
+                problem = f"your code raised {type(exc).__name__}: {_defused(exc)[:300]}"
+            failed = (problem, code, error)
+    if failed:
+        _fail(part, failed[0], None, code=failed[1], error=failed[2])
     if noise:
         shown = "; ".join(n.splitlines()[0][:120] for n in noise[:3])
         print(f"note: your code emitted {len(noise)} warning(s) (not counted against you): {shown}")
     return value
 
 
-def _evaluated(part, value):
-    """The student's value (calling it if it is their code); a failure is recorded before it propagates."""
-    __tracebackhide__ = True  # IPython hides this frame from the student
-    try:
-        return _evaluate(part, value)
-    except AnswerError:
-        _record(_state["session"], part, False)
-        raise
+def _unattempted(part, problem):
+    """The failure of a check whose answer is not there yet: it fails, and counts as no attempt."""
+    failure = Failure(part, problem)
+    return AnswerError(failure.text(mark=False), failure)
 
 
 def _to_array(part, value, what):
@@ -534,18 +801,25 @@ def _to_array(part, value, what):
     return arr
 
 
-def _fail(part, message, hint, misconception=None):
+def _fail(part, message, hint, misconception=None, *, mistake=None, revisit=None, code=(), error=None):
+    """Record a failed attempt and raise its :class:`AnswerError`: ``message`` says what is wrong; ``mistake`` (the
+    named misconception's explanation, its full id in ``misconception``) and ``revisit`` (a section title) name a
+    known mistake; ``code`` and ``error`` are the student's own failing lines and error."""
     __tracebackhide__ = True  # IPython hides this frame from the student
-    text = f"{part}: {message}"
-    if hint:
-        text += f"\nHint: {hint}"
-    _record(_state["session"], part, False, misconception)
-    raise AnswerError(text)
+    session = _state["session"]
+    if revisit and session is not None:
+        revisit = course.section_heading(session, revisit)
+    failure = Failure(part, message, hint=hint, mistake=mistake, revisit=revisit, code=code, error=error)
+    text = failure.text(mark=False)
+    if misconception:
+        text += f"\n[misconception:{misconception}]"
+    _record(session, part, False, misconception)
+    raise AnswerError(text, failure)
 
 
 def _succeed(part, message="passed"):
     _record(_state["session"], part, True)
-    print(f"{PASS_MARK} {part} {message}")
+    print(f"\x1b[32m{PASS_MARK} {part} {message}\x1b[0m")
 
 
 def _named_mistakes(part, misconceptions):
@@ -562,9 +836,8 @@ def _named_mistakes(part, misconceptions):
 
 def _fail_as_mistake(part, full_id, m, question_revisit):
     __tracebackhide__ = True  # IPython hides this frame from the student
-    revisit = m.revisit or question_revisit
-    _fail(part, f"this is a known mistake [misconception:{full_id}]: {m.explanation}. Reread {revisit}.",
-          None, misconception=full_id)
+    _fail(part, "your answer matches a known mistake.", None, misconception=full_id, mistake=m.explanation,
+          revisit=m.revisit or question_revisit)
 
 
 def _close(arr, expected, rtol, atol):
@@ -614,7 +887,7 @@ def check(part, actual, expected, *, rtol=1e-7, atol=1e-10, hint=None, what="you
     _verify_intact(part)
     mistakes = _named_mistakes(part, misconceptions)
     with _method_rules(part, forbid, rule):
-        value = _evaluated(part, actual)
+        value = _evaluate(part, actual)
         arr = _to_array(part, value, what)
     exp_shape = _expected_shape(expected)
     ok, diff, tol = _close(arr, expected, rtol, atol)
@@ -649,7 +922,7 @@ def check_true(part, condition, message, *, hint=None, forbid=(), rule=None):
     __tracebackhide__ = True  # IPython hides this frame from the student
     _verify_intact(part)
     with _method_rules(part, forbid, rule):
-        value = _evaluated(part, condition)
+        value = _evaluate(part, condition)
     if value is not True and not (isinstance(value, (bool, np.bool_)) and bool(value)):
         _fail(part, message, hint)
     _succeed(part)
@@ -664,13 +937,16 @@ def check_choice(part, answer, correct, *, hint=None, misconceptions=None):
     __tracebackhide__ = True  # IPython hides this frame from the student
     _verify_intact(part)
     mistakes = _named_mistakes(part, misconceptions)
-    value = _evaluated(part, answer)
-    try:
-        got = _letters(value)
-    except TypeError as exc:
-        _fail(part, f"answer with a letter like 'b' or a set of letters like {{'a', 'c'}}, got {exc}.", None)
-    if not got:
-        _fail(part, "no option chosen yet.", hint)
+    value = _evaluate(part, answer)
+    if isinstance(value, (str, set, frozenset, list, tuple)) and not (value.strip() if isinstance(value, str)
+                                                                        else value):
+        raise _unattempted(part, "no option chosen yet - set it to the letter of your choice, like \"b\".")
+    got = _choice_letters(value)
+    if got is None:
+        plain = isinstance(value, (str, int, float, list, tuple, set, frozenset))
+        shown = _defused(repr(value)[:40]) if plain else "that"
+        _fail(part, f"answer with the letter of an option as a string, like \"b\" (or several letters, like \"ac\", "
+                    f"when more than one option may be right); got {shown} ({type(value).__name__}).", None)
     if isinstance(correct, Fingerprint):
         if correct.matches(got):
             _succeed(part)
@@ -691,7 +967,9 @@ def check_choice(part, answer, correct, *, hint=None, misconceptions=None):
 
 
 def _status(results, parts):
-    seen = [results.get(p) for p in parts]
+    """A question's status from its parts' entries: passed (each part passed at least once), failed (tried, not all
+    passed), or not attempted (no part tried, or some passed and the others not tried yet)."""
+    seen = [results.get(p) if isinstance(results.get(p), dict) else None for p in parts]
     if all(s is not None and s.get("passed") for s in seen):
         return "passed"
     if any(s is not None and not s.get("passed") for s in seen):
@@ -699,20 +977,88 @@ def _status(results, parts):
     return "not attempted"
 
 
-class GateReport:
-    """What the mastery gate shows; renders as HTML in a notebook and as text elsewhere."""
+def _later_failed(results, parts) -> bool:
+    """Whether a part that passed once failed on a later run (the pass still counts)."""
+    return any(isinstance(results.get(p), dict) and results[p].get("passed") and results[p].get("last_passed") is False
+               for p in parts)
 
-    def __init__(self, session, rows, ready, mistakes=None):
+
+#: What a written answer's state reads like (the gate and ``reglab progress``)
+WRITTEN_WORDS = {
+    "answered": "answered, graded by your instructor",
+    "not answered": "not answered",
+    "graded": "graded by your instructor",
+    "missing": "not in the notebook (was its cell deleted?)",
+}
+#: The answer cell's text as released (nbgrader's placeholder)
+WRITTEN_PLACEHOLDER = "YOUR ANSWER HERE"
+_COLORS = {"passed": "#1a7f37", "failed": "#cf222e", "not attempted": "#57606a"}
+
+
+def notebook_path():
+    """The notebook this kernel runs, as JupyterLab tells the kernel (``__session__``, ``JPY_SESSION_NAME``), or
+    None when it is not known (a plain Python shell, nbclient, an editor that does not say)."""
+    shell = _shell()
+    names = [getattr(shell, "user_ns", {}).get("__session__"), os.environ.get("JPY_SESSION_NAME")]
+    for name in names:
+        if isinstance(name, str) and name.endswith(".ipynb") and Path(name).is_file():
+            return Path(name)
+    return None
+
+
+def written_answers(session, path) -> dict:
+    """``{grade id: "answered" | "not answered" | "missing"}`` of the session's written answers in the notebook file
+    ``path`` as last saved (a markdown answer cell still holding only the placeholder is not answered)."""
+    try:
+        cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        cells = []
+    found = {}
+    for cell in cells if isinstance(cells, list) else []:
+        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        if gid in session.written:
+            src = cell.get("source", "")
+            text = "".join(src) if isinstance(src, list) else str(src)
+            found[gid] = "not answered" if text.strip() in ("", WRITTEN_PLACEHOLDER) else "answered"
+    return {gid: found.get(gid, "missing") for gid in session.written}
+
+
+class GateReport:
+    """What the mastery gate shows; renders as HTML in a notebook and as text elsewhere.
+
+    ``written``: ``{grade id: state}`` of the written answers (see :data:`WRITTEN_WORDS`), or None when they could
+    not be read (``written_note`` says why); ``written_note`` also says where the states come from."""
+
+    def __init__(self, session, rows, ready, mistakes=None, later_failed=(), written=None, written_note=""):
         self.session, self.rows, self.ready = session, rows, ready
         self.mistakes = mistakes or {}  # question id -> misconception ids its failed parts last matched
+        self.later_failed = set(later_failed)  # question ids that passed, then failed on a later run
+        self.written, self.written_note = written, written_note
 
     def revisit(self, q):
         """What to reread for a question that has not passed, naming the known mistakes it last matched."""
-        ids = self.mistakes.get(q.id, [])
-        sections = [q.revisit] + [m.revisit for i in ids for m in q.misconceptions
+        explained = [m.explanation for i in self.mistakes.get(q.id, []) for m in q.misconceptions
+                     if i.endswith(f".{m.key}")]
+        sections = [q.revisit] + [m.revisit for i in self.mistakes.get(q.id, []) for m in q.misconceptions
                                   if i.endswith(f".{m.key}") and m.revisit and m.revisit != q.revisit]
-        text = "; ".join(dict.fromkeys(sections))
-        return text + (f" (known mistake: {', '.join(ids)})" if ids else "")
+        text = "; ".join(course.section_heading(self.session.id, s) for s in dict.fromkeys(sections))
+        return text + (f" (known mistake: {'; '.join(dict.fromkeys(explained))})" if explained else "")
+
+    def _status_text(self, q, status):
+        return status + (" (a later run failed; your pass still counts)" if q.id in self.later_failed else "")
+
+    def _written_rows(self):
+        """``[(grade id, words)]``; empty when there are no written answers."""
+        if not self.session.written:
+            return []
+        if self.written is None:
+            return [(gid, f"not known: {self.written_note}") for gid in self.session.written]
+        return [(gid, WRITTEN_WORDS.get(self.written.get(gid), "not known")) for gid in self.session.written]
+
+    def _missing(self):
+        qs = [q.id for q, s in self.rows if q.required and s != "passed"]
+        return qs + [gid for gid, st in (self.written or {}).items() if st in ("not answered", "missing")]
 
     def _next_text(self):
         nxt = course.next_session(self.session)
@@ -720,92 +1066,184 @@ class GateReport:
             return "This is the last session."
         return f"Next: session {nxt.number}, {nxt.title} (../{nxt.notebook})"
 
+    def _verdict_text(self):
+        if self.ready:
+            text = "All required questions pass"
+            if self.session.written:
+                text += (" and the written answers are in" if self.written is not None else
+                         f"; check that you answered {', '.join(self.session.written)} (written)")
+            return text + "."
+        return f"Not yet: {', '.join(self._missing())} must be done before you move on."
+
     def __repr__(self):
         lines = [f"Mastery gate - session {self.session.number}: {self.session.title}"]
         for q, status in self.rows:
             mark = {"passed": PASS_MARK, "failed": FAIL_MARK}.get(status, TODO_MARK)
             extra = "" if status == "passed" else f"  -> revisit {self.revisit(q)}"
-            lines.append(f"  {mark} {q.id:<4} {q.title:<52} {status}{extra}")
-        if self.ready:
-            lines.append(f"All required questions pass. {self._next_text()}")
-        else:
-            missing = [q.id for q, s in self.rows if q.required and s != "passed"]
-            lines.append(f"Not yet: {', '.join(missing)} must pass before you move on.")
+            lines.append(f"  {mark} {q.id:<4} {q.title:<52} {self._status_text(q, status)}{extra}")
+        for gid, words in self._written_rows():
+            lines.append(f"  {TODO_MARK} {gid:<4} {'Written answer':<52} {words}")
+        if self.written is not None and self.written_note:
+            lines.append(f"  (written answers {self.written_note})")
+        verdict = self._verdict_text()
+        lines.append(f"{verdict} {self._next_text()}" if self.ready else verdict)
         return "\n".join(lines)
 
     def _repr_html_(self):
-        colors = {"passed": "#1a7f37", "failed": "#cf222e", "not attempted": "#57606a"}
         rows = []
         for q, status in self.rows:
             mark = {"passed": PASS_MARK, "failed": FAIL_MARK}.get(status, TODO_MARK)
             revisit = "" if status == "passed" else html.escape(self.revisit(q))
             rows.append(
-                f"<tr class='reglab-gate-{status.replace(' ', '-')}'><td style='color:{colors[status]}'>{mark}</td>"
-                f"<td>{q.id}</td><td>{html.escape(q.title)}</td><td style='color:{colors[status]}'>{status}</td>"
+                f"<tr class='reglab-gate-{status.replace(' ', '-')}'><td style='color:{_COLORS[status]}'>{mark}</td>"
+                f"<td>{q.id}</td><td>{html.escape(q.title)}</td>"
+                f"<td style='color:{_COLORS[status]}'>{html.escape(self._status_text(q, status))}</td>"
                 f"<td>{'yes' if q.required else 'no'}</td>"
                 f"<td>{revisit}</td></tr>"
             )
+        for gid, words in self._written_rows():
+            rows.append(f"<tr class='reglab-gate-written'><td>{TODO_MARK}</td><td>{gid}</td><td>Written answer</td>"
+                        f"<td>{html.escape(words)}</td><td>yes</td><td></td></tr>")
+        note = (f"<p class='reglab-gate-written-note'><em>Written answers {html.escape(self.written_note)}.</em></p>"
+                if self.written is not None and self.written_note else "")
         nxt = course.next_session(self.session)
+        verdict = html.escape(self._verdict_text())
         if self.ready:
             link = "" if nxt is None else (f" <a href='../{nxt.notebook}'>Continue with session {nxt.number}: "
                                            f"{html.escape(nxt.title)}</a>.")
-            verdict = f"<p class='reglab-gate-ready'><b>{PASS_MARK} All required questions pass.</b>{link}</p>"
+            verdict = f"<p class='reglab-gate-ready'><b>{PASS_MARK} {verdict}</b>{link}</p>"
         else:
-            missing = ", ".join(q.id for q, s in self.rows if q.required and s != "passed")
-            verdict = f"<p class='reglab-gate-blocked'><b>Not yet:</b> {missing} must pass before you move on.</p>"
+            verdict = f"<p class='reglab-gate-blocked'><b>{verdict}</b></p>"
         return (
             f"<div class='reglab-gate'><h4>Mastery gate: session {self.session.number}</h4>"
             "<style>.reglab-gate td,.reglab-gate th{text-align:left;padding:2px 10px}</style>"
             "<table><tr><th></th><th>question</th><th>what</th><th>status</th><th>required</th><th>revisit</th></tr>"
-            + "".join(rows) + f"</table>{verdict}</div>"
+            + "".join(rows) + f"</table>{note}{verdict}</div>"
         )
 
 
-def gate_report(session_id=None, results=None):
-    """Compute the gate for a session from the progress file (or given results)."""
+def gate_report(session_id=None, results=None, written=None, written_note=None):
+    """Compute the gate for a session from the progress file (or given results).
+
+    ``written`` (``{grade id: state}``) gives the written answers' states; without it they come from what the gate
+    last read of the notebook file (recorded in the progress file), or are "not known"."""
     session = course.get_session(session_id or _state["session"])
     if results is None:
         results = load_progress().get(session.id, {})
+    if written is None and session.written:
+        seen = {gid: results.get(gid) for gid in session.written}
+        if all(isinstance(e, dict) and e.get("written") for e in seen.values()):
+            written = {gid: e.get("state", "answered" if e.get("answered") else "not answered")
+                       for gid, e in seen.items()}
+            saved = str(next(iter(seen.values())).get("saved", ""))[:16].replace("T", " ")
+            written_note = written_note or f"as the notebook was last saved ({saved}), read by its gate cell"
+        else:
+            written_note = written_note or ("not read yet: run the gate cell at the end of the session's notebook "
+                                            "(in JupyterLab) to see them")
     rows = [(q, _status(results, q.parts)) for q in session.questions]
-    ready = all(s == "passed" for q, s in rows if q.required)
+    ready = all(s == "passed" for q, s in rows if q.required) and \
+        not any(st in ("not answered", "missing") for st in (written or {}).values())
     mistakes = {}
     for q in session.questions:
         ids = [results[p]["misconception"] for p in q.parts
                if isinstance(results.get(p), dict) and not results[p].get("passed") and results[p].get("misconception")]
         if ids:
             mistakes[q.id] = list(dict.fromkeys(ids))
-    return GateReport(session, rows, ready, mistakes)
+    later = [q.id for q in session.questions if _later_failed(results, q.parts)]
+    return GateReport(session, rows, ready, mistakes, later, written, written_note or "")
+
+
+def _read_written(session):
+    """The written answers' states read from this notebook's file (recorded for ``reglab progress``), or
+    ``(None, why)`` when the file is not known."""
+    if not session.written:
+        return None, ""
+    path = notebook_path()
+    if path is None:
+        return None, ("this notebook's file is not known to the kernel (open the notebook in JupyterLab), so the "
+                      "gate cannot read them")
+    states = written_answers(session, path)
+    saved = _dt.datetime.fromtimestamp(path.stat().st_mtime).isoformat(timespec="seconds")
+
+    def change(entries):
+        for gid, st in states.items():
+            entries[gid] = {"written": True, "answered": st == "answered", "state": st, "saved": saved}
+
+    _update_progress(session.id, change)
+    return states, f"as {path.name} was last saved ({saved[:16].replace('T', ' ')}): save it to update them"
 
 
 def mastery_gate(session_id=None):
     """Show the mastery gate: what passed, what is missing, what to revisit, and whether to move on."""
-    report = gate_report(session_id)
+    session = course.get_session(session_id or _state["session"])
+    written, note = _read_written(session)
+    report = gate_report(session.id, written=written, written_note=note or None)
+    _show(report)
+    return None
+
+
+def _show(obj):
     try:
         from IPython.display import display
 
-        display(report)
+        display(obj)
     except ImportError:  # pragma: no cover - IPython is a dependency of the course
-        print(repr(report))
-    return None
+        print(repr(obj))
+
+
+class ProgressReport:
+    """Every session's questions and written answers, as ``reglab progress`` prints them (HTML in a notebook)."""
+
+    def __init__(self, results):
+        self.reports = [gate_report(s.id, results[s.id] if isinstance(results.get(s.id), dict) else {})
+                        for s in course.SESSIONS]
+
+    def __repr__(self):
+        out = [f"Progress file: {progress_file()}"]
+        for rep in self.reports:
+            session = rep.session
+            if not session.questions:
+                out.append(f"Session {session.number}  {session.title}: no autograded questions recorded yet")
+                continue
+            n_pass = sum(s == "passed" for _, s in rep.rows)
+            state = "gate cleared" if rep.ready else "gate not cleared"
+            out.append(f"Session {session.number}  {session.title}: {n_pass}/{len(rep.rows)} questions passed, "
+                       f"{state}")
+            for q, status in rep.rows:
+                mark = {"passed": PASS_MARK, "failed": FAIL_MARK}.get(status, TODO_MARK)
+                extra = "" if status == "passed" else f"  (revisit {rep.revisit(q)})"
+                out.append(f"    {mark} {q.id:<4} {q.title:<52} {rep._status_text(q, status)}{extra}")
+            for gid, words in rep._written_rows():
+                out.append(f"    {TODO_MARK} {gid:<4} {'Written answer':<52} {words}")
+        return "\n".join(out)
+
+    def _repr_html_(self):
+        rows = []
+        for rep in self.reports:
+            n_pass = sum(s == "passed" for _, s in rep.rows)
+            state = "gate cleared" if rep.ready else "gate not cleared"
+            rows.append(f"<tr><th colspan='4'>Session {rep.session.number}: {html.escape(rep.session.title)} - "
+                        f"{n_pass}/{len(rep.rows)} questions passed, {state}</th></tr>")
+            for q, status in rep.rows:
+                rows.append(f"<tr class='reglab-gate-{status.replace(' ', '-')}'><td>{q.id}</td>"
+                            f"<td>{html.escape(q.title)}</td><td style='color:{_COLORS[status]}'>"
+                            f"{html.escape(rep._status_text(q, status))}</td>"
+                            f"<td>{'' if status == 'passed' else html.escape(rep.revisit(q))}</td></tr>")
+            for gid, words in rep._written_rows():
+                rows.append(f"<tr class='reglab-gate-written'><td>{gid}</td><td>Written answer</td>"
+                            f"<td>{html.escape(words)}</td><td></td></tr>")
+        return ("<div class='reglab-progress'><style>.reglab-progress td,.reglab-progress th{text-align:left;"
+                "padding:2px 10px}</style><table>" + "".join(rows) + "</table></div>")
 
 
 def progress_table(results=None) -> str:
     """Text table of every session's questions, as ``reglab progress`` prints it."""
-    data = load_progress() if results is None else results
-    out = [f"Progress file: {progress_file()}"]
-    for session in course.SESSIONS:
-        if not session.questions:
-            out.append(f"Session {session.number}  {session.title}: no autograded questions recorded yet")
-            continue
-        rep = gate_report(session.id, data.get(session.id, {}))
-        n_pass = sum(s == "passed" for _, s in rep.rows)
-        state = "gate cleared" if rep.ready else "gate not cleared"
-        out.append(f"Session {session.number}  {session.title}: {n_pass}/{len(rep.rows)} questions passed, {state}")
-        for q, status in rep.rows:
-            mark = {"passed": PASS_MARK, "failed": FAIL_MARK}.get(status, TODO_MARK)
-            extra = "" if status == "passed" else f"  (revisit {q.revisit})"
-            out.append(f"    {mark} {q.id:<4} {q.title:<52} {status}{extra}")
-    return "\n".join(out)
+    return repr(ProgressReport(load_progress() if results is None else results))
+
+
+def progress():
+    """Show every session's progress, as ``reglab progress`` does in a terminal (run it in any notebook cell)."""
+    _show(ProgressReport(load_progress()))
 
 
 # ------------------------------------------------------------------------------ integrity

@@ -20,7 +20,12 @@ def _cmd_sessions(args):
 def _cmd_release(args):
     from . import release
 
+    if args.zip and args.bundle is None:
+        print("reglab release: --zip goes with --bundle DIR (it zips the student copy)", file=sys.stderr)
+        return 2
     root = release.find_course_root(args.course_dir)
+    if args.bundle is not None:
+        return _bundle(release, root, args)
     if args.check:
         problems = release.diff_release(root, args.sessions or None)
         for p in problems:
@@ -41,6 +46,24 @@ def _cmd_release(args):
     for sid in done:
         print(f"released {sid}: solutions/{sid}/ -> notebooks/{sid}/")
     return 0
+
+
+def _bundle(release, root, args):
+    try:
+        target = release.bundle(args.bundle, root, archive=args.zip)
+    except FileExistsError as exc:
+        print(f"reglab release --bundle: {exc}", file=sys.stderr)
+        return 2
+    handout = f"{target}.zip" if args.zip else f"{target}/"
+    print(f"student copy: {target}/ (the student notebooks, the course index, the library, README.md, Makefile; "
+          f"no solutions, hidden tests or grader). Give students {handout}")
+    return 0
+
+
+def _cmd_selftest(args):
+    from . import selftest
+
+    return selftest.main(args.notebooks)
 
 
 def _cmd_progress(args):
@@ -88,6 +111,10 @@ def build_parser():
     p.add_argument("sessions", nargs="*", help="session ids (default: every session with a source)")
     p.add_argument("--check", action="store_true", help="only report differences from the committed notebooks/")
     p.add_argument("--course-dir", type=Path, default=None, help="repository root (default: found from cwd)")
+    p.add_argument("--bundle", type=Path, default=None, metavar="DIR",
+                   help="write what a student receives into the new folder DIR instead (no solutions, hidden tests "
+                        "or grader)")
+    p.add_argument("--zip", action="store_true", help="with --bundle: also write DIR.zip")
     p.set_defaults(func=_cmd_release)
 
     _add_instructor_commands(sub)
@@ -95,6 +122,12 @@ def build_parser():
     p = sub.add_parser("progress", help="which practice questions passed, per session, and the mastery gates")
     p.add_argument("session", nargs="?", help="one session id or number (default: all)")
     p.set_defaults(func=_cmd_progress)
+
+    p = sub.add_parser("selftest", help="check this copy: the library imports and every notebook runs up to its "
+                                        "first exercise")
+    p.add_argument("notebooks", nargs="?", type=Path, default=Path("notebooks"),
+                   help="the folder of the student notebooks (default: notebooks)")
+    p.set_defaults(func=_cmd_selftest)
     return parser
 
 

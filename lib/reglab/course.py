@@ -75,6 +75,7 @@ class Session:
     questions: tuple[Question, ...] = field(default_factory=tuple)
     written: tuple[str, ...] = field(default_factory=tuple)  # manually graded answers' grade ids
     prerequisites: tuple[str, ...] = field(default_factory=tuple)  # session ids the notebook builds on
+    minutes: int = 0  # estimated time to work through it: reading, the explorations, the questions
 
     @property
     def notebook(self) -> str:
@@ -142,6 +143,7 @@ SESSIONS: tuple[Session, ...] = (
                      )),
         ),
         ("w1",),
+        minutes=65,
     ),
     Session(
         "01_l2_weight_decay", 1, "L2 weight decay as eigen-rescaling", "reglab.l2",
@@ -183,6 +185,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w1",),
         ("00_overfitting",),
+        minutes=75,
     ),
     Session(
         "02_l1_lasso", 2, "L1 regularization and the LASSO closed form", "reglab.l1",
@@ -215,6 +218,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w1",),
         ("01_l2_weight_decay",),
+        minutes=60,
     ),
     Session(
         "03_early_stopping", 3, "Early stopping and its equivalence to L2", "reglab.early_stopping",
@@ -257,6 +261,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w1",),
         ("01_l2_weight_decay",),
+        minutes=70,
     ),
     Session(
         "04_bagging", 4, "Bagging and the variance of an ensemble", "reglab.ensembles",
@@ -307,6 +312,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w1",),
         ("00_overfitting",),
+        minutes=70,
     ),
     Session(
         "05_dropout", 5, "Dropout and the geometric mean", "reglab.dropout",
@@ -338,7 +344,7 @@ SESSIONS: tuple[Session, ...] = (
                          M("one-mask-per-batch", "every example of the batch got the same mask: draw one independent "
                            "entry per element of h (a mask of shape h.shape)"),
                      )),
-            Question("q3", "PyTorch's p is the drop probability", ("q3a", "q3b"), "3. Conventions",
+            Question("q3", "PyTorch's p is the drop probability", ("q3a", "q3b"), "3. Conventions", kind="implement",
                      misconceptions=(
                          M("keep-drop-swapped", "PyTorch's p is the probability of ZEROING a unit, not of keeping it"),
                          M("scaled-by-drop", "the survivors are divided by the probability of surviving, not by "
@@ -368,6 +374,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w1",),
         ("04_bagging",),
+        minutes=80,
     ),
     Session(
         "06_capstone", 6, "Putting it together: capstone and review", "reglab.capstone",
@@ -484,6 +491,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w2", "w1"),
         ("01_l2_weight_decay", "02_l1_lasso", "03_early_stopping", "04_bagging", "05_dropout"),
+        minutes=120,
     ),
 )
 
@@ -585,3 +593,47 @@ def notebook_points(path) -> tuple[float, float]:
             else:
                 manual += float(m.get("points", 0))
     return auto, manual
+
+
+#: The numbered sections (``## N. ...`` headings) of each session's notebook, as written there: a failed check links
+#: to the one its question (or misconception) names by number (a test keeps this table equal to the notebooks).
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "00_overfitting": ("1. Setup", "2. Overfitting, measured", "3. Bias and variance",
+                       "4. The regularized objective (7.1)", "5. Weights, not biases",
+                       "6. Conventions, and how to convert", "7. Explore", "8. Common mistakes", "9. Mastery gate"),
+    "01_l2_weight_decay": ("0. Setup", "1. The weight decay step (7.4–7.5)", "2. The quadratic approximation (7.6)",
+                           "3. Eigen-rescaling (7.9–7.13)", "4. Geometry",
+                           "5. Linear regression (7.16–7.17): ridge, or Tikhonov, regularization",
+                           "6. L2 as a Gaussian prior (MAP)", "7. L2 inside Adam is not weight decay: AdamW",
+                           "8. Explore", "9. Common mistakes", "10. Mastery gate"),
+    "02_l1_lasso": ("0. Setup", "1. The L1 penalty and its subgradient (7.18–7.20)", "2. The closed form (7.21–7.23)",
+                    "3. Sparsity as feature selection", "4. When the closed form breaks: correlated features",
+                    "5. Geometry: the diamond and the circle", "6. Elastic net and the grouping effect",
+                    "7. L1 as a Laplace prior (MAP)", "8. Explore", "9. Common mistakes", "10. Mastery gate"),
+    "03_early_stopping": ("0. Setup", "1. The algorithm", "2. Gradient descent on a quadratic (7.33–7.37)",
+                          "3. The closed form (7.38–7.40)", "4. Matching L2 (7.41–7.45)",
+                          "5. Why early stopping is attractive, and what it costs", "6. Explore",
+                          "7. Common mistakes", "8. Mastery gate"),
+    "04_bagging": ("0. Setup", "1. The error of an average (7.50)", "2. Checking (7.50) by Monte Carlo",
+                   "3. Bootstrap samples", "4. Bagging real models",
+                   "5. Does bagging help? Against one model fit on all the data", "6. Other ensembles, and boosting",
+                   "7. Explore", "8. Common mistakes", "9. Mastery gate"),
+    "05_dropout": ("0. Setup", "1. Training with dropout", "2. Inverted dropout", "3. Conventions",
+                   "4. Inference: arithmetic and geometric means (7.53–7.55)", "5. The weight scaling rule",
+                   "6. Weight scaling is exact for softmax regression (7.56–7.66)",
+                   "7. In a ReLU network it is only an approximation", "8. Dropout on real images: the 8×8 digits",
+                   "9. Cost, and why it works", "10. Explore", "11. Common mistakes", "12. Mastery gate"),
+    "06_capstone": ("0. Setup", "1. Choosing a regularizer from symptoms", "2. λ is not universal",
+                    "3. Other regularizers", "4. Review quiz", "5. Tune on validation, score once on test",
+                    "6. Capstone: the regularized parts of the network are yours",
+                    "7. Written answer w2 (4 points, graded by your instructor): interpret the capstone",
+                    "8. Written answer w1 (4 points, graded by your instructor)", "9. Common mistakes",
+                    "10. Mastery gate"),
+}
+
+
+def section_heading(session_id: str, revisit: str) -> str:
+    """The notebook's heading of the section ``revisit`` names by its number ("1. The weight decay step ..."), or
+    ``revisit`` itself when the session has no section of that number."""
+    number = revisit.split(" ", 1)[0]
+    return next((h for h in SECTIONS.get(session_id, ()) if h.split(" ", 1)[0] == number), revisit)

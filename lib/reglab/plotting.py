@@ -3,16 +3,43 @@
 Each function draws on a matplotlib ``Axes`` (created if not given) and returns it, so notebooks
 compose figures and widgets redraw the same axes. Nothing here computes mathematics of its own: it
 calls the session modules.
+
+Every figure is meant to be read at the notebook's width by anyone: importing this module makes
+:data:`PALETTE` (colour-blind safe) matplotlib's colour cycle, numbers in titles and labels go through
+:func:`fmt`, small text is never below :data:`SMALL` points, each function describes its axes for
+:func:`alt_text`, and inside IPython a figure is also shown as an HTML ``<img>`` carrying that
+alternative text (JupyterLab reads no alternative text from a PNG output). :func:`legibility_problems`
+lists the text a reader could not read: too small on screen, overlapping, or cut off at the edge.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
+import os
+import sys
+import weakref
+
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from . import early_stopping, ensembles, l1, l2, overfitting
 
 __all__ = [
+    "PALETTE",
+    "SMALL",
+    "OUTPUT_WIDTH_PX",
+    "MIN_TEXT_PX",
+    "fmt",
+    "fmt_setting",
+    "describe",
+    "alt_text",
+    "legibility_problems",
     "plot_polynomial_fits",
     "plot_train_val",
     "plot_l2_geometry",
@@ -33,10 +60,302 @@ __all__ = [
     "plot_sweep",
 ]
 
+#: Okabe and Ito's colour-blind-safe colours, ordered so that no red sits beside a green: blue, orange,
+#: bluish green, reddish purple, sky blue, vermillion, yellow, black. Importing :mod:`reglab.plotting`
+#: makes it matplotlib's colour cycle ("C0", "C1", ... are these colours).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+matplotlib.rcParams["axes.prop_cycle"] = cycler(color=list(PALETTE))
+
+#: Size in points of legends and annotations: 10 px on screen at the explorations' 80 dpi.
+SMALL = 9
+
+#: Width in pixels of a JupyterLab output area at its default layout (a 1400 px wide window, the file
+#: browser open): a wider figure is scaled down to it, its text with it.
+OUTPUT_WIDTH_PX = 820
+
+#: Smallest text height, in screen pixels, that :func:`legibility_problems` accepts.
+MIN_TEXT_PX = 10.0
+
+
+def fmt(x, digits=3) -> str:
+    """Round a number as a person reads it: ``digits`` significant digits, no trailing zeros, no "-0".
+
+    Parameters
+    ----------
+    x : float
+        The number.
+    digits : int, default=3
+        Significant digits.
+
+    Returns
+    -------
+    str
+        The rounded number ("0.794", "15", "1e-05" as "1e-5").
+
+    Examples
+    --------
+    >>> from reglab.plotting import fmt
+    >>> fmt(10 ** -0.1), fmt(15.0), fmt(-1e-17, 2), fmt(2.5e-5), fmt(1234567.0)
+    ('0.794', '15', '-1e-17', '2.5e-5', '1.23e6')
+    >>> fmt(-0.0)
+    '0'
+    """
+    s = f"{float(x):.{int(digits)}g}"
+    if s in ("-0", "0"):
+        return "0"
+    mantissa, _, exponent = s.partition("e")
+    return f"{mantissa}e{int(exponent)}" if exponent else mantissa
+
+
+def fmt_setting(setting) -> str:
+    """Write a training setting (a dict of names and values) in words: "l2 = 0.001", "keep = 0.8, 0.5".
+
+    Parameters
+    ----------
+    setting : dict or None
+        Name -> number or sequence of numbers.
+
+    Returns
+    -------
+    str
+        "name = value" pairs joined by "; ", or "no setting" when empty.
+
+    Examples
+    --------
+    >>> from reglab.plotting import fmt_setting
+    >>> fmt_setting({"keep": [0.8, 0.5]}), fmt_setting({"epoch": 12, "patience": 5}), fmt_setting({})
+    ('keep = 0.8, 0.5', 'epoch = 12; patience = 5', 'no setting')
+    """
+    if not setting:
+        return "no setting"
+    return "; ".join(
+        f"{name} = " + ", ".join(fmt(v) for v in np.ravel(np.asarray(value, float)))
+        for name, value in setting.items()
+    )
+
+
+# ---------------------------------------------------------------------------- alternative text
+
+_DESCRIPTIONS = weakref.WeakKeyDictionary()  # Axes -> (what it shows, facts about its data)
+
+
+def describe(ax, what: str, facts: str = ""):
+    """Say in words what an axes shows (``what``) and what its data says (``facts``), for :func:`alt_text`.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes.
+    what : str
+        What it shows, true whatever the data ("training and validation error against degree").
+    facts : str, default=""
+        What this data shows ("validation error is lowest at degree 3").
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from reglab import plotting
+    >>> ax = plotting.describe(plt.subplots()[1], "a line", "it rises")
+    >>> plotting.alt_text(ax.figure)
+    'A line: it rises.'
+    """
+    _DESCRIPTIONS[ax] = (what, facts)
+    return ax
+
+
+def _axes_text(ax, facts: bool) -> str:
+    what, known = _DESCRIPTIONS.get(ax, ("", ""))
+    if not what:  # an axes drawn outside this module: its title, axis labels and legend say what it shows
+        y, x = ax.get_ylabel(), ax.get_xlabel()
+        what = f"{y} against {x}" if x and y else (f"plotted against {x}" if x else y)
+        legend = ax.get_legend()
+        entries = [t.get_text() for t in legend.get_texts()] if legend is not None else [
+            a.get_label() for a in (*ax.lines, *ax.collections) if not a.get_label().startswith("_")]
+        if entries:
+            what = f"{what}; " * bool(what) + "showing " + ", ".join(entries)
+        if ax.images:
+            what = "an image" + f": {what}" * bool(what)
+        if not ax.axison and ax.texts:
+            what = "; ".join(t.get_text() for t in ax.texts if t.get_visible())
+    title = " ".join(ax.get_title().split())
+    parts = [p for p in (title, what) if p]
+    text = " - ".join(parts) if parts else "an empty panel"
+    return text + (f": {known}" if facts and known else "")
+
+
+def alt_text(fig, facts: bool = True) -> str:
+    """Describe a figure in words, its alternative text: what each panel shows, top to bottom, left to right.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    facts : bool, default=True
+        Include what the data shows (an exploration redrawn in place says it in its summary instead).
+
+    Returns
+    -------
+    str
+        One sentence per panel.
+
+    Examples
+    --------
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_train_val([1, 2, 3], [1.0, 0.5, 0.2], [1.0, 0.6, 0.9], xlabel="degree")
+    >>> plotting.alt_text(ax.figure)
+    'Training and validation error against degree: validation error is lowest, 0.6, at degree 2.'
+    """
+    rows = []  # panels whose heights overlap are one row (an equal-aspect panel is shorter than its neighbour)
+    for ax in sorted((ax for ax in fig.axes if ax.get_visible()), key=lambda ax: -ax.get_position().y1):
+        box = ax.get_position()
+        if rows and box.y1 > rows[-1][0].get_position().y0:
+            rows[-1].append(ax)
+        else:
+            rows.append([ax])
+    texts = [_axes_text(ax, facts) for row in rows for ax in sorted(row, key=lambda ax: ax.get_position().x0)]
+    if len(texts) == 1:
+        return texts[0][:1].upper() + texts[0][1:] + "."
+    return f"{len(texts)} panels. " + " ".join(f"Panel {i}: {t}." for i, t in enumerate(texts, 1))
+
+
+#: With this environment variable set to "1", a figure shown in IPython whose text is not legible
+#: (:func:`legibility_problems`) says so on stderr (the browser tests set it: every notebook figure is checked).
+CHECK_ENV = "REGLAB_CHECK_FIGURES"
+
+
+def _figure_html(fig):
+    """The figure as an HTML ``<img>`` with its alternative text (IPython's text/html formatter for figures).
+
+    As matplotlib-inline shows it (PNG, tight bounding box); None when figures are not rendered (grading).
+    """
+    from .widgets import render_figures  # (widgets imports this module)
+
+    if not render_figures() or not fig.axes:
+        return None
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    if os.environ.get(CHECK_ENV) == "1":
+        problems = legibility_problems(fig, tight=True, keep_layout=True)  # (savefig laid it out)
+        if problems:
+            print("figure not legible at the notebook's width:\n  " + "\n  ".join(problems), file=sys.stderr)
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt_text(fig), quote=True)}"/>'
+
+
+def _show_figures_with_alt_text():
+    """Inside IPython, display figures also as text/html (an ``<img>`` with alternative text): JupyterLab prefers
+    it to the PNG, which stays for other front ends."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the course
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].for_type(Figure, _figure_html)
+
+
+_show_figures_with_alt_text()
+
+
+# ---------------------------------------------------------------------------- legibility
+
+
+def _drawn_texts(fig, keep_layout):
+    """Every non-empty text the figure draws, animated artists included, with the renderer that drew them."""
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    drawn = {}
+    draw_text = renderer.draw_text
+
+    def record(gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if mtext is not None and s.strip():
+            drawn[id(mtext)] = mtext
+        return draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+    animated = [a for a in fig.findobj() if a.get_animated()]
+    for a in animated:
+        a.set_animated(False)
+    engine = fig.get_layout_engine() if keep_layout else None
+    if engine is not None:
+        fig.set_layout_engine("none")
+    renderer.draw_text = record
+    try:
+        fig.draw(renderer)
+    finally:
+        del renderer.draw_text
+        for a in animated:
+            a.set_animated(True)
+        if engine is not None:
+            fig.set_layout_engine(engine)
+    return list(drawn.values()), renderer
+
+
+def legibility_problems(fig, output_width_px=OUTPUT_WIDTH_PX, min_px=MIN_TEXT_PX, tight=False,
+                        keep_layout=False) -> list[str]:
+    """List what a reader cannot read in a figure: text too small on screen, overlapping or cut off.
+
+    Text smaller than ``min_px`` on screen, two texts overlapping, text beyond the figure's edge. The
+    figure is drawn, animated artists included, at its dpi, and scaled down to ``output_width_px`` if
+    wider, as a notebook shows it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    output_width_px : float, default=OUTPUT_WIDTH_PX
+        Width the figure is shown in.
+    min_px : float, default=MIN_TEXT_PX
+        Smallest acceptable font size on screen, in pixels.
+    tight : bool, default=False
+        The figure is shown cropped to what it draws (``bbox_inches="tight"``, as matplotlib-inline
+        shows figures): its width is that of the drawing and no text is cut off.
+    keep_layout : bool, default=False
+        Draw the figure where its last drawing laid it out, without running its layout engine again (an
+        exploration's axes stay where its first render put them; also faster).
+
+    Returns
+    -------
+    list of str
+        One sentence per problem; empty when every text can be read.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from reglab import plotting
+    >>> fig, ax = plt.subplots(figsize=(4, 3))
+    >>> _ = ax.set_title("a title"), ax.text(0.5, 0.5, "tiny", fontsize=4)
+    >>> plotting.legibility_problems(fig)
+    ['"tiny" is 5.6 px high on screen (at least 10 px)']
+    """
+    texts, renderer = _drawn_texts(fig, keep_layout)
+    frame = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans) if tight else fig.bbox
+    scale = min(1.0, output_width_px / frame.width)
+    problems = []
+    boxes = []
+    for t in texts:
+        px = t.get_fontsize() * fig.dpi / 72 * scale
+        if px < min_px - 0.05:
+            problems.append(f'"{t.get_text()}" is {px:.1f} px high on screen (at least {min_px:g} px)')
+        box = t.get_window_extent(renderer)
+        if box.x0 < frame.x0 - 1 or box.x1 > frame.x1 + 1 or box.y0 < frame.y0 - 1 or box.y1 > frame.y1 + 1:
+            problems.append(f'"{t.get_text()}" is cut off at the edge of the figure')
+        boxes.append((t, box.padded(-1.0)))  # (touching is not overlapping)
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            if box_a.overlaps(box_b):
+                problems.append(f'"{a.get_text()}" overlaps "{b.get_text()}"')
+    return problems
+
 
 def _ax(ax):
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 4))
+        _, ax = plt.subplots(figsize=(5, 4), layout="constrained")
     return ax
 
 
@@ -76,16 +395,21 @@ def plot_polynomial_fits(x, y, degrees, alpha=0.0, ax=None, f_true=None):
     ax.scatter(x, y, color="k", zorder=3, label="training points")
     if f_true is not None:
         ax.plot(grid, f_true(grid), "k--", lw=1, label="true function")
+    errors = []
     for d in degrees:
         coef = overfitting.fit_polynomial(x, y, d, alpha)
         ax.plot(grid, overfitting.predict_polynomial(coef, grid), label=f"degree {d}")
+        errors.append(overfitting.mse(y, overfitting.predict_polynomial(coef, x)))
     lo, hi = np.min(y), np.max(y)
     pad = 0.75 * (hi - lo + 1e-9)
     ax.set_ylim(lo - pad, hi + pad)
     ax.set_xlabel("x")
     ax.set_ylabel("y")
-    ax.legend(fontsize="small")
-    return ax
+    ax.legend(fontsize=SMALL)
+    shown = "the true function and " * (f_true is not None)
+    return describe(ax, f"{len(x)} training points, {shown}polynomial fits of degree "
+                        f"{', '.join(str(d) for d in degrees)} (alpha = {fmt(alpha)})",
+                    "training MSE " + ", ".join(f"{fmt(e, 2)} at degree {d}" for d, e in zip(degrees, errors)))
 
 
 def plot_train_val(xs, train, val, ax=None, xlabel="capacity", log=True):
@@ -125,11 +449,13 @@ def plot_train_val(xs, train, val, ax=None, xlabel="capacity", log=True):
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("mean squared error")
-    ax.legend()
-    return ax
+    ax.legend(fontsize=SMALL)
+    best = int(np.argmin(val))
+    return describe(ax, f"training and validation error against {xlabel}",
+                    f"validation error is lowest, {fmt(val[best])}, at {xlabel} {fmt(np.asarray(xs)[best])}")
 
 
-def _finish_square(ax, extent, legend_size="x-small", labels=True):
+def _finish_square(ax, extent, labels=True):
     """Equal aspect, symmetric limits, axis labels and a legend: the 2-D geometry pictures."""
     ax.set_aspect("equal")
     ax.set_xlim(-extent, extent)
@@ -137,7 +463,7 @@ def _finish_square(ax, extent, legend_size="x-small", labels=True):
     if labels:
         ax.set_xlabel("w1")
         ax.set_ylabel("w2")
-    ax.legend(fontsize=legend_size, loc="lower left")
+    ax.legend(fontsize=SMALL, loc="lower left")
     return ax
 
 
@@ -151,8 +477,25 @@ def _quad_grid(H, w_star, extent):
 
 
 def _loss_contours(ax, H, w_star, extent, **kw):
-    """Contours of the quadratic 0.5 (w - w*)^T H (w - w*) on [-extent, extent]^2; returns the ContourSet."""
-    return ax.contour(*_quad_grid(H, w_star, extent), levels=12, cmap="Blues", **kw)
+    """Contours of the quadratic 0.5 (w - w*)^T H (w - w*) on [-extent, extent]^2; returns the ContourSet.
+
+    Twelve levels evenly spaced in distance from w* (the loss grows with its square), dark blue near w*
+    and still a clear mid blue at the edge.
+    """
+    g1, g2, Z = _quad_grid(H, w_star, extent)
+    levels = np.max(Z) * np.linspace(0, 1, 13)[1:] ** 2 / 2
+    return ax.contour(g1, g2, Z, levels=levels, cmap="Blues_r", vmin=0, vmax=2.5 * levels[-1], linewidths=1, **kw)
+
+
+def _touching_contour(ax, H, w_star, extent, points, **kw):
+    """The loss contours through ``points`` (each regularized solution: the ellipse touching the penalty's ball)."""
+    g1, g2, Z = _quad_grid(H, w_star, extent)
+    d = np.atleast_2d(points) - np.asarray(w_star, float)
+    levels = np.unique(0.5 * np.einsum("ni,ij,nj->n", d, np.asarray(H, float), d))
+    levels = levels[levels > 0]
+    if levels.size == 0:  # the solution is w* itself: no ellipse to draw
+        levels = np.array([np.max(Z) * 1e-9])
+    return ax.contour(g1, g2, Z, levels=levels, colors="k", linewidths=1.5, linestyles="--", **kw)
 
 
 def _ridge_path(H, w_star):
@@ -207,14 +550,21 @@ def plot_l2_geometry(H, w_star, alphas, ax=None):
     path = _ridge_path(H, w_star)
     ax.plot(path[:, 0], path[:, 1], color="0.6", lw=1, label="w~ as alpha grows")
     ax.plot(*w_star, "k*", ms=12, label="w* (no penalty)")
+    solutions = []
     for a in alphas:
         wt = l2.eigen_rescale(H, w_star, a)
+        solutions.append(wt)
         radius = np.linalg.norm(wt)
-        ax.add_patch(plt.Circle((0, 0), radius, fill=False, ls=":", color="C3"))
+        ax.add_patch(plt.Circle((0, 0), radius, fill=False, ls=":", lw=1.5, color="C3"))
         f = l2.shrink_factors(lam, a)
-        ax.plot(*wt, "o", label=f"alpha={a:g}: factors {f[0]:.2f}, {f[1]:.2f}")
+        ax.plot(*wt, "o", label=f"alpha={fmt(a)}: factors {f[0]:.2f}, {f[1]:.2f}")
+    _touching_contour(ax, H, w_star, extent, solutions)
+    ax.plot([], [], "k--", lw=1.5, label="loss contour touching the circle")
     for i in range(2):
         ax.arrow(0, 0, *(0.5 * extent * Q[:, i]), color="0.3", width=0.002 * extent, length_includes_head=True)
+    facts = "; ".join(f"at alpha = {fmt(a)} w~ = ({w[0]:.2f}, {w[1]:.2f})" for a, w in zip(alphas, solutions))
+    describe(ax, "loss contours around w*, the circles of the L2 penalty, the path of w~ as alpha grows and the "
+                 "eigen-directions of H", facts)
     return _finish_square(ax, extent)
 
 
@@ -247,11 +597,12 @@ def plot_shrink_factors(eigvals, alpha, ax=None):
     ax.bar(np.arange(len(f)), f, color="C0")
     ax.set_ylim(0, 1.05)
     ax.set_xticks(np.arange(len(f)))
-    ax.set_xticklabels([f"{v:g}" for v in np.asarray(eigvals, float)])
+    ax.set_xticklabels([fmt(v) for v in np.asarray(eigvals, float)])
     ax.set_xlabel("eigenvalue lambda_i")
     ax.set_ylabel("shrink factor")
-    ax.set_title(f"alpha = {alpha:g}")
-    return ax
+    ax.set_title(f"alpha = {fmt(alpha)}")
+    return describe(ax, "shrink factor lambda_i / (lambda_i + alpha) of each eigen-direction",
+                    ", ".join(f"{v:.2f} for lambda = {fmt(lam)}" for v, lam in zip(f, np.ravel(eigvals))))
 
 
 def plot_soft_threshold(t, ax=None, lim=3.0):
@@ -281,12 +632,14 @@ def plot_soft_threshold(t, ax=None, lim=3.0):
     ax = _ax(ax)
     x = np.linspace(-lim, lim, 601)
     ax.plot(x, x, "k--", lw=1, label="w* (no penalty)")
-    ax.plot(x, l1.soft_threshold(x, t), lw=2, label=f"soft threshold, t = {t:g}")
+    ax.plot(x, l1.soft_threshold(x, t), lw=2, label=f"soft threshold, t = {fmt(t)}")
     ax.axvspan(-t, t, color="C1", alpha=0.15, label="set exactly to 0")
     ax.set_xlabel("w*_i")
     ax.set_ylabel("w_i")
-    ax.legend(fontsize="small")
-    return ax
+    ax.legend(fontsize=SMALL)
+    return describe(ax, "the soft-thresholding map w_i against w*_i next to the identity",
+                    f"every w*_i between {fmt(-t)} and {fmt(t)} is set exactly to 0, the others move {fmt(t)} "
+                    "toward 0")
 
 
 def plot_l1_l2_geometry(H, w_star, alpha, ax=None):
@@ -325,11 +678,14 @@ def plot_l1_l2_geometry(H, w_star, alpha, ax=None):
     w2 = l2.eigen_rescale(H, w_star, alpha)
     r1 = np.sum(np.abs(w1))
     r2 = np.linalg.norm(w2)
-    ax.plot([r1, 0, -r1, 0, r1], [0, r1, 0, -r1, 0], color="C3", label="L1 ball (diamond)")
-    ax.add_patch(plt.Circle((0, 0), r2, fill=False, color="C2", label="L2 ball (circle)"))
+    ax.plot([r1, 0, -r1, 0, r1], [0, r1, 0, -r1, 0], color="C1", lw=1.5, label="L1 ball (diamond)")
+    ax.add_patch(plt.Circle((0, 0), r2, fill=False, color="C3", lw=1.5, label="L2 ball (circle)"))
     ax.plot(*w_star, "k*", ms=12, label="w*")
-    ax.plot(*w1, "o", color="C3", label=f"L1 solution ({w1[0]:.2f}, {w1[1]:.2f})")
-    ax.plot(*w2, "s", color="C2", label=f"L2 solution ({w2[0]:.2f}, {w2[1]:.2f})")
+    ax.plot(*w1, "o", color="C1", label=f"L1 solution ({w1[0]:.2f}, {w1[1]:.2f})")
+    ax.plot(*w2, "s", color="C3", label=f"L2 solution ({w2[0]:.2f}, {w2[1]:.2f})")
+    describe(ax, "loss contours around w* with the L1 diamond and the L2 circle through each regularized solution",
+             f"at alpha = {fmt(alpha)} the L1 solution is ({w1[0]:.2f}, {w1[1]:.2f}) with {int(np.sum(w1 == 0))} "
+             f"exact zeros, the L2 solution ({w2[0]:.2f}, {w2[1]:.2f})")
     return _finish_square(ax, extent)
 
 
@@ -376,8 +732,11 @@ def plot_gd_vs_ridge(H, w_star, eps, tau, ax=None):
     a = early_stopping.approx_alpha(eps, tau)
     wr = l2.eigen_rescale(H, w_star, a)
     ax.plot(*it[-1], "o", color="C0", ms=8, label=f"w(tau), tau = {int(tau)}")
-    ax.plot(*wr, "s", color="C1", ms=8, mfc="none", label=f"w~, alpha = 1/(eps tau) = {a:.3g}")
+    ax.plot(*wr, "s", color="C1", ms=8, mfc="none", label=f"w~, alpha = 1/(eps tau) = {fmt(a)}")
     ax.plot(*w_star, "k*", ms=12, label="w*")
+    describe(ax, "loss contours, the gradient-descent path from 0 and the ridge path",
+             f"after tau = {int(tau)} steps w(tau) = ({it[-1][0]:.2f}, {it[-1][1]:.2f}), the ridge solution at "
+             f"alpha = {fmt(a)} is ({wr[0]:.2f}, {wr[1]:.2f})")
     return _finish_square(ax, extent, labels=False)
 
 
@@ -412,7 +771,7 @@ def plot_alpha_approximation(eigvals, eps, taus, ax=None):
     taus = np.asarray(taus, float)
     exact = np.array([early_stopping.equivalent_alpha(eigvals, eps, t) for t in taus])
     for i, lam in enumerate(np.asarray(eigvals, float)):
-        ax.loglog(taus, exact[:, i], label=f"exact, lambda = {lam:g} (eps*lambda = {eps * lam:.2g})")
+        ax.loglog(taus, exact[:, i], label=f"exact, lambda = {fmt(lam)} (eps*lambda = {fmt(eps * lam, 2)})")
     ax.loglog(taus, 1 / (eps * taus), "k--", label="1/(eps tau)")
     # exact alphas of stiff directions plunge toward 0 (they converge long before tau); keep the
     # axis on the range where the comparison is readable
@@ -420,8 +779,9 @@ def plot_alpha_approximation(eigvals, eps, taus, ax=None):
     ax.set_ylim(bottom=lo)
     ax.set_xlabel("tau (steps)")
     ax.set_ylabel("equivalent alpha")
-    ax.legend(fontsize="x-small")
-    return ax
+    ax.legend(fontsize=SMALL)
+    return describe(ax, "the exact equivalent alpha of each eigen-direction against the number of steps tau, "
+                        "log-log, with 1/(eps tau)", f"eps = {fmt(eps)}")
 
 
 def plot_ensemble_mse(v, c, ks, simulated=None, ax=None):
@@ -461,8 +821,10 @@ def plot_ensemble_mse(v, c, ks, simulated=None, ax=None):
     ax.axhline(c, color="C3", ls=":", label="limit c")
     ax.set_xlabel("ensemble size k")
     ax.set_ylabel("expected squared error")
-    ax.legend(fontsize="small")
-    return ax
+    ax.legend(fontsize=SMALL)
+    return describe(ax, "expected squared error of an average of k models against k: the formula v/k + (k-1)c/k"
+                        + (" and Monte Carlo estimates" if simulated is not None else ""),
+                    f"it falls from v = {fmt(v)} toward c = {fmt(c)}")
 
 
 def plot_error_histograms(errors, ax=None, bins=30):
@@ -494,8 +856,9 @@ def plot_error_histograms(errors, ax=None, bins=30):
     ax.hist(errors[:, 0], bins=bins, alpha=0.5, density=True, label="one member's error")
     ax.hist(errors.mean(axis=1), bins=bins, alpha=0.5, density=True, label=f"average of {errors.shape[1]}")
     ax.set_xlabel("error")
-    ax.legend(fontsize="small")
-    return ax
+    ax.legend(fontsize=SMALL)
+    return describe(ax, f"histograms of one member's error and of the average error of {errors.shape[1]} members",
+                    f"standard deviations {fmt(errors[:, 0].std())} and {fmt(errors.mean(axis=1).std())}")
 
 
 def plot_dropout_predictions(predictions: dict, ax=None, class_names=None):
@@ -531,8 +894,10 @@ def plot_dropout_predictions(predictions: dict, ax=None, class_names=None):
     ax.set_xticks(np.arange(C) + 0.4 - width / 2)
     ax.set_xticklabels(class_names or [f"class {j}" for j in range(C)])
     ax.set_ylabel("probability")
-    ax.legend(fontsize="small")
-    return ax
+    ax.legend(fontsize=SMALL)
+    return describe(ax, "bars of the class probabilities given by " + ", ".join(names),
+                    "; ".join(f"{n}: " + ", ".join(f"{p:.2f}" for p in np.asarray(predictions[n], float))
+                              for n in names))
 
 
 def plot_history(history, ax=None, title=None):
@@ -568,8 +933,12 @@ def plot_history(history, ax=None, title=None):
     ax.set_ylabel("cross-entropy")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize="small")
-    return ax
+    ax.legend(fontsize=SMALL)
+    facts = f"training loss ends at {fmt(history['train_loss'][-1])}"
+    if history.get("val_loss"):
+        facts += f", validation loss at {fmt(history['val_loss'][-1])} (lowest {fmt(min(history['val_loss']))})"
+    return describe(ax, "training" + " and validation" * bool(history.get("val_loss")) + " loss per epoch, log scale",
+                    facts)
 
 
 def plot_decision_boundary(predict, X, y, ax=None, dims=(0, 1), resolution=150):
@@ -618,11 +987,15 @@ def plot_decision_boundary(predict, X, y, ax=None, dims=(0, 1), resolution=150):
     ax.scatter(X[:, a], X[:, b], c=y, cmap="RdBu_r", edgecolors="k", s=25)
     ax.set_xlabel(f"feature {a}")
     ax.set_ylabel(f"feature {b}")
-    return ax
+    return describe(ax, f"the probability of class 1 over the plane of features {a} and {b} (red high, blue low), "
+                        "the 0.5 boundary in black and the points coloured by class")
 
 
-def plot_capstone(results, ax=None):
-    """Draw the held-out test loss of each regularizer of the capstone (lower is better).
+def plot_capstone(results, ax=None, highlight=None):
+    """Draw the held-out test loss of each regularizer of the capstone (lower is better), one dot per method.
+
+    Dots on an axis that spans the losses only (not from 0: bars would hide a difference such as 0.192
+    against 0.207), each labelled with its loss; the method's test accuracy is in its row's name.
 
     Parameters
     ----------
@@ -631,6 +1004,8 @@ def plot_capstone(results, ax=None):
         :func:`reglab.mlp.compare_regularizers`.
     ax : matplotlib.axes.Axes, default=None
         Axes to draw on; a new figure is created if None.
+    highlight : str, default=None
+        A method drawn in the second palette colour, larger (the one an exploration shows).
 
     Returns
     -------
@@ -640,26 +1015,32 @@ def plot_capstone(results, ax=None):
     Examples
     --------
     >>> from reglab import plotting
-    >>> results = {"none": {"test_loss": 1.5, "test_acc": 0.7}, "L2": {"test_loss": 0.5, "test_acc": 0.8}}
-    >>> ax = plotting.plot_capstone(results)
-    >>> [float(bar.get_width()) for bar in ax.patches]
-    [1.5, 0.5]
+    >>> results = {"none": {"test_loss": 0.207, "test_acc": 0.7}, "L2": {"test_loss": 0.192, "test_acc": 0.8}}
+    >>> ax = plotting.plot_capstone(results, highlight="L2")
+    >>> [t.get_text() for t in ax.texts], [t.get_text() for t in ax.get_yticklabels()]
+    (['0.207', '0.192'], ['none, acc 0.70', 'L2, acc 0.80'])
     """
     ax = _ax(ax)
     names = list(results)
-    losses = [results[n]["test_loss"] for n in names]
-    bars = ax.barh(names, losses, color=["0.6"] + ["C0"] * (len(names) - 1))
-    for bar, n in zip(bars, names):
-        ax.text(
-            bar.get_width(),
-            bar.get_y() + bar.get_height() / 2,
-            f" acc {results[n]['test_acc']:.2f}",
-            va="center",
-            fontsize="small",
-        )
-    ax.invert_yaxis()
-    ax.set_xlabel("test cross-entropy")
-    return ax
+    losses = np.array([float(results[n]["test_loss"]) for n in names])
+    rows = np.arange(len(names))
+    colors = [PALETTE[1] if n == highlight else ("0.45" if i == 0 else PALETTE[0]) for i, n in enumerate(names)]
+    sizes = [90 if n == highlight else 40 for n in names]
+    ax.hlines(rows, losses.min(), losses, color="0.8", lw=1, zorder=1)
+    ax.scatter(losses, rows, c=colors, s=sizes, zorder=3)
+    for row, loss in zip(rows, losses):
+        ax.annotate(f"{loss:.3f}", (loss, row), xytext=(6, 0), textcoords="offset points", va="center",
+                    fontsize=SMALL)
+    span = max(losses.max() - losses.min(), 1e-3 * max(abs(losses.max()), 1e-12))
+    ax.set_xlim(losses.min() - 0.08 * span, losses.max() + 0.45 * span)  # room for the labels on the right
+    ax.set_ylim(len(names) - 0.5, -0.5)  # the first method on top
+    ax.set_yticks(rows, [f"{n}, acc {float(results[n]['test_acc']):.2f}" for n in names])
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
+    ax.set_xlabel("test cross-entropy (lower is better)")
+    best = names[int(np.argmin(losses))]
+    return describe(ax, "test cross-entropy of each method, lower is better",
+                    "; ".join(f"{n} {loss:.3f} (accuracy {float(results[n]['test_acc']):.2f})"
+                              for n, loss in zip(names, losses)) + f"; lowest: {best}")
 
 
 def plot_learning_curves(steps, train, val, ax=None):
@@ -694,8 +1075,9 @@ def plot_learning_curves(steps, train, val, ax=None):
     best = int(np.argmin(val))
     ax.axvline(np.asarray(steps)[best], color="k", ls=":", lw=1, label="lowest validation error")
     ax.set_xscale("log")
-    ax.legend(fontsize="small")
-    return ax
+    ax.legend(fontsize=SMALL)
+    return describe(ax, "training and validation error against gradient-descent steps, log-log",
+                    f"validation error is lowest, {fmt(val[best])}, after {fmt(np.asarray(steps)[best])} steps")
 
 
 def plot_zero_fractions(alphas, l1_zeros, l2_zeros, alpha=None, ax=None, true_zeros=None):
@@ -739,8 +1121,12 @@ def plot_zero_fractions(alphas, l1_zeros, l2_zeros, alpha=None, ax=None, true_ze
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel("alpha")
     ax.set_ylabel("fraction of weights exactly 0")
-    ax.legend(fontsize="small")
-    return ax
+    ax.legend(fontsize=SMALL)
+    facts = ""
+    if alpha is not None:
+        j = int(np.argmin(np.abs(np.log(np.asarray(alphas, float)) - np.log(alpha))))
+        facts = f"at alpha = {fmt(alpha)}: L1 {fmt(l1_zeros[j], 2)}, L2 {fmt(l2_zeros[j], 2)}"
+    return describe(ax, "fraction of weights exactly 0 under L1 and under L2 against alpha", facts)
 
 
 def plot_weight_magnitudes(w_l1, w_l2, ax=None, floor=1e-8, bins=None):
@@ -781,8 +1167,10 @@ def plot_weight_magnitudes(w_l1, w_l2, ax=None, floor=1e-8, bins=None):
     ax.set_xscale("log")
     ax.set_xlabel(f"|w| (exact zeros drawn at {floor:g})")
     ax.set_ylabel("count")
-    ax.legend(fontsize="small")
-    return ax
+    ax.legend(fontsize=SMALL)
+    return describe(ax, "histograms of the weights' magnitudes under L1 and under L2, log scale, exact zeros at the "
+                        "left edge", f"exactly 0: L1 {int(np.sum(np.ravel(w_l1) == 0))}, "
+                                     f"L2 {int(np.sum(np.ravel(w_l2) == 0))}")
 
 
 def plot_sweep(values, val_loss, chosen, ax=None, xlabel="strength", log=True):
@@ -817,10 +1205,11 @@ def plot_sweep(values, val_loss, chosen, ax=None, xlabel="strength", log=True):
     """
     ax = _ax(ax)
     ax.plot(values, val_loss, "o-", ms=4)
-    ax.axvline(chosen, color="C1", ls="--", lw=1, label=f"chosen: {chosen:g}")
+    ax.axvline(chosen, color="C1", ls="--", lw=1, label=f"chosen: {fmt(chosen)}")
     if log:
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("validation cross-entropy")
-    ax.legend(fontsize="small")
-    return ax
+    ax.legend(fontsize=SMALL)
+    return describe(ax, f"validation cross-entropy against {xlabel}",
+                    f"{fmt(chosen)} is chosen, validation loss {fmt(np.min(val_loss))}")

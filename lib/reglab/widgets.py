@@ -2,19 +2,23 @@
 
 Every exploration is an :class:`Exploration`: a set of ipywidgets controls, a matplotlib ``Figure``
 owned by the exploration (no pyplot state), and a draw function from :mod:`reglab.plotting`. The
-figure is shown as a JPEG in an ``ipywidgets.Image``, so it renders the same in JupyterLab, in
-Notebook 7 and in a headless test, where :meth:`Exploration.update` drives the same code path a
-slider does.
+figure is shown as a JPEG in a small image widget of its own (``Exploration.image``) that carries an
+alternative text, so it renders the same in JupyterLab, in Notebook 7 and in a headless test, where
+:meth:`Exploration.update` drives the same code path a slider does.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import os
+import re
 from collections.abc import Callable
 
+import anywidget
 import ipywidgets
 import numpy as np
+import traitlets
 from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -75,6 +79,112 @@ def _encode(canvas) -> bytes:
     return buf.getvalue()
 
 
+_PICTURE_ESM = r"""
+// The exploration's picture, with its alternative text. It also gives the exploration's sliders what
+// ipywidgets' sliders (noUiSlider) lack: an accessible name (the slider's label) and, as their
+// aria-valuetext, the value their readout shows (a log slider's handle otherwise announces the exponent);
+// and when the kernel restarts or stops (ipywidgets then marks every widget with a red broken-chain icon),
+// it says what happened and what to do.
+const STOPPED = "This exploration stopped with its kernel (restarted or shut down): its controls do nothing " +
+  "now. Run its cell again to use them.";
+
+function labelSliders(root) {
+  for (const slider of root.querySelectorAll(".widget-slider")) {
+    const handle = slider.querySelector(".noUi-handle");
+    if (!handle) continue;
+    const label = slider.querySelector(".widget-label");
+    const readout = slider.querySelector(".widget-readout");
+    const name = label ? label.textContent.trim() : "";
+    const shown = readout ? readout.textContent.trim() : "";
+    if (name && handle.getAttribute("aria-label") !== name) handle.setAttribute("aria-label", name);
+    if (shown && handle.getAttribute("aria-valuetext") !== shown) handle.setAttribute("aria-valuetext", shown);
+  }
+}
+
+function render({ model, el }) {
+  const img = document.createElement("img");
+  img.className = "reglab-picture";
+  img.style.maxWidth = "100%";
+  img.style.height = "auto";
+  const stopped = document.createElement("div");
+  stopped.className = "reglab-stopped";
+  stopped.setAttribute("role", "status");
+  stopped.textContent = STOPPED;
+  stopped.style.cssText = "display: none; color: #D55E00; font-weight: bold; margin: 4px 0;";
+  el.appendChild(stopped);
+  el.appendChild(img);
+  let url = "";
+  const show = () => {
+    const value = model.get("value");
+    const old = url;
+    url = value && value.byteLength ? URL.createObjectURL(new Blob([value], { type: "image/jpeg" })) : "";
+    img.style.display = url ? "block" : "none";
+    if (url) img.src = url;
+    if (old) URL.revokeObjectURL(old);
+  };
+  const describe = () => { img.alt = model.get("alt"); };
+  model.on("change:value", show);
+  model.on("change:alt", describe);
+  describe();
+  show();
+  let observer = null;
+  let tries = 0;
+  const watch = () => {  // the sliders are siblings in the exploration's box, attached after this view
+    const root = el.closest(".reglab-exploration");
+    if (!root) {
+      if (tries++ < 300) setTimeout(watch, 100);
+      return;
+    }
+    const update = () => {
+      labelSliders(root);
+      const dead = root.matches(".jupyter-widgets-disconnected, .jupyter-widgets-disconnected *") ||
+        root.querySelector(".jupyter-widgets-disconnected") !== null;
+      stopped.style.display = dead ? "block" : "none";
+    };
+    update();
+    observer = new MutationObserver(update);
+    observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true,
+                             attributeFilter: ["aria-valuetext", "class"] });
+  };
+  watch();
+  return () => {
+    if (observer) observer.disconnect();
+    model.off("change:value", show);
+    model.off("change:alt", describe);
+  };
+}
+
+export default { render };
+"""
+
+
+class _Picture(anywidget.AnyWidget):
+    """A JPEG picture with an alternative text, and accessible names and values for its exploration's sliders.
+
+    ``value`` holds the JPEG bytes, ``alt`` what the picture shows in words (an ``<img alt>`` in the page).
+    Inside an :class:`Exploration`'s box it also sets, on each slider's handle, ``aria-label`` to the
+    slider's label and ``aria-valuetext`` to its readout, which ipywidgets' sliders do not; and after a
+    kernel restart (ipywidgets marks each widget of the dead kernel with a red broken-chain icon) it says
+    above the picture that the exploration stopped and that running its cell again brings it back.
+
+    Examples
+    --------
+    >>> from reglab.widgets import _Picture
+    >>> pic = _Picture(alt="a line")
+    >>> pic.value, pic.alt
+    (b'', 'a line')
+    """
+
+    _esm = _PICTURE_ESM
+    value = traitlets.Bytes(b"").tag(sync=True)
+    alt = traitlets.Unicode("").tag(sync=True)
+
+
+def _plain(summary: str) -> str:
+    """An HTML summary as plain text (for the picture's alternative text)."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", summary))).strip()
+
+
 class Exploration:
     """Controls + a figure redrawn whenever a control changes.
 
@@ -83,9 +193,10 @@ class Exploration:
     calls ``draw(fig, **values)`` to update their data (``set_data``, ``set_text``...): artists that
     change are created with ``animated=True``, the rest of the figure (axes, ticks, labels) is
     rendered once and reused (blitting); it is rendered again only when an axis' limits or scale
-    change. The figure is shown as a JPEG in an ``ipywidgets.Image``, so it renders the same in
+    change. The figure is shown as a JPEG in an image widget with alternative text, so it renders the same in
     JupyterLab, in Notebook 7 and in a headless test, where :meth:`update` drives the same code
-    path a slider does.
+    path a slider does. The picture's alternative text (``image.alt``) says what each panel shows
+    (:func:`reglab.plotting.alt_text`) followed by the summary, so it follows the controls.
 
     With the environment variable ``REGLAB_RENDER_FIGURES=0`` the draw function (all the
     computation) still runs and the summary updates, but no picture is rendered (``picture`` stays empty).
@@ -146,8 +257,7 @@ class Exploration:
         self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         FigureCanvasAgg(self.figure)
         # at its own size (a VBox would stretch it to the cell's width and blur it), narrower if the cell is
-        self.image = ipywidgets.Image(
-            format="jpeg", layout=ipywidgets.Layout(align_self="flex-start", max_width="100%"))
+        self.image = _Picture(layout=ipywidgets.Layout(align_self="flex-start", max_width="100%"))
         self.summary = ipywidgets.HTML()
         self.redraws = 0
         self.full_renders = 0
@@ -239,8 +349,8 @@ class Exploration:
         values = self.values
         key = tuple(values.items())
         if self._cache is not None and key in self._cache and render_figures():
-            self.summary.value, self.picture = self._cache[key]
-            self.image.value = self.picture
+            self.summary.value, self.picture, alt = self._cache[key]
+            self._show(alt)
             self.redraws += 1
             return
         if self._build is None:
@@ -248,12 +358,19 @@ class Exploration:
         with single_threaded_blas():  # the explorations' matrices are small: one BLAS thread is fastest
             summary = self._draw(self.figure, **values)
         self.summary.value = summary or ""
+        # drawn anew, the panels' own facts are current; updated in place, the summary says them
+        alt = f"{plotting.alt_text(self.figure, facts=self._build is None)} {_plain(self.summary.value)}".strip()
         if render_figures():
             self.picture = self.render()
-            self.image.value = self.picture
             if self._cache is not None:
-                self._cache[key] = (self.summary.value, self.picture)
+                self._cache[key] = (self.summary.value, self.picture, alt)
+        self._show(alt)
         self.redraws += 1
+
+    def _show(self, alt):
+        with self.image.hold_sync():  # one message: the picture and its words change together
+            self.image.alt = alt
+            self.image.value = self.picture
 
     def _static(self):
         return tuple((ax.get_xscale(), ax.get_yscale(), tuple(ax.viewLim.bounds)) for ax in self.figure.axes)
@@ -303,10 +420,11 @@ class Exploration:
 
 
 def _slider(kind, description, **kw):
+    """A slider released to update, its readout rounded as :func:`reglab.plotting.fmt` rounds (whole numbers for
+    an IntSlider, never "15.0")."""
     style = {"description_width": "initial"}
-    return kind(
-        description=description, continuous_update=False, style=style, readout_format=kw.pop("fmt", ".3g"), **kw
-    )
+    readout = "d" if issubclass(kind, ipywidgets.IntSlider) else ".3"  # d3: 3 digits, trailing zeros trimmed
+    return kind(description=description, continuous_update=False, style=style, readout_format=readout, **kw)
 
 
 def _animate(*artists):
@@ -414,7 +532,7 @@ def polynomial_explorer(n_train=10, noise=0.3, rng=0):
         ax1 = fig.axes[0]
         fit = art["fit"]
         fit.set_ydata(overfitting.predict_polynomial(overfitting.fit_polynomial(x, y, degree, alpha), fit.get_xdata()))
-        ax1.set_title(f"degree {degree}, alpha = {alpha:.2g}")
+        ax1.set_title(f"degree {degree}, alpha = {plotting.fmt(alpha, 2)}")
         tr, va = sweep(float(log10_alpha))
         art["train"].set_ydata(tr)
         art["val"].set_ydata(va)
@@ -478,6 +596,7 @@ def l2_explorer(w_star=(1.0, 1.0)):
         art["contours"] = _animate(ax1.collections[0])
         art["path"], art["w"] = _animate(_line(ax1, "w~ as alpha grows"), _line(ax1, "alpha="))
         art["circle"], *art["arrows"] = _animate(*ax1.patches)
+        art["touch"] = _animate(ax1.collections[1])  # the loss contour touching the circle
         _animate(_line(ax1, "w*"))  # between the moving artists, as in the full figure
         _relabel(art["w"], "w~ at this alpha")  # fixed legends are drawn once (the factors: right panel)
         plotting.plot_shrink_factors([4.0, 0.25], 1.0, ax=ax2)
@@ -501,11 +620,14 @@ def l2_explorer(w_star=(1.0, 1.0)):
         f = l2.shrink_factors([lam1, lam2], alpha)
         art["w"].set_data([wt[0]], [wt[1]])
         art["circle"].set_radius(np.linalg.norm(wt))
+        art["touch"].remove()
+        art["touch"] = _animate(plotting._touching_contour(ax1, H, w_star, extent, [wt]))
         for bar, h in zip(art["bars"], f):
             bar.set_height(h)
-        ax2.set_title(f"alpha = {alpha:g}; lambda = {lam1:.3g}, {lam2:.3g}")
-        return (f"w~ = ({wt[0]:.3f}, {wt[1]:.3f}); shrink factors {f[0]:.3f} (lambda = {lam1:.3g}) and "
-                f"{f[1]:.3f} (lambda = {lam2:.3g})")
+        fmt = plotting.fmt
+        ax2.set_title(f"alpha = {fmt(alpha)}; lambda = {fmt(lam1)}, {fmt(lam2)}")
+        return (f"w~ = ({wt[0]:.3f}, {wt[1]:.3f}); shrink factors {f[0]:.3f} (lambda = {fmt(lam1)}) and "
+                f"{f[1]:.3f} (lambda = {fmt(lam2)})")
 
     return Exploration(
         "L2 as eigen-rescaling: the low-curvature direction is pulled in most",
@@ -578,7 +700,8 @@ def l1_explorer(w_star=(0.4, 1.2)):
         art["circle"].set_radius(np.linalg.norm(w2))
         art["w1"].set_data([exact[0]], [exact[1]])
         art["w2"].set_data([w2[0]], [w2[1]])
-        ax1.set_title(f"alpha = {alpha:g}: L1 ({exact[0]:.2f}, {exact[1]:.2f}), L2 ({w2[0]:.2f}, {w2[1]:.2f})",
+        ax1.set_title(f"alpha = {plotting.fmt(alpha)}: L1 ({exact[0]:.2f}, {exact[1]:.2f}), "
+                      f"L2 ({w2[0]:.2f}, {w2[1]:.2f})",
                       fontsize="medium")
         soft = art["soft"]
         soft.set_ydata(l1.soft_threshold(soft.get_xdata(), alpha))
@@ -666,11 +789,12 @@ def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
         approx = early_stopping.approx_alpha(eps, tau)
         wr = l2.eigen_rescale(H, w_star, approx)
         art["w_tilde"].set_data([wr[0]], [wr[1]])
-        fig.axes[0].set_title(f"tau = {int(tau)}, alpha = 1/(eps tau) = {approx:.3g}", fontsize="medium")
+        fig.axes[0].set_title(f"tau = {int(tau)}, alpha = 1/(eps tau) = {plotting.fmt(approx)}", fontsize="medium")
         curves = exact_alphas(float(eps))
         for line, col in zip(art["curves"], curves.T):
             line.set_ydata(col)
-        fig.axes[1].set_title("eps*lambda = " + ", ".join(f"{eps * lam_i:.2g} (lambda = {lam_i:g})" for lam_i in lam),
+        fig.axes[1].set_title("eps*lambda = " + ", ".join(
+            f"{plotting.fmt(eps * lam_i, 2)} (lambda = {plotting.fmt(lam_i)})" for lam_i in lam),
                               fontsize="medium")
         art["curves"][-1].set_ydata(1 / (eps * taus))
         art["tau"].set_xdata([tau, tau])
@@ -910,8 +1034,7 @@ def capstone_explorer(results, split):
         plotting.plot_history(r["history"], ax=ax1, title=f"{method}: learning curves")
         plotting.plot_decision_boundary(r["predict"], split.X_train, split.y_train, ax=ax2)
         ax2.set_title("P(class 1), training points")
-        plotting.plot_capstone(results, ax=ax3)
-        ax3.get_children()[list(results).index(method)].set_color("C1")
+        plotting.plot_capstone(results, ax=ax3, highlight=method)
         return (f"<b>{method}</b>: training loss {r['train_loss']:.3f}, validation loss {r['val_loss']:.3f}, "
                 f"test loss {r['test_loss']:.3f}, test accuracy {r['test_acc']:.3f}")
 
@@ -919,7 +1042,7 @@ def capstone_explorer(results, split):
         "Capstone: one network, six ways to regularize it",
         {"method": ipywidgets.Dropdown(options=list(results), value=list(results)[0], description="regularizer")},
         draw,
-        figsize=(13, 4),
+        figsize=(10.25, 4.2),
         cache=True,
     )
 
@@ -982,7 +1105,7 @@ def learning_curves_explorer(n_hidden=100, rng=0):
         art["at_best"] = _animate(ax2.plot(grid, F_grid @ c["w"][0], label="at the best step")[0])
         art["at_end"] = _animate(ax2.plot(grid, F_grid @ c["w"][-1], label=f"after {steps[-1]:,} steps")[0])
         ax2.set_ylim(-2.5, 2.5)
-        ax2.legend(fontsize="x-small", loc="lower right")  # fixed labels: drawn once
+        ax2.legend(fontsize=plotting.SMALL, loc="lower right")  # fixed labels: drawn once
 
     def draw(fig, log10_alpha, keep_prob, noise, n_train):
         alpha, x, y, c = curves(log10_alpha, keep_prob, noise, n_train)
@@ -990,7 +1113,8 @@ def learning_curves_explorer(n_hidden=100, rng=0):
         art["train"].set_ydata(c["train"])
         art["val"].set_ydata(c["val"])
         art["best"].set_xdata([steps[best], steps[best]])
-        fig.axes[0].set_title(f"alpha = {alpha:.2g}, keep = {keep_prob:.2f}, noise = {noise:.2f}, n = {n_train}")
+        fig.axes[0].set_title(f"alpha = {plotting.fmt(alpha, 2)}, keep = {keep_prob:.2f}, noise = {noise:.2f}, "
+                              f"n = {n_train}")
         art["points"].set_offsets(np.column_stack([x, y]))
         art["at_best"].set_ydata(F_grid @ c["w"][best])
         art["at_end"].set_ydata(F_grid @ c["w"][-1])
@@ -1072,10 +1196,10 @@ def l1_zeros_explorer(n_problems=200, rng=0):
         art["alpha"].set_xdata([alphas[j], alphas[j]])
         for bar, h in zip(art["bars"], np.concatenate(counts(j))):
             bar.set_height(h)
-        ax2.set_title(f"alpha = {alphas[j]:.3g}: exactly 0: L1 {int(np.sum(W1[j] == 0))}, "
+        ax2.set_title(f"alpha = {plotting.fmt(alphas[j])}: exactly 0: L1 {int(np.sum(W1[j] == 0))}, "
                       f"L2 {int(np.sum(W2[j] == 0))}", fontsize="medium")
         found = float(np.mean((W1[j] == 0) == (w_true == 0)))
-        return (f"alpha = {alphas[j]:.3g}: exact zeros: L1 <b>{int(np.sum(W1[j] == 0))} of {W1[j].size}</b>, "
+        return (f"alpha = {plotting.fmt(alphas[j])}: exact zeros: L1 <b>{int(np.sum(W1[j] == 0))} of {W1[j].size}</b>, "
                 f"L2 <b>{int(np.sum(W2[j] == 0))} of {W2[j].size}</b> (smallest L2 |w| = {np.abs(W2[j]).min():.1e}); "
                 f"L1's zero pattern matches the truth for {found:.0%} of the weights")
 
@@ -1132,10 +1256,9 @@ def capstone_sweep_explorer(result):
             ax2.axis("off")
             ax2.text(0.5, 0.5, "no strength to choose" if method == "none" else "bag of unregularized networks",
                      ha="center", va="center")
-        plotting.plot_capstone(result.table, ax=ax3)
-        ax3.get_children()[methods.index(method)].set_color("C1")
+        plotting.plot_capstone(result.table, ax=ax3, highlight=method)
         r = result.table[method]
-        return (f"<b>{method}</b> ({r['setting'] or 'no setting'}): training loss {r['train_loss']:.3f}, "
+        return (f"<b>{method}</b> ({plotting.fmt_setting(r['setting'])}): training loss {r['train_loss']:.3f}, "
                 f"validation loss {r['val_loss']:.3f}, test loss {r['test_loss']:.3f}, test accuracy "
                 f"{r['test_acc']:.3f}; exact zeros in the first layer: {r['zeros_first_layer']:.0f}")
 
@@ -1143,6 +1266,6 @@ def capstone_sweep_explorer(result):
         "Capstone: every regularizer tuned on validation, compared once on test",
         {"method": ipywidgets.Dropdown(options=methods, value=methods[0], description="method")},
         draw,
-        figsize=(13, 4),
+        figsize=(10.25, 4.2),
         cache=True,
     )

@@ -16,11 +16,18 @@ so a session is covered by adding its module, without editing the test. A module
     the ``reglab`` function (or the forbidden method) answering it. The test asserts that the visible AND
     the hidden checks of every part of the question fail.
 ``VALUES``
-    ``{question: value}`` for every question of kind ``"compute"`` with a numeric answer: the expected value
-    (number or array). The test asserts that no text above the question's answer cell (markdown, code, and
+    ``{question: value}`` for every question of kind ``"compute"`` with a numeric answer, and for an "implement"
+    question whose visible check's value is the answer too (a conversion checked at given inputs): the expected
+    value (number or array). The test asserts that no text above the question's answer cell (markdown, code, and
     the outputs of the executed notebook) shows it with 3 or more significant digits.
 ``NOT_NUMERIC``
     ``{question: reason}`` for "compute" questions without a numeric answer (e.g. a choice).
+``RULES`` (optional)
+    ``{part: [broken(cell, source, visible)]}``: answers that get the values right but break a method rule the
+    question's text states (an explicit inverse where it says "with np.linalg.solve", constants typed in where
+    it says "compute both from p", a global random generator where it says "with the generator rng"). The test
+    asserts that the part scores zero under grading (its whole test cell) and, when ``visible`` is true, that
+    its visible check fails as well.
 """
 
 
@@ -30,3 +37,7 @@ def wrong(cell: str, source: str, misconception: str | None = None) -> dict:
 
 def delegate(cell: str, source: str) -> dict:
     return {"cell": cell, "source": source}
+
+
+def broken(cell: str, source: str, visible: bool = True) -> dict:
+    return {"cell": cell, "source": source, "visible": visible}

@@ -1,6 +1,6 @@
 """Session 1: classic wrong answers, library delegation, and the values that must not show early."""
 
-from . import delegate, wrong
+from . import broken, delegate, wrong
 
 SESSION = "01_l2_weight_decay"
 
@@ -31,3 +31,13 @@ DELEGATE = {
 }
 
 VALUES = {"q1": 0.998, "q4": [10 / 11, 1 / 11]}
+# q1 asks for the factor of the penalty lambda||w||^2: neither its formula nor the library's factor for that convention
+# ("full") may be shown above it.
+PATTERNS = {"q1": [r"1 - 2\\eta\\lambda", r"convention='full'", r"\"full\""]}
+
+# "by solving the linear system with np.linalg.solve": an explicit inverse, a pseudo-inverse or lstsq is refused.
+_AUGMENTED = ("    d = X.shape[1]\n"
+              "    A, b = np.vstack([X, np.sqrt(alpha) * np.eye(d)]), np.concatenate([y, np.zeros(d)])\n")
+RULES = {"q5": [broken("a_q5", _RIDGE + "    return np.linalg.inv(X.T @ X + alpha * np.eye(X.shape[1])) @ X.T @ y"),
+                broken("a_q5", _RIDGE + "    return np.linalg.pinv(X.T @ X + alpha * np.eye(X.shape[1])) @ (X.T @ y)"),
+                broken("a_q5", _RIDGE + _AUGMENTED + "    return np.linalg.lstsq(A, b, rcond=None)[0]")]}

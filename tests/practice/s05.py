@@ -1,6 +1,6 @@
 """Session 5: classic wrong answers, library delegation, and the values that must not show early."""
 
-from . import delegate, wrong
+from . import broken, delegate, wrong
 
 SESSION = "05_dropout"
 
@@ -20,8 +20,8 @@ WRONG = {
     "q2b": wrong("a_q2", _DROP + "    return (rng.random(h.shape) > keep_prob) * h / keep_prob", "keep-drop-swapped"),
     "q2c": wrong("a_q2", _DROP + "    return (rng.random(h.shape[-1]) < keep_prob) * h / keep_prob",
                  "one-mask-per-batch"),
-    "q3a": wrong("a_q3", "keep = 0.25\nscale = 1 / (1 - 0.25)", "keep-drop-swapped"),
-    "q3b": wrong("a_q3", "keep = 1 - 0.25\nscale = 1 / 0.25", "scaled-by-drop"),
+    "q3a": wrong("a_q3", "def from_torch(p):\n    return p, 1 / (1 - p)", "keep-drop-swapped"),
+    "q3b": wrong("a_q3", "def from_torch(p):\n    return 1 - p, 1 / p", "scaled-by-drop"),
     "q4a": wrong("a_q4", _GEO + "    return weights @ P", "arithmetic-mean"),
     "q4b": wrong("a_q4", _GEO + "    return np.exp(weights @ np.log(P))", "not-renormalized"),
     "q5a": wrong("a_q5", _WS + "    z = keep_prob * (v @ W + b)\n    e = np.exp(z - z.max())\n    return e / e.sum()",
@@ -32,6 +32,7 @@ WRONG = {
 DELEGATE = {
     "q2": delegate("a_q2", "def my_inverted_dropout(h, keep_prob, rng):\n"
                            "    return dropout.inverted_dropout(h, keep_prob, rng)"),
+    "q3": delegate("a_q3", "def from_torch(p):\n    keep = dropout.keep_prob_from_torch(p)\n    return keep, 1 / keep"),
     "q4": delegate("a_q4", "def geometric_ensemble(P, weights):\n"
                            "    return dropout.softmax(np.asarray(weights) @ np.log(np.asarray(P)))"),
     "q5": delegate("a_q5", "def weight_scaled_predict(W, b, v, keep_prob):\n"
@@ -41,4 +42,8 @@ DELEGATE = {
 VALUES = {"q1": [5.0, 0.6, 0.4, 3.0], "q3": [0.75, 4 / 3]}
 # 5 and 3 are small integers: no output above q1 may print the distribution of h = 3 kept with probability 0.6.
 PATTERNS = {"q1": [r"\[0\.\s+5\.\]", r"\[5\.\s+0\.\]", r"mean 3\.0"],
-            "q3": [r"Dropout\(0?\.25\)", r"keeps 75"]}
+            "q3": [r"Dropout\(0?\.25\)", r"keeps 75", r"1/\(1 - p\)", r"keep probability \$1 - p\$"]}
+
+# "compute both from p": the values for p = 0.25 typed in pass the visible check and score zero under grading.
+_TYPED_IN = broken("a_q3", "def from_torch(p):\n    return 0.75, 4 / 3", visible=False)
+RULES = {"q3a": [_TYPED_IN], "q3b": [_TYPED_IN]}

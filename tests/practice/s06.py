@@ -1,6 +1,6 @@
 """Session 6: classic wrong answers, library delegation, and the values that must not show early."""
 
-from . import delegate, wrong
+from . import broken, delegate, wrong
 
 SESSION = "06_capstone"
 
@@ -56,7 +56,12 @@ DELEGATE = {
 VALUES = {"q2": [4.0 / 800, 2 * 4.0 / 800]}
 NOT_NUMERIC = {"q1": "two multiple-choice letters (fingerprinted)"}
 # no code above q2 may compute the conversion for these numbers (the worked example uses lam_sum = 5 and n = 500).
-PATTERNS = {"q2": [r"lam_sum\s*/\s*800", r"4(\.0)?\s*/\s*800"]}
+# nor may the prose or a worked example above it give the conversion itself (it follows the question).
+PATTERNS = {"q2": [r"lam_sum\s*/\s*800", r"4(\.0)?\s*/\s*800", r"lambda_sum\s*/\s*n", r"\\lambda_\{\\text\{sum\}\}/n",
+                   r"lam_sum\s*/\s*500", r"it would be \$2\\lambda\$"],
+            # the forward pass's code and the backward pass's answer, both once written above q7
+            "q7": [r"rng\.random\(h\.shape\)\s*<\s*keep_prob", r"m \\odot h\s*/\s*p", r"same\*\* \$m\s*/\s*p\$",
+                   r"by the \*\*same\*\*"]}
 
 _L2 = "def l2_grads(layers, lam):\n"
 _PROX = "def prox_l1(W, step, l1):\n    W = np.asarray(W, dtype=float)\n"
@@ -99,3 +104,10 @@ DELEGATE.update({
                            "    return capstone.dropout_backward(grad_out, mask, keep_prob)"),
     "q8": delegate("a_q8", "class EarlyStopper(capstone.EarlyStopper):\n    pass"),
 })
+
+# "draw the mask with the generator rng": a mask from numpy's global generator has the right statistics (the visible
+# check passes) and scores zero under grading.
+RULES = {"q7a": [broken("a_q7", "def dropout_forward(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
+                                "    mask = (np.random.random(h.shape) < keep_prob).astype(float)\n"
+                                "    return h * mask / keep_prob, mask\n" + _DROP_BWD
+                                + "    return grad_out * mask / keep_prob", visible=False)]}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import multiprocessing.util
 import os
 import shutil
 import signal
@@ -108,6 +109,7 @@ def server_for(spec: dict) -> ForkServer:
             current.stop()
             current = None
         if current is None:
+            _stop_at_exit()
             current = _SERVERS[key] = ForkServer(spec)
         return current
 
@@ -117,6 +119,17 @@ def stop_servers() -> None:
     with _LOCK:
         while _SERVERS:
             _SERVERS.popitem()[1].stop()
+
+
+_EXIT_HOOKED: set[int] = set()  # the processes that asked multiprocessing to stop their servers as they exit
+
+
+def _stop_at_exit() -> None:
+    """A process of a multiprocessing pool (fork or fork server) ends with ``os._exit``, which runs no atexit hook:
+    multiprocessing's own exit finalizers stop its fork servers (and remove their folders) instead."""
+    if os.getpid() not in _EXIT_HOOKED:
+        _EXIT_HOOKED.add(os.getpid())
+        multiprocessing.util.Finalize(None, stop_servers, exitpriority=10)
 
 
 def _host_pid(zygote_pid: int, ns_pid: int, timeout: float = 10.0) -> int:

@@ -52,6 +52,15 @@ def graded_results(grades, present: set, misconceptions: dict) -> dict:
     return results
 
 
+def written_state(grade) -> str:
+    """A written answer's state for the gate (:data:`reglab.checks.WRITTEN_WORDS`) from its gradebook row: pending
+    (changed from the released text, not scored yet), not answered (nbgrader scored the unchanged text 0), or
+    graded."""
+    if unscored(grade):
+        return "answered"
+    return "graded" if grade.manual_score is not None else "not answered"
+
+
 class GradedGate(NbGraderPreprocessor):
     """The gate cell's output is the gate of this notebook's grades, said to be computed from them."""
 
@@ -75,9 +84,11 @@ class GradedGate(NbGraderPreprocessor):
         gb, submitted = found
         with gb:
             grades = [(g.name, g.score, g.max_score) for g in submitted.grades if g.cell.cell_type == "code"]
+            written = {g.name: written_state(g) for g in submitted.grades if g.cell.cell_type != "code"}
         present = {grade_id(c) for c in nb.cells}
         results = graded_results(grades, present, misconceptions.in_notebook(nb))
-        report = checks.gate_report(session.id, results)
+        written = {gid: written.get(gid, "missing") if gid in present else "missing" for gid in session.written}
+        report = checks.gate_report(session.id, results, written=written, written_note="from the gradebook")
         for c in cells:
             c.outputs = [nbformat.v4.new_output(
                 "display_data",

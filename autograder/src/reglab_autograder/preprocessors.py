@@ -273,11 +273,16 @@ SAFE_TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "c
 DROPPED_WITH_CONTENT = ("style", "script", "template", "noscript", "title", "head", "iframe", "object", "svg", "math")
 
 
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
 def _safe_attribute(tag: str, name: str, value: str) -> bool:
     if tag == "img" and name == "src":
         return value.startswith("data:image/")  # nothing fetched from anywhere
     if tag == "a" and name == "href":
         return value.startswith(("http://", "https://", "#", "mailto:"))
+    if tag in HEADINGS and name == "id":
+        return True  # the anchor a failed check's "Reread" link points to (the page runs no script to clobber)
     return name in {"alt", "title", "class", "width", "height", "colspan", "rowspan", "align"}
 
 
@@ -407,14 +412,24 @@ class RedactTracebacks(NbGraderPreprocessor):
     """In feedback, show a failed test's error type and message, not its traceback.
 
     A traceback quotes the failing source line of the test cell, which for a hidden test would reveal
-    it (nbgrader#917); the harness's messages never contain the expected value.
+    it (nbgrader#917); the harness's messages never contain the expected value. A failed check, whose box the
+    checker put above its error (``reglab.checks.Failure``), keeps the one line a notebook shows under the box;
+    no error shows a misconception's internal marker (the grader reads it from the autograded notebook).
     """
 
     def preprocess_cell(self, cell, resources, index):
+        from reglab import checks
+
         if cell.cell_type == "code" and utils.is_grade(cell):
-            for out in cell.get("outputs", []):
+            outputs = cell.get("outputs", [])
+            boxed = any("reglab-check-failed" in str(o.get("data", {}).get("text/html", "")) for o in outputs)
+            for out in outputs:
                 if out.get("output_type") == "error":
-                    out["traceback"] = [f"{out.get('ename', 'Error')}: {out.get('evalue', '')}"]
+                    ename, evalue = out.get("ename", "Error"), str(out.get("evalue", ""))
+                    part = evalue.split(":", 1)[0] if re.match(r"[\w.-]{1,40}:", evalue) else None
+                    out["traceback"] = (
+                        [checks.Failure(part, "").summary()] if boxed and ename == "AnswerError" else
+                        [checks.MISCONCEPTION_MARKER.sub("", f"{ename}: {evalue}").rstrip()])
         return cell, resources
 
 

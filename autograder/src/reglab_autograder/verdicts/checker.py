@@ -165,8 +165,13 @@ class Checker:
             evalue = str(error)
             if isinstance(error, (KernelSilent, UnreadableAnswer)):
                 evalue = f"{grade_id}: {evalue}"
-            outputs.append(NotebookNode(output_type="error", ename=ename, evalue=evalue,
-                                        traceback=[f"{ename}: {evalue}"]))
+            traceback = [f"{ename}: {evalue}"]
+            if isinstance(error, checks.AnswerError):  # the box and the one line a notebook shows (checks.Failure)
+                failure = checks.failure_of(error)
+                outputs.append(NotebookNode(output_type="display_data", metadata={},
+                                            data={"text/plain": failure.text(), "text/html": failure._repr_html_()}))
+                traceback = [failure.summary()]
+            outputs.append(NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=traceback))
         return outputs
 
     def _bind(self, ns, source, grade_id, index):

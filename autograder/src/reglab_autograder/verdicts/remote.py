@@ -28,18 +28,34 @@ class KernelRaised(Exception):
 def kernel_text(text) -> str:
     """Text the kernel sent (the student's messages, prints, warnings), defused: a misconception marker in it is
     the student's writing, never the checker's verdict, so it cannot be counted as one."""
-    return checks.MISCONCEPTION_MARKER.sub(lambda m: f"(the text 'misconception {m.group(1)}')", str(text))
+    return checks.inert_markers(text)
 
 
-def _exception(name: str, message: str, builtin: bool) -> BaseException:
+def _exception(name: str, message: str, builtin: bool, frames=None) -> BaseException:
+    """The student's exception, raised here: a builtin one as itself, any other as a :class:`KernelRaised` of its
+    name; ``student_frames`` holds the student's own lines the kernel sent (defused), as ``reglab.checks`` shows
+    them."""
+    exc = None
     cls = getattr(builtins, name, None) if builtin else None
     if isinstance(cls, type) and issubclass(cls, Exception) and not issubclass(cls, (StopIteration,)):
         try:
-            return cls(message)
+            exc = cls(message)
         except TypeError:  # e.g. UnicodeDecodeError needs more arguments
             pass
-    safe = name if name.isidentifier() and not keyword.iskeyword(name) else "StudentException"
-    return type(safe, (KernelRaised,), {"__module__": "student"})(message)
+    if exc is None:
+        safe = name if name.isidentifier() and not keyword.iskeyword(name) else "StudentException"
+        exc = type(safe, (KernelRaised,), {"__module__": "student"})(message)
+    exc.student_frames = student_frames(frames)
+    return exc
+
+
+def student_frames(frames) -> list:
+    """The kernel's ``[[where, line]]`` of the student's frames, checked and defused (at most 4, 200 characters
+    each); anything else the kernel sent is dropped."""
+    if not isinstance(frames, list):
+        return []
+    return [[checks._defused(f[0])[:200], checks._defused(f[1])[:200]] for f in frames[-4:]
+            if isinstance(f, list) and len(f) == 2 and all(isinstance(x, str) for x in f)]
 
 
 class Remote:
@@ -224,9 +240,10 @@ class Session:
             warnings.warn(kernel_text("; ".join(str(n)[:200] for n in noise[:3])), RuntimeWarning, stacklevel=2)
         if "error" in answer:
             err = answer["error"]
-            if not (isinstance(err, list) and len(err) == 3):
+            if not (isinstance(err, list) and len(err) in (3, 4)):
                 raise UnreadableAnswer("the kernel's report of an exception is malformed")
-            raise _exception(str(err[0])[:80], kernel_text(str(err[1])[:2000]), err[2] is True)
+            raise _exception(str(err[0])[:80], kernel_text(str(err[1])[:2000]), err[2] is True,
+                             err[3] if len(err) == 4 else None)
         if "ok" in answer:
             try:
                 return self.decode(answer["ok"])
