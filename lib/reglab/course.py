@@ -422,8 +422,10 @@ SESSIONS: tuple[Session, ...] = (
                            "keeps falling while the model overfits"),
                          M("lambda-is-learning-rate", "lambda multiplies the penalty; the learning rate is a "
                            "different hyperparameter"),
-                         M("fresh-mask-per-step", "a fresh mask at every time step is plain dropout: the recurrence "
-                           "averages that noise away over time"),
+                         M("fresh-mask-per-step", "a new mask on the carried state at every time step corrupts the "
+                           "memory the recurrence must carry over many steps: neither variant does that"),
+                         M("same-mask-in-every-variant", "one mask for the whole sequence is Gal and Ghahramani's "
+                           "variant only: reread how Semeniuta et al. draw theirs, and what they apply it to"),
                      )),
             Question("q4", "Tune on validation, score once on test, bag", ("q4a", "q4b", "q4c", "q4d"),
                      "5. Tune on validation, score once on test",
