@@ -560,7 +560,7 @@ def test_sgd_on_the_mean_loss_ends_at_one_minimizer_whatever_the_batch_size_and_
     ends = [l2.sgd_ridge(X, y, lam, B, eta, epochs=300, rng=1, lr_decay=0.97)[-1] for B, eta in runs]
     for end in ends:
         np.testing.assert_allclose(end, w_min, atol=2e-3)
-    np.testing.assert_allclose(l2.ridge(X, y, n * lam), w_min, atol=1e-12)  # the notebook's closed form
+    np.testing.assert_allclose(l2.ridge(X, y, n * lam), w_min, atol=1e-12)  # the same point in ridge's convention
     # full batch, constant rate: plain gradient descent, exact for any stable eta
     for eta in (0.3, 0.9):
         np.testing.assert_allclose(l2.sgd_ridge(X, y, lam, n, eta, epochs=200, rng=0)[-1], w_min, atol=1e-10)
