@@ -232,6 +232,14 @@ def test_capstone_plot_shows_close_losses_apart():
     assert "lowest: L2" in plotting.alt_text(ax.figure)
 
 
+def test_paired_accuracy_plot_draws_the_gained_and_lost_counts():
+    ax = FIGURES["plot_paired_accuracy"]()
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == [14, 12, 9, 8, 11, -4, -6, -7, -9, -8]  # gained to the right, lost to the left, in row order
+    assert [t.get_text() for t in ax.texts][:2] == ["p = 0.03", "p = 0.13"]
+    assert "L2 14 gained, 4 lost, p = 0.03" in plotting.alt_text(ax.figure)
+
+
 def test_figures_display_as_an_image_with_alternative_text():
     ax = FIGURES["plot_train_val"]()
     out = plotting._figure_html(ax.figure)
