@@ -20,7 +20,8 @@ initial weights and visits the SAME minibatches in the same order (:func:`miniba
 once; dropout masks come from a separate stream), each regularizer's strength is chosen by a
 validation sweep that is returned so it can be shown, and the test set is used once, at the end.
 The single unregularized model fit on all the training data is the baseline the bagged ensemble
-is compared with.
+is compared with. Two models scored on the same test set are compared image by image, with the
+exact McNemar test (:func:`mcnemar`), not with the standard error of one accuracy.
 
 Network: ReLU hidden layers, softmax output, mean cross-entropy; layers are ``(W, b)`` pairs as in
 :mod:`reglab.mlp`. Dropout acts on the input of each layer with keep probability < 1.
