@@ -546,3 +546,84 @@ def test_session_6_batch_sizes_shrinkage_grows_less_than_twofold():
         assert ratio == pytest.approx(1 + f[2 * B], rel=1e-12) and ratio < 2
         assert f[B] == pytest.approx(f[2 * B] ** 2, rel=1e-12)
     assert round((1 - f[64]) / (1 - f[128]), 2) == 1.96 and round((1 - f[32]) / (1 - f[64]), 2) == 1.92
+
+
+@pytest.mark.equation("sgd-l2-minimizer")
+def test_sgd_on_the_mean_loss_ends_at_one_minimizer_whatever_the_batch_size_and_learning_rate():
+    """Erratum (session 6, section 2): B and eta move the path and a fixed budget's end, not the minimizer."""
+    r = np.random.default_rng(6)
+    X = r.normal(size=(500, 4))
+    y = X @ np.array([1.0, -1.0, 0.5, 0.0]) + r.normal(size=500)
+    lam, n = 0.1, 500
+    w_min = np.linalg.solve(X.T @ X / n + lam * np.eye(4), X.T @ y / n)  # zero of the mean loss's penalized gradient
+    runs = [(50, 0.05), (25, 0.05), (50, 0.1)]
+    ends = [l2.sgd_ridge(X, y, lam, B, eta, epochs=300, rng=1, lr_decay=0.97)[-1] for B, eta in runs]
+    for end in ends:
+        np.testing.assert_allclose(end, w_min, atol=2e-3)
+    np.testing.assert_allclose(l2.ridge(X, y, n * lam), w_min, atol=1e-12)  # the same point in ridge's convention
+    # full batch, constant rate: plain gradient descent, exact for any stable eta
+    for eta in (0.3, 0.9):
+        np.testing.assert_allclose(l2.sgd_ridge(X, y, lam, n, eta, epochs=200, rng=0)[-1], w_min, atol=1e-10)
+    # a fixed budget of one epoch: each set-up stops elsewhere, all far from the minimizer
+    budget = [l2.sgd_ridge(X, y, lam, B, eta, epochs=1, rng=1)[-1] for B, eta in runs]
+    assert min(np.abs(b - w_min).max() for b in budget) > 0.2
+    # halving B or doubling eta both take the first set-up twice as far, to first order the same distance
+    assert min(np.abs(budget[0] - b).max() for b in budget[1:]) > 0.2
+    assert 0.001 < np.abs(budget[1] - budget[2]).max() < 0.05
+
+
+@pytest.mark.equation("adamw-noisy-box")
+def test_adamw_with_noisy_gradients_shrinks_coordinates_inside_the_box():
+    """Erratum (session 6, section 2): the box result needs exact gradients; with noise AdamW acts like L2 of
+    strength about lambda * sigma per coordinate (sqrt(v_hat) ~ sigma where the noise dominates)."""
+    H, w_star, lam, sigma = np.diag([100.0, 1.0, 0.01]), np.array([1.0, -1.0, 1.5]), 0.5, 1.0
+    np.testing.assert_allclose(l2.adamw_limit(H, w_star, lam), w_star)  # all inside ||w||_inf <= 2: not shrunk
+    exact = l2.adam(lambda w: H @ (w - w_star), np.zeros(3), lr=0.01, steps=20_000, weight_decay=lam)
+    np.testing.assert_allclose(exact[-1], w_star, atol=5e-3)
+    r = np.random.default_rng(0)
+    noisy = l2.adam(lambda w: H @ (w - w_star) + sigma * r.normal(size=3), np.zeros(3), lr=0.01, steps=20_000,
+                    weight_decay=lam)
+    end = noisy[-10_000:].mean(axis=0)
+    np.testing.assert_allclose(end, [0.99, -0.65, 0.03], atol=0.03)
+    h = np.diag(H)
+    np.testing.assert_allclose(end, h * w_star / (h + lam * sigma), atol=0.03)  # ridge with alpha = lambda sigma
+    assert abs(end[2]) < 0.1 * w_star[2]  # the flat coordinate, well inside the box, is shrunk to almost 0
+
+
+@pytest.mark.equation("mcnemar-paired")
+def test_mcnemar_matches_an_independent_binomial_test():
+    import scipy.stats
+
+    from reglab import capstone
+
+    r = np.random.default_rng(0)
+    for n, q in ((600, 0.05), (600, 0.2), (40, 0.5), (3, 0.9)):
+        a = r.random(n) < 0.8
+        b = np.where(r.random(n) < q, ~a, a)  # flip a random share of the base's verdicts
+        t = capstone.mcnemar(a, b)
+        g, lo = int(np.sum(b & ~a)), int(np.sum(a & ~b))
+        assert (t.gained, t.lost) == (g, lo) and t.difference == pytest.approx(b.mean() - a.mean(), abs=1e-15)
+        ref = scipy.stats.binomtest(lo, g + lo, 0.5).pvalue if g + lo else 1.0
+        assert t.p_value == pytest.approx(ref, rel=1e-9)
+        k, m = min(g, lo), g + lo
+        mid = min(1.0, 2 * scipy.stats.binom.cdf(k, m, 0.5) - scipy.stats.binom.pmf(k, m, 0.5))
+        assert capstone.mcnemar(a, b, mid_p=True).p_value == pytest.approx(mid, rel=1e-9)
+    with pytest.raises(ValueError, match="right"):
+        capstone.mcnemar([0.9, 0.1], [1, 0])  # probabilities, not verdicts
+    with pytest.raises(ValueError, match="same examples"):
+        capstone.mcnemar([1, 0, 1], [1, 0])
+
+
+@pytest.mark.equation("mcnemar-paired")
+def test_capstone_l2_against_none_is_a_paired_comparison(capstone_run):
+    """Erratum (session 6, w2): one accuracy's standard error is the wrong yardstick for two models on one test set."""
+    from reglab import capstone
+
+    split, res = capstone_run
+    right = {m: res.predict_proba(m, split.X_test).argmax(axis=1) == split.y_test for m in ("none", "L2")}
+    t = capstone.mcnemar(right["none"], right["L2"])
+    assert (t.gained, t.lost) == (14, 4) and t.p_value == pytest.approx(0.031, abs=5e-4)
+    assert t.difference == pytest.approx(res.table["L2"]["test_acc"] - res.table["none"]["test_acc"], abs=1e-12)
+    # the unpaired yardstick (one accuracy's standard error) calls the same difference 1.6 "standard errors"
+    acc = res.table["none"]["test_acc"]
+    assert 1.5 < t.difference / np.sqrt(acc * (1 - acc) / len(split.y_test)) < 1.7

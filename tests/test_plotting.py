@@ -123,6 +123,14 @@ def _capstone_results():
     return {n: {"test_loss": v, "test_acc": 0.97 - v / 4} for n, v in losses.items()}
 
 
+def _paired_results():
+    from reglab import capstone
+
+    counts = {"L2": (14, 4), "L1": (12, 6), "dropout": (9, 7), "early stopping": (8, 9), "bagging": (11, 8)}
+    return {n: capstone.PairedTest(g, lo, (g - lo) / 600, 0.03 + 0.1 * i) for i, (n, (g, lo)) in
+            enumerate(counts.items())}
+
+
 def _decision_boundary():
     from reglab import mlp
 
@@ -166,6 +174,7 @@ FIGURES = {
                                                                 np.zeros(25), alpha=3.16, true_zeros=0.7),
     "plot_weight_magnitudes": lambda: plotting.plot_weight_magnitudes(_W[0], _W[1] + 1e-3),
     "plot_sweep": lambda: plotting.plot_sweep([1e-4, 1e-3, 1e-2, 1e-1], [0.3, 0.25, 0.2, 0.4], 1e-2, xlabel="lambda"),
+    "plot_paired_accuracy": lambda: plotting.plot_paired_accuracy(_paired_results()),
 }
 
 
@@ -221,6 +230,14 @@ def test_capstone_plot_shows_close_losses_apart():
     assert 0.15 < lo < 0.192 and hi > 0.31  # not from 0: 0.192 and 0.207 are far apart on screen
     assert "0.192" in [t.get_text() for t in ax.texts]
     assert "lowest: L2" in plotting.alt_text(ax.figure)
+
+
+def test_paired_accuracy_plot_draws_the_gained_and_lost_counts():
+    ax = FIGURES["plot_paired_accuracy"]()
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == [14, 12, 9, 8, 11, -4, -6, -7, -9, -8]  # gained to the right, lost to the left, in row order
+    assert [t.get_text() for t in ax.texts][:2] == ["p = 0.03", "p = 0.13"]
+    assert "L2 14 gained, 4 lost, p = 0.03" in plotting.alt_text(ax.figure)
 
 
 def test_figures_display_as_an_image_with_alternative_text():

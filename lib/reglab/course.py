@@ -422,8 +422,10 @@ SESSIONS: tuple[Session, ...] = (
                            "keeps falling while the model overfits"),
                          M("lambda-is-learning-rate", "lambda multiplies the penalty; the learning rate is a "
                            "different hyperparameter"),
-                         M("fresh-mask-per-step", "a fresh mask at every time step is plain dropout: the recurrence "
-                           "averages that noise away over time"),
+                         M("fresh-mask-per-step", "a new mask on the carried state at every time step corrupts the "
+                           "memory the recurrence must carry over many steps: neither variant does that"),
+                         M("same-mask-in-every-variant", "one mask for the whole sequence is Gal and Ghahramani's "
+                           "variant only: reread how Semeniuta et al. draw theirs, and what they apply it to"),
                      )),
             Question("q4", "Tune on validation, score once on test, bag", ("q4a", "q4b", "q4c", "q4d"),
                      "5. Tune on validation, score once on test",
@@ -562,6 +564,11 @@ SPEC_EQUATIONS: dict[str, str] = {
     "capstone-gradcheck": "S6: capstone backward pass (L2 term, dropout, fixed mask) matches finite differences",
     "proximal-l1-zeros": "S6: a proximal L1 step gives exact zeros in the MLP's first layer; the subgradient step none",
     "capstone-fair": "S6: one initialization and minibatch order for every method; strengths chosen on validation",
+    "sgd-l2-minimizer": "S6: SGD on the mean loss + (lambda/2)||w||^2 ends at one minimizer for every batch size and "
+                        "learning rate; a fixed budget of epochs ends elsewhere for each",
+    "adamw-noisy-box": "S6: with noisy gradients AdamW shrinks coordinates inside the box too (about ridge with "
+                       "alpha = lambda sigma where the noise dominates)",
+    "mcnemar-paired": "S6: two classifiers on one test set: exact McNemar test on the discordant images",
     "validation-overfit": "S3: the best of many candidates on one validation set has an optimistic validation error",
     "augmentation-labels": "S5: one-pixel shifts keep a digit's label; flips turn some digits into others",
     "alpha-approx-ratio": "S3: exact alpha_i vs 1/(eps tau): 0.92 at tau = 30, 0.58 at 200, 0.03 at 1000 (lambda 0.05)",

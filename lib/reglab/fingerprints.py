@@ -500,9 +500,10 @@ _TABLE = {
             },
         ),
         "quiz7": (
-            "fp2:c:cf0ef2c1:557b6d85f0a62a4a2664769b",
+            "fp2:c:4a98c3e7:4597057875b2c2160df3857f",
             {
-                "fresh-mask-per-step": "fp2:c:99a0394c:2fc10aae17417a7c0c4ef5b0",
+                "fresh-mask-per-step": "fp2:c:220d2ef0:dd66e5536e84220466e5295a",
+                "same-mask-in-every-variant": "fp2:c:c0b357fe:a973769a37fbdc707284b8e6",
             },
         ),
         "q4a": (

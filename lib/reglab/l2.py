@@ -17,6 +17,7 @@ import numpy as np
 from ._validation import (
     InvalidTypeError,
     as_float_array,
+    as_rng,
     check_callable,
     check_int,
     check_nonneg_scalar,
@@ -38,6 +39,7 @@ __all__ = [
     "adam",
     "adamw_limit",
     "input_noise_alpha",
+    "sgd_ridge",
 ]
 
 
@@ -412,6 +414,81 @@ def epoch_decay_factor(lr, strength, n_examples, batch_size, convention="half"):
     n_examples = check_int(n_examples, "n_examples", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     return decay_factor(lr, strength, convention) ** (n_examples / batch_size)
+
+
+def sgd_ridge(X, y, strength, batch_size, lr, epochs, rng, lr_decay=1.0):
+    """Run minibatch SGD on (1/2n) ||y - X w||^2 + (strength/2) ||w||^2 from w = 0; return w after each epoch.
+
+    Each epoch visits the examples in a new random order, in minibatches of ``batch_size`` (the last one
+    smaller when it does not divide n); a step uses the minibatch's MEAN gradient plus ``strength * w``,
+    an unbiased estimate of the full objective's gradient whatever the batch size. The objective, and
+    so its minimizer ``ridge(X, y, n * strength)``, does not depend on ``batch_size`` or ``lr``; where a
+    fixed number of epochs ends does. With a constant learning rate the minibatch noise keeps w
+    moving around the minimizer; ``lr_decay < 1`` multiplies the learning rate by that factor after
+    every epoch, so that the noise dies out and w converges.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Design matrix.
+    y : array-like of shape (n_samples,)
+        Targets.
+    strength : float
+        Penalty coefficient lambda of (lambda/2) ||w||^2 against the mean loss, >= 0.
+    batch_size : int
+        Examples per step, 1 to n_samples.
+    lr : float
+        Learning rate of the first epoch, > 0.
+    epochs : int
+        Passes over the data, >= 0.
+    rng : int or numpy.random.Generator
+        Seed or generator of the example orders.
+    lr_decay : float, default=1.0
+        Factor in (0, 1] applied to the learning rate after each epoch (1: constant).
+
+    Returns
+    -------
+    ndarray of shape (epochs + 1, n_features)
+        Row e is w after e epochs; row 0 is the start, 0.
+
+    Raises
+    ------
+    ValueError
+        If X and y have different numbers of rows, or an argument is out of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import l2
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0, 2.0])
+    >>> path = l2.sgd_ridge(X, y, 0.5, batch_size=4, lr=0.5, epochs=200, rng=0)  # full batch: plain GD
+    >>> bool(np.allclose(path[-1], l2.ridge(X, y, 4 * 0.5)))
+    True
+    """
+    X = as_float_array(X, "X", ndim=2)
+    y = as_float_array(y, "y", ndim=1)
+    check_same_length(X, y)
+    n = X.shape[0]
+    strength = check_nonneg_scalar(strength, "strength")
+    batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=n)
+    lr = check_positive_scalar(lr, "lr")
+    epochs = check_int(epochs, "epochs", minimum=0)
+    lr_decay = check_scalar(lr_decay, "lr_decay", 0.0, 1.0, include_low=False,
+                            hint="the learning rate is multiplied by lr_decay after each epoch; 1 keeps it constant")
+    gen = as_rng(rng)
+    w = np.zeros(X.shape[1])
+    out = np.empty((epochs + 1, w.size))
+    out[0] = w
+    for e in range(epochs):
+        order = gen.permutation(n)
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            Xb = X[idx]
+            w = w - lr * (Xb.T @ (Xb @ w - y[idx]) / len(idx) + strength * w)
+        out[e + 1] = w
+        lr *= lr_decay
+    return out
 
 
 def adamw_limit(H, w_star, weight_decay, tol=1e-12, max_iter=100_000):

@@ -58,6 +58,7 @@ __all__ = [
     "plot_zero_fractions",
     "plot_weight_magnitudes",
     "plot_sweep",
+    "plot_paired_accuracy",
 ]
 
 #: Okabe and Ito's colour-blind-safe colours, ordered so that no red sits beside a green: blue, orange,
@@ -1213,3 +1214,56 @@ def plot_sweep(values, val_loss, chosen, ax=None, xlabel="strength", log=True):
     ax.legend(fontsize=SMALL)
     return describe(ax, f"validation cross-entropy against {xlabel}",
                     f"{fmt(chosen)} is chosen, validation loss {fmt(np.min(val_loss))}")
+
+
+def plot_paired_accuracy(paired, ax=None, baseline="none"):
+    """Draw each method's test images gained and lost against a baseline scored on the same images, with p-values.
+
+    One row per method: a bar to the right for the images it gets right and the baseline gets wrong (gained), one
+    to the left for the reverse (lost), labelled with the paired test's p-value (:func:`reglab.capstone.mcnemar`).
+    The images both get right, or both wrong, are left out: they say nothing about which is better.
+
+    Parameters
+    ----------
+    paired : dict
+        Method -> object with ``gained``, ``lost`` and ``p_value`` (a :class:`reglab.capstone.PairedTest`).
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+    baseline : str, default="none"
+        Name of the method every row is compared with, for the labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import capstone, plotting
+    >>> ax = plotting.plot_paired_accuracy({"L2": capstone.PairedTest(14, 4, 10 / 600, 0.031)})
+    >>> [t.get_text() for t in ax.texts]
+    ['p = 0.031']
+    """
+    ax = _ax(ax)
+    names = list(paired)
+    gained = np.array([int(paired[n].gained) for n in names])
+    lost = np.array([int(paired[n].lost) for n in names])
+    rows = np.arange(len(names))
+    ax.barh(rows, gained, color=PALETTE[2], label=f"gained: right, {baseline} wrong")
+    ax.barh(rows, -lost, color=PALETTE[5], label=f"lost: wrong, {baseline} right")
+    ax.axvline(0, color="0.3", lw=1)
+    for row, g, n in zip(rows, gained, names):
+        ax.annotate(f"p = {fmt(paired[n].p_value, 2)}", (g, row), xytext=(4, 0), textcoords="offset points",
+                    va="center", fontsize=SMALL)
+    top = max(int(gained.max(initial=0)), int(lost.max(initial=0)), 1)
+    ax.set_xlim(-1.15 * top, 1.9 * top)  # room for the p-values on the right
+    ax.set_ylim(len(names) - 0.5, -1.6)  # the first method on top, room for the legend above it
+    ax.set_yticks(rows, names)
+    ticks = ax.get_xticks()
+    ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+    ax.set_xticklabels([fmt(abs(t)) for t in ticks])
+    ax.set_xlabel(f"test images, against {baseline} on the same images")
+    ax.legend(fontsize=SMALL, loc="upper right")
+    return describe(ax, f"test images each method gets right and {baseline} wrong (right) and the reverse (left)",
+                    "; ".join(f"{n} {g} gained, {lo} lost, p = {fmt(paired[n].p_value, 2)}"
+                              for n, g, lo in zip(names, gained, lost)))
