@@ -93,6 +93,65 @@ def test_elastic_net_convention_is_half_squared_error_plus_half_l2():
     np.testing.assert_allclose(l1.elastic_net(X, y, 0.0, 3.0), l2.ridge(X, y, 3.0), atol=1e-8)
 
 
+def _units_problem():
+    """Session 2's structured-sparsity example: 8 units feed 5 outputs, only units 0-2 matter."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 8))
+    W = np.zeros((8, 5))
+    W[:3] = rng.normal(size=(3, 5))
+    return X, X @ W + rng.normal(size=(40, 5))
+
+
+@pytest.mark.equation("group-lasso")
+def test_group_soft_threshold_is_the_proximal_step_of_the_group_penalty():
+    """argmin_x 1/2 ||x - v||^2 + t ||x||_2, by scipy for each row: a whole row at 0 exactly when ||v|| <= t."""
+    rng = np.random.default_rng(5)
+    V = 2 * rng.normal(size=(6, 4))
+    t = float(np.median(np.linalg.norm(V, axis=1)))
+    prox = l1.group_soft_threshold(V, t)
+    for v, p in zip(V, prox):
+        f = lambda x, v=v: 0.5 * np.sum((x - v) ** 2) + t * np.linalg.norm(x)  # noqa: E731
+        ref = scipy.optimize.minimize(f, v, method="Powell", options={"xtol": 1e-12, "ftol": 1e-15})
+        assert f(p) <= ref.fun + 1e-12
+        np.testing.assert_allclose(p, ref.x, atol=1e-5)
+        assert np.all(p == 0) == (np.linalg.norm(v) <= t)  # the whole group, or none of it
+    assert 0 < np.sum(np.all(prox == 0, axis=1)) < len(V)
+    # groups of one weight: the elementwise soft-threshold of (7.23)
+    singles = l1.group_soft_threshold(V.reshape(-1, 1), 1.0).ravel()
+    np.testing.assert_allclose(singles, l1.soft_threshold(V.ravel(), 1.0), atol=1e-15)
+
+
+@pytest.mark.equation("group-lasso")
+def test_group_lasso_minimizes_its_objective_and_zeroes_whole_units_where_l1_scatters():
+    """Session 2: the solver against its optimality conditions and scipy; then the notebook's printed comparison."""
+    X, Y = _units_problem()
+    alpha = 30.0
+    W = l1.group_lasso(X, Y, alpha)
+    # KKT certificate (the problem is convex): with G = X^T (Y - X W), a zero row needs ||G_g|| <= alpha and any
+    # other row G_g = alpha W_g / ||W_g||
+    G, norms = X.T @ (Y - X @ W), np.linalg.norm(W, axis=1)
+    zero = norms == 0
+    assert np.all(np.linalg.norm(G[zero], axis=1) < alpha)
+    np.testing.assert_allclose(G[~zero], alpha * W[~zero] / norms[~zero, None], atol=1e-7)
+
+    def smoothed(w, delta=1e-8):  # sqrt(||W_g||^2 + delta^2) for ||W_g||: differentiable, for BFGS
+        M = w.reshape(W.shape)
+        R, n = Y - X @ M, np.sqrt(np.sum(M * M, axis=1) + delta**2)
+        return 0.5 * np.sum(R * R) + alpha * n.sum(), (-X.T @ R + alpha * M / n[:, None]).ravel()
+
+    ref = scipy.optimize.minimize(smoothed, np.zeros(W.size), jac=True, method="BFGS",
+                                  options={"gtol": 1e-10, "maxiter": 10_000}).x.reshape(W.shape)
+    objective = lambda M: 0.5 * np.sum((Y - X @ M) ** 2) + alpha * np.linalg.norm(M, axis=1).sum()  # noqa: E731
+    assert objective(W) <= objective(ref) + 1e-9
+    np.testing.assert_allclose(ref, W, atol=1e-6)
+    # the notebook: about as many zeros either way, whole units only with the group penalty
+    zeros_group = np.sum(W == 0, axis=1)
+    zeros_l1 = np.sum(np.column_stack([l1.lasso(X, Y[:, j], 10.0) for j in range(5)]) == 0, axis=1)
+    assert zeros_group.tolist() == [0, 0, 0, 5, 5, 5, 5, 5]
+    assert zeros_l1.tolist() == [2, 3, 0, 3, 4, 5, 5, 4]
+    assert np.sum((zeros_l1 > 0) & (zeros_l1 < 5)) == 5  # L1's zeros scattered over partly zero units
+
+
 # ---------------------------------------------------------------------------- session 3
 
 

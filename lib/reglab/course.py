@@ -539,6 +539,8 @@ SPEC_EQUATIONS: dict[str, str] = {
     "7.23": "S2: soft-thresholding closed form; proximal steps reach its exact zeros, subgradient steps none",
     "lasso-correlated": "S2: the closed form is not the minimizer with correlated features",
     "elastic-net-grouping": "S2: elastic net keeps a group of correlated features together",
+    "group-lasso": "S2: the group penalty sum_g ||w_g||_2 (prox: group soft-threshold) zeroes whole groups; L1 "
+    "scatters its zeros",
     "early-stopping": "S3: patience and best-parameter copy",
     "7.37": "S3: w(tau) - w* = (I - eps H)(w(tau-1) - w*)",
     "7.40": "S3: Q^T w(tau) = [I - (I - eps Lambda)^tau] Q^T w*",
