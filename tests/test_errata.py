@@ -191,6 +191,66 @@ def test_sign_flips_start_at_one_over_lambda_max():
     assert eps0 == 1.0 and eps0 < 2.0 / lam.max()
 
 
+@pytest.mark.equation("flat-direction-limit")
+def test_flat_direction_alpha_is_the_limit_one_over_eps_tau():
+    """Session 3 q5: at lambda_i = 0 any alpha matches (nothing moves); the convention is the limit lambda_i -> 0+."""
+    eps, tau = 0.1, 20
+    H, w_star = np.diag([0.0, 1.0]), np.ones(2)
+    assert early_stopping.gd_iterates(H, w_star, eps, tau)[-1, 0] == 0.0
+    assert all(l2.eigen_rescale(H, w_star, a)[0] == 0.0 for a in (1e-3, 1.0, 1e3))  # every alpha > 0 matches
+    # root finding on the iterates: alpha_i -> 1/(eps tau) as lambda_i -> 0+, off by about eps tau lambda_i / 2
+    off = [abs(_alpha_by_root_finding(lam, eps, tau) * eps * tau - 1) for lam in (1e-2, 1e-4, 1e-6)]
+    assert off[0] > off[1] > off[2] and off[2] < 1e-5
+    assert early_stopping.equivalent_alpha([0.0], eps, tau)[0] == pytest.approx(1 / (eps * tau), rel=1e-15)
+    # continuous at 0: a round-off eigenvalue gets the alpha of an exact zero
+    assert early_stopping.equivalent_alpha([1e-17], eps, tau)[0] == pytest.approx(1 / (eps * tau), rel=1e-12)
+    # the notebook's printed values
+    for lam, want in ((0.5, 0.27941), (0.05, 0.47417), (5e-3, 0.49738), (5e-5, 0.49997)):
+        assert _alpha_by_root_finding(lam, eps, tau) == pytest.approx(want, abs=1e-5)
+
+
+@pytest.mark.equation("gradient-flow-not-ridge")
+def test_closeness_to_ridge_is_set_by_eps_tau_lambda_not_by_eps():
+    """Session 3 section 6: at eps tau = 1, eps -> 0 tends to gradient flow (solve_ivp), which stays 26 % off ridge."""
+    from scipy.integrate import solve_ivp
+
+    H, w_star, t = np.diag([1.0, 0.05]), np.ones(2), 1.0
+    flow = solve_ivp(lambda _, w: -H @ (w - w_star), (0, t), np.zeros(2), rtol=1e-12, atol=1e-14).y[:, -1]
+    ridge = l2.eigen_rescale(H, w_star, 1 / t)
+    to_flow = []
+    for eps in (0.1, 0.01, 0.001):
+        w = early_stopping.gd_iterates(H, w_star, eps, round(t / eps))[-1]
+        to_flow.append(abs(w[0] - flow[0]))
+        assert w[0] / ridge[0] - 1 > 0.26  # a smaller step is no closer to ridge
+    assert to_flow[0] > to_flow[1] > to_flow[2] and to_flow[2] < 2e-4
+    assert flow[0] / ridge[0] - 1 == pytest.approx(0.264, abs=5e-4)
+    # at a fixed eps the gap closes with eps tau lambda: the notebook's +26.5 %, +4.7 %, +0.5 %
+    for tau, want in ((1000, 0.265), (100, 0.047), (10, 0.005)):
+        w = early_stopping.gd_iterates(H, w_star, 0.001, tau)[-1]
+        assert w[0] / l2.eigen_rescale(H, w_star, 1 / (0.001 * tau))[0] - 1 == pytest.approx(want, abs=1e-3)
+
+
+@pytest.mark.equation("non-integer-tau")
+def test_closed_form_between_whole_steps_interpolates_and_is_no_gradient_step():
+    """Session 3 q3: per direction the error at tau + 1/2 is the geometric mean of the errors at tau and tau + 1."""
+    rng = np.random.default_rng(8)
+    B = rng.normal(size=(3, 3))
+    H, w_star = B @ B.T + 0.1 * np.eye(3), rng.normal(size=3)
+    lam, Q = np.linalg.eigh(H)
+    eps = 0.9 / lam.max()
+    it = early_stopping.gd_iterates(H, w_star, eps, 6)
+    for tau in range(6):
+        mid = early_stopping.gd_closed_form(H, w_star, eps, tau + 0.5)
+        before, after, between = (Q.T @ (w_star - w) for w in (it[tau], it[tau + 1], mid))
+        np.testing.assert_allclose(between, np.sign(before) * np.sqrt(before * after), rtol=1e-9, atol=1e-12)
+        needed = Q.T @ (mid - it[tau]) / (lam * before)  # the step size a gradient step from w(tau) would need
+        assert np.ptp(needed) > 0.1 * eps  # differs per direction: no single step lands there
+    H2, w2 = np.diag([1.0, 0.05]), np.ones(2)  # the notebook's example
+    w_2 = early_stopping.gd_iterates(H2, w2, 0.5, 2)[-1]
+    needed = (early_stopping.gd_closed_form(H2, w2, 0.5, 2.5) - w_2) / (np.diag(H2) * (w2 - w_2))
+    np.testing.assert_allclose(needed, [0.293, 0.252], atol=5e-4)
+
+
 # ---------------------------------------------------------------------------- session 4
 
 
