@@ -274,6 +274,25 @@ def test_bagging_loses_for_polynomials_and_wins_for_nearest_neighbours():
     assert single_nn == pytest.approx(np.mean((nearest - target) ** 2))
 
 
+@pytest.mark.equation("ensemble-gain")
+def test_gain_from_5_to_50_members_is_0_18_times_v_minus_c():
+    """Session 4 section 7: the gain is 0.18 (v - c), positive for every c < v; with explicit covariance matrices."""
+    def avg_error(v, c, k):  # E[(1/k sum e_i)^2] = 1^T Sigma 1 / k^2, Sigma with v on the diagonal and c off it
+        S = np.full((k, k), c)
+        np.fill_diagonal(S, v)
+        return np.ones(k) @ S @ np.ones(k) / k**2
+
+    for v, c in ((1.0, 0.0), (1.0, 0.5), (2.0, 1.9), (1.0, 0.99), (1.0, -0.02), (3.0, 3.0)):
+        gain = avg_error(v, c, 5) - avg_error(v, c, 50)
+        assert gain == pytest.approx(0.18 * (v - c), abs=1e-12)
+        assert ensembles.ensemble_mse(v, c, 5) - ensembles.ensemble_mse(v, c, 50) == pytest.approx(gain, abs=1e-12)
+        assert (gain > 1e-12) == (c < v)  # no threshold short of c = v
+    for rho in (0.0, 0.5, 0.9, 0.99):  # the notebook's paired Monte Carlo
+        e = ensembles.correlated_errors(1.0, rho, 50, 20_000, rng=0)
+        g = e[:, :5].mean(axis=1) ** 2 - e.mean(axis=1) ** 2
+        assert abs(g.mean() - 0.18 * (1 - rho)) < 3 * g.std() / np.sqrt(g.size)
+
+
 # ---------------------------------------------------------------------------- session 5
 
 

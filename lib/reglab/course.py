@@ -560,6 +560,7 @@ SPEC_EQUATIONS: dict[str, str] = {
     "7.50": "S4: ensemble error v/k + (k-1)c/k",
     "bootstrap-1/e": "S4: a bootstrap sample misses about 1/e of the examples",
     "bagging": "S4: v and c estimated from real bagged models",
+    "ensemble-gain": "S4: going from 5 to 50 members gains 0.18 (v - c): no threshold short of c = v",
     "inverted-dropout": "S5: E[(m*h)/p] = h; h = 3, p = 0.6 -> 5 w.p. 0.6; PyTorch's p",
     "7.53": "S5: arithmetic-mean ensemble over all masks",
     "7.54-7.55": "S5: renormalized geometric mean over all masks",
