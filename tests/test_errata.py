@@ -93,6 +93,65 @@ def test_elastic_net_convention_is_half_squared_error_plus_half_l2():
     np.testing.assert_allclose(l1.elastic_net(X, y, 0.0, 3.0), l2.ridge(X, y, 3.0), atol=1e-8)
 
 
+def _units_problem():
+    """Session 2's structured-sparsity example: 8 units feed 5 outputs, only units 0-2 matter."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 8))
+    W = np.zeros((8, 5))
+    W[:3] = rng.normal(size=(3, 5))
+    return X, X @ W + rng.normal(size=(40, 5))
+
+
+@pytest.mark.equation("group-lasso")
+def test_group_soft_threshold_is_the_proximal_step_of_the_group_penalty():
+    """argmin_x 1/2 ||x - v||^2 + t ||x||_2, by scipy for each row: a whole row at 0 exactly when ||v|| <= t."""
+    rng = np.random.default_rng(5)
+    V = 2 * rng.normal(size=(6, 4))
+    t = float(np.median(np.linalg.norm(V, axis=1)))
+    prox = l1.group_soft_threshold(V, t)
+    for v, p in zip(V, prox):
+        f = lambda x, v=v: 0.5 * np.sum((x - v) ** 2) + t * np.linalg.norm(x)  # noqa: E731
+        ref = scipy.optimize.minimize(f, v, method="Powell", options={"xtol": 1e-12, "ftol": 1e-15})
+        assert f(p) <= ref.fun + 1e-12
+        np.testing.assert_allclose(p, ref.x, atol=1e-5)
+        assert np.all(p == 0) == (np.linalg.norm(v) <= t)  # the whole group, or none of it
+    assert 0 < np.sum(np.all(prox == 0, axis=1)) < len(V)
+    # groups of one weight: the elementwise soft-threshold of (7.23)
+    singles = l1.group_soft_threshold(V.reshape(-1, 1), 1.0).ravel()
+    np.testing.assert_allclose(singles, l1.soft_threshold(V.ravel(), 1.0), atol=1e-15)
+
+
+@pytest.mark.equation("group-lasso")
+def test_group_lasso_minimizes_its_objective_and_zeroes_whole_units_where_l1_scatters():
+    """Session 2: the solver against its optimality conditions and scipy; then the notebook's printed comparison."""
+    X, Y = _units_problem()
+    alpha = 30.0
+    W = l1.group_lasso(X, Y, alpha)
+    # KKT certificate (the problem is convex): with G = X^T (Y - X W), a zero row needs ||G_g|| <= alpha and any
+    # other row G_g = alpha W_g / ||W_g||
+    G, norms = X.T @ (Y - X @ W), np.linalg.norm(W, axis=1)
+    zero = norms == 0
+    assert np.all(np.linalg.norm(G[zero], axis=1) < alpha)
+    np.testing.assert_allclose(G[~zero], alpha * W[~zero] / norms[~zero, None], atol=1e-7)
+
+    def smoothed(w, delta=1e-8):  # sqrt(||W_g||^2 + delta^2) for ||W_g||: differentiable, for BFGS
+        M = w.reshape(W.shape)
+        R, n = Y - X @ M, np.sqrt(np.sum(M * M, axis=1) + delta**2)
+        return 0.5 * np.sum(R * R) + alpha * n.sum(), (-X.T @ R + alpha * M / n[:, None]).ravel()
+
+    ref = scipy.optimize.minimize(smoothed, np.zeros(W.size), jac=True, method="BFGS",
+                                  options={"gtol": 1e-10, "maxiter": 10_000}).x.reshape(W.shape)
+    objective = lambda M: 0.5 * np.sum((Y - X @ M) ** 2) + alpha * np.linalg.norm(M, axis=1).sum()  # noqa: E731
+    assert objective(W) <= objective(ref) + 1e-9
+    np.testing.assert_allclose(ref, W, atol=1e-6)
+    # the notebook: about as many zeros either way, whole units only with the group penalty
+    zeros_group = np.sum(W == 0, axis=1)
+    zeros_l1 = np.sum(np.column_stack([l1.lasso(X, Y[:, j], 10.0) for j in range(5)]) == 0, axis=1)
+    assert zeros_group.tolist() == [0, 0, 0, 5, 5, 5, 5, 5]
+    assert zeros_l1.tolist() == [2, 3, 0, 3, 4, 5, 5, 4]
+    assert np.sum((zeros_l1 > 0) & (zeros_l1 < 5)) == 5  # L1's zeros scattered over partly zero units
+
+
 # ---------------------------------------------------------------------------- session 3
 
 
@@ -132,6 +191,66 @@ def test_sign_flips_start_at_one_over_lambda_max():
     assert eps0 == 1.0 and eps0 < 2.0 / lam.max()
 
 
+@pytest.mark.equation("flat-direction-limit")
+def test_flat_direction_alpha_is_the_limit_one_over_eps_tau():
+    """Session 3 q5: at lambda_i = 0 any alpha matches (nothing moves); the convention is the limit lambda_i -> 0+."""
+    eps, tau = 0.1, 20
+    H, w_star = np.diag([0.0, 1.0]), np.ones(2)
+    assert early_stopping.gd_iterates(H, w_star, eps, tau)[-1, 0] == 0.0
+    assert all(l2.eigen_rescale(H, w_star, a)[0] == 0.0 for a in (1e-3, 1.0, 1e3))  # every alpha > 0 matches
+    # root finding on the iterates: alpha_i -> 1/(eps tau) as lambda_i -> 0+, off by about eps tau lambda_i / 2
+    off = [abs(_alpha_by_root_finding(lam, eps, tau) * eps * tau - 1) for lam in (1e-2, 1e-4, 1e-6)]
+    assert off[0] > off[1] > off[2] and off[2] < 1e-5
+    assert early_stopping.equivalent_alpha([0.0], eps, tau)[0] == pytest.approx(1 / (eps * tau), rel=1e-15)
+    # continuous at 0: a round-off eigenvalue gets the alpha of an exact zero
+    assert early_stopping.equivalent_alpha([1e-17], eps, tau)[0] == pytest.approx(1 / (eps * tau), rel=1e-12)
+    # the notebook's printed values
+    for lam, want in ((0.5, 0.27941), (0.05, 0.47417), (5e-3, 0.49738), (5e-5, 0.49997)):
+        assert _alpha_by_root_finding(lam, eps, tau) == pytest.approx(want, abs=1e-5)
+
+
+@pytest.mark.equation("gradient-flow-not-ridge")
+def test_closeness_to_ridge_is_set_by_eps_tau_lambda_not_by_eps():
+    """Session 3 section 6: at eps tau = 1, eps -> 0 tends to gradient flow (solve_ivp), which stays 26 % off ridge."""
+    from scipy.integrate import solve_ivp
+
+    H, w_star, t = np.diag([1.0, 0.05]), np.ones(2), 1.0
+    flow = solve_ivp(lambda _, w: -H @ (w - w_star), (0, t), np.zeros(2), rtol=1e-12, atol=1e-14).y[:, -1]
+    ridge = l2.eigen_rescale(H, w_star, 1 / t)
+    to_flow = []
+    for eps in (0.1, 0.01, 0.001):
+        w = early_stopping.gd_iterates(H, w_star, eps, round(t / eps))[-1]
+        to_flow.append(abs(w[0] - flow[0]))
+        assert w[0] / ridge[0] - 1 > 0.26  # a smaller step is no closer to ridge
+    assert to_flow[0] > to_flow[1] > to_flow[2] and to_flow[2] < 2e-4
+    assert flow[0] / ridge[0] - 1 == pytest.approx(0.264, abs=5e-4)
+    # at a fixed eps the gap closes with eps tau lambda: the notebook's +26.5 %, +4.7 %, +0.5 %
+    for tau, want in ((1000, 0.265), (100, 0.047), (10, 0.005)):
+        w = early_stopping.gd_iterates(H, w_star, 0.001, tau)[-1]
+        assert w[0] / l2.eigen_rescale(H, w_star, 1 / (0.001 * tau))[0] - 1 == pytest.approx(want, abs=1e-3)
+
+
+@pytest.mark.equation("non-integer-tau")
+def test_closed_form_between_whole_steps_interpolates_and_is_no_gradient_step():
+    """Session 3 q3: per direction the error at tau + 1/2 is the geometric mean of the errors at tau and tau + 1."""
+    rng = np.random.default_rng(8)
+    B = rng.normal(size=(3, 3))
+    H, w_star = B @ B.T + 0.1 * np.eye(3), rng.normal(size=3)
+    lam, Q = np.linalg.eigh(H)
+    eps = 0.9 / lam.max()
+    it = early_stopping.gd_iterates(H, w_star, eps, 6)
+    for tau in range(6):
+        mid = early_stopping.gd_closed_form(H, w_star, eps, tau + 0.5)
+        before, after, between = (Q.T @ (w_star - w) for w in (it[tau], it[tau + 1], mid))
+        np.testing.assert_allclose(between, np.sign(before) * np.sqrt(before * after), rtol=1e-9, atol=1e-12)
+        needed = Q.T @ (mid - it[tau]) / (lam * before)  # the step size a gradient step from w(tau) would need
+        assert np.ptp(needed) > 0.1 * eps  # differs per direction: no single step lands there
+    H2, w2 = np.diag([1.0, 0.05]), np.ones(2)  # the notebook's example
+    w_2 = early_stopping.gd_iterates(H2, w2, 0.5, 2)[-1]
+    needed = (early_stopping.gd_closed_form(H2, w2, 0.5, 2.5) - w_2) / (np.diag(H2) * (w2 - w_2))
+    np.testing.assert_allclose(needed, [0.293, 0.252], atol=5e-4)
+
+
 # ---------------------------------------------------------------------------- session 4
 
 
@@ -153,6 +272,25 @@ def test_bagging_loses_for_polynomials_and_wins_for_nearest_neighbours():
     # independent: the single 1-NN prediction by brute force
     nearest = y[np.argmin(np.abs(x_test[:, None] - x[None, :]), axis=1)]
     assert single_nn == pytest.approx(np.mean((nearest - target) ** 2))
+
+
+@pytest.mark.equation("ensemble-gain")
+def test_gain_from_5_to_50_members_is_0_18_times_v_minus_c():
+    """Session 4 section 7: the gain is 0.18 (v - c), positive for every c < v; with explicit covariance matrices."""
+    def avg_error(v, c, k):  # E[(1/k sum e_i)^2] = 1^T Sigma 1 / k^2, Sigma with v on the diagonal and c off it
+        S = np.full((k, k), c)
+        np.fill_diagonal(S, v)
+        return np.ones(k) @ S @ np.ones(k) / k**2
+
+    for v, c in ((1.0, 0.0), (1.0, 0.5), (2.0, 1.9), (1.0, 0.99), (1.0, -0.02), (3.0, 3.0)):
+        gain = avg_error(v, c, 5) - avg_error(v, c, 50)
+        assert gain == pytest.approx(0.18 * (v - c), abs=1e-12)
+        assert ensembles.ensemble_mse(v, c, 5) - ensembles.ensemble_mse(v, c, 50) == pytest.approx(gain, abs=1e-12)
+        assert (gain > 1e-12) == (c < v)  # no threshold short of c = v
+    for rho in (0.0, 0.5, 0.9, 0.99):  # the notebook's paired Monte Carlo
+        e = ensembles.correlated_errors(1.0, rho, 50, 20_000, rng=0)
+        g = e[:, :5].mean(axis=1) ** 2 - e.mean(axis=1) ** 2
+        assert abs(g.mean() - 0.18 * (1 - rho)) < 3 * g.std() / np.sqrt(g.size)
 
 
 # ---------------------------------------------------------------------------- session 5

@@ -244,7 +244,8 @@ SESSIONS: tuple[Session, ...] = (
                          M("tau-plus-one", "the power is tau, not tau + 1: after tau steps each direction has "
                            "covered 1 - (1 - eps lambda_i)^tau"),
                          M("tau-minus-one", "the power is tau, not tau - 1"),
-                         M("loop-rounds-tau", "this is a loop over int(tau) steps: (7.40) holds for any real tau"),
+                         M("loop-rounds-tau", "this loops over int(tau) whole steps: the question asks for the "
+                           "closed form (7.40), defined between whole steps too (there it interpolates the iterates)"),
                      )),
             Question("q4", "alpha ~ 1/(eps tau)", ("q4",), "4. Matching L2 (7.42-7.45)",
                      misconceptions=(
@@ -257,6 +258,9 @@ SESSIONS: tuple[Session, ...] = (
                          M("approximation", "this is the single-alpha approximation 1/(eps tau), not the exact "
                            "alpha_i of each direction"),
                          M("tau-plus-one", "r_i is (1 - eps lambda_i)^tau, not ^(tau + 1)"),
+                         M("zero-alpha", "alpha_i = 0 at lambda_i = 0: with neither curvature nor penalty, ridge "
+                           "leaves that direction undetermined; the convention asked for is the limit of alpha_i as "
+                           "lambda_i -> 0+"),
                      )),
         ),
         ("w1",),
@@ -541,15 +545,24 @@ SPEC_EQUATIONS: dict[str, str] = {
     "7.23": "S2: soft-thresholding closed form; proximal steps reach its exact zeros, subgradient steps none",
     "lasso-correlated": "S2: the closed form is not the minimizer with correlated features",
     "elastic-net-grouping": "S2: elastic net keeps a group of correlated features together",
+    "group-lasso": "S2: the group penalty sum_g ||w_g||_2 (prox: group soft-threshold) zeroes whole groups; L1 "
+    "scatters its zeros",
     "early-stopping": "S3: patience and best-parameter copy",
     "7.37": "S3: w(tau) - w* = (I - eps H)(w(tau-1) - w*)",
     "7.40": "S3: Q^T w(tau) = [I - (I - eps Lambda)^tau] Q^T w*",
     "7.42": "S3: Q^T w~ = [I - (Lambda + alpha I)^-1 alpha] Q^T w*",
     "7.43": "S3: (I - eps Lambda)^tau = (Lambda + alpha I)^-1 alpha, exact per direction",
     "7.45": "S3: alpha ~ 1/(eps tau), where it holds and where it breaks",
+    "flat-direction-limit": "S3: alpha_i -> 1/(eps tau) as lambda_i -> 0+, the convention at lambda_i = 0 (where any "
+    "alpha matches)",
+    "gradient-flow-not-ridge": "S3: closeness to ridge at alpha = 1/(eps tau) is set by eps tau lambda_i; at fixed "
+    "eps tau, eps -> 0 gives gradient flow 1 - exp(-lambda t), not ridge",
+    "non-integer-tau": "S3: (7.40) at a non-integer tau interpolates the iterates (geometric mean of the errors), "
+    "reached by no gradient step",
     "7.50": "S4: ensemble error v/k + (k-1)c/k",
     "bootstrap-1/e": "S4: a bootstrap sample misses about 1/e of the examples",
     "bagging": "S4: v and c estimated from real bagged models",
+    "ensemble-gain": "S4: going from 5 to 50 members gains 0.18 (v - c): no threshold short of c = v",
     "inverted-dropout": "S5: E[(m*h)/p] = h; h = 3, p = 0.6 -> 5 w.p. 0.6; PyTorch's p",
     "7.53": "S5: arithmetic-mean ensemble over all masks",
     "7.54-7.55": "S5: renormalized geometric mean over all masks",

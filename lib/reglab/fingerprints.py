@@ -212,6 +212,12 @@ _TABLE = {
                 "tau-plus-one": "fp2:n:d6c02efc:1e-09:2:2ade80211d21.926d1eeebe1c,190836166b48.b707e47e4afa",
             },
         ),
+        "q5b": (
+            "fp2:n:3d796068:1e-07:s:ea32a91d52f4.363a3101a393",
+            {
+                "zero-alpha": "fp2:n:91519475:1e-07:s:7cf365291479.c6f7979e0448",
+            },
+        ),
     },
     "04_bagging": {
         "q1a": (

@@ -801,7 +801,7 @@ def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
         exact = early_stopping.equivalent_alpha(lam, eps, tau)
         parts = ", ".join(
             (f"{a:.3g}" if np.isfinite(a) else ("none: the iterate overshoots w*" if np.isnan(a) else "infinite"))
-            + f" (lambda = {lam_i:g}, eps*lambda = {eps * lam_i:.2g})"
+            + f" (lambda = {lam_i:g}, eps*lambda = {eps * lam_i:.2g}, eps*tau*lambda = {eps * tau * lam_i:.2g})"
             for a, lam_i in zip(exact, lam)
         )
         return f"exact alpha per direction: {parts}; single alpha 1/(eps tau) = {approx:.3g}"
