@@ -398,6 +398,24 @@ def test_misconceptions_on_arrays_choices_and_fingerprints():
         checks.check_choice("q4", "a", "b", misconceptions={"alpha-over-sum": "a"})
 
 
+def test_a_mistake_that_raises_is_named_by_its_error():
+    """An identity of size n_examples cannot be told by its value (it has none: a shape error), only by its error."""
+    X, y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([1.0, 2.0, 3.0])
+    raised = {"identity-n-examples": r"shapes \(2,2\) \(3,3\)|shapes \(3,3\) \(2,2\)"}
+    for eye in (lambda: X.T @ X + np.eye(len(y)), lambda: np.eye(len(y)) + X.T @ X):
+        with pytest.raises(checks.AnswerError) as err:
+            checks.check("q5", lambda e=eye: np.linalg.solve(e(), X.T @ y), [0.875, 1.375], raised=raised)
+        msg = str(err.value)
+        assert checks.find_misconceptions(msg) == ["s01.q5.identity-n-examples"]
+        assert "one row and column per feature" in msg and "ValueError" in msg and "0.875" not in msg
+    with pytest.raises(checks.AnswerError) as err:  # another error is only reported
+        checks.check("q5", lambda: np.linalg.solve(X, y), [0.875, 1.375], raised=raised)
+    assert checks.find_misconceptions(str(err.value)) == [] and "LinAlgError" in str(err.value)
+    checks.check("q5", lambda: np.linalg.solve(X.T @ X + np.eye(2), X.T @ y), [0.875, 1.375], raised=raised)
+    with pytest.raises(KeyError, match="declares no misconception 'made-up'"):
+        checks.check("q5", [0.875, 1.375], [0.875, 1.375], raised={"made-up": "x"})
+
+
 def test_misconception_keys_must_be_declared_in_the_course_map():
     with pytest.raises(KeyError, match="declares no misconception 'made-up'"):
         checks.check("q1", 0.998, 0.998, misconceptions={"made-up": 0.5})
