@@ -79,6 +79,101 @@ def test_adamw_limit_of_the_session_1_example():
     assert dist[0] > 0.3 and dist[0] > dist[1] > dist[2] and dist[2] < 0.1
 
 
+@pytest.mark.equation("adamw-noisy")
+def test_noisy_adamw_shrinks_coordinates_inside_the_box():
+    """Session 1: w* = (1, -1, 1.5) lies inside the box |w_i| <= 2; exact AdamW ends there, noisy AdamW (sigma = 1)
+    near (0.99, -0.65, 0.03), close to the ridge minimum for alpha * sigma (the noise keeps sqrt(v_hat) near sigma)."""
+    A3, w_in, alpha = np.diag([100.0, 1.0, 0.01]), np.array([1.0, -1.0, 1.5]), 0.5
+    np.testing.assert_array_equal(l2.adamw_limit(A3, w_in, alpha), w_in)
+    exact = l2.adam(lambda w: A3 @ (w - w_in), np.zeros(3), lr=0.01, steps=10_000, weight_decay=alpha)
+    assert np.all(np.abs(exact[-1] - w_in) < np.abs(exact[3000] - w_in)) and np.abs(exact[-1] - w_in).max() < 0.04
+    ridge = np.linalg.solve(A3 + alpha * np.eye(3), A3 @ w_in)  # alpha * sigma with sigma = 1
+    for seed in (7, 8):  # the notebook's seed and another
+        noise = np.random.default_rng(seed)
+        noisy = l2.adam(lambda w, r=noise: A3 @ (w - w_in) + r.normal(size=3), np.zeros(3), lr=0.001, steps=20_000,
+                        weight_decay=alpha)
+        late = noisy[8000:].mean(axis=0)
+        np.testing.assert_allclose(late, [0.99, -0.65, 0.03], atol=0.03)
+        np.testing.assert_allclose(late, ridge, atol=0.03)
+        assert np.all(np.abs(late) < np.abs(w_in))  # every coordinate shrunk, though all lie inside the box
+
+
+def _constrained_by_scipy(H, w_star, k):
+    """min 1/2 (w - w*)^T H (w - w*) subject to ||w||_2 <= k, by scipy's SLSQP."""
+    res = scipy.optimize.minimize(
+        lambda w: 0.5 * (w - w_star) @ H @ (w - w_star), np.zeros(len(w_star)), jac=lambda w: H @ (w - w_star),
+        method="SLSQP", constraints=[{"type": "ineq", "fun": lambda w: k**2 - w @ w, "jac": lambda w: -2 * w}],
+        options={"ftol": 1e-13, "maxiter": 1000},
+    )
+    assert res.success, res.message
+    return res.x
+
+
+@pytest.mark.equation("7.2-constraint")
+def test_the_penalty_and_the_constraint_meet_at_the_kkt_multiplier():
+    """alpha(k) by bisection against brentq on the normal equations; the penalized minimizer against scipy's
+    constrained solve; the multiplier read off that solve; alpha = 0 when the constraint is inactive."""
+    rng = np.random.default_rng(5)
+    B = rng.normal(size=(4, 4))
+    H, w_star = B @ B.T + 0.05 * np.eye(4), 2 * rng.normal(size=4)
+    alphas = []
+    for k in (0.25, 0.5, 1.0, 2.0):
+        alpha = l2.alpha_for_radius(H, w_star, k)
+        ref = scipy.optimize.brentq(lambda a: np.linalg.norm(np.linalg.solve(H + a * np.eye(4), H @ w_star)) - k,
+                                    0.0, 1e6, xtol=1e-14, rtol=1e-14)
+        assert alpha == pytest.approx(ref, rel=1e-9)
+        w_con = _constrained_by_scipy(H, w_star, k)
+        np.testing.assert_allclose(l2.eigen_rescale(H, w_star, alpha), w_con, atol=1e-6)
+        assert -w_con @ (H @ (w_con - w_star)) / k**2 == pytest.approx(alpha, rel=1e-4)
+        alphas.append(alpha)
+    assert np.all(np.diff(alphas) < 0)  # larger alpha <-> smaller k
+    k_out = 1.01 * np.linalg.norm(w_star)
+    assert l2.alpha_for_radius(H, w_star, k_out) == 0.0
+    np.testing.assert_allclose(_constrained_by_scipy(H, w_star, k_out), w_star, atol=1e-6)
+    # the notebook's rotated quadratic at k = 1
+    Hc, wc = np.array([[2.0, 0.9], [0.9, 0.6]]), np.array([1.0, 1.5])
+    np.testing.assert_allclose(l2.eigen_rescale(Hc, wc, l2.alpha_for_radius(Hc, wc, 1.0)),
+                               _constrained_by_scipy(Hc, wc, 1.0), atol=1e-7)
+
+
+@pytest.mark.equation("7.2-reprojection")
+def test_projected_gradient_reaches_the_constrained_minimum_and_leaves_inside_weights_alone():
+    Hc, wc = np.array([[2.0, 0.9], [0.9, 0.6]]), np.array([1.0, 1.5])
+
+    def grad(w):
+        return Hc @ (w - wc)
+
+    for k in (0.5, 1.0, 1.5):
+        end = l2.projected_gradient(grad, np.zeros(2), k, lr=0.4, steps=300)[-1]
+        np.testing.assert_allclose(end, _constrained_by_scipy(Hc, wc, k), atol=1e-7)
+    inside = l2.projected_gradient(grad, np.zeros(2), 2.5, lr=0.4, steps=300)[-1]  # ||w*|| = 1.80 < 2.5
+    np.testing.assert_allclose(inside, wc, atol=1e-8)  # 2.2e-9 away after 300 steps, and closing
+    assert np.linalg.norm(np.linalg.solve(Hc + 0.5 * np.eye(2), Hc @ wc) - wc) > 0.3  # a penalty moves it
+    idle = np.array([0.6, -0.8])  # no data gradient: the constraint leaves it, weight decay shrinks it
+    np.testing.assert_array_equal(l2.projected_gradient(lambda w: np.zeros(2), idle, 1.0, 0.1, 1000)[-1], idle)
+    np.testing.assert_allclose(idle * l2.decay_factor(0.1, 0.05) ** 1000, [0.0040, -0.0053], atol=5e-5)
+
+
+@pytest.mark.equation("max-norm")
+def test_max_norm_projects_each_unit_and_bounds_a_too_large_step():
+    rng = np.random.default_rng(3)
+    W = rng.normal(size=(10, 8)) * np.linspace(0.2, 1.5, 8)
+    M = l2.max_norm(W, 3.0)
+    for j in range(8):  # each column against scipy's projection onto the ball of radius 3
+        res = scipy.optimize.minimize(lambda v, t=W[:, j]: np.sum((v - t) ** 2), np.zeros(10),
+                                      jac=lambda v, t=W[:, j]: 2 * (v - t), method="SLSQP",
+                                      constraints=[{"type": "ineq", "fun": lambda v: 9.0 - v @ v}],
+                                      options={"ftol": 1e-15, "maxiter": 1000})
+        np.testing.assert_allclose(M[:, j], res.x, atol=1e-6)
+    X, Y = rng.normal(size=(100, 10)), rng.normal(size=(100, 8))
+    eta = 2.2 / np.linalg.eigvalsh(X.T @ X / 100).max()  # 1.1 x the stable limit
+    free = capped = np.zeros((10, 8))
+    for _ in range(60):
+        free = free - eta * X.T @ (X @ free - Y) / 100
+        capped = l2.max_norm(capped - eta * X.T @ (X @ capped - Y) / 100, 3.0)
+    assert np.linalg.norm(free, axis=0).max() > 1e3 and np.linalg.norm(capped, axis=0).max() <= 3.0 + 1e-12
+
+
 # ---------------------------------------------------------------------------- session 2
 
 

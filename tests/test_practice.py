@@ -90,6 +90,11 @@ class Kernel:
         return err, out
 
 
+def _wrongs(data):
+    """``[(part, wrong answer)]``: a part's entry in ``WRONG`` is one wrong answer or a list of them."""
+    return [(part, w) for part, ws in data.WRONG.items() for w in (ws if isinstance(ws, list) else [ws])]
+
+
 def _question_status(kernel, qid):
     err, out = kernel.run(f"_rep = checks.gate_report()\nprint(dict((q.id, s) for q, s in _rep.rows)[{qid!r}], "
                           f"{qid!r} in _rep.later_failed)")
@@ -128,7 +133,7 @@ def _probe(sid, tmp_path):
                     err, _ = kernel.grade(_cell(source_nb, p))
                     assert err is None, f"{p}: under grading, the model answer fails: {err}"
 
-        for part, w in data.WRONG.items():
+        for part, w in _wrongs(data):
             q = session.question_of(part)
             kernel.run(w["source"])
             err, _ = kernel.run(_visible(_cell(source_nb, part).source))
@@ -229,7 +234,7 @@ def test_data_module_covers_every_part_and_every_implement_question(sid):
     # every "compute" question, and "implement" questions whose visible check's value must not show early either
     assert computed <= set(data.VALUES) | set(getattr(data, "NOT_NUMERIC", {})) <= {q.id for q in session.questions}
     assert set(getattr(data, "RULES", {})) <= set(session.parts)
-    for part, w in data.WRONG.items():
+    for part, w in _wrongs(data):
         if w["misconception"]:
             session.question_of(part).misconception(w["misconception"])  # declared in the course map
     for q in session.questions:
@@ -245,7 +250,7 @@ def test_wrong_and_delegating_answers_fail_and_no_answer_shows_early(sid, tmp_pa
     session, data = course.get_session(sid), DATA[sid]
     for qid, value in data.VALUES.items():
         q = next(x for x in session.questions if x.id == qid)
-        cell = data.WRONG[q.parts[0]]["cell"]
+        cell = next(w["cell"] for part, w in _wrongs(data) if part == q.parts[0])
         text = _text_above(source_nb, student_nb, cell)
         shown = _leaks(value, text)
         shown += [p for p in getattr(data, "PATTERNS", {}).get(qid, []) if re.search(p, text)]

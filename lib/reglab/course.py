@@ -181,11 +181,34 @@ SESSIONS: tuple[Session, ...] = (
                          M("alpha-everywhere", "alpha was added to every entry of X^T X; it belongs on the diagonal "
                            "only (alpha times the identity of size n_features)"),
                          M("no-penalty", "this is plain least squares (7.16): the alpha I term is missing"),
+                         M("identity-n-examples", "the identity has one row per example (n_examples), but X^T X has "
+                           "one row and column per feature: alpha I must have the size of X^T X"),
+                     )),
+            Question("q6", "scikit-learn's alpha as a network's weight decay", ("q6",),
+                     "5. Linear regression (7.16-7.17)",
+                     misconceptions=(
+                         M("sklearn-alpha-as-weight-decay", "this is scikit-learn's alpha itself: Ridge weighs "
+                           "alpha||w||^2 against a SUMMED squared error without 1/2, weight decay adds its coefficient "
+                           "times w to the gradient of a MEAN loss; write both objectives with the same data term"),
+                         M("forgot-n", "the data terms differ by a factor n (Ridge sums the squared errors, the "
+                           "network's loss averages them): the conversion must carry it"),
+                         M("forgot-factor-2", "weight decay adds its coefficient times w to the gradient, so its "
+                           "penalty has a 1/2 that Ridge's alpha||w||^2 does not: the factor 2 is missing"),
+                     )),
+            Question("q7", "Projection onto the L2 ball", ("q7a", "q7b"), "8. Penalties as constraints (7.25-7.27)",
+                     kind="implement",
+                     misconceptions=(
+                         M("clipped-coordinates", "each coordinate was clipped to [-radius, radius]: that projects "
+                           "onto a box (||w||_inf <= radius) and turns the vector; the L2 ball is round, so the "
+                           "projection keeps the direction"),
+                         M("pulled-inside", "a vector already inside the ball was moved: the projection leaves a "
+                           "point of the ball where it is (a constraint, unlike a penalty, does not pull inside "
+                           "weights toward 0)"),
                      )),
         ),
-        ("w1",),
+        ("w1", "w2"),
         ("00_overfitting",),
-        minutes=75,
+        minutes=100,
     ),
     Session(
         "02_l1_lasso", 2, "L1 regularization and the LASSO closed form", "reglab.l1",
@@ -540,6 +563,14 @@ SPEC_EQUATIONS: dict[str, str] = {
     "7.17": "S1: ridge w = (X^T X + alpha I)^-1 X^T y",
     "map-gaussian": "S1: MAP with a Gaussian prior is ridge",
     "adamw": "S1: L2 inside Adam vs decoupled weight decay (AdamW)",
+    "adamw-noisy": "S1: AdamW's box needs exact gradients: with noise (sigma = 1) it shrinks coordinates inside the "
+                   "box, w* = (1, -1, 1.5) -> about (0.99, -0.65, 0.03), near ridge with alpha sigma",
+    "7.2-constraint": "S1: min J + (alpha/2)||w||^2 and min J s.t. ||w||_2 <= k meet when alpha is the KKT multiplier; "
+                      "larger alpha <-> smaller k; alpha = 0 when the constraint is inactive",
+    "7.2-reprojection": "S1: projected gradient (step, then project onto ||w||_2 <= k) reaches the constrained minimum "
+                        "and does not pull weights inside the ball toward 0",
+    "max-norm": "S1: max-norm keeps each unit's incoming weights at ||w||_2 <= c and bounds weights a too-large step "
+                "blows up",
     "7.20": "S2: L1 subgradient alpha sign(w)",
     "7.22": "S2: the objective separates for a diagonal Hessian",
     "7.23": "S2: soft-thresholding closed form; proximal steps reach its exact zeros, subgradient steps none",
@@ -625,7 +656,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
                            "3. Eigen-rescaling (7.9–7.13)", "4. Geometry",
                            "5. Linear regression (7.16–7.17): ridge, or Tikhonov, regularization",
                            "6. L2 as a Gaussian prior (MAP)", "7. L2 inside Adam is not weight decay: AdamW",
-                           "8. Explore", "9. Common mistakes", "10. Mastery gate"),
+                           "8. Penalties as constraints (7.25–7.27)", "9. Explore", "10. Common mistakes",
+                           "11. Mastery gate"),
     "02_l1_lasso": ("0. Setup", "1. The L1 penalty and its subgradient (7.18–7.20)", "2. The closed form (7.21–7.23)",
                     "3. Sparsity as feature selection", "4. When the closed form breaks: correlated features",
                     "5. Geometry: the diamond and the circle", "6. Elastic net and the grouping effect",

@@ -111,6 +111,26 @@ _TABLE = {
                 "no-penalty": "fp2:n:969e0f96:1e-09:2:5c3b8c8c2d08.b7c5347b3758,c7f0c75e79e0.edddf6e49e0f",
             },
         ),
+        "q6": (
+            "fp2:n:5380f429:1e-09:s:8878cf4cb874.4296cc644da2",
+            {
+                "sklearn-alpha-as-weight-decay": "fp2:n:424fe0dc:1e-09:s:50d7013daa4a.b62774b17f0f",
+                "forgot-n": "fp2:n:6be92f0a:1e-09:s:207b19574a95.b5e0a1d017ef",
+                "forgot-factor-2": "fp2:n:ff5d2b24:1e-09:s:2d0efe967510.e2e0c597c795",
+            },
+        ),
+        "q7a": (
+            None,
+            {
+                "clipped-coordinates": "fp2:n:854ec9dd:1e-09:2:29a1cf78823a.0283b7661ef3,0cbdadd5f7b5.d279f499109c",
+            },
+        ),
+        "q7b": (
+            None,
+            {
+                "pulled-inside": "fp2:n:83cac27c:1e-09:2:f7c4af57035d.ed808fd33f19,2689e1789901.2b9646975c6d",
+            },
+        ),
     },
     "02_l1_lasso": {
         "q1a": (
