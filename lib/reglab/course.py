@@ -563,7 +563,7 @@ SPEC_EQUATIONS: dict[str, str] = {
     "7.17": "S1: ridge w = (X^T X + alpha I)^-1 X^T y",
     "map-gaussian": "S1: MAP with a Gaussian prior is ridge",
     "adamw": "S1: L2 inside Adam vs decoupled weight decay (AdamW)",
-    "adamw-noisy": "S1: AdamW's box needs exact gradients: with noise (sigma = 1) it shrinks coordinates inside the "
+    "adamw-noisy": "S1, S6: AdamW's box needs exact gradients: with noise (sigma = 1) it shrinks coordinates inside the "
                    "box, w* = (1, -1, 1.5) -> about (0.99, -0.65, 0.03), near ridge with alpha sigma",
     "7.2-constraint": "S1: min J + (alpha/2)||w||^2 and min J s.t. ||w||_2 <= k meet when alpha is the KKT multiplier; "
                       "larger alpha <-> smaller k; alpha = 0 when the constraint is inactive",
@@ -610,8 +610,6 @@ SPEC_EQUATIONS: dict[str, str] = {
     "capstone-fair": "S6: one initialization and minibatch order for every method; strengths chosen on validation",
     "sgd-l2-minimizer": "S6: SGD on the mean loss + (lambda/2)||w||^2 ends at one minimizer for every batch size and "
                         "learning rate; a fixed budget of epochs ends elsewhere for each",
-    "adamw-noisy-box": "S6: with noisy gradients AdamW shrinks coordinates inside the box too (about ridge with "
-                       "alpha = lambda sigma where the noise dominates)",
     "mcnemar-paired": "S6: two classifiers on one test set: exact McNemar test on the discordant images",
     "validation-overfit": "S3: the best of many candidates on one validation set has an optimistic validation error",
     "augmentation-labels": "S5: one-pixel shifts keep a digit's label; flips turn some digits into others",
