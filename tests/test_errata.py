@@ -43,6 +43,83 @@ def test_min_norm_interpolant_is_the_ridge_limit_only_with_the_bias_penalized():
     assert np.linalg.norm(free_bias[1:]) <= np.linalg.norm(with_bias[1:])
 
 
+@pytest.mark.equation("l2-basis")
+def test_the_same_alpha_penalizes_legendre_and_monomial_coefficients_differently():
+    """Session 0: fit_polynomial's alpha penalizes Legendre coefficients; PolynomialFeatures + Ridge, monomials."""
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures
+
+    x, y = data.polynomial_data(10, noise=0.3, rng=0)
+    grid = np.linspace(-1, 1, 400)
+    free = np.diag([0.0] + [1.0] * 9)  # the constant is free in both: fit_polynomial's bias, Ridge's intercept
+
+    def ridge_in(vander, alpha):  # sum of squared errors + alpha ||w_1:||^2, by its normal equations
+        A = vander(x)
+        return vander(grid) @ np.linalg.solve(A.T @ A + alpha * free, A.T @ y)
+
+    def legendre(z):
+        return np.polynomial.legendre.legvander(z, 9)
+
+    def monomial(z):
+        return np.vander(z, 10, increasing=True)
+
+    gaps = {}
+    for alpha in (1e-4, 1e-2, 1.0):
+        leg = ridge_in(legendre, alpha)
+        np.testing.assert_allclose(overfitting.predict_polynomial(overfitting.fit_polynomial(x, y, 9, alpha), grid),
+                                   leg, atol=1e-8)
+        mono = ridge_in(monomial, alpha)
+        gaps[alpha] = np.abs(leg - mono).max()
+        if alpha >= 1e-2:  # scikit-learn's pipeline is the monomial ridge (its intercept is the free constant)
+            pipe = make_pipeline(PolynomialFeatures(9, include_bias=False), Ridge(alpha=alpha)).fit(x[:, None], y)
+            np.testing.assert_allclose(pipe.predict(grid[:, None]), mono, atol=1e-6)
+    # without a penalty the basis changes nothing: ten points, degree 9, one interpolating polynomial
+    same = np.abs(np.polynomial.legendre.legval(grid, np.linalg.solve(legendre(x), y))
+                  - np.polyval(np.linalg.solve(monomial(x), y)[::-1], grid)).max()
+    assert same < 1e-6
+    assert all(gap > 0.05 for gap in gaps.values())  # with one, the same alpha gives another fit
+    assert gaps[1e-2] > 0.1
+
+
+@pytest.mark.equation("per-example-l1")
+def test_per_example_l1_penalty_and_its_subgradient():
+    """Session 0's conventions table: (lambda/m) ||W||_1 over the weights, gradient (lambda/m) sign(W)."""
+    rng = np.random.default_rng(0)
+    Ws = [rng.normal(size=(4, 3)), rng.normal(size=(3, 2))]
+    Ws[0][1, 2] = Ws[1][0, 1] = 0.0
+    lam, m = 0.3, 20
+    flat = np.concatenate([W.ravel() for W in Ws])
+    value = overfitting.l1_penalty(Ws, lam, m)
+    assert value == pytest.approx(lam / m * np.abs(flat).sum(), rel=1e-12)
+    assert overfitting.l1_penalty(Ws[0], lam) == pytest.approx(lam * np.abs(Ws[0]).sum())  # m=None: lambda ||w||_1
+    grad = np.concatenate([g.ravel() for g in overfitting.l1_penalty_grad(Ws, lam, m)])
+
+    def penalty(v):  # the penalty of a flat weight vector, by its definition
+        return lam / m * np.abs(v).sum()
+
+    h = 1e-7
+    for i in range(flat.size):
+        e = np.zeros(flat.size)
+        e[i] = h
+        right, left = (penalty(flat + e) - penalty(flat)) / h, (penalty(flat) - penalty(flat - e)) / h
+        if flat[i] != 0:  # differentiable: both one-sided slopes are the gradient
+            assert right == pytest.approx(grad[i], abs=1e-8) and left == pytest.approx(grad[i], abs=1e-8)
+        else:  # a kink: slopes +lambda/m to the right, -lambda/m to the left; any g between is a subgradient
+            assert right == pytest.approx(lam / m) and left == pytest.approx(-lam / m)
+            assert -lam / m <= grad[i] <= lam / m
+    # the subgradient inequality for the library's choice sign(0) = 0 and for any other in [-1, 1]
+    other = grad.copy()
+    other[flat == 0] = rng.uniform(-lam / m, lam / m, size=int(np.sum(flat == 0)))
+    for g in (grad, other):
+        for d in rng.normal(size=(200, flat.size)):
+            assert penalty(flat + d) >= penalty(flat) + g @ d - 1e-12
+    # beside the per-example L2 (lambda/2m)||W||_F^2: gradient (lambda/m) W, proportional instead of constant
+    l2 = np.concatenate([g.ravel() for g in overfitting.l2_penalty_grad(Ws, lam, "per_example", m)])
+    np.testing.assert_allclose(l2, lam / m * flat)
+    np.testing.assert_allclose(np.abs(grad[flat != 0]), lam / m)
+
+
 # ---------------------------------------------------------------------------- session 1
 
 

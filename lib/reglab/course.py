@@ -141,9 +141,23 @@ SESSIONS: tuple[Session, ...] = (
                          M("forgot-half", "the factor 1/2 of (alpha/2) sum ||W||_F^2 is missing"),
                          M("penalized-bias", "the biases are penalized too; only the entries named W... are"),
                      )),
+            Question("q5", "The per-example L1 penalty and its gradient", ("q5a", "q5b"),
+                     "6. Conventions, and how to convert", kind="implement",
+                     misconceptions=(
+                         M("forgot-1-over-m", "lambda is not divided by the number of examples m: a per-example "
+                           "penalty is averaged over the m examples, as the data term is"),
+                         M("penalized-bias", "the biases are penalized too: the penalty sums the absolute values of "
+                           "the entries named W... only, and the biases' gradient entries are 0"),
+                         M("halved", "a factor 1/2 crept in: the 1/2 belongs to the L2 convention (lambda/2m)||W||^2, "
+                           "where it cancels the 2 of the derivative; the L1 penalty has none"),
+                         M("squared-not-absolute", "the squares of the weights are summed: the L1 penalty sums their "
+                           "absolute values"),
+                         M("l2-gradient", "this gradient is proportional to W, the gradient of the L2 penalty; the "
+                           "derivative of |w| depends only on the sign of w"),
+                     )),
         ),
         ("w1",),
-        minutes=65,
+        minutes=70,
     ),
     Session(
         "01_l2_weight_decay", 1, "L2 weight decay as eigen-rescaling", "reglab.l2",
@@ -526,6 +540,10 @@ SPEC_EQUATIONS: dict[str, str] = {
     "7.1": "S0: J~ = J + alpha Omega",
     "no-bias-penalty": "S0: penalizing the bias causes underfitting",
     "conventions": "S0: lambda||w||^2 vs (alpha/2)||w||^2 vs (lambda/2m)||W||_F^2 vs scikit-learn",
+    "l2-basis": "S0: an L2 penalty depends on the basis: the same alpha on Legendre and on monomial coefficients "
+                "(PolynomialFeatures + Ridge) gives two fits; without a penalty one",
+    "per-example-l1": "S0: per-example L1 (lambda/m)||W||_1 over weights only, gradient (lambda/m) sign(W), "
+                      "sign(0) in [-1, 1]",
     "7.5": "S1: SGD step w <- (1 - eps alpha) w - eps grad J; 1 - 2 eta lambda = 0.998",
     "7.6": "S1: quadratic approximation around w*",
     "7.10": "S1: w~ = (H + alpha I)^-1 H w*",
