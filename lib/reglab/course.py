@@ -388,7 +388,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w1",),
         ("04_bagging",),
-        minutes=80,
+        minutes=90,
     ),
     Session(
         "06_capstone", 6, "Putting it together: capstone and review", "reglab.capstone",
@@ -572,6 +572,14 @@ SPEC_EQUATIONS: dict[str, str] = {
     "7.58-7.66": "S5: weight scaling is exact for softmax regression (p = 1/2 and general p)",
     "weight-scaling-relu": "S5: weight scaling is only approximate in a ReLU MLP",
     "dropout-gap": "S5: dropout reduces a measured overfitting gap",
+    "learning-curves-keep-prob": "S5: the learning-curves exploration's keep probability is gradient descent on "
+                                 "dropout's expected penalty (masks enumerated), what sampled-mask runs average to",
+    "multiplicative-noise": "S5: Gaussian or Bernoulli multiplicative noise of mean 1, variance (1-p)/p on linear "
+                            "features adds the same expected penalty",
+    "variance-shift": "S5: inverted dropout keeps the mean, multiplies E[h^2] by 1/p: batch norm's training variance "
+                      "is too large at test time",
+    "weight-noise": "S5: weight noise N(0, sigma^2 I) on a linear model adds sigma^2 ||x||^2 for any sigma; "
+                    "sigma^2 E||grad_w y_hat||^2 only for small sigma otherwise",
     "lambda-reduction": "S6: lambda under a mean vs a summed loss",
     "input-noise-ridge": "S6: Gaussian input noise on a linear model is ridge with alpha = n sigma^2",
     "label-smoothing": "S6: targets eps/(k-1) and 1 - eps",
