@@ -142,7 +142,7 @@ def test_gate_and_progress_table(progress, capsys):
     assert cli.main(["progress"]) == 0
     out = capsys.readouterr().out
     assert "Session 1  L2 weight decay as eigen-rescaling: 7/7 questions passed, gate cleared" in out
-    assert "Session 0  Overfitting and the regularized objective: 0/4 questions passed, gate not cleared" in out
+    assert "Session 0  Overfitting and the regularized objective: 0/5 questions passed, gate not cleared" in out
     assert cli.main(["progress", "1"]) == 0
     assert "All required questions pass" in capsys.readouterr().out
 

@@ -43,6 +43,83 @@ def test_min_norm_interpolant_is_the_ridge_limit_only_with_the_bias_penalized():
     assert np.linalg.norm(free_bias[1:]) <= np.linalg.norm(with_bias[1:])
 
 
+@pytest.mark.equation("l2-basis")
+def test_the_same_alpha_penalizes_legendre_and_monomial_coefficients_differently():
+    """Session 0: fit_polynomial's alpha penalizes Legendre coefficients; PolynomialFeatures + Ridge, monomials."""
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures
+
+    x, y = data.polynomial_data(10, noise=0.3, rng=0)
+    grid = np.linspace(-1, 1, 400)
+    free = np.diag([0.0] + [1.0] * 9)  # the constant is free in both: fit_polynomial's bias, Ridge's intercept
+
+    def ridge_in(vander, alpha):  # sum of squared errors + alpha ||w_1:||^2, by its normal equations
+        A = vander(x)
+        return vander(grid) @ np.linalg.solve(A.T @ A + alpha * free, A.T @ y)
+
+    def legendre(z):
+        return np.polynomial.legendre.legvander(z, 9)
+
+    def monomial(z):
+        return np.vander(z, 10, increasing=True)
+
+    gaps = {}
+    for alpha in (1e-4, 1e-2, 1.0):
+        leg = ridge_in(legendre, alpha)
+        np.testing.assert_allclose(overfitting.predict_polynomial(overfitting.fit_polynomial(x, y, 9, alpha), grid),
+                                   leg, atol=1e-8)
+        mono = ridge_in(monomial, alpha)
+        gaps[alpha] = np.abs(leg - mono).max()
+        if alpha >= 1e-2:  # scikit-learn's pipeline is the monomial ridge (its intercept is the free constant)
+            pipe = make_pipeline(PolynomialFeatures(9, include_bias=False), Ridge(alpha=alpha)).fit(x[:, None], y)
+            np.testing.assert_allclose(pipe.predict(grid[:, None]), mono, atol=1e-6)
+    # without a penalty the basis changes nothing: ten points, degree 9, one interpolating polynomial
+    same = np.abs(np.polynomial.legendre.legval(grid, np.linalg.solve(legendre(x), y))
+                  - np.polyval(np.linalg.solve(monomial(x), y)[::-1], grid)).max()
+    assert same < 1e-6
+    assert all(gap > 0.05 for gap in gaps.values())  # with one, the same alpha gives another fit
+    assert gaps[1e-2] > 0.1
+
+
+@pytest.mark.equation("per-example-l1")
+def test_per_example_l1_penalty_and_its_subgradient():
+    """Session 0's conventions table: (lambda/m) ||W||_1 over the weights, gradient (lambda/m) sign(W)."""
+    rng = np.random.default_rng(0)
+    Ws = [rng.normal(size=(4, 3)), rng.normal(size=(3, 2))]
+    Ws[0][1, 2] = Ws[1][0, 1] = 0.0
+    lam, m = 0.3, 20
+    flat = np.concatenate([W.ravel() for W in Ws])
+    value = overfitting.l1_penalty(Ws, lam, m)
+    assert value == pytest.approx(lam / m * np.abs(flat).sum(), rel=1e-12)
+    assert overfitting.l1_penalty(Ws[0], lam) == pytest.approx(lam * np.abs(Ws[0]).sum())  # m=None: lambda ||w||_1
+    grad = np.concatenate([g.ravel() for g in overfitting.l1_penalty_grad(Ws, lam, m)])
+
+    def penalty(v):  # the penalty of a flat weight vector, by its definition
+        return lam / m * np.abs(v).sum()
+
+    h = 1e-7
+    for i in range(flat.size):
+        e = np.zeros(flat.size)
+        e[i] = h
+        right, left = (penalty(flat + e) - penalty(flat)) / h, (penalty(flat) - penalty(flat - e)) / h
+        if flat[i] != 0:  # differentiable: both one-sided slopes are the gradient
+            assert right == pytest.approx(grad[i], abs=1e-8) and left == pytest.approx(grad[i], abs=1e-8)
+        else:  # a kink: slopes +lambda/m to the right, -lambda/m to the left; any g between is a subgradient
+            assert right == pytest.approx(lam / m) and left == pytest.approx(-lam / m)
+            assert -lam / m <= grad[i] <= lam / m
+    # the subgradient inequality for the library's choice sign(0) = 0 and for any other in [-1, 1]
+    other = grad.copy()
+    other[flat == 0] = rng.uniform(-lam / m, lam / m, size=int(np.sum(flat == 0)))
+    for g in (grad, other):
+        for d in rng.normal(size=(200, flat.size)):
+            assert penalty(flat + d) >= penalty(flat) + g @ d - 1e-12
+    # beside the per-example L2 (lambda/2m)||W||_F^2: gradient (lambda/m) W, proportional instead of constant
+    l2 = np.concatenate([g.ravel() for g in overfitting.l2_penalty_grad(Ws, lam, "per_example", m)])
+    np.testing.assert_allclose(l2, lam / m * flat)
+    np.testing.assert_allclose(np.abs(grad[flat != 0]), lam / m)
+
+
 # ---------------------------------------------------------------------------- session 1
 
 
@@ -411,6 +488,133 @@ def test_mask_std_matches_sampling_and_sets_the_number_of_masks():
     assert 0.04 < err[2] < 0.08  # k = 10: probabilities off by ~0.06
     assert err[3] < 0.013
     assert agree[1] == pytest.approx(1.0) and err[1] > 0.05  # the decision is already right with 3 masks
+
+
+def _exploration_problem(n=12, hidden=30):
+    from reglab import playground
+
+    x, y = data.polynomial_data(n, 0.3, rng=1)
+    xv, yv = data.polynomial_data(50, 0.3, rng=2)
+    return (playground.random_relu_features(x, hidden, rng=0), y,
+            playground.random_relu_features(xv, hidden, rng=0), yv)
+
+
+@pytest.mark.equation("learning-curves-keep-prob")
+def test_the_keep_probability_slider_trains_on_the_expected_penalty_by_enumeration():
+    """Session 5's learning-curves exploration: gradient descent on E_masks of the dropout loss, masks enumerated."""
+    from reglab import playground
+
+    F, y, Fv, yv = _exploration_problem(n=6, hidden=5)
+    p, alpha = 0.6, 1e-3
+    steps = np.array([0, 1, 5, 40])
+    c = playground.gd_learning_curves(F, y, Fv, yv, steps, alpha, p)
+    masks = dropout.all_masks(5)  # every mask of one example's 5 hidden units, with its probability
+    prob = np.prod(np.where(masks == 1, p, 1 - p), axis=1)
+    assert prob.sum() == pytest.approx(1.0)
+    w, path = np.zeros(5), [np.zeros(5)]
+    for _ in range(40):
+        grad = alpha * w
+        for Fi, yi in zip(F, y):  # each example its own mask: E over masks of d/dw (y_i - (m * F_i / p) @ w)^2 / n
+            G = masks * Fi / p
+            grad += prob @ (-2 * (yi - G @ w)[:, None] * G) / len(y)
+        w = w - c["eps"] * grad
+        path.append(w)
+    np.testing.assert_allclose(c["w"], np.array(path)[steps], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.equation("learning-curves-keep-prob")
+def test_runs_with_sampled_masks_average_to_the_curve_one_run_does_not_follow_it():
+    """The mean iterate of SGD with fresh masks obeys the expected objective's update; a single run is noisy."""
+    from reglab import playground
+
+    F, y, Fv, yv = _exploration_problem()
+    p, runs, T = 0.5, 4000, 30
+    c = playground.gd_learning_curves(F, y, Fv, yv, np.array([T]), 0.0, p)
+    rng = np.random.default_rng(3)
+    W = np.zeros((runs, F.shape[1]))
+    for _ in range(T):
+        G = (rng.random((runs, *F.shape)) < p) * F / p  # one fresh mask per run, example and unit
+        resid = y - np.einsum("rnh,rh->rn", G, W)
+        W = W + c["eps"] * (2 / len(y)) * np.einsum("rnh,rn->rh", G, resid)
+    err = np.abs(W.mean(axis=0) - c["w"][0])
+    sem = W.std(axis=0) / np.sqrt(runs)
+    assert np.all(err < 5 * sem + 1e-12)
+    assert np.abs(W[0] - c["w"][0]).max() > 10 * sem.max()  # one sampled run is far from the curve's weights
+
+
+@pytest.mark.equation("learning-curves-keep-prob")
+def test_the_exploration_says_its_keep_probability_is_an_expected_penalty():
+    from reglab import widgets
+
+    exp = widgets.learning_curves_explorer()
+    exp.update(keep_prob=1.0)
+    assert "expected penalty" not in exp.summary.value
+    exp.update(keep_prob=0.6)
+    assert "expected penalty" in exp.summary.value and "no masks are sampled" in exp.summary.value
+    assert "no masks are sampled" in exp.image.alt  # the picture's alternative text carries the summary
+
+
+@pytest.mark.equation("multiplicative-noise")
+def test_gaussian_and_bernoulli_multiplicative_noise_add_the_same_expected_penalty():
+    """Noise on hidden units: any multiplicative noise of mean 1 and variance (1-p)/p, on linear features."""
+    from reglab import playground
+
+    F, y, _, _ = _exploration_problem()
+    w = np.random.default_rng(1).normal(size=F.shape[1])
+    p, draws = 0.6, 6000
+    rng = np.random.default_rng(2)
+    formula = np.mean((y - F @ w) ** 2) + w @ (((1 - p) / p) * np.mean(F * F, axis=0) * w)
+    bern = (rng.random((draws, *F.shape)) < p) / p
+    gauss = 1 + np.sqrt((1 - p) / p) * rng.standard_normal((draws, *F.shape))
+    for noise in (bern, gauss):
+        per_draw = np.mean((y - np.einsum("dnh,nh,h->dn", noise, F, w)) ** 2, axis=1)
+        sem = per_draw.std() / np.sqrt(draws)
+        assert sem < 0.01 * formula and abs(per_draw.mean() - formula) < 4 * sem
+    assert formula == pytest.approx(np.mean((y - F @ w) ** 2) + w @ (playground.dropout_penalty_diag(F, p) * w))
+
+
+@pytest.mark.equation("variance-shift")
+def test_dropout_raises_the_training_variance_that_batch_norm_then_uses_at_test_time():
+    rng = np.random.default_rng(0)
+    H = np.maximum(rng.normal(0.5, 1.0, size=(400, 6)), 0.0)  # ReLU activations: mean > 0
+    p = 0.5
+    train_var, test_var = dropout.variance_shift(H, p)
+    dropped = dropout.inverted_dropout(np.broadcast_to(H, (2000, *H.shape)), p, rng=1).reshape(-1, 6)
+    np.testing.assert_allclose(train_var, dropped.var(axis=0), rtol=0.02)
+    np.testing.assert_allclose(test_var, H.var(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(dropped.mean(axis=0), H.mean(axis=0), rtol=0.02)  # the mean is kept
+    # the shift grows as p falls; p = 1 has none
+    assert np.all(train_var > test_var)
+    np.testing.assert_allclose(dropout.variance_shift(H, 1.0)[0], test_var, rtol=1e-12)
+    # a batch normalization with the training statistics: test-time outputs have variance test/train, not 1
+    bn = (H - dropped.mean(axis=0)) / np.sqrt(dropped.var(axis=0))
+    np.testing.assert_allclose(bn.var(axis=0), test_var / train_var, rtol=0.03)
+    assert np.all(bn.var(axis=0) < 0.7)
+
+
+@pytest.mark.equation("weight-noise")
+def test_weight_noise_on_a_linear_model_adds_sigma2_norm_x2_and_is_only_a_small_noise_limit_otherwise():
+    rng = np.random.default_rng(4)
+    X, w = rng.normal(size=(40, 5)), rng.normal(size=5)
+    y = X @ w + rng.normal(scale=0.5, size=40)
+    base = np.mean((y - X @ w) ** 2)
+    for sigma in (0.1, 1.0, 3.0):  # exact for every sigma: the model is linear in the weights
+        eta = rng.normal(scale=sigma, size=(20_000, 5))
+        sampled = np.mean((y - (w + eta) @ X.T) ** 2)
+        formula = base + dropout.weight_noise_penalty(X, sigma)
+        assert sampled == pytest.approx(formula, rel=0.02)
+        assert dropout.weight_noise_penalty(X, sigma) == pytest.approx(sigma**2 * np.mean(np.sum(X**2, axis=1)))
+    # one tanh unit: sigma^2 E||grad_w y_hat||^2 is the leading term only; it holds for small sigma, not for large
+    y_t = np.tanh(X @ w * 0.3) + rng.normal(scale=0.1, size=40)
+    sens = np.mean((1 - np.tanh(X @ w * 0.3) ** 2) ** 2 * 0.09 * np.sum(X**2, axis=1))
+    base_t = np.mean((y_t - np.tanh(X @ w * 0.3)) ** 2)
+    ratios = {}
+    for sigma in (0.05, 2.0):
+        eta = rng.normal(scale=sigma, size=(20_000, 5))
+        extra = np.mean((y_t - np.tanh((w + eta) @ X.T * 0.3)) ** 2) - base_t
+        ratios[sigma] = extra / (sigma**2 * sens)
+    assert ratios[0.05] == pytest.approx(1.0, abs=0.1)
+    assert ratios[2.0] < 0.7  # the sampled error saturates (tanh is bounded), the formula grows as sigma^2
 
 
 # ---------------------------------------------------------------------------- session 6

@@ -141,9 +141,23 @@ SESSIONS: tuple[Session, ...] = (
                          M("forgot-half", "the factor 1/2 of (alpha/2) sum ||W||_F^2 is missing"),
                          M("penalized-bias", "the biases are penalized too; only the entries named W... are"),
                      )),
+            Question("q5", "The per-example L1 penalty and its gradient", ("q5a", "q5b"),
+                     "6. Conventions, and how to convert", kind="implement",
+                     misconceptions=(
+                         M("forgot-1-over-m", "lambda is not divided by the number of examples m: a per-example "
+                           "penalty is averaged over the m examples, as the data term is"),
+                         M("penalized-bias", "the biases are penalized too: the penalty sums the absolute values of "
+                           "the entries named W... only, and the biases' gradient entries are 0"),
+                         M("halved", "a factor 1/2 crept in: the 1/2 belongs to the L2 convention (lambda/2m)||W||^2, "
+                           "where it cancels the 2 of the derivative; the L1 penalty has none"),
+                         M("squared-not-absolute", "the squares of the weights are summed: the L1 penalty sums their "
+                           "absolute values"),
+                         M("l2-gradient", "this gradient is proportional to W, the gradient of the L2 penalty; the "
+                           "derivative of |w| depends only on the sign of w"),
+                     )),
         ),
         ("w1",),
-        minutes=65,
+        minutes=70,
     ),
     Session(
         "01_l2_weight_decay", 1, "L2 weight decay as eigen-rescaling", "reglab.l2",
@@ -401,7 +415,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w1",),
         ("04_bagging",),
-        minutes=80,
+        minutes=90,
     ),
     Session(
         "06_capstone", 6, "Putting it together: capstone and review", "reglab.capstone",
@@ -555,6 +569,10 @@ SPEC_EQUATIONS: dict[str, str] = {
     "7.1": "S0: J~ = J + alpha Omega",
     "no-bias-penalty": "S0: penalizing the bias causes underfitting",
     "conventions": "S0: lambda||w||^2 vs (alpha/2)||w||^2 vs (lambda/2m)||W||_F^2 vs scikit-learn",
+    "l2-basis": "S0: an L2 penalty depends on the basis: the same alpha on Legendre and on monomial coefficients "
+                "(PolynomialFeatures + Ridge) gives two fits; without a penalty one",
+    "per-example-l1": "S0: per-example L1 (lambda/m)||W||_1 over weights only, gradient (lambda/m) sign(W), "
+                      "sign(0) in [-1, 1]",
     "7.5": "S1: SGD step w <- (1 - eps alpha) w - eps grad J; 1 - 2 eta lambda = 0.998",
     "7.6": "S1: quadratic approximation around w*",
     "7.10": "S1: w~ = (H + alpha I)^-1 H w*",
@@ -600,6 +618,14 @@ SPEC_EQUATIONS: dict[str, str] = {
     "7.58-7.66": "S5: weight scaling is exact for softmax regression (p = 1/2 and general p)",
     "weight-scaling-relu": "S5: weight scaling is only approximate in a ReLU MLP",
     "dropout-gap": "S5: dropout reduces a measured overfitting gap",
+    "learning-curves-keep-prob": "S5: the learning-curves exploration's keep probability is gradient descent on "
+                                 "dropout's expected penalty (masks enumerated), what sampled-mask runs average to",
+    "multiplicative-noise": "S5: Gaussian or Bernoulli multiplicative noise of mean 1, variance (1-p)/p on linear "
+                            "features adds the same expected penalty",
+    "variance-shift": "S5: inverted dropout keeps the mean, multiplies E[h^2] by 1/p: batch norm's training variance "
+                      "is too large at test time",
+    "weight-noise": "S5: weight noise N(0, sigma^2 I) on a linear model adds sigma^2 ||x||^2 for any sigma; "
+                    "sigma^2 E||grad_w y_hat||^2 only for small sigma otherwise",
     "lambda-reduction": "S6: lambda under a mean vs a summed loss",
     "input-noise-ridge": "S6: Gaussian input noise on a linear model is ridge with alpha = n sigma^2",
     "label-smoothing": "S6: targets eps/(k-1) and 1 - eps",

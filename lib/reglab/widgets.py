@@ -1118,8 +1118,9 @@ def learning_curves_explorer(n_hidden=100, rng=0):
         art["points"].set_offsets(np.column_stack([x, y]))
         art["at_best"].set_ydata(F_grid @ c["w"][best])
         art["at_end"].set_ydata(F_grid @ c["w"][-1])
+        marginalized = "; dropout as its expected penalty: no masks are sampled" if keep_prob < 1 else ""
         return (f"lowest validation MSE <b>{c['val'][best]:.3f}</b> at step {steps[best]:,}; after {steps[-1]:,} "
-                f"steps: training <b>{c['train'][-1]:.3f}</b>, validation <b>{c['val'][-1]:.3f}</b>")
+                f"steps: training <b>{c['train'][-1]:.3f}</b>, validation <b>{c['val'][-1]:.3f}</b>{marginalized}")
 
     return Exploration(
         "Learning curves: regularize, add noise, add data",
