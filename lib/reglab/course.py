@@ -581,8 +581,8 @@ SPEC_EQUATIONS: dict[str, str] = {
     "7.17": "S1: ridge w = (X^T X + alpha I)^-1 X^T y",
     "map-gaussian": "S1: MAP with a Gaussian prior is ridge",
     "adamw": "S1: L2 inside Adam vs decoupled weight decay (AdamW)",
-    "adamw-noisy": "S1, S6: AdamW's box needs exact gradients: with noise (sigma = 1) it shrinks coordinates inside the "
-                   "box, w* = (1, -1, 1.5) -> about (0.99, -0.65, 0.03), near ridge with alpha sigma",
+    "adamw-noisy": "S1, S6: AdamW's box needs exact gradients: with noise (sigma = 1) it shrinks coordinates inside "
+                   "the box, w* = (1, -1, 1.5) -> about (0.99, -0.65, 0.03), near ridge with alpha sigma",
     "7.2-constraint": "S1: min J + (alpha/2)||w||^2 and min J s.t. ||w||_2 <= k meet when alpha is the KKT multiplier; "
                       "larger alpha <-> smaller k; alpha = 0 when the constraint is inactive",
     "7.2-reprojection": "S1: projected gradient (step, then project onto ||w||_2 <= k) reaches the constrained minimum "
