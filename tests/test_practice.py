@@ -9,8 +9,8 @@ kernel executes the instructor's notebook top to bottom, then, cell by cell in t
   failed": a pass once shown is never erased); the model answer is then restored;
 * every "implement" question is answered by delegating to the library; the visible and the hidden
   checks of each of its parts must fail;
-* every answer that gets the values right but breaks a method rule the question states (``RULES``) scores zero
-  under grading, and fails the visible check too where that check can see the rule broken;
+* every answer that gets the values right but breaks a method rule the question states, or that only other inputs
+  show wrong (``RULES``), scores zero under grading, and fails the visible check too where that check can see it;
 * the same wrong and delegating answers fail under grading as in self-check: the part's whole test cell
   (visible and hidden) runs in the grader's checker (``reglab_autograder.verdicts``), asking that kernel only
   for the student's values, and fails with the very message of the visible check;

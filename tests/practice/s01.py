@@ -49,4 +49,7 @@ _AUGMENTED = ("    d = X.shape[1]\n"
               "    A, b = np.vstack([X, np.sqrt(alpha) * np.eye(d)]), np.concatenate([y, np.zeros(d)])\n")
 RULES = {"q5": [broken("a_q5", _RIDGE + "    return np.linalg.inv(X.T @ X + alpha * np.eye(X.shape[1])) @ X.T @ y"),
                 broken("a_q5", _RIDGE + "    return np.linalg.pinv(X.T @ X + alpha * np.eye(X.shape[1])) @ (X.T @ y)"),
-                broken("a_q5", _RIDGE + _AUGMENTED + "    return np.linalg.lstsq(A, b, rcond=None)[0]")]}
+                broken("a_q5", _RIDGE + _AUGMENTED + "    return np.linalg.lstsq(A, b, rcond=None)[0]")],
+         # a slip the visible checks cannot see (their points lie on the same side of r for ||w|| and ||w||^2)
+         **{part: [broken("a_q7", _PROJ + "    n2 = w @ w\n    return w if n2 <= radius else w * radius / np.sqrt(n2)",
+                          visible=False)] for part in ("q7a", "q7b")}}
