@@ -463,10 +463,12 @@ SESSIONS: tuple[Session, ...] = (
                            "keeps falling while the model overfits"),
                          M("lambda-is-learning-rate", "lambda multiplies the penalty; the learning rate is a "
                            "different hyperparameter"),
-                         M("fresh-mask-per-step", "a new mask on the carried state at every time step corrupts the "
-                           "memory the recurrence must carry over many steps: neither variant does that"),
-                         M("same-mask-in-every-variant", "one mask for the whole sequence is Gal and Ghahramani's "
-                           "variant only: reread how Semeniuta et al. draw theirs, and what they apply it to"),
+                         M("fresh-mask-per-step", "a new mask on the carried memory at every time step corrupts it "
+                           "again at every step: the masks do not average out, the memory is lost"),
+                         M("per-sequence-is-per-step", "Gal and Ghahramani draw ONE mask for the whole sequence, not a "
+                           "new one at every step"),
+                         M("update-mask-on-memory", "Semeniuta et al. draw a new mask at every step but apply it to "
+                           "the cell's update only, never to the memory carried over"),
                      )),
             Question("q4", "Tune on validation, score once on test, bag", ("q4a", "q4b", "q4c", "q4d"),
                      "5. Tune on validation, score once on test",

@@ -555,10 +555,11 @@ _TABLE = {
             },
         ),
         "quiz7": (
-            "fp2:c:4a98c3e7:4597057875b2c2160df3857f",
+            "fp2:c:9094dc60:cab5d66c71db07965ee231b1",
             {
-                "fresh-mask-per-step": "fp2:c:220d2ef0:dd66e5536e84220466e5295a",
-                "same-mask-in-every-variant": "fp2:c:c0b357fe:a973769a37fbdc707284b8e6",
+                "fresh-mask-per-step": "fp2:c:5204b46a:f0f455e9bebf6eefc81c35b2",
+                "per-sequence-is-per-step": "fp2:c:a864a28c:41232bd42b42d234fdd8c514",
+                "update-mask-on-memory": "fp2:c:32279205:7a59e827e299b05a3eda03c1",
             },
         ),
         "q4a": (

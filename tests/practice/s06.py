@@ -25,11 +25,11 @@ def _q4(**changed):
     return _Q4 + "".join(f"{name} = {expr}\n" for name, expr in answers.items())
 
 
-_QUIZ = 'quiz1, quiz2, quiz3, quiz4, quiz5, quiz6, quiz7 = "b", "c", "d", "a", "d", "b", "d"\n'
+_QUIZ = 'quiz1, quiz2, quiz3, quiz4, quiz5, quiz6, quiz7 = "b", "c", "d", "a", "d", "b", "c"\n'
 _QUIZ_WRONG = {"quiz1": ("a", "for-speed"), "quiz2": ("b", "raises-training-accuracy"),
                "quiz3": ("a", "l2-for-absolute"),
                "quiz4": ("b", "dropout-at-test-time"), "quiz5": ("a", "stop-on-training-loss"),
-               "quiz6": ("a", "lambda-is-learning-rate"), "quiz7": ("c", "same-mask-in-every-variant")}
+               "quiz6": ("a", "lambda-is-learning-rate"), "quiz7": ("b", "update-mask-on-memory")}
 
 WRONG = {
     "q1a": wrong("a_q1", 'diagnosis_a, diagnosis_b = "a", "a"', "read-backwards"),
