@@ -141,8 +141,8 @@ def test_gate_and_progress_table(progress, capsys):
     capsys.readouterr()
     assert cli.main(["progress"]) == 0
     out = capsys.readouterr().out
-    assert "Session 1  L2 weight decay as eigen-rescaling: 5/5 questions passed, gate cleared" in out
-    assert "Session 0  Overfitting and the regularized objective: 0/4 questions passed, gate not cleared" in out
+    assert "Session 1  L2 weight decay as eigen-rescaling: 7/7 questions passed, gate cleared" in out
+    assert "Session 0  Overfitting and the regularized objective: 0/5 questions passed, gate not cleared" in out
     assert cli.main(["progress", "1"]) == 0
     assert "All required questions pass" in capsys.readouterr().out
 
@@ -398,6 +398,24 @@ def test_misconceptions_on_arrays_choices_and_fingerprints():
         checks.check_choice("q4", "a", "b", misconceptions={"alpha-over-sum": "a"})
 
 
+def test_a_mistake_that_raises_is_named_by_its_error():
+    """An identity of size n_examples cannot be told by its value (it has none: a shape error), only by its error."""
+    X, y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([1.0, 2.0, 3.0])
+    raised = {"identity-n-examples": r"shapes \(2,2\) \(3,3\)|shapes \(3,3\) \(2,2\)"}
+    for eye in (lambda: X.T @ X + np.eye(len(y)), lambda: np.eye(len(y)) + X.T @ X):
+        with pytest.raises(checks.AnswerError) as err:
+            checks.check("q5", lambda e=eye: np.linalg.solve(e(), X.T @ y), [0.875, 1.375], raised=raised)
+        msg = str(err.value)
+        assert checks.find_misconceptions(msg) == ["s01.q5.identity-n-examples"]
+        assert "one row and column per feature" in msg and "ValueError" in msg and "0.875" not in msg
+    with pytest.raises(checks.AnswerError) as err:  # another error is only reported
+        checks.check("q5", lambda: np.linalg.solve(X, y), [0.875, 1.375], raised=raised)
+    assert checks.find_misconceptions(str(err.value)) == [] and "LinAlgError" in str(err.value)
+    checks.check("q5", lambda: np.linalg.solve(X.T @ X + np.eye(2), X.T @ y), [0.875, 1.375], raised=raised)
+    with pytest.raises(KeyError, match="declares no misconception 'made-up'"):
+        checks.check("q5", [0.875, 1.375], [0.875, 1.375], raised={"made-up": "x"})
+
+
 def test_misconception_keys_must_be_declared_in_the_course_map():
     with pytest.raises(KeyError, match="declares no misconception 'made-up'"):
         checks.check("q1", 0.998, 0.998, misconceptions={"made-up": 0.5})
@@ -556,10 +574,11 @@ def _with_written(tmp_path, text):
     nb = new_notebook(cells=[new_code_cell("x = 1")])
     from nbformat.v4 import new_markdown_cell
 
-    cell = new_markdown_cell(text)
-    cell.metadata["nbgrader"] = {"grade": True, "solution": True, "grade_id": "w1", "points": 2, "locked": False,
-                                 "schema_version": 3, "task": False}
-    nb.cells.append(cell)
+    for gid in course.get_session("01_l2_weight_decay").written:
+        cell = new_markdown_cell(text)
+        cell.metadata["nbgrader"] = {"grade": True, "solution": True, "grade_id": gid, "points": 2, "locked": False,
+                                     "schema_version": 3, "task": False}
+        nb.cells.append(cell)
     path = tmp_path / "01_l2_weight_decay.ipynb"
     import nbformat
 
@@ -578,7 +597,7 @@ def test_written_answers_count_in_the_gate_as_last_saved(progress, tmp_path, mon
     capsys.readouterr()
     checks.mastery_gate()
     shown = capsys.readouterr().out
-    assert "w1" in shown and "not answered" in shown and "Not yet: w1 must be done" in shown
+    assert "w1" in shown and "not answered" in shown and "Not yet: w1, w2 must be done" in shown
     assert "was last saved" in shown and "All required questions pass" not in shown
     _with_written(tmp_path, "The decay shrinks every weight by the same factor.")
     checks.mastery_gate()
@@ -587,7 +606,7 @@ def test_written_answers_count_in_the_gate_as_last_saved(progress, tmp_path, mon
     assert cli.main(["progress"]) == 0  # a terminal reads what the gate last read
     assert "w1   Written answer" in capsys.readouterr().out
     assert checks.written_answers(course.get_session("01_l2_weight_decay"), tmp_path / "none.ipynb") == \
-        {"w1": "missing"}
+        {"w1": "missing", "w2": "missing"}
 
 
 def test_a_failed_check_in_a_real_kernel_shows_the_box_and_one_line(tmp_path):

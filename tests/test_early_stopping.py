@@ -63,7 +63,9 @@ def test_equivalent_alpha_reproduces_gd_exactly_per_direction_7_43(d, eps_scale,
 
 def test_equivalent_alpha_edge_cases():
     a = es.equivalent_alpha([0.0, 1.0], 0.5, 4)
-    assert a[0] == np.inf  # a flat direction never moves: like an infinite penalty
+    # a flat direction never moves, so every alpha matches: the convention is the limit lambda -> 0+, 1/(eps tau)
+    assert a[0] == pytest.approx(1 / (0.5 * 4), rel=1e-15)
+    assert np.all(es.equivalent_alpha([0.0, 1.0], 0.5, 0) == np.inf)  # tau = 0: only an infinite penalty keeps w = 0
     assert es.equivalent_alpha([1.0], 1.0, 3)[0] == 0.0  # eps*lambda = 1: one step reaches w*
     assert np.isnan(es.equivalent_alpha([1.0], 1.5, 3)[0])  # odd number of overshooting steps
     assert es.equivalent_alpha([1.0], 1.5, 4)[0] > 0  # even: the overshoot cancels

@@ -178,6 +178,12 @@ def test_sparsity_grows_with_alpha():
         (lambda: l1.lasso_quadratic(np.eye(2), [1.0], 1.0), "length"),
         (lambda: l1.elastic_net(np.ones((3, 2)), np.ones(2), 1.0), "rows"),
         (lambda: l1.lasso_quadratic(np.eye(2), [1.0, 1.0], 1.0, tol=0), "tol must be > 0"),
+        (lambda: l1.group_soft_threshold([1.0, 2.0], 1.0), "W must be 2-D"),
+        (lambda: l1.group_soft_threshold([[1.0, 2.0]], -1.0), "t must be >= 0"),
+        (lambda: l1.group_soft_threshold([[1.0], [2.0]], [1.0, 1.0, 1.0]), "one per row"),
+        (lambda: l1.group_lasso(np.ones((3, 2)), np.ones((2, 1)), 1.0), "rows"),
+        (lambda: l1.group_lasso(np.array([[1.0, 0.0], [2.0, 0.0]]), np.ones((2, 1)), 1.0), "all zero"),
+        (lambda: l1.group_lasso(np.eye(2), np.ones((2, 1)), -1.0), "alpha must be >= 0"),
     ],
 )
 def test_bad_inputs_raise_clear_errors(call, match):
@@ -189,3 +195,14 @@ def test_non_convergence_is_reported():
     H = np.array([[1.0, 0.999], [0.999, 1.0]])
     with pytest.raises(RuntimeError, match="did not reach"):
         l1.lasso_quadratic(H, [1.0, 1.0], 0.01, max_iter=2)
+
+
+def test_group_lasso_with_one_output_is_the_lasso_and_zeroes_rows_as_wholes():
+    X, y, _ = data.correlated_regression(n=60, d=6, rho=0.5, rng=7)
+    for a in (1.0, 20.0):
+        np.testing.assert_allclose(l1.group_lasso(X, y[:, None], a)[:, 0], l1.lasso(X, y, a), atol=1e-8)
+    Y = np.column_stack([y, 2 * y + 0.1 * np.random.default_rng(7).normal(size=60)])
+    W = l1.group_lasso(X, Y, 40.0)
+    assert np.all((W == 0).all(axis=1) == (W == 0).any(axis=1)) and 0 < np.sum((W == 0).all(axis=1)) < 6
+    with pytest.raises(RuntimeError, match="did not reach"):
+        l1.group_lasso(X, Y, 1.0, max_iter=1)

@@ -192,6 +192,14 @@ def test_l2_inside_adam_and_adamw_diverge():
         (lambda: l2.ridge_path(np.ones((3, 2)), np.ones(3), [-1.0]), ">= 0"),
         (lambda: l2.adam(lambda w: w, [1.0], 0.1, 3, betas=(1.0, 0.9)), "betas"),
         (lambda: l2.adam(lambda w: np.ones(2), [1.0], 0.1, 3), "shape"),
+        (lambda: l2.project_l2_ball(np.ones((2, 2)), 1.0), "max_norm projects each unit's column"),
+        (lambda: l2.project_l2_ball([1.0, 2.0], -1.0), "radius must be >= 0, got -1. It is the largest norm"),
+        (lambda: l2.max_norm(np.ones(3), 1.0), "for a single vector use project_l2_ball"),
+        (lambda: l2.max_norm(np.ones((2, 2)), 0.0), "c must be > 0"),
+        (lambda: l2.projected_gradient(lambda w: np.ones(3), [0.0, 0.0], 1.0, 0.1, 2), "shape"),
+        (lambda: l2.projected_gradient(lambda w: w, [0.0, 0.0], 1.0, 0.0, 2), "lr must be > 0"),
+        (lambda: l2.alpha_for_radius(np.eye(2), [1.0, 1.0], 0.0), "Only an infinitely strong penalty"),
+        (lambda: l2.alpha_for_radius(np.eye(2), [1.0, 1.0, 1.0], 1.0), "length"),
     ],
 )
 def test_bad_inputs_raise_clear_errors(call, match):
@@ -233,3 +241,33 @@ def test_mean_loss_lambda_is_sum_loss_lambda_over_n(rng):
         return np.mean((y - X @ w) ** 2) + lam_sum / n * w @ w
     res = scipy.optimize.minimize(mean_obj, np.zeros(4), method="BFGS", options={"gtol": 1e-12})
     np.testing.assert_allclose(res.x, l2.ridge(X, y, lam_sum), atol=1e-6)
+
+
+def test_projection_max_norm_and_projected_gradient_on_small_cases(rng):
+    w = rng.normal(size=5) * 3
+    p = l2.project_l2_ball(w, 1.5)
+    assert np.linalg.norm(p) == pytest.approx(1.5) and np.allclose(p / 1.5, w / np.linalg.norm(w))
+    # the closest point of the ball: no sampled point of the ball is closer to w
+    samples = rng.normal(size=(2000, 5))
+    samples *= (1.5 * rng.uniform(size=(2000, 1)) ** 0.2) / np.linalg.norm(samples, axis=1, keepdims=True)
+    assert np.linalg.norm(w - p) <= np.linalg.norm(w - samples, axis=1).min()
+    inside = w / np.linalg.norm(w)
+    np.testing.assert_array_equal(l2.project_l2_ball(inside, 1.5), inside)
+    np.testing.assert_array_equal(l2.project_l2_ball(np.zeros(3), 0.0), np.zeros(3))
+    W = rng.normal(size=(6, 4)) * np.array([0.1, 1.0, 2.0, 5.0])
+    M = l2.max_norm(W, 2.5)
+    for j in range(4):
+        np.testing.assert_allclose(M[:, j], l2.project_l2_ball(W[:, j], 2.5), rtol=1e-15)
+    np.testing.assert_array_equal(l2.max_norm(np.zeros((2, 3)), 1.0), np.zeros((2, 3)))
+    path = l2.projected_gradient(lambda v: np.zeros(2), [3.0, 4.0], 1.0, 0.1, 3)
+    np.testing.assert_allclose(path, [[0.6, 0.8]] * 4)  # w0 projected first; no gradient, no move
+
+
+def test_alpha_for_radius_of_an_isotropic_quadratic_is_known_in_closed_form():
+    # H = h I: w~(alpha) = h/(h + alpha) w*, so ||w~|| = k at alpha = h (||w*||/k - 1)
+    for h, k in [(2.0, 1.0), (0.5, 0.1), (10.0, 4.9)]:
+        assert l2.alpha_for_radius(h * np.eye(2), [3.0, 4.0], k) == pytest.approx(h * (5.0 / k - 1.0), rel=1e-12)
+    assert l2.alpha_for_radius(np.eye(2), [3.0, 4.0], 5.0) == 0.0
+    # a singular H: w~(0) is the minimum-norm minimizer, (3, 0) here, inside a ball of radius 3.5
+    assert l2.alpha_for_radius(np.diag([1.0, 0.0]), [3.0, 4.0], 3.5) == 0.0
+    assert l2.alpha_for_radius(np.diag([1.0, 0.0]), [3.0, 4.0], 1.0) == pytest.approx(2.0, rel=1e-12)

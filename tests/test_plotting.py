@@ -29,16 +29,39 @@ def test_soft_threshold_plot_draws_the_function():
     np.testing.assert_allclose(line.get_ydata(), l1.soft_threshold(line.get_xdata(), 0.7))
 
 
-def test_l2_geometry_marks_each_regularized_minimum():
+def test_l2_geometry_marks_each_regularized_minimum_and_names_each_factor_by_its_direction():
     H = np.diag([4.0, 0.25])
-    w_star = np.array([1.0, 1.0])
-    ax = plotting.plot_l2_geometry(H, w_star, [0.5, 2.0])
+    w_star = np.array([1.0, 2.0])
+    ax = plotting.plot_l2_geometry(H, w_star, [0.25, 0.5, 2.0])
     labels = [line.get_label() for line in ax.get_lines()]
-    for a in (0.5, 2.0):
-        f = l2.shrink_factors([0.25, 4.0], a)
-        lab = f"alpha={a:g}: factors {f[0]:.2f}, {f[1]:.2f}"
+    for a in (0.25, 0.5, 2.0):
+        wt = np.linalg.solve(H + a * np.eye(2), H @ w_star)
+        # the factor named for an axis is what that coordinate of the dot is multiplied by
+        lab = f"alpha={a:g}: factor {wt[0] / w_star[0]:.2f} along w1, {wt[1] / w_star[1]:.2f} along w2"
         assert lab in labels
-        np.testing.assert_allclose(np.r_[_line(ax, lab).get_xydata()[0]], l2.eigen_rescale(H, w_star, a))
+        np.testing.assert_allclose(np.r_[_line(ax, lab).get_xydata()[0]], wt)
+    # rotated by 30 degrees: each factor is named by its eigenvector, w~ . q = factor * (w* . q)
+    t = np.deg2rad(30)
+    q1, q2 = np.array([np.cos(t), np.sin(t)]), np.array([np.sin(t), -np.cos(t)])
+    H = 4.0 * np.outer(q1, q1) + 0.25 * np.outer(q2, q2)
+    ax = plotting.plot_l2_geometry(H, w_star, [1.0])
+    wt = np.linalg.solve(H + np.eye(2), H @ w_star)
+    f1, f2 = (wt @ q1) / (w_star @ q1), (wt @ q2) / (w_star @ q2)
+    assert f"alpha=1: factor {f1:.2f} along (0.87, 0.50), {f2:.2f} along (0.50, -0.87)" in \
+        [line.get_label() for line in ax.get_lines()]
+
+
+def test_penalty_constraint_draws_projected_gradient_ending_at_the_matching_penalty():
+    H, w_star = np.array([[2.0, 0.9], [0.9, 0.6]]), np.array([1.0, 1.5])
+    ax = plotting.plot_penalty_constraint(H, w_star, 1.0, lr=0.4, steps=40)
+    lines = {line.get_label().split(":")[0]: line for line in ax.get_lines()}
+    path = lines["projected gradient from 0"].get_xydata()
+    assert np.all(np.linalg.norm(path, axis=1) <= 1.0 + 1e-12) and path.shape == (41, 2)
+    alpha = l2.alpha_for_radius(H, w_star, 1.0)
+    marker = lines[f"penalty at alpha = {plotting.fmt(alpha)}"].get_xydata()[0]
+    np.testing.assert_allclose(marker, np.linalg.solve(H + alpha * np.eye(2), H @ w_star), atol=1e-12)
+    np.testing.assert_allclose(path[-1], marker, atol=1e-8)
+    assert ax.patches[0].get_radius() == 1.0
 
 
 def test_shrink_factor_bars():
@@ -123,6 +146,14 @@ def _capstone_results():
     return {n: {"test_loss": v, "test_acc": 0.97 - v / 4} for n, v in losses.items()}
 
 
+def _paired_results():
+    from reglab import capstone
+
+    counts = {"L2": (14, 4), "L1": (12, 6), "dropout": (9, 7), "early stopping": (8, 9), "bagging": (11, 8)}
+    return {n: capstone.PairedTest(g, lo, (g - lo) / 600, 0.03 + 0.1 * i) for i, (n, (g, lo)) in
+            enumerate(counts.items())}
+
+
 def _decision_boundary():
     from reglab import mlp
 
@@ -143,6 +174,8 @@ FIGURES = {
                                                       xlabel="degree"),
     "plot_l2_geometry": lambda: plotting.plot_l2_geometry(np.diag([4.0, 0.25]), [1.0, 1.0], [0.25, 1.0, 4.0]),
     "plot_shrink_factors": lambda: plotting.plot_shrink_factors([4.0, 0.25], 10 ** -0.1),
+    "plot_penalty_constraint": lambda: plotting.plot_penalty_constraint(np.array([[2.0, 0.9], [0.9, 0.6]]), [1.0, 1.5],
+                                                                        1.0, lr=0.4, steps=25),
     "plot_soft_threshold": lambda: plotting.plot_soft_threshold(1.0),
     "plot_l1_l2_geometry": lambda: plotting.plot_l1_l2_geometry(np.array([[1.0, 0.3], [0.3, 2.0]]), [0.3, 1.2], 0.5),
     "plot_gd_vs_ridge": lambda: plotting.plot_gd_vs_ridge(np.diag([1.0, 0.05]), [1.0, 1.0], 0.1, 20),
@@ -166,6 +199,7 @@ FIGURES = {
                                                                 np.zeros(25), alpha=3.16, true_zeros=0.7),
     "plot_weight_magnitudes": lambda: plotting.plot_weight_magnitudes(_W[0], _W[1] + 1e-3),
     "plot_sweep": lambda: plotting.plot_sweep([1e-4, 1e-3, 1e-2, 1e-1], [0.3, 0.25, 0.2, 0.4], 1e-2, xlabel="lambda"),
+    "plot_paired_accuracy": lambda: plotting.plot_paired_accuracy(_paired_results()),
 }
 
 
@@ -221,6 +255,14 @@ def test_capstone_plot_shows_close_losses_apart():
     assert 0.15 < lo < 0.192 and hi > 0.31  # not from 0: 0.192 and 0.207 are far apart on screen
     assert "0.192" in [t.get_text() for t in ax.texts]
     assert "lowest: L2" in plotting.alt_text(ax.figure)
+
+
+def test_paired_accuracy_plot_draws_the_gained_and_lost_counts():
+    ax = FIGURES["plot_paired_accuracy"]()
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == [14, 12, 9, 8, 11, -4, -6, -7, -9, -8]  # gained to the right, lost to the left, in row order
+    assert [t.get_text() for t in ax.texts][:2] == ["p = 0.03", "p = 0.13"]
+    assert "L2 14 gained, 4 lost, p = 0.03" in plotting.alt_text(ax.figure)
 
 
 def test_figures_display_as_an_image_with_alternative_text():

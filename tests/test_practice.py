@@ -9,8 +9,8 @@ kernel executes the instructor's notebook top to bottom, then, cell by cell in t
   failed": a pass once shown is never erased); the model answer is then restored;
 * every "implement" question is answered by delegating to the library; the visible and the hidden
   checks of each of its parts must fail;
-* every answer that gets the values right but breaks a method rule the question states (``RULES``) scores zero
-  under grading, and fails the visible check too where that check can see the rule broken;
+* every answer that gets the values right but breaks a method rule the question states, or that only other inputs
+  show wrong (``RULES``), scores zero under grading, and fails the visible check too where that check can see it;
 * the same wrong and delegating answers fail under grading as in self-check: the part's whole test cell
   (visible and hidden) runs in the grader's checker (``reglab_autograder.verdicts``), asking that kernel only
   for the student's values, and fails with the very message of the visible check;
@@ -90,6 +90,11 @@ class Kernel:
         return err, out
 
 
+def _wrongs(data):
+    """``[(part, wrong answer)]``: a part's entry in ``WRONG`` is one wrong answer or a list of them."""
+    return [(part, w) for part, ws in data.WRONG.items() for w in (ws if isinstance(ws, list) else [ws])]
+
+
 def _question_status(kernel, qid):
     err, out = kernel.run(f"_rep = checks.gate_report()\nprint(dict((q.id, s) for q, s in _rep.rows)[{qid!r}], "
                           f"{qid!r} in _rep.later_failed)")
@@ -128,7 +133,7 @@ def _probe(sid, tmp_path):
                     err, _ = kernel.grade(_cell(source_nb, p))
                     assert err is None, f"{p}: under grading, the model answer fails: {err}"
 
-        for part, w in data.WRONG.items():
+        for part, w in _wrongs(data):
             q = session.question_of(part)
             kernel.run(w["source"])
             err, _ = kernel.run(_visible(_cell(source_nb, part).source))
@@ -229,7 +234,7 @@ def test_data_module_covers_every_part_and_every_implement_question(sid):
     # every "compute" question, and "implement" questions whose visible check's value must not show early either
     assert computed <= set(data.VALUES) | set(getattr(data, "NOT_NUMERIC", {})) <= {q.id for q in session.questions}
     assert set(getattr(data, "RULES", {})) <= set(session.parts)
-    for part, w in data.WRONG.items():
+    for part, w in _wrongs(data):
         if w["misconception"]:
             session.question_of(part).misconception(w["misconception"])  # declared in the course map
     for q in session.questions:
@@ -245,7 +250,7 @@ def test_wrong_and_delegating_answers_fail_and_no_answer_shows_early(sid, tmp_pa
     session, data = course.get_session(sid), DATA[sid]
     for qid, value in data.VALUES.items():
         q = next(x for x in session.questions if x.id == qid)
-        cell = data.WRONG[q.parts[0]]["cell"]
+        cell = next(w["cell"] for part, w in _wrongs(data) if part == q.parts[0])
         text = _text_above(source_nb, student_nb, cell)
         shown = _leaks(value, text)
         shown += [p for p in getattr(data, "PATTERNS", {}).get(qid, []) if re.search(p, text)]

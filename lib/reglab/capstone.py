@@ -20,7 +20,8 @@ initial weights and visits the SAME minibatches in the same order (:func:`miniba
 once; dropout masks come from a separate stream), each regularizer's strength is chosen by a
 validation sweep that is returned so it can be shown, and the test set is used once, at the end.
 The single unregularized model fit on all the training data is the baseline the bagged ensemble
-is compared with.
+is compared with. Two models scored on the same test set are compared image by image, with the
+exact McNemar test (:func:`mcnemar`), not with the standard error of one accuracy.
 
 Network: ReLU hidden layers, softmax output, mean cross-entropy; layers are ``(W, b)`` pairs as in
 :mod:`reglab.mlp`. Dropout acts on the input of each layer with keep probability < 1.
@@ -28,7 +29,9 @@ Network: ReLU hidden layers, softmax output, mean cross-entropy; layers are ``(W
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -71,6 +74,8 @@ __all__ = [
     "DEFAULT_GRIDS",
     "CapstoneResult",
     "run_capstone",
+    "PairedTest",
+    "mcnemar",
 ]
 
 #: Candidate strengths of each regularizer for the validation sweep of :func:`run_capstone`
@@ -1031,3 +1036,97 @@ def _run_capstone(split, hidden, epochs, batch_size, lr, momentum, grids, patien
     for name, ms in models.items():
         table[name] = {"setting": settings[name], **_evaluate(ms, split)}
     return CapstoneResult(sweeps, table, models, histories, time.perf_counter() - t0, settings)
+
+
+# ---------------------------------------------------------------------------- two models on one test set
+
+
+class PairedTest(NamedTuple):
+    """What :func:`mcnemar` returns: the discordant counts, the accuracy difference and the p-value.
+
+    Parameters
+    ----------
+    gained : int
+        Test examples the new model gets right and the base model wrong.
+    lost : int
+        Test examples the base model gets right and the new model wrong.
+    difference : float
+        The new model's accuracy minus the base's, (gained - lost) / n.
+    p_value : float
+        Two-sided p-value of the hypothesis that the two models are equally accurate.
+
+    Examples
+    --------
+    >>> from reglab import capstone
+    >>> capstone.PairedTest(14, 4, 10 / 600, 0.031).lost
+    4
+    """
+
+    gained: int
+    lost: int
+    difference: float
+    p_value: float
+
+
+def _as_correct(x, name):
+    arr = np.asarray(x)
+    if arr.dtype != bool:
+        arr = as_float_array(x, name, ndim=1)
+        if not np.all((arr == 0) | (arr == 1)):
+            raise ValueError(f"{name} must say for each test example whether the model got it right (True/False "
+                             "or 1/0), not a probability or a label")
+        arr = arr == 1
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array, one entry per test example, got shape {arr.shape}")
+    return arr
+
+
+def mcnemar(correct_base, correct_new, mid_p=False):
+    """Compare two classifiers scored on the SAME test examples: the exact (or mid-p) McNemar test.
+
+    Both models see the same images, so their accuracies are not independent samples: the examples both get right
+    or both get wrong say nothing about which is better. Only the discordant ones count: ``gained`` (right for the
+    new model, wrong for the base) and ``lost`` (the reverse). If the two models were equally accurate, each
+    discordant example would be a gain or a loss with probability 1/2: the two-sided exact p-value is
+    min(1, 2 P(X <= min(gained, lost))) with X ~ Binomial(gained + lost, 1/2). The mid-p version counts the observed
+    value's own probability once instead of twice (less conservative). The test treats the two trained models as
+    fixed: it says nothing about how they would change with another training seed.
+
+    Parameters
+    ----------
+    correct_base : array-like of shape (n_examples,)
+        Whether the base model got each test example right (bool, or 1/0).
+    correct_new : array-like of shape (n_examples,)
+        The same for the model compared with it, on the same examples in the same order.
+    mid_p : bool, default=False
+        Return the mid-p value instead of the exact one.
+
+    Returns
+    -------
+    PairedTest
+        ``gained``, ``lost``, ``difference`` (the new model's accuracy minus the base's, (gained - lost) / n) and
+        ``p_value``.
+
+    Raises
+    ------
+    ValueError
+        If an array is empty, not 1-D, holds values other than 0/1, or the two differ in length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import capstone
+    >>> base = np.r_[np.ones(80), np.zeros(14), np.ones(4), np.zeros(2)].astype(bool)
+    >>> new = np.r_[np.ones(80), np.ones(14), np.zeros(4), np.zeros(2)].astype(bool)
+    >>> t = capstone.mcnemar(base, new)
+    >>> t.gained, t.lost, round(t.difference, 2), round(t.p_value, 4)
+    (14, 4, 0.1, 0.0309)
+    """
+    a = _as_correct(correct_base, "correct_base")
+    b = _as_correct(correct_new, "correct_new")
+    check_same_length(a, b, "correct_base", "correct_new", unit="examples")
+    gained, lost = int(np.sum(b & ~a)), int(np.sum(a & ~b))
+    n, k = gained + lost, min(gained, lost)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n  # P(X <= k), exact integers
+    p = 2 * tail - (math.comb(n, k) / 2**n if mid_p else 0.0)
+    return PairedTest(gained, lost, (gained - lost) / a.size, min(1.0, p))

@@ -60,7 +60,8 @@ How to write a question
      the values the question's declared mistakes produce on the same inputs, kept beside the expected value in
      :mod:`reglab.fingerprints`. A hidden test writes ``misconceptions={"forgot-factor-2": wrong_value}`` in
      plain form (a number, an array, or letters for :func:`check_choice`), computed outside the lambda; it is
-     stripped from the student's copy;
+     stripped from the student's copy. A mistake that shows as an error rather than a value (an identity of the
+     wrong size: a shape error) is named with ``raised={key: pattern}``, a regular expression on the error's text;
    * the question's text states every rule the check enforces (what is off limits), and the check enforces
      every method rule the text states: a ``forbid=`` for "with ``np.linalg.solve``" (forbid the inverses),
      and for "computed from p, not typed in" a function of the inputs that the hidden tests call with others.
@@ -736,13 +737,14 @@ def _missing_name(exc) -> str:
     return name
 
 
-def _evaluate(part, actual):
+def _evaluate(part, actual, errors=()):
     """Call ``actual`` if it is the student's code; turn its exceptions into a clear failure.
 
     A ``NotImplementedError``, or a ``NameError`` raised by the check's own call (the answer's name is not defined
     yet), is not an attempt and is not recorded; any other error of the student's code is, and shows the student's
     own line(s): their frames, from the traceback here or, under grading, as the kernel sent them
-    (``student_frames`` on the exception)."""
+    (``student_frames`` on the exception). ``errors`` (``[(full id, Misconception, pattern)]``) name a known mistake
+    whose error text (``"<type>: <message>"``) matches its pattern."""
     __tracebackhide__ = True  # IPython hides this frame from the student
     if not callable(actual):
         return actual
@@ -772,6 +774,11 @@ def _evaluate(part, actual):
                 problem = f"your code raised {type(exc).__name__}: {_defused(exc)[:300]}"
             failed = (problem, code, error)
     if failed:
+        for full_id, m, pattern in errors:
+            if re.search(pattern, failed[2]):
+                _fail(part, failed[0], None, misconception=full_id, mistake=m.explanation,
+                      revisit=m.revisit or course.get_session(_state["session"]).question_of(part).revisit,
+                      code=failed[1], error=failed[2])
         _fail(part, failed[0], None, code=failed[1], error=failed[2])
     if noise:
         shown = "; ".join(n.splitlines()[0][:120] for n in noise[:3])
@@ -856,7 +863,7 @@ def _expected_shape(expected):
 
 
 def check(part, actual, expected, *, rtol=1e-7, atol=1e-10, hint=None, what="your answer",
-          forbid=(), rule=None, misconceptions=None):
+          forbid=(), rule=None, misconceptions=None, raised=None):
     """Compare a numeric answer with the expected value.
 
     Parameters
@@ -882,12 +889,18 @@ def check(part, actual, expected, *, rtol=1e-7, atol=1e-10, hint=None, what="you
     misconceptions : dict, optional
         ``{key: wrong value}`` for misconceptions the course map declares for this question; a value
         (number, array or Fingerprint) matching one fails with the misconception named.
+    raised : dict, optional
+        ``{key: pattern}`` for misconceptions the course map declares that show as an error, not as a value: when
+        the student's code raises and ``"<error type>: <message>"`` matches the regular expression ``pattern``
+        (``re.search``), the failure names the misconception beside the student's error (e.g. an identity of the
+        wrong size: ``{"identity-n-examples": r"shapes \\(2,2\\) \\(3,3\\)"}``).
     """
     __tracebackhide__ = True  # IPython hides this frame from the student
     _verify_intact(part)
     mistakes = _named_mistakes(part, misconceptions)
+    errors = _named_mistakes(part, raised)
     with _method_rules(part, forbid, rule):
-        value = _evaluate(part, actual)
+        value = _evaluate(part, actual, errors)
         arr = _to_array(part, value, what)
     exp_shape = _expected_shape(expected)
     ok, diff, tol = _close(arr, expected, rtol, atol)

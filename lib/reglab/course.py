@@ -141,9 +141,23 @@ SESSIONS: tuple[Session, ...] = (
                          M("forgot-half", "the factor 1/2 of (alpha/2) sum ||W||_F^2 is missing"),
                          M("penalized-bias", "the biases are penalized too; only the entries named W... are"),
                      )),
+            Question("q5", "The per-example L1 penalty and its gradient", ("q5a", "q5b"),
+                     "6. Conventions, and how to convert", kind="implement",
+                     misconceptions=(
+                         M("forgot-1-over-m", "lambda is not divided by the number of examples m: a per-example "
+                           "penalty is averaged over the m examples, as the data term is"),
+                         M("penalized-bias", "the biases are penalized too: the penalty sums the absolute values of "
+                           "the entries named W... only, and the biases' gradient entries are 0"),
+                         M("halved", "a factor 1/2 crept in: the 1/2 belongs to the L2 convention (lambda/2m)||W||^2, "
+                           "where it cancels the 2 of the derivative; the L1 penalty has none"),
+                         M("squared-not-absolute", "the squares of the weights are summed: the L1 penalty sums their "
+                           "absolute values"),
+                         M("l2-gradient", "this gradient is proportional to W, the gradient of the L2 penalty; the "
+                           "derivative of |w| depends only on the sign of w"),
+                     )),
         ),
         ("w1",),
-        minutes=65,
+        minutes=70,
     ),
     Session(
         "01_l2_weight_decay", 1, "L2 weight decay as eigen-rescaling", "reglab.l2",
@@ -181,11 +195,34 @@ SESSIONS: tuple[Session, ...] = (
                          M("alpha-everywhere", "alpha was added to every entry of X^T X; it belongs on the diagonal "
                            "only (alpha times the identity of size n_features)"),
                          M("no-penalty", "this is plain least squares (7.16): the alpha I term is missing"),
+                         M("identity-n-examples", "the identity has one row per example (n_examples), but X^T X has "
+                           "one row and column per feature: alpha I must have the size of X^T X"),
+                     )),
+            Question("q6", "scikit-learn's alpha as a network's weight decay", ("q6",),
+                     "5. Linear regression (7.16-7.17)",
+                     misconceptions=(
+                         M("sklearn-alpha-as-weight-decay", "this is scikit-learn's alpha itself: Ridge weighs "
+                           "alpha||w||^2 against a SUMMED squared error without 1/2, weight decay adds its coefficient "
+                           "times w to the gradient of a MEAN loss; write both objectives with the same data term"),
+                         M("forgot-n", "the data terms differ by a factor n (Ridge sums the squared errors, the "
+                           "network's loss averages them): the conversion must carry it"),
+                         M("forgot-factor-2", "weight decay adds its coefficient times w to the gradient, so its "
+                           "penalty has a 1/2 that Ridge's alpha||w||^2 does not: the factor 2 is missing"),
+                     )),
+            Question("q7", "Projection onto the L2 ball", ("q7a", "q7b"), "8. Penalties as constraints (7.25-7.27)",
+                     kind="implement",
+                     misconceptions=(
+                         M("clipped-coordinates", "each coordinate was clipped to [-radius, radius]: that projects "
+                           "onto a box (||w||_inf <= radius) and turns the vector; the L2 ball is round, so the "
+                           "projection keeps the direction"),
+                         M("pulled-inside", "a vector already inside the ball was moved: the projection leaves a "
+                           "point of the ball where it is (a constraint, unlike a penalty, does not pull inside "
+                           "weights toward 0)"),
                      )),
         ),
-        ("w1",),
+        ("w1", "w2"),
         ("00_overfitting",),
-        minutes=75,
+        minutes=100,
     ),
     Session(
         "02_l1_lasso", 2, "L1 regularization and the LASSO closed form", "reglab.l1",
@@ -244,7 +281,8 @@ SESSIONS: tuple[Session, ...] = (
                          M("tau-plus-one", "the power is tau, not tau + 1: after tau steps each direction has "
                            "covered 1 - (1 - eps lambda_i)^tau"),
                          M("tau-minus-one", "the power is tau, not tau - 1"),
-                         M("loop-rounds-tau", "this is a loop over int(tau) steps: (7.40) holds for any real tau"),
+                         M("loop-rounds-tau", "this loops over int(tau) whole steps: the question asks for the "
+                           "closed form (7.40), defined between whole steps too (there it interpolates the iterates)"),
                      )),
             Question("q4", "alpha ~ 1/(eps tau)", ("q4",), "4. Matching L2 (7.42-7.45)",
                      misconceptions=(
@@ -257,6 +295,9 @@ SESSIONS: tuple[Session, ...] = (
                          M("approximation", "this is the single-alpha approximation 1/(eps tau), not the exact "
                            "alpha_i of each direction"),
                          M("tau-plus-one", "r_i is (1 - eps lambda_i)^tau, not ^(tau + 1)"),
+                         M("zero-alpha", "alpha_i = 0 at lambda_i = 0: with neither curvature nor penalty, ridge "
+                           "leaves that direction undetermined; the convention asked for is the limit of alpha_i as "
+                           "lambda_i -> 0+"),
                      )),
         ),
         ("w1",),
@@ -374,7 +415,7 @@ SESSIONS: tuple[Session, ...] = (
         ),
         ("w1",),
         ("04_bagging",),
-        minutes=80,
+        minutes=90,
     ),
     Session(
         "06_capstone", 6, "Putting it together: capstone and review", "reglab.capstone",
@@ -422,8 +463,12 @@ SESSIONS: tuple[Session, ...] = (
                            "keeps falling while the model overfits"),
                          M("lambda-is-learning-rate", "lambda multiplies the penalty; the learning rate is a "
                            "different hyperparameter"),
-                         M("fresh-mask-per-step", "a fresh mask at every time step is plain dropout: the recurrence "
-                           "averages that noise away over time"),
+                         M("fresh-mask-per-step", "a new mask on the carried memory at every time step corrupts it "
+                           "again at every step: the masks do not average out, the memory is lost"),
+                         M("per-sequence-is-per-step", "Gal and Ghahramani draw ONE mask for the whole sequence, not a "
+                           "new one at every step"),
+                         M("update-mask-on-memory", "Semeniuta et al. draw a new mask at every step but apply it to "
+                           "the cell's update only, never to the memory carried over"),
                      )),
             Question("q4", "Tune on validation, score once on test, bag", ("q4a", "q4b", "q4c", "q4d"),
                      "5. Tune on validation, score once on test",
@@ -526,6 +571,10 @@ SPEC_EQUATIONS: dict[str, str] = {
     "7.1": "S0: J~ = J + alpha Omega",
     "no-bias-penalty": "S0: penalizing the bias causes underfitting",
     "conventions": "S0: lambda||w||^2 vs (alpha/2)||w||^2 vs (lambda/2m)||W||_F^2 vs scikit-learn",
+    "l2-basis": "S0: an L2 penalty depends on the basis: the same alpha on Legendre and on monomial coefficients "
+                "(PolynomialFeatures + Ridge) gives two fits; without a penalty one",
+    "per-example-l1": "S0: per-example L1 (lambda/m)||W||_1 over weights only, gradient (lambda/m) sign(W), "
+                      "sign(0) in [-1, 1]",
     "7.5": "S1: SGD step w <- (1 - eps alpha) w - eps grad J; 1 - 2 eta lambda = 0.998",
     "7.6": "S1: quadratic approximation around w*",
     "7.10": "S1: w~ = (H + alpha I)^-1 H w*",
@@ -534,26 +583,51 @@ SPEC_EQUATIONS: dict[str, str] = {
     "7.17": "S1: ridge w = (X^T X + alpha I)^-1 X^T y",
     "map-gaussian": "S1: MAP with a Gaussian prior is ridge",
     "adamw": "S1: L2 inside Adam vs decoupled weight decay (AdamW)",
+    "adamw-noisy": "S1, S6: AdamW's box needs exact gradients: with noise (sigma = 1) it shrinks coordinates inside "
+                   "the box, w* = (1, -1, 1.5) -> about (0.99, -0.65, 0.03), near ridge with alpha sigma",
+    "7.2-constraint": "S1: min J + (alpha/2)||w||^2 and min J s.t. ||w||_2 <= k meet when alpha is the KKT multiplier; "
+                      "larger alpha <-> smaller k; alpha = 0 when the constraint is inactive",
+    "7.2-reprojection": "S1: projected gradient (step, then project onto ||w||_2 <= k) reaches the constrained minimum "
+                        "and does not pull weights inside the ball toward 0",
+    "max-norm": "S1: max-norm keeps each unit's incoming weights at ||w||_2 <= c and bounds weights a too-large step "
+                "blows up",
     "7.20": "S2: L1 subgradient alpha sign(w)",
     "7.22": "S2: the objective separates for a diagonal Hessian",
     "7.23": "S2: soft-thresholding closed form; proximal steps reach its exact zeros, subgradient steps none",
     "lasso-correlated": "S2: the closed form is not the minimizer with correlated features",
     "elastic-net-grouping": "S2: elastic net keeps a group of correlated features together",
+    "group-lasso": "S2: the group penalty sum_g ||w_g||_2 (prox: group soft-threshold) zeroes whole groups; L1 "
+    "scatters its zeros",
     "early-stopping": "S3: patience and best-parameter copy",
     "7.37": "S3: w(tau) - w* = (I - eps H)(w(tau-1) - w*)",
     "7.40": "S3: Q^T w(tau) = [I - (I - eps Lambda)^tau] Q^T w*",
     "7.42": "S3: Q^T w~ = [I - (Lambda + alpha I)^-1 alpha] Q^T w*",
     "7.43": "S3: (I - eps Lambda)^tau = (Lambda + alpha I)^-1 alpha, exact per direction",
     "7.45": "S3: alpha ~ 1/(eps tau), where it holds and where it breaks",
+    "flat-direction-limit": "S3: alpha_i -> 1/(eps tau) as lambda_i -> 0+, the convention at lambda_i = 0 (where any "
+    "alpha matches)",
+    "gradient-flow-not-ridge": "S3: closeness to ridge at alpha = 1/(eps tau) is set by eps tau lambda_i; at fixed "
+    "eps tau, eps -> 0 gives gradient flow 1 - exp(-lambda t), not ridge",
+    "non-integer-tau": "S3: (7.40) at a non-integer tau interpolates the iterates (geometric mean of the errors), "
+    "reached by no gradient step",
     "7.50": "S4: ensemble error v/k + (k-1)c/k",
     "bootstrap-1/e": "S4: a bootstrap sample misses about 1/e of the examples",
     "bagging": "S4: v and c estimated from real bagged models",
+    "ensemble-gain": "S4: going from 5 to 50 members gains 0.18 (v - c): no threshold short of c = v",
     "inverted-dropout": "S5: E[(m*h)/p] = h; h = 3, p = 0.6 -> 5 w.p. 0.6; PyTorch's p",
     "7.53": "S5: arithmetic-mean ensemble over all masks",
     "7.54-7.55": "S5: renormalized geometric mean over all masks",
     "7.58-7.66": "S5: weight scaling is exact for softmax regression (p = 1/2 and general p)",
     "weight-scaling-relu": "S5: weight scaling is only approximate in a ReLU MLP",
     "dropout-gap": "S5: dropout reduces a measured overfitting gap",
+    "learning-curves-keep-prob": "S5: the learning-curves exploration's keep probability is gradient descent on "
+                                 "dropout's expected penalty (masks enumerated), what sampled-mask runs average to",
+    "multiplicative-noise": "S5: Gaussian or Bernoulli multiplicative noise of mean 1, variance (1-p)/p on linear "
+                            "features adds the same expected penalty",
+    "variance-shift": "S5: inverted dropout keeps the mean, multiplies E[h^2] by 1/p: batch norm's training variance "
+                      "is too large at test time",
+    "weight-noise": "S5: weight noise N(0, sigma^2 I) on a linear model adds sigma^2 ||x||^2 for any sigma; "
+                    "sigma^2 E||grad_w y_hat||^2 only for small sigma otherwise",
     "lambda-reduction": "S6: lambda under a mean vs a summed loss",
     "input-noise-ridge": "S6: Gaussian input noise on a linear model is ridge with alpha = n sigma^2",
     "label-smoothing": "S6: targets eps/(k-1) and 1 - eps",
@@ -562,6 +636,9 @@ SPEC_EQUATIONS: dict[str, str] = {
     "capstone-gradcheck": "S6: capstone backward pass (L2 term, dropout, fixed mask) matches finite differences",
     "proximal-l1-zeros": "S6: a proximal L1 step gives exact zeros in the MLP's first layer; the subgradient step none",
     "capstone-fair": "S6: one initialization and minibatch order for every method; strengths chosen on validation",
+    "sgd-l2-minimizer": "S6: SGD on the mean loss + (lambda/2)||w||^2 ends at one minimizer for every batch size and "
+                        "learning rate; a fixed budget of epochs ends elsewhere for each",
+    "mcnemar-paired": "S6: two classifiers on one test set: exact McNemar test on the discordant images",
     "validation-overfit": "S3: the best of many candidates on one validation set has an optimistic validation error",
     "augmentation-labels": "S5: one-pixel shifts keep a digit's label; flips turn some digits into others",
     "alpha-approx-ratio": "S3: exact alpha_i vs 1/(eps tau): 0.92 at tau = 30, 0.58 at 200, 0.03 at 1000 (lambda 0.05)",
@@ -605,7 +682,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
                            "3. Eigen-rescaling (7.9–7.13)", "4. Geometry",
                            "5. Linear regression (7.16–7.17): ridge, or Tikhonov, regularization",
                            "6. L2 as a Gaussian prior (MAP)", "7. L2 inside Adam is not weight decay: AdamW",
-                           "8. Explore", "9. Common mistakes", "10. Mastery gate"),
+                           "8. Penalties as constraints (7.25–7.27)", "9. Explore", "10. Common mistakes",
+                           "11. Mastery gate"),
     "02_l1_lasso": ("0. Setup", "1. The L1 penalty and its subgradient (7.18–7.20)", "2. The closed form (7.21–7.23)",
                     "3. Sparsity as feature selection", "4. When the closed form breaks: correlated features",
                     "5. Geometry: the diamond and the circle", "6. Elastic net and the grouping effect",

@@ -7,6 +7,11 @@ Equations (Goodfellow, Bengio & Courville, ch. 7):
 * (7.54-7.55) geometric mean prod_mu p(y | x, mu)^p(mu), renormalized over y.
 * (7.56-7.66) for softmax regression softmax(W^T v + b) with masked inputs d * v, the renormalized
   geometric mean equals softmax(p W^T v + b): the weight scaling rule is exact.
+* variance shift: inverted dropout keeps a unit's mean but raises its variance in training,
+  E[h~^2] = E[h^2] / p, so a batch normalization after it estimates a variance that test time no
+  longer has (:func:`variance_shift`).
+* weight noise: for a linear model, noise eta ~ N(0, sigma^2 I) on the weights adds sigma^2 ||x||^2
+  to the expected squared error (:func:`weight_noise_penalty`).
 
 Convention in the ensemble functions (the book's): a mask multiplies units by 0 or 1 with no 1/p
 rescaling, and weight scaling multiplies each layer's input by its keep probability at test time.
@@ -47,6 +52,8 @@ __all__ = [
     "mask_std",
     "masks_needed",
     "mc_dropout_accuracy",
+    "variance_shift",
+    "weight_noise_penalty",
     "mlp_geometric_mean_ensemble",
     "mlp_arithmetic_mean_ensemble",
     "mlp_weight_scaling_predict",
@@ -853,3 +860,85 @@ def mc_dropout_accuracy(layers, x, keep_prob, ks, trials, rng):
             err[i] += np.abs(mc - exact).max() / trials
             agree[i] += np.mean(np.argmax(mc, axis=-1) == decision) / trials
     return err, agree
+
+
+# ----------------------------------------------------------------------------- noise beside dropout
+
+
+def variance_shift(H, keep_prob):
+    """Compute each unit's variance with inverted dropout (training) and without it (test time).
+
+    For activations H (examples x units) and h~ = m h / p with m ~ Bernoulli(p): the mean is kept,
+    E[h~] = E[h], but E[h~^2] = E[h^2] / p, so over examples and masks
+    Var(h~_j) = mean_i H_ij^2 / p - (mean_i H_ij)^2, while at test time (no dropout)
+    Var(h_j) = mean_i H_ij^2 - (mean_i H_ij)^2. A batch normalization after the dropout estimates the
+    first in training and divides by its square root at test time, where the variance is the second:
+    the "variance shift" (Li et al. 2019).
+
+    Parameters
+    ----------
+    H : array-like of shape (n_samples, n_units)
+        Activations of the units dropout masks.
+    keep_prob : float
+        Keep probability p, in (0, 1].
+
+    Returns
+    -------
+    train_var : ndarray of shape (n_units,)
+        Variance of each dropped-and-rescaled unit, over examples and masks.
+    test_var : ndarray of shape (n_units,)
+        Variance of each unit over the examples, without dropout.
+
+    Raises
+    ------
+    ValueError
+        If H is not 2-D and finite or keep_prob is outside (0, 1].
+
+    Examples
+    --------
+    >>> from reglab import dropout
+    >>> train, test = dropout.variance_shift([[1.0], [-1.0]], 0.5)  # mean 0, E[h^2] = 1
+    >>> float(train[0]), float(test[0])
+    (2.0, 1.0)
+    """
+    H = as_float_array(H, "H", ndim=2)
+    p = check_keep_prob(keep_prob)
+    mean, second = H.mean(axis=0), np.mean(H * H, axis=0)
+    return second / p - mean * mean, np.maximum(second - mean * mean, 0.0)
+
+
+def weight_noise_penalty(X, sigma):
+    """Compute what Gaussian noise on the weights adds to a linear model's expected mean squared error.
+
+    For y_hat = x^T (w + eta) with eta ~ N(0, sigma^2 I) drawn afresh, E_eta (y - x^T (w + eta))^2 =
+    (y - x^T w)^2 + sigma^2 ||x||^2 (the cross term has mean 0), for every sigma: averaged over the
+    examples, the penalty sigma^2 mean_i ||x_i||^2, which is sigma^2 E||grad_w y_hat||^2, the output's
+    sensitivity to the weights (Goodfellow et al. 2016, section 7.5). For a nonlinear model that form
+    is only the leading term for small sigma.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Inputs.
+    sigma : float
+        Standard deviation of the noise on each weight, >= 0.
+
+    Returns
+    -------
+    float
+        The penalty sigma^2 * mean_i ||x_i||^2.
+
+    Raises
+    ------
+    ValueError
+        If X is not 2-D and finite or sigma < 0.
+
+    Examples
+    --------
+    >>> from reglab import dropout
+    >>> dropout.weight_noise_penalty([[3.0, 4.0], [0.0, 1.0]], 0.5)  # 0.25 * (25 + 1) / 2
+    3.25
+    """
+    X = as_float_array(X, "X", ndim=2)
+    sigma = check_scalar(sigma, "sigma", low=0.0)
+    return sigma**2 * float(np.mean(np.sum(X * X, axis=1)))

@@ -130,7 +130,9 @@ def gd_closed_form(H, w_star, eps, tau):
         Step size, > 0.
     tau : float
         Number of steps, >= 0. It may be a non-integer (for smooth plots) when eps * lambda_i <= 1 in
-        every direction.
+        every direction: the closed form then interpolates the iterates geometrically (per direction,
+        the distance to w* at tau + 1/2 is the geometric mean of those at tau and tau + 1); no gradient
+        step lands there.
 
     Returns
     -------
@@ -178,9 +180,12 @@ def equivalent_alpha(eigvals, eps, tau):
     Returns
     -------
     ndarray of shape (n_features,)
-        The alpha_i >= 0; ``inf`` where lambda_i = 0 (GD never moves that direction, like an infinite
-        penalty) or tau = 0; ``nan`` where r_i < 0 (an odd number of overshooting steps,
-        1 < eps lambda_i < 2, puts the iterate beyond w*, which no alpha >= 0 can do).
+        The alpha_i >= 0; ``inf`` where tau = 0 (only an infinite penalty keeps w at 0); ``nan`` where
+        r_i < 0 (an odd number of overshooting steps, 1 < eps lambda_i < 2, puts the iterate beyond w*,
+        which no alpha >= 0 can do). Where lambda_i = 0 a convention: neither gradient descent nor
+        ridge moves that direction, so every alpha > 0 matches; the value returned is the limit of
+        alpha_i as lambda_i -> 0+, 1/(eps tau) (where (7.45) is exact), so that alpha_i is continuous
+        in lambda_i and a round-off eigenvalue of 1e-17 gets the same answer as an exact 0.
 
     Raises
     ------
@@ -191,8 +196,8 @@ def equivalent_alpha(eigvals, eps, tau):
     Examples
     --------
     >>> from reglab import early_stopping
-    >>> early_stopping.equivalent_alpha([1.0, 0.0], eps=0.1, tau=10)
-    array([0.5353,    inf])
+    >>> early_stopping.equivalent_alpha([1.0, 1e-6, 0.0], eps=0.1, tau=10)
+    array([0.5353, 1.    , 1.    ])
     """
     lam = as_float_array(eigvals, "eigvals")
     eps = check_positive_scalar(eps, "eps")
@@ -200,16 +205,20 @@ def equivalent_alpha(eigvals, eps, tau):
     if np.any(lam < 0):
         raise ValueError("eigvals must be >= 0")
     pos = lam > 0
-    if np.any(np.abs(1 - eps * lam[pos]) >= 1):
+    if np.any(eps * lam >= 2):  # |1 - eps lambda_i| < 1 for lambda_i > 0 (not tested as such: 1 - 1e-18 == 1.0)
         raise ValueError(
             "gradient descent diverges or oscillates forever: need |1 - eps*lambda_i| < 1 "
             f"(eps*lambda_max = {eps * lam.max():.3g}, must be < 2)"
         )
     r = _decay_powers(lam, eps, tau)
-    out = np.full(lam.shape, np.inf)
     with np.errstate(divide="ignore", invalid="ignore"):
-        finite = pos & (r < 1)
-        out = np.where(finite, lam * r / np.where(finite, 1 - r, 1.0), out)
+        # 1 - r without cancellation when eps*lambda_i is tiny (r close to 1): -expm1(tau log(1 - eps lambda_i))
+        inside = (eps * lam < 1) & (tau > 0)
+        gap = np.where(inside, -np.expm1(tau * np.log1p(-np.where(inside, eps * lam, 0.0))), 1 - r)
+        finite = pos & (gap > 0)
+        out = np.where(finite, lam * r / np.where(finite, gap, 1.0), np.inf)
+        if tau > 0:
+            out = np.where(pos, out, 1.0 / (eps * tau))  # lambda_i = 0: the limit lambda_i -> 0+, a convention
     out = np.where(pos & (r < 0), np.nan, out)
     return out
 
@@ -438,7 +447,7 @@ def approximation_ratio(eigvals, eps, tau):
     Parameters
     ----------
     eigvals : array-like of shape (n_features,)
-        Eigenvalues lambda_i > 0 of H.
+        Eigenvalues lambda_i >= 0 of H (a zero one has ratio 1: the convention of :func:`equivalent_alpha`).
     eps : float
         Step size, > 0, with eps lambda_i < 2.
     tau : float
@@ -452,7 +461,7 @@ def approximation_ratio(eigvals, eps, tau):
     Raises
     ------
     ValueError
-        If an eigenvalue is not positive, or eps or tau is not positive, or gradient descent diverges.
+        If an eigenvalue is negative, or eps or tau is not positive, or gradient descent diverges.
 
     Examples
     --------
@@ -460,12 +469,9 @@ def approximation_ratio(eigvals, eps, tau):
     >>> early_stopping.approximation_ratio([0.05], 0.1, 30).round(2)
     array([0.92])
     """
-    lam = as_float_array(eigvals, "eigvals")
-    if np.any(lam <= 0):
-        raise ValueError("eigvals must be > 0 (a zero eigenvalue has alpha_i = inf)")
     eps = check_positive_scalar(eps, "eps")
     tau = check_positive_scalar(tau, "tau")
-    return equivalent_alpha(lam, eps, tau) / approx_alpha(eps, tau)
+    return equivalent_alpha(eigvals, eps, tau) / approx_alpha(eps, tau)
 
 
 def sign_flip_eps(eigvals):

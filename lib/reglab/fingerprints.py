@@ -61,6 +61,35 @@ _TABLE = {
                 "penalized-bias": "fp2:n:4b785a00:1e-09:s:97bbe4b395d9.6b608cd6a62b",
             },
         ),
+        "q5a": (
+            None,
+            {
+                "forgot-1-over-m": "fp2:n:398c0e5b:1e-09:s:bb20003776c5.f2e79847ca35",
+                "penalized-bias": "fp2:n:042c651d:1e-09:s:777aca315bd7.091c9b6b12a1",
+                "halved": "fp2:n:32e913fe:1e-09:s:4e135951a492.aae91ce13056",
+                "squared-not-absolute": "fp2:n:516e6b87:1e-09:s:1acbdd29f6e8.64a1eebe7aac",
+            },
+        ),
+        "q5b": (
+            None,
+            {
+                "forgot-1-over-m": (
+                    "fp2:n:91f1ccda:1e-09:8:efd6c88efd9b.2625cf533791,87ad2594ea21.32511b30d02b,1e045e1fdc98.c2653604337"
+                    "b,2eab16647bd2.9e917c3943a7,32311e674ff4.7a0d1d3f36c4,db9acf2676dc.7d392bea91d9,feb9fc5442a9.791254"
+                    "e64d16,953ad334e2fb.dd53bed49e93"
+                ),
+                "penalized-bias": (
+                    "fp2:n:60fe2e76:1e-09:8:a2285edf5eeb.45f8899b8d46,ed37376473bd.6e09c5d8819e,25798c6f8a75.e25934d87b7"
+                    "8,9d3f36d79e49.2076b1623397,6bc21681d9d7.4ba3a04cde9c,93d87e1cae15.5d62d9cefe55,a4d2cb147d73.aa0e54"
+                    "15f8ce,aef577af4b82.3a6bd119415b"
+                ),
+                "l2-gradient": (
+                    "fp2:n:dbe48988:1e-09:8:e0841125ce2d.4c20a12656bc,ccda4f84bbab.fe5e03bb40d2,c215d113f4a0.f0a2b0b0f33"
+                    "4,b3ee546a1ff1.4fd163424595,d2e33ccb3909.184b6868ba29,f07754685ad8.720aa97de69d,b6e2160940f0.a1af33"
+                    "ca946f,cc99d37f8a1d.f37fc2023580"
+                ),
+            },
+        ),
     },
     "01_l2_weight_decay": {
         "q1": (
@@ -109,6 +138,26 @@ _TABLE = {
             {
                 "alpha-everywhere": "fp2:n:820ec705:1e-09:2:e500ce90f680.d3ac0415ef0a,b398085b164f.9018af589882",
                 "no-penalty": "fp2:n:969e0f96:1e-09:2:5c3b8c8c2d08.b7c5347b3758,c7f0c75e79e0.edddf6e49e0f",
+            },
+        ),
+        "q6": (
+            "fp2:n:5380f429:1e-09:s:8878cf4cb874.4296cc644da2",
+            {
+                "sklearn-alpha-as-weight-decay": "fp2:n:424fe0dc:1e-09:s:50d7013daa4a.b62774b17f0f",
+                "forgot-n": "fp2:n:6be92f0a:1e-09:s:207b19574a95.b5e0a1d017ef",
+                "forgot-factor-2": "fp2:n:ff5d2b24:1e-09:s:2d0efe967510.e2e0c597c795",
+            },
+        ),
+        "q7a": (
+            None,
+            {
+                "clipped-coordinates": "fp2:n:854ec9dd:1e-09:2:29a1cf78823a.0283b7661ef3,0cbdadd5f7b5.d279f499109c",
+            },
+        ),
+        "q7b": (
+            None,
+            {
+                "pulled-inside": "fp2:n:83cac27c:1e-09:2:f7c4af57035d.ed808fd33f19,2689e1789901.2b9646975c6d",
             },
         ),
     },
@@ -210,6 +259,12 @@ _TABLE = {
             {
                 "approximation": "fp2:n:fd1b09c0:1e-09:2:7292075b344f.b798258d4ffc,2c0857c17fb3.064868a5be80",
                 "tau-plus-one": "fp2:n:d6c02efc:1e-09:2:2ade80211d21.926d1eeebe1c,190836166b48.b707e47e4afa",
+            },
+        ),
+        "q5b": (
+            "fp2:n:3d796068:1e-07:s:ea32a91d52f4.363a3101a393",
+            {
+                "zero-alpha": "fp2:n:91519475:1e-07:s:7cf365291479.c6f7979e0448",
             },
         ),
     },
@@ -500,9 +555,11 @@ _TABLE = {
             },
         ),
         "quiz7": (
-            "fp2:c:cf0ef2c1:557b6d85f0a62a4a2664769b",
+            "fp2:c:9094dc60:cab5d66c71db07965ee231b1",
             {
-                "fresh-mask-per-step": "fp2:c:99a0394c:2fc10aae17417a7c0c4ef5b0",
+                "fresh-mask-per-step": "fp2:c:5204b46a:f0f455e9bebf6eefc81c35b2",
+                "per-sequence-is-per-step": "fp2:c:a864a28c:41232bd42b42d234fdd8c514",
+                "update-mask-on-memory": "fp2:c:32279205:7a59e827e299b05a3eda03c1",
             },
         ),
         "q4a": (

@@ -7,6 +7,9 @@ Equations (Goodfellow, Bengio & Courville, *Deep Learning*, ch. 7):
 * (7.13)     w~ = Q (Lambda + alpha I)^-1 Lambda Q^T w*: component i scaled by lambda_i / (lambda_i + alpha).
 * (7.16-7.17) normal equations w = (X^T X)^-1 X^T y become w = (X^T X + alpha I)^-1 X^T y.
 
+* (7.25-7.27) a penalty as a constraint: min J + (alpha/2)||w||^2 and min J subject to ||w||_2 <= k have the same
+  solution when alpha is the constraint's KKT multiplier; explicit constraints by reprojection, and max-norm.
+
 Also: Adam with an L2 term inside the gradient versus decoupled weight decay (AdamW).
 """
 
@@ -17,6 +20,7 @@ import numpy as np
 from ._validation import (
     InvalidTypeError,
     as_float_array,
+    as_rng,
     check_callable,
     check_int,
     check_nonneg_scalar,
@@ -38,6 +42,11 @@ __all__ = [
     "adam",
     "adamw_limit",
     "input_noise_alpha",
+    "sgd_ridge",
+    "project_l2_ball",
+    "max_norm",
+    "projected_gradient",
+    "alpha_for_radius",
 ]
 
 
@@ -414,6 +423,81 @@ def epoch_decay_factor(lr, strength, n_examples, batch_size, convention="half"):
     return decay_factor(lr, strength, convention) ** (n_examples / batch_size)
 
 
+def sgd_ridge(X, y, strength, batch_size, lr, epochs, rng, lr_decay=1.0):
+    """Run minibatch SGD on (1/2n) ||y - X w||^2 + (strength/2) ||w||^2 from w = 0; return w after each epoch.
+
+    Each epoch visits the examples in a new random order, in minibatches of ``batch_size`` (the last one
+    smaller when it does not divide n); a step uses the minibatch's MEAN gradient plus ``strength * w``,
+    an unbiased estimate of the full objective's gradient whatever the batch size. The objective, and
+    so its minimizer ``ridge(X, y, n * strength)``, does not depend on ``batch_size`` or ``lr``; where a
+    fixed number of epochs ends does. With a constant learning rate the minibatch noise keeps w
+    moving around the minimizer; ``lr_decay < 1`` multiplies the learning rate by that factor after
+    every epoch, so that the noise dies out and w converges.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Design matrix.
+    y : array-like of shape (n_samples,)
+        Targets.
+    strength : float
+        Penalty coefficient lambda of (lambda/2) ||w||^2 against the mean loss, >= 0.
+    batch_size : int
+        Examples per step, 1 to n_samples.
+    lr : float
+        Learning rate of the first epoch, > 0.
+    epochs : int
+        Passes over the data, >= 0.
+    rng : int or numpy.random.Generator
+        Seed or generator of the example orders.
+    lr_decay : float, default=1.0
+        Factor in (0, 1] applied to the learning rate after each epoch (1: constant).
+
+    Returns
+    -------
+    ndarray of shape (epochs + 1, n_features)
+        Row e is w after e epochs; row 0 is the start, 0.
+
+    Raises
+    ------
+    ValueError
+        If X and y have different numbers of rows, or an argument is out of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import l2
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0, 2.0])
+    >>> path = l2.sgd_ridge(X, y, 0.5, batch_size=4, lr=0.5, epochs=200, rng=0)  # full batch: plain GD
+    >>> bool(np.allclose(path[-1], l2.ridge(X, y, 4 * 0.5)))
+    True
+    """
+    X = as_float_array(X, "X", ndim=2)
+    y = as_float_array(y, "y", ndim=1)
+    check_same_length(X, y)
+    n = X.shape[0]
+    strength = check_nonneg_scalar(strength, "strength")
+    batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=n)
+    lr = check_positive_scalar(lr, "lr")
+    epochs = check_int(epochs, "epochs", minimum=0)
+    lr_decay = check_scalar(lr_decay, "lr_decay", 0.0, 1.0, include_low=False,
+                            hint="the learning rate is multiplied by lr_decay after each epoch; 1 keeps it constant")
+    gen = as_rng(rng)
+    w = np.zeros(X.shape[1])
+    out = np.empty((epochs + 1, w.size))
+    out[0] = w
+    for e in range(epochs):
+        order = gen.permutation(n)
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            Xb = X[idx]
+            w = w - lr * (Xb.T @ (Xb @ w - y[idx]) / len(idx) + strength * w)
+        out[e + 1] = w
+        lr *= lr_decay
+    return out
+
+
 def adamw_limit(H, w_star, weight_decay, tol=1e-12, max_iter=100_000):
     """Compute where AdamW settles on a quadratic: the minimizer of J inside the box ||w||_inf <= 1/weight_decay.
 
@@ -477,3 +561,220 @@ def adamw_limit(H, w_star, weight_decay, tol=1e-12, max_iter=100_000):
         if biggest <= tol:
             return w
     raise RuntimeError(f"coordinate descent did not converge in {max_iter} sweeps")
+
+
+def project_l2_ball(w, radius):
+    """Project a vector onto the ball ||w||_2 <= radius (the reprojection of an explicit constraint, GBC 7.2).
+
+    The closest point of the ball to w: w itself when ||w||_2 <= radius (a point inside is left where it is),
+    otherwise w * radius / ||w||_2 (the same direction, shortened to length radius). Clipping each coordinate to
+    [-radius, radius] is another projection, onto the box ||w||_inf <= radius: it changes the direction.
+
+    Parameters
+    ----------
+    w : array-like of shape (n_features,)
+        The vector to project.
+    radius : float
+        Radius k of the ball, >= 0.
+
+    Returns
+    -------
+    ndarray of shape (n_features,)
+        The projection, a new array.
+
+    Raises
+    ------
+    ValueError
+        If w is not 1-D or not finite, or radius < 0.
+
+    Examples
+    --------
+    >>> from reglab import l2
+    >>> l2.project_l2_ball([3.0, 4.0], 2.0)
+    array([1.2, 1.6])
+    >>> l2.project_l2_ball([0.3, -0.4], 2.0)
+    array([ 0.3, -0.4])
+    """
+    w = _as_vector(w, "w", "for a weight matrix, max_norm projects each unit's column")
+    radius = check_scalar(radius, "radius", low=0.0, hint="it is the largest norm the constraint allows")
+    return _project_ball(w, radius)
+
+
+def _project_ball(w, radius):
+    norm = np.linalg.norm(w)
+    return w.copy() if norm <= radius else w * (radius / norm)
+
+
+def _as_vector(w, name, hint):
+    w = as_float_array(w, name)
+    if w.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one vector), got shape {w.shape}: {hint}")
+    return w
+
+
+def max_norm(W, c):
+    """Keep each hidden unit's incoming weight vector at ||w||_2 <= c (max-norm, Srebro & Shraibman 2005).
+
+    With a layer computing h = x W + b (:mod:`reglab.mlp`'s layout), column j of W holds the weights coming into
+    unit j. Each column longer than c is rescaled to length c; the others are left as they are. Applied after
+    every training step, this is the constraint Hinton et al. (2012) and Srivastava et al. (2014) used with dropout
+    and large learning rates: however large a step, no unit's incoming weights end it longer than c.
+
+    Parameters
+    ----------
+    W : array-like of shape (n_inputs, n_units)
+        A layer's weight matrix, one column per hidden unit.
+    c : float
+        Largest allowed norm of a column, > 0 (typically 3 to 4 with dropout).
+
+    Returns
+    -------
+    ndarray of shape (n_inputs, n_units)
+        The projected weights, a new array.
+
+    Raises
+    ------
+    ValueError
+        If W is not 2-D or not finite, or c <= 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import l2
+    >>> W = np.array([[3.0, 0.1], [4.0, 0.2]])  # unit 0: norm 5, unit 1: norm 0.22
+    >>> l2.max_norm(W, c=2.0)
+    array([[1.2, 0.1],
+           [1.6, 0.2]])
+    """
+    W = as_float_array(W, "W")
+    if W.ndim != 2:
+        raise ValueError(f"W must be 2-D (n_inputs, n_units), one column of incoming weights per unit, got shape "
+                         f"{W.shape}; for a single vector use project_l2_ball")
+    c = check_positive_scalar(c, "c")
+    norms = np.linalg.norm(W, axis=0)
+    return W * np.minimum(1.0, c / np.where(norms > 0, norms, 1.0))
+
+
+def projected_gradient(grad_fn, w0, radius, lr, steps):
+    """Minimize J subject to ||w||_2 <= radius by projected gradient descent; return every iterate.
+
+    Each step is a plain gradient step followed by the projection onto the ball (:func:`project_l2_ball`):
+    w <- P(w - lr * grad J(w)). For a convex J and lr below 2 / (largest curvature of J) the iterates converge to
+    the constrained minimizer; when that lies on the sphere it equals the penalized minimizer for the penalty
+    (alpha/2)||w||^2 with alpha = :func:`alpha_for_radius` (for a quadratic J). Inside the ball nothing pulls w
+    toward 0: with a zero gradient the iterates do not move.
+
+    Parameters
+    ----------
+    grad_fn : callable
+        ``grad_fn(w) -> ndarray``, gradient of J, the shape of w.
+    w0 : array-like of shape (n_features,)
+        Starting point (projected first if it lies outside the ball).
+    radius : float
+        Radius k of the constraint ||w||_2 <= k, >= 0.
+    lr : float
+        Learning rate, > 0.
+    steps : int
+        Number of steps, >= 0.
+
+    Returns
+    -------
+    ndarray of shape (steps + 1, n_features)
+        Row t is the iterate after t steps; row 0 is the projected w0.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range, or grad_fn returns the wrong shape or a non-finite gradient.
+    TypeError
+        If grad_fn is not callable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import l2
+    >>> path = l2.projected_gradient(lambda w: w - np.array([3.0, 4.0]), [0.0, 0.0], radius=1.0, lr=0.5, steps=50)
+    >>> path[-1]  # the point of the unit ball closest to (3, 4)
+    array([0.6, 0.8])
+    """
+    w = _as_vector(w0, "w0", "projected_gradient works on one weight vector")
+    radius = check_scalar(radius, "radius", low=0.0, hint="it is the largest norm the constraint allows")
+    lr = check_positive_scalar(lr, "lr")
+    steps = check_int(steps, "steps", minimum=0)
+    grad_fn = check_callable(grad_fn, "grad_fn", "grad_fn(w) -> gradient of the same shape as w")
+    out = np.empty((steps + 1, w.size))
+    w = _project_ball(w, radius)
+    out[0] = w
+    for t in range(1, steps + 1):
+        g = np.asarray(grad_fn(w), dtype=float)
+        if g.shape != w.shape or not np.all(np.isfinite(g)):
+            raise ValueError(f"grad_fn returned shape {g.shape} or a non-finite value; expected finite values of "
+                             f"shape {w.shape} (the shape of w0)")
+        w = _project_ball(w - lr * g, radius)
+        out[t] = w
+    return out
+
+
+def alpha_for_radius(H, w_star, radius, rtol=1e-13):
+    """Compute the penalty alpha whose minimizer has norm radius: the multiplier of the constraint ||w||_2 <= radius.
+
+    For J(w) = 1/2 (w - w*)^T H (w - w*), the constrained problem min J subject to ||w||_2 <= k and the
+    penalized problem min J + (alpha/2)||w||^2 have the same solution when alpha is the constraint's KKT
+    multiplier (GBC 7.25-7.27): alpha = 0 when the constraint is inactive (||w~(0)|| <= k, w~(0) the minimum-norm
+    minimizer of J), and otherwise the alpha with ||w~(alpha)|| = k, w~ by (7.13). ||w~(alpha)|| falls as alpha
+    grows, so each radius has one alpha: the smaller the radius, the larger alpha. Found by bisection on the
+    eigen form.
+
+    Parameters
+    ----------
+    H : array-like of shape (n_features, n_features)
+        Symmetric positive semidefinite Hessian of J.
+    w_star : array-like of shape (n_features,)
+        Unconstrained minimizer.
+    radius : float
+        Radius k of the constraint, > 0 (only alpha -> infinity gives w~ = 0).
+    rtol : float, default=1e-13
+        Relative width of the final bisection bracket, > 0.
+
+    Returns
+    -------
+    float
+        The multiplier alpha >= 0.
+
+    Raises
+    ------
+    ValueError
+        If H is not symmetric positive semidefinite, w_star has the wrong length, or radius or rtol <= 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import l2
+    >>> round(l2.alpha_for_radius(np.eye(2), [3.0, 4.0], radius=1.0), 10)  # w~ = w*/(1 + alpha), ||w*|| = 5
+    4.0
+    >>> l2.alpha_for_radius(np.eye(2), [3.0, 4.0], radius=6.0)  # inactive: w* is inside
+    0.0
+    """
+    H, lam, Q = check_sym_psd(H)
+    w_star = as_float_array(w_star, "w_star", ndim=1)
+    check_vector_for_matrix(w_star, H)
+    radius = check_scalar(radius, "radius", low=0.0, include_low=False,
+                          hint="only an infinitely strong penalty shrinks w~ all the way to 0")
+    rtol = check_positive_scalar(rtol, "rtol")
+    z = Q.T @ w_star
+
+    def norm(alpha):
+        return np.linalg.norm(shrink_factors(lam, alpha) * z)
+
+    if norm(0.0) <= radius:
+        return 0.0
+    lo, hi = 0.0, float(lam.max()) * (np.linalg.norm(z) / radius - 1.0)  # ||w~(hi)|| <= lam_max ||z|| / (lam_max + hi)
+    for _ in range(200):  # halving the bracket 200 times reaches the resolution of a float
+        if hi - lo <= rtol * hi:
+            break
+        mid = 0.5 * (lo + hi)
+        if norm(mid) > radius:
+            lo = mid
+        else:
+            hi = mid
+    return float(0.5 * (lo + hi))

@@ -4,7 +4,8 @@
 * Bias-variance: expected error = bias^2 + variance + irreducible noise, measured by refitting on
   many resampled training sets.
 * (7.1) J~(theta) = J(theta) + alpha Omega(theta), alpha >= 0; penalize weights, not biases.
-* Penalty conventions and how to convert between them.
+* Penalty conventions and how to convert between them; the per-example L1 penalty of a network,
+  (lambda/m) ||W||_1 over the weights, gradient (lambda/m) sign(W).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ __all__ = [
     "regularized_objective",
     "l2_penalty",
     "l2_penalty_grad",
+    "l1_penalty",
+    "l1_penalty_grad",
     "to_half_alpha",
     "CONVENTIONS",
 ]
@@ -482,6 +485,88 @@ def l2_penalty_grad(w, strength, convention="half", m=None):
     """
     alpha = to_half_alpha(strength, convention, m)
     grads = [alpha * x for x in _weights_list(w)]
+    return grads if isinstance(w, (list, tuple)) else grads[0]
+
+
+def _l1_scale(strength, m):
+    strength = check_nonneg_scalar(strength, "strength")
+    return strength if m is None else strength / check_int(m, "m", minimum=1)
+
+
+def l1_penalty(w, strength, m=None):
+    """Compute the per-example L1 penalty (lambda/m) sum over layers of ||W||_1.
+
+    The L1 counterpart of the per-example L2 penalty (lambda/2m) ||W||_F^2: the absolute values of
+    the weights summed over layers and divided by the number of examples m, with no 1/2 (the
+    gradient is (lambda/m) sign(W), :func:`l1_penalty_grad`). Pass the weight matrices only: the
+    biases are not penalized.
+
+    Parameters
+    ----------
+    w : ndarray or list of array-like
+        Weights as one array, or a list of per-layer weight matrices (a list is always read as
+        per-layer).
+    strength : float
+        The coefficient lambda, >= 0.
+    m : int, default=None
+        Number of examples the data term averages over, >= 1; None gives lambda ||w||_1.
+
+    Returns
+    -------
+    float
+        (lambda/m) sum of |w| over every entry of every layer.
+
+    Raises
+    ------
+    ValueError
+        If strength < 0, m < 1 or a weight is not finite.
+
+    Examples
+    --------
+    >>> from reglab import overfitting
+    >>> import numpy as np
+    >>> overfitting.l1_penalty([np.array([[1.0, -2.0]]), np.array([3.0])], 1.0, m=4)
+    1.5
+    """
+    scale = _l1_scale(strength, m)
+    return scale * sum(float(np.sum(np.abs(x))) for x in _weights_list(w))
+
+
+def l1_penalty_grad(w, strength, m=None):
+    """Compute a (sub)gradient of :func:`l1_penalty`: (lambda/m) sign(W), layer by layer.
+
+    |w| has no derivative at w = 0: every value in [-lambda/m, lambda/m] is a subgradient there
+    (sign(0) any value in [-1, 1]); this function takes sign(0) = 0, numpy's ``np.sign``.
+
+    Parameters
+    ----------
+    w : ndarray or list of array-like
+        Weights as one array, or a list of per-layer weight matrices (a list is always read as
+        per-layer).
+    strength : float
+        The coefficient lambda, >= 0.
+    m : int, default=None
+        Number of examples the data term averages over, >= 1; None gives lambda sign(w).
+
+    Returns
+    -------
+    ndarray or list of ndarray
+        (lambda/m) sign(w), with the structure of w.
+
+    Raises
+    ------
+    ValueError
+        If strength < 0, m < 1 or a weight is not finite.
+
+    Examples
+    --------
+    >>> from reglab import overfitting
+    >>> import numpy as np
+    >>> overfitting.l1_penalty_grad(np.array([2.0, 0.0, -0.1]), 1.0, m=4)
+    array([ 0.25,  0.  , -0.25])
+    """
+    scale = _l1_scale(strength, m)
+    grads = [scale * np.sign(x) for x in _weights_list(w)]
     return grads if isinstance(w, (list, tuple)) else grads[0]
 
 

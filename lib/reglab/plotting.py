@@ -44,6 +44,7 @@ __all__ = [
     "plot_train_val",
     "plot_l2_geometry",
     "plot_shrink_factors",
+    "plot_penalty_constraint",
     "plot_soft_threshold",
     "plot_l1_l2_geometry",
     "plot_gd_vs_ridge",
@@ -58,6 +59,7 @@ __all__ = [
     "plot_zero_fractions",
     "plot_weight_magnitudes",
     "plot_sweep",
+    "plot_paired_accuracy",
 ]
 
 #: Okabe and Ito's colour-blind-safe colours, ordered so that no red sits beside a green: blue, orange,
@@ -508,7 +510,8 @@ def _ridge_path(H, w_star):
 def plot_l2_geometry(H, w_star, alphas, ax=None):
     """Draw ellipse contours of J, circles of the penalty, and w~ for each alpha (session 1, (7.13)).
 
-    Each w~ is annotated with the shrink factors lambda_i / (lambda_i + alpha).
+    Each w~ is annotated with the shrink factors lambda_i / (lambda_i + alpha), each named by its direction: the axis
+    (w1, w2) when an eigenvector of H lies along one, else the eigenvector's coordinates; in axis order.
 
     Parameters
     ----------
@@ -536,7 +539,7 @@ def plot_l2_geometry(H, w_star, alphas, ax=None):
     >>> import numpy as np
     >>> from reglab import plotting
     >>> ax = plotting.plot_l2_geometry(np.diag([4.0, 0.25]), [1.0, 1.0], [1.0])
-    >>> "alpha=1: factors 0.20, 0.80" in [line.get_label() for line in ax.get_lines()]
+    >>> "alpha=1: factor 0.80 along w1, 0.20 along w2" in [line.get_label() for line in ax.get_lines()]
     True
     """
     ax = _ax(ax)
@@ -557,7 +560,8 @@ def plot_l2_geometry(H, w_star, alphas, ax=None):
         radius = np.linalg.norm(wt)
         ax.add_patch(plt.Circle((0, 0), radius, fill=False, ls=":", lw=1.5, color="C3"))
         f = l2.shrink_factors(lam, a)
-        ax.plot(*wt, "o", label=f"alpha={fmt(a)}: factors {f[0]:.2f}, {f[1]:.2f}")
+        named = ", ".join(f"{f[i]:.2f} along {_direction_name(Q[:, i])}" for i in _axis_order(Q))
+        ax.plot(*wt, "o", label=f"alpha={fmt(a)}: factor {named}")
     _touching_contour(ax, H, w_star, extent, solutions)
     ax.plot([], [], "k--", lw=1.5, label="loss contour touching the circle")
     for i in range(2):
@@ -565,6 +569,86 @@ def plot_l2_geometry(H, w_star, alphas, ax=None):
     facts = "; ".join(f"at alpha = {fmt(a)} w~ = ({w[0]:.2f}, {w[1]:.2f})" for a, w in zip(alphas, solutions))
     describe(ax, "loss contours around w*, the circles of the L2 penalty, the path of w~ as alpha grows and the "
                  "eigen-directions of H", facts)
+    return _finish_square(ax, extent)
+
+
+def _axis_order(Q):
+    """The eigen-directions (columns of Q) in the order of the axes they lie closest to: w1's first."""
+    return sorted(range(Q.shape[1]), key=lambda i: (int(np.argmax(np.abs(Q[:, i]))), i))
+
+
+def _direction_name(q):
+    """An eigenvector in words: the axis it lies along ("w1"), or its coordinates, first non-zero one positive."""
+    q = np.asarray(q, float)
+    axis = int(np.argmax(np.abs(q)))
+    if abs(q[axis]) > 1 - 1e-9:
+        return f"w{axis + 1}"
+    q = -q if q[np.flatnonzero(np.abs(q) > 1e-12)[0]] < 0 else q
+    return "(" + ", ".join(f"{v:.2f}" for v in q) + ")"
+
+
+def plot_penalty_constraint(H, w_star, radius, lr, steps=40, ax=None):
+    """Draw the constraint ||w||_2 <= k, projected gradient descent inside it, and the matching penalty (session 1).
+
+    The loss contours of J(w) = 1/2 (w - w*)^T H (w - w*), the ball of the constraint, the iterates of
+    :func:`reglab.l2.projected_gradient` from 0 (a gradient step, then back onto the ball), and the penalized
+    minimizer w~(alpha) for the alpha :func:`reglab.l2.alpha_for_radius` gives (GBC 7.25-7.27): where the
+    projected iterates stop, w~ lies.
+
+    Parameters
+    ----------
+    H : array-like of shape (2, 2)
+        Symmetric positive semidefinite Hessian of J.
+    w_star : array-like of shape (2,)
+        Unconstrained minimizer.
+    radius : float
+        Radius k of the constraint, > 0.
+    lr : float
+        Learning rate of projected gradient descent, > 0.
+    steps : int, default=40
+        Number of projected gradient steps drawn, >= 1.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    ValueError
+        If H is not 2x2, or an argument is out of range (as in the l2 functions it calls).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reglab import plotting
+    >>> ax = plotting.plot_penalty_constraint(np.diag([2.0, 0.5]), [1.0, 1.5], 1.0, lr=0.4)
+    >>> [line.get_label().split(":")[0] for line in ax.get_lines()]
+    ['projected gradient from 0', 'penalty at alpha = 0.646', 'w* (no constraint)']
+    """
+    ax = _ax(ax)
+    H = np.asarray(H, float)
+    w_star = np.asarray(w_star, float)
+    if H.shape != (2, 2):
+        raise ValueError("the constraint picture needs a 2x2 H")
+    path = l2.projected_gradient(lambda w: H @ (w - w_star), np.zeros(2), radius, lr, steps)
+    alpha = l2.alpha_for_radius(H, w_star, radius)
+    wt = l2.eigen_rescale(H, w_star, alpha)
+    extent = 1.4 * max(np.max(np.abs(w_star)), radius, 1e-3)
+    _loss_contours(ax, H, w_star, extent)
+    ax.add_patch(plt.Circle((0, 0), radius, color="C1", alpha=0.2, lw=0, label=f"||w|| <= {fmt(radius)}"))
+    _touching_contour(ax, H, w_star, extent, [wt])
+    end = path[-1]
+    ax.plot(path[:, 0], path[:, 1], ".-", color="C0", lw=1, ms=5,
+            label=f"projected gradient from 0: ({end[0]:.2f}, {end[1]:.2f})")
+    ax.plot(*wt, "x", color="C5", ms=13, mew=2.5, label=f"penalty at alpha = {fmt(alpha)}: ({wt[0]:.2f}, {wt[1]:.2f})")
+    ax.plot(*w_star, "k*", ms=12, label="w* (no constraint)")
+    describe(ax, "loss contours around w*, the ball of the constraint ||w|| <= k, the iterates of projected gradient "
+                 "descent from 0 and the minimizer of the penalty whose multiplier matches k",
+             f"k = {fmt(radius)}: after {steps} steps projected gradient is at ({end[0]:.2f}, {end[1]:.2f}); the "
+             f"penalty with alpha = {fmt(alpha)} has its minimum at ({wt[0]:.2f}, {wt[1]:.2f})")
     return _finish_square(ax, extent)
 
 
@@ -1213,3 +1297,56 @@ def plot_sweep(values, val_loss, chosen, ax=None, xlabel="strength", log=True):
     ax.legend(fontsize=SMALL)
     return describe(ax, f"validation cross-entropy against {xlabel}",
                     f"{fmt(chosen)} is chosen, validation loss {fmt(np.min(val_loss))}")
+
+
+def plot_paired_accuracy(paired, ax=None, baseline="none"):
+    """Draw each method's test images gained and lost against a baseline scored on the same images, with p-values.
+
+    One row per method: a bar to the right for the images it gets right and the baseline gets wrong (gained), one
+    to the left for the reverse (lost), labelled with the paired test's p-value (:func:`reglab.capstone.mcnemar`).
+    The images both get right, or both wrong, are left out: they say nothing about which is better.
+
+    Parameters
+    ----------
+    paired : dict
+        Method -> object with ``gained``, ``lost`` and ``p_value`` (a :class:`reglab.capstone.PairedTest`).
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created if None.
+    baseline : str, default="none"
+        Name of the method every row is compared with, for the labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from reglab import capstone, plotting
+    >>> ax = plotting.plot_paired_accuracy({"L2": capstone.PairedTest(14, 4, 10 / 600, 0.031)})
+    >>> [t.get_text() for t in ax.texts]
+    ['p = 0.031']
+    """
+    ax = _ax(ax)
+    names = list(paired)
+    gained = np.array([int(paired[n].gained) for n in names])
+    lost = np.array([int(paired[n].lost) for n in names])
+    rows = np.arange(len(names))
+    ax.barh(rows, gained, color=PALETTE[2], label=f"gained: right, {baseline} wrong")
+    ax.barh(rows, -lost, color=PALETTE[5], label=f"lost: wrong, {baseline} right")
+    ax.axvline(0, color="0.3", lw=1)
+    for row, g, n in zip(rows, gained, names):
+        ax.annotate(f"p = {fmt(paired[n].p_value, 2)}", (g, row), xytext=(4, 0), textcoords="offset points",
+                    va="center", fontsize=SMALL)
+    top = max(int(gained.max(initial=0)), int(lost.max(initial=0)), 1)
+    ax.set_xlim(-1.15 * top, 1.9 * top)  # room for the p-values on the right
+    ax.set_ylim(len(names) - 0.5, -1.6)  # the first method on top, room for the legend above it
+    ax.set_yticks(rows, names)
+    ticks = ax.get_xticks()
+    ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+    ax.set_xticklabels([fmt(abs(t)) for t in ticks])
+    ax.set_xlabel(f"test images, against {baseline} on the same images")
+    ax.legend(fontsize=SMALL, loc="upper right")
+    return describe(ax, f"test images each method gets right and {baseline} wrong (right) and the reverse (left)",
+                    "; ".join(f"{n} {g} gained, {lo} lost, p = {fmt(paired[n].p_value, 2)}"
+                              for n, g, lo in zip(names, gained, lost)))

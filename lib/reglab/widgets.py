@@ -801,7 +801,7 @@ def early_stopping_explorer(eigvals=(1.0, 0.05), w_star=(1.0, 1.0)):
         exact = early_stopping.equivalent_alpha(lam, eps, tau)
         parts = ", ".join(
             (f"{a:.3g}" if np.isfinite(a) else ("none: the iterate overshoots w*" if np.isnan(a) else "infinite"))
-            + f" (lambda = {lam_i:g}, eps*lambda = {eps * lam_i:.2g})"
+            + f" (lambda = {lam_i:g}, eps*lambda = {eps * lam_i:.2g}, eps*tau*lambda = {eps * tau * lam_i:.2g})"
             for a, lam_i in zip(exact, lam)
         )
         return f"exact alpha per direction: {parts}; single alpha 1/(eps tau) = {approx:.3g}"
@@ -1118,8 +1118,9 @@ def learning_curves_explorer(n_hidden=100, rng=0):
         art["points"].set_offsets(np.column_stack([x, y]))
         art["at_best"].set_ydata(F_grid @ c["w"][best])
         art["at_end"].set_ydata(F_grid @ c["w"][-1])
+        marginalized = "; dropout as its expected penalty: no masks are sampled" if keep_prob < 1 else ""
         return (f"lowest validation MSE <b>{c['val'][best]:.3f}</b> at step {steps[best]:,}; after {steps[-1]:,} "
-                f"steps: training <b>{c['train'][-1]:.3f}</b>, validation <b>{c['val'][-1]:.3f}</b>")
+                f"steps: training <b>{c['train'][-1]:.3f}</b>, validation <b>{c['val'][-1]:.3f}</b>{marginalized}")
 
     return Exploration(
         "Learning curves: regularize, add noise, add data",

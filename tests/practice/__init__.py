@@ -10,7 +10,8 @@ so a session is covered by adding its module, without editing the test. A module
     classic wrong answer its hint names, as the source of the answer cell ``cell`` (a solution cell's grade
     id). The test runs it in place of the model answer and asserts that the part's visible check fails,
     that the question is not passed in the mastery gate, and, when ``misconception`` (a key declared in
-    :mod:`reglab.course` for the part's question) is given, that the failure names it.
+    :mod:`reglab.course` for the part's question) is given, that the failure names it. A part whose check names
+    several mistakes may list one wrong answer for each.
 ``DELEGATE``
     ``{question: delegate(cell, source)}`` for EVERY question of kind ``"implement"``: an answer that calls
     the ``reglab`` function (or the forbidden method) answering it. The test asserts that the visible AND

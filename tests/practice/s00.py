@@ -6,6 +6,9 @@ SESSION = "00_overfitting"
 
 _BV = "def bias_variance_from_predictions(preds, f_values):\n    preds = np.asarray(preds, dtype=float)\n"
 _PM = "def penalized_mse(y, y_hat, w, alpha):\n    y, y_hat, w = (np.asarray(a, dtype=float) for a in (y, y_hat, w))\n"
+_L1 = ("def l1_penalty_and_grad(params, lam, m):\n"
+       "    W = {k: np.asarray(v, dtype=float) for k, v in params.items() if k.startswith('W')}\n")
+_L1_GRADS = "    grads = {k: lam / m * np.sign(W[k]) if k in W else np.zeros(np.shape(v)) for k, v in params.items()}\n"
 
 WRONG = {
     "q1": wrong("a_q1", "train2, val2 = overfitting.degree_sweep(x2, y2, x2_val, y2_val, degrees)\n"
@@ -23,6 +26,11 @@ WRONG = {
     "q4b": wrong("a_q4", "def weight_penalty(params, alpha):\n"
                          "    return 0.5 * alpha * sum(np.sum(np.asarray(v) ** 2) for v in params.values())",
                  "penalized-bias"),
+    "q5a": wrong("a_q5", _L1 + _L1_GRADS + "    return lam * sum(np.abs(w).sum() for w in W.values()), grads",
+                 "forgot-1-over-m"),
+    "q5b": wrong("a_q5", _L1 + "    grads = {k: lam / m * W[k] if k in W else np.zeros(np.shape(v))\n"
+                             "             for k, v in params.items()}\n"
+                             "    return lam / m * sum(np.abs(w).sum() for w in W.values()), grads", "l2-gradient"),
 }
 
 DELEGATE = {
@@ -36,6 +44,12 @@ DELEGATE = {
                    "    return overfitting.mse(y, y_hat) + overfitting.l2_penalty(np.asarray(w, dtype=float), alpha)"),
     "q4": delegate("a_q4", "def weight_penalty(params, alpha):\n"
                    "    return overfitting.l2_penalty([v for k, v in params.items() if k.startswith('W')], alpha)"),
+    "q5": delegate("a_q5", "def l1_penalty_and_grad(params, lam, m):\n"
+                   "    names = [k for k in params if k.startswith('W')]\n"
+                   "    Ws = [params[k] for k in names]\n"
+                   "    grads = dict(zip(names, overfitting.l1_penalty_grad(Ws, lam, m)))\n"
+                   "    return overfitting.l1_penalty(Ws, lam, m), "
+                   "{k: grads.get(k, np.zeros(np.shape(v))) for k, v in params.items()}"),
 }
 
 VALUES = {"q1": 5}

@@ -38,7 +38,10 @@ WRONG = {
                  "loop-rounds-tau"),
     "q4": wrong("a_q4", "alpha_approx = 0.01 * 500", "eps-times-tau"),
     "q5a": wrong("a_q5", _EA + "    return np.where(lam > 0, 1 / (eps * tau), np.inf)", "approximation"),
-    "q5b": wrong("a_q5", _EA + "    r = (1 - eps * lam) ** tau\n    return lam * r / (1 - r)"),
+    # the old convention, argued as "an infinitely strong penalty": any alpha matches at lambda_i = 0, the question asks
+    # for the limit lambda_i -> 0+
+    "q5b": wrong("a_q5", _EA + "    r = (1 - eps * lam) ** tau\n    out = np.full(lam.shape, np.inf)\n"
+                               "    pos = lam > 0\n    out[pos] = lam[pos] * r[pos] / (1 - r[pos])\n    return out"),
 }
 
 DELEGATE = {

@@ -29,7 +29,7 @@ _QUIZ = 'quiz1, quiz2, quiz3, quiz4, quiz5, quiz6, quiz7 = "b", "c", "d", "a", "
 _QUIZ_WRONG = {"quiz1": ("a", "for-speed"), "quiz2": ("b", "raises-training-accuracy"),
                "quiz3": ("a", "l2-for-absolute"),
                "quiz4": ("b", "dropout-at-test-time"), "quiz5": ("a", "stop-on-training-loss"),
-               "quiz6": ("a", "lambda-is-learning-rate"), "quiz7": ("b", "fresh-mask-per-step")}
+               "quiz6": ("a", "lambda-is-learning-rate"), "quiz7": ("b", "update-mask-on-memory")}
 
 WRONG = {
     "q1a": wrong("a_q1", 'diagnosis_a, diagnosis_b = "a", "a"', "read-backwards"),
