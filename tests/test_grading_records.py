@@ -122,7 +122,7 @@ def test_a_changed_hidden_test_is_reported_stale_and_regrade_keeps_formgrader_sc
 
     # removing a graded cell is beyond what nbgrader can change under graded submissions: said so, nothing lost
     import nbformat
-    from reglab_autograder.preprocessors import grade_id
+    from reglab_autograder.common import grade_id
 
     path = course / "solutions" / A0 / f"{A0}.ipynb"
     nb = nbformat.read(path, as_version=4)

@@ -7,8 +7,8 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
+from .common import grade_id
 from .jobs import JobRecord, Part, changed_since_scored, overridden
-from .preprocessors import grade_id
 
 
 def alembic_head() -> str:

@@ -22,8 +22,8 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Dict, List
 
+from .common import grade_id
 from .jobs import changed_since_scored, unscored
-from .preprocessors import grade_id
 
 GATE_NOTE = "Computed by the grader from the grades of this notebook (not from the notebook's own run)."
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import multiprocessing as mp
-import os
 import shutil
 import sys
 from collections import Counter
@@ -21,24 +19,17 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from reglab.release import available_sessions, find_course_root
 
 from . import config, coursedir, gradebook, intake, report, sandbox, survey, worker
+from .common import ensure_tools_on_path, quiet_nbgrader_internals
 from .discovery import discover
-from .jobs import GRADED, GRADER_ERROR, JobRecord, Note, Problem, read_record, write_record
+from .jobs import GRADED, GRADER_ERROR, JobRecord, Note, Problem, read_record, write_notes, write_record
 from .options import GradeOptions, Run
 from .progress import Progress
-
-
-def ensure_tools_on_path() -> None:
-    """nbgrader's gradebook runs the ``alembic`` executable: make this environment's bin/ come first,
-    also when ``reglab`` is called as .venv/bin/reglab without activating the venv."""
-    bindir = os.path.dirname(sys.executable)
-    if os.environ.get("PATH", "").split(os.pathsep)[0] != bindir:
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
 def grade(opts: GradeOptions) -> report.GradingResult:
     """Grade every submission; returns the result (also written as report files)."""
     ensure_tools_on_path()
-    worker.quiet_nbgrader_internals()
+    quiet_nbgrader_internals()
     if not 1 <= opts.workers <= sandbox.MAX_WORKERS:
         raise ValueError(f"--workers must be between 1 and {sandbox.MAX_WORKERS}")
     if opts.dry_run:  # `reglab check`: what would happen, nothing written
@@ -214,13 +205,3 @@ def take_in(run, sub, digest: str, due=()):
     return (sub.student, sub.assignment, digest, problems)
 
 
-NOTES = "notes.json"  # report rows about the input that belong to no submission (unknown archives, ...)
-
-
-def write_notes(out, notes) -> None:
-    (out / NOTES).write_text(json.dumps([n.__dict__ for n in notes], indent=1))
-
-
-def read_notes(out) -> list[Note]:
-    path = out / NOTES
-    return [Note(**n) for n in json.loads(path.read_text())] if path.exists() else []

@@ -28,12 +28,8 @@ from nbgrader.nbgraderformat.common import BaseMetadataValidator
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
+from .common import grade_id
 from .tampering import find_tampering
-
-
-def grade_id(cell) -> str | None:
-    """The nbgrader grade id of a cell, or None (cells without nbgrader metadata have none)."""
-    return cell.metadata.get("nbgrader", {}).get("grade_id") or None
 
 
 class IntakeRule(NbGraderPreprocessor):
