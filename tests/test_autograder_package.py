@@ -17,12 +17,14 @@ import pytest
 import reglab_autograder
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute, GetGrades, SaveAutoGrades
-from reglab_autograder import config, misconceptions, preprocessors, report
-from reglab_autograder.execute import SandboxedExecute
-from reglab_autograder.graded_view import FeedbackSummary, GradedGate
+from reglab_autograder import config, misconceptions, report
 from reglab_autograder.jobs import JobRecord, Part
-from reglab_autograder.late import LatePenalty, LatePolicy
-from reglab_autograder.preprocessors import INTAKE_RULES, NoteUnrenderedFigures, RedactTracebacks, SanitizeFeedback
+from reglab_autograder.plugins.late import LatePenalty, LatePolicy
+from reglab_autograder.preprocessors import metadata
+from reglab_autograder.preprocessors.execute import SandboxedExecute
+from reglab_autograder.preprocessors.feedback import NoteUnrenderedFigures, RedactTracebacks, SanitizeFeedback
+from reglab_autograder.preprocessors.graded_view import FeedbackSummary, GradedGate
+from reglab_autograder.preprocessors.intake_rules import INTAKE_RULES
 from reglab_autograder.testing.classroom import cell_by_id, released
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +92,7 @@ def test_no_import_cycle_in_the_grader():
 
 def _compiled_check(p):
     """nbgrader's preprocessor, or ours where ours takes its place (the metadata check, its schema compiled once)."""
-    return preprocessors.CheckCellMetadata if p is CheckCellMetadata else p
+    return metadata.CheckCellMetadata if p is CheckCellMetadata else p
 
 
 def test_autograde_preprocessors_are_nbgraders_with_execute_swapped():
@@ -218,7 +220,7 @@ def test_formgrader_launch_swaps_nbgrader_extensions_and_keeps_the_users_config(
 def test_the_graded_gate_counts_written_answers_from_the_gradebook():
     from collections import namedtuple
 
-    from reglab_autograder.graded_view import written_state
+    from reglab_autograder.preprocessors.graded_view import written_state
 
     from reglab import checks
 

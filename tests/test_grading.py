@@ -24,10 +24,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from reglab_autograder import export, intake, jobs, report, sandbox
+from reglab_autograder import intake, jobs, report, sandbox
 from reglab_autograder.jobs import read_notes
 from reglab_autograder.options import GradeOptions, db_url_for
 from reglab_autograder.pipeline import grade
+from reglab_autograder.plugins import export
 from reglab_autograder.testing import classroom
 from reglab_autograder.testing.classroom import answered, cell_by_id, grade_id, released, write
 

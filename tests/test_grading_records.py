@@ -210,7 +210,8 @@ def test_a_copied_output_uses_its_own_gradebook_and_the_exports_are_for_people(t
 def test_lms_exports_carry_names_and_emails_safely(tmp_path):
     """Names and e-mails as a roster gives them, one that starts like a formula, a missing submission."""
     from nbgrader.api import Gradebook as GB
-    from reglab_autograder import export, gradebook
+    from reglab_autograder import gradebook
+    from reglab_autograder.plugins import export
 
     url = f"sqlite:///{tmp_path / 'gb.db'}"
     gradebook.create(url)

@@ -12,11 +12,12 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.preprocessors import Execute
-from reglab_autograder import export, intake, sandbox
-from reglab_autograder.execute import SandboxedExecute
+from reglab_autograder import intake, sandbox
 from reglab_autograder.options import GradeOptions
 from reglab_autograder.pipeline import grade
-from reglab_autograder.zipcollect import SafeExtractor
+from reglab_autograder.plugins import export
+from reglab_autograder.plugins.zipcollect import SafeExtractor
+from reglab_autograder.preprocessors.execute import SandboxedExecute
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -210,7 +211,7 @@ def _scripted_client(on_request, alive=True):
     """A SandboxKernelClient whose channels answer each kernel_info request as ``on_request(n, msg_id)`` says."""
     import asyncio
 
-    from reglab_autograder.execute import SandboxKernelClient
+    from reglab_autograder.preprocessors.execute import SandboxKernelClient
 
     class Scripted(SandboxKernelClient):
         shell_channel = None

@@ -5,7 +5,7 @@ round trip through formgrader, feedback and hand back.
 (:mod:`.coursedir`), checks every submission's files (:mod:`.intake`), autogrades each with nbgrader's
 own ``Autograde`` converter in a pool of worker processes (:mod:`.worker`), with the intake rules as
 sanitize preprocessors (:mod:`.preprocessors`) and kernels run through :mod:`.sandbox` by
-:class:`.execute.SandboxedExecute`, then writes nbgrader's gradebook and ``grades.csv``, a per-question
+:class:`.preprocessors.execute.SandboxedExecute`, then writes nbgrader's gradebook and ``grades.csv``, a per-question
 breakdown, feedback without hidden tests, and an HTML report (:mod:`.report`).
 ``reglab formgrader OUT`` (:mod:`.formgrader`), ``reglab feedback OUT`` (:mod:`.feedback`) and
 ``reglab handback OUT`` (:mod:`.handback`) close the loop. This package is not installed for students.

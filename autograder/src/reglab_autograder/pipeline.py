@@ -1,8 +1,8 @@
 """``reglab grade``: the orchestration. Discover the submissions, set up the grading course, check each
 submission's files, grade the jobs in a pool of worker processes, write the report.
 
-Where each step lives: :mod:`.discovery` (and :mod:`.zipcollect`), :mod:`.coursedir`, :mod:`.intake`,
-:mod:`.worker` (one job, with :mod:`.config`, :mod:`.execute`, :mod:`.sandbox`, :mod:`.preprocessors`),
+Where each step lives: :mod:`.discovery` (and :mod:`.plugins.zipcollect`), :mod:`.coursedir`, :mod:`.intake`,
+:mod:`.worker` (one job, with :mod:`.config`, :mod:`.preprocessors.execute`, :mod:`.sandbox`, :mod:`.preprocessors`),
 :mod:`.gradebook`, :mod:`.progress`, :mod:`.report`.
 """
 
@@ -146,7 +146,7 @@ def start_pool(run, workers: int):
     """The local pool of worker processes, started now: each worker takes its slot and starts its kernels'
     fork server as it starts (one quick task per worker makes the pool start them all)."""
     ctx = mp.get_context("forkserver")  # workers forked from a server that imported the grader once
-    ctx.set_forkserver_preload(["reglab_autograder.worker", "reglab_autograder.execute"])
+    ctx.set_forkserver_preload(["reglab_autograder.worker", "reglab_autograder.preprocessors.execute"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker.init_worker,
                              initargs=(worker.slot_queue(ctx, workers), run)) as pool:
         for _ in range(workers):

@@ -13,10 +13,11 @@ import time
 import traceback
 import warnings
 
-from . import converters, gradebook, graded_view, mathjax, misconceptions
+from . import converters, gradebook, mathjax, misconceptions
 from .common import log_tail, quiet_nbgrader_internals
 from .config import grading_config
 from .jobs import GRADER_ERROR, JobRecord, Problem, grader_version, read_record, write_record
+from .preprocessors import graded_view
 
 _SLOT = {"id": 0}
 RETRIED = ("database is locked", "UNIQUE constraint failed")  # what a concurrent gradebook writer can cause
@@ -38,7 +39,7 @@ def init_worker(slots, run=None) -> None:
     _SLOT["id"] = slots.get()
     os.environ["NBGRADER_EXECUTION"] = "autograde"
     if run is not None:
-        from .execute import SandboxedExecute
+        from .preprocessors.execute import SandboxedExecute
 
         try:
             SandboxedExecute(config=grading_config(run, _SLOT["id"])).start_fork_server()

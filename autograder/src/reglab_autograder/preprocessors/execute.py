@@ -44,8 +44,8 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Unicode, default
 
-from . import forkserver, sandbox
-from .verdicts import Checker
+from .. import forkserver, sandbox
+from ..verdicts import Checker
 
 SIGNAL_NAMES = {
     signal.SIGKILL: "killed (SIGKILL): most likely the memory limit or the kernel was stopped",
