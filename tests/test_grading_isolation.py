@@ -1,6 +1,6 @@
 """A grading kernel never sees what an earlier notebook on the same worker left behind.
 
-Kernels are forked from a pre-imported fork server (reglab_autograder.forkserver): student A's notebook
+Kernels are forked from a pre-imported fork server (reglab_autograder.sandbox.forkserver): student A's notebook
 leaves a global, a monkeypatched module, files in its working directory, /tmp and /dev/shm, an environment
 variable, a running thread, a background process and a key in the user keyring; student B, graded next by
 the same worker and forked from the same server, must find none of them. A runs the same probe at its end,

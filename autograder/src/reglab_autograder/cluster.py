@@ -38,8 +38,9 @@ from pathlib import Path, PurePosixPath
 
 from reglab.release import CONFIG_RELATIVE
 
-from . import config, database, intake, mathjax, sandbox
+from . import config, database, intake, mathjax
 from .jobs import GRADER_ERROR, JobRecord, write_record
+from .sandbox import layout, probe
 from .worker import init_worker, safe_job
 
 CONNECT_SECONDS = 5  # an unreachable scheduler is reported after this
@@ -96,7 +97,7 @@ def _gateway_client(name: str):
 
 def worker_facts() -> dict:
     """On a worker: the versions of what grades there, and whether kernels can be sandboxed."""
-    status = sandbox.probe()
+    status = probe.probe()
     return {"versions": versions(), "sandbox": status.ok, "reason": status.reason}
 
 
@@ -253,7 +254,7 @@ def claim_slot() -> int:
         return _SLOT["slot"]
     folder = Path(tempfile.gettempdir()) / f"reglab-grading-slots-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
-    for n in range(sandbox.MAX_WORKERS):
+    for n in range(layout.MAX_WORKERS):
         fd = os.open(folder / str(n), os.O_CREAT | os.O_RDWR, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -262,7 +263,7 @@ def claim_slot() -> int:
             continue
         _SLOT.update(slot=n, fd=fd)
         return n
-    raise RuntimeError(f"more than {sandbox.MAX_WORKERS} grading worker processes on this machine")
+    raise RuntimeError(f"more than {layout.MAX_WORKERS} grading worker processes on this machine")
 
 
 try:

@@ -14,10 +14,10 @@ from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute,
 
 from reglab.release import load_config
 
-from . import sandbox
 from .exporters import FeedbackExporter, nbgrader_templates
 from .plugins.late import LatePenalty
 from .preprocessors import feedback, graded_view, intake_rules, metadata
+from .sandbox import layout
 
 # the grading course inside the output folder (nbgrader's standard step names)
 SOURCE, RELEASE = "source", "release"
@@ -110,7 +110,7 @@ def grading_config(run, slot: int = 0, events_file: str = "", findings_file: str
     cfg.SandboxedExecute.notebook_timeout = int(opts.notebook_timeout)
     cfg.SandboxedExecute.limits = dict(opts.limits)
     cfg.SandboxedExecute.isolate = bool(opts.isolate)
-    cfg.SandboxedExecute.uid = sandbox.UID_BASE + run.uid_block * sandbox.MAX_WORKERS + slot
+    cfg.SandboxedExecute.uid = layout.UID_BASE + run.uid_block * layout.MAX_WORKERS + slot
     cfg.SandboxedExecute.keep_paths = [library_path()]
     cfg.SandboxedExecute.mask_paths = grader_paths() + list(run.hidden)
     cfg.SandboxedExecute.events_file = events_file

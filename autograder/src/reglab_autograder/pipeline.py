@@ -18,20 +18,21 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from reglab.release import available_sessions, find_course_root
 
-from . import config, coursedir, gradebook, intake, report, sandbox, survey, worker
+from . import config, coursedir, gradebook, intake, report, survey, worker
 from .common import ensure_tools_on_path, quiet_nbgrader_internals
 from .discovery import discover
 from .jobs import GRADED, GRADER_ERROR, JobRecord, Note, Problem, read_record, write_notes, write_record
 from .options import GradeOptions, Run
 from .progress import Progress
+from .sandbox import layout, probe, processes
 
 
 def grade(opts: GradeOptions) -> report.GradingResult:
     """Grade every submission; returns the result (also written as report files)."""
     ensure_tools_on_path()
     quiet_nbgrader_internals()
-    if not 1 <= opts.workers <= sandbox.MAX_WORKERS:
-        raise ValueError(f"--workers must be between 1 and {sandbox.MAX_WORKERS}")
+    if not 1 <= opts.workers <= layout.MAX_WORKERS:
+        raise ValueError(f"--workers must be between 1 and {layout.MAX_WORKERS}")
     if opts.dry_run:  # `reglab check`: what would happen, nothing written
         return survey.check(opts)
     if opts.scheduler:  # the cluster path: its errors (no scheduler, no database) come first, within seconds
@@ -64,11 +65,11 @@ def grade_on_cluster(opts: GradeOptions) -> report.GradingResult:
 def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
     """Grade with a local process pool, or with the cluster of ``client``."""
     if opts.isolate and client is None:
-        status = sandbox.probe()
+        status = probe.probe()
         if not status.ok:  # secure by default: no grading without a sandbox unless asked for explicitly
-            raise sandbox.SandboxUnavailable(f"cannot sandbox the students' code: {status.reason}")
-    if sandbox.is_root():
-        sandbox.reap_orphans()
+            raise layout.SandboxUnavailable(f"cannot sandbox the students' code: {status.reason}")
+    if layout.is_root():
+        processes.reap_orphans()
     run = Run.start(opts, opts.course_root or find_course_root())
     plan = survey.validate(run)  # due dates, extensions, roster: refused before anything is written
     known = available_sessions(run.root)
