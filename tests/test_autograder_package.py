@@ -205,7 +205,7 @@ def test_formgrader_shows_a_model_answer_for_every_written_answer_of_the_course(
 
 
 def test_formgrader_launch_swaps_nbgrader_extensions_and_keeps_the_users_config():
-    from reglab_autograder import formgrader
+    from reglab_autograder.commands import formgrader
 
     cmd = formgrader.command(Path("/x/out"), port=8123, open_browser=False, ip="127.0.0.1")
     arg = next(a for a in cmd if a.startswith("--ServerApp.jpserver_extensions="))

@@ -20,10 +20,10 @@ from pathlib import Path
 import nbformat
 import pytest
 from reglab_autograder import database, jobs
-from reglab_autograder.cluster import CONNECT_SECONDS, ClusterUnavailable
+from reglab_autograder.cluster.grading import CONNECT_SECONDS, ClusterUnavailable
+from reglab_autograder.commands.grade import grade
 from reglab_autograder.gradebook import code_scores, submissions
 from reglab_autograder.options import GradeOptions, db_url_for
-from reglab_autograder.pipeline import grade
 from reglab_autograder.sandbox import probe
 from reglab_autograder.testing import classroom, services
 from reglab_autograder.testing.classroom import answered, cell_by_id, write

@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from reglab_autograder import jobs
+from reglab_autograder.commands.grade import grade
 from reglab_autograder.options import GradeOptions
-from reglab_autograder.pipeline import grade
 from reglab_autograder.testing.classroom import cell_by_id, released, write
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from reglab_autograder.commands.grade import grade
 from reglab_autograder.gradebook import code_scores
 from reglab_autograder.options import GradeOptions, db_url_for
-from reglab_autograder.pipeline import grade
 from reglab_autograder.sandbox import layout
 from reglab_autograder.testing import classroom
 

@@ -13,8 +13,8 @@ import nbformat
 import pytest
 from nbgrader.preprocessors import Execute
 from reglab_autograder import intake
+from reglab_autograder.commands.grade import grade
 from reglab_autograder.options import GradeOptions
-from reglab_autograder.pipeline import grade
 from reglab_autograder.plugins import export
 from reglab_autograder.plugins.zipcollect import SafeExtractor
 from reglab_autograder.preprocessors.execute import SandboxedExecute

@@ -20,8 +20,8 @@ def _fail(command: str, exc: Exception) -> int:
 
 
 def _cmd_grade(args) -> int:
+    from .commands.grade import grade
     from .options import GradeOptions
-    from .pipeline import grade
 
     limits = dict(layout.DEFAULT_LIMITS, memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds)
     opts = GradeOptions(
@@ -55,7 +55,7 @@ def _add_input_options(p) -> None:
 
 
 def _cmd_formgrader(args) -> int:
-    from .formgrader import launch
+    from .commands.formgrader import launch
 
     try:
         return launch(args.out, port=args.port, open_browser=not args.no_browser, ip=args.ip)
@@ -64,7 +64,7 @@ def _cmd_formgrader(args) -> int:
 
 
 def _cmd_feedback(args) -> int:
-    from .feedback import refresh
+    from .commands.feedback import refresh
 
     try:
         return refresh(args.out).exit_code
@@ -73,7 +73,7 @@ def _cmd_feedback(args) -> int:
 
 
 def _cmd_handback(args) -> int:
-    from .handback import hand_back
+    from .commands.handback import hand_back
 
     try:
         folders = hand_back(args.out, zip_files=args.zip)

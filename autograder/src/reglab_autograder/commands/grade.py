@@ -1,9 +1,9 @@
 """``reglab grade``: the orchestration. Discover the submissions, set up the grading course, check each
 submission's files, grade the jobs in a pool of worker processes, write the report.
 
-Where each step lives: :mod:`.discovery` (and :mod:`.plugins.zipcollect`), :mod:`.coursedir`, :mod:`.intake`,
-:mod:`.worker` (one job, with :mod:`.config`, :mod:`.preprocessors.execute`, :mod:`.sandbox`, :mod:`.preprocessors`),
-:mod:`.gradebook`, :mod:`.progress`, :mod:`.report`.
+Where each step lives: :mod:`..discovery` (and :mod:`..plugins.zipcollect`), :mod:`..coursedir`,
+:mod:`..intake`, :mod:`..worker` (one job, with :mod:`..config`, :mod:`..preprocessors.execute`, :mod:`..sandbox`,
+:mod:`..preprocessors`), :mod:`..gradebook`, :mod:`..progress`, :mod:`..report`; the cluster path: :mod:`..cluster`.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from reglab.release import available_sessions, find_course_root
 
-from . import config, coursedir, gradebook, intake, report, survey, worker
-from .common import ensure_tools_on_path, quiet_nbgrader_internals
-from .discovery import discover
-from .jobs import GRADED, GRADER_ERROR, JobRecord, Note, Problem, read_record, write_notes, write_record
-from .options import GradeOptions, Run
-from .progress import Progress
-from .sandbox import layout, probe, processes
+from .. import config, coursedir, gradebook, intake, report, survey, worker
+from ..common import ensure_tools_on_path, quiet_nbgrader_internals
+from ..discovery import discover
+from ..jobs import GRADED, GRADER_ERROR, JobRecord, Note, Problem, read_record, write_notes, write_record
+from ..options import GradeOptions, Run
+from ..progress import Progress
+from ..sandbox import layout, probe, processes
 
 
 def grade(opts: GradeOptions) -> report.GradingResult:
@@ -41,10 +41,12 @@ def grade(opts: GradeOptions) -> report.GradingResult:
 
 
 def grade_on_cluster(opts: GradeOptions) -> report.GradingResult:
-    """``--scheduler``: the jobs run as tasks on a Dask cluster (:mod:`.cluster`), the gradebook is on a server."""
+    """``--scheduler``: the jobs run as tasks on a Dask cluster (:mod:`..cluster.grading`), the gradebook is on a
+    server."""
     from sqlalchemy.exc import OperationalError
 
-    from . import cluster, database
+    from .. import database
+    from ..cluster import grading as cluster
 
     url = opts.db_url and database.normalize_url(opts.db_url)
     if not url or not database.is_postgres(url):
@@ -120,7 +122,7 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
         gradebook.create_students(run.db_url, sorted({t[0] for t in todo}), plan.roster)
         with Progress(len(todo), opts.progress) as progress:
             if todo and client is not None:
-                from . import cluster
+                from ..cluster import grading as cluster
 
                 lost = cluster.grade_all(client, run, todo, progress)
             elif todo:
@@ -135,7 +137,7 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
     if warn_stale(notes):
         result.exit_code = result.exit_code or STALE
     if lost:
-        from .cluster import ClusterUnavailable
+        from ..cluster.grading import ClusterUnavailable
 
         raise ClusterUnavailable(f"the Dask scheduler was lost: {lost} submission(s) not graded; rerun the same "
                                  "command to grade them (what is graded is kept)")
