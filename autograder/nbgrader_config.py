@@ -20,7 +20,7 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Generous per-cell limit when validating or grading (the slowest course cell takes about a second).
 c.Execute.timeout = 120
 
-# Late submissions (`reglab grade`, `reglab feedback`; see reglab_autograder.late): due date per assignment,
+# Late submissions (`reglab grade`, `reglab feedback`; see reglab_autograder.plugins.late): due date per assignment,
 # ISO 8601 with a UTC offset or an IANA zone name, e.g. {"00_overfitting": "2026-10-05 23:59 Europe/Paris"}
 # (or in a dates file next to the submissions, with per-student extensions: reglab_autograder.dates), and the
 # penalty: nbgrader's "none" or "zero", or "per_day" (c.LatePenalty.fraction_per_day per started day late).

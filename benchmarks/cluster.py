@@ -19,7 +19,9 @@ import time
 from pathlib import Path
 from statistics import mean
 
-from reglab_autograder import cluster, coursedir, database, pipeline
+from reglab_autograder import coursedir, database
+from reglab_autograder.cluster import grading as cluster
+from reglab_autograder.commands import grade as pipeline
 from reglab_autograder.gradebook import code_scores
 from reglab_autograder.options import GradeOptions, db_url_for
 from reglab_autograder.testing import services

@@ -18,7 +18,7 @@ import time
 
 import nbformat
 from nbclient import NotebookClient
-from reglab_autograder.execute import SandboxedExecute
+from reglab_autograder.preprocessors.execute import SandboxedExecute
 
 CELL = ("out = ipywidgets.Output()\ndisplay(out)\nwith out:\n    clear_output(wait=True)\n"
         "    display(HTML('<b>summary</b>'))\n    print('redrawn')")

@@ -1,6 +1,6 @@
 """The grader as a package of its own: what students install carries none of it, its modules import each
-other without cycles, its nbgrader configuration is derived from nbgrader's defaults, and the report's
-misconception counts are read from autograded notebooks."""
+other without cycles and only from their layer or below (no command from another), its nbgrader configuration is
+derived from nbgrader's defaults, and the report's misconception counts are read from autograded notebooks."""
 
 from __future__ import annotations
 
@@ -17,12 +17,14 @@ import pytest
 import reglab_autograder
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute, GetGrades, SaveAutoGrades
-from reglab_autograder import config, misconceptions, preprocessors, report
-from reglab_autograder.execute import SandboxedExecute
-from reglab_autograder.graded_view import FeedbackSummary, GradedGate
+from reglab_autograder import config, misconceptions, report
 from reglab_autograder.jobs import JobRecord, Part
-from reglab_autograder.late import LatePenalty, LatePolicy
-from reglab_autograder.preprocessors import INTAKE_RULES, NoteUnrenderedFigures, RedactTracebacks, SanitizeFeedback
+from reglab_autograder.plugins.late import LatePenalty, LatePolicy
+from reglab_autograder.preprocessors import metadata
+from reglab_autograder.preprocessors.execute import SandboxedExecute
+from reglab_autograder.preprocessors.feedback import NoteUnrenderedFigures, RedactTracebacks, SanitizeFeedback
+from reglab_autograder.preprocessors.graded_view import FeedbackSummary, GradedGate
+from reglab_autograder.preprocessors.intake_rules import INTAKE_RULES
 from reglab_autograder.testing.classroom import cell_by_id, released
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,9 +90,74 @@ def test_no_import_cycle_in_the_grader():
     assert "reglab_autograder.report" not in graph["reglab_autograder.report"]
 
 
+# The grader's layers, lowest first: a module imports from its own layer and those below, never from above.
+LAYERS = (
+    # parts of their own: the sandbox (its launcher and in-sandbox half run without the rest of the grader) and the
+    # trusted-verdicts checker
+    ("parts", ("sandbox", "verdicts")),
+    # records, rules and files every path reads: the job record, the gradebook, the submission's intake, dates,
+    # the nbgrader plugins, the report
+    ("base", ("common", "jobs", "database", "mathjax", "misconceptions", "progress", "converters", "dates", "roster",
+              "intake", "gradebook", "options", "discovery", "plugins", "report")),
+    ("preprocessors", ("preprocessors",)),
+    # the grading course, its configuration, one job (worker), the cluster path, formgrader's server extension
+    ("grading", ("config", "exporters", "coursedir", "worker", "survey", "formgrader_server", "cluster")),
+    ("commands", ("commands",)),
+    ("cli", ("cli", "testing")),
+)
+
+
+def _grader_modules() -> dict[str, Path]:
+    modules = {".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts): p for p in PACKAGE.rglob("*.py")}
+    return {m.removesuffix(".__init__"): p for m, p in modules.items()}
+
+
+def _part(module: str) -> str:
+    """The top-level module or subpackage of the grader that ``module`` belongs to."""
+    return module.split(".")[1] if "." in module else ""
+
+
+def test_every_module_of_the_grader_has_a_layer():
+    parts = {part for _, members in LAYERS for part in members}
+    assert {_part(m) for m in _grader_modules() if m != "reglab_autograder"} == parts
+
+
+def test_the_graders_modules_import_only_from_their_layer_or_below():
+    rank = {part: i for i, (_, members) in enumerate(LAYERS) for part in members}
+    modules = _grader_modules()
+    wrong = []
+    for m, path in sorted(modules.items()):
+        if m == "reglab_autograder":
+            continue
+        for i in sorted(_imports(path)):
+            if i in modules and i != "reglab_autograder" and rank[_part(i)] > rank[_part(m)]:
+                wrong.append(f"{m} imports {i}")
+    assert wrong == []
+
+
+def test_the_sandbox_and_the_checker_import_nothing_of_the_grader_outside_themselves():
+    modules = _grader_modules()
+    for m, path in modules.items():
+        if _part(m) in ("sandbox", "verdicts"):
+            outside = {i for i in _imports(path) if i in modules and _part(i) != _part(m)}
+            assert outside == set(), f"{m} imports {outside}"
+    zygote = PACKAGE / "sandbox" / "zygote.py"  # run as a script inside the sandbox, where the package is masked
+    assert _imports(zygote) == set() and "from ." not in zygote.read_text()
+
+
+def test_no_command_imports_another_command():
+    modules = _grader_modules()
+    commands = {m for m in modules if _part(m) == "commands" and m != "reglab_autograder.commands"}
+    assert len(commands) == 4
+    for m in commands:
+        assert {i for i in _imports(modules[m]) if i in commands and i != m} == set(), m
+    importers = {m for m, p in modules.items() if _imports(p) & commands}
+    assert importers == {"reglab_autograder.cli"}
+
+
 def _compiled_check(p):
     """nbgrader's preprocessor, or ours where ours takes its place (the metadata check, its schema compiled once)."""
-    return preprocessors.CheckCellMetadata if p is CheckCellMetadata else p
+    return metadata.CheckCellMetadata if p is CheckCellMetadata else p
 
 
 def test_autograde_preprocessors_are_nbgraders_with_execute_swapped():
@@ -203,7 +270,7 @@ def test_formgrader_shows_a_model_answer_for_every_written_answer_of_the_course(
 
 
 def test_formgrader_launch_swaps_nbgrader_extensions_and_keeps_the_users_config():
-    from reglab_autograder import formgrader
+    from reglab_autograder.commands import formgrader
 
     cmd = formgrader.command(Path("/x/out"), port=8123, open_browser=False, ip="127.0.0.1")
     arg = next(a for a in cmd if a.startswith("--ServerApp.jpserver_extensions="))
@@ -218,7 +285,7 @@ def test_formgrader_launch_swaps_nbgrader_extensions_and_keeps_the_users_config(
 def test_the_graded_gate_counts_written_answers_from_the_gradebook():
     from collections import namedtuple
 
-    from reglab_autograder.graded_view import written_state
+    from reglab_autograder.preprocessors.graded_view import written_state
 
     from reglab import checks
 

@@ -12,7 +12,8 @@ import nbformat
 import pytest
 from nbgrader import utils
 from nbgrader.nbgraderformat import MetadataValidator
-from reglab_autograder import preprocessors as pp
+from reglab_autograder.common import grade_id
+from reglab_autograder.preprocessors import feedback, intake_rules, metadata
 from reglab_autograder.testing.classroom import answered, cell_by_id, course_root, released
 
 A0, A1 = "00_overfitting", "01_l2_weight_decay"
@@ -38,7 +39,7 @@ class TestNormalizeCellIds:
         nb.nbformat_minor = 0
         for c in nb.cells:
             del c["id"]
-        nb, res = _rule(pp.NormalizeCellIds, tmp_path).preprocess(nb, _resources(tmp_path))
+        nb, res = _rule(intake_rules.NormalizeCellIds, tmp_path).preprocess(nb, _resources(tmp_path))
         assert nb.nbformat_minor == 5 and all(c.get("id") for c in nb.cells)
         assert len({c.id for c in nb.cells}) == len(nb.cells)
         nbformat.validate(nb)
@@ -47,26 +48,27 @@ class TestNormalizeCellIds:
     def test_repeated_ids_are_made_unique_silently(self, tmp_path):
         nb = released(A0)
         nb.cells[1].id = nb.cells[0].id
-        nb, res = _rule(pp.NormalizeCellIds, tmp_path).preprocess(nb, _resources(tmp_path))
+        nb, res = _rule(intake_rules.NormalizeCellIds, tmp_path).preprocess(nb, _resources(tmp_path))
         assert len({c.id for c in nb.cells}) == len(nb.cells)
         assert "intake" not in res
 
     def test_a_current_notebook_is_left_alone(self, tmp_path):
         nb = released(A0)
         before = copy.deepcopy(nb)
-        nb, res = _rule(pp.NormalizeCellIds, tmp_path).preprocess(nb, _resources(tmp_path))
+        nb, res = _rule(intake_rules.NormalizeCellIds, tmp_path).preprocess(nb, _resources(tmp_path))
         assert nb == before and "intake" not in res
 
 
 class TestReplaceForeignNotebook:
     def test_another_assignment_is_graded_blank(self, tmp_path):
-        nb, res = _rule(pp.ReplaceForeignNotebook, tmp_path).preprocess(answered(A1), _resources(tmp_path))
+        nb, res = _rule(intake_rules.ReplaceForeignNotebook, tmp_path).preprocess(answered(A1), _resources(tmp_path))
         assert [c.source for c in nb.cells] == [c.source for c in released(A0).cells]
         assert res["intake"][0]["kind"] == "other assignment" and res["intake"][0]["zero"]
 
     def test_own_assignment_with_answers_is_kept(self, tmp_path):
         nb = answered(A0)
-        out, res = _rule(pp.ReplaceForeignNotebook, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
+        out, res = _rule(intake_rules.ReplaceForeignNotebook, tmp_path).preprocess(copy.deepcopy(nb),
+                                                                                   _resources(tmp_path))
         assert out == nb and "intake" not in res
 
 
@@ -82,7 +84,7 @@ class TestReportLockedCellChanges:
         nb = released(A0)
         change(nb)
         before = copy.deepcopy(nb)
-        nb, res = _rule(pp.ReportLockedCellChanges, tmp_path).preprocess(nb, _resources(tmp_path))
+        nb, res = _rule(intake_rules.ReportLockedCellChanges, tmp_path).preprocess(nb, _resources(tmp_path))
         assert [f["kind"] for f in res["intake"]] == [kind]
         assert nb == before  # nbgrader's OverwriteCells restores; this rule only reports
 
@@ -93,18 +95,18 @@ class TestReportLockedCellChanges:
         old = cell_by_id(nb, "q1")
         old.source += "\n# the test as first released"
         old.metadata.nbgrader["checksum"] = utils.compute_checksum(old)
-        nb, res = _rule(pp.ReportLockedCellChanges, tmp_path).preprocess(nb, _resources(tmp_path))
+        nb, res = _rule(intake_rules.ReportLockedCellChanges, tmp_path).preprocess(nb, _resources(tmp_path))
         assert [f["kind"] for f in res["intake"]] == ["updated test"]
 
     def test_retyped_test_cell(self, tmp_path):
         nb = released(A0)
         c = cell_by_id(nb, "q2a")
         c.cell_type = "markdown"
-        nb, res = _rule(pp.ReportLockedCellChanges, tmp_path).preprocess(nb, _resources(tmp_path))
+        nb, res = _rule(intake_rules.ReportLockedCellChanges, tmp_path).preprocess(nb, _resources(tmp_path))
         assert [f["kind"] for f in res["intake"]] == ["retyped test"]
 
     def test_answers_alone_are_not_reported(self, tmp_path):
-        nb, res = _rule(pp.ReportLockedCellChanges, tmp_path).preprocess(answered(A0), _resources(tmp_path))
+        nb, res = _rule(intake_rules.ReportLockedCellChanges, tmp_path).preprocess(answered(A0), _resources(tmp_path))
         assert "intake" not in res
 
 
@@ -112,13 +114,13 @@ class TestStripUnknownGradeIds:
     def test_unknown_grade_cell_becomes_an_ordinary_cell(self, tmp_path):
         nb = released(A0)
         cell_by_id(nb, "q1").metadata.nbgrader["grade_id"] = "q1x"
-        nb, _ = _rule(pp.StripUnknownGradeIds, tmp_path).preprocess(nb, _resources(tmp_path))
-        assert "q1x" not in {pp.grade_id(c) for c in nb.cells}
+        nb, _ = _rule(intake_rules.StripUnknownGradeIds, tmp_path).preprocess(nb, _resources(tmp_path))
+        assert "q1x" not in {grade_id(c) for c in nb.cells}
         assert sum(utils.is_grade(c) for c in nb.cells) == sum(utils.is_grade(c) for c in released(A0).cells) - 1
 
     def test_known_cells_keep_their_metadata(self, tmp_path):
         nb = released(A0)
-        out, _ = _rule(pp.StripUnknownGradeIds, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
+        out, _ = _rule(intake_rules.StripUnknownGradeIds, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
         assert out == nb
 
 
@@ -128,7 +130,7 @@ class TestRemoveDuplicateIds:
         i = nb.cells.index(cell_by_id(nb, "q1"))
         nb.cells.insert(i, copy.deepcopy(nb.cells[i]))
         nb.cells[i].source = "# the copy"
-        nb, res = _rule(pp.RemoveDuplicateIds, tmp_path).preprocess(nb, _resources(tmp_path))
+        nb, res = _rule(intake_rules.RemoveDuplicateIds, tmp_path).preprocess(nb, _resources(tmp_path))
         assert res["intake"] == [{"kind": "duplicate grade ids", "zero": False,
                                   "detail": f"{A0}.ipynb: q1 appear more than once; the last counts, "
                                             "the copies run as ordinary cells"}]
@@ -137,7 +139,7 @@ class TestRemoveDuplicateIds:
         MetadataValidator().validate_nb(nb)
 
     def test_no_duplicates_no_report(self, tmp_path):
-        _, res = _rule(pp.RemoveDuplicateIds, tmp_path).preprocess(released(A0), _resources(tmp_path))
+        _, res = _rule(intake_rules.RemoveDuplicateIds, tmp_path).preprocess(released(A0), _resources(tmp_path))
         assert "intake" not in res
 
 
@@ -145,7 +147,7 @@ class TestFlagTampering:
     def test_suspicious_code_is_a_review_row_and_changes_nothing(self, tmp_path):
         nb = answered(A0)
         cell_by_id(nb, "a_q1").source = "checks.check = lambda *a, **k: None"
-        out, res = _rule(pp.FlagTampering, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
+        out, res = _rule(intake_rules.FlagTampering, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
         assert out == nb  # graded as submitted: what code looks like never costs points
         finding = res["intake"][0]
         assert finding["kind"] == "review" and not finding["zero"] and "assigns to checks.check" in finding["detail"]
@@ -153,7 +155,7 @@ class TestFlagTampering:
     def test_locked_cells_are_not_scanned(self, tmp_path):
         # the course's own setup cells import and call what an answer may not; only answers are scanned
         nb = answered(A0)
-        out, res = _rule(pp.FlagTampering, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
+        out, res = _rule(intake_rules.FlagTampering, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
         assert out == nb and "intake" not in res
 
 
@@ -161,7 +163,7 @@ class TestRestoreCellFlags:
     def test_a_grade_flag_on_an_answer_cell_is_restored(self, tmp_path):
         nb = answered(A0)
         cell_by_id(nb, "a_q1").metadata["nbgrader"].update(grade=True, points=50)
-        nb, res = _rule(pp.RestoreCellFlags, tmp_path).preprocess(nb, _resources(tmp_path))
+        nb, res = _rule(intake_rules.RestoreCellFlags, tmp_path).preprocess(nb, _resources(tmp_path))
         ref = cell_by_id(released(A0), "a_q1").metadata["nbgrader"]
         assert cell_by_id(nb, "a_q1").metadata["nbgrader"] == ref and not utils.is_grade(cell_by_id(nb, "a_q1"))
         assert res["intake"][0]["kind"] == "changed cell flags" and "a_q1" in res["intake"][0]["detail"]
@@ -169,7 +171,7 @@ class TestRestoreCellFlags:
 
     def test_unchanged_flags_no_report(self, tmp_path):
         nb = answered(A0)
-        out, res = _rule(pp.RestoreCellFlags, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
+        out, res = _rule(intake_rules.RestoreCellFlags, tmp_path).preprocess(copy.deepcopy(nb), _resources(tmp_path))
         assert out == nb and "intake" not in res
 
 
@@ -181,7 +183,7 @@ class TestSanitizeFeedback:
         cell = cell_by_id(nb, "a_q1")
         cell.outputs = [nbformat.v4.new_output("display_data", data={"application/javascript": "steal()"}),
                         nbformat.v4.new_output("display_data", data={"text/html": "<b onclick=steal()>hi</b>"})]
-        nb, _ = pp.SanitizeFeedback().preprocess(nb, {})
+        nb, _ = feedback.SanitizeFeedback().preprocess(nb, {})
         md = nb.cells[0].source
         assert "**kept**" in md and "<script" not in md and "onerror" not in md and "evil.example" not in md
         js, html_out = cell_by_id(nb, "a_q1").outputs
@@ -196,7 +198,7 @@ class TestSanitizeFeedback:
             "\n\n[ref]: attachment:e.png\n"))
         nb.cells[0].attachments = {"a.png": png, "b.svg": {"image/svg+xml": "<svg/>"},
                                    "f.gif": {"image/gif": "R0lG", "text/html": "<script>x()</script>"}}
-        nb, _ = pp.SanitizeFeedback().preprocess(nb, {})
+        nb, _ = feedback.SanitizeFeedback().preprocess(nb, {})
         cell = nb.cells[0]
         assert cell.attachments == {"a.png": png, "f.gif": {"image/gif": "R0lG"}}
         # (the sanitizer escapes "<attachment:c.png>": that image reads as a remote one, not shown either)
@@ -206,10 +208,10 @@ class TestSanitizeFeedback:
     def test_remote_images_are_dropped_in_markdown_and_in_the_page(self):
         nb = released(A0)
         nb.cells.insert(0, nbformat.v4.new_markdown_cell("![x](http://e.example/t.png) ![y](data:image/png;base64,AA)"))
-        nb, _ = pp.SanitizeFeedback().preprocess(nb, {})
+        nb, _ = feedback.SanitizeFeedback().preprocess(nb, {})
         assert nb.cells[0].source == "[image not shown] ![y](data:image/png;base64,AA)"
         page = '<img alt="x" src="http://e.example/t.png"><IMG SRC=//e.example/a><img src="data:image/png;base64,AA">'
-        assert pp.drop_unsafe_images(page) == '<img alt="x"><IMG><img src="data:image/png;base64,AA">'
+        assert feedback.drop_unsafe_images(page) == '<img alt="x"><IMG><img src="data:image/png;base64,AA">'
 
 
 class TestRedactTracebacks:
@@ -218,7 +220,7 @@ class TestRedactTracebacks:
         cell = cell_by_id(nb, "q1")
         cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="q1: not answered yet",
                                                traceback=["Traceback", "    assert best_degree == SECRET", "boom"])]
-        nb, _ = pp.RedactTracebacks().preprocess(nb, {})
+        nb, _ = feedback.RedactTracebacks().preprocess(nb, {})
         assert cell_by_id(nb, "q1").outputs[0].traceback == ["AssertionError: q1: not answered yet"]
 
     def test_a_failed_check_keeps_its_box_and_one_line_and_no_marker_is_shown(self):
@@ -233,7 +235,7 @@ class TestRedactTracebacks:
         other = cell_by_id(nb, "q2a")
         other.outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="bad [misconception:s00.q2.x]",
                                                 traceback=["Traceback", "secret line"])]
-        nb, _ = pp.RedactTracebacks().preprocess(nb, {})
+        nb, _ = feedback.RedactTracebacks().preprocess(nb, {})
         assert cell_by_id(nb, "q1").outputs[1].traceback == [box.summary()]
         assert cell_by_id(nb, "q2a").outputs[0].traceback == ["ValueError: bad"]
         assert cell_by_id(nb, "q1").outputs[1].evalue == evalue  # still there for the grader's report
@@ -243,7 +245,7 @@ class TestRedactTracebacks:
         cell = cell_by_id(nb, "a_q1")
         tb = ["Traceback", "NotImplementedError"]
         cell.outputs = [nbformat.v4.new_output("error", ename="NotImplementedError", evalue="", traceback=tb)]
-        nb, _ = pp.RedactTracebacks().preprocess(nb, {})
+        nb, _ = feedback.RedactTracebacks().preprocess(nb, {})
         assert cell_by_id(nb, "a_q1").outputs[0].traceback == tb
 
 
@@ -299,9 +301,10 @@ def test_check_cell_metadata_accepts_and_rejects_exactly_as_nbgraders(name, nb):
     notebooks pass, and a rejected one raises the same exception with the same message."""
     from nbgrader.preprocessors import CheckCellMetadata
 
-    assert _outcome(pp.CompiledMetadataValidator().validate_nb, nb) == _outcome(MetadataValidator().validate_nb, nb)
+    assert _outcome(metadata.CompiledMetadataValidator().validate_nb, nb) == \
+        _outcome(MetadataValidator().validate_nb, nb)
     ours, theirs = (_outcome(lambda n, p=p: p().preprocess(n, {}), nb)
-                    for p in (pp.CheckCellMetadata, CheckCellMetadata))
+                    for p in (metadata.CheckCellMetadata, CheckCellMetadata))
     assert ours == theirs
     assert (ours is None) == name.startswith(("released", "answered")), (name, ours)  # every broken variant fails
 
@@ -315,10 +318,10 @@ def test_nbgraders_check_cell_metadata_is_replaced_everywhere_nbgrader_runs_it()
              "sanitize": config.sanitize_preprocessors(), "autograde": config.autograde_preprocessors(None),
              "feedback": config.feedback_preprocessors()}
     assert all(CheckCellMetadata not in ps for ps in lists.values())
-    assert [ps.count(pp.CheckCellMetadata) for ps in lists.values()] == [2, 1, 1, 0]
+    assert [ps.count(metadata.CheckCellMetadata) for ps in lists.values()] == [2, 1, 1, 0]
 
 
 def test_every_rule_has_help_on_its_traits():
-    for cls in (*pp.INTAKE_RULES, pp.RedactTracebacks):
+    for cls in (*intake_rules.INTAKE_RULES, feedback.RedactTracebacks):
         for name, trait in cls.class_traits(config=True).items():
             assert trait.help, f"{cls.__name__}.{name} has no help text"

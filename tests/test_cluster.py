@@ -19,11 +19,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from reglab_autograder import database, jobs, sandbox
-from reglab_autograder.cluster import CONNECT_SECONDS, ClusterUnavailable
+from reglab_autograder import database, jobs
+from reglab_autograder.cluster.grading import CONNECT_SECONDS, ClusterUnavailable
+from reglab_autograder.commands.grade import grade
 from reglab_autograder.gradebook import code_scores, submissions
 from reglab_autograder.options import GradeOptions, db_url_for
-from reglab_autograder.pipeline import grade
+from reglab_autograder.sandbox import probe
 from reglab_autograder.testing import classroom, services
 from reglab_autograder.testing.classroom import answered, cell_by_id, write
 
@@ -109,7 +110,7 @@ def test_cluster_grades_like_the_local_path(klass, cluster_run, tmp_path):
     out, res, url = cluster_run
     assert res.exit_code == 0
     assert len(res.records) == 8 and all(r.graded for r in res.records)
-    assert {r.execution["sandbox"] for r in res.records} == {sandbox.probe().mode}  # sandboxed on the workers
+    assert {r.execution["sandbox"] for r in res.records} == {probe.probe().mode}  # sandboxed on the workers
     cluster = code_scores(url)
     local_out = tmp_path / "local"
     assert grade(_opts(klass, local_out, workers=2)).exit_code == 0

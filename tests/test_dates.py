@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from nbgrader.preprocessors import AssignLatePenalties
 from reglab_autograder import dates, roster
-from reglab_autograder.late import LatePenalty, parse_due_date, parse_time, read_timestamp
-from reglab_autograder.zipcollect import ZonedFileNameCollector
+from reglab_autograder.plugins.late import LatePenalty, parse_due_date, parse_time, read_timestamp
+from reglab_autograder.plugins.zipcollect import ZonedFileNameCollector
 from traitlets.config import Config
 
 UTC = dt.UTC
@@ -326,7 +326,7 @@ def test_an_extension_for_a_student_without_submission_is_a_row():
 def test_lms_names_with_underscores_in_the_id(tmp_path):
     import re
 
-    from reglab_autograder.zipcollect import NAMED_REGEXP
+    from reglab_autograder.plugins.zipcollect import NAMED_REGEXP
 
     rx = re.compile(NAMED_REGEXP.format(names=re.escape("00_overfitting.ipynb")))
     m = rx.match("x/mary_ann_2026-10-09T12:00:00_00_overfitting.ipynb")

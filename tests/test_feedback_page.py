@@ -16,9 +16,10 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from nbgrader.api import Gradebook
-from reglab_autograder import graded_view, mathjax
+from reglab_autograder import mathjax
+from reglab_autograder.commands.grade import grade
 from reglab_autograder.options import GradeOptions, db_url_for
-from reglab_autograder.pipeline import grade
+from reglab_autograder.preprocessors import graded_view
 from reglab_autograder.testing import classroom
 from reglab_autograder.testing.classroom import cell_by_id, grade_id
 
@@ -311,7 +312,7 @@ def test_equations_render_offline_safely_and_messages_wrap(graded):
 
 
 def test_a_cluster_result_gets_the_mathjax_its_pages_load(tmp_path):
-    from reglab_autograder import cluster
+    from reglab_autograder.cluster import grading as cluster
     from reglab_autograder.jobs import JobRecord
 
     (tmp_path / "jobs").mkdir()

@@ -24,9 +24,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from reglab_autograder import export, intake, jobs, report, sandbox
+from reglab_autograder import intake, jobs, report
+from reglab_autograder.commands.grade import grade
+from reglab_autograder.jobs import read_notes
 from reglab_autograder.options import GradeOptions, db_url_for
-from reglab_autograder.pipeline import grade, read_notes
+from reglab_autograder.plugins import export
+from reglab_autograder.sandbox import layout
 from reglab_autograder.testing import classroom
 from reglab_autograder.testing.classroom import answered, cell_by_id, grade_id, released, write
 
@@ -118,8 +121,8 @@ def build_class(base: Path, out: Path, port: int):
     nb_path = "/00_overfitting/00_overfitting.ip' + 'ynb'"
     add("readsol", _with_answer("a_q1", f"p = {repo!r} + '/sol' + 'utions{nb_path}{read}"))
     add("readhidden", _with_answer("a_q1", f"p = {graded!r} + '/sou' + 'rce{nb_path}{read}"))
-    grader = str(Path(sandbox.__file__).parent)  # the grader's own code, wherever it is installed
-    add("readgrader", _with_answer("a_q1", f"p = {grader!r} + '/sand' + 'box.py'{read}"))
+    grader = str(Path(layout.__file__).parents[1])  # the grader's own code, wherever it is installed
+    add("readgrader", _with_answer("a_q1", f"p = {grader!r} + '/sand' + 'box/launch.py'{read}"))
     add("writegb", _with_answer("a_q1", f"open({graded!r} + '/grade' + 'book.db', 'w').write('pwned')"))
     add("writeother", _with_answer(
         "a_q1", f"open({graded!r} + '/subm' + 'itted/alice/00_overfitting/x.txt', 'w').write('pwned')"))
@@ -241,7 +244,7 @@ def unusual_but_honest():
     return nb
 
 
-LIMITS = dict(sandbox.DEFAULT_LIMITS, memory_mb=1536)
+LIMITS = dict(layout.DEFAULT_LIMITS, memory_mb=1536)
 
 
 def _grade_as_unprivileged(base, out, venv, tmp):
@@ -475,7 +478,7 @@ def test_sandbox_left_no_trace_and_blocked_the_network(batch):
     assert not Path(f"/tmp/pwned_{TOKEN}").exists()
     assert not (out / "submitted" / "alice" / A0 / "x.txt").exists()
     assert (out / "gradebook.db").read_bytes()[:15] == b"SQLite format 3"
-    expected = sandbox.MODE_ROOT if batch["mode"] != "unprivileged" and os.geteuid() == 0 else sandbox.MODE_USER
+    expected = layout.MODE_ROOT if batch["mode"] != "unprivileged" and os.geteuid() == 0 else layout.MODE_USER
     executed = [r for r in batch["records"].values() if r.execution]
     assert executed and all(r.execution["sandbox"] == expected and r.execution["limits_applied"] for r in executed)
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from reglab_autograder.commands.grade import grade
 from reglab_autograder.options import GradeOptions
-from reglab_autograder.pipeline import grade
 from reglab_autograder.testing import classroom
 
 from helpers import course_copy

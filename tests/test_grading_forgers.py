@@ -19,8 +19,9 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 from reglab_autograder import jobs, report
+from reglab_autograder.commands.grade import grade
+from reglab_autograder.jobs import read_notes
 from reglab_autograder.options import GradeOptions, db_url_for
-from reglab_autograder.pipeline import grade, read_notes
 from reglab_autograder.testing import classroom
 from reglab_autograder.testing.classroom import answered, grade_id, released, write
 

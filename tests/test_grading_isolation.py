@@ -1,6 +1,6 @@
 """A grading kernel never sees what an earlier notebook on the same worker left behind.
 
-Kernels are forked from a pre-imported fork server (reglab_autograder.forkserver): student A's notebook
+Kernels are forked from a pre-imported fork server (reglab_autograder.sandbox.forkserver): student A's notebook
 leaves a global, a monkeypatched module, files in its working directory, /tmp and /dev/shm, an environment
 variable, a running thread, a background process and a key in the user keyring; student B, graded next by
 the same worker and forked from the same server, must find none of them. A runs the same probe at its end,
@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from reglab_autograder import jobs
+from reglab_autograder.commands.grade import grade
 from reglab_autograder.options import GradeOptions
-from reglab_autograder.pipeline import grade
 from reglab_autograder.testing.classroom import cell_by_id, released, write
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,7 +94,7 @@ def test_a_kernel_never_sees_what_the_previous_notebook_left(graded):
 
 def test_figures_are_built_not_rasterized_and_the_feedback_says_so(graded):
     """Under grading, REGLAB_RENDER_FIGURES=0 and `%matplotlib inline` rasterizes nothing; the feedback notes it."""
-    from reglab_autograder.preprocessors import FIGURE_NOT_RENDERED
+    from reglab_autograder.preprocessors.feedback import FIGURE_NOT_RENDERED
 
     nb = nbformat.read(graded / "autograded" / "b_probes" / A0 / f"{A0}.ipynb", as_version=4)
     assert _probe(graded, "b_probes") is not None and "REGLAB_RENDER_FIGURES=0" in "".join(
@@ -138,7 +138,7 @@ def test_grading_never_sends_on_the_shell_channel_while_a_widget_cell_runs(monke
     what the cell displays into the widget is kept as the cell's output. nbclient's own client does send comm
     messages there: the control half, so this test would catch the stall's cause coming back."""
     from nbclient import NotebookClient
-    from reglab_autograder.execute import SandboxedExecute
+    from reglab_autograder.preprocessors.execute import SandboxedExecute
 
     monkeypatch.chdir(tmp_path)
     ours, cell = _sent_while_executing(

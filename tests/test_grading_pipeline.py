@@ -15,10 +15,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from reglab_autograder import sandbox
+from reglab_autograder.commands.grade import grade
 from reglab_autograder.gradebook import code_scores
 from reglab_autograder.options import GradeOptions, db_url_for
-from reglab_autograder.pipeline import grade
+from reglab_autograder.sandbox import layout
 from reglab_autograder.testing import classroom
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +72,7 @@ def test_kill_minus_9_then_rerun_gives_the_uninterrupted_gradebook(honest, regla
     if os.geteuid() == 0:
         ps = subprocess.run(["ps", "-eo", "uid,ppid,cmd"], capture_output=True, text=True).stdout.splitlines()[1:]
         orphans = [line for line in ps
-                   if int(line.split()[0]) >= sandbox.UID_BASE and "ipykernel" in line and line.split()[1] == "1"]
+                   if int(line.split()[0]) >= layout.UID_BASE and "ipykernel" in line and line.split()[1] == "1"]
         assert not orphans, f"kernels outlived the killed grader: {orphans}"
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
-from reglab_autograder import pipeline
+from reglab_autograder.commands import grade as pipeline
+from reglab_autograder.commands.grade import grade
 from reglab_autograder.jobs import read_all
 from reglab_autograder.options import GradeOptions, db_url_for
-from reglab_autograder.pipeline import grade
 from reglab_autograder.testing import classroom
 
 from helpers import course_copy
@@ -122,7 +122,7 @@ def test_a_changed_hidden_test_is_reported_stale_and_regrade_keeps_formgrader_sc
 
     # removing a graded cell is beyond what nbgrader can change under graded submissions: said so, nothing lost
     import nbformat
-    from reglab_autograder.preprocessors import grade_id
+    from reglab_autograder.common import grade_id
 
     path = course / "solutions" / A0 / f"{A0}.ipynb"
     nb = nbformat.read(path, as_version=4)
@@ -210,7 +210,8 @@ def test_a_copied_output_uses_its_own_gradebook_and_the_exports_are_for_people(t
 def test_lms_exports_carry_names_and_emails_safely(tmp_path):
     """Names and e-mails as a roster gives them, one that starts like a formula, a missing submission."""
     from nbgrader.api import Gradebook as GB
-    from reglab_autograder import export, gradebook
+    from reglab_autograder import gradebook
+    from reglab_autograder.plugins import export
 
     url = f"sqlite:///{tmp_path / 'gb.db'}"
     gradebook.create(url)

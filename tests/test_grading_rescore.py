@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from nbgrader.api import Gradebook
+from reglab_autograder.commands.grade import grade
 from reglab_autograder.options import GradeOptions, db_url_for
-from reglab_autograder.pipeline import grade
 from reglab_autograder.testing import classroom
 from reglab_autograder.testing.classroom import cell_by_id
 

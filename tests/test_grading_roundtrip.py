@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
+from reglab_autograder.commands.grade import grade
 from reglab_autograder.options import GradeOptions, db_url_for
-from reglab_autograder.pipeline import grade
 from reglab_autograder.testing import classroom
 
 from helpers import course_copy

@@ -12,11 +12,13 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.preprocessors import Execute
-from reglab_autograder import export, intake, sandbox
-from reglab_autograder.execute import SandboxedExecute
+from reglab_autograder import intake
+from reglab_autograder.commands.grade import grade
 from reglab_autograder.options import GradeOptions
-from reglab_autograder.pipeline import grade
-from reglab_autograder.zipcollect import SafeExtractor
+from reglab_autograder.plugins import export
+from reglab_autograder.plugins.zipcollect import SafeExtractor
+from reglab_autograder.preprocessors.execute import SandboxedExecute
+from reglab_autograder.sandbox import launch, layout, probe, processes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,37 +28,37 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def no_bwrap(monkeypatch):
-    monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
-    sandbox.probe.cache_clear()
+    monkeypatch.setattr(probe, "bwrap_path", lambda: None)
+    probe.probe.cache_clear()
     yield
-    sandbox.probe.cache_clear()
+    probe.probe.cache_clear()
 
 
 def test_without_bubblewrap_grading_refuses_and_says_how_to_fix_it(no_bwrap, tmp_path):
-    status = sandbox.probe()
+    status = probe.probe()
     assert not status.ok and "apt-get install bubblewrap" in status.reason and "--no-sandbox" in status.reason
     (tmp_path / "subs").mkdir()
-    with pytest.raises(sandbox.SandboxUnavailable, match="bubblewrap"):
+    with pytest.raises(layout.SandboxUnavailable, match="bubblewrap"):
         grade(GradeOptions(submissions=tmp_path / "subs", out=tmp_path / "out", workers=1, course_root=ROOT,
                            progress=False))
     assert not (tmp_path / "out").exists(), "nothing is written before the refusal"
 
 
 def test_the_sandbox_probe_works_here_and_names_the_limits():
-    sandbox.probe.cache_clear()
-    status = sandbox.probe()
+    probe.probe.cache_clear()
+    status = probe.probe()
     assert status.ok, status.reason
-    assert status.mode == (sandbox.MODE_ROOT if os.geteuid() == 0 else sandbox.MODE_USER)
+    assert status.mode == (layout.MODE_ROOT if os.geteuid() == 0 else layout.MODE_USER)
     assert any("RLIMIT_AS" in n for n in status.limits_note)
     assert any("cgroup" in n for n in status.limits_note)  # applied (root) or said not to apply
 
 
 def test_bwrap_command_line_is_built_from_the_allow_list():
-    spec = {"limits": dict(sandbox.DEFAULT_LIMITS), "keep": ["/opt/py", "/srv/course/lib"],
+    spec = {"limits": dict(layout.DEFAULT_LIMITS), "keep": ["/opt/py", "/srv/course/lib"],
             "masks": ["/opt/py/lib/site-packages/reglab_autograder"]}
     fds = {"/usr": "4", "/opt/py": "5", "/srv/course/lib": "6"}
     fds.update({f"/{n}": "7" for n in ("bin", "sbin", "lib", "lib32", "lib64", "libx32")})
-    argv = sandbox.bwrap_argv(spec, "bwrap", ["python", "-m", "ipykernel_launcher"], fds,
+    argv = launch.bwrap_argv(spec, "bwrap", ["python", "-m", "ipykernel_launcher"], fds,
                               [("8", "/home/student/d.csv")])
     line = " ".join(argv)
     for flag in ("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
@@ -64,13 +66,13 @@ def test_bwrap_command_line_is_built_from_the_allow_list():
                  "--tmpfs /opt/py/lib/site-packages/reglab_autograder", "--file 8 /home/student/d.csv"):
         assert flag in line, flag
     assert "--share-net" not in line and "--bind " not in line  # nothing of the host is writable
-    assert f"--size {sandbox.DEFAULT_LIMITS['workdir_mb'] * 2**20} --tmpfs /home/student" in line
+    assert f"--size {layout.DEFAULT_LIMITS['workdir_mb'] * 2**20} --tmpfs /home/student" in line
     # the private /tmp is mounted before the allow-listed folders (a venv may live under the host's /tmp)
     assert line.index("--tmpfs /tmp") < line.index("--ro-bind-fd 5 /opt/py")
 
 
 def test_bind_sources_drop_what_usr_covers_and_keep_masks_inside():
-    keep, masks = sandbox.bind_sources(["/usr", "/usr/lib/python3", str(ROOT / "lib")],
+    keep, masks = launch.bind_sources(["/usr", "/usr/lib/python3", str(ROOT / "lib")],
                                        [str(ROOT / "lib" / "reglab"), "/nonexistent"])
     assert keep == [str((ROOT / "lib").resolve())]
     assert masks == [str((ROOT / "lib" / "reglab").resolve())]
@@ -89,7 +91,7 @@ def test_unreadable_kernel_messages_fail_the_cell_and_grading_goes_on(monkeypatc
     monkeypatch.setattr(SandboxedExecute, "_kill_strays", lambda self, i: None)
     ex = SandboxedExecute()
     ex._t0, ex._events, ex._cell_seconds, ex._startup = __import__("time").monotonic(), [], [], 1.0
-    ex._workdir, ex._mode = "/nowhere", sandbox.MODE_USER
+    ex._workdir, ex._mode = "/nowhere", layout.MODE_USER
     cell = nbformat.v4.new_code_cell("import os\nwhile True: os.fork()")
     cell, _ = ex.preprocess_cell(cell, {}, 3)
     assert cell.outputs[-1].ename == "KernelDied" and "Invalid Signature" in cell.outputs[-1].evalue
@@ -210,7 +212,7 @@ def _scripted_client(on_request, alive=True):
     """A SandboxKernelClient whose channels answer each kernel_info request as ``on_request(n, msg_id)`` says."""
     import asyncio
 
-    from reglab_autograder.execute import SandboxKernelClient
+    from reglab_autograder.preprocessors.execute import SandboxKernelClient
 
     class Scripted(SandboxKernelClient):
         shell_channel = None
@@ -312,27 +314,27 @@ def test_the_memory_watchdog_counts_shared_pages_once_and_kills_the_kernel_over_
             if ready.exists():
                 break
             time.sleep(0.01)
-        chain, others = sandbox.sandbox_tree(outer.pid)
+        chain, others = processes.sandbox_tree(outer.pid)
         assert len(chain) == 3 and len(others) == 3, (chain, others)
-        rss = sum(sandbox._rss(p) for p in chain + others)
-        held = sandbox.tree_memory(chain + others, limit=0)  # over any limit: proportional sizes
+        rss = sum(processes._rss(p) for p in chain + others)
+        held = processes.tree_memory(chain + others, limit=0)  # over any limit: proportional sizes
         assert rss > 550 * 2**20 and held < 300 * 2**20, (rss >> 20, held >> 20)  # 4 x 150 MB resident, shared
-        watch = threading.Thread(target=sandbox.memory_watchdog, args=(outer.pid, 400, str(tmp_path), 0.05))
+        watch = threading.Thread(target=processes.memory_watchdog, args=(outer.pid, 400, str(tmp_path), 0.05))
         watch.start()
         time.sleep(1.0)
-        assert chain[2] in sandbox.sandbox_tree(outer.pid)[0], "killed while under the limit (shared pages)"
+        assert chain[2] in processes.sandbox_tree(outer.pid)[0], "killed while under the limit (shared pages)"
         kernel = chain[2]
         for _ in range(400):  # the two children of 150 MB of their own: about 450 MB together
-            if kernel not in sandbox.sandbox_tree(outer.pid)[0]:
+            if kernel not in processes.sandbox_tree(outer.pid)[0]:
                 break
             time.sleep(0.02)
-        assert kernel not in sandbox.sandbox_tree(outer.pid)[0], "the watchdog let the tree go over the limit"
+        assert kernel not in processes.sandbox_tree(outer.pid)[0], "the watchdog let the tree go over the limit"
         assert outer.wait(timeout=10) == 0  # the outer process and init live on: only the kernel's processes die
         watch.join(timeout=5)
         assert not watch.is_alive(), "the watchdog outlived the sandbox"
-        assert "over the 400 MB limit" in (tmp_path / sandbox.MEMORY_KILLED).read_text()
+        assert "over the 400 MB limit" in (tmp_path / processes.MEMORY_KILLED).read_text()
     finally:
-        for p in sum(sandbox.sandbox_tree(outer.pid), []):
+        for p in sum(processes.sandbox_tree(outer.pid), []):
             try:
                 os.kill(p, signal.SIGKILL)
             except OSError:

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import sandbox
+from .sandbox import layout
 
 COMMANDS = ("grade", "check", "formgrader", "feedback", "handback")
 
@@ -20,10 +20,10 @@ def _fail(command: str, exc: Exception) -> int:
 
 
 def _cmd_grade(args) -> int:
+    from .commands.grade import grade
     from .options import GradeOptions
-    from .pipeline import grade
 
-    limits = dict(sandbox.DEFAULT_LIMITS, memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds)
+    limits = dict(layout.DEFAULT_LIMITS, memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds)
     opts = GradeOptions(
         submissions=args.submissions, out=args.out, workers=args.workers, timeout=args.timeout,
         notebook_timeout=args.notebook_timeout, student=args.student, db_url=args.db_url,
@@ -55,7 +55,7 @@ def _add_input_options(p) -> None:
 
 
 def _cmd_formgrader(args) -> int:
-    from .formgrader import launch
+    from .commands.formgrader import launch
 
     try:
         return launch(args.out, port=args.port, open_browser=not args.no_browser, ip=args.ip)
@@ -64,7 +64,7 @@ def _cmd_formgrader(args) -> int:
 
 
 def _cmd_feedback(args) -> int:
-    from .feedback import refresh
+    from .commands.feedback import refresh
 
     try:
         return refresh(args.out).exit_code
@@ -73,7 +73,7 @@ def _cmd_feedback(args) -> int:
 
 
 def _cmd_handback(args) -> int:
-    from .handback import hand_back
+    from .commands.handback import hand_back
 
     try:
         folders = hand_back(args.out, zip_files=args.zip)
@@ -106,11 +106,11 @@ def add_commands(sub) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="grade on a Dask cluster: its scheduler (tcp://HOST:PORT, or gateway://CLUSTER for Dask "
                         "Gateway); needs --db-url postgresql://..., ignores --workers")
-    p.add_argument("--memory-mb", type=int, default=sandbox.DEFAULT_LIMITS["memory_mb"],
+    p.add_argument("--memory-mb", type=int, default=layout.DEFAULT_LIMITS["memory_mb"],
                    help="memory limit of all of a kernel's processes together (default 2048): as root a cgroup; as an "
                         "ordinary user a watchdog that kills the kernel over it (checked every 0.1 s); also the "
                         "address-space limit (RLIMIT_AS) of each process")
-    p.add_argument("--cpu-seconds", type=int, default=sandbox.DEFAULT_LIMITS["cpu_seconds"],
+    p.add_argument("--cpu-seconds", type=int, default=layout.DEFAULT_LIMITS["cpu_seconds"],
                    help="CPU-time limit per kernel (default 600)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="grade WITHOUT isolation when no sandbox can be set up (bubblewrap missing, user namespaces "
@@ -128,8 +128,8 @@ def add_commands(sub) -> None:
     p.add_argument("submissions", type=Path, help="as for `reglab grade`")
     _add_input_options(p)
     p.set_defaults(func=_cmd_grade, dry_run=True, out=Path("grading"), workers=1, timeout=60, notebook_timeout=600,
-                   student=None, db_url=None, scheduler=None, memory_mb=sandbox.DEFAULT_LIMITS["memory_mb"],
-                   cpu_seconds=sandbox.DEFAULT_LIMITS["cpu_seconds"], no_sandbox=True, quiet=True, regrade=False)
+                   student=None, db_url=None, scheduler=None, memory_mb=layout.DEFAULT_LIMITS["memory_mb"],
+                   cpu_seconds=layout.DEFAULT_LIMITS["cpu_seconds"], no_sandbox=True, quiet=True, regrade=False)
 
     p = sub.add_parser("formgrader", help="open a grading output in nbgrader's formgrader (JupyterLab) "
                                           "to score written answers and comment")

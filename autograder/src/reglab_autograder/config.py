@@ -1,8 +1,8 @@
 """The nbgrader configuration of a grading run: the course's own settings, then the grading course's.
 
 The autograde preprocessors are nbgrader's default list with ``Execute`` swapped for
-:class:`.execute.SandboxedExecute`; the sanitize pass runs the intake rules
-(:mod:`.preprocessors`) before nbgrader's own; feedback never shows hidden tests or tracebacks.
+:class:`.preprocessors.execute.SandboxedExecute`; the sanitize pass runs the intake rules
+(:mod:`.preprocessors.intake_rules`) before nbgrader's own; feedback never shows hidden tests or tracebacks.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute,
 
 from reglab.release import load_config
 
-from . import graded_view, preprocessors, sandbox
 from .exporters import FeedbackExporter, nbgrader_templates
-from .late import LatePenalty
+from .plugins.late import LatePenalty
+from .preprocessors import feedback, graded_view, intake_rules, metadata
+from .sandbox import layout
 
 # the grading course inside the output folder (nbgrader's standard step names)
 SOURCE, RELEASE = "source", "release"
@@ -26,9 +27,9 @@ COURSE_ID = "default_course"
 
 
 def default_list(converter, trait: str) -> list:
-    """A converter's default list of preprocessors, with this package's :class:`.preprocessors.CheckCellMetadata`
-    (the schema compiled once) in place of nbgrader's."""
-    return [preprocessors.CheckCellMetadata if p is CheckCellMetadata else p
+    """A converter's default list of preprocessors, with this package's
+    :class:`.preprocessors.metadata.CheckCellMetadata` (the schema compiled once) in place of nbgrader's."""
+    return [metadata.CheckCellMetadata if p is CheckCellMetadata else p
             for p in converter.class_traits()[trait].default()]
 
 
@@ -42,7 +43,7 @@ def autograde_preprocessors(execute) -> list:
 
 def sanitize_preprocessors() -> list:
     """The intake rules, then nbgrader's own sanitize preprocessors (which restore the locked cells)."""
-    return list(preprocessors.INTAKE_RULES) + default_list(Autograde, "sanitize_preprocessors")
+    return list(intake_rules.INTAKE_RULES) + default_list(Autograde, "sanitize_preprocessors")
 
 
 def feedback_preprocessors() -> list:
@@ -51,10 +52,10 @@ def feedback_preprocessors() -> list:
     out = default_list(GenerateFeedback, "preprocessors")
     if ClearHiddenTests not in out:
         out.insert(1, ClearHiddenTests)
-    out.insert(out.index(ClearHiddenTests) + 1, preprocessors.RedactTracebacks)
-    out.insert(out.index(preprocessors.RedactTracebacks) + 1, preprocessors.SanitizeFeedback)
-    out.insert(out.index(preprocessors.SanitizeFeedback) + 1, preprocessors.NoteUnrenderedFigures)
-    out.insert(out.index(preprocessors.NoteUnrenderedFigures) + 1, graded_view.GradedGate)
+    out.insert(out.index(ClearHiddenTests) + 1, feedback.RedactTracebacks)
+    out.insert(out.index(feedback.RedactTracebacks) + 1, feedback.SanitizeFeedback)
+    out.insert(out.index(feedback.SanitizeFeedback) + 1, feedback.NoteUnrenderedFigures)
+    out.insert(out.index(feedback.NoteUnrenderedFigures) + 1, graded_view.GradedGate)
     out.insert(out.index(graded_view.GradedGate) + 1, graded_view.FeedbackSummary)
     return out
 
@@ -89,14 +90,14 @@ def course_config(root: Path, out: Path, db_url: str, dates_file=None):
     cfg.HTMLExporter.sanitize_html = True
     # with this package's sanitizer: nbconvert's own escapes an output's headings, table headers and paragraphs into
     # text, and keeps a <style> element's text
-    cfg.HTMLExporter.filters = {"clean_html": preprocessors.sanitize_html}
+    cfg.HTMLExporter.filters = {"clean_html": feedback.sanitize_html}
     cfg.HTMLExporter.extra_template_basedirs = feedback_template_dirs()
     return cfg
 
 
 def grading_config(run, slot: int = 0, events_file: str = "", findings_file: str = ""):
     """Configuration of one worker slot of a run (:class:`.options.Run`)."""
-    from .execute import SandboxedExecute
+    from .preprocessors.execute import SandboxedExecute
 
     opts = run.options
     cfg = course_config(run.root, run.out, run.db_url, run.dates)
@@ -109,7 +110,7 @@ def grading_config(run, slot: int = 0, events_file: str = "", findings_file: str
     cfg.SandboxedExecute.notebook_timeout = int(opts.notebook_timeout)
     cfg.SandboxedExecute.limits = dict(opts.limits)
     cfg.SandboxedExecute.isolate = bool(opts.isolate)
-    cfg.SandboxedExecute.uid = sandbox.UID_BASE + run.uid_block * sandbox.MAX_WORKERS + slot
+    cfg.SandboxedExecute.uid = layout.UID_BASE + run.uid_block * layout.MAX_WORKERS + slot
     cfg.SandboxedExecute.keep_paths = [library_path()]
     cfg.SandboxedExecute.mask_paths = grader_paths() + list(run.hidden)
     cfg.SandboxedExecute.events_file = events_file

@@ -18,8 +18,8 @@ from pathlib import Path
 from reglab.release import CONFIG_RELATIVE
 
 from . import config, gradebook, intake
-from .late import LatePolicy
 from .options import SQLITE_URL, db_url_for
+from .plugins.late import LatePolicy
 
 MANIFEST = "grading.json"
 NBGRADER_CONFIG = "nbgrader_config.py"
@@ -135,7 +135,7 @@ c.CourseDirectory.db_url = {url}
 c.CourseDirectory.course_id = {config.COURSE_ID!r}
 c.GenerateAssignment.no_database = False
 c.SaveCells.enabled = True
-c.AssignLatePenalties.plugin_class = "reglab_autograder.late.LatePenalty"
+c.AssignLatePenalties.plugin_class = "reglab_autograder.plugins.late.LatePenalty"
 c.ClearHiddenTests.enforce_metadata = False
 c.GenerateFeedback.preprocessors = {preprocessors!r}
 ''')

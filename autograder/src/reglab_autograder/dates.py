@@ -1,7 +1,7 @@
 """The dates file: due dates and per-student extensions of one class, kept outside the course repository.
 
 ``reglab grade SUBMISSIONS --dates dates.toml`` reads it (``SUBMISSIONS/dates.toml`` is read when no
-``--dates`` is given). TOML; every time in the one form :func:`.late.parse_time` accepts::
+``--dates`` is given). TOML; every time in the one form :func:`.plugins.late.parse_time` accepts::
 
     [due]                                       # due date of each assignment
     00_overfitting = "2026-10-05 23:59 Europe/Paris"
@@ -21,7 +21,7 @@ says which IANA zone nbgrader's exchange wrote ``timestamp.txt`` times in, so th
 
 The course's ``c.LatePolicy.due_dates`` keeps working; an assignment given a due date in both places must be
 given the same instant (a conflict is refused: fix one of them). Extensions act through nbgrader's
-``AssignLatePenalties``: :class:`.late.LatePenalty` subtracts them from the seconds late it is given.
+``AssignLatePenalties``: :class:`.plugins.late.LatePenalty` subtracts them from the seconds late it is given.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import tomllib  # Python 3.11 and later, the versions the README names
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .late import LatePolicy, parse_due_date, zone_named
+from .plugins.late import LatePolicy, parse_due_date, zone_named
 
 FILE_NAME = "dates.toml"  # read from the submissions folder when no --dates is given
 MAX_DAYS = 3650  # the longest extension in days

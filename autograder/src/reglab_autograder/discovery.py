@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .jobs import Note
-from .zipcollect import collect_zips
+from .plugins.zipcollect import collect_zips
 
 
 @dataclass(frozen=True)

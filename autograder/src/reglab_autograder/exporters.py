@@ -24,7 +24,7 @@ from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-from .preprocessors import drop_unsafe_images
+from .preprocessors.feedback import drop_unsafe_images
 
 
 def nbgrader_templates() -> Path:

@@ -35,7 +35,7 @@ from nbgrader.server_extensions.formgrader.base import BaseApiHandler
 from nbgrader.utils import is_grade, is_solution, is_task
 from tornado import web
 
-from .preprocessors import SanitizeFeedback, sanitize_html
+from .preprocessors.feedback import SanitizeFeedback, sanitize_html
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "reglab_formgrade"  # templates/reglab_formgrade: nbgrader's "formgrade" with the rubric beside answers

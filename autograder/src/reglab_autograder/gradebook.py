@@ -7,8 +7,8 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
+from .common import grade_id
 from .jobs import JobRecord, Part, changed_since_scored, overridden
-from .preprocessors import grade_id
 
 
 def alembic_head() -> str:
@@ -54,7 +54,7 @@ def create_students(db_url: str, students, roster=()) -> None:
 def set_due_dates(db_url: str, due: dict) -> None:
     """Record each assignment's due date in the gradebook (as nbgrader stores times: UTC, naive); nbgrader
     computes lateness from it."""
-    from .late import utc_naive
+    from .plugins.late import utc_naive
 
     with Gradebook(db_url) as gb:
         for aid, when in due.items():

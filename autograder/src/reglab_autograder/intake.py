@@ -9,7 +9,7 @@ Every problem found here becomes a row of the report. The policy, in one place:
 * files the assignment does not have are dropped before grading (a ``reglab.py`` or ``numpy.py``
   next to the notebook would otherwise shadow the real modules in the kernel);
 * a ``timestamp.txt`` (nbgrader's submission time) that cannot be read is set aside: the submission is
-  graded as on time and flagged. Read as :func:`.late.read_timestamp` reads it: ISO 8601 date and time,
+  graded as on time and flagged. Read as :func:`.plugins.late.read_timestamp` reads it: ISO 8601 date and time,
   then an offset or an IANA zone name, or no zone at all, which is UTC (nbgrader's own reading and the zone
   nbgrader's ``submit`` writes by default); a day/month order or an unknown zone is unreadable. One that
   nbgrader's ``parse_utc`` would read otherwise is rewritten as UTC first;
@@ -17,7 +17,7 @@ Every problem found here becomes a row of the report. The policy, in one place:
   missing, a linked folder is not copied, a link loop is a row like any other.
 
 Rules about the cells inside a readable notebook (foreign notebooks, edited or unknown test cells,
-tampering, old formats) are nbgrader preprocessors: :mod:`.preprocessors`.
+tampering, old formats) are nbgrader preprocessors: :mod:`.preprocessors.intake_rules`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path
 import nbformat
 
 from .jobs import Problem
-from .late import nbgrader_reads, read_timestamp
+from .plugins.late import nbgrader_reads, read_timestamp
 
 TIMESTAMP = "timestamp.txt"  # nbgrader's submission time, next to the notebooks
 SET_ASIDE = ".timestamp.txt.unreadable"

@@ -179,3 +179,15 @@ def read_all(jobs_dir: Path) -> list[JobRecord]:
         if not p.name.endswith(".events.json"):
             out.append(JobRecord.from_dict(json.loads(p.read_text())))
     return sorted(out, key=lambda r: (r.assignment, r.student))
+
+
+NOTES = "notes.json"  # report rows about the input that belong to no submission (unknown archives, ...)
+
+
+def write_notes(out, notes) -> None:
+    (out / NOTES).write_text(json.dumps([n.__dict__ for n in notes], indent=1))
+
+
+def read_notes(out) -> list[Note]:
+    path = out / NOTES
+    return [Note(**n) for n in json.loads(path.read_text())] if path.exists() else []

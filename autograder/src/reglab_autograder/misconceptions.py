@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils
 
-from .preprocessors import grade_id
+from .common import grade_id
 
 MARKER = re.compile(r"\[misconception:([a-z0-9][a-z0-9_.-]*)\]")
 

@@ -11,7 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import database, sandbox
+from . import database
+from .sandbox import layout
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class GradeOptions:
     notebook_timeout: int = 600  # seconds per notebook
     student: str | None = None
     db_url: str | None = None
-    limits: dict = field(default_factory=lambda: dict(sandbox.DEFAULT_LIMITS))
+    limits: dict = field(default_factory=lambda: dict(layout.DEFAULT_LIMITS))
     isolate: bool = True
     course_root: Path | None = None
     progress: bool = True
@@ -55,7 +56,7 @@ class Run:
         if opts.db_url:  # resolved once, here: workers run in other folders
             opts = dataclasses.replace(opts, db_url=database.absolute_sqlite(opts.db_url))
         return cls(options=opts, root=root.resolve(), out=Path(opts.out).resolve(),
-                   submissions=Path(opts.submissions).resolve(), uid_block=os.getpid() % sandbox.UID_BLOCKS,
+                   submissions=Path(opts.submissions).resolve(), uid_block=os.getpid() % layout.UID_BLOCKS,
                    hidden=tuple(database.socket_dirs(db_url_for(opts.out, opts.db_url))),
                    dates=dates.read(opts.submissions, opts.dates))
 

@@ -15,9 +15,9 @@ from typing import NamedTuple
 import numpy as np
 
 from . import misconceptions
-from .export import SafeCsvExportPlugin, for_people, neutralize, write_lms_exports
-from .export import writer as csv_writer
 from .jobs import GRADER_ERROR, JobRecord, overridden
+from .plugins.export import SafeCsvExportPlugin, for_people, neutralize, write_lms_exports
+from .plugins.export import writer as csv_writer
 
 EVENT_KINDS = {
     "timeout": "timeout",

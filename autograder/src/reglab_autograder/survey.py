@@ -18,8 +18,8 @@ from . import config, coursedir, dates, roster
 from .discovery import discover
 from .intake import SET_ASIDE, TIMESTAMP, timestamp_problem
 from .jobs import Note
-from .late import LatePenalty, LatePolicy
 from .options import Run
+from .plugins.late import LatePenalty, LatePolicy
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def validate(run: Run) -> Plan:
     if run.dates is not None:
         due = dates.merge(due, run.dates)  # as dates.apply will for the workers: a conflict is refused here
     if opts.lms_timezone:
-        from .late import zone_named
+        from .plugins.late import zone_named
 
         try:
             zone_named(opts.lms_timezone)

@@ -13,19 +13,14 @@ import time
 import traceback
 import warnings
 
-from . import converters, gradebook, graded_view, mathjax, misconceptions
+from . import converters, gradebook, mathjax, misconceptions
+from .common import log_tail, quiet_nbgrader_internals
 from .config import grading_config
 from .jobs import GRADER_ERROR, JobRecord, Problem, grader_version, read_record, write_record
+from .preprocessors import graded_view
 
 _SLOT = {"id": 0}
 RETRIED = ("database is locked", "UNIQUE constraint failed")  # what a concurrent gradebook writer can cause
-
-
-def quiet_nbgrader_internals() -> None:
-    """nbgrader 0.9's gradebook emits SQLAlchemy session warnings on every autograde: not ours to fix."""
-    from sqlalchemy.exc import SAWarning
-
-    warnings.filterwarnings("ignore", category=SAWarning)
 
 
 def slot_queue(ctx, n: int):
@@ -44,7 +39,7 @@ def init_worker(slots, run=None) -> None:
     _SLOT["id"] = slots.get()
     os.environ["NBGRADER_EXECUTION"] = "autograde"
     if run is not None:
-        from .execute import SandboxedExecute
+        from .preprocessors.execute import SandboxedExecute
 
         try:
             SandboxedExecute(config=grading_config(run, _SLOT["id"])).start_fork_server()
@@ -55,18 +50,6 @@ def init_worker(slots, run=None) -> None:
 def started() -> int:
     """A task that returns at once: submitted once per worker, it makes the pool start its workers."""
     return _SLOT["id"]
-
-
-def log_tail(result: dict) -> str:
-    """nbgrader's own error (the first [ERROR] block), not the generic wrapper around it."""
-    log = (result.get("log") or "") + (result.get("error") or "")
-    start = log.find("[ERROR]")
-    end = log.find("There was an error processing", start)
-    core = log[start:end] if start >= 0 else ""
-    if len(core.strip()) < 60:  # no informative block: keep the end of the whole log
-        core = log
-    lines = [line for line in core.splitlines() if line.strip()]
-    return "\n".join(lines[-40:])
 
 
 def _read_findings(path) -> list[Problem]:

@@ -13,7 +13,7 @@ from nbgrader import utils
 
 from reglab.release import find_course_root
 
-from ..preprocessors import grade_id
+from ..common import grade_id
 
 
 @cache

@@ -22,8 +22,8 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Dict, List
 
-from .jobs import changed_since_scored, unscored
-from .preprocessors import grade_id
+from ..common import grade_id
+from ..jobs import changed_since_scored, unscored
 
 GATE_NOTE = "Computed by the grader from the grades of this notebook (not from the notebook's own run)."
 
@@ -67,7 +67,7 @@ class GradedGate(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         from reglab import checks, course
 
-        from . import misconceptions
+        from .. import misconceptions
 
         cells = [c for c in nb.cells if c.cell_type == "code" and grade_id(c) == course.GATE_ID]
         if not cells:
@@ -148,7 +148,7 @@ def _duration(seconds: float) -> str:
 
 
 def penalty_rule(plugin) -> str:
-    """The late policy of ``plugin`` (:class:`.late.LatePenalty` or nbgrader's), in a student's words."""
+    """The late policy of ``plugin`` (:class:`..plugins.late.LatePenalty` or nbgrader's), in a student's words."""
     method = getattr(plugin, "penalty_method", "none")
     grace = getattr(plugin, "grace_minutes", 0.0)
     rule = {"zero": "a late notebook scores 0",
@@ -204,7 +204,7 @@ class FeedbackSummary(NbGraderPreprocessor):
     ).tag(config=True)
 
     def preprocess(self, nb, resources):
-        from .late import LatePenalty
+        from ..plugins.late import LatePenalty
 
         found = _submitted_notebook(resources)
         if found is None:

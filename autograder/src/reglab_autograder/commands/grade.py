@@ -1,18 +1,16 @@
 """``reglab grade``: the orchestration. Discover the submissions, set up the grading course, check each
 submission's files, grade the jobs in a pool of worker processes, write the report.
 
-Where each step lives: :mod:`.discovery` (and :mod:`.zipcollect`), :mod:`.coursedir`, :mod:`.intake`,
-:mod:`.worker` (one job, with :mod:`.config`, :mod:`.execute`, :mod:`.sandbox`, :mod:`.preprocessors`),
-:mod:`.gradebook`, :mod:`.progress`, :mod:`.report`.
+Where each step lives: :mod:`..discovery` (and :mod:`..plugins.zipcollect`), :mod:`..coursedir`,
+:mod:`..intake`, :mod:`..worker` (one job, with :mod:`..config`, :mod:`..preprocessors.execute`, :mod:`..sandbox`,
+:mod:`..preprocessors`), :mod:`..gradebook`, :mod:`..progress`, :mod:`..report`; the cluster path: :mod:`..cluster`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import multiprocessing as mp
-import os
 import shutil
 import sys
 from collections import Counter
@@ -20,27 +18,21 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from reglab.release import available_sessions, find_course_root
 
-from . import config, coursedir, gradebook, intake, report, sandbox, survey, worker
-from .discovery import discover
-from .jobs import GRADED, GRADER_ERROR, JobRecord, Note, Problem, read_record, write_record
-from .options import GradeOptions, Run
-from .progress import Progress
-
-
-def ensure_tools_on_path() -> None:
-    """nbgrader's gradebook runs the ``alembic`` executable: make this environment's bin/ come first,
-    also when ``reglab`` is called as .venv/bin/reglab without activating the venv."""
-    bindir = os.path.dirname(sys.executable)
-    if os.environ.get("PATH", "").split(os.pathsep)[0] != bindir:
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+from .. import config, coursedir, gradebook, intake, report, survey, worker
+from ..common import ensure_tools_on_path, quiet_nbgrader_internals
+from ..discovery import discover
+from ..jobs import GRADED, GRADER_ERROR, JobRecord, Note, Problem, read_record, write_notes, write_record
+from ..options import GradeOptions, Run
+from ..progress import Progress
+from ..sandbox import layout, probe, processes
 
 
 def grade(opts: GradeOptions) -> report.GradingResult:
     """Grade every submission; returns the result (also written as report files)."""
     ensure_tools_on_path()
-    worker.quiet_nbgrader_internals()
-    if not 1 <= opts.workers <= sandbox.MAX_WORKERS:
-        raise ValueError(f"--workers must be between 1 and {sandbox.MAX_WORKERS}")
+    quiet_nbgrader_internals()
+    if not 1 <= opts.workers <= layout.MAX_WORKERS:
+        raise ValueError(f"--workers must be between 1 and {layout.MAX_WORKERS}")
     if opts.dry_run:  # `reglab check`: what would happen, nothing written
         return survey.check(opts)
     if opts.scheduler:  # the cluster path: its errors (no scheduler, no database) come first, within seconds
@@ -49,10 +41,12 @@ def grade(opts: GradeOptions) -> report.GradingResult:
 
 
 def grade_on_cluster(opts: GradeOptions) -> report.GradingResult:
-    """``--scheduler``: the jobs run as tasks on a Dask cluster (:mod:`.cluster`), the gradebook is on a server."""
+    """``--scheduler``: the jobs run as tasks on a Dask cluster (:mod:`..cluster.grading`), the gradebook is on a
+    server."""
     from sqlalchemy.exc import OperationalError
 
-    from . import cluster, database
+    from .. import database
+    from ..cluster import grading as cluster
 
     url = opts.db_url and database.normalize_url(opts.db_url)
     if not url or not database.is_postgres(url):
@@ -73,11 +67,11 @@ def grade_on_cluster(opts: GradeOptions) -> report.GradingResult:
 def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
     """Grade with a local process pool, or with the cluster of ``client``."""
     if opts.isolate and client is None:
-        status = sandbox.probe()
+        status = probe.probe()
         if not status.ok:  # secure by default: no grading without a sandbox unless asked for explicitly
-            raise sandbox.SandboxUnavailable(f"cannot sandbox the students' code: {status.reason}")
-    if sandbox.is_root():
-        sandbox.reap_orphans()
+            raise layout.SandboxUnavailable(f"cannot sandbox the students' code: {status.reason}")
+    if layout.is_root():
+        processes.reap_orphans()
     run = Run.start(opts, opts.course_root or find_course_root())
     plan = survey.validate(run)  # due dates, extensions, roster: refused before anything is written
     known = available_sessions(run.root)
@@ -128,7 +122,7 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
         gradebook.create_students(run.db_url, sorted({t[0] for t in todo}), plan.roster)
         with Progress(len(todo), opts.progress) as progress:
             if todo and client is not None:
-                from . import cluster
+                from ..cluster import grading as cluster
 
                 lost = cluster.grade_all(client, run, todo, progress)
             elif todo:
@@ -143,7 +137,7 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
     if warn_stale(notes):
         result.exit_code = result.exit_code or STALE
     if lost:
-        from .cluster import ClusterUnavailable
+        from ..cluster.grading import ClusterUnavailable
 
         raise ClusterUnavailable(f"the Dask scheduler was lost: {lost} submission(s) not graded; rerun the same "
                                  "command to grade them (what is graded is kept)")
@@ -155,7 +149,7 @@ def start_pool(run, workers: int):
     """The local pool of worker processes, started now: each worker takes its slot and starts its kernels'
     fork server as it starts (one quick task per worker makes the pool start them all)."""
     ctx = mp.get_context("forkserver")  # workers forked from a server that imported the grader once
-    ctx.set_forkserver_preload(["reglab_autograder.worker", "reglab_autograder.execute"])
+    ctx.set_forkserver_preload(["reglab_autograder.worker", "reglab_autograder.preprocessors.execute"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker.init_worker,
                              initargs=(worker.slot_queue(ctx, workers), run)) as pool:
         for _ in range(workers):
@@ -214,13 +208,3 @@ def take_in(run, sub, digest: str, due=()):
     return (sub.student, sub.assignment, digest, problems)
 
 
-NOTES = "notes.json"  # report rows about the input that belong to no submission (unknown archives, ...)
-
-
-def write_notes(out, notes) -> None:
-    (out / NOTES).write_text(json.dumps([n.__dict__ for n in notes], indent=1))
-
-
-def read_notes(out) -> list[Note]:
-    path = out / NOTES
-    return [Note(**n) for n in json.loads(path.read_text())] if path.exists() else []

@@ -7,7 +7,7 @@ execution continues) it adds:
 * every kernel runs through :mod:`reglab_autograder.sandbox` (bubblewrap: namespaces, an allow-listed
   file system, size-capped private folders, limits; refused when no sandbox can be set up unless
   ``isolate`` is False), forked by default from the worker's pre-imported fork server
-  (:mod:`reglab_autograder.forkserver`: namespaces, private folders, cgroups and limits of its own);
+  (:mod:`reglab_autograder.sandbox.forkserver`: namespaces, private folders, cgroups and limits of its own);
 * a whole-notebook time cap: cell timeouts shrink to the time left, and once it is spent the
   remaining cells are not run and carry a ``NotebookTimeCap`` error;
 * a cap on the output a notebook may send (an output flood cannot exhaust the grader's memory);
@@ -44,8 +44,8 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Unicode, default
 
-from . import forkserver, sandbox
-from .verdicts import Checker
+from ..sandbox import cgroups, forkserver, launch, layout, probe, processes
+from ..verdicts import Checker
 
 SIGNAL_NAMES = {
     signal.SIGKILL: "killed (SIGKILL): most likely the memory limit or the kernel was stopped",
@@ -114,7 +114,7 @@ class SandboxKernelManager(AsyncKernelManager):
         jobdir = self.sandbox_spec["jobdir"]
         self.transport = "ipc"
         self.connection_file = os.path.join(jobdir, "kernel.json")
-        sandboxed = self.sandbox_spec["mode"] != sandbox.MODE_NONE
+        sandboxed = self.sandbox_spec["mode"] != layout.MODE_NONE
         self.ip = os.path.join(jobdir, "ipc", "k") if sandboxed else os.path.join(jobdir, "k")
 
     @default("client_factory")
@@ -135,8 +135,8 @@ class SandboxKernelManager(AsyncKernelManager):
         os.chmod(spec_path, 0o600)
         if spec.get("zygote_socket"):  # forked from the worker's pre-imported fork server
             Path(self.sandbox_spec["jobdir"], forkserver.OUTER_PID).unlink(missing_ok=True)
-            return [sys.executable, "-m", "reglab_autograder.forkserver", spec_path, "--"] + cmd
-        return [sys.executable, "-m", "reglab_autograder.sandbox", spec_path, "--"] + cmd
+            return [sys.executable, "-m", "reglab_autograder.sandbox.forkserver", spec_path, "--"] + cmd
+        return [sys.executable, "-m", "reglab_autograder.sandbox.launch", spec_path, "--"] + cmd
 
     def _wait_outer_pid(self, timeout=30.0):
         """Forked kernels: the host pid the launcher reports once the kernel's namespaces exist."""
@@ -152,14 +152,14 @@ class SandboxKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         await super()._async_launch_kernel(kernel_cmd, **kw)
-        if self.sandbox_spec["mode"] == sandbox.MODE_NONE:
+        if self.sandbox_spec["mode"] == layout.MODE_NONE:
             return
         pid = self.provisioner.process.pid
         if self.sandbox_spec.get("zygote_socket"):
             pid = await asyncio.get_running_loop().run_in_executor(None, self._wait_outer_pid)
         self.outer_pid = pid
         root = None if pid is None else \
-            await asyncio.get_running_loop().run_in_executor(None, sandbox.sandbox_root_of, pid)
+            await asyncio.get_running_loop().run_in_executor(None, processes.sandbox_root_of, pid)
         if root is None:
             log = Path(self.sandbox_spec["jobdir"], "kernel.log")
             tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
@@ -168,7 +168,7 @@ class SandboxKernelManager(AsyncKernelManager):
         tmp = link + ".new"
         if os.path.lexists(tmp):
             os.unlink(tmp)
-        os.symlink(root + sandbox.RUN, tmp)
+        os.symlink(root + layout.RUN, tmp)
         os.replace(tmp, link)
 
 
@@ -179,9 +179,9 @@ class SandboxedExecute(Execute):
         config=True)
     max_output_bytes = Integer(2_000_000, help="Output bytes kept per notebook; the rest is discarded.").tag(
         config=True)
-    limits = Dict(dict(sandbox.DEFAULT_LIMITS),
-                  help="Resource limits of the kernel (keys of sandbox.DEFAULT_LIMITS).").tag(config=True)
-    uid = Integer(sandbox.UID_BASE, help="Unprivileged uid the sandbox runs as when the grader is root.").tag(
+    limits = Dict(dict(layout.DEFAULT_LIMITS),
+                  help="Resource limits of the kernel (keys of layout.DEFAULT_LIMITS).").tag(config=True)
+    uid = Integer(layout.UID_BASE, help="Unprivileged uid the sandbox runs as when the grader is root.").tag(
         config=True)
     isolate = Bool(True, help="Run kernels in the bubblewrap sandbox (False: no isolation, limits only).").tag(
         config=True)
@@ -215,7 +215,7 @@ class SandboxedExecute(Execute):
         if self.events_file:
             Path(self.events_file).write_text(json.dumps({
                 "events": self._events,
-                "sandboxed": self._mode != sandbox.MODE_NONE,
+                "sandboxed": self._mode != layout.MODE_NONE,
                 "sandbox": self._mode,
                 "limits_applied": self._limits_note,
                 "sandbox_note": self._sandbox_note,
@@ -256,7 +256,7 @@ class SandboxedExecute(Execute):
         jobdir = tempfile.mkdtemp(prefix="reglab-job-")  # private (0700), unpredictable, per job
         files = self._submission_files(resources)
         workdir = os.path.join(jobdir, "work")
-        if self._mode == sandbox.MODE_NONE:
+        if self._mode == layout.MODE_NONE:
             os.mkdir(workdir, 0o700)
             for host, rel in files:
                 os.makedirs(os.path.dirname(os.path.join(workdir, rel)), exist_ok=True)
@@ -265,15 +265,15 @@ class SandboxedExecute(Execute):
 
     def _sandbox_spec(self, mode: str) -> dict:
         """What every kernel of this configuration shares (and its fork server depends on)."""
-        keep, masks = sandbox.bind_sources(
+        keep, masks = launch.bind_sources(
             list(self.keep_paths) + [sys.base_prefix, sys.prefix], self.mask_paths)
         return {
             "mode": mode,
             "uid": self.uid,
-            "limits": dict(sandbox.DEFAULT_LIMITS, **self.limits),
+            "limits": dict(layout.DEFAULT_LIMITS, **self.limits),
             "keep": keep,
             "masks": masks,
-            "bwrap": sandbox.bwrap_path() or "bwrap",
+            "bwrap": probe.bwrap_path() or "bwrap",
             "render_figures": bool(self.render_figures),
         }
 
@@ -282,7 +282,7 @@ class SandboxedExecute(Execute):
         while the course is being set up); a fork server that cannot start is reported by that notebook."""
         if not (self.fork_server and self.isolate):
             return
-        status = sandbox.probe()
+        status = probe.probe()
         if status.ok:
             try:
                 forkserver.server_for(self._sandbox_spec(status.mode))
@@ -292,7 +292,7 @@ class SandboxedExecute(Execute):
     def create_kernel_manager(self):
         spec = dict(self._sandbox_spec(self._mode), jobdir=self._jobdir, workdir=self._workdir, files=self._files,
                     cgroups=self._cgroups)
-        if self.fork_server and self._mode != sandbox.MODE_NONE:
+        if self.fork_server and self._mode != layout.MODE_NONE:
             try:
                 server = forkserver.server_for(spec)
                 spec.update(zygote_socket=server.socket, zygote_pid=server.pid)
@@ -317,22 +317,22 @@ class SandboxedExecute(Execute):
         self._forked, self._fork_note = False, ""
         self._checker = Checker(self, self._event) if self.trusted_verdicts else None
         self._test_cells = set()
-        limits = dict(sandbox.DEFAULT_LIMITS, **self.limits)
+        limits = dict(layout.DEFAULT_LIMITS, **self.limits)
         if self.isolate:
-            status = sandbox.probe()
+            status = probe.probe()
             if not status.ok:
-                raise sandbox.SandboxUnavailable(status.reason)
+                raise layout.SandboxUnavailable(status.reason)
             self._mode, self._limits_note, self._sandbox_note = status.mode, list(status.limits_note), ""
         else:
-            self._mode = sandbox.MODE_NONE
+            self._mode = layout.MODE_NONE
             self._limits_note = ["memory per process (RLIMIT_AS)", "CPU seconds per process (RLIMIT_CPU)",
                                  "file size (RLIMIT_FSIZE)"]
             self._sandbox_note = ("not sandboxed (--no-sandbox): kernels ran as the grader's user, with its file and "
                                   "network access; only the per-process memory, CPU-time and file-size limits applied")
         self._jobdir, self._workdir, self._files = self._make_jobdir(resources)
         try:
-            if self._mode == sandbox.MODE_ROOT and sandbox.cgroup_available():
-                self._cgroups = sandbox.cgroup_create(os.path.basename(self._jobdir), limits)
+            if self._mode == layout.MODE_ROOT and cgroups.cgroup_available():
+                self._cgroups = cgroups.cgroup_create(os.path.basename(self._jobdir), limits)
             nb, resources = super().preprocess(nb, resources, km)
         except Exception as exc:
             log = Path(self._jobdir, "kernel.log")
@@ -346,7 +346,7 @@ class SandboxedExecute(Execute):
         return nb, resources
 
     def _cleanup(self):
-        sandbox.cgroup_remove(self._cgroups)
+        cgroups.cgroup_remove(self._cgroups)
         shutil.rmtree(self._jobdir, ignore_errors=True)
 
     def _remaining(self):
@@ -408,9 +408,9 @@ class SandboxedExecute(Execute):
 
     def _kill_strays(self, index):
         pid, proc = self._kernel_pid()
-        if self._mode == sandbox.MODE_NONE or pid is None or proc.poll() is not None:
+        if self._mode == layout.MODE_NONE or pid is None or proc.poll() is not None:
             return
-        n = sandbox.kill_strays(pid)
+        n = processes.kill_strays(pid)
         if n:
             self._event("processes killed", index, f"{n} stray process(es) left by the cell were killed")
 
@@ -432,20 +432,20 @@ class SandboxedExecute(Execute):
                 self._event("network blocked", index, f"{ename}: {evalue}")
             elif ename in {"PermissionError", "FileNotFoundError", "IsADirectoryError", "NotADirectoryError",
                            "OSError"} \
-                    and "/" in evalue and sandbox.HOME not in evalue and self._workdir not in evalue:
+                    and "/" in evalue and layout.HOME not in evalue and self._workdir not in evalue:
                 self._event("file access blocked", index, f"{ename}: {evalue[:200]}")
 
     def _death_reason(self):
         _, proc = self._kernel_pid()
         code = proc.poll() if proc is not None else None
-        marker = Path(self._jobdir, sandbox.MEMORY_KILLED)
+        marker = Path(self._jobdir, processes.MEMORY_KILLED)
         if marker.exists():  # the memory watchdog (no cgroup) killed the kernel's processes
             text = marker.read_text(errors="replace").strip()
             marker.unlink()
             return f"memory limit: {text}"
         if code is None:
             return "the kernel stopped responding"
-        if code > 128 and self._mode != sandbox.MODE_NONE:  # bwrap exits with 128 + the kernel's signal
+        if code > 128 and self._mode != layout.MODE_NONE:  # bwrap exits with 128 + the kernel's signal
             code = -(code - 128)
         if code < 0:
             return SIGNAL_NAMES.get(-code, f"killed by signal {-code}")

@@ -14,9 +14,9 @@ import os
 import sys
 from pathlib import Path
 
-from .coursedir import NBGRADER_CONFIG, GradingOutput
+from ..coursedir import NBGRADER_CONFIG, GradingOutput
 
-LAB_CONFIG = Path(__file__).parent / "formgrader_config"  # a Jupyter config dir: labconfig/page_config.json
+LAB_CONFIG = Path(__file__).parents[1] / "formgrader_config"  # a Jupyter config dir: labconfig/page_config.json
 # nbgrader's server extensions: the formgrader is loaded by this package's extension, the student-side ones are off
 SERVER_EXTENSIONS = {
     "nbgrader.server_extensions.formgrader": False,

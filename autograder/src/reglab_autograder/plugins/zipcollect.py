@@ -14,7 +14,7 @@ from nbgrader.plugins import ExtractorPlugin, FileNameCollectorPlugin
 from traitlets import Integer, Unicode
 from traitlets.config import Config
 
-from .jobs import Note
+from ..jobs import Note
 from .late import local_time, parse_time, zone_named
 
 ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".7z", ".rar")

@@ -2,7 +2,7 @@
 
 Starting a kernel and importing numpy, matplotlib, ipykernel and the course library cost about 1.5 s of
 every notebook. The worker starts, once, a sandbox (the same ``bwrap`` allow-list, uid, limits and
-namespaces as a kernel's, see :mod:`.sandbox`) whose process, the zygote, imports those modules and then
+namespaces as a kernel's, see :mod:`.launch`) whose process, the zygote, imports those modules and then
 only forks: each notebook's kernel is a new process forked from it, in namespaces of its own (mount, PID,
 IPC, UTS) with fresh private folders, no capability, its own cgroups and limits; no student code ever
 runs in the zygote. What a notebook leaves behind — globals, modified modules, threads, environment
@@ -10,11 +10,11 @@ variables, files, processes — dies with its kernel and is never seen by the ne
 (tests/test_grading_isolation.py).
 
 The kernel manager starts, in place of the kernel, this module's small launcher (``python -m
-reglab_autograder.forkserver SPEC -- KERNEL_ARGV``): it hands the notebook's files to the zygote, puts
+reglab_autograder.sandbox.forkserver SPEC -- KERNEL_ARGV``): it hands the notebook's files to the zygote, puts
 the new kernel into the notebook's cgroups, then stands for the kernel: it forwards signals (interrupt,
 terminate), exits with the kernel's status (128 + signal, as ``bwrap`` does), and when it is killed the
 kernel's PID namespace ends with it. Where the notebook has no cgroup (an ordinary user), it also runs
-:func:`.sandbox.memory_watchdog` over the kernel's processes.
+:func:`.processes.memory_watchdog` over the kernel's processes.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ import threading
 import time
 from pathlib import Path
 
-from . import sandbox
+from . import cgroups, layout, processes
 from .zygote import recv, send
 
-SOCKET = f"{sandbox.RUN}/zygote.sock"  # inside the zygote's sandbox
+SOCKET = f"{layout.RUN}/zygote.sock"  # inside the zygote's sandbox
 OUTER_PID = "outer.pid"  # in the job folder: host pid of the kernel's first process (the sandbox's "outer")
 # what every course notebook's setup cell imports, and ipykernel's own modules (its debugger: every kernel imports it)
 PRELOAD = ("numpy", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "IPython",
@@ -63,14 +63,15 @@ class ForkServer:
         Path(spec_path).write_text(json.dumps(zspec))
         os.chmod(spec_path, 0o600)
         t0 = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, "-m", "reglab_autograder.sandbox", spec_path, "--", "zygote"],
+        self.proc = subprocess.Popen([sys.executable, "-m", "reglab_autograder.sandbox.launch", spec_path, "--",
+                                      "zygote"],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
         self.pid = None
         while time.monotonic() - t0 < timeout:
             if self.proc.poll() is not None:
                 break
-            chain, _ = sandbox.sandbox_tree(self.proc.pid)
+            chain, _ = processes.sandbox_tree(self.proc.pid)
             if len(chain) == 3 and os.path.exists(f"/proc/{chain[2]}/root{SOCKET}"):
                 self.pid = chain[2]
                 break
@@ -136,9 +137,9 @@ def _host_pid(zygote_pid: int, ns_pid: int, timeout: float = 10.0) -> int:
     """The host pid of the zygote's child whose pid in the zygote's namespace is ``ns_pid``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        kids = sandbox.children_of(zygote_pid)
+        kids = processes.children_of(zygote_pid)
         if kids is None:
-            kids = [p for p, (ppid, _) in sandbox._proc_table().items() if ppid == zygote_pid]
+            kids = [p for p, (ppid, _) in processes._proc_table().items() if ppid == zygote_pid]
         for pid in kids:
             try:
                 with open(f"/proc/{pid}/status") as fh:
@@ -154,16 +155,16 @@ def _host_pid(zygote_pid: int, ns_pid: int, timeout: float = 10.0) -> int:
 def kernel_request(spec: dict, argv: list[str]) -> tuple[dict, list[str]]:
     """What the zygote needs to start this notebook's kernel: (message, host files sent as descriptors)."""
     conn = json.loads(Path(spec["connection_file"]).read_text())
-    conn["ip"] = sandbox.SOCKET_PREFIX
+    conn["ip"] = layout.SOCKET_PREFIX
     i = argv.index("ipykernel_launcher") + 1 if "ipykernel_launcher" in argv else 1
-    kargs = [sandbox.CONNECTION if a == spec["connection_file"] else a for a in argv[i:]]
+    kargs = [layout.CONNECTION if a == spec["connection_file"] else a for a in argv[i:]]
     render = bool(spec.get("render_figures", False))
-    files = [[f"{sandbox.HOME}/{rel}", None] for _, rel in spec["files"]]
+    files = [[f"{layout.HOME}/{rel}", None] for _, rel in spec["files"]]
     if not render:
-        files.append([f"{sandbox.HOME}/.ipython/{sandbox.KERNEL_CONFIG_FILE}", sandbox.GRADING_KERNEL_CONFIG])
-    msg = {"home": sandbox.HOME, "run": sandbox.RUN, "limits": spec["limits"], "keep": spec["keep"],
+        files.append([f"{layout.HOME}/.ipython/{layout.KERNEL_CONFIG_FILE}", layout.GRADING_KERNEL_CONFIG])
+    msg = {"home": layout.HOME, "run": layout.RUN, "limits": spec["limits"], "keep": spec["keep"],
            "masks": spec["masks"],
-           "connection": conn, "files": files, "env": sandbox.kernel_env(render_figures=render), "argv": kargs}
+           "connection": conn, "files": files, "env": layout.kernel_env(render_figures=render), "argv": kargs}
     return msg, [host for host, _ in spec["files"]]
 
 
@@ -186,13 +187,13 @@ def stand_in(spec_path: str, argv: list[str]) -> int:
         sys.stderr.write(f"the fork server could not start the kernel: {(reply or {}).get('error', 'no answer')}\n")
         return 1
     host = _host_pid(int(spec["zygote_pid"]), int(reply["pid"]))
-    sandbox.cgroup_join(spec.get("cgroups", []), host, spec["limits"])  # before any of the notebook's code runs
+    cgroups.cgroup_join(spec.get("cgroups", []), host, spec["limits"])  # before any of the notebook's code runs
     tmp = os.path.join(jobdir, OUTER_PID + ".new")
     Path(tmp).write_text(str(host))
     os.replace(tmp, os.path.join(jobdir, OUTER_PID))
     send(s, {"go": True})
     if not spec.get("cgroups"):  # no cgroup holds the kernel's processes together: this launcher's watchdog does
-        threading.Thread(target=sandbox.memory_watchdog, args=(host, spec["limits"]["memory_mb"], jobdir),
+        threading.Thread(target=processes.memory_watchdog, args=(host, spec["limits"]["memory_mb"], jobdir),
                          daemon=True).start()
 
     def forward(signum, _frame):
@@ -216,8 +217,8 @@ def stand_in(spec_path: str, argv: list[str]) -> int:
             return 128 - code if code < 0 else code
 
 
-if __name__ == "__main__":  # python -m reglab_autograder.forkserver SPEC -- KERNEL ARGV...
+if __name__ == "__main__":  # python -m reglab_autograder.sandbox.forkserver SPEC -- KERNEL ARGV...
     args = sys.argv[1:]
     if len(args) < 3 or args[1] != "--":
-        sys.exit("usage: python -m reglab_autograder.forkserver SPEC.json -- KERNEL_ARGV...")
+        sys.exit("usage: python -m reglab_autograder.sandbox.forkserver SPEC.json -- KERNEL_ARGV...")
     sys.exit(stand_in(args[0], args[2:]))

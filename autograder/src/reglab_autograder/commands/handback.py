@@ -3,7 +3,7 @@ or copy to the student.
 
 Each folder has nbgrader's ``feedback/<student>/<assignment>/`` layout, the one ``nbgrader
 release_feedback`` reads: ``handback/<student>/<assignment>/<notebook>.html`` and ``timestamp.txt``, and the
-MathJax the pages load, ``handback/<student>/mathjax/`` (:mod:`.mathjax`); with ``--zip``,
+MathJax the pages load, ``handback/<student>/mathjax/`` (:mod:`reglab_autograder.mathjax`); with ``--zip``,
 ``handback/<student>.zip`` holds the same files.
 """
 
@@ -13,8 +13,8 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from . import mathjax
-from .coursedir import GradingOutput
+from .. import mathjax
+from ..coursedir import GradingOutput
 
 KEPT = ("*.html", "timestamp.txt")  # the feedback, and when it was submitted; nothing else of the submission
 # (plus the MathJax the pages load, written by this package, not taken from the feedback folder)

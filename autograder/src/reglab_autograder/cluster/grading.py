@@ -2,14 +2,14 @@
 distributed cluster, graded against a shared PostgreSQL gradebook.
 
 Nothing assumes a shared file system. This process (the coordinator) sets up the grading course and takes the
-submissions in exactly as for local grading (:mod:`.pipeline`); then
+submissions in exactly as for local grading (:mod:`..commands.grade`); then
 
 * the course's grading files (its nbgrader configuration, the ``source/`` and ``release/`` notebooks of the
   assignments graded) go to every worker once, as a :class:`CourseFiles` worker plugin keyed by their digest
   (the scheduler hands it to workers that join later, e.g. a restarted one);
 * each task carries one submission's files, its assignment and intake findings; on the worker,
   :func:`grade_task` writes them into the worker's own scratch course folder (in its local directory) and calls
-  the local path's job function, :func:`.worker.safe_job`: the same nbgrader autograde and feedback, in the same
+  the local path's job function, :func:`..worker.safe_job`: the same nbgrader autograde and feedback, in the same
   bubblewrap sandbox, with the gradebook on the shared server;
 * the task returns the autograded notebook, the feedback and the job record; the coordinator writes them into
   ``--out``, the record last (the job's "done" marker, as locally), so that a rerun after any interruption grades
@@ -17,7 +17,7 @@ submissions in exactly as for local grading (:mod:`.pipeline`); then
 
 What the gradebook shares (the course, students, assignments, notebooks and cells) is created by the coordinator
 before any task starts: nbgrader's get-or-create is a check-then-insert. Each submission's own rows are written by
-one task at a time (:func:`.database.submission_lock`). A worker that dies mid-task (the kernel dies with it) has
+one task at a time (:func:`..database.submission_lock`). A worker that dies mid-task (the kernel dies with it) has
 its tasks run again on another worker by the scheduler; nbgrader's ``autograde --force`` rewrites that
 submission's rows, so nothing is counted twice.
 """
@@ -38,9 +38,10 @@ from pathlib import Path, PurePosixPath
 
 from reglab.release import CONFIG_RELATIVE
 
-from . import config, database, intake, mathjax, sandbox
-from .jobs import GRADER_ERROR, JobRecord, write_record
-from .worker import init_worker, safe_job
+from .. import config, database, intake, mathjax
+from ..jobs import GRADER_ERROR, JobRecord, write_record
+from ..sandbox import layout, probe
+from ..worker import init_worker, safe_job
 
 CONNECT_SECONDS = 5  # an unreachable scheduler is reported after this
 WORKERS_SECONDS = 60  # a scheduler without workers is reported after this
@@ -96,7 +97,7 @@ def _gateway_client(name: str):
 
 def worker_facts() -> dict:
     """On a worker: the versions of what grades there, and whether kernels can be sandboxed."""
-    status = sandbox.probe()
+    status = probe.probe()
     return {"versions": versions(), "sandbox": status.ok, "reason": status.reason}
 
 
@@ -253,7 +254,7 @@ def claim_slot() -> int:
         return _SLOT["slot"]
     folder = Path(tempfile.gettempdir()) / f"reglab-grading-slots-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
-    for n in range(sandbox.MAX_WORKERS):
+    for n in range(layout.MAX_WORKERS):
         fd = os.open(folder / str(n), os.O_CREAT | os.O_RDWR, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -262,7 +263,7 @@ def claim_slot() -> int:
             continue
         _SLOT.update(slot=n, fd=fd)
         return n
-    raise RuntimeError(f"more than {sandbox.MAX_WORKERS} grading worker processes on this machine")
+    raise RuntimeError(f"more than {layout.MAX_WORKERS} grading worker processes on this machine")
 
 
 try:

@@ -7,8 +7,8 @@ import csv
 
 from nbgrader.plugins import CsvExportPlugin
 
-from .gradebook import submission_score
-from .jobs import unscored
+from ..gradebook import submission_score
+from ..jobs import unscored
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

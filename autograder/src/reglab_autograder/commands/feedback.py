@@ -12,11 +12,11 @@ import glob
 import nbformat
 from nbgrader.preprocessors import AssignLatePenalties
 
-from . import converters, gradebook, graded_view, mathjax, report
-from .coursedir import GradingOutput, due_dates
-from .jobs import JobRecord, read_record, write_record
-from .pipeline import ensure_tools_on_path, read_notes
-from .worker import log_tail, quiet_nbgrader_internals
+from .. import converters, gradebook, mathjax, report
+from ..common import ensure_tools_on_path, log_tail, quiet_nbgrader_internals
+from ..coursedir import GradingOutput, due_dates
+from ..jobs import JobRecord, read_notes, read_record, write_record
+from ..preprocessors import graded_view
 
 
 def reassign_late_penalties(cfg, db_url: str, autograded, student: str, assignment: str) -> None:

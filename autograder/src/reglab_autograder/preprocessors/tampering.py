@@ -1,4 +1,4 @@
-"""A static scan of a code cell for tampering with the grading machinery (used by ``preprocessors.FlagTampering``)."""
+"""A static scan of a code cell for tampering with the grading machinery (used by ``intake_rules.FlagTampering``)."""
 
 from __future__ import annotations
 
