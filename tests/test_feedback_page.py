@@ -108,7 +108,7 @@ def test_the_gate_shows_the_grades_in_feedback_and_formgrader(graded):
     assert gate_rows(bob)["q1"] == "failed"  # its test deleted
     assert gate_rows(bob)["q2"] == "passed"  # its edited test was put back, and passes
     assert gate_rows(carol)["q1"] == "failed" and carol.select_one(".reglab-gate-blocked")
-    assert gate_rows(alice, written=True) == {"w1": "answered, graded by your instructor"}
+    assert gate_rows(alice, written=True) == {w: "answered, graded by your instructor" for w in ("w1", "w2")}
     # carol's failed check: the box, its mistake in words and the link to the section, no internal id
     box = carol.select_one("div.reglab-check-failed")
     assert "the factor 2 seems to be missing" in box.get_text()
@@ -191,8 +191,9 @@ def test_reglab_feedback_keeps_the_box_and_drops_what_was_graded(graded):
     out = graded["out"]
     with Gradebook(db_url_for(out)) as gb:  # what formgrader does with a score
         for student in ("alice", "bob"):
-            g = gb.find_grade("w1", A1, A1, student)
-            g.manual_score, g.needs_manual_grade = 1.5, False
+            for written in ("w1", "w2"):  # session 1's written answers
+                g = gb.find_grade(written, A1, A1, student)
+                g.manual_score, g.needs_manual_grade = 1.5, False
         gb.db.commit()
     r = subprocess.run([str(BIN / "reglab"), "feedback", str(out)], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr

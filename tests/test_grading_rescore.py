@@ -42,6 +42,8 @@ def rescored(tmp_path_factory):
             g = gb.find_grade("w1", A1, A1, s)
             g.manual_score, g.needs_manual_grade = 2.0, False
             gb.find_comment("w1", A1, A1, s).manual_comment = OLD_COMMENT
+            w2 = gb.find_grade("w2", A1, A1, s)  # session 1's other written answer, scored and left unchanged
+            w2.manual_score, w2.needs_manual_grade = 2.0, False
         q1 = gb.find_grade("q1", A1, A1, "s1")  # an override on a test cell
         q1.manual_score = 0.5
         gb.db.commit()
@@ -72,7 +74,8 @@ def test_a_changed_written_answer_is_pending_everywhere_and_the_instructor_is_to
     assert by_q[("s2", "w1")]["score"] == "pending" and by_q[("s1", "w1")]["score"] == "2.0"
     assert rescored["records"]["s2"].pending == ["w1"] and rescored["records"]["s1"].pending == []
     grades = {r["student_id"]: float(r["score"]) for r in _rows(out / "grades.csv")}
-    assert grades["s2"] == rescored["records"]["s2"].score == rescored["records"]["s2"].auto_score
+    # s2's total: the autograded parts and w2's score (unchanged, still counted); w1, pending, counts 0
+    assert grades["s2"] == rescored["records"]["s2"].score == rescored["records"]["s2"].auto_score + 2.0
     report = (out / "report.html").read_text()
     assert "w1 changed since it was scored 2: score it again in formgrader" in report
     assert report.count("changed since scored") == 1  # s2 only: s1's written answer did not change
