@@ -1088,14 +1088,19 @@ class GateReport:
             return text + "."
         return f"Not yet: {', '.join(self._missing())} must be done before you move on."
 
-    def __repr__(self):
-        lines = [f"Mastery gate - session {self.session.number}: {self.session.title}"]
+    def text_rows(self, indent="  ", revisit="  -> revisit {}"):
+        """One plain-text line per question, then per written answer (the gate's text; ``reglab progress``)."""
+        lines = []
         for q, status in self.rows:
             mark = {"passed": PASS_MARK, "failed": FAIL_MARK}.get(status, TODO_MARK)
-            extra = "" if status == "passed" else f"  -> revisit {self.revisit(q)}"
-            lines.append(f"  {mark} {q.id:<4} {q.title:<52} {self._status_text(q, status)}{extra}")
+            extra = "" if status == "passed" else revisit.format(self.revisit(q))
+            lines.append(f"{indent}{mark} {q.id:<4} {q.title:<52} {self._status_text(q, status)}{extra}")
         for gid, words in self._written_rows():
-            lines.append(f"  {TODO_MARK} {gid:<4} {'Written answer':<52} {words}")
+            lines.append(f"{indent}{TODO_MARK} {gid:<4} {'Written answer':<52} {words}")
+        return lines
+
+    def __repr__(self):
+        lines = [f"Mastery gate - session {self.session.number}: {self.session.title}", *self.text_rows()]
         if self.written is not None and self.written_note:
             lines.append(f"  (written answers {self.written_note})")
         verdict = self._verdict_text()
@@ -1222,12 +1227,7 @@ class ProgressReport:
             state = "gate cleared" if rep.ready else "gate not cleared"
             out.append(f"Session {session.number}  {session.title}: {n_pass}/{len(rep.rows)} questions passed, "
                        f"{state}")
-            for q, status in rep.rows:
-                mark = {"passed": PASS_MARK, "failed": FAIL_MARK}.get(status, TODO_MARK)
-                extra = "" if status == "passed" else f"  (revisit {rep.revisit(q)})"
-                out.append(f"    {mark} {q.id:<4} {q.title:<52} {rep._status_text(q, status)}{extra}")
-            for gid, words in rep._written_rows():
-                out.append(f"    {TODO_MARK} {gid:<4} {'Written answer':<52} {words}")
+            out.extend(rep.text_rows(indent="    ", revisit="  (revisit {})"))
         return "\n".join(out)
 
     def _repr_html_(self):
