@@ -6,8 +6,10 @@ swapping a check's ``__code__``, an IPython input or AST transformer reached wit
 custom exception handler, a replaced shell method, a profile hook, patched numpy, a no-op ``sys.setprofile`` with
 library delegation, and a replaced grading agent. Under nbgrader's way (test cells in the student's kernel) these
 earn the autograded maximum; under ``reglab grade`` the verdicts are the checker's. The class is graded once, on
-two sessions; every forger must score exactly what it answered honestly (0, or the parts a partial forger really
-answered) and get a report row naming what the kernel showed.
+three sessions; every forger must score exactly what it answered honestly (0, or the parts a partial forger really
+answered) and get a report row naming what the kernel showed. The forgers of ``checks`` write into session 0 (the
+cheapest notebook to run: what they forge is the same in every session), three of them into session 5 as well;
+the two that delegate to the library write into session 1, whose q2 has a library twin.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from reglab_autograder.testing import classroom
 from reglab_autograder.testing.classroom import answered, grade_id, released, write
 
 ROOT = Path(__file__).resolve().parents[1]
-A1, A5 = "01_l2_weight_decay", "05_dropout"
+A0, A1, A5 = "00_overfitting", "01_l2_weight_decay", "05_dropout"
 pytestmark = pytest.mark.xdist_group("forgers")
 
 MOCK = "__import__('unittest.mock').mock.MagicMock()"
@@ -84,8 +86,8 @@ def build(sub: Path) -> dict:
     """The class: {(student, assignment): (what the report must name, autograded points it may keep)}."""
     expect = {}
     for name, (lines, named) in FORGERS.items():
-        write(sub, name, A1, _forger(A1, lines))
-        expect[(name, A1)] = (named, 0.0)
+        write(sub, name, A0, _forger(A0, lines))
+        expect[(name, A0)] = (named, 0.0)
         if name in SESSION5:
             write(sub, name, A5, _forger(A5, lines))
             expect[(name, A5)] = (named, 0.0)
@@ -98,11 +100,11 @@ def build(sub: Path) -> dict:
     next(c for c in nb.cells if grade_id(c) == "a_q2").source = THREAD_Q2
     write(sub, "threadoff", A1, nb)
     expect[("threadoff", A1)] = ("watch saw _thread.start_new_thread", 0.0)
-    nb = answered(A1, PARTIAL_HONEST)  # q1 honest; the walrus in the next answer cell forges the rest
+    nb = answered(A0, PARTIAL_HONEST)  # q1 honest; the walrus in the next answer cell forges the rest
     cell = next(c for c in nb.cells if grade_id(c) == "a_q2")
     cell.source = f"[checks := {MOCK}]\n" + cell.source
-    write(sub, "partial", A1, nb)
-    expect[("partial", A1)] = ("checks was rebound", classroom.points(A1, answer_ids=PARTIAL_HONEST))
+    write(sub, "partial", A0, nb)
+    expect[("partial", A0)] = ("checks was rebound", classroom.points(A0, answer_ids=PARTIAL_HONEST))
     return expect
 
 
@@ -128,7 +130,7 @@ def _autograded(out, student, aid):
 def test_the_class_is_graded_without_a_grader_error(graded):
     assert graded["exit"] == 0, graded["rows"]
     assert set(graded["records"]) == set(graded["expect"])
-    assert len({s for s, _ in graded["expect"]}) >= 10 and len({a for _, a in graded["expect"]}) == 2
+    assert len({s for s, _ in graded["expect"]}) >= 10 and len({a for _, a in graded["expect"]}) == 3
 
 
 def test_no_forger_gets_a_point_it_did_not_earn(graded):
@@ -141,8 +143,8 @@ def test_no_forger_gets_a_point_it_did_not_earn(graded):
 
 
 def test_the_partial_forger_keeps_exactly_its_honest_points(graded):
-    honest = graded["expect"][("partial", A1)][1]
-    assert honest > 0 and _autograded(graded["out"], "partial", A1) == honest
+    honest = graded["expect"][("partial", A0)][1]
+    assert honest > 0 and _autograded(graded["out"], "partial", A0) == honest
 
 
 def test_every_forger_has_a_row_naming_what_the_kernel_showed(graded):
@@ -156,8 +158,8 @@ def test_every_forger_has_a_row_naming_what_the_kernel_showed(graded):
 
 
 def test_the_feedback_of_a_forger_shows_no_hidden_test(graded):
-    page = (graded["out"] / "feedback" / "walrus" / A1 / f"{A1}.html").read_text()
-    src = classroom.source(A1)
+    page = (graded["out"] / "feedback" / "walrus" / A0 / f"{A0}.html").read_text()
+    src = classroom.source(A0)
     hidden = [c.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0].strip().splitlines()[0]
               for c in src.cells if "### BEGIN HIDDEN TESTS" in c.source]
     assert hidden and not any(h.strip() and h.strip() in page for h in hidden)

@@ -13,6 +13,7 @@ import dataclasses
 import multiprocessing as mp
 import shutil
 import sys
+import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -109,8 +110,10 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
         pending.append((sub, digest))
     lost = 0
     with contextlib.ExitStack() as stack:
-        # the workers start while the course is set up
-        pool = stack.enter_context(start_pool(run, opts.workers)) if client is None and pending else None
+        # the workers start while the course is set up; no more of them than submissions to grade (each starts a
+        # fork server of its own for its kernels)
+        workers = min(opts.workers, len(pending))
+        pool = stack.enter_context(start_pool(run, workers)) if client is None and pending else None
         coursedir.prepare(run, sorted({s.assignment for s in everyone}))
         todo = []
         for sub, digest in pending:
@@ -152,9 +155,15 @@ def start_pool(run, workers: int):
     ctx.set_forkserver_preload(["reglab_autograder.worker", "reglab_autograder.preprocessors.execute"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker.init_worker,
                              initargs=(worker.slot_queue(ctx, workers), run)) as pool:
-        for _ in range(workers):
-            pool.submit(worker.started)
-        yield pool
+        # each submit forks a worker and waits until the fork server has imported the grader (seconds): on a
+        # thread of its own, so that the caller sets the course up meanwhile
+        starter = threading.Thread(target=lambda: [pool.submit(worker.started) for _ in range(workers)],
+                                   name="reglab-pool-start", daemon=True)
+        starter.start()
+        try:
+            yield pool
+        finally:
+            starter.join()
 
 
 def already_graded(prev: JobRecord | None, opts, digest: str) -> bool:
