@@ -45,7 +45,8 @@ class ReportContext:
     @classmethod
     def of_run(cls, run) -> ReportContext:
         o = run.options
-        settings = f"up to {o.workers} worker(s) &middot; cell timeout {o.timeout} s, notebook cap {o.notebook_timeout} s"
+        settings = (f"up to {o.workers} worker(s) &middot; cell timeout {o.timeout} s, "
+                    f"notebook cap {o.notebook_timeout} s")
         return cls(out=run.out, db_url=run.db_url, settings=settings)
 
 
