@@ -1,4 +1,5 @@
-"""Whole-course figures: points, questions, parts and named misconceptions per session, run time, equations checked.
+"""Whole-course figures: points, questions, parts, named misconceptions and variants per session, run time, equations
+checked.
 
     make figures        (or: .venv/bin/python benchmarks/course_figures.py)
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from reglab import course
+from reglab import course, variants
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,6 +29,12 @@ def equations_checked():
         for m in re.finditer(r"@pytest\.mark\.equation\(([^)]*)\)", path.read_text()):
             found.update(re.findall(r'"([^"]+)"', m.group(1)))
     return found & set(course.SPEC_EQUATIONS)
+
+
+def variant_pool(session_id, question, draws=2000):
+    """How many distinct givens a question's variants take in ``draws`` students' first attempts."""
+    seen = {repr(variants.givens(session_id, question, f"s{i}").as_dict()) for i in range(draws)}
+    return len(seen)
 
 
 def main():
@@ -58,6 +65,12 @@ def main():
     print(f"{'whole course':22s}{total_auto:11.0f}{total_manual:8.0f}{n_q:10d}{n_p:7d}{n_m:15d}{total_t:9.1f}s")
     named = sum(bool(q.misconceptions) for s in course.SESSIONS for q in s.questions)
     print(f"questions naming at least one misconception: {named} of {n_q}")
+    print("variants (questions whose givens are drawn per student and attempt; distinct givens in 2,000 draws):")
+    for s in course.SESSIONS:
+        pools = {q: variant_pool(s.id, q) for q in variants.questions_with_variants(s.id)}
+        fixed = len(s.questions) - len(pools)
+        shown = ", ".join(f"{q} {n:,}" for q, n in pools.items()) or "none"
+        print(f"  {s.id:22s}{len(pools):3d} with variants ({shown}); {fixed} with one fixed instance")
     eqs = equations_checked()
     print(f"spec equations and facts checked numerically in tests/: {len(eqs)} of {len(course.SPEC_EQUATIONS)}")
     if failures:

@@ -85,6 +85,18 @@ How to write a question
    (``reglab release --check`` rejects a test cell that does); keep the number of calls into the student's code
    modest (each is a round trip of a few milliseconds: a loop of thousands of calls costs seconds).
 
+7. **Variants** (:mod:`reglab.variants`): a question whose answer is computed draws its givens per student and
+   attempt. Declare a ``Spec`` in ``reglab/variants/sNN.py`` (``draw(rng)``, the course's own instance, what each
+   check expects and each named mistake gives). The answer cell's first line reads them, ``eta, lam =
+   checks.givens("q1")``, and the text says "your values" instead of numbers; a visible check compares with
+   ``checks.expected("q1")`` / ``checks.mistakes("q1")`` (computed from the givens, shown as fingerprints); a
+   hidden test reads ``checks.givens("q1", quiet=True)`` and computes in plain form. An "implement" question's
+   visible check calls the student's function on ``checks.givens("q2")`` and its hidden tests also on
+   ``checks.givens("q2", hidden=True, quiet=True)``, a variant the student never saw. A quiz item's options are
+   a given (``variants.shuffled(rng, OPTIONS)``), printed lettered by the answer cell's first line; what it expects
+   is ``variants.letter(options, right_option)``. Under grading the givens are the grader's, from nbgrader's student
+   id (attempt 0). ``tests/test_variants.py`` covers a new ``Spec`` over many students without editing the test.
+
 Typical test cell::
 
     checks.check("q2b", lambda: shrink(np.array([1.0, 3.0]), 1.0), [0.5, 0.75],
@@ -119,7 +131,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import course, fingerprints
+from . import course, fingerprints, review, variants
 
 __all__ = [
     "AnswerError",
@@ -132,6 +144,8 @@ __all__ = [
     "fingerprint",
     "expected",
     "mistakes",
+    "givens",
+    "new_variant",
     "find_misconceptions",
     "quiet",
     "mastery_gate",
@@ -156,7 +170,10 @@ LINEAR_SOLVERS = (
 
 MISCONCEPTION_MARKER = re.compile(r"\[misconception:([a-z0-9][a-z0-9_.-]*)\]")
 
-_state = {"session": None, "record": True}
+_state = {"session": None, "record": True, "student": None}
+#: Consecutive correct variants that master a part with variants (a first-try pass counts as one); a part with one
+#: fixed instance is mastered when it passes.
+MASTERY_STREAK = 2
 _WATCHING: list = []  # the watches of the checks running now, innermost last
 
 
@@ -184,6 +201,8 @@ class AnswerError(AssertionError):
                 return [failure.text()]
             self._shown = True
             display(failure)
+            if failure.question:
+                _show_variant_button(failure.question)
         return [failure.summary()]
 
 
@@ -191,10 +210,12 @@ class Failure:
     """What a failed part shows: the part, what is wrong, the named mistake with the section to reread (a link to
     the notebook's heading), the hint, and the student's own failing line(s) - nothing else."""
 
-    def __init__(self, part, problem, *, hint=None, mistake=None, revisit=None, code=(), error=None):
+    def __init__(self, part, problem, *, hint=None, mistake=None, revisit=None, code=(), error=None, next_step=None,
+                 question=None):
         self.part, self.problem, self.hint = part, problem, hint
         self.mistake, self.revisit = mistake, revisit
         self.code, self.error = list(code), error  # [(where, line)] of the student's frames; "NameError: ..."
+        self.next_step, self.question = next_step, question  # a new variant to practise on (question with variants)
 
     def summary(self) -> str:
         """The one red line under the box (the error output's whole traceback)."""
@@ -209,6 +230,8 @@ class Failure:
             rows.append(("Reread", self.revisit))
         if self.hint:
             rows.append(("Hint", self.hint))
+        if self.next_step:
+            rows.append(("Next", self.next_step))
         return rows
 
     def _code_text(self):
@@ -292,28 +315,68 @@ def load_progress(path: Path | None = None) -> dict:
         return {}
 
 
-def attempt_entry(old, passed, when, misconception=None) -> dict:
-    """A part's progress entry after one more attempt: a pass, once shown, stays (a later failure is noted)."""
+def attempt_entry(old, passed, when, misconception=None, variant=None, reviewed=False) -> dict:
+    """A part's progress entry after one more attempt: a pass, once shown, stays (a later failure is noted).
+
+    For a part with variants (``variant``: the attempt number of the givens it was checked on) the entry also
+    keeps ``"variant"``, ``"streak"`` (consecutive variants passed at their first check: a failure resets it, a
+    variant passed after a failure on it does not count, checking a passed variant again changes nothing) and
+    ``"mastered"`` (the streak reached :data:`MASTERY_STREAK` once; it stays, with ``"mastered_when"``), and the
+    review schedule (:mod:`reglab.review`): ``"failed_when"`` (the first failure), ``"reviews"`` and
+    ``"reviewed_when"`` (passes in a review notebook, ``reviewed``, while the part was due). A part without
+    variants is mastered when it passes."""
     old = old if isinstance(old, dict) and not old.get("written") else {}
     attempts = old.get("attempts", 1 if "passed" in old else 0)
     entry = {"passed": bool(old.get("passed")) or bool(passed), "attempts": int(attempts) + 1,
              "last_passed": bool(passed), "when": when}
     if misconception and not passed:
         entry["misconception"] = misconception
+    if variant is None:
+        entry["mastered"] = entry["passed"]
+        if entry["mastered"]:
+            entry["mastered_when"] = old.get("mastered_when") or when
+        return entry
+    streak, fresh = int(old.get("streak", 0)), old.get("variant") != variant
+    if not passed:
+        streak = 0
+    elif fresh:
+        streak += 1
+    entry.update(variant=variant, streak=streak, mastered=bool(old.get("mastered")) or streak >= MASTERY_STREAK)
+    if entry["mastered"]:
+        entry["mastered_when"] = old.get("mastered_when") or when
+    for key in ("failed_when", "reviews", "reviewed_when"):  # the review schedule (reglab.review)
+        if key in old:
+            entry[key] = old[key]
+    if not passed and "failed_when" not in entry:
+        entry["failed_when"] = when
+    due = review.due_at(old)
+    if passed and reviewed and due is not None and due <= _dt.datetime.fromisoformat(when):
+        entry["reviews"], entry["reviewed_when"] = int(old.get("reviews", 0)) + 1, when
     return entry
 
 
 def _update_progress(session_id, changes) -> None:
     """Apply ``changes(entries of the session) -> None`` to the progress file, written atomically."""
-    if session_id is None or not _recording():
+    if session_id is None:
         return
-    path = progress_file()
-    try:
-        data = load_progress(path)
+
+    def change(data):
         entries = data.get(session_id)
         if not isinstance(entries, dict):
             entries = data[session_id] = {}
         changes(entries)
+
+    _update_file(change)
+
+
+def _update_file(change) -> None:
+    """Apply ``change(whole progress data) -> None`` to the progress file, written atomically."""
+    if not _recording():
+        return
+    path = progress_file()
+    try:
+        data = load_progress(path)
+        change(data)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".progress-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -325,9 +388,15 @@ def _update_progress(session_id, changes) -> None:
 
 def _record(session_id, part, passed, misconception=None):
     when = _dt.datetime.now().isoformat(timespec="seconds")
+    variant = None
+    if session_id is not None and _recording():
+        question = _question_of(session_id, part)
+        if question is not None and variants.spec(session_id, question) is not None:
+            variant = _attempt(session_id, question)
 
     def change(entries):
-        entries[part] = attempt_entry(entries.get(part), passed, when, misconception)
+        entries[part] = attempt_entry(entries.get(part), passed, when, misconception, variant,
+                                      reviewed=_state.get("reviewing", False))
 
     _update_progress(session_id, change)
 
@@ -420,11 +489,118 @@ def fingerprint(value, tol: float = 1e-9, *, salt: str | None = None) -> str:
     return f"fp2:n:{salt}:{float(tol)!r}:{shape}:{cells}"
 
 
+# ------------------------------------------------------------------------------ variants
+
+
+def _question_of(session_id, part):
+    """The id of the question an autograded part (``"q2a"``, ``"q2a:label"``) belongs to, or None."""
+    try:
+        return course.get_session(session_id).question_of(part.split(":", 1)[0]).id
+    except KeyError:
+        return None
+
+
+def _session_id() -> str:
+    if _state["session"] is None:
+        raise RuntimeError("checks.start_session(...) must run first (the notebook's setup cell does)")
+    return _state["session"]
+
+
+def use_student(student: str | None) -> None:
+    """Whose variants the following checks use (attempt 0): set by the grader's checker to the nbgrader student id
+    it grades, never read from the student's kernel; None goes back to this process's own (``$REGLAB_STUDENT``)."""
+    _state["student"] = None if student is None else str(student)
+
+
+def _grading() -> bool:
+    return _state["student"] is not None or os.environ.get("NBGRADER_EXECUTION") == "autograde"
+
+
+def _student() -> str:
+    return _state["student"] if _state["student"] is not None else variants.student_id()
+
+
+def _attempt(session_id, question) -> int:
+    """The attempt number of the student's current variant of a question (0 under grading)."""
+    if _grading():
+        return 0
+    attempt = load_progress().get("_variants", {}).get(session_id, {}).get(question, 0)
+    return attempt if isinstance(attempt, int) and attempt >= 0 else 0
+
+
+def _current(session_id, question, hidden=False) -> variants.Givens:
+    attempt = variants.HIDDEN if hidden else _attempt(session_id, question)
+    return variants.givens(session_id, question, _student(), attempt)
+
+
+def givens(question: str, *, hidden: bool = False, quiet: bool = False) -> variants.Givens:
+    """The givens of the student's current variant of ``question``, printed (unless ``quiet``): the first line of
+    its answer cell, ``eta, lam = checks.givens("q1")``. ``hidden=True``: a variant the student never saw (the
+    hidden tests of an "implement" question)."""
+    session = _session_id()
+    g = _current(session, question, hidden)
+    if not quiet:
+        print(f"Your givens for {g.describe()}")
+    return g
+
+
+def new_variant(question: str) -> None:
+    """Move to a fresh variant of ``question``: new givens for its answer cell. After a check that named a
+    misconception, the variant is chosen so that this mistake's value lies far from the right one."""
+    session = _session_id()
+    try:
+        q = course.get_session(session).question(question)
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from None
+    if variants.spec(session, q.id) is None:
+        print(f"{q.id} has one instance: its check is the same each time (no variants).")
+        return
+    if _grading():
+        raise RuntimeError("no new variants while grading: a graded notebook uses the student's variant 0")
+    g, key = move_to_new_variant(session, q.id)
+    lines = [f"New variant for {g.describe()}",
+             f"Run {q.id}'s answer cell again (its first line reads these givens), then its test cell(s)."]
+    if key:
+        lines.append(f"This variant is chosen to tell the mistake \"{key}\" apart: with these givens its value is "
+                     "far from the right one.")
+    print("\n".join(lines))
+
+
+def move_to_new_variant(session_id: str, question: str):
+    """Record the student's next variant of a question (aimed at the misconception its last failed check named);
+    ``(its givens, that misconception's key or None)``."""
+    entries = load_progress().get(session_id, {})
+    parts = course.get_session(session_id).question(question).parts
+    named = [entries[p].get("misconception") for p in parts
+             if isinstance(entries.get(p), dict) and not entries[p].get("last_passed")
+             and entries[p].get("misconception")]
+    key = named[0].rsplit(".", 1)[-1] if named else None
+    nxt = variants.aim(session_id, question, _student(), _attempt(session_id, question), key)
+
+    def change(data):
+        data.setdefault("_variants", {}).setdefault(session_id, {})[question] = nxt
+
+    _update_file(change)
+    return variants.givens(session_id, question, _student(), nxt), key
+
+
+def reviewing() -> None:
+    """The first cell of a review notebook (``reglab review``): a pass of a part due for review counts as a
+    successful review from now on in this kernel."""
+    _state["reviewing"] = True
+
+
 def expected(name: str) -> Fingerprint:
-    """The fingerprint of check ``name``'s expected value, from :mod:`reglab.fingerprints` for the current session.
+    """The fingerprint of check ``name``'s expected value: computed from the student's givens for a question with
+    variants (:mod:`reglab.variants`), else from :mod:`reglab.fingerprints` for the current session.
 
     ``name`` is the check's grade id (``"q1"``), or ``"<grade id>:<label>"`` for a further check in the same cell.
     """
+    session = _session_id()
+    question = _question_of(session, name)
+    spec = variants.spec(session, question) if question else None
+    if spec is not None:
+        return Fingerprint(fingerprint(variants.expected(session, name, _current(session, question)), tol=spec.tol))
     text = _fingerprint_entry(name)[0]
     if text is None:
         raise LookupError(f"reglab.fingerprints holds no expected value for {name!r} in session {_state['session']}: "
@@ -434,6 +610,12 @@ def expected(name: str) -> Fingerprint:
 
 def mistakes(name: str) -> dict:
     """``{misconception key: Fingerprint}`` of check ``name``'s named wrong values (its ``misconceptions=``)."""
+    session = _session_id()
+    question = _question_of(session, name)
+    spec = variants.spec(session, question) if question else None
+    if spec is not None:
+        values = variants.mistakes(session, name, _current(session, question))
+        return {key: Fingerprint(fingerprint(v, tol=spec.tol)) for key, v in values.items()}
     return {key: Fingerprint(text) for key, text in _fingerprint_entry(name)[1].items()}
 
 
@@ -816,7 +998,14 @@ def _fail(part, message, hint, misconception=None, *, mistake=None, revisit=None
     session = _state["session"]
     if revisit and session is not None:
         revisit = course.section_heading(session, revisit)
-    failure = Failure(part, message, hint=hint, mistake=mistake, revisit=revisit, code=code, error=error)
+    question, next_step = _practice_question(session, part), None
+    if question:
+        key = misconception.rsplit(".", 1)[-1] if misconception else None
+        next_step = (f'checks.new_variant("{question}") gives you new givens'
+                     + (f', chosen so that the mistake "{key}" lands far from the right answer: the check will tell '
+                        "them apart" if key else "") + "; then run the answer cell and this cell again")
+    failure = Failure(part, message, hint=hint, mistake=mistake, revisit=revisit, code=code, error=error,
+                      next_step=next_step, question=question)
     text = failure.text(mark=False)
     if misconception:
         text += f"\n[misconception:{misconception}]"
@@ -825,8 +1014,52 @@ def _fail(part, message, hint, misconception=None, *, mistake=None, revisit=None
 
 
 def _succeed(part, message="passed"):
-    _record(_state["session"], part, True)
+    session = _state["session"]
+    _record(session, part, True)
+    question = _practice_question(session, part)
+    if question:
+        entry = load_progress().get(session, {}).get(part, {})
+        if entry.get("mastered"):
+            message += " (mastered)"
+        else:
+            message += (f" ({entry.get('streak', 0)} of {MASTERY_STREAK} variants in a row: "
+                        f'checks.new_variant("{question}") for the next)')
     print(f"\x1b[32m{PASS_MARK} {part} {message}\x1b[0m")
+    if question and not load_progress().get(session, {}).get(part, {}).get("mastered"):
+        _show_variant_button(question)
+
+
+def _practice_question(session, part):
+    """The question of ``part`` when a student practising (not the grader) can ask for a new variant of it."""
+    if session is None or _grading():
+        return None
+    question = _question_of(session, part)
+    return question if question and variants.spec(session, question) is not None else None
+
+
+def _show_variant_button(question):
+    """In JupyterLab, a button under the check that calls :func:`new_variant` (nothing where widgets cannot show)."""
+    try:
+        import ipywidgets
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - both are dependencies of the course
+        return None
+    if get_ipython() is None:
+        return None
+    button = ipywidgets.Button(description=f"New variant of {question}", icon="refresh",
+                               tooltip=f'checks.new_variant("{question}")')
+    out = ipywidgets.Output()
+    button.on_click(lambda _b: _variant_clicked(out, question))
+    box = ipywidgets.VBox([button, out])
+    display(box)
+    return box
+
+
+def _variant_clicked(out, question):
+    with out:
+        out.clear_output()
+        new_variant(question)
 
 
 def _named_mistakes(part, misconceptions):
@@ -979,11 +1212,15 @@ def check_choice(part, answer, correct, *, hint=None, misconceptions=None):
 # ------------------------------------------------------------------------------ the gate
 
 
-def _status(results, parts):
-    """A question's status from its parts' entries: passed (each part passed at least once), failed (tried, not all
-    passed), or not attempted (no part tried, or some passed and the others not tried yet)."""
+def _status(results, parts, with_variants=False):
+    """A question's status from its parts' entries: passed (each part passed at least once, and, for a question with
+    variants, mastered: :data:`MASTERY_STREAK` variants in a row), practising (a question with variants whose parts
+    all passed, not all mastered yet), failed (tried, not all passed), or not attempted (no part tried, or some
+    passed and the others not tried yet)."""
     seen = [results.get(p) if isinstance(results.get(p), dict) else None for p in parts]
     if all(s is not None and s.get("passed") for s in seen):
+        if with_variants and not all(s.get("mastered") for s in seen):
+            return "practising"
         return "passed"
     if any(s is not None and not s.get("passed") for s in seen):
         return "failed"
@@ -1005,7 +1242,7 @@ WRITTEN_WORDS = {
 }
 #: The answer cell's text as released (nbgrader's placeholder)
 WRITTEN_PLACEHOLDER = "YOUR ANSWER HERE"
-_COLORS = {"passed": "#1a7f37", "failed": "#cf222e", "not attempted": "#57606a"}
+_COLORS = {"passed": "#1a7f37", "failed": "#cf222e", "not attempted": "#57606a", "practising": "#9a6700"}
 
 
 def notebook_path():
@@ -1043,8 +1280,11 @@ class GateReport:
     ``written``: ``{grade id: state}`` of the written answers (see :data:`WRITTEN_WORDS`), or None when they could
     not be read (``written_note`` says why); ``written_note`` also says where the states come from."""
 
-    def __init__(self, session, rows, ready, mistakes=None, later_failed=(), written=None, written_note=""):
+    def __init__(self, session, rows, ready, mistakes=None, later_failed=(), written=None, written_note="",
+                 streaks=None, due_reviews=()):
         self.session, self.rows, self.ready = session, rows, ready
+        self.due_reviews = list(due_reviews)  # reglab.review.Due of earlier sessions
+        self.streaks = streaks or {}  # part -> consecutive variants passed (parts with variants)
         self.mistakes = mistakes or {}  # question id -> misconception ids its failed parts last matched
         self.later_failed = set(later_failed)  # question ids that passed, then failed on a later run
         self.written, self.written_note = written, written_note
@@ -1059,7 +1299,14 @@ class GateReport:
         return text + (f" (known mistake: {'; '.join(dict.fromkeys(explained))})" if explained else "")
 
     def _status_text(self, q, status):
+        if status == "practising":
+            streak = min((self.streaks.get(p, 0) for p in q.parts), default=0)
+            status = f"passed, not mastered yet ({streak} of {MASTERY_STREAK} variants in a row)"
         return status + (" (a later run failed; your pass still counts)" if q.id in self.later_failed else "")
+
+    def next_step(self, q, status):
+        """What to do about a question that is not passed: a new variant to practise on, or what to reread."""
+        return f'checks.new_variant("{q.id}")' if status == "practising" else self.revisit(q)
 
     def _written_rows(self):
         """``[(grade id, words)]``; empty when there are no written answers."""
@@ -1093,14 +1340,24 @@ class GateReport:
         lines = []
         for q, status in self.rows:
             mark = {"passed": PASS_MARK, "failed": FAIL_MARK}.get(status, TODO_MARK)
-            extra = "" if status == "passed" else revisit.format(self.revisit(q))
+            extra = "" if status == "passed" else (f"  -> {self.next_step(q, status)}" if status == "practising"
+                                                   else revisit.format(self.revisit(q)))
             lines.append(f"{indent}{mark} {q.id:<4} {q.title:<52} {self._status_text(q, status)}{extra}")
         for gid, words in self._written_rows():
             lines.append(f"{indent}{TODO_MARK} {gid:<4} {'Written answer':<52} {words}")
         return lines
 
+    def review_text(self) -> str:
+        """The questions of earlier sessions due for review, in one line ("" when none is)."""
+        if not self.due_reviews:
+            return ""
+        items = ", ".join(f"session {course.get_session(d.session).number} {d.question}" for d in self.due_reviews)
+        return f"Due for review from earlier sessions: {items}. `reglab review` writes a review notebook."
+
     def __repr__(self):
         lines = [f"Mastery gate - session {self.session.number}: {self.session.title}", *self.text_rows()]
+        if self.due_reviews:
+            lines.append(f"  {self.review_text()}")
         if self.written is not None and self.written_note:
             lines.append(f"  (written answers {self.written_note})")
         verdict = self._verdict_text()
@@ -1111,7 +1368,7 @@ class GateReport:
         rows = []
         for q, status in self.rows:
             mark = {"passed": PASS_MARK, "failed": FAIL_MARK}.get(status, TODO_MARK)
-            revisit = "" if status == "passed" else html.escape(self.revisit(q))
+            revisit = "" if status == "passed" else html.escape(self.next_step(q, status))
             rows.append(
                 f"<tr class='reglab-gate-{status.replace(' ', '-')}'><td style='color:{_COLORS[status]}'>{mark}</td>"
                 f"<td>{q.id}</td><td>{html.escape(q.title)}</td>"
@@ -1132,11 +1389,12 @@ class GateReport:
             verdict = f"<p class='reglab-gate-ready'><b>{PASS_MARK} {verdict}</b>{link}</p>"
         else:
             verdict = f"<p class='reglab-gate-blocked'><b>{verdict}</b></p>"
+        due = (f"<p class='reglab-gate-review'>{html.escape(self.review_text())}</p>" if self.due_reviews else "")
         return (
             f"<div class='reglab-gate'><h4>Mastery gate: session {self.session.number}</h4>"
             "<style>.reglab-gate td,.reglab-gate th{text-align:left;padding:2px 10px}</style>"
             "<table><tr><th></th><th>question</th><th>what</th><th>status</th><th>required</th><th>revisit</th></tr>"
-            + "".join(rows) + f"</table>{note}{verdict}</div>"
+            + "".join(rows) + f"</table>{note}{due}{verdict}</div>"
         )
 
 
@@ -1146,8 +1404,11 @@ def gate_report(session_id=None, results=None, written=None, written_note=None):
     ``written`` (``{grade id: state}``) gives the written answers' states; without it they come from what the gate
     last read of the notebook file (recorded in the progress file), or are "not known"."""
     session = course.get_session(session_id or _state["session"])
+    due_reviews = []
     if results is None:
-        results = load_progress().get(session.id, {})
+        everything = load_progress()
+        results = everything.get(session.id, {})
+        due_reviews = review.due(everything, before_session=session.id)
     if written is None and session.written:
         seen = {gid: results.get(gid) for gid in session.written}
         if all(isinstance(e, dict) and e.get("written") for e in seen.values()):
@@ -1158,7 +1419,7 @@ def gate_report(session_id=None, results=None, written=None, written_note=None):
         else:
             written_note = written_note or ("not read yet: run the gate cell at the end of the session's notebook "
                                             "(in JupyterLab) to see them")
-    rows = [(q, _status(results, q.parts)) for q in session.questions]
+    rows = [(q, _status(results, q.parts, variants.spec(session.id, q.id) is not None)) for q in session.questions]
     ready = all(s == "passed" for q, s in rows if q.required) and \
         not any(st in ("not answered", "missing") for st in (written or {}).values())
     mistakes = {}
@@ -1168,7 +1429,8 @@ def gate_report(session_id=None, results=None, written=None, written_note=None):
         if ids:
             mistakes[q.id] = list(dict.fromkeys(ids))
     later = [q.id for q in session.questions if _later_failed(results, q.parts)]
-    return GateReport(session, rows, ready, mistakes, later, written, written_note or "")
+    streaks = {p: int(e.get("streak", 0)) for p, e in results.items() if isinstance(e, dict) and "streak" in e}
+    return GateReport(session, rows, ready, mistakes, later, written, written_note or "", streaks, due_reviews)
 
 
 def _read_written(session):

@@ -77,6 +77,47 @@ def _cmd_progress(args):
     return 0
 
 
+def _cmd_variant(args):
+    from . import variants
+
+    try:
+        session = course.get_session(args.session)
+    except ValueError as exc:
+        print(f"reglab variant: {exc}", file=sys.stderr)
+        return 2
+    questions = variants.questions_with_variants(session.id)
+    if not questions:
+        print(f"session {session.number} ({session.id}): every question has one fixed instance (no variants)")
+        return 0
+    who = f"student {args.student!r}" if args.student else "no student id (the course's instance)"
+    print(f"session {session.number} ({session.id}), {who}, attempt {args.attempt}: the givens of the graded variant"
+          if args.attempt == 0 else f"session {session.number} ({session.id}), {who}, attempt {args.attempt}:")
+    for q in questions:
+        print(f"  {variants.givens(session.id, q, args.student, args.attempt).describe()}")
+    return 0
+
+
+def _cmd_review(args):
+    import datetime as dt
+
+    from . import checks, review
+
+    if not (args.notebooks / course.SESSIONS[0].notebook).is_file():
+        print(f"reglab review: no course notebooks in {args.notebooks}/ (run it in the course folder, or pass "
+              "--notebooks)", file=sys.stderr)
+        return 2
+    now = dt.datetime.now()
+    out = args.out or Path(f"review-{now:%Y-%m-%d}.ipynb")
+    items = review.write(checks.load_progress(), args.notebooks, out, now, args.max)
+    if not items:
+        print(f"Nothing is due for review (progress file: {checks.progress_file()}).")
+        return 0
+    print(f"{out}: {len(items)} question(s) to review, most overdue first, each a new variant:")
+    for d in items:
+        print(f"  session {course.get_session(d.session).number} {d.question} ({d.why}, due since {d.since:%Y-%m-%d})")
+    return 0
+
+
 INSTRUCTOR_COMMANDS = ("grade", "check", "formgrader", "feedback", "handback")
 INSTALL_GRADER = ("the grader is an instructors' tool, installed apart from the course: run `make instructor` "
                   "in the course repository (or `pip install -e autograder` in this environment)")
@@ -122,6 +163,21 @@ def build_parser():
     p = sub.add_parser("progress", help="which practice questions passed, per session, and the mastery gates")
     p.add_argument("session", nargs="?", help="one session id or number (default: all)")
     p.set_defaults(func=_cmd_progress)
+
+    p = sub.add_parser("variant", help="a student's givens, per question with variants (the graded variant is "
+                                       "attempt 0 of their nbgrader student id)")
+    p.add_argument("student", help="the student id (nbgrader's, as in the gradebook); '' for the course's instance")
+    p.add_argument("session", help="session id or number")
+    p.add_argument("--attempt", type=int, default=0, help="which attempt's variant (default: 0, the graded one)")
+    p.set_defaults(func=_cmd_variant)
+
+    p = sub.add_parser("review", help="write a review notebook of the practised questions due again (spaced "
+                                      "review), each a new variant")
+    p.add_argument("--out", type=Path, default=None, help="the notebook to write (default: review-DATE.ipynb)")
+    p.add_argument("--max", type=int, default=10, help="questions at most (default: 10)")
+    p.add_argument("--notebooks", type=Path, default=Path("notebooks"),
+                   help="the folder of the student notebooks (default: notebooks)")
+    p.set_defaults(func=_cmd_review)
 
     p = sub.add_parser("selftest", help="check this copy: the library imports and every notebook runs up to its "
                                         "first exercise")

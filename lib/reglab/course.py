@@ -85,6 +85,14 @@ class Session:
     def parts(self) -> tuple[str, ...]:
         return tuple(p for q in self.questions for p in q.parts)
 
+    def question(self, question_id: str) -> Question:
+        """A question by its id (``"q1"``)."""
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise KeyError(f"session {self.id} has no question {question_id!r} "
+                       f"(its questions: {', '.join(q.id for q in self.questions)})")
+
     def question_of(self, part: str) -> Question:
         """The question an autograded part (grade id) belongs to."""
         for q in self.questions:

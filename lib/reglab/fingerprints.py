@@ -92,13 +92,6 @@ _TABLE = {
         ),
     },
     "01_l2_weight_decay": {
-        "q1": (
-            "fp2:n:4f2fe80e:1e-09:s:7be320f4bc59.b071082e3680",
-            {
-                "forgot-factor-2": "fp2:n:5199f42e:1e-09:s:5dc1aa5503ce.dae6d278e95a",
-                "sign-flipped": "fp2:n:9bc04880:1e-09:s:f5b4ec7f4521.c96b4faca090",
-            },
-        ),
         "q2a": (
             None,
             {

@@ -10,7 +10,7 @@ _RIDGE = "def ridge_normal(X, y, alpha):\n    X, y = np.asarray(X, dtype=float),
 _PROJ = "def project_ball(w, radius):\n    w = np.asarray(w, dtype=float)\n"
 
 WRONG = {
-    "q1": wrong("a_q1", "eta, lam = 0.1, 0.01\ndecay = 1 - eta * lam", "forgot-factor-2"),
+    "q1": wrong("a_q1", 'eta, lam = checks.givens("q1")\ndecay = 1 - eta * lam', "forgot-factor-2"),
     "q2a": wrong("a_q2", _SHRINK + "    safe = np.where(lam + alpha > 0, lam + alpha, 1.0)\n"
                                    "    return np.where(lam > 0, lam / safe, 1.0)",
                  "one-at-zero-eigenvalue"),

@@ -44,6 +44,8 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Unicode, default
 
+from reglab import checks, variants
+
 from ..sandbox import cgroups, forkserver, launch, layout, probe, processes
 from ..verdicts import Checker
 
@@ -308,6 +310,11 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._t0 = time.monotonic()
+        # whose variants: nbgrader's student id, attempt 0. The kernel computes its givens from it (the answer cells'
+        # first lines); the checker derives its own from the same id, never from the kernel
+        student = str(((resources or {}).get("nbgrader") or {}).get("student") or "")
+        os.environ[variants.STUDENT_ENV] = student
+        checks.use_student(student)
         self._events = []
         self._out_bytes = 0
         self._truncated_cells = set()

@@ -98,7 +98,7 @@ def kernel_env(extra=None, render_figures: bool = False) -> dict:
     }
     # not JPY_PARENT_PID: inside the PID namespace the kernel's parent is pid 1, which ipykernel would take
     # for "my parent died"; --die-with-parent ends the sandbox when the grader dies
-    for key in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING"):
+    for key in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "REGLAB_STUDENT"):  # (reglab.variants.STUDENT_ENV)
         if key in os.environ:
             env[key] = os.environ[key]
     if not render_figures:
