@@ -450,6 +450,46 @@ def test_answer_an_exercise_in_the_page_and_see_the_gate(page, server):
     cells.nth(gate_idx).screenshot(path=str(ARTIFACTS / "gate_after_q1.png"))
 
 
+def test_a_new_variant_from_the_checks_button_then_mastery_in_the_gate(page, server):
+    """The practice loop in the page: a pass on the course's instance, the check's "New variant" button, the same
+    answer on the new givens passes again: q1 is mastered and its gate row says passed."""
+    sid = "01_l2_weight_decay"
+    _, _, nb = _exercise_cells(sid)
+    _open_lab(page, server, sid)
+    index = {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(nb.cells)}
+    setup = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("locked"))
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    cells.nth(setup).click()
+    page.keyboard.press("Shift+Enter")
+    editor = cells.nth(index["a_q1"]).locator(".cm-content")
+
+    def answer_and_check():
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type('eta, lam = checks.givens("q1")\ndecay = 1 - 2 * eta * lam')
+        page.keyboard.press("Shift+Enter")  # the answer (it prints its givens), then its check
+        page.keyboard.press("Shift+Enter")
+
+    answer_and_check()
+    check = cells.nth(index["q1"]).locator(".jp-OutputArea")
+    expect(check).to_contain_text("q1 passed (1 of 2 variants in a row", timeout=30_000)
+    expect(cells.nth(index["a_q1"]).locator(".jp-OutputArea")).to_contain_text("(the course's instance)")
+    button = check.get_by_role("button", name="New variant of q1")
+    expect(button).to_be_visible(timeout=30_000)
+    button.click()
+    expect(check).to_contain_text("New variant for q1 (variant 1)", timeout=30_000)
+    cells.nth(index["q1"]).screenshot(path=str(ARTIFACTS / "new_variant_button.png"))
+    answer_and_check()
+    expect(cells.nth(index["a_q1"]).locator(".jp-OutputArea")).to_contain_text("(variant 1)", timeout=30_000)
+    expect(check).to_contain_text("q1 passed (mastered)", timeout=30_000)
+    cells.nth(index["gate"]).scroll_into_view_if_needed()
+    cells.nth(index["gate"]).click()
+    page.keyboard.press("Shift+Enter")
+    row = cells.nth(index["gate"]).locator(".reglab-gate tr", has_text="Decay factor")
+    expect(row).to_contain_text("passed", timeout=30_000)
+    expect(row).not_to_contain_text("not mastered")
+
+
 def test_formgrader_lists_the_seven_assignments(page, server):
     page.goto(f"{server['url']}/lab/workspaces/{secrets.token_hex(4)}?token={server['token']}")
     expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=60_000)

@@ -10,7 +10,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.utils import determine_grade
 
-from reglab import checks, cli, course, l2
+from reglab import checks, cli, course, l2, variants
 
 
 @pytest.fixture(autouse=True)
@@ -121,12 +121,22 @@ def test_no_recording_while_nbgrader_autogrades(progress, monkeypatch):
     assert not progress.exists()
 
 
-def test_gate_and_progress_table(progress, capsys):
-    s = course.get_session("01_l2_weight_decay")
+def _pass_everything(session_id, skip=()):
+    """Every part of a session passes; a part with variants passes twice, on two variants in a row (mastered)."""
+    s = course.get_session(session_id)
     for q in s.questions:
-        for p in q.parts:
-            if q.id != "q5":
+        if q.id in skip:
+            continue
+        rounds = 2 if variants.spec(session_id, q.id) is not None else 1
+        for r in range(rounds):
+            if r:
+                checks.move_to_new_variant(session_id, q.id)
+            for p in q.parts:
                 checks.check(p, 1.0, 1.0)
+
+
+def test_gate_and_progress_table(progress, capsys):
+    _pass_everything("01_l2_weight_decay", skip={"q5"})
     with pytest.raises(checks.AnswerError):
         checks.check("q5", 2.0, 1.0)
     rep = checks.gate_report("01_l2_weight_decay")
@@ -556,8 +566,9 @@ def test_progress_keeps_the_best_result_and_notes_a_later_failure(progress, caps
     entry = checks.load_progress()["01_l2_weight_decay"]["q1"]
     assert entry["passed"] is True and entry["last_passed"] is False and entry["attempts"] == 2
     rows = dict((q.id, st) for q, st in checks.gate_report("01_l2_weight_decay").rows)
-    assert rows["q1"] == "passed" and rows["q2"] == "not attempted"
-    assert "passed (a later run failed; your pass still counts)" in checks.progress_table()
+    assert rows["q1"] == "practising" and rows["q2"] == "not attempted"  # one variant passed: not mastered yet
+    assert "passed, not mastered yet (0 of 2 variants in a row) (a later run failed; your pass still counts)" \
+        in checks.progress_table()
     checks.progress()  # outside a notebook: the same table as text
     assert "a later run failed" in capsys.readouterr().out
 
@@ -587,8 +598,7 @@ def _with_written(tmp_path, text):
 
 
 def test_written_answers_count_in_the_gate_as_last_saved(progress, tmp_path, monkeypatch, capsys):
-    for p in course.get_session("01_l2_weight_decay").parts:
-        checks.check(p, 1.0, 1.0)
+    _pass_everything("01_l2_weight_decay")
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     rep = checks.gate_report("01_l2_weight_decay")  # the notebook's file never read: said, not guessed
     assert "w1   Written answer" in repr(rep) and "not known" in repr(rep) and "check that you answered w1" in repr(rep)
@@ -630,8 +640,12 @@ def test_a_failed_check_in_a_real_kernel_shows_the_box_and_one_line(tmp_path):
     for cell in (typo, mistake):
         assert determine_grade(cell)[0] == 0
         kinds = [o.output_type for o in cell.outputs]
-        assert kinds == ["display_data", "error"], kinds
-        error = cell.outputs[1]
+        # q1 has variants: under its box, the button that draws a new one (a widget)
+        button = [{"display_data": "application/vnd.jupyter.widget-view+json"}] if cell is mistake else []
+        assert kinds == ["display_data", *(k for b in button for k in b), "error"], kinds
+        if button:
+            assert "application/vnd.jupyter.widget-view+json" in cell.outputs[1].data
+        error = cell.outputs[-1]
         assert len(error.traceback) == 1 and "did not pass (see the box above)" in error.traceback[0]
         shown = json.dumps([o.get("data", {}) for o in cell.outputs] + error.traceback)
         for hidden in ("checks.py", "Traceback", "fp2:", "s01.", "misconception:", "File \\\""):
@@ -640,7 +654,7 @@ def test_a_failed_check_in_a_real_kernel_shows_the_box_and_one_line(tmp_path):
     assert "Cell In[2], line 3, in shrink" in box and "return lam / (lam + alph)" in box and "alph" in box
     assert "check its spelling" in box
     assert "href='#1.-The-weight-decay-step-(7.4\u20137.5)'" in mistake.outputs[0].data["text/html"]
-    assert checks.find_misconceptions(mistake.outputs[1].evalue) == ["s01.q1.forgot-factor-2"]
+    assert checks.find_misconceptions(mistake.outputs[-1].evalue) == ["s01.q1.forgot-factor-2"]
     assert determine_grade(passed)[0] == 1 and "\u2714 q1 passed" in passed.outputs[0].text
 
 

@@ -322,7 +322,7 @@ def test_reglab_review_writes_a_notebook_whose_checks_run_and_count_as_a_review(
     nb = nbformat.read(out, as_version=4)
     answer = next(c for c in nb.cells if _nbg(c).get("grade_id") == "a_q1")
     assert "raise NotImplementedError()" in answer.source  # the student's version: no solution in it
-    blank = nbformat.from_dict(json.loads(nbformat.writes(nb)))
+    blank = nbformat.reads(nbformat.writes(nb), as_version=4)
     NotebookClient(blank, timeout=60, kernel_name="python3", allow_errors=True).execute()
     test_cell = next(c for c in blank.cells if _nbg(c).get("grade_id") == "q1")
     assert any(o.output_type == "error" for o in test_cell.outputs), "an unanswered review question fails its check"

@@ -1219,7 +1219,8 @@ def _status(results, parts, with_variants=False):
     passed and the others not tried yet)."""
     seen = [results.get(p) if isinstance(results.get(p), dict) else None for p in parts]
     if all(s is not None and s.get("passed") for s in seen):
-        if with_variants and not all(s.get("mastered") for s in seen):
+        # a part passed before its question had variants (an entry without "variant") stays mastered
+        if with_variants and not all(s.get("mastered", "variant" not in s) for s in seen):
             return "practising"
         return "passed"
     if any(s is not None and not s.get("passed") for s in seen):
