@@ -457,10 +457,8 @@ def test_a_new_variant_from_the_checks_button_then_mastery_in_the_gate(page, ser
     _, _, nb = _exercise_cells(sid)
     _open_lab(page, server, sid)
     index = {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(nb.cells)}
-    setup = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("locked"))
+    _run_all(page, len(nb.cells))  # the student's copy: q1 not answered yet (no attempt)
     cells = page.locator(".jp-Notebook .jp-Cell")
-    cells.nth(setup).click()
-    page.keyboard.press("Shift+Enter")
     editor = cells.nth(index["a_q1"]).locator(".cm-content")
 
     def answer_and_check():
@@ -471,16 +469,16 @@ def test_a_new_variant_from_the_checks_button_then_mastery_in_the_gate(page, ser
         page.keyboard.press("Shift+Enter")
 
     answer_and_check()
-    check = cells.nth(index["q1"]).locator(".jp-OutputArea")
+    check = cells.nth(index["q1"]).locator(".jp-Cell-outputArea")
     expect(check).to_contain_text("q1 passed (1 of 2 variants in a row", timeout=30_000)
-    expect(cells.nth(index["a_q1"]).locator(".jp-OutputArea")).to_contain_text("(the course's instance)")
+    expect(cells.nth(index["a_q1"]).locator(".jp-Cell-outputArea")).to_contain_text("(the course's instance)")
     button = check.get_by_role("button", name="New variant of q1")
     expect(button).to_be_visible(timeout=30_000)
     button.click()
     expect(check).to_contain_text("New variant for q1 (variant 1)", timeout=30_000)
     cells.nth(index["q1"]).screenshot(path=str(ARTIFACTS / "new_variant_button.png"))
     answer_and_check()
-    expect(cells.nth(index["a_q1"]).locator(".jp-OutputArea")).to_contain_text("(variant 1)", timeout=30_000)
+    expect(cells.nth(index["a_q1"]).locator(".jp-Cell-outputArea")).to_contain_text("(variant 1)", timeout=30_000)
     expect(check).to_contain_text("q1 passed (mastered)", timeout=30_000)
     cells.nth(index["gate"]).scroll_into_view_if_needed()
     cells.nth(index["gate"]).click()
