@@ -92,21 +92,6 @@ _TABLE = {
         ),
     },
     "01_l2_weight_decay": {
-        "q2a": (
-            None,
-            {
-                "one-at-zero-eigenvalue": (
-                    "fp2:n:6235d8a6:1e-09:3:5d152e3fd163.b31c8d4805bc,fa5f2bfe59aa.df8c203e669d,aeed50b0b709.b42e81"
-                    "2aeeb0"
-                ),
-            },
-        ),
-        "q2b": (
-            None,
-            {
-                "alpha-over-sum": "fp2:n:a4f500ff:1e-09:2:89bd893ff40d.f3794e8d2c69,ba381efe2c0c.ac231dc02296",
-            },
-        ),
         "q3": (
             None,
             {

@@ -4,7 +4,8 @@ from . import broken, delegate, wrong
 
 SESSION = "01_l2_weight_decay"
 
-_SHRINK = "def shrink(eigvals, alpha):\n    lam = np.asarray(eigvals, dtype=float)\n"
+_SHRINK = ('eigvals, alpha = checks.givens("q2")\n'
+           "def shrink(eigvals, alpha):\n    lam = np.asarray(eigvals, dtype=float)\n")
 _WT = "def w_tilde(H, w_star, alpha):\n    lam, Q = np.linalg.eigh(np.asarray(H, dtype=float))\n"
 _RIDGE = "def ridge_normal(X, y, alpha):\n    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)\n"
 _PROJ = "def project_ball(w, radius):\n    w = np.asarray(w, dtype=float)\n"
@@ -28,7 +29,8 @@ WRONG = {
 }
 
 DELEGATE = {
-    "q2": delegate("a_q2", "def shrink(eigvals, alpha):\n    return l2.shrink_factors(eigvals, alpha)"),
+    "q2": delegate("a_q2", 'eigvals, alpha = checks.givens("q2")\n'
+                           "def shrink(eigvals, alpha):\n    return l2.shrink_factors(eigvals, alpha)"),
     "q3": delegate("a_q3", "def w_tilde(H, w_star, alpha):\n"
                            "    H = np.asarray(H, dtype=float)\n"
                            "    w_star = np.asarray(w_star, dtype=float)\n"

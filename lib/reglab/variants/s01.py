@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from . import Spec
+import copy
+from collections.abc import Mapping
+
+import numpy as np
+
+from . import Spec, separation
 
 # q1: one SGD step on lambda ||w||^2 with a zero data gradient multiplies w by 1 - 2 eta lambda
 ETAS = tuple(i / 100 for i in range(5, 51))  # 0.05, 0.06, ..., 0.5
@@ -21,7 +26,73 @@ def _q1_mistakes(g):
     return {"q1": {"forgot-factor-2": 1 - g["eta"] * g["lam"], "sign-flipped": 1 + 2 * g["eta"] * g["lam"]}}
 
 
+class Fresh(Mapping):
+    """A course instance whose arrays are copied at each reading: code that changes its givens in place (a function
+    writing into the array it was passed) cannot change the next reader's."""
+
+    def __init__(self, **values):
+        self._values = values
+
+    def __getitem__(self, key):
+        return copy.deepcopy(self._values[key])
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+
+def apart(draw_once, expected, mistakes, margin=0.05, tries=100):
+    """``draw(rng)`` that draws with ``draw_once(rng)`` until every named mistake lies at least ``margin`` (a fraction
+    of the larger magnitude, :func:`reglab.variants.separation`) from the right answer: no variant where a classic
+    wrong answer passes by coincidence."""
+
+    def draw(rng):
+        for _ in range(tries):
+            g = draw_once(rng)
+            right, wrong = expected(g), mistakes(g)
+            if all(separation(right[name], value) >= margin for name, named in wrong.items()
+                   for value in named.values()):
+                return g
+        raise RuntimeError("no variant found that tells every named mistake apart")
+
+    return draw
+
+
+def _arr(*values):
+    return np.array(values, dtype=float)
+
+
+# q2: shrink factors lambda_i / (lambda_i + alpha), 0 where lambda_i = 0
+ALPHAS = (0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0)
+
+
+def _q2_draw(rng):
+    n = int(rng.integers(3, 6))
+    eigvals = np.round(rng.uniform(0.1, 12.0, n), 1)
+    eigvals[int(rng.integers(n))] = 0.0  # one direction without curvature: its factor is 0
+    return {"eigvals": eigvals, "alpha": float(rng.choice(ALPHAS))}
+
+
+def _shrink(lam, alpha):
+    lam = np.asarray(lam, dtype=float)
+    return np.where(lam > 0, lam / np.where(lam > 0, lam + alpha, 1.0), 0.0)
+
+
+def _q2_expected(g):
+    return {"q2a": _shrink(g["eigvals"], 0.0), "q2b": _shrink(g["eigvals"], g["alpha"])}
+
+
+def _q2_mistakes(g):
+    lam, alpha = np.asarray(g["eigvals"]), g["alpha"]
+    return {"q2a": {"one-at-zero-eigenvalue": np.ones_like(lam)},
+            "q2b": {"alpha-over-sum": np.where(lam > 0, alpha / (lam + alpha), 0.0)}}
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"eta": 0.1, "lam": 0.01}, expected=_q1_expected, mistakes=_q1_mistakes,
                tol=1e-9),
+    "q2": Spec(draw=apart(_q2_draw, _q2_expected, _q2_mistakes), course=Fresh(eigvals=_arr(0.0, 1.0, 3.0), alpha=1.0),
+               expected=_q2_expected, mistakes=_q2_mistakes, tol=1e-9),
 }
