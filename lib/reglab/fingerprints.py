@@ -92,19 +92,6 @@ _TABLE = {
         ),
     },
     "01_l2_weight_decay": {
-        "q3": (
-            None,
-            {
-                "q-swapped": (
-                    "fp2:n:2f874544:1e-06:3:7230efeabd20.f8e79543ded8,292f63569bf7.c02db22de0d2,cf5e9eb20f45.36af72"
-                    "b579b4"
-                ),
-                "alpha-over-sum": (
-                    "fp2:n:1e1743b1:1e-06:3:244eb8b3d60d.2bad4b30868f,93393c50e48d.4f887ea882e7,3e1cda9594d5.d22fb3"
-                    "a61964"
-                ),
-            },
-        ),
         "q4": (
             "fp2:n:f37b1e6d:1e-06:2:5711b7576c1b.f3ded9e1f6f4,879ea71f6e33.369b33c31ea9",
             {

@@ -6,7 +6,8 @@ SESSION = "01_l2_weight_decay"
 
 _SHRINK = ('eigvals, alpha = checks.givens("q2")\n'
            "def shrink(eigvals, alpha):\n    lam = np.asarray(eigvals, dtype=float)\n")
-_WT = "def w_tilde(H, w_star, alpha):\n    lam, Q = np.linalg.eigh(np.asarray(H, dtype=float))\n"
+_WT = ('H, w_star, alpha = checks.givens("q3")\n'
+       "def w_tilde(H, w_star, alpha):\n    lam, Q = np.linalg.eigh(np.asarray(H, dtype=float))\n")
 _RIDGE = "def ridge_normal(X, y, alpha):\n    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)\n"
 _PROJ = "def project_ball(w, radius):\n    w = np.asarray(w, dtype=float)\n"
 
@@ -17,7 +18,7 @@ WRONG = {
                  "one-at-zero-eigenvalue"),
     "q2b": wrong("a_q2", _SHRINK + "    out = np.zeros_like(lam)\n    pos = lam > 0\n"
                                    "    out[pos] = alpha / (lam[pos] + alpha)\n    return out", "alpha-over-sum"),
-    "q3": wrong("a_q3", _WT + "    return Q.T @ (shrink(lam, alpha) * (Q @ np.asarray(w_star, dtype=float)))",
+    "q3": wrong("a_q3", _WT + "    return Q.T @ (lam / (lam + alpha) * (Q @ np.asarray(w_star, dtype=float)))",
                 "q-swapped"),
     "q4": wrong("a_q4", "w_tilde_example = np.array([1 / 11, 10 / 11])", "alpha-over-sum"),
     "q5": [wrong("a_q5", _RIDGE + "    return np.linalg.solve(X.T @ X + alpha, X.T @ y)", "alpha-everywhere"),
@@ -31,7 +32,8 @@ WRONG = {
 DELEGATE = {
     "q2": delegate("a_q2", 'eigvals, alpha = checks.givens("q2")\n'
                            "def shrink(eigvals, alpha):\n    return l2.shrink_factors(eigvals, alpha)"),
-    "q3": delegate("a_q3", "def w_tilde(H, w_star, alpha):\n"
+    "q3": delegate("a_q3", 'H, w_star, alpha = checks.givens("q3")\n'
+                           "def w_tilde(H, w_star, alpha):\n"
                            "    H = np.asarray(H, dtype=float)\n"
                            "    w_star = np.asarray(w_star, dtype=float)\n"
                            "    return np.linalg.solve(H + alpha * np.eye(len(H)), H @ w_star)"),

@@ -90,9 +90,40 @@ def _q2_mistakes(g):
             "q2b": {"alpha-over-sum": np.where(lam > 0, alpha / (lam + alpha), 0.0)}}
 
 
+# q3: w~ = Q diag(lambda_i / (lambda_i + alpha)) Q^T w* from H's eigendecomposition
+def _q3_draw(rng):
+    n = int(rng.integers(2, 5))
+    A = rng.integers(-2, 3, size=(n, n)).astype(float)
+    H = A @ A.T + float(rng.choice((0.5, 1.0, 2.0))) * np.eye(n)  # symmetric positive definite
+    w_star = rng.integers(-4, 5, size=n).astype(float)
+    if not w_star.any():
+        w_star[0] = 1.0
+    return {"H": H, "w_star": w_star, "alpha": float(rng.choice(ALPHAS))}
+
+
+def _q3_parts(g):
+    lam, Q = np.linalg.eigh(np.asarray(g["H"], dtype=float))
+    return lam, Q, np.asarray(g["w_star"], dtype=float), g["alpha"]
+
+
+def _q3_expected(g):
+    lam, Q, w, alpha = _q3_parts(g)
+    return {"q3": Q @ (_shrink(lam, alpha) * (Q.T @ w))}
+
+
+def _q3_mistakes(g):
+    lam, Q, w, alpha = _q3_parts(g)
+    return {"q3": {"q-swapped": Q.T @ (_shrink(lam, alpha) * (Q @ w)),
+                   "alpha-over-sum": Q @ (alpha / (lam + alpha) * (Q.T @ w))}}
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"eta": 0.1, "lam": 0.01}, expected=_q1_expected, mistakes=_q1_mistakes,
                tol=1e-9),
     "q2": Spec(draw=apart(_q2_draw, _q2_expected, _q2_mistakes), course=Fresh(eigvals=_arr(0.0, 1.0, 3.0), alpha=1.0),
                expected=_q2_expected, mistakes=_q2_mistakes, tol=1e-9),
+    "q3": Spec(draw=apart(_q3_draw, _q3_expected, _q3_mistakes),
+               course=Fresh(H=np.array([[4.0, 1.0, 0.5], [1.0, 2.0, 0.0], [0.5, 0.0, 1.0]]), w_star=_arr(2.0, 1.0, 1.0),
+                            alpha=1.0),
+               expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-6),
 }
