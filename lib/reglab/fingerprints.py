@@ -92,12 +92,6 @@ _TABLE = {
         ),
     },
     "01_l2_weight_decay": {
-        "q4": (
-            "fp2:n:f37b1e6d:1e-06:2:5711b7576c1b.f3ded9e1f6f4,879ea71f6e33.369b33c31ea9",
-            {
-                "alpha-over-sum": "fp2:n:6c1f10e6:1e-06:2:4eb05c11686d.193b06ee4dd3,20b0d7119168.4ede630cf755",
-            },
-        ),
         "q5": (
             None,
             {

@@ -20,7 +20,8 @@ WRONG = {
                                    "    out[pos] = alpha / (lam[pos] + alpha)\n    return out", "alpha-over-sum"),
     "q3": wrong("a_q3", _WT + "    return Q.T @ (lam / (lam + alpha) * (Q @ np.asarray(w_star, dtype=float)))",
                 "q-swapped"),
-    "q4": wrong("a_q4", "w_tilde_example = np.array([1 / 11, 10 / 11])", "alpha-over-sum"),
+    "q4": wrong("a_q4", 'H, w_star, alpha = checks.givens("q4")\n'
+                       "w_tilde_example = alpha / (np.diag(H) + alpha) * w_star", "alpha-over-sum"),
     "q5": [wrong("a_q5", _RIDGE + "    return np.linalg.solve(X.T @ X + alpha, X.T @ y)", "alpha-everywhere"),
            wrong("a_q5", _RIDGE + "    return np.linalg.solve(X.T @ X + alpha * np.eye(len(y)), X.T @ y)",
                  "identity-n-examples")],

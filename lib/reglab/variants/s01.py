@@ -117,6 +117,30 @@ def _q3_mistakes(g):
                    "alpha-over-sum": Q @ (alpha / (lam + alpha) * (Q.T @ w))}}
 
 
+# q4: w~ for a diagonal H with one steep and one flat direction (in either order)
+STEEP = (4.0, 5.0, 8.0, 10.0, 12.0, 20.0, 25.0, 40.0)
+FLAT = (0.02, 0.05, 0.1, 0.2, 0.25, 0.4)
+W_STAR = (-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 3.0)
+Q4_ALPHAS = (0.5, 1.0, 2.0, 3.0)
+
+
+def _q4_draw(rng):
+    diag = [float(rng.choice(STEEP)), float(rng.choice(FLAT))]
+    if rng.random() < 0.5:
+        diag.reverse()
+    return {"H": np.diag(diag), "w_star": rng.choice(W_STAR, size=2), "alpha": float(rng.choice(Q4_ALPHAS))}
+
+
+def _q4_expected(g):
+    lam = np.diag(g["H"])
+    return {"q4": lam / (lam + g["alpha"]) * g["w_star"]}
+
+
+def _q4_mistakes(g):
+    lam = np.diag(g["H"])
+    return {"q4": {"alpha-over-sum": g["alpha"] / (lam + g["alpha"]) * g["w_star"]}}
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"eta": 0.1, "lam": 0.01}, expected=_q1_expected, mistakes=_q1_mistakes,
                tol=1e-9),
@@ -126,4 +150,7 @@ SPECS = {
                course=Fresh(H=np.array([[4.0, 1.0, 0.5], [1.0, 2.0, 0.0], [0.5, 0.0, 1.0]]), w_star=_arr(2.0, 1.0, 1.0),
                             alpha=1.0),
                expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-6),
+    "q4": Spec(draw=apart(_q4_draw, _q4_expected, _q4_mistakes),
+               course=Fresh(H=np.diag([10.0, 0.1]), w_star=_arr(1.0, 1.0), alpha=1.0),
+               expected=_q4_expected, mistakes=_q4_mistakes, tol=1e-6),
 }
