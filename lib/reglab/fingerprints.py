@@ -92,13 +92,6 @@ _TABLE = {
         ),
     },
     "01_l2_weight_decay": {
-        "q5": (
-            None,
-            {
-                "alpha-everywhere": "fp2:n:820ec705:1e-09:2:e500ce90f680.d3ac0415ef0a,b398085b164f.9018af589882",
-                "no-penalty": "fp2:n:969e0f96:1e-09:2:5c3b8c8c2d08.b7c5347b3758,c7f0c75e79e0.edddf6e49e0f",
-            },
-        ),
         "q6": (
             "fp2:n:5380f429:1e-09:s:8878cf4cb874.4296cc644da2",
             {

@@ -8,7 +8,8 @@ _SHRINK = ('eigvals, alpha = checks.givens("q2")\n'
            "def shrink(eigvals, alpha):\n    lam = np.asarray(eigvals, dtype=float)\n")
 _WT = ('H, w_star, alpha = checks.givens("q3")\n'
        "def w_tilde(H, w_star, alpha):\n    lam, Q = np.linalg.eigh(np.asarray(H, dtype=float))\n")
-_RIDGE = "def ridge_normal(X, y, alpha):\n    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)\n"
+_RIDGE = ('X5, y5, alpha5 = checks.givens("q5")\n'
+          "def ridge_normal(X, y, alpha):\n    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)\n")
 _PROJ = "def project_ball(w, radius):\n    w = np.asarray(w, dtype=float)\n"
 
 WRONG = {
@@ -38,7 +39,8 @@ DELEGATE = {
                            "    H = np.asarray(H, dtype=float)\n"
                            "    w_star = np.asarray(w_star, dtype=float)\n"
                            "    return np.linalg.solve(H + alpha * np.eye(len(H)), H @ w_star)"),
-    "q5": delegate("a_q5", "def ridge_normal(X, y, alpha):\n    return l2.ridge(X, y, alpha)"),
+    "q5": delegate("a_q5", 'X5, y5, alpha5 = checks.givens("q5")\n'
+                           "def ridge_normal(X, y, alpha):\n    return l2.ridge(X, y, alpha)"),
     "q7": delegate("a_q7", "def project_ball(w, radius):\n    return l2.project_l2_ball(w, radius)"),
 }
 

@@ -141,6 +141,29 @@ def _q4_mistakes(g):
     return {"q4": {"alpha-over-sum": g["alpha"] / (lam + g["alpha"]) * g["w_star"]}}
 
 
+# q5: ridge by the normal equations, (X^T X + alpha I) w = X^T y
+def _q5_draw(rng):
+    n, d = int(rng.integers(3, 7)), int(rng.integers(2, 4))
+    while True:  # full column rank: plain least squares (the "no-penalty" mistake) has one answer
+        X = rng.integers(-3, 4, size=(n, d)).astype(float)
+        if n > d and np.linalg.matrix_rank(X) == d:
+            break
+        n = max(n, d + 1)
+    y = rng.integers(-5, 6, size=n).astype(float)
+    return {"X5": X, "y5": y, "alpha5": float(rng.choice(ALPHAS))}
+
+
+def _q5_expected(g):
+    X, y = g["X5"], g["y5"]
+    return {"q5": np.linalg.solve(X.T @ X + g["alpha5"] * np.eye(X.shape[1]), X.T @ y)}
+
+
+def _q5_mistakes(g):
+    X, y = g["X5"], g["y5"]
+    return {"q5": {"alpha-everywhere": np.linalg.solve(X.T @ X + g["alpha5"], X.T @ y),
+                   "no-penalty": np.linalg.lstsq(X, y, rcond=None)[0]}}
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"eta": 0.1, "lam": 0.01}, expected=_q1_expected, mistakes=_q1_mistakes,
                tol=1e-9),
@@ -153,4 +176,7 @@ SPECS = {
     "q4": Spec(draw=apart(_q4_draw, _q4_expected, _q4_mistakes),
                course=Fresh(H=np.diag([10.0, 0.1]), w_star=_arr(1.0, 1.0), alpha=1.0),
                expected=_q4_expected, mistakes=_q4_mistakes, tol=1e-6),
+    "q5": Spec(draw=apart(_q5_draw, _q5_expected, _q5_mistakes),
+               course=Fresh(X5=np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), y5=_arr(1.0, 2.0, 3.0), alpha5=1.0),
+               expected=_q5_expected, mistakes=_q5_mistakes, tol=1e-9),
 }
