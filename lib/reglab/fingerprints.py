@@ -92,14 +92,6 @@ _TABLE = {
         ),
     },
     "01_l2_weight_decay": {
-        "q6": (
-            "fp2:n:5380f429:1e-09:s:8878cf4cb874.4296cc644da2",
-            {
-                "sklearn-alpha-as-weight-decay": "fp2:n:424fe0dc:1e-09:s:50d7013daa4a.b62774b17f0f",
-                "forgot-n": "fp2:n:6be92f0a:1e-09:s:207b19574a95.b5e0a1d017ef",
-                "forgot-factor-2": "fp2:n:ff5d2b24:1e-09:s:2d0efe967510.e2e0c597c795",
-            },
-        ),
         "q7a": (
             None,
             {

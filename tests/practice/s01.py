@@ -26,7 +26,8 @@ WRONG = {
     "q5": [wrong("a_q5", _RIDGE + "    return np.linalg.solve(X.T @ X + alpha, X.T @ y)", "alpha-everywhere"),
            wrong("a_q5", _RIDGE + "    return np.linalg.solve(X.T @ X + alpha * np.eye(len(y)), X.T @ y)",
                  "identity-n-examples")],
-    "q6": wrong("a_q6", "alpha_sklearn, n = 3.0, 600\nweight_decay = alpha_sklearn", "sklearn-alpha-as-weight-decay"),
+    "q6": wrong("a_q6", 'alpha_sklearn, n = checks.givens("q6")\nweight_decay = alpha_sklearn',
+                "sklearn-alpha-as-weight-decay"),
     "q7a": wrong("a_q7", _PROJ + "    return np.clip(w, -radius, radius)", "clipped-coordinates"),
     "q7b": wrong("a_q7", _PROJ + "    return w * (radius / np.linalg.norm(w))", "pulled-inside"),
 }

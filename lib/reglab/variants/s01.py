@@ -164,6 +164,25 @@ def _q5_mistakes(g):
                    "no-penalty": np.linalg.lstsq(X, y, rcond=None)[0]}}
 
 
+# q6: scikit-learn's Ridge(alpha) on n examples is weight decay 2 alpha / n on the mean squared error
+SK_ALPHAS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.8, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 8.0, 10.0, 15.0, 20.0, 25.0, 30.0, 50.0, 100.0)
+NS = (100, 120, 150, 180, 200, 240, 250, 300, 320, 360, 400, 450, 480, 500, 600, 640, 750, 800, 900, 1000, 1200, 1500,
+      2000, 2500, 3000, 4000, 5000)
+
+
+def _q6_draw(rng):
+    return {"alpha_sklearn": float(rng.choice(SK_ALPHAS)), "n": int(rng.choice(NS))}
+
+
+def _q6_expected(g):
+    return {"q6": 2 * g["alpha_sklearn"] / g["n"]}
+
+
+def _q6_mistakes(g):
+    a, n = g["alpha_sklearn"], g["n"]
+    return {"q6": {"sklearn-alpha-as-weight-decay": a, "forgot-n": 2 * a, "forgot-factor-2": a / n}}
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"eta": 0.1, "lam": 0.01}, expected=_q1_expected, mistakes=_q1_mistakes,
                tol=1e-9),
@@ -179,4 +198,6 @@ SPECS = {
     "q5": Spec(draw=apart(_q5_draw, _q5_expected, _q5_mistakes),
                course=Fresh(X5=np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), y5=_arr(1.0, 2.0, 3.0), alpha5=1.0),
                expected=_q5_expected, mistakes=_q5_mistakes, tol=1e-9),
+    "q6": Spec(draw=apart(_q6_draw, _q6_expected, _q6_mistakes), course={"alpha_sklearn": 3.0, "n": 600},
+               expected=_q6_expected, mistakes=_q6_mistakes, tol=1e-9),
 }
