@@ -92,18 +92,6 @@ _TABLE = {
         ),
     },
     "01_l2_weight_decay": {
-        "q7a": (
-            None,
-            {
-                "clipped-coordinates": "fp2:n:854ec9dd:1e-09:2:29a1cf78823a.0283b7661ef3,0cbdadd5f7b5.d279f499109c",
-            },
-        ),
-        "q7b": (
-            None,
-            {
-                "pulled-inside": "fp2:n:83cac27c:1e-09:2:f7c4af57035d.ed808fd33f19,2689e1789901.2b9646975c6d",
-            },
-        ),
     },
     "02_l1_lasso": {
         "q1a": (

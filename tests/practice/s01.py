@@ -10,7 +10,8 @@ _WT = ('H, w_star, alpha = checks.givens("q3")\n'
        "def w_tilde(H, w_star, alpha):\n    lam, Q = np.linalg.eigh(np.asarray(H, dtype=float))\n")
 _RIDGE = ('X5, y5, alpha5 = checks.givens("q5")\n'
           "def ridge_normal(X, y, alpha):\n    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)\n")
-_PROJ = "def project_ball(w, radius):\n    w = np.asarray(w, dtype=float)\n"
+_PROJ = ('w_outside, w_inside, radius = checks.givens("q7")\n'
+         "def project_ball(w, radius):\n    w = np.asarray(w, dtype=float)\n")
 
 WRONG = {
     "q1": wrong("a_q1", 'eta, lam = checks.givens("q1")\ndecay = 1 - eta * lam', "forgot-factor-2"),
@@ -42,7 +43,8 @@ DELEGATE = {
                            "    return np.linalg.solve(H + alpha * np.eye(len(H)), H @ w_star)"),
     "q5": delegate("a_q5", 'X5, y5, alpha5 = checks.givens("q5")\n'
                            "def ridge_normal(X, y, alpha):\n    return l2.ridge(X, y, alpha)"),
-    "q7": delegate("a_q7", "def project_ball(w, radius):\n    return l2.project_l2_ball(w, radius)"),
+    "q7": delegate("a_q7", 'w_outside, w_inside, radius = checks.givens("q7")\n'
+                           "def project_ball(w, radius):\n    return l2.project_l2_ball(w, radius)"),
 }
 
 VALUES = {"q1": 0.998, "q4": [10 / 11, 1 / 11], "q6": 2 * 3.0 / 600}

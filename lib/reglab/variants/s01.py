@@ -183,6 +183,35 @@ def _q6_mistakes(g):
     return {"q6": {"sklearn-alpha-as-weight-decay": a, "forgot-n": 2 * a, "forgot-factor-2": a / n}}
 
 
+# q7: projection onto the ball ||v|| <= radius: w_out lies outside it, w_in inside
+RADII = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0)
+
+
+def _q7_draw(rng):
+    radius = float(rng.choice(RADII))
+    d = int(rng.integers(2, 5))
+    while True:  # outside by a margin, with two or more non-zero coordinates (clipping then turns the vector)
+        w_out = rng.integers(-6, 7, size=d) * (radius / 2)
+        if np.count_nonzero(w_out) >= 2 and np.linalg.norm(w_out) >= 1.2 * radius:
+            break
+    while True:  # inside by a margin, not the origin
+        w_in = rng.integers(-4, 5, size=d) * (radius / 10)
+        if w_in.any() and np.linalg.norm(w_in) <= 0.8 * radius:
+            break
+    return {"w_outside": w_out.astype(float), "w_inside": w_in.astype(float), "radius": radius}
+
+
+def _q7_expected(g):
+    w, r = g["w_outside"], g["radius"]
+    return {"q7a": w * (r / np.linalg.norm(w)), "q7b": np.array(g["w_inside"], dtype=float)}
+
+
+def _q7_mistakes(g):
+    r = g["radius"]
+    return {"q7a": {"clipped-coordinates": np.clip(g["w_outside"], -r, r)},
+            "q7b": {"pulled-inside": g["w_inside"] * (r / np.linalg.norm(g["w_inside"]))}}
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"eta": 0.1, "lam": 0.01}, expected=_q1_expected, mistakes=_q1_mistakes,
                tol=1e-9),
@@ -200,4 +229,7 @@ SPECS = {
                expected=_q5_expected, mistakes=_q5_mistakes, tol=1e-9),
     "q6": Spec(draw=apart(_q6_draw, _q6_expected, _q6_mistakes), course={"alpha_sklearn": 3.0, "n": 600},
                expected=_q6_expected, mistakes=_q6_mistakes, tol=1e-9),
+    "q7": Spec(draw=apart(_q7_draw, _q7_expected, _q7_mistakes),
+               course=Fresh(w_outside=_arr(3.0, 4.0), w_inside=_arr(0.3, -0.4), radius=2.0),
+               expected=_q7_expected, mistakes=_q7_mistakes, tol=1e-9),
 }
