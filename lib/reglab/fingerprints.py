@@ -17,12 +17,6 @@ from types import MappingProxyType
 
 _TABLE = {
     "00_overfitting": {
-        "q1": (
-            "fp2:n:5612dbd2:0.1:s:8536d868b669.2001d0a75988",
-            {
-                "chose-by-training-error": "fp2:n:7c6ee1af:0.1:s:2e61f544b1f8.97b21fc3f7e2",
-            },
-        ),
         "q2a": (
             None,
             {

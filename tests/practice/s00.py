@@ -11,7 +11,11 @@ _L1 = ("def l1_penalty_and_grad(params, lam, m):\n"
 _L1_GRADS = "    grads = {k: lam / m * np.sign(W[k]) if k in W else np.zeros(np.shape(v)) for k, v in params.items()}\n"
 
 WRONG = {
-    "q1": wrong("a_q1", "train2, val2 = overfitting.degree_sweep(x2, y2, x2_val, y2_val, degrees)\n"
+    "q1": wrong("a_q1", 'n2, noise2, seed2 = checks.givens("q1")\n'
+                        "x2, y2 = data.polynomial_data(n2, noise=noise2, rng=seed2)\n"
+                        "x2_val, y2_val = data.polynomial_data(200, noise=noise2, rng=seed2 + 100)\n"
+                        "degrees = np.arange(0, 13)\n"
+                        "train2, val2 = overfitting.degree_sweep(x2, y2, x2_val, y2_val, degrees)\n"
                         "best_degree = int(degrees[np.argmin(train2)])", "chose-by-training-error"),
     "q2a": wrong("a_q2", _BV + "    return np.mean((preds - f_values) ** 2), np.mean(preds.var(axis=0))",
                  "squared-error-not-bias"),

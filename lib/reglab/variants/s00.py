@@ -1,0 +1,38 @@
+"""Session 0's variants (overfitting and the regularized objective): see :mod:`reglab.variants`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import data, overfitting
+from . import Spec
+from .s01 import apart
+
+# q1: the degree with the lowest validation error on a second draw of session 0's data
+DEGREES = np.arange(0, 13)  # the notebook's `degrees`
+N2 = tuple(range(14, 26))
+NOISES2 = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+
+
+def _q1_draw(rng):
+    return {"n2": int(rng.choice(N2)), "noise2": float(rng.choice(NOISES2)), "seed2": int(rng.integers(2, 1000))}
+
+
+def _q1_sweep(g):
+    x, y = data.polynomial_data(g["n2"], noise=g["noise2"], rng=g["seed2"])
+    x_val, y_val = data.polynomial_data(200, noise=g["noise2"], rng=g["seed2"] + 100)
+    return overfitting.degree_sweep(x, y, x_val, y_val, DEGREES)
+
+
+def _q1_expected(g):
+    return {"q1": int(DEGREES[np.argmin(_q1_sweep(g)[1])])}
+
+
+def _q1_mistakes(g):
+    return {"q1": {"chose-by-training-error": int(DEGREES[np.argmin(_q1_sweep(g)[0])])}}
+
+
+SPECS = {
+    "q1": Spec(draw=apart(_q1_draw, _q1_expected, _q1_mistakes), course={"n2": 15, "noise2": 0.3, "seed2": 2},
+               expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-4),
+}
