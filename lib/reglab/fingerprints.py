@@ -17,19 +17,6 @@ from types import MappingProxyType
 
 _TABLE = {
     "00_overfitting": {
-        "q2a": (
-            None,
-            {
-                "squared-error-not-bias": "fp2:n:07808c52:1e-09:s:f6f5a6d1d89c.f7357d3d7511",
-            },
-        ),
-        "q2b": (
-            None,
-            {
-                "sample-variance": "fp2:n:ca62e209:1e-09:s:bc6009bb2677.7fb2f0e3bc55",
-                "variance-across-points": "fp2:n:7d7af90c:1e-09:s:7f474abe4311.12722afd1e3a",
-            },
-        ),
         "q3a": (
             None,
             {

@@ -4,7 +4,8 @@ from . import delegate, wrong
 
 SESSION = "00_overfitting"
 
-_BV = "def bias_variance_from_predictions(preds, f_values):\n    preds = np.asarray(preds, dtype=float)\n"
+_BV = ('preds, f_values = checks.givens("q2")\n'
+       "def bias_variance_from_predictions(preds, f_values):\n    preds = np.asarray(preds, dtype=float)\n")
 _PM = "def penalized_mse(y, y_hat, w, alpha):\n    y, y_hat, w = (np.asarray(a, dtype=float) for a in (y, y_hat, w))\n"
 _L1 = ("def l1_penalty_and_grad(params, lam, m):\n"
        "    W = {k: np.asarray(v, dtype=float) for k, v in params.items() if k.startswith('W')}\n")

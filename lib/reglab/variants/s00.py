@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import data, overfitting
 from . import Spec
-from .s01 import apart
+from .s01 import Fresh, apart
 
 # q1: the degree with the lowest validation error on a second draw of session 0's data
 DEGREES = np.arange(0, 13)  # the notebook's `degrees`
@@ -32,7 +32,29 @@ def _q1_mistakes(g):
     return {"q1": {"chose-by-training-error": int(DEGREES[np.argmin(_q1_sweep(g)[0])])}}
 
 
+# q2: bias^2 and variance from a table of predictions (one row per refit, one column per test point)
+def _q2_draw(rng):
+    refits, points = int(rng.integers(3, 7)), int(rng.integers(2, 5))
+    return {"preds": rng.integers(-8, 9, size=(refits, points)) / 2.0,
+            "f_values": rng.integers(-6, 7, size=points) / 2.0}
+
+
+def _q2_expected(g):
+    p, f = g["preds"], g["f_values"]
+    return {"q2a": float(np.mean((p.mean(axis=0) - f) ** 2)), "q2b": float(np.mean(p.var(axis=0)))}
+
+
+def _q2_mistakes(g):
+    p, f = g["preds"], g["f_values"]
+    return {"q2a": {"squared-error-not-bias": float(np.mean((p - f) ** 2))},
+            "q2b": {"sample-variance": float(np.mean(p.var(axis=0, ddof=1))),
+                    "variance-across-points": float(np.mean(p.var(axis=1)))}}
+
+
 SPECS = {
     "q1": Spec(draw=apart(_q1_draw, _q1_expected, _q1_mistakes), course={"n2": 15, "noise2": 0.3, "seed2": 2},
                expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-4),
+    "q2": Spec(draw=apart(_q2_draw, _q2_expected, _q2_mistakes),
+               course=Fresh(preds=np.array([[1.0, 2.0], [3.0, 4.0]]), f_values=np.array([0.0, 2.0])),
+               expected=_q2_expected, mistakes=_q2_mistakes, tol=1e-9),
 }
