@@ -17,19 +17,6 @@ from types import MappingProxyType
 
 _TABLE = {
     "00_overfitting": {
-        "q3a": (
-            None,
-            {
-                "sum-not-mean": "fp2:n:c9ab6ce9:1e-09:s:2b224cf82836.c5d15820dea8",
-            },
-        ),
-        "q3b": (
-            None,
-            {
-                "alpha-not-half": "fp2:n:7d18587d:1e-09:s:d5914ec74791.8d7f82444b9b",
-                "penalty-divided-by-n": "fp2:n:80b657e5:1e-09:s:87b90a4e626c.55b0d05bab61",
-            },
-        ),
         "q4a": (
             None,
             {

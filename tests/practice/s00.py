@@ -6,7 +6,9 @@ SESSION = "00_overfitting"
 
 _BV = ('preds, f_values = checks.givens("q2")\n'
        "def bias_variance_from_predictions(preds, f_values):\n    preds = np.asarray(preds, dtype=float)\n")
-_PM = "def penalized_mse(y, y_hat, w, alpha):\n    y, y_hat, w = (np.asarray(a, dtype=float) for a in (y, y_hat, w))\n"
+_PM = ('y3, y_hat3, w3, alpha3 = checks.givens("q3")\n'
+       "def penalized_mse(y, y_hat, w, alpha):\n"
+       "    y, y_hat, w = (np.asarray(a, dtype=float) for a in (y, y_hat, w))\n")
 _L1 = ("def l1_penalty_and_grad(params, lam, m):\n"
        "    W = {k: np.asarray(v, dtype=float) for k, v in params.items() if k.startswith('W')}\n")
 _L1_GRADS = "    grads = {k: lam / m * np.sign(W[k]) if k in W else np.zeros(np.shape(v)) for k, v in params.items()}\n"
@@ -45,7 +47,8 @@ DELEGATE = {
                    "                                  noise_std=0.0,\n"
                    "                                  n_repeats=len(preds), rng=0)\n"
                    "    return r['bias2'], r['variance']"),
-    "q3": delegate("a_q3", "def penalized_mse(y, y_hat, w, alpha):\n"
+    "q3": delegate("a_q3", 'y3, y_hat3, w3, alpha3 = checks.givens("q3")\n'
+                   "def penalized_mse(y, y_hat, w, alpha):\n"
                    "    return overfitting.mse(y, y_hat) + overfitting.l2_penalty(np.asarray(w, dtype=float), alpha)"),
     "q4": delegate("a_q4", "def weight_penalty(params, alpha):\n"
                    "    return overfitting.l2_penalty([v for k, v in params.items() if k.startswith('W')], alpha)"),

@@ -51,10 +51,35 @@ def _q2_mistakes(g):
                     "variance-across-points": float(np.mean(p.var(axis=1)))}}
 
 
+# q3: the penalized loss mean((y - y_hat)^2) + (alpha/2)||w||^2
+ALPHAS3 = (0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.5, 2.0)
+
+
+def _q3_draw(rng):
+    n, d = int(rng.integers(3, 7)), int(rng.integers(2, 5))
+    return {"y3": rng.integers(-6, 7, size=n) / 2.0, "y_hat3": rng.integers(-6, 7, size=n) / 2.0,
+            "w3": rng.integers(-6, 7, size=d) / 2.0, "alpha3": float(rng.choice(ALPHAS3))}
+
+
+def _q3_expected(g):
+    pen = 0.5 * g["alpha3"] * float(np.sum(g["w3"] ** 2))
+    return {"q3a": float(np.mean((g["y3"] - g["y_hat3"]) ** 2)), "q3b": pen}
+
+
+def _q3_mistakes(g):
+    pen = 0.5 * g["alpha3"] * float(np.sum(g["w3"] ** 2))
+    return {"q3a": {"sum-not-mean": float(np.sum((g["y3"] - g["y_hat3"]) ** 2))},
+            "q3b": {"alpha-not-half": 2 * pen, "penalty-divided-by-n": pen / len(g["y3"])}}
+
+
 SPECS = {
     "q1": Spec(draw=apart(_q1_draw, _q1_expected, _q1_mistakes), course={"n2": 15, "noise2": 0.3, "seed2": 2},
                expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-4),
     "q2": Spec(draw=apart(_q2_draw, _q2_expected, _q2_mistakes),
                course=Fresh(preds=np.array([[1.0, 2.0], [3.0, 4.0]]), f_values=np.array([0.0, 2.0])),
                expected=_q2_expected, mistakes=_q2_mistakes, tol=1e-9),
+    "q3": Spec(draw=apart(_q3_draw, _q3_expected, _q3_mistakes),
+               course=Fresh(y3=np.array([1.0, 2.0, 4.0]), y_hat3=np.array([1.0, 0.0, 1.0]), w3=np.array([3.0, 4.0]),
+                            alpha3=0.1),
+               expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-9),
 }
