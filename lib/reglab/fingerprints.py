@@ -17,18 +17,6 @@ from types import MappingProxyType
 
 _TABLE = {
     "00_overfitting": {
-        "q4a": (
-            None,
-            {
-                "forgot-half": "fp2:n:93345387:1e-09:s:30225a12172f.ae4aa80bc30c",
-            },
-        ),
-        "q4b": (
-            None,
-            {
-                "penalized-bias": "fp2:n:4b785a00:1e-09:s:97bbe4b395d9.6b608cd6a62b",
-            },
-        ),
         "q5a": (
             None,
             {

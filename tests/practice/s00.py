@@ -12,6 +12,7 @@ _PM = ('y3, y_hat3, w3, alpha3 = checks.givens("q3")\n'
 _L1 = ("def l1_penalty_and_grad(params, lam, m):\n"
        "    W = {k: np.asarray(v, dtype=float) for k, v in params.items() if k.startswith('W')}\n")
 _L1_GRADS = "    grads = {k: lam / m * np.sign(W[k]) if k in W else np.zeros(np.shape(v)) for k, v in params.items()}\n"
+_Q4G = 'params4, alpha4 = checks.givens("q4")\n'
 
 WRONG = {
     "q1": wrong("a_q1", 'n2, noise2, seed2 = checks.givens("q1")\n'
@@ -27,10 +28,10 @@ WRONG = {
     "q3a": wrong("a_q3", _PM + "    return np.sum((y - y_hat) ** 2) + 0.5 * alpha * np.sum(w ** 2)",
                  "sum-not-mean"),
     "q3b": wrong("a_q3", _PM + "    return np.mean((y - y_hat) ** 2) + alpha * np.sum(w ** 2)", "alpha-not-half"),
-    "q4a": wrong("a_q4", "def weight_penalty(params, alpha):\n"
+    "q4a": wrong("a_q4", _Q4G + "def weight_penalty(params, alpha):\n"
                          "    return alpha * sum(np.sum(v ** 2) for k, v in params.items() if k.startswith('W'))",
                  "forgot-half"),
-    "q4b": wrong("a_q4", "def weight_penalty(params, alpha):\n"
+    "q4b": wrong("a_q4", _Q4G + "def weight_penalty(params, alpha):\n"
                          "    return 0.5 * alpha * sum(np.sum(np.asarray(v) ** 2) for v in params.values())",
                  "penalized-bias"),
     "q5a": wrong("a_q5", _L1 + _L1_GRADS + "    return lam * sum(np.abs(w).sum() for w in W.values()), grads",
@@ -50,7 +51,7 @@ DELEGATE = {
     "q3": delegate("a_q3", 'y3, y_hat3, w3, alpha3 = checks.givens("q3")\n'
                    "def penalized_mse(y, y_hat, w, alpha):\n"
                    "    return overfitting.mse(y, y_hat) + overfitting.l2_penalty(np.asarray(w, dtype=float), alpha)"),
-    "q4": delegate("a_q4", "def weight_penalty(params, alpha):\n"
+    "q4": delegate("a_q4", _Q4G + "def weight_penalty(params, alpha):\n"
                    "    return overfitting.l2_penalty([v for k, v in params.items() if k.startswith('W')], alpha)"),
     "q5": delegate("a_q5", "def l1_penalty_and_grad(params, lam, m):\n"
                    "    names = [k for k in params if k.startswith('W')]\n"

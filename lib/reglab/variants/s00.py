@@ -72,6 +72,40 @@ def _q3_mistakes(g):
             "q3b": {"alpha-not-half": 2 * pen, "penalty-divided-by-n": pen / len(g["y3"])}}
 
 
+# q4: (alpha/2) sum ||W||_F^2 over the weights only
+ALPHAS4 = (0.1, 0.2, 0.3, 0.5, 1.0, 1.5, 2.0)
+
+
+def _layers(rng, sizes):
+    params = {}
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        params[f"W{i}"] = rng.integers(-4, 5, size=(a, b)) / 2.0
+        params[f"b{i}"] = rng.integers(-4, 5, size=b) / 2.0
+    return params
+
+
+def _sizes(rng):
+    return [int(rng.integers(1, 4)) for _ in range(int(rng.integers(3, 5)))]
+
+
+def _q4_draw(rng):
+    return {"params4": _layers(rng, _sizes(rng)), "alpha4": float(rng.choice(ALPHAS4))}
+
+
+def _sum_sq(params, first):
+    return float(sum(np.sum(np.asarray(v) ** 2) for k, v in params.items() if k[0] in first))
+
+
+def _q4_expected(g):
+    return {"q4a": 0.5 * g["alpha4"] * _sum_sq(g["params4"], "W"), "q4b": 0.0}
+
+
+def _q4_mistakes(g):
+    half = 0.5 * g["alpha4"]
+    return {"q4a": {"forgot-half": 2 * half * _sum_sq(g["params4"], "W")},
+            "q4b": {"penalized-bias": half * _sum_sq(g["params4"], "b")}}
+
+
 SPECS = {
     "q1": Spec(draw=apart(_q1_draw, _q1_expected, _q1_mistakes), course={"n2": 15, "noise2": 0.3, "seed2": 2},
                expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-4),
@@ -82,4 +116,8 @@ SPECS = {
                course=Fresh(y3=np.array([1.0, 2.0, 4.0]), y_hat3=np.array([1.0, 0.0, 1.0]), w3=np.array([3.0, 4.0]),
                             alpha3=0.1),
                expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-9),
+    "q4": Spec(draw=apart(_q4_draw, _q4_expected, _q4_mistakes),
+               course=Fresh(params4={"W1": np.ones((2, 3)), "b1": np.full(3, 10.0),
+                                     "W2": np.array([[2.0], [0.0], [0.0]]), "b2": np.array([5.0])}, alpha4=0.5),
+               expected=_q4_expected, mistakes=_q4_mistakes, tol=1e-9),
 }
