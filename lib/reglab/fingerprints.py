@@ -17,35 +17,6 @@ from types import MappingProxyType
 
 _TABLE = {
     "00_overfitting": {
-        "q5a": (
-            None,
-            {
-                "forgot-1-over-m": "fp2:n:398c0e5b:1e-09:s:bb20003776c5.f2e79847ca35",
-                "penalized-bias": "fp2:n:042c651d:1e-09:s:777aca315bd7.091c9b6b12a1",
-                "halved": "fp2:n:32e913fe:1e-09:s:4e135951a492.aae91ce13056",
-                "squared-not-absolute": "fp2:n:516e6b87:1e-09:s:1acbdd29f6e8.64a1eebe7aac",
-            },
-        ),
-        "q5b": (
-            None,
-            {
-                "forgot-1-over-m": (
-                    "fp2:n:91f1ccda:1e-09:8:efd6c88efd9b.2625cf533791,87ad2594ea21.32511b30d02b,1e045e1fdc98.c2653604337"
-                    "b,2eab16647bd2.9e917c3943a7,32311e674ff4.7a0d1d3f36c4,db9acf2676dc.7d392bea91d9,feb9fc5442a9.791254"
-                    "e64d16,953ad334e2fb.dd53bed49e93"
-                ),
-                "penalized-bias": (
-                    "fp2:n:60fe2e76:1e-09:8:a2285edf5eeb.45f8899b8d46,ed37376473bd.6e09c5d8819e,25798c6f8a75.e25934d87b7"
-                    "8,9d3f36d79e49.2076b1623397,6bc21681d9d7.4ba3a04cde9c,93d87e1cae15.5d62d9cefe55,a4d2cb147d73.aa0e54"
-                    "15f8ce,aef577af4b82.3a6bd119415b"
-                ),
-                "l2-gradient": (
-                    "fp2:n:dbe48988:1e-09:8:e0841125ce2d.4c20a12656bc,ccda4f84bbab.fe5e03bb40d2,c215d113f4a0.f0a2b0b0f33"
-                    "4,b3ee546a1ff1.4fd163424595,d2e33ccb3909.184b6868ba29,f07754685ad8.720aa97de69d,b6e2160940f0.a1af33"
-                    "ca946f,cc99d37f8a1d.f37fc2023580"
-                ),
-            },
-        ),
     },
     "01_l2_weight_decay": {
     },

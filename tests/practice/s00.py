@@ -9,7 +9,8 @@ _BV = ('preds, f_values = checks.givens("q2")\n'
 _PM = ('y3, y_hat3, w3, alpha3 = checks.givens("q3")\n'
        "def penalized_mse(y, y_hat, w, alpha):\n"
        "    y, y_hat, w = (np.asarray(a, dtype=float) for a in (y, y_hat, w))\n")
-_L1 = ("def l1_penalty_and_grad(params, lam, m):\n"
+_L1 = ('params5, lam5, m5 = checks.givens("q5")\n'
+       "def l1_penalty_and_grad(params, lam, m):\n"
        "    W = {k: np.asarray(v, dtype=float) for k, v in params.items() if k.startswith('W')}\n")
 _L1_GRADS = "    grads = {k: lam / m * np.sign(W[k]) if k in W else np.zeros(np.shape(v)) for k, v in params.items()}\n"
 _Q4G = 'params4, alpha4 = checks.givens("q4")\n'
@@ -53,7 +54,8 @@ DELEGATE = {
                    "    return overfitting.mse(y, y_hat) + overfitting.l2_penalty(np.asarray(w, dtype=float), alpha)"),
     "q4": delegate("a_q4", _Q4G + "def weight_penalty(params, alpha):\n"
                    "    return overfitting.l2_penalty([v for k, v in params.items() if k.startswith('W')], alpha)"),
-    "q5": delegate("a_q5", "def l1_penalty_and_grad(params, lam, m):\n"
+    "q5": delegate("a_q5", 'params5, lam5, m5 = checks.givens("q5")\n'
+                   "def l1_penalty_and_grad(params, lam, m):\n"
                    "    names = [k for k in params if k.startswith('W')]\n"
                    "    Ws = [params[k] for k in names]\n"
                    "    grads = dict(zip(names, overfitting.l1_penalty_grad(Ws, lam, m)))\n"

@@ -106,6 +106,41 @@ def _q4_mistakes(g):
             "q4b": {"penalized-bias": half * _sum_sq(g["params4"], "b")}}
 
 
+# q5: the per-example L1 penalty (lam/m) sum ||W||_1 and its gradient
+LAMS5 = (0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0, 1.2)
+MS5 = (4, 5, 8, 10, 12, 16, 20, 25, 40, 50)
+
+
+def _q5_draw(rng):
+    params = _layers(rng, _sizes(rng))
+    params.pop(f"b{len(params) // 2}")  # the last layer without a bias, as in the course's instance
+    return {"params5": params, "lam5": float(rng.choice(LAMS5)), "m5": int(rng.choice(MS5))}
+
+
+def _abs_sum(params, first):
+    return float(sum(np.sum(np.abs(np.asarray(v))) for k, v in params.items() if k[0] in first))
+
+
+def _flat(params, grad):
+    return np.concatenate([np.ravel(grad(k, np.asarray(v, dtype=float))) for k, v in params.items()])
+
+
+def _q5_expected(g):
+    p, c = g["params5"], g["lam5"] / g["m5"]
+    return {"q5a": c * _abs_sum(p, "W"), "q5b": _flat(p, lambda k, v: c * np.sign(v) * (k[0] == "W"))}
+
+
+def _q5_mistakes(g):
+    p, lam, c = g["params5"], g["lam5"], g["lam5"] / g["m5"]
+    return {"q5a": {"forgot-1-over-m": lam * _abs_sum(p, "W"), "penalized-bias": c * _abs_sum(p, "Wb"),
+                    "halved": c / 2 * _abs_sum(p, "W"), "squared-not-absolute": c * _sum_sq(p, "W")},
+            "q5b": {"forgot-1-over-m": _flat(p, lambda k, v: lam * np.sign(v) * (k[0] == "W")),
+                    "penalized-bias": _flat(p, lambda k, v: c * np.sign(v)),
+                    "l2-gradient": _flat(p, lambda k, v: c * v * (k[0] == "W"))}}
+
+
+_PARAMS5 = {"W1": np.array([[1.0, -2.0], [0.0, 3.0]]), "b1": np.array([4.0, -4.0]), "W2": np.array([[-1.5], [0.5]])}
+
 SPECS = {
     "q1": Spec(draw=apart(_q1_draw, _q1_expected, _q1_mistakes), course={"n2": 15, "noise2": 0.3, "seed2": 2},
                expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-4),
@@ -120,4 +155,6 @@ SPECS = {
                course=Fresh(params4={"W1": np.ones((2, 3)), "b1": np.full(3, 10.0),
                                      "W2": np.array([[2.0], [0.0], [0.0]]), "b2": np.array([5.0])}, alpha4=0.5),
                expected=_q4_expected, mistakes=_q4_mistakes, tol=1e-9),
+    "q5": Spec(draw=apart(_q5_draw, _q5_expected, _q5_mistakes), course=Fresh(params5=_PARAMS5, lam5=0.6, m5=12),
+               expected=_q5_expected, mistakes=_q5_mistakes, tol=1e-9),
 }
