@@ -4,14 +4,23 @@ from . import delegate, wrong
 
 SESSION = "00_overfitting"
 
-_BV = "def bias_variance_from_predictions(preds, f_values):\n    preds = np.asarray(preds, dtype=float)\n"
-_PM = "def penalized_mse(y, y_hat, w, alpha):\n    y, y_hat, w = (np.asarray(a, dtype=float) for a in (y, y_hat, w))\n"
-_L1 = ("def l1_penalty_and_grad(params, lam, m):\n"
+_BV = ('preds, f_values = checks.givens("q2")\n'
+       "def bias_variance_from_predictions(preds, f_values):\n    preds = np.asarray(preds, dtype=float)\n")
+_PM = ('y3, y_hat3, w3, alpha3 = checks.givens("q3")\n'
+       "def penalized_mse(y, y_hat, w, alpha):\n"
+       "    y, y_hat, w = (np.asarray(a, dtype=float) for a in (y, y_hat, w))\n")
+_L1 = ('params5, lam5, m5 = checks.givens("q5")\n'
+       "def l1_penalty_and_grad(params, lam, m):\n"
        "    W = {k: np.asarray(v, dtype=float) for k, v in params.items() if k.startswith('W')}\n")
 _L1_GRADS = "    grads = {k: lam / m * np.sign(W[k]) if k in W else np.zeros(np.shape(v)) for k, v in params.items()}\n"
+_Q4G = 'params4, alpha4 = checks.givens("q4")\n'
 
 WRONG = {
-    "q1": wrong("a_q1", "train2, val2 = overfitting.degree_sweep(x2, y2, x2_val, y2_val, degrees)\n"
+    "q1": wrong("a_q1", 'n2, noise2, seed2 = checks.givens("q1")\n'
+                        "x2, y2 = data.polynomial_data(n2, noise=noise2, rng=seed2)\n"
+                        "x2_val, y2_val = data.polynomial_data(200, noise=noise2, rng=seed2 + 100)\n"
+                        "degrees = np.arange(0, 13)\n"
+                        "train2, val2 = overfitting.degree_sweep(x2, y2, x2_val, y2_val, degrees)\n"
                         "best_degree = int(degrees[np.argmin(train2)])", "chose-by-training-error"),
     "q2a": wrong("a_q2", _BV + "    return np.mean((preds - f_values) ** 2), np.mean(preds.var(axis=0))",
                  "squared-error-not-bias"),
@@ -20,10 +29,10 @@ WRONG = {
     "q3a": wrong("a_q3", _PM + "    return np.sum((y - y_hat) ** 2) + 0.5 * alpha * np.sum(w ** 2)",
                  "sum-not-mean"),
     "q3b": wrong("a_q3", _PM + "    return np.mean((y - y_hat) ** 2) + alpha * np.sum(w ** 2)", "alpha-not-half"),
-    "q4a": wrong("a_q4", "def weight_penalty(params, alpha):\n"
+    "q4a": wrong("a_q4", _Q4G + "def weight_penalty(params, alpha):\n"
                          "    return alpha * sum(np.sum(v ** 2) for k, v in params.items() if k.startswith('W'))",
                  "forgot-half"),
-    "q4b": wrong("a_q4", "def weight_penalty(params, alpha):\n"
+    "q4b": wrong("a_q4", _Q4G + "def weight_penalty(params, alpha):\n"
                          "    return 0.5 * alpha * sum(np.sum(np.asarray(v) ** 2) for v in params.values())",
                  "penalized-bias"),
     "q5a": wrong("a_q5", _L1 + _L1_GRADS + "    return lam * sum(np.abs(w).sum() for w in W.values()), grads",
@@ -40,11 +49,13 @@ DELEGATE = {
                    "                                  noise_std=0.0,\n"
                    "                                  n_repeats=len(preds), rng=0)\n"
                    "    return r['bias2'], r['variance']"),
-    "q3": delegate("a_q3", "def penalized_mse(y, y_hat, w, alpha):\n"
+    "q3": delegate("a_q3", 'y3, y_hat3, w3, alpha3 = checks.givens("q3")\n'
+                   "def penalized_mse(y, y_hat, w, alpha):\n"
                    "    return overfitting.mse(y, y_hat) + overfitting.l2_penalty(np.asarray(w, dtype=float), alpha)"),
-    "q4": delegate("a_q4", "def weight_penalty(params, alpha):\n"
+    "q4": delegate("a_q4", _Q4G + "def weight_penalty(params, alpha):\n"
                    "    return overfitting.l2_penalty([v for k, v in params.items() if k.startswith('W')], alpha)"),
-    "q5": delegate("a_q5", "def l1_penalty_and_grad(params, lam, m):\n"
+    "q5": delegate("a_q5", 'params5, lam5, m5 = checks.givens("q5")\n'
+                   "def l1_penalty_and_grad(params, lam, m):\n"
                    "    names = [k for k in params if k.startswith('W')]\n"
                    "    Ws = [params[k] for k in names]\n"
                    "    grads = dict(zip(names, overfitting.l1_penalty_grad(Ws, lam, m)))\n"
