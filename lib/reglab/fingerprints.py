@@ -155,21 +155,6 @@ _TABLE = {
         ),
     },
     "02_l1_lasso": {
-        "q1a": (
-            None,
-            {
-                "no-max": (
-                    "fp2:n:4e814d97:1e-09:4:7f2c95a50ef9.9a006d89583f,e67ae07563bb.715e940d10ad,4fbe76820ae7.3dd10d"
-                    "1d6add,b63995859551.754b9bacb8c9"
-                ),
-            },
-        ),
-        "q1b": (
-            None,
-            {
-                "no-sign": "fp2:n:48d76baa:1e-09:2:9d194934aeaf.6f3ff5bfa53c,f850d4e5923e.43d302986a35",
-            },
-        ),
         "q2": (
             None,
             {

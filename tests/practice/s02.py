@@ -4,7 +4,8 @@ from . import delegate, wrong
 
 SESSION = "02_l1_lasso"
 
-_ST = "def soft_threshold(x, t):\n    x = np.asarray(x, dtype=float)\n"
+_G1 = 'x_in, x_out, t = checks.givens("q1")\n'
+_ST = _G1 + "def soft_threshold(x, t):\n    x = np.asarray(x, dtype=float)\n"
 _LC = "def lasso_closed_form(w_star, h_diag, alpha):\n    h = np.asarray(h_diag, dtype=float)\n"
 
 WRONG = {
@@ -17,7 +18,7 @@ WRONG = {
 }
 
 DELEGATE = {
-    "q1": delegate("a_q1", "def soft_threshold(x, t):\n    return l1.soft_threshold(x, t)"),
+    "q1": delegate("a_q1", _G1 + "def soft_threshold(x, t):\n    return l1.soft_threshold(x, t)"),
     "q2": delegate("a_q2", "def lasso_closed_form(w_star, h_diag, alpha):\n"
                            "    return l1.lasso_diagonal(w_star, h_diag, alpha)"),
 }

@@ -1,0 +1,62 @@
+"""Session 2's variants (L1 regularization and the LASSO closed form): see :mod:`reglab.variants`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import FAR, Spec, separation
+
+#: A draw is kept only when every named mistake lies at least this far from the right answer (see
+#: :func:`reglab.variants.separation`), so that the classic wrong answer fails, by name, for every student.
+APART = 5 * FAR
+
+
+def _st(x, t):
+    x = np.asarray(x, dtype=float)
+    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
+
+
+def _apart(spec_expected, spec_mistakes, g, tol=1e-9) -> bool:
+    """Whether every named mistake lies far from the right answer: relatively (:data:`APART`) and in absolute terms
+    (by more than a thousand times the checks' tolerance)."""
+    right, wrong = spec_expected(g), spec_mistakes(g)
+    return all(separation(right[name], v) >= APART
+               and np.max(np.abs(np.asarray(right[name], dtype=float) - np.asarray(v, dtype=float))) > 1000 * tol
+               for name, named in wrong.items() for v in named.values())
+
+
+def _signed(rng, magnitudes):
+    return np.round(np.asarray(magnitudes, dtype=float) * rng.choice([-1.0, 1.0], len(magnitudes)), 2)
+
+
+# q1: soft_threshold(x, t), checked on values inside the dead zone |x| <= t (q1a) and outside it (q1b)
+Q1_TS = tuple(round(0.4 + 0.1 * i, 1) for i in range(17))  # 0.4, 0.5, ..., 2.0
+
+
+def _q1_expected(g):
+    return {"q1a": _st(g["x_in"], g["t"]), "q1b": _st(g["x_out"], g["t"])}
+
+
+def _q1_mistakes(g):
+    x_in, x_out, t = g["x_in"], g["x_out"], g["t"]
+    return {"q1a": {"no-max": np.sign(x_in) * (np.abs(x_in) - t)},
+            "q1b": {"no-sign": np.maximum(np.abs(x_out) - t, 0.0)}}
+
+
+def _q1_draw(rng):
+    t = float(rng.choice(Q1_TS))
+    while True:
+        # inside: |x| <= 0.9 t, never 0 alone (a 0 maps to 0 either way); outside: |x| >= t + 0.2, both signs
+        x_in = _signed(rng, rng.uniform(0.1, 0.9, 4) * t)
+        x_out = np.round(np.array([-1.0, 1.0, *rng.choice([-1.0, 1.0], 1)]) * (t + rng.uniform(0.2, 3.0, 3)), 2)
+        x_out = x_out[rng.permutation(3)]
+        g = {"x_in": x_in, "x_out": x_out, "t": t}
+        if np.all(np.abs(x_in) < t) and np.all(np.abs(x_out) > t) and _apart(_q1_expected, _q1_mistakes, g):
+            return g
+
+
+SPECS = {
+    "q1": Spec(draw=_q1_draw, course={"x_in": np.array([-0.5, 0.0, 0.3, 1.0]), "x_out": np.array([-3.0, 2.5]),
+                                      "t": 1.0},
+               expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-9),
+}
