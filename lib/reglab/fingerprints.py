@@ -155,15 +155,6 @@ _TABLE = {
         ),
     },
     "02_l1_lasso": {
-        "q2": (
-            None,
-            {
-                "threshold-alpha": "fp2:n:61d6f5a5:1e-09:2:0a3fc4482db1.50bf8c7120cb,b4cc13629e8c.88d5c581fd9f",
-                "threshold-alpha-times-h": (
-                    "fp2:n:e44314b1:1e-09:2:5a32116eb541.b6e22667b8c7,5bd7c305aea2.19e05cfb8620"
-                ),
-            },
-        ),
         "q3": (
             "fp2:n:c1205eb8:1e-09:s:03a700148e38.b3316204d2ab",
             {

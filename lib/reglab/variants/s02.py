@@ -55,8 +55,37 @@ def _q1_draw(rng):
             return g
 
 
+# q2: lasso_closed_form(w_star, h_diag, alpha): soft-thresholding at alpha / H_ii
+Q2_ALPHAS = (0.4, 0.5, 0.6, 0.8, 1.0, 1.2, 1.5, 2.0)
+Q2_HS = (0.25, 0.5, 2.0, 2.5, 4.0, 5.0)
+
+
+def _q2_expected(g):
+    return {"q2": _st(g["w_star"], g["alpha"] / g["h_diag"])}
+
+
+def _q2_mistakes(g):
+    w, h, a = g["w_star"], g["h_diag"], g["alpha"]
+    return {"q2": {"threshold-alpha": _st(w, a), "threshold-alpha-times-h": _st(w, a * h)}}
+
+
+def _q2_draw(rng):
+    while True:
+        alpha = float(rng.choice(Q2_ALPHAS))
+        h = rng.choice(Q2_HS, 4).astype(float)
+        w = _signed(rng, rng.uniform(0.2, 3.0, 4))
+        g = {"w_star": w, "h_diag": h, "alpha": alpha}
+        kept = _q2_expected(g)["q2"] != 0
+        # some coordinates kept and some set to 0, none on the edge of the dead zone
+        if kept.any() and not kept.all() and np.all(np.abs(np.abs(w) - alpha / h) > 0.05) \
+                and _apart(_q2_expected, _q2_mistakes, g):
+            return g
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"x_in": np.array([-0.5, 0.0, 0.3, 1.0]), "x_out": np.array([-3.0, 2.5]),
                                       "t": 1.0},
                expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-9),
+    "q2": Spec(draw=_q2_draw, course={"w_star": np.array([1.0, 1.0]), "h_diag": np.array([4.0, 0.5]), "alpha": 1.0},
+               expected=_q2_expected, mistakes=_q2_mistakes, tol=1e-9),
 }
