@@ -15,8 +15,8 @@ WRONG = {
     # self-contained (the q1 answer cell may not have run): the threshold alpha for every coordinate
     "q2": wrong("a_q2", _LC + "    w = np.asarray(w_star, dtype=float)\n"
                               "    return np.sign(w) * np.maximum(np.abs(w) - alpha, 0.0)", "threshold-alpha"),
-    "q3": wrong("a_q3", "w_star3 = np.array([0.6, -2.0, 1.5])\nh3 = np.array([4.0, 0.5, 3.0])\n"
-                        "alpha_all_zero = float(np.max(np.abs(w_star3)))", "forgot-h"),
+    "q3": wrong("a_q3", 'w_star3, h3 = checks.givens("q3")\nalpha_all_zero = float(np.max(np.abs(w_star3)))',
+                "forgot-h"),
     "q4": wrong("a_q4", "n_zeros = int(np.sum(np.abs(w_star) > 3.0 / s))", "counted-nonzeros"),
 }
 
@@ -26,7 +26,7 @@ DELEGATE = {
                            "    return l1.lasso_diagonal(w_star, h_diag, alpha)"),
 }
 
-VALUES = {"q3": 4.5, "q4": 16}
+VALUES = {"q3": 4.5, "q4": 16}  # the course's own instances (tests/test_variants.py covers the variants)
 # 4.5 has two significant digits and 16 is a small integer: searched as exact numbers, and no line may
 # report the zeros at the asked alpha
 PATTERNS = {"q3": [r"(?<![\d.])4\.5(?![\d])"], "q4": [r"alpha=3(\.0)?:"]}

@@ -82,10 +82,33 @@ def _q2_draw(rng):
             return g
 
 
+# q3: the smallest alpha that zeroes every coordinate: max_i H_ii |w*_i|
+Q3_HS = (0.25, 0.5, 2.0, 3.0, 4.0, 5.0)
+
+
+def _q3_expected(g):
+    return {"q3": float(np.max(g["h3"] * np.abs(g["w_star3"])))}
+
+
+def _q3_mistakes(g):
+    w, h = np.abs(g["w_star3"]), g["h3"]
+    return {"q3": {"forgot-h": float(np.max(w)), "divided-by-h": float(np.max(w / h)),
+                   "min-not-max": float(np.min(h * w))}}
+
+
+def _q3_draw(rng):
+    while True:
+        g = {"w_star3": _signed(rng, rng.integers(2, 31, 3) / 10), "h3": rng.choice(Q3_HS, 3).astype(float)}
+        if _apart(_q3_expected, _q3_mistakes, g):
+            return g
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"x_in": np.array([-0.5, 0.0, 0.3, 1.0]), "x_out": np.array([-3.0, 2.5]),
                                       "t": 1.0},
                expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-9),
     "q2": Spec(draw=_q2_draw, course={"w_star": np.array([1.0, 1.0]), "h_diag": np.array([4.0, 0.5]), "alpha": 1.0},
                expected=_q2_expected, mistakes=_q2_mistakes, tol=1e-9),
+    "q3": Spec(draw=_q3_draw, course={"w_star3": np.array([0.6, -2.0, 1.5]), "h3": np.array([4.0, 0.5, 3.0])},
+               expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-9),
 }
