@@ -155,13 +155,6 @@ _TABLE = {
         ),
     },
     "02_l1_lasso": {
-        "q4": (
-            "fp2:n:ea8b5206:0.1:s:32dcc5cca0a4.84a9a6947663",
-            {
-                "counted-nonzeros": "fp2:n:437be718:0.1:s:a4a114640b52.0123e5908e35",
-                "threshold-alpha": "fp2:n:bf8ea489:0.1:s:8f10d705c7d1.b15784190ae1",
-            },
-        ),
     },
     "03_early_stopping": {
         "q1a": (

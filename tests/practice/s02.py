@@ -17,7 +17,8 @@ WRONG = {
                               "    return np.sign(w) * np.maximum(np.abs(w) - alpha, 0.0)", "threshold-alpha"),
     "q3": wrong("a_q3", 'w_star3, h3 = checks.givens("q3")\nalpha_all_zero = float(np.max(np.abs(w_star3)))',
                 "forgot-h"),
-    "q4": wrong("a_q4", "n_zeros = int(np.sum(np.abs(w_star) > 3.0 / s))", "counted-nonzeros"),
+    "q4": wrong("a_q4", 'w4, s4, alpha4 = checks.givens("q4")\nn_zeros = int(np.sum(np.abs(w4) > alpha4 / s4))',
+                "counted-nonzeros"),
 }
 
 DELEGATE = {

@@ -103,6 +103,38 @@ def _q3_draw(rng):
             return g
 
 
+# q4: how many of the least-squares weights w4 (an orthogonal design, X^T X = s4 I) (7.23) sets to 0 at alpha4
+Q4_SCALES = (2.0, 4.0, 5.0, 8.0, 10.0)
+Q4_THRESHOLDS = tuple(round(0.1 + 0.05 * i, 2) for i in range(17))  # alpha / s: 0.1, 0.15, ..., 0.9
+Q4_COURSE_W = (2.897, -1.862, 1.51, 1.026, -0.734, 0.117, -0.107, -0.213, -0.158, -0.034,
+               0.043, -0.019, -0.067, 0.016, 0.25, -0.089, 0.179, -0.114, 0.277, -0.12)  # section 3's w_star
+
+
+def _q4_expected(g):
+    return {"q4": float(np.sum(np.abs(g["w4"]) <= g["alpha4"] / g["s4"]))}
+
+
+def _q4_mistakes(g):
+    zeros = _q4_expected(g)["q4"]
+    return {"q4": {"counted-nonzeros": float(len(g["w4"])) - zeros,
+                   "threshold-alpha": float(np.sum(np.abs(g["w4"]) <= g["alpha4"]))}}
+
+
+def _q4_draw(rng):
+    d = 20
+    while True:
+        s = float(rng.choice(Q4_SCALES))
+        alpha = round(s * float(rng.choice(Q4_THRESHOLDS)), 3)
+        w = rng.normal(0.0, 0.15, d)
+        w[:5] += _signed(rng, rng.uniform(0.8, 3.0, 5))
+        w = np.round(w, 3)
+        g = {"w4": w, "s4": s, "alpha4": alpha}
+        zeros = _q4_expected(g)["q4"]
+        if 0 < zeros < d and np.all(np.abs(np.abs(w) - alpha / s) > 0.005) \
+                and _apart(_q4_expected, _q4_mistakes, g, 1e-4):
+            return g
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"x_in": np.array([-0.5, 0.0, 0.3, 1.0]), "x_out": np.array([-3.0, 2.5]),
                                       "t": 1.0},
@@ -111,4 +143,6 @@ SPECS = {
                expected=_q2_expected, mistakes=_q2_mistakes, tol=1e-9),
     "q3": Spec(draw=_q3_draw, course={"w_star3": np.array([0.6, -2.0, 1.5]), "h3": np.array([4.0, 0.5, 3.0])},
                expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-9),
+    "q4": Spec(draw=_q4_draw, course={"w4": np.array(Q4_COURSE_W), "s4": 4.0, "alpha4": 3.0},
+               expected=_q4_expected, mistakes=_q4_mistakes, tol=1e-4),
 }
