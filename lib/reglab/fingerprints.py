@@ -157,24 +157,6 @@ _TABLE = {
     "02_l1_lasso": {
     },
     "03_early_stopping": {
-        "q1a": (
-            None,
-            {
-                "returned-last": "fp2:n:7431fbb2:0.1:s:bd58431905e6.d64efb5c16f4",
-            },
-        ),
-        "q1b": (
-            None,
-            {
-                "patience-off-by-one": "fp2:n:8cdbef32:0.1:s:48b1d63d9bd6.7c11e4272a41",
-            },
-        ),
-        "q1c": (
-            None,
-            {
-                "ties-improve": "fp2:n:52c93b4e:0.1:2:b1ab856b7102.81aa65c886c6,6934fd95d8fe.97ad0ef94317",
-            },
-        ),
         "q2a": (
             None,
             {

@@ -5,8 +5,11 @@ from . import delegate, wrong
 SESSION = "03_early_stopping"
 
 
+_G1 = 'val_losses, patience, tie_losses, tie_patience = checks.givens("q1")\n'
+
+
 def _early_stop(body):
-    return ("def early_stop(val_losses, patience):\n    best, best_loss, bad = 0, np.inf, 0\n"
+    return (_G1 + "def early_stop(val_losses, patience):\n    best, best_loss, bad = 0, np.inf, 0\n"
             "    for k, loss in enumerate(val_losses):\n" + body)
 
 
@@ -45,7 +48,7 @@ WRONG = {
 }
 
 DELEGATE = {
-    "q1": delegate("a_q1", "def early_stop(val_losses, patience):\n"
+    "q1": delegate("a_q1", _G1 + "def early_stop(val_losses, patience):\n"
                            "    es = early_stopping.EarlyStopping(patience=patience)\n"
                            "    for k, loss in enumerate(val_losses):\n"
                            "        if es.update(k, loss, None):\n            return es.best_step, k\n"

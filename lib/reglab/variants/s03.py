@@ -1,0 +1,91 @@
+"""Session 3's variants (early stopping and its equivalence to L2): see :mod:`reglab.variants`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import FAR, Spec, separation
+
+#: A draw is kept only when every named mistake lies at least this far from the right answer (see
+#: :func:`reglab.variants.separation`), so that the classic wrong answer fails, by name, for every student.
+APART = 5 * FAR
+
+
+def _apart(spec_expected, spec_mistakes, g, tol=1e-9) -> bool:
+    """Whether every named mistake lies far from the right answer: relatively (:data:`APART`) and in absolute terms
+    (by more than a thousand times the checks' tolerance)."""
+    right, wrong = spec_expected(g), spec_mistakes(g)
+    return all(separation(right[name], v) >= APART
+               and np.max(np.abs(np.asarray(right[name], dtype=float) - np.asarray(v, dtype=float))) > 1000 * tol
+               for name, named in wrong.items() for v in named.values())
+
+
+# q1: early_stop(val_losses, patience) -> (best, stop)
+
+
+def _early_stop(losses, patience, ties_improve=False, late=False):
+    """(best, stop) of the patience loop; ``ties_improve``: an equal loss counts as an improvement; ``late``: stop
+    one evaluation after ``patience`` of them without improvement (the two named mistakes)."""
+    best, best_loss, bad = 0, np.inf, 0
+    for k, loss in enumerate(losses):
+        if loss < best_loss or (ties_improve and loss == best_loss):
+            best, best_loss, bad = k, loss, 0
+        else:
+            bad += 1
+            if bad > patience if late else bad >= patience:
+                return best, k
+    return best, len(losses) - 1
+
+
+def _q1_expected(g):
+    best, stop = _early_stop(g["val_losses"], g["patience"])
+    return {"q1a": float(best), "q1b": float(stop),
+            "q1c": np.array(_early_stop(g["tie_losses"], g["tie_patience"]), dtype=float)}
+
+
+def _q1_mistakes(g):
+    losses, patience = g["val_losses"], g["patience"]
+    return {"q1a": {"returned-last": float(_early_stop(losses, patience)[1])},
+            "q1b": {"patience-off-by-one": float(_early_stop(losses, patience, late=True)[1])},
+            "q1c": {"ties-improve": np.array(_early_stop(g["tie_losses"], g["tie_patience"], ties_improve=True),
+                                             dtype=float)}}
+
+
+def _falling(rng, start, n):
+    """``n`` strictly falling losses below ``start``, in hundredths."""
+    return list(start - np.cumsum(rng.integers(10, 60, n)) / 100)
+
+
+def _q1_draw(rng):
+    while True:
+        patience = int(rng.integers(2, 6))
+        losses = _falling(rng, rng.integers(400, 700) / 100, int(rng.integers(2, 5)))
+        best = min(losses)
+        # a false alarm: fewer than `patience` evaluations without improvement, then a new best
+        losses += list(best + rng.integers(5, 40, int(rng.integers(1, patience))) / 100)
+        losses += _falling(rng, best, int(rng.integers(1, 3)))
+        best = min(losses)
+        # overfitting: more than `patience` evaluations above the best, and sometimes a late dip below it
+        losses += list(best + np.cumsum(rng.integers(3, 25, patience + int(rng.integers(1, 4)))) / 100)
+        if rng.random() < 0.5:
+            losses.append(best - rng.integers(10, 80) / 100)
+        losses = [round(float(v), 2) for v in losses]
+        tie_patience = int(rng.integers(2, 5))
+        ties = _falling(rng, rng.integers(200, 500) / 100, int(rng.integers(1, 4)))
+        ties += [ties[-1]] * tie_patience + [ties[-1] - rng.integers(10, 50) / 100]
+        ties += list(ties[-1] + rng.integers(5, 30, int(rng.integers(0, 3))) / 100)
+        ties = [round(float(v), 2) for v in ties]
+        g = {"val_losses": losses, "patience": patience, "tie_losses": ties, "tie_patience": tie_patience}
+        if len(set(losses)) == len(losses) and min(losses + ties) > 0 and _apart(_q1_expected, _q1_mistakes, g, 1e-4):
+            return g
+
+
+
+_H = np.array([[2.0, 0.5], [0.5, 1.0]])
+
+
+SPECS = {
+    "q1": Spec(draw=_q1_draw, course={"val_losses": [5.0, 4.0, 3.0, 3.5, 2.5, 2.6, 2.7, 2.8, 1.0], "patience": 3,
+                                      "tie_losses": [1.0, 1.0, 1.0, 0.5], "tie_patience": 2},
+               expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-4),
+}
