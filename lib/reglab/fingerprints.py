@@ -157,19 +157,6 @@ _TABLE = {
     "02_l1_lasso": {
     },
     "03_early_stopping": {
-        "q2a": (
-            None,
-            {
-                "tau-plus-one": "fp2:n:5699eed1:1e-09:2:1346fab2f2df.98f446dc774c,817164705ed7.0341946e27a9",
-                "started-at-w-star": "fp2:n:5ebefe03:1e-09:2:d9ca0e99db9d.b93b2b86b4bc,60acc986ad0c.44955c0bc284",
-            },
-        ),
-        "q2b": (
-            None,
-            {
-                "started-at-w-star": "fp2:n:9cbd3f22:1e-09:2:ac936861f222.47be48a874b6,4f83da329ecb.6cb9227d19bd",
-            },
-        ),
         "q3a": (
             None,
             {

@@ -13,7 +13,9 @@ def _early_stop(body):
             "    for k, loss in enumerate(val_losses):\n" + body)
 
 
-_GD = "def gd(H, w_star, eps, tau):\n    H, w_star = np.asarray(H, dtype=float), np.asarray(w_star, dtype=float)\n"
+_G2 = 'H, w_star, eps, tau = checks.givens("q2")\n'
+_GD = _G2 + ("def gd(H, w_star, eps, tau):\n"
+             "    H, w_star = np.asarray(H, dtype=float), np.asarray(w_star, dtype=float)\n")
 _GDC = "def gd_closed(H, w_star, eps, tau):\n    lam, Q = np.linalg.eigh(np.asarray(H, dtype=float))\n"
 _EA = "def exact_alpha(eigvals, eps, tau):\n    lam = np.asarray(eigvals, dtype=float)\n"
 
@@ -53,7 +55,7 @@ DELEGATE = {
                            "    for k, loss in enumerate(val_losses):\n"
                            "        if es.update(k, loss, None):\n            return es.best_step, k\n"
                            "    return es.best_step, len(val_losses) - 1"),
-    "q2": delegate("a_q2", "def gd(H, w_star, eps, tau):\n"
+    "q2": delegate("a_q2", _G2 + "def gd(H, w_star, eps, tau):\n"
                            "    return early_stopping.gd_iterates(H, w_star, eps, int(tau))[-1]"),
     "q3": delegate("a_q3", "def gd_closed(H, w_star, eps, tau):\n"
                            "    return early_stopping.gd_closed_form(H, w_star, eps, tau)"),

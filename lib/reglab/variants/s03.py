@@ -80,6 +80,55 @@ def _q1_draw(rng):
             return g
 
 
+# q2: gd(H, w_star, eps, tau): tau gradient steps from w = 0 (q2a), and tau = 0 (q2b)
+DIAG = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
+OFF = tuple(round(-0.8 + 0.1 * i, 1) for i in range(17))
+EPS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
+
+
+def _quadratic(rng, max_eps_lam=0.9):
+    """A 2 x 2 Hessian, a w*, and a step size with eps * lambda_max <= ``max_eps_lam``."""
+    while True:
+        a, c = rng.choice(DIAG, 2)
+        b = float(rng.choice(OFF))
+        H = np.array([[a, b], [b, c]])
+        lam = np.linalg.eigvalsh(H)
+        eps = float(rng.choice(EPS))
+        if lam[0] > 0.2 and eps * lam[-1] <= max_eps_lam:
+            w = np.round(rng.uniform(0.5, 2.0, 2) * rng.choice([-1.0, 1.0], 2), 1)
+            return H, w, eps
+
+
+def _iterate(H, w_star, eps, tau):
+    w = np.zeros_like(w_star)
+    for _ in range(int(tau)):
+        w = w - eps * H @ (w - w_star)
+    return w
+
+
+def _closed(H, w_star, eps, tau):
+    lam, Q = np.linalg.eigh(H)
+    return Q @ ((1 - (1 - eps * lam) ** tau) * (Q.T @ w_star))
+
+
+def _q2_expected(g):
+    return {"q2a": _iterate(g["H"], g["w_star"], g["eps"], g["tau"]), "q2b": np.zeros(len(g["w_star"]))}
+
+
+def _q2_mistakes(g):
+    H, w, eps, tau = g["H"], g["w_star"], g["eps"], g["tau"]
+    return {"q2a": {"tau-plus-one": _iterate(H, w, eps, tau + 1), "started-at-w-star": w.copy()},
+            "q2b": {"started-at-w-star": w.copy()}}
+
+
+def _q2_draw(rng):
+    while True:
+        H, w, eps = _quadratic(rng)
+        g = {"H": H, "w_star": w, "eps": eps, "tau": int(rng.integers(2, 11))}
+        if _apart(_q2_expected, _q2_mistakes, g):
+            return g
+
+
 
 _H = np.array([[2.0, 0.5], [0.5, 1.0]])
 
@@ -88,4 +137,6 @@ SPECS = {
     "q1": Spec(draw=_q1_draw, course={"val_losses": [5.0, 4.0, 3.0, 3.5, 2.5, 2.6, 2.7, 2.8, 1.0], "patience": 3,
                                       "tie_losses": [1.0, 1.0, 1.0, 0.5], "tie_patience": 2},
                expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-4),
+    "q2": Spec(draw=_q2_draw, course={"H": _H, "w_star": np.array([1.0, -1.0]), "eps": 0.3, "tau": 3},
+               expected=_q2_expected, mistakes=_q2_mistakes, tol=1e-9),
 }
