@@ -157,20 +157,6 @@ _TABLE = {
     "02_l1_lasso": {
     },
     "03_early_stopping": {
-        "q3a": (
-            None,
-            {
-                "tau-plus-one": "fp2:n:4dfa067b:1e-09:2:046be5f590be.bf27660f807d,d2562641c709.55679642a740",
-                "tau-minus-one": "fp2:n:71d7fd04:1e-09:2:16268708d52b.f4cbd3ef2a77,2570b8f06cb3.2582f722a24d",
-            },
-        ),
-        "q3b": (
-            None,
-            {
-                "loop-rounds-tau": "fp2:n:364a8a2f:1e-09:2:d3954be9009b.31da4d64da2a,34fc0f0deaa1.9c6d930ff0d2",
-                "tau-plus-one": "fp2:n:5b45d142:1e-09:2:c4619e80b303.cbf7156947e5,f3a3efa13395.a4b78500f421",
-            },
-        ),
         "q4": (
             "fp2:n:f078df89:1e-09:s:0b19a931f772.c25242d5ceaa",
             {

@@ -16,7 +16,8 @@ def _early_stop(body):
 _G2 = 'H, w_star, eps, tau = checks.givens("q2")\n'
 _GD = _G2 + ("def gd(H, w_star, eps, tau):\n"
              "    H, w_star = np.asarray(H, dtype=float), np.asarray(w_star, dtype=float)\n")
-_GDC = "def gd_closed(H, w_star, eps, tau):\n    lam, Q = np.linalg.eigh(np.asarray(H, dtype=float))\n"
+_G3 = 'H, w_star, eps, tau, tau_frac = checks.givens("q3")\n'
+_GDC = _G3 + "def gd_closed(H, w_star, eps, tau):\n    lam, Q = np.linalg.eigh(np.asarray(H, dtype=float))\n"
 _EA = "def exact_alpha(eigvals, eps, tau):\n    lam = np.asarray(eigvals, dtype=float)\n"
 
 WRONG = {
@@ -39,8 +40,11 @@ WRONG = {
     "q3a": wrong("a_q3", _GDC + "    w_star = np.asarray(w_star, dtype=float)\n"
                                 "    return Q @ ((1 - (1 - eps * lam) ** (tau + 1)) * (Q.T @ w_star))",
                  "tau-plus-one"),
-    "q3b": wrong("a_q3", "def gd_closed(H, w_star, eps, tau):\n    return gd(H, w_star, eps, int(tau))",
-                 "loop-rounds-tau"),
+    # the loop of q2 written out (q2's answer cell may not have run), over int(tau) whole steps
+    "q3b": wrong("a_q3", _G3 + "def gd_closed(H, w_star, eps, tau):\n"
+                               "    H, w_star = np.asarray(H, dtype=float), np.asarray(w_star, dtype=float)\n"
+                               "    w = np.zeros_like(w_star)\n    for _ in range(int(tau)):\n"
+                               "        w = w - eps * H @ (w - w_star)\n    return w", "loop-rounds-tau"),
     "q4": wrong("a_q4", "alpha_approx = 0.01 * 500", "eps-times-tau"),
     "q5a": wrong("a_q5", _EA + "    return np.where(lam > 0, 1 / (eps * tau), np.inf)", "approximation"),
     # the old convention, argued as "an infinitely strong penalty": any alpha matches at lambda_i = 0, the question asks
@@ -57,7 +61,7 @@ DELEGATE = {
                            "    return es.best_step, len(val_losses) - 1"),
     "q2": delegate("a_q2", _G2 + "def gd(H, w_star, eps, tau):\n"
                            "    return early_stopping.gd_iterates(H, w_star, eps, int(tau))[-1]"),
-    "q3": delegate("a_q3", "def gd_closed(H, w_star, eps, tau):\n"
+    "q3": delegate("a_q3", _G3 + "def gd_closed(H, w_star, eps, tau):\n"
                            "    return early_stopping.gd_closed_form(H, w_star, eps, tau)"),
     "q5": delegate("a_q5", "def exact_alpha(eigvals, eps, tau):\n"
                            "    return early_stopping.equivalent_alpha(eigvals, eps, tau)"),

@@ -129,6 +129,30 @@ def _q2_draw(rng):
             return g
 
 
+# q3: gd_closed(H, w_star, eps, tau) by (7.40), at a whole tau (q3a) and between whole steps (q3b)
+FRACTIONS = (0.25, 0.5, 0.75)
+
+
+def _q3_expected(g):
+    H, w, eps = g["H"], g["w_star"], g["eps"]
+    return {"q3a": _closed(H, w, eps, g["tau"]), "q3b": _closed(H, w, eps, g["tau_frac"])}
+
+
+def _q3_mistakes(g):
+    H, w, eps, tau, frac = g["H"], g["w_star"], g["eps"], g["tau"], g["tau_frac"]
+    return {"q3a": {"tau-plus-one": _closed(H, w, eps, tau + 1), "tau-minus-one": _closed(H, w, eps, tau - 1)},
+            "q3b": {"loop-rounds-tau": _iterate(H, w, eps, int(frac)), "tau-plus-one": _closed(H, w, eps, frac + 1)}}
+
+
+def _q3_draw(rng):
+    while True:
+        H, w, eps = _quadratic(rng)
+        g = {"H": H, "w_star": w, "eps": eps, "tau": int(rng.integers(2, 13)),
+             "tau_frac": float(rng.integers(1, 11) + rng.choice(FRACTIONS))}
+        if _apart(_q3_expected, _q3_mistakes, g):
+            return g
+
+
 
 _H = np.array([[2.0, 0.5], [0.5, 1.0]])
 
@@ -139,4 +163,6 @@ SPECS = {
                expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-4),
     "q2": Spec(draw=_q2_draw, course={"H": _H, "w_star": np.array([1.0, -1.0]), "eps": 0.3, "tau": 3},
                expected=_q2_expected, mistakes=_q2_mistakes, tol=1e-9),
+    "q3": Spec(draw=_q3_draw, course={"H": _H, "w_star": np.array([1.0, -1.0]), "eps": 0.2, "tau": 5, "tau_frac": 2.5},
+               expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-9),
 }
