@@ -157,12 +157,6 @@ _TABLE = {
     "02_l1_lasso": {
     },
     "03_early_stopping": {
-        "q4": (
-            "fp2:n:f078df89:1e-09:s:0b19a931f772.c25242d5ceaa",
-            {
-                "eps-times-tau": "fp2:n:d377c6bb:1e-09:s:9f31055eb5b5.973df4c3bc5d",
-            },
-        ),
         "q5a": (
             None,
             {

@@ -45,7 +45,7 @@ WRONG = {
                                "    H, w_star = np.asarray(H, dtype=float), np.asarray(w_star, dtype=float)\n"
                                "    w = np.zeros_like(w_star)\n    for _ in range(int(tau)):\n"
                                "        w = w - eps * H @ (w - w_star)\n    return w", "loop-rounds-tau"),
-    "q4": wrong("a_q4", "alpha_approx = 0.01 * 500", "eps-times-tau"),
+    "q4": wrong("a_q4", 'eps, tau = checks.givens("q4")\nalpha_approx = eps * tau', "eps-times-tau"),
     "q5a": wrong("a_q5", _EA + "    return np.where(lam > 0, 1 / (eps * tau), np.inf)", "approximation"),
     # the old convention, argued as "an infinitely strong penalty": any alpha matches at lambda_i = 0, the question asks
     # for the limit lambda_i -> 0+
@@ -67,6 +67,6 @@ DELEGATE = {
                            "    return early_stopping.equivalent_alpha(eigvals, eps, tau)"),
 }
 
-VALUES = {"q4": 0.2}
+VALUES = {"q4": 0.2}  # the course's own instance (tests/test_variants.py covers the variants)
 # 0.2 has one significant digit: searched as the exact number next to the words that would give it away
 PATTERNS = {"q4": [r"alpha\D{0,20}0\.20*(?!\d)"]}

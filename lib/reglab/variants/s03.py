@@ -153,6 +153,26 @@ def _q3_draw(rng):
             return g
 
 
+# q4: the single alpha ~ 1/(eps tau) of (7.45)
+Q4_EPS = (0.001, 0.002, 0.003, 0.005, 0.008, 0.01, 0.02, 0.025, 0.03, 0.04, 0.05, 0.1)
+Q4_TAUS = (20, 40, 50, 80, 100, 120, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000)
+
+
+def _q4_expected(g):
+    return {"q4": 1 / (g["eps"] * g["tau"])}
+
+
+def _q4_mistakes(g):
+    return {"q4": {"eps-times-tau": g["eps"] * g["tau"]}}
+
+
+def _q4_draw(rng):
+    while True:
+        g = {"eps": float(rng.choice(Q4_EPS)), "tau": int(rng.choice(Q4_TAUS))}
+        if not 0.5 <= g["eps"] * g["tau"] <= 2.0:  # 1/(eps tau) and eps tau far apart
+            return g
+
+
 
 _H = np.array([[2.0, 0.5], [0.5, 1.0]])
 
@@ -165,4 +185,6 @@ SPECS = {
                expected=_q2_expected, mistakes=_q2_mistakes, tol=1e-9),
     "q3": Spec(draw=_q3_draw, course={"H": _H, "w_star": np.array([1.0, -1.0]), "eps": 0.2, "tau": 5, "tau_frac": 2.5},
                expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-9),
+    "q4": Spec(draw=_q4_draw, course={"eps": 0.01, "tau": 500}, expected=_q4_expected, mistakes=_q4_mistakes,
+               tol=1e-9),
 }
