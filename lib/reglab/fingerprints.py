@@ -157,19 +157,6 @@ _TABLE = {
     "02_l1_lasso": {
     },
     "03_early_stopping": {
-        "q5a": (
-            None,
-            {
-                "approximation": "fp2:n:fd1b09c0:1e-09:2:7292075b344f.b798258d4ffc,2c0857c17fb3.064868a5be80",
-                "tau-plus-one": "fp2:n:d6c02efc:1e-09:2:2ade80211d21.926d1eeebe1c,190836166b48.b707e47e4afa",
-            },
-        ),
-        "q5b": (
-            "fp2:n:3d796068:1e-07:s:ea32a91d52f4.363a3101a393",
-            {
-                "zero-alpha": "fp2:n:91519475:1e-07:s:7cf365291479.c6f7979e0448",
-            },
-        ),
     },
     "04_bagging": {
         "q1a": (

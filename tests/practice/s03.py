@@ -18,7 +18,8 @@ _GD = _G2 + ("def gd(H, w_star, eps, tau):\n"
              "    H, w_star = np.asarray(H, dtype=float), np.asarray(w_star, dtype=float)\n")
 _G3 = 'H, w_star, eps, tau, tau_frac = checks.givens("q3")\n'
 _GDC = _G3 + "def gd_closed(H, w_star, eps, tau):\n    lam, Q = np.linalg.eigh(np.asarray(H, dtype=float))\n"
-_EA = "def exact_alpha(eigvals, eps, tau):\n    lam = np.asarray(eigvals, dtype=float)\n"
+_G5 = 'eigvals, eps, tau = checks.givens("q5")\n'
+_EA = _G5 + "def exact_alpha(eigvals, eps, tau):\n    lam = np.asarray(eigvals, dtype=float)\n"
 
 WRONG = {
     "q1a": wrong("a_q1", _early_stop("        if loss < best_loss:\n            best, best_loss, bad = k, loss, 0\n"
@@ -63,7 +64,7 @@ DELEGATE = {
                            "    return early_stopping.gd_iterates(H, w_star, eps, int(tau))[-1]"),
     "q3": delegate("a_q3", _G3 + "def gd_closed(H, w_star, eps, tau):\n"
                            "    return early_stopping.gd_closed_form(H, w_star, eps, tau)"),
-    "q5": delegate("a_q5", "def exact_alpha(eigvals, eps, tau):\n"
+    "q5": delegate("a_q5", _G5 + "def exact_alpha(eigvals, eps, tau):\n"
                            "    return early_stopping.equivalent_alpha(eigvals, eps, tau)"),
 }
 

@@ -173,9 +173,37 @@ def _q4_draw(rng):
             return g
 
 
+# q5: exact_alpha(eigvals, eps, tau): alpha_i = lambda_i r_i / (1 - r_i) (q5a), and the limit 1/(eps tau) at
+# lambda_i = 0 (q5b, checked on the eigenvalues with a 0 in front)
+Q5_LAMS = tuple(round(0.05 * i, 2) for i in range(1, 31))  # 0.05, ..., 1.5
+Q5_EPS = (0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5)
+
+
+def _alpha(lam, eps, tau):
+    r = (1 - eps * lam) ** tau
+    return lam * r / (1 - r)
+
+
+def _q5_expected(g):
+    return {"q5a": _alpha(g["eigvals"], g["eps"], g["tau"]), "q5b": 1 / (g["eps"] * g["tau"])}
+
+
+def _q5_mistakes(g):
+    lam, eps, tau = g["eigvals"], g["eps"], g["tau"]
+    return {"q5a": {"approximation": np.full(lam.shape, 1 / (eps * tau)), "tau-plus-one": _alpha(lam, eps, tau + 1)},
+            "q5b": {"zero-alpha": 0.0}}
+
+
+def _q5_draw(rng):
+    while True:
+        lam = np.sort(rng.choice(Q5_LAMS, 3, replace=False))[::-1].copy()
+        g = {"eigvals": lam, "eps": float(rng.choice(Q5_EPS)), "tau": int(rng.integers(2, 31))}
+        if g["eps"] * lam[0] <= 0.8 and np.min(_alpha(lam, g["eps"], g["tau"])) >= 1e-3 \
+                and _apart(_q5_expected, _q5_mistakes, g):
+            return g
+
 
 _H = np.array([[2.0, 0.5], [0.5, 1.0]])
-
 
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"val_losses": [5.0, 4.0, 3.0, 3.5, 2.5, 2.6, 2.7, 2.8, 1.0], "patience": 3,
@@ -187,4 +215,6 @@ SPECS = {
                expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-9),
     "q4": Spec(draw=_q4_draw, course={"eps": 0.01, "tau": 500}, expected=_q4_expected, mistakes=_q4_mistakes,
                tol=1e-9),
+    "q5": Spec(draw=_q5_draw, course={"eigvals": np.array([1.0, 0.5]), "eps": 0.5, "tau": 2},
+               expected=_q5_expected, mistakes=_q5_mistakes, tol=1e-9),
 }
