@@ -20,6 +20,7 @@ give the same givens, on any machine.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib
 import math
@@ -172,7 +173,7 @@ def givens(session_id: str, question: str, student: str = "", attempt=0) -> Give
     if s is None:
         raise LookupError(f"question {question} of session {session_id} has no variants")
     if attempt == 0 and not student:
-        values = dict(s.course)
+        values = copy.deepcopy(dict(s.course))  # a student's code writing into an array changes no one else's
     else:
         values = s.draw(np.random.default_rng(seed(session_id, question, student, attempt)))
     return Givens(question, values, attempt, student)
