@@ -262,20 +262,6 @@ _TABLE = {
         ),
     },
     "04_bagging": {
-        "q1a": (
-            "fp2:n:03caccd8:1e-09:s:b20e7cb1c320.88cfd1143dc5",
-            {
-                "not-squared": "fp2:n:cde7887b:1e-09:s:addc763fa8a0.3d5ea859010c",
-            },
-        ),
-        "q1b": (
-            "fp2:n:1fca6474:1e-09:s:a24e2641f277.cd27753b35d0",
-            {
-                "no-correlation-term": "fp2:n:56e99d8c:1e-09:s:eb758b4d8b6d.d9dea1679071",
-                "k-minus-1-c": "fp2:n:45657ac0:1e-09:s:c97190539e3e.21010128265e",
-                "not-squared": "fp2:n:e29a1a47:1e-09:s:cf2f199dc8e9.c288c1a5384a",
-            },
-        ),
         "q2": (
             "fp2:n:bd999e76:0.1:s:e24b71c1d261.68c3cfeb6817",
             {

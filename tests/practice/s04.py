@@ -4,12 +4,13 @@ from . import delegate, wrong
 
 SESSION = "04_bagging"
 
+_Q1 = 'v, c, k = checks.givens("q1")  # your variant\n'
 _VC = "def estimate_v_c(errors):\n    e = np.asarray(errors, dtype=float)\n    k, n = e.shape\n"
 _PAIRS = "    s = e.sum(axis=0)\n    c = np.sum(s ** 2 - np.sum(e ** 2, axis=0)) / (k * (k - 1) * n)\n"
 
 WRONG = {
-    "q1a": wrong("a_q1", "def ensemble_error(v, c, k):\n    return v + (k - 1) * c", "not-squared"),
-    "q1b": wrong("a_q1", "def ensemble_error(v, c, k):\n    return v / k", "no-correlation-term"),
+    "q1a": wrong("a_q1", _Q1 + "def ensemble_error(v, c, k):\n    return v + (k - 1) * c", "not-squared"),
+    "q1b": wrong("a_q1", _Q1 + "def ensemble_error(v, c, k):\n    return v / k", "no-correlation-term"),
     "q2": wrong("a_q2", "k_needed = next(k for k in range(1, 10_000) if 1.0 / k <= 0.32)", "no-correlation-term"),
     "q3": wrong("a_q3", "def missed_fraction(sample, n):\n    return len(np.unique(sample)) / n", "covered-fraction"),
     "q4a": wrong("a_q4", "def bootstrap_sample(n, rng):\n    return rng.integers(0, n - 1, size=n)",
@@ -21,7 +22,7 @@ WRONG = {
 }
 
 DELEGATE = {
-    "q1": delegate("a_q1", "def ensemble_error(v, c, k):\n    return ensembles.ensemble_mse(v, c, k)"),
+    "q1": delegate("a_q1", _Q1 + "def ensemble_error(v, c, k):\n    return ensembles.ensemble_mse(v, c, k)"),
     "q3": delegate("a_q3", "def missed_fraction(sample, n):\n"
                            "    return ensembles.out_of_bag_fraction(np.asarray(sample)[None, :], n)[0]"),
     "q4": delegate("a_q4", "def bootstrap_sample(n, rng):\n    return ensembles.bootstrap_indices(n, 1, rng)[0]"),
