@@ -262,13 +262,6 @@ _TABLE = {
         ),
     },
     "04_bagging": {
-        "q2": (
-            "fp2:n:bd999e76:0.1:s:e24b71c1d261.68c3cfeb6817",
-            {
-                "no-correlation-term": "fp2:n:49c8b6cb:0.1:s:cd8f70573d4e.1c27f7425c04",
-                "rounded-down": "fp2:n:03777fa0:0.1:s:2a213d2b6351.834a86b5cfa6",
-            },
-        ),
         "q3": (
             "fp2:n:b363e962:1e-09:s:211869d13711.eef7bf450c28",
             {

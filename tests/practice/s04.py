@@ -11,7 +11,8 @@ _PAIRS = "    s = e.sum(axis=0)\n    c = np.sum(s ** 2 - np.sum(e ** 2, axis=0))
 WRONG = {
     "q1a": wrong("a_q1", _Q1 + "def ensemble_error(v, c, k):\n    return v + (k - 1) * c", "not-squared"),
     "q1b": wrong("a_q1", _Q1 + "def ensemble_error(v, c, k):\n    return v / k", "no-correlation-term"),
-    "q2": wrong("a_q2", "k_needed = next(k for k in range(1, 10_000) if 1.0 / k <= 0.32)", "no-correlation-term"),
+    "q2": wrong("a_q2", 'v, c, target = checks.givens("q2")  # your variant\n'
+                        "k_needed = next(k for k in range(1, 10_000) if v / k <= target)", "no-correlation-term"),
     "q3": wrong("a_q3", "def missed_fraction(sample, n):\n    return len(np.unique(sample)) / n", "covered-fraction"),
     "q4a": wrong("a_q4", "def bootstrap_sample(n, rng):\n    return rng.integers(0, n - 1, size=n)",
                  "last-index-missing"),

@@ -37,7 +37,8 @@ def _q1_mistakes(g):
 
 
 # q2: the smallest k whose (7.50) is at most a target. The target is drawn so that (v - c) / (target - c), where the
-# error reaches it exactly, is far from an integer: no rounding of the arithmetic can move the answer.
+# error reaches it exactly, is far from an integer (no rounding of the arithmetic can move the answer), and so that
+# ignoring the correlation term (v/k) gives another size.
 Q2_VS = tuple(round(0.5 + i / 10, 1) for i in range(36))  # 0.5, ..., 4.0
 Q2_RHOS = tuple(round(0.05 * i, 2) for i in range(1, 11))  # c / v: 0.05, ..., 0.5
 
@@ -56,7 +57,9 @@ def _q2_draw(rng):
         c = round(v * float(rng.choice(Q2_RHOS)), 2)
         target = float(f"{c + (v - c) / rng.uniform(3.0, 30.0):.4g}")
         if target > c and _far_from_integer((v - c) / (target - c)) and _far_from_integer(v / target, 1e-6):
-            return {"v": v, "c": c, "target": target}
+            g = {"v": v, "c": c, "target": target}
+            if _q2_mistakes(g)["q2"]["no-correlation-term"] != _q2_expected(g)["q2"]:  # else v/k would pass
+                return g
 
 
 def _q2_expected(g):
@@ -137,4 +140,6 @@ def _q5_mistakes(g):
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"v": 2.0, "c": 0.5, "k": 4}, expected=_q1_expected, mistakes=_q1_mistakes,
                tol=1e-9),
+    "q2": Spec(draw=_q2_draw, course={"v": 1.0, "c": 0.25, "target": 0.32}, expected=_q2_expected,
+               mistakes=_q2_mistakes, tol=1e-9),
 }
