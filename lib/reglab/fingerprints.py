@@ -262,13 +262,6 @@ _TABLE = {
         ),
     },
     "04_bagging": {
-        "q3": (
-            "fp2:n:b363e962:1e-09:s:211869d13711.eef7bf450c28",
-            {
-                "covered-fraction": "fp2:n:e8829d9c:1e-09:s:a487c6b0f8b3.adbe798a74ef",
-                "counted-duplicates": "fp2:n:dfdf929b:1e-09:s:101f0fc629d8.93a31febba7c",
-            },
-        ),
         "q4a": (
             (
                     "fp2:n:922ceb40:1e-09:10:a727f81a5ad9.fa43007dd4f8,0ff782798144.706a3aacba7f,dd0b9d44ffc6.3858a"

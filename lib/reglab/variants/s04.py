@@ -142,4 +142,6 @@ SPECS = {
                tol=1e-9),
     "q2": Spec(draw=_q2_draw, course={"v": 1.0, "c": 0.25, "target": 0.32}, expected=_q2_expected,
                mistakes=_q2_mistakes, tol=1e-9),
+    "q3": Spec(draw=_q3_draw, course={"sample": np.array([0, 0, 2, 2, 5, 5]), "n": 8}, expected=_q3_expected,
+               mistakes=_q3_mistakes, tol=1e-9),
 }
