@@ -262,33 +262,6 @@ _TABLE = {
         ),
     },
     "04_bagging": {
-        "q4a": (
-            (
-                    "fp2:n:922ceb40:1e-09:10:a727f81a5ad9.fa43007dd4f8,0ff782798144.706a3aacba7f,dd0b9d44ffc6.3858a"
-                    "080e291,6bb17344d942.0477603d1184,6d5924836e02.5022f1ddac57,8b587bdb9a94.64f8f1ab4aed,cdabe947"
-                    "b9c5.4afda202c553,2784204ed4d2.1ef0eee21619,5c6566047a10.5d289f5222dd,813df13871ea.79070f46b9d"
-                    "a"
-                ),
-            {
-                "last-index-missing": (
-                    "fp2:n:448f002f:1e-09:9:34ea1931b8fd.34d433de9b56,93b33e1671ed.a3fba79f100d,c5f2807cb040.b9153a"
-                    "4277f7,19d702583bc0.f11b57713076,b6ce81fc3895.4f20168f8b23,05211ecd65a9.b2f37553568d,1191060c5"
-                    "ad1.3454f34c35ee,5a764fe20f86.d938df67788b,90b5cc61f008.ff2b907db7c3"
-                ),
-                "one-based": (
-                    "fp2:n:90148cfb:1e-09:10:a53c6dc41443.42c14d7b68ad,294c45933eaa.81746d302073,87a21a582192.07957"
-                    "df53ada,e7de512ef1d8.511d6f36af80,22d80806ed79.6f0ffea37521,5496ba2eb09e.557d9f424501,99b16e48"
-                    "2034.f06600b42d16,f91a5c441aef.714ebea01b65,a4bd219b8a67.185f0b611471,ace9f46f98c6.5af185f2c8c"
-                    "3"
-                ),
-            },
-        ),
-        "q4b": (
-            "fp2:n:e8c47e47:0.01:s:6ae529e16cc8.47e6cf09c1da",
-            {
-                "without-replacement": "fp2:n:3039ca29:0.01:s:232a80e1addc.c191ad7ddc29",
-            },
-        ),
         "q5a": (
             "fp2:n:c160bace:1e-09:s:543b10a3663e.992f82daa81e",
             {

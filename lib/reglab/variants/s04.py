@@ -144,4 +144,6 @@ SPECS = {
                mistakes=_q2_mistakes, tol=1e-9),
     "q3": Spec(draw=_q3_draw, course={"sample": np.array([0, 0, 2, 2, 5, 5]), "n": 8}, expected=_q3_expected,
                mistakes=_q3_mistakes, tol=1e-9),
+    "q4": Spec(draw=_q4_draw, course={"n": 10, "n_large": 1000, "seed": 0}, expected=_q4_expected,
+               mistakes=_q4_mistakes, tol=1e-9),
 }
