@@ -262,19 +262,6 @@ _TABLE = {
         ),
     },
     "04_bagging": {
-        "q5a": (
-            "fp2:n:c160bace:1e-09:s:543b10a3663e.992f82daa81e",
-            {
-                "centered": "fp2:n:ab00821a:1e-09:s:cb60af8eccc5.3720d6bc469e",
-            },
-        ),
-        "q5b": (
-            "fp2:n:ae205c40:1e-09:s:6b5914d506ab.378254d4ad10",
-            {
-                "included-self-pairs": "fp2:n:f6ba97ce:1e-09:s:c413ff867b95.d84a5a7ff3ae",
-                "pairs-over-k-squared": "fp2:n:05335cee:1e-09:s:50cd3f74cc33.74e009d6a162",
-            },
-        ),
     },
     "05_dropout": {
         "q1a": (

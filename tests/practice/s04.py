@@ -7,7 +7,8 @@ SESSION = "04_bagging"
 _Q1 = 'v, c, k = checks.givens("q1")  # your variant\n'
 _Q3 = 'sample, n = checks.givens("q3")  # your variant\n'
 _Q4 = 'n, n_large, seed = checks.givens("q4")  # your variant\n'
-_VC = "def estimate_v_c(errors):\n    e = np.asarray(errors, dtype=float)\n    k, n = e.shape\n"
+_Q5 = 'errors = checks.givens("q5")[0]  # your variant\n'
+_VC = _Q5 + "def estimate_v_c(errors):\n    e = np.asarray(errors, dtype=float)\n    k, n = e.shape\n"
 _PAIRS = "    s = e.sum(axis=0)\n    c = np.sum(s ** 2 - np.sum(e ** 2, axis=0)) / (k * (k - 1) * n)\n"
 
 WRONG = {
@@ -30,9 +31,9 @@ DELEGATE = {
     "q3": delegate("a_q3", _Q3 + "def missed_fraction(sample, n):\n"
                            "    return ensembles.out_of_bag_fraction(np.asarray(sample)[None, :], n)[0]"),
     "q4": delegate("a_q4", _Q4 + "def bootstrap_sample(n, rng):\n    return ensembles.bootstrap_indices(n, 1, rng)[0]"),
-    "q5": delegate("a_q5", "def estimate_v_c(errors):\n    return ensembles.estimate_v_c(errors)"),
+    "q5": delegate("a_q5", _Q5 + "def estimate_v_c(errors):\n    return ensembles.estimate_v_c(errors)"),
 }
 
 VALUES = {"q2": 11}
-# k_needed is a small integer: no line above its answer may state an ensemble size that reaches 0.32 with c = 0.25.
+# k_needed is a small integer: no line above its answer may state the size of the course's instance (c = 0.25, 0.32).
 PATTERNS = {"q2": [r"\b11 members", r"\bk\s*=\s*11\b"]}

@@ -146,4 +146,6 @@ SPECS = {
                mistakes=_q3_mistakes, tol=1e-9),
     "q4": Spec(draw=_q4_draw, course={"n": 10, "n_large": 1000, "seed": 0}, expected=_q4_expected,
                mistakes=_q4_mistakes, tol=1e-9),
+    "q5": Spec(draw=_q5_draw, course={"errors": np.array([[1.0, -2.0, 0.5], [2.0, 0.0, 1.5], [-1.0, -1.0, 1.0]])},
+               expected=_q5_expected, mistakes=_q5_mistakes, tol=1e-9),
 }
