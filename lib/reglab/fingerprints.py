@@ -264,29 +264,6 @@ _TABLE = {
     "04_bagging": {
     },
     "05_dropout": {
-        "q1a": (
-            "fp2:n:70af945b:1e-09:2:6a8e8730df9d.86ea678e3150,effc8cff5e5d.18cade1b0c12",
-            {
-                "scaled-by-p": "fp2:n:27dedb63:1e-09:2:1483bf9a950b.643a5bbe8913,4c5963df1c93.eae96ccc2532",
-                "scaled-by-drop": "fp2:n:fb76e00e:1e-09:2:5dc3ac85c3a1.65ba61efe855,edcba5389396.29f62f6a82a5",
-                "not-rescaled": "fp2:n:17049460:1e-09:2:d6aa18919421.da10fff5ec36,3ad1936a7cb9.67c46a6f4fd3",
-            },
-        ),
-        "q1b": (
-            "fp2:n:025e5f67:1e-09:2:94f81a08720c.e6e76db1eb90,50a749b417d1.290414e3fc3f",
-            {
-                "keep-drop-swapped": "fp2:n:afd2b37a:1e-09:2:2d48b1d1613e.c6881664f229,5815b7f20c51.1da95f61421b",
-            },
-        ),
-        "q1c": (
-            "fp2:n:0eea7b5d:1e-09:s:66994c384662.4863f324b72d",
-            {
-                "unweighted-mean": "fp2:n:071f1088:1e-09:s:5c1dc5e2c23c.b157befba9d6",
-                "not-rescaled": "fp2:n:58c23f1d:1e-09:s:da08d1a94ab9.02cc8b4622de",
-                "scaled-by-p": "fp2:n:bb76d680:1e-09:s:bc6bc6a5b33e.08734a725843",
-                "keep-drop-swapped": "fp2:n:ee37de25:1e-09:s:410625fadd04.462d097dbb50",
-            },
-        ),
         "q2a": (
             "fp2:n:d62ba04a:1e-09:1:bca1989ef960.55356c94759b",
             {

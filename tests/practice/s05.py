@@ -4,16 +4,17 @@ from . import broken, delegate, wrong
 
 SESSION = "05_dropout"
 
-_Q1 = "h, p = 3.0, 0.6\nvalues = np.array([h / p, 0.0])\nprobs = np.array([p, 1 - p])\n"
+_G1 = 'h, p = checks.givens("q1")  # your variant\n'
+_Q1 = _G1 + "values = np.array([h / p, 0.0])\nprobs = np.array([p, 1 - p])\n"
 _DROP = "def my_inverted_dropout(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
 _GEO = ("def geometric_ensemble(P, weights):\n"
         "    P, weights = np.asarray(P, dtype=float), np.asarray(weights, dtype=float)\n")
 _WS = "def weight_scaled_predict(W, b, v, keep_prob):\n    W, b, v = (np.asarray(a, dtype=float) for a in (W, b, v))\n"
 
 WRONG = {
-    "q1a": wrong("a_q1", "h, p = 3.0, 0.6\nvalues = np.array([h * p, 0.0])\nprobs = np.array([p, 1 - p])\n"
+    "q1a": wrong("a_q1", _G1 + "values = np.array([h * p, 0.0])\nprobs = np.array([p, 1 - p])\n"
                          "mean = float(values @ probs)", "scaled-by-p"),
-    "q1b": wrong("a_q1", "h, p = 3.0, 0.6\nvalues = np.array([h / p, 0.0])\nprobs = np.array([1 - p, p])\n"
+    "q1b": wrong("a_q1", _G1 + "values = np.array([h / p, 0.0])\nprobs = np.array([1 - p, p])\n"
                          "mean = float(values @ probs)", "keep-drop-swapped"),
     "q1c": wrong("a_q1", _Q1 + "mean = float(np.mean(values))", "unweighted-mean"),
     "q2a": wrong("a_q2", _DROP + "    return (rng.random(h.shape) < keep_prob) * h * keep_prob", "scaled-by-p"),
