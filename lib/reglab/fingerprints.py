@@ -264,26 +264,6 @@ _TABLE = {
     "04_bagging": {
     },
     "05_dropout": {
-        "q2a": (
-            "fp2:n:d62ba04a:1e-09:1:bca1989ef960.55356c94759b",
-            {
-                "scaled-by-p": "fp2:n:1fc24a10:1e-09:1:e504ea9a4a6b.ad0bfb393947",
-                "scaled-by-drop": "fp2:n:f161d2f6:1e-09:1:f5d839747416.89a909f82f67",
-                "not-rescaled": "fp2:n:b8fa0c9c:1e-09:1:4e0c3c3086c2.bc93c4dade0e",
-            },
-        ),
-        "q2b": (
-            "fp2:n:b5dd7a94:0.01:s:22c34df12b99.57ea5052fb6d",
-            {
-                "keep-drop-swapped": "fp2:n:566e6ab6:0.01:s:cd80af0efdfd.e717158fd772",
-            },
-        ),
-        "q2c": (
-            "fp2:n:ab6206b0:0.01:s:23996dcfde45.b6c5dab4302c",
-            {
-                "one-mask-per-batch": "fp2:n:a9cd4011:0.01:s:c9d7944650d2.34072dd579c5",
-            },
-        ),
         "q3a": (
             "fp2:n:74d9b8e2:1e-09:s:a26025553d8b.75877a909e54",
             {

@@ -6,7 +6,8 @@ SESSION = "05_dropout"
 
 _G1 = 'h, p = checks.givens("q1")  # your variant\n'
 _Q1 = _G1 + "values = np.array([h / p, 0.0])\nprobs = np.array([p, 1 - p])\n"
-_DROP = "def my_inverted_dropout(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
+_G2 = 'keep_prob, seed = checks.givens("q2")  # your variant\n'
+_DROP = _G2 + "def my_inverted_dropout(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
 _GEO = ("def geometric_ensemble(P, weights):\n"
         "    P, weights = np.asarray(P, dtype=float), np.asarray(weights, dtype=float)\n")
 _WS = "def weight_scaled_predict(W, b, v, keep_prob):\n    W, b, v = (np.asarray(a, dtype=float) for a in (W, b, v))\n"
@@ -31,7 +32,7 @@ WRONG = {
 }
 
 DELEGATE = {
-    "q2": delegate("a_q2", "def my_inverted_dropout(h, keep_prob, rng):\n"
+    "q2": delegate("a_q2", _G2 + "def my_inverted_dropout(h, keep_prob, rng):\n"
                            "    return dropout.inverted_dropout(h, keep_prob, rng)"),
     "q3": delegate("a_q3", "def from_torch(p):\n    keep = dropout.keep_prob_from_torch(p)\n    return keep, 1 / keep"),
     "q4": delegate("a_q4", "def geometric_ensemble(P, weights):\n"

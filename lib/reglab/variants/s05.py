@@ -172,4 +172,6 @@ _Q5_COURSE_W = np.array([[1.0, -0.5, 0.2], [0.3, 0.8, -1.0]])
 
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"h": 3.0, "p": 0.6}, expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-9),
+    "q2": Spec(draw=_q2_draw, course={"keep_prob": 0.8, "seed": 3}, expected=_q2_expected, mistakes=_q2_mistakes,
+               tol=1e-9),
 }
