@@ -264,19 +264,6 @@ _TABLE = {
     "04_bagging": {
     },
     "05_dropout": {
-        "q3a": (
-            "fp2:n:74d9b8e2:1e-09:s:a26025553d8b.75877a909e54",
-            {
-                "keep-drop-swapped": "fp2:n:9fcda708:1e-09:s:eef4c52bf4ec.40121d119003",
-            },
-        ),
-        "q3b": (
-            "fp2:n:2ef4c3c9:1e-09:s:945a56b922b5.2ceb8f292499",
-            {
-                "scaled-by-drop": "fp2:n:b0eea80d:1e-09:s:bda2ba52c82a.5f3ced025610",
-                "scaled-by-p": "fp2:n:ee33e487:1e-09:s:8640af95d9d4.044a63eef3d5",
-            },
-        ),
         "q4a": (
             "fp2:n:70a14752:1e-09:3:4f25875740bd.4a264b732a87,9a3c151b39b9.623160d9110d,ca882e8cb71b.ba1ac6329bfd",
             {

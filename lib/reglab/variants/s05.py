@@ -174,4 +174,5 @@ SPECS = {
     "q1": Spec(draw=_q1_draw, course={"h": 3.0, "p": 0.6}, expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-9),
     "q2": Spec(draw=_q2_draw, course={"keep_prob": 0.8, "seed": 3}, expected=_q2_expected, mistakes=_q2_mistakes,
                tol=1e-9),
+    "q3": Spec(draw=_q3_draw, course={"p": 0.25}, expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-9),
 }
