@@ -264,35 +264,6 @@ _TABLE = {
     "04_bagging": {
     },
     "05_dropout": {
-        "q4a": (
-            "fp2:n:70a14752:1e-09:3:4f25875740bd.4a264b732a87,9a3c151b39b9.623160d9110d,ca882e8cb71b.ba1ac6329bfd",
-            {
-                "arithmetic-mean": (
-                    "fp2:n:4fbac839:1e-09:3:82b745171448.1ef6c3be4ac8,c407af8d5bdb.123e0d53ca33,002adef969ef.8c7e70"
-                    "0d4e0e"
-                ),
-                "weights-as-factors": (
-                    "fp2:n:7abaa335:1e-09:3:49b053c98310.25aa7c24e257,6ffc7a2e29f5.16b30be1fd42,ff435441f6c2.dfc2e8"
-                    "b39d7c"
-                ),
-            },
-        ),
-        "q4b": (
-            (
-                    "fp2:n:207cc382:1e-09:4:b216b596329c.9ebd2ce6c02c,32d54f6388e7.24019f3a79a2,2d95c1b93c72.c0e66e"
-                    "61fc23,4c89fe6a3344.66476ab0144b"
-                ),
-            {
-                "not-renormalized": (
-                    "fp2:n:aa6c9173:1e-09:4:52cd7f1f0a87.7d4cb21e39c2,35c8c8a9b337.7f4206a57f70,d84a2aaafe0e.b7ea1e"
-                    "e1ab65,ac43be900836.efde888f49af"
-                ),
-                "arithmetic-mean": (
-                    "fp2:n:1aa4a76a:1e-09:4:d0a8930c424d.d95277dec51c,69fc67d50e83.524ce7ddd7ac,a3297f8d5f2b.a8a950"
-                    "cf259d,8aaae5d6165c.a329a6df4d62"
-                ),
-            },
-        ),
         "q5a": (
             "fp2:n:1412ddf1:1e-09:3:93b83f6dc16b.5b30fc733242,652a37616aaa.9ca7017153ac,70266c12d59a.c930a5038ee8",
             {

@@ -9,7 +9,8 @@ _Q1 = _G1 + "values = np.array([h / p, 0.0])\nprobs = np.array([p, 1 - p])\n"
 _G2 = 'keep_prob, seed = checks.givens("q2")  # your variant\n'
 _DROP = _G2 + "def my_inverted_dropout(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
 _Q3 = 'p = checks.givens("q3")[0]  # your variant\n'
-_GEO = ("def geometric_ensemble(P, weights):\n"
+_Q4 = 'P, weights, n, keep_prob, seed = checks.givens("q4")  # your variant\n'
+_GEO = (_Q4 + "def geometric_ensemble(P, weights):\n"
         "    P, weights = np.asarray(P, dtype=float), np.asarray(weights, dtype=float)\n")
 _WS = "def weight_scaled_predict(W, b, v, keep_prob):\n    W, b, v = (np.asarray(a, dtype=float) for a in (W, b, v))\n"
 
@@ -37,7 +38,7 @@ DELEGATE = {
                            "    return dropout.inverted_dropout(h, keep_prob, rng)"),
     "q3": delegate("a_q3", _Q3 + "def from_torch(p):\n"
                            "    keep = dropout.keep_prob_from_torch(p)\n    return keep, 1 / keep"),
-    "q4": delegate("a_q4", "def geometric_ensemble(P, weights):\n"
+    "q4": delegate("a_q4", _Q4 + "def geometric_ensemble(P, weights):\n"
                            "    return dropout.softmax(np.asarray(weights) @ np.log(np.asarray(P)))"),
     "q5": delegate("a_q5", "def weight_scaled_predict(W, b, v, keep_prob):\n"
                            "    return dropout.weight_scaling_predict(W, b, v, keep_prob)"),

@@ -175,4 +175,7 @@ SPECS = {
     "q2": Spec(draw=_q2_draw, course={"keep_prob": 0.8, "seed": 3}, expected=_q2_expected, mistakes=_q2_mistakes,
                tol=1e-9),
     "q3": Spec(draw=_q3_draw, course={"p": 0.25}, expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-9),
+    "q4": Spec(draw=_q4_draw,
+               course={"P": _Q4_COURSE_P, "weights": np.array([0.5, 0.3, 0.2]), "n": 10, "keep_prob": 0.8, "seed": 57},
+               expected=_q4_expected, mistakes=_q4_mistakes, tol=1e-9),
 }
