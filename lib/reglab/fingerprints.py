@@ -264,36 +264,6 @@ _TABLE = {
     "04_bagging": {
     },
     "05_dropout": {
-        "q5a": (
-            "fp2:n:1412ddf1:1e-09:3:93b83f6dc16b.5b30fc733242,652a37616aaa.9ca7017153ac,70266c12d59a.c930a5038ee8",
-            {
-                "scaled-bias": (
-                    "fp2:n:8b597b15:1e-09:3:b6cb0551c725.e4a6abcefabe,988a99d9c95e.3633cceda578,d1a98bc92993.b3db41"
-                    "cee322"
-                ),
-                "keep-drop-swapped": (
-                    "fp2:n:0019485d:1e-09:3:6386327c5abc.d7a755aef494,09ee30f042cc.71ca68e9d3b1,f97d8d19fbf0.90fbd9"
-                    "924ec3"
-                ),
-                "no-scaling": (
-                    "fp2:n:e2952690:1e-09:3:b4e110882720.c971dbc77dd9,c06db636fd50.cc02937ba39c,108e004d6d5a.befa1f"
-                    "1ca7f6"
-                ),
-                "arithmetic-mean": (
-                    "fp2:n:79773adb:1e-09:3:56804e1dae89.3138ba788330,31b07a0ac65d.98beef69537f,177ff2b25be1.a7012d"
-                    "f93cec"
-                ),
-            },
-        ),
-        "q5b": (
-            "fp2:n:23d7e4c7:1e-09:3:a64c584c6568.f86b710192a9,14c6f10c11ef.4a8a40495bc8,4e53a9fd43d2.09ff4dd0f0f6",
-            {
-                "scaled-bias": (
-                    "fp2:n:5ed98060:1e-09:3:d6ddccbe0c9d.1741c07e1177,27a3803a9361.7717f9ffd36d,4d4046d5cc79.0ca8a5"
-                    "17ab0a"
-                ),
-            },
-        ),
     },
     "06_capstone": {
         "q1a": (

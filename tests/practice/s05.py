@@ -12,7 +12,9 @@ _Q3 = 'p = checks.givens("q3")[0]  # your variant\n'
 _Q4 = 'P, weights, n, keep_prob, seed = checks.givens("q4")  # your variant\n'
 _GEO = (_Q4 + "def geometric_ensemble(P, weights):\n"
         "    P, weights = np.asarray(P, dtype=float), np.asarray(weights, dtype=float)\n")
-_WS = "def weight_scaled_predict(W, b, v, keep_prob):\n    W, b, v = (np.asarray(a, dtype=float) for a in (W, b, v))\n"
+_Q5 = 'W, b, v, keep_prob, offset = checks.givens("q5")  # your variant\n'
+_WS = (_Q5 + "def weight_scaled_predict(W, b, v, keep_prob):\n"
+       "    W, b, v = (np.asarray(a, dtype=float) for a in (W, b, v))\n")
 
 WRONG = {
     "q1a": wrong("a_q1", _G1 + "values = np.array([h * p, 0.0])\nprobs = np.array([p, 1 - p])\n"
@@ -40,7 +42,7 @@ DELEGATE = {
                            "    keep = dropout.keep_prob_from_torch(p)\n    return keep, 1 / keep"),
     "q4": delegate("a_q4", _Q4 + "def geometric_ensemble(P, weights):\n"
                            "    return dropout.softmax(np.asarray(weights) @ np.log(np.asarray(P)))"),
-    "q5": delegate("a_q5", "def weight_scaled_predict(W, b, v, keep_prob):\n"
+    "q5": delegate("a_q5", _Q5 + "def weight_scaled_predict(W, b, v, keep_prob):\n"
                            "    return dropout.weight_scaling_predict(W, b, v, keep_prob)"),
 }
 

@@ -178,4 +178,8 @@ SPECS = {
     "q4": Spec(draw=_q4_draw,
                course={"P": _Q4_COURSE_P, "weights": np.array([0.5, 0.3, 0.2]), "n": 10, "keep_prob": 0.8, "seed": 57},
                expected=_q4_expected, mistakes=_q4_mistakes, tol=1e-9),
+    "q5": Spec(draw=_q5_draw,
+               course={"W": _Q5_COURSE_W, "b": np.array([0.1, -0.2, 0.4]), "v": np.array([2.0, -1.0]),
+                       "keep_prob": 0.8, "offset": 750.0},
+               expected=_q5_expected, mistakes=_q5_mistakes, tol=1e-9),
 }
