@@ -449,18 +449,6 @@ _TABLE = {
         ),
     },
     "06_capstone": {
-        "q1a": (
-            "fp2:c:cb106986:c68f1694902f63023f0360df",
-            {
-                "read-backwards": "fp2:c:bd56dfdf:d5f7ad30e15914ff56c7537c",
-            },
-        ),
-        "q1b": (
-            "fp2:c:f4f895eb:f6f137eb03e20cc7a2663738",
-            {
-                "high-val-means-overfitting": "fp2:c:22befd3d:7458c2c329d720cc88b22b34",
-            },
-        ),
         "q2a": (
             "fp2:n:bb5a8e54:1e-09:s:7786cb03efc7.4f02adc626ae",
             {

@@ -31,9 +31,12 @@ _QUIZ_WRONG = {"quiz1": ("a", "for-speed"), "quiz2": ("b", "raises-training-accu
                "quiz4": ("b", "dropout-at-test-time"), "quiz5": ("a", "stop-on-training-loss"),
                "quiz6": ("a", "lambda-is-learning-rate"), "quiz7": ("b", "update-mask-on-memory")}
 
+_Q1 = ('train_a, val_a, train_b, val_b, good_error, options = checks.givens("q1")\n'
+       'letter = {o.split(":")[0]: "abc"[i] for i, o in enumerate(options)}\n')
+
 WRONG = {
-    "q1a": wrong("a_q1", 'diagnosis_a, diagnosis_b = "a", "a"', "read-backwards"),
-    "q1b": wrong("a_q1", 'diagnosis_a, diagnosis_b = "b", "b"', "high-val-means-overfitting"),
+    "q1a": wrong("a_q1", _Q1 + 'diagnosis_a = diagnosis_b = letter["underfitting"]', "read-backwards"),
+    "q1b": wrong("a_q1", _Q1 + 'diagnosis_a = diagnosis_b = letter["overfitting"]', "high-val-means-overfitting"),
     "q2a": wrong("a_q2", "lambda_mean = 4.0\nalpha_half = 2 * 4.0 / 800", "lambda-unchanged"),
     "q2b": wrong("a_q2", "lambda_mean = 4.0 / 800\nalpha_half = lambda_mean", "forgot-factor-2"),
     "q3a": wrong("a_q3", _SMOOTH + "    T = np.full((len(y), k), eps / k)\n    T[np.arange(len(y)), y] = 1 - eps\n"

@@ -1,0 +1,56 @@
+"""Session 6's variants (capstone and review): see :mod:`reglab.variants`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import Spec, letter, shuffled
+
+
+class _Letter(str):
+    """An option letter that also reads as its rank (a = 1, b = 2, ...): :func:`reglab.variants.separation` compares
+    numbers, and two different letters are always told apart."""
+
+    def __float__(self):
+        return float(ord(self[0].lower()) - 96)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(float(self), dtype=dtype)
+
+
+def _letter(options, option) -> _Letter:
+    return _Letter(letter(options, option))
+
+
+# q1: two networks' training and validation errors; the options in an order of the variant's own
+UNDER = "underfitting: reduce regularization (or a bigger model, longer training)"
+OVER = "overfitting: increase regularization or get more data"
+FINE = "both errors are fine"
+Q1_OPTIONS = (UNDER, OVER, FINE)
+
+
+def _q1_draw(rng):
+    train_a = float(rng.choice([0.01, 0.02, 0.03, 0.04, 0.05]))
+    val_a = round(train_a + int(rng.integers(15, 41)) / 100, 2)  # a gap of 0.15 to 0.40
+    train_b = int(rng.integers(22, 41)) / 100
+    val_b = round(train_b + int(rng.integers(1, 5)) / 100, 2)  # a gap of 0.01 to 0.04
+    good = float(rng.choice([0.03, 0.04, 0.05, 0.06, 0.08]))
+    return {"train_a": train_a, "val_a": val_a, "train_b": train_b, "val_b": val_b, "good_error": good,
+            "options": shuffled(rng, Q1_OPTIONS)}
+
+
+def _q1_expected(g):
+    return {"q1a": _letter(g["options"], OVER), "q1b": _letter(g["options"], UNDER)}
+
+
+def _q1_mistakes(g):
+    return {"q1a": {"read-backwards": _letter(g["options"], UNDER)},
+            "q1b": {"high-val-means-overfitting": _letter(g["options"], OVER)}}
+
+
+SPECS = {
+    "q1": Spec(draw=_q1_draw,
+               course={"train_a": 0.02, "val_a": 0.35, "train_b": 0.31, "val_b": 0.33, "good_error": 0.05,
+                       "options": Q1_OPTIONS},
+               expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-9),
+}
