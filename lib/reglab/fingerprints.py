@@ -449,21 +449,6 @@ _TABLE = {
         ),
     },
     "06_capstone": {
-        "q2a": (
-            "fp2:n:bb5a8e54:1e-09:s:7786cb03efc7.4f02adc626ae",
-            {
-                "lambda-unchanged": "fp2:n:f0e886d0:1e-09:s:fca4714dc309.9e764513eb23",
-                "multiplied-by-n": "fp2:n:17c78f88:1e-09:s:a6c7c2a7f891.0bb5fada0cae",
-            },
-        ),
-        "q2b": (
-            "fp2:n:dd045f0c:1e-09:s:9f678d1c0e75.819e16d5f7a7",
-            {
-                "forgot-factor-2": "fp2:n:4506a742:1e-09:s:e0e47539ce81.4d73f6d8be67",
-                "halved": "fp2:n:7aa4f62f:1e-09:s:4e6c16ba099f.7738331167a7",
-                "lambda-unchanged": "fp2:n:ef6ba740:1e-09:s:5ba604ad3ee2.d2f31724dd85",
-            },
-        ),
         "q3a": (
             (
                     "fp2:n:659756d8:1e-09:15:5fbff05c73c9.ceef378468c0,17f94ee1cc17.811277eb36dd,3015bcd0a263.cedb8"

@@ -33,12 +33,14 @@ _QUIZ_WRONG = {"quiz1": ("a", "for-speed"), "quiz2": ("b", "raises-training-accu
 
 _Q1 = ('train_a, val_a, train_b, val_b, good_error, options = checks.givens("q1")\n'
        'letter = {o.split(":")[0]: "abc"[i] for i, o in enumerate(options)}\n')
+_Q2 = 'lambda_sum, n_examples = checks.givens("q2")\n'
 
 WRONG = {
     "q1a": wrong("a_q1", _Q1 + 'diagnosis_a = diagnosis_b = letter["underfitting"]', "read-backwards"),
     "q1b": wrong("a_q1", _Q1 + 'diagnosis_a = diagnosis_b = letter["overfitting"]', "high-val-means-overfitting"),
-    "q2a": wrong("a_q2", "lambda_mean = 4.0\nalpha_half = 2 * 4.0 / 800", "lambda-unchanged"),
-    "q2b": wrong("a_q2", "lambda_mean = 4.0 / 800\nalpha_half = lambda_mean", "forgot-factor-2"),
+    "q2a": wrong("a_q2", _Q2 + "lambda_mean = lambda_sum\nalpha_half = 2 * lambda_sum / n_examples",
+                 "lambda-unchanged"),
+    "q2b": wrong("a_q2", _Q2 + "lambda_mean = lambda_sum / n_examples\nalpha_half = lambda_mean", "forgot-factor-2"),
     "q3a": wrong("a_q3", _SMOOTH + "    T = np.full((len(y), k), eps / k)\n    T[np.arange(len(y)), y] = 1 - eps\n"
                                    "    return T", "eps-over-k"),
     "q3b": wrong("a_q3", _SMOOTH + "    T = np.full((len(y), k), eps / (k - 1))\n"

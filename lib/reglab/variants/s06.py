@@ -48,9 +48,31 @@ def _q1_mistakes(g):
             "q1b": {"high-val-means-overfitting": _letter(g["options"], OVER)}}
 
 
+# q2: a lambda tuned for a summed objective over n examples, moved to a mean and to the (alpha/2) convention
+LAMBDA_SUMS = (0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0)
+N_EXAMPLES = (200, 250, 300, 400, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000, 4000, 5000)
+
+
+def _q2_draw(rng):
+    return {"lambda_sum": float(rng.choice(LAMBDA_SUMS)), "n_examples": int(rng.choice(N_EXAMPLES))}
+
+
+def _q2_expected(g):
+    lam, n = g["lambda_sum"], g["n_examples"]
+    return {"q2a": lam / n, "q2b": 2 * lam / n}
+
+
+def _q2_mistakes(g):
+    lam, n = g["lambda_sum"], g["n_examples"]
+    return {"q2a": {"lambda-unchanged": lam, "multiplied-by-n": lam * n},
+            "q2b": {"forgot-factor-2": lam / n, "halved": lam / (2 * n), "lambda-unchanged": 2 * lam}}
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw,
                course={"train_a": 0.02, "val_a": 0.35, "train_b": 0.31, "val_b": 0.33, "good_error": 0.05,
                        "options": Q1_OPTIONS},
                expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-9),
+    "q2": Spec(draw=_q2_draw, course={"lambda_sum": 4.0, "n_examples": 800}, expected=_q2_expected,
+               mistakes=_q2_mistakes, tol=1e-9),
 }
