@@ -483,51 +483,6 @@ _TABLE = {
                 ),
             },
         ),
-        "quiz1": (
-            "fp2:c:538007c3:e3167ceeaa34b1e328fd00f8",
-            {
-                "for-speed": "fp2:c:9bdf6f6a:b53e6c8f86018fc8f8bee6af",
-                "pruning": "fp2:c:44113396:4eaf8db793c5453932007737",
-            },
-        ),
-        "quiz2": (
-            "fp2:c:f0b0479d:97655c2df476ebba42c55d7e",
-            {
-                "raises-training-accuracy": "fp2:c:9706d4c0:9342d345b6edebde4bcea0be",
-            },
-        ),
-        "quiz3": (
-            "fp2:c:3135bd26:f0937f38ebba6c2ee2ba897d",
-            {
-                "l2-for-absolute": "fp2:c:f674b64b:307dd69a0796be3c4aa96ec9",
-            },
-        ),
-        "quiz4": (
-            "fp2:c:28f613ad:34f04f6c2e1d7dc9322b6e3b",
-            {
-                "dropout-at-test-time": "fp2:c:64638518:eabc9486f62c5946d1d89c44",
-            },
-        ),
-        "quiz5": (
-            "fp2:c:0b5d2219:a1ac979ce1994a72657fdfbf",
-            {
-                "stop-on-training-loss": "fp2:c:fe119dfd:32a381da33585031c338685a",
-            },
-        ),
-        "quiz6": (
-            "fp2:c:88a26e90:2622f754ff3741a7ccf8e3ea",
-            {
-                "lambda-is-learning-rate": "fp2:c:4c3270a9:bfc5d7cf24afb5d29d7e983a",
-            },
-        ),
-        "quiz7": (
-            "fp2:c:9094dc60:cab5d66c71db07965ee231b1",
-            {
-                "fresh-mask-per-step": "fp2:c:5204b46a:f0f455e9bebf6eefc81c35b2",
-                "per-sequence-is-per-step": "fp2:c:a864a28c:41232bd42b42d234fdd8c514",
-                "update-mask-on-memory": "fp2:c:32279205:7a59e827e299b05a3eda03c1",
-            },
-        ),
         "q4a": (
             (
                     "fp2:n:af9422e5:1e-06:6:f61b2d73898d.9d03c7cc6131,f3427b6695a6.a86447908115,124732e71348.df95da"

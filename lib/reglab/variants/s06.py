@@ -68,6 +68,51 @@ def _q2_mistakes(g):
             "q2b": {"forgot-factor-2": lam / n, "halved": lam / (2 * n), "lambda-unchanged": 2 * lam}}
 
 
+# the review quiz: each item's options (in the course's order), the right one, and the distractors' misconceptions
+QUIZ = {
+    "item1": (("speed up training by skipping units",
+               "randomly drop neurons during training to prevent overfitting",
+               "remove unused weights permanently after training",
+               "reduce the number of output classes"), 1, {"for-speed": 0, "pruning": 2}),
+    "item2": (("speed up convergence", "increase training accuracy", "prevent overfitting", "reduce inference time"),
+              2, {"raises-training-accuracy": 1}),
+    "item3": (("L2", "dropout", "early stopping", "L1"), 3, {"l2-for-absolute": 0}),
+    "item4": (("it randomly removes neurons, with their connections, during training",
+               "it removes the weakest neurons at test time",
+               "it adds Gaussian noise to every weight",
+               "it lowers the learning rate of rarely used units"), 0, {"dropout-at-test-time": 1}),
+    "item5": (("stop when the training loss reaches zero",
+               "stop after a fixed number of epochs",
+               "stop when the learning rate becomes small",
+               "stop when the validation performance plateaus or degrades"), 3, {"stop-on-training-loss": 0}),
+    "item6": (("the learning rate", "the regularization strength", "the keep probability", "the number of layers"),
+              1, {"lambda-is-learning-rate": 0}),
+    "item7": (("that is Gal and Ghahramani's variant, one thinned network per sequence",
+               "that is Semeniuta et al.'s variant, \"recurrent dropout without memory loss\"",
+               "it corrupts the memory anew at every step, so the network struggles to keep information over many "
+               "steps: neither published variant does it",
+               "it is harmless, because the masks of many steps average out"), 2,
+              {"per-sequence-is-per-step": 0, "update-mask-on-memory": 1, "fresh-mask-per-step": 3}),
+}
+
+
+def _part(item):
+    return "quiz" + item[len("item"):]
+
+
+def _quiz_draw(rng):
+    return {item: shuffled(rng, options) for item, (options, _, _) in QUIZ.items()}
+
+
+def _quiz_expected(g):
+    return {_part(item): _letter(g[item], options[right]) for item, (options, right, _) in QUIZ.items()}
+
+
+def _quiz_mistakes(g):
+    return {_part(item): {key: _letter(g[item], options[i]) for key, i in named.items()}
+            for item, (options, _, named) in QUIZ.items()}
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw,
                course={"train_a": 0.02, "val_a": 0.35, "train_b": 0.31, "val_b": 0.33, "good_error": 0.05,
@@ -75,4 +120,6 @@ SPECS = {
                expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-9),
     "q2": Spec(draw=_q2_draw, course={"lambda_sum": 4.0, "n_examples": 800}, expected=_q2_expected,
                mistakes=_q2_mistakes, tol=1e-9),
+    "quiz": Spec(draw=_quiz_draw, course={item: options for item, (options, _, _) in QUIZ.items()},
+                 expected=_quiz_expected, mistakes=_quiz_mistakes, tol=1e-9),
 }
