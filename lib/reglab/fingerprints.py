@@ -449,40 +449,6 @@ _TABLE = {
         ),
     },
     "06_capstone": {
-        "q3a": (
-            (
-                    "fp2:n:659756d8:1e-09:15:5fbff05c73c9.ceef378468c0,17f94ee1cc17.811277eb36dd,3015bcd0a263.cedb8"
-                    "e5d0e2f,40d8c51f655e.a933d63a099a,2df0b99efb59.9a02de208e62,0cd8a7d32f74.e7b94be03d2e,f90d8c05"
-                    "f7a8.1cfe1f6d9f3b,e8b78267f0b8.c27b262bf784,3ba5b2666b5b.dffb47c69d6a,f2385b153f82.04231d6cec5"
-                    "7,b13faf984f0a.c4a1a5c484b2,55d097475e4a.5d3ac1c89fab,128d1cfde680.7453f834d150,ed8c07c66487.3"
-                    "23969424721,e3adcc3bce51.3cdc9afbb4d7"
-                ),
-            {
-                "eps-over-k": (
-                    "fp2:n:2a1d37e1:1e-09:15:09745ccf116b.d45c2f3ef466,3abfe2498cff.57eec6cd9b0a,6b8339b0a0ce.ca009"
-                    "4d368da,de74962544c3.9ca83f22ac77,aa515e281595.d38b10b1d1aa,4b1733cb8532.c5606d53f587,10cac30d"
-                    "9926.19c4648240f6,a9811be798bc.2ab1bc79ff72,0c1ebfcce31f.64592e3cfdd5,0eb42dd33879.627f89ee79c"
-                    "4,a105287a5296.393d2dc88e5b,7c3cb6c687de.7bf8394c76b6,86b96ed9aa07.8bb7c7f1f40a,b46461f8813e.b"
-                    "dcdc387398e,cf628c9cd491.85ddb3a86346"
-                ),
-            },
-        ),
-        "q3b": (
-            (
-                    "fp2:n:837f486d:1e-09:5:4ef0a13ab453.3a63c3753567,5c2918552642.c8c95039efa6,daea1fb2bcc7.e6f51c"
-                    "78f6a4,2552b2a24321.ed60c2e2348d,5cb41bdc9228.23bde15fa4a7"
-                ),
-            {
-                "eps-over-k-everywhere": (
-                    "fp2:n:1a28c307:1e-09:5:e37ea94d7510.d7ce8e5027b8,555b2b2a41a0.2619f9fbd3f1,aec194370cb5.262c5f"
-                    "929aae,63da5cc396d8.47b31bbdb932,e6de5645b5fe.9590852348f5"
-                ),
-                "one-hot-kept": (
-                    "fp2:n:653bcd35:1e-09:5:9fc80896a052.f8f4ccdbda6c,1e5e6d9d5ea4.5a3f708b85a4,3dbec3c7d2d0.cb4b73"
-                    "dca815,381ce00d0cea.e40c39b49100,f19414784fac.c0e6960e1d49"
-                ),
-            },
-        ),
         "q4a": (
             (
                     "fp2:n:af9422e5:1e-06:6:f61b2d73898d.9d03c7cc6131,f3427b6695a6.a86447908115,124732e71348.df95da"

@@ -4,7 +4,7 @@ from . import broken, delegate, wrong
 
 SESSION = "06_capstone"
 
-_SMOOTH = "def smooth(y, k, eps):\n    y = np.asarray(y)\n"
+_SMOOTH = 'labels, k, eps = checks.givens("q3")\ndef smooth(y, k, eps):\n    y = np.asarray(y)\n'
 _Q4 = ("loss = lambda net, X, y: mlp.cross_entropy(mlp.forward(net, X)[0], y)\n"
        "nets = [mlp.train_mlp(init, split.X_train, split.y_train, epochs=100, l2=lam, rng=1).layers "
        "for lam in lambdas]\n"
@@ -65,7 +65,8 @@ WRONG = {
 }
 
 DELEGATE = {
-    "q3": delegate("a_q3", "def smooth(y, k, eps):\n    return mlp.smooth_labels(np.asarray(y), k, eps)"),
+    "q3": delegate("a_q3", 'labels, k, eps = checks.givens("q3")\n'
+                           "def smooth(y, k, eps):\n    return mlp.smooth_labels(np.asarray(y), k, eps)"),
 }
 
 VALUES = {"q2": [4.0 / 800, 2 * 4.0 / 800]}

@@ -113,6 +113,27 @@ def _quiz_mistakes(g):
             for item, (options, _, named) in QUIZ.items()}
 
 
+# q3: label smoothing, checked on labels, a number of classes and an eps of the variant's own
+EPSILONS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
+
+
+def _q3_draw(rng):
+    k = int(rng.integers(3, 9))
+    labels = [int(y) for y in rng.integers(0, k, int(rng.integers(4, 9)))]  # a list: givens compare as data
+    return {"labels": labels, "k": k, "eps": float(rng.choice(EPSILONS))}
+
+
+def _q3_expected(g):
+    n, k, eps = len(g["labels"]), g["k"], g["eps"]
+    return {"q3a": np.full(n * (k - 1), eps / (k - 1)), "q3b": np.full(n, 1 - eps)}
+
+
+def _q3_mistakes(g):
+    n, k, eps = len(g["labels"]), g["k"], g["eps"]
+    return {"q3a": {"eps-over-k": np.full(n * (k - 1), eps / k)},
+            "q3b": {"eps-over-k-everywhere": np.full(n, 1 - eps + eps / k), "one-hot-kept": np.ones(n)}}
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw,
                course={"train_a": 0.02, "val_a": 0.35, "train_b": 0.31, "val_b": 0.33, "good_error": 0.05,
@@ -122,4 +143,6 @@ SPECS = {
                mistakes=_q2_mistakes, tol=1e-9),
     "quiz": Spec(draw=_quiz_draw, course={item: options for item, (options, _, _) in QUIZ.items()},
                  expected=_quiz_expected, mistakes=_quiz_mistakes, tol=1e-9),
+    "q3": Spec(draw=_q3_draw, course={"labels": [0, 3, 1, 3, 2], "k": 4, "eps": 0.3}, expected=_q3_expected,
+               mistakes=_q3_mistakes, tol=1e-9),
 }
