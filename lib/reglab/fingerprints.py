@@ -485,36 +485,6 @@ _TABLE = {
                 "averaged-losses": "fp2:n:05c71cbd:1e-06:s:1bca1962fe2b.ea9f20b33473",
             },
         ),
-        "q5a": (
-            None,
-            {
-                "factor-2": (
-                    "fp2:n:81aae2c0:1e-06:20:d9fa4f67aea7.a94e009fa94d,8bdf9eb50fdd.033c5ae3e1fd,20ee3ebfbbc9.1ed3c"
-                    "52caf7b,9d8abc176421.8dfc4064a8f7,c7520496c4f3.17df2e14c651,b43eb57108a1.4adcf051e3ff,5520986c"
-                    "a2f9.35447ff2784c,9ae0da188865.692606615f5f,1af661293ee4.0074cf12795b,1c876c555796.af4f99e2a3c"
-                    "5,e2ec331ecaf9.2de6bcbd0035,62f7bec5c1a2.9d09933d0e04,ddc90b634427.a04cee345c04,18acdecf25fc.3"
-                    "f0571d16cfb,b28f50afd09a.6c84b604eb4d,06b0ab6ddae2.ea32cdd90d29,0f2bd30ba13c.1fccb0144b6a,3883"
-                    "5a9bb576.3120e1c3afca,ba946b7df68f.e55f1cf88d2d,4329b6652d0a.3e5b29340084"
-                ),
-                "lambda-missing": (
-                    "fp2:n:7ec9ac6b:1e-06:20:daef3cc23d0f.5edc0749ec0e,8a063719a634.d5bbc468dd77,29f036368843.7ebd4"
-                    "59a783e,57506ef52c8f.b05eec3967a5,89a1b887b3e5.b8463c7eba87,95e5653ffd90.879df0ff2855,aed25ee7"
-                    "050f.84db9897ba47,d1f2ed22d12b.1cc833b1bc17,4dcd8ad081fe.87d89df8c1c8,218a66a04fd9.0a16672d393"
-                    "d,8e27b339ceed.aaedc33ffb65,a0e66b20a82e.9e8f28843c44,447c1954aa03.9959229a609e,4230e4653cd2.a"
-                    "b8f366fcb23,4f438c3a1c7e.eea4cbc85741,fef8d84a8711.354bf225fec2,4cec2f161cc4.9add79b4f6c4,d8bc"
-                    "377b86f9.ce1707a8ccdb,78434136438e.e028e8b2b369,276dd9e11599.4a7208a94e44"
-                ),
-            },
-        ),
-        "q5b": (
-            None,
-            {
-                "biases-penalized": (
-                    "fp2:n:522b014c:1e-06:6:ba91a9af44bd.71d51c8f2b1b,d90f0ea9ceef.4fc8a9035c58,df580679a998.39cef9"
-                    "f32fa9,438b27338a57.14105f2626bf,7271d05961cd.02cd8a01a09e,40529ca680fd.6c7f3ea69afe"
-                ),
-            },
-        ),
         "q6a": (
             (
                     "fp2:n:cd55930d:1e-09:3x3:9d91d60d535e.8a79a719985f,1c827b148615.f06aa407a79e,67f79f43cfbb.9311"

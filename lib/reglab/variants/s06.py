@@ -134,6 +134,39 @@ def _q3_mistakes(g):
             "q3b": {"eps-over-k-everywhere": np.full(n, 1 - eps + eps / k), "one-hot-kept": np.ones(n)}}
 
 
+# q5: the L2 penalty's gradient, on a network built from sizes and a seed of the variant's own (biases made nonzero)
+LAMS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+
+
+def _q5_draw(rng):
+    sizes = [int(n) for n in rng.integers(2, 6, int(rng.integers(3, 5)))]  # two or three layers
+    return {"sizes": sizes, "lam": float(rng.choice(LAMS)), "seed": int(rng.integers(0, 10_000))}
+
+
+def q5_layers(sizes, seed):
+    """The network of q5's checks: ``mlp.init_mlp(sizes, rng=seed)`` with biases drawn from ``seed + 1``."""
+    from .. import mlp
+
+    return [(W, b + np.random.default_rng(seed + 1).normal(size=b.shape))  # each layer's from a fresh seed + 1
+            for W, b in mlp.init_mlp(sizes, rng=seed)]
+
+
+def _flat(arrays):
+    return np.concatenate([np.ravel(a) for a in arrays])
+
+
+def _q5_expected(g):
+    layers, lam = q5_layers(g["sizes"], g["seed"]), g["lam"]
+    return {"q5a": _flat([lam * W for W, _ in layers]), "q5b": _flat([np.zeros_like(b) for _, b in layers])}
+
+
+def _q5_mistakes(g):
+    layers, lam = q5_layers(g["sizes"], g["seed"]), g["lam"]
+    return {"q5a": {"factor-2": _flat([2 * lam * W for W, _ in layers]),
+                    "lambda-missing": _flat([W for W, _ in layers])},
+            "q5b": {"biases-penalized": _flat([lam * b for _, b in layers])}}
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw,
                course={"train_a": 0.02, "val_a": 0.35, "train_b": 0.31, "val_b": 0.33, "good_error": 0.05,
@@ -145,4 +178,6 @@ SPECS = {
                  expected=_quiz_expected, mistakes=_quiz_mistakes, tol=1e-9),
     "q3": Spec(draw=_q3_draw, course={"labels": [0, 3, 1, 3, 2], "k": 4, "eps": 0.3}, expected=_q3_expected,
                mistakes=_q3_mistakes, tol=1e-9),
+    "q5": Spec(draw=_q5_draw, course={"sizes": [3, 4, 2], "lam": 0.3, "seed": 50}, expected=_q5_expected,
+               mistakes=_q5_mistakes, tol=1e-6),
 }
