@@ -485,41 +485,6 @@ _TABLE = {
                 "averaged-losses": "fp2:n:05c71cbd:1e-06:s:1bca1962fe2b.ea9f20b33473",
             },
         ),
-        "q6a": (
-            (
-                    "fp2:n:cd55930d:1e-09:3x3:9d91d60d535e.8a79a719985f,1c827b148615.f06aa407a79e,67f79f43cfbb.9311"
-                    "26f66233,364d4f2873df.22b176d3ff84,26ca4414d45b.ddf51a2de1b1,84d55c670ef5.4bf2ded66b76,8bfe9c5"
-                    "cd152.5e06539f710d,3264df3c570e.8e4ec74de8c0,3eff09748de3.61101a2b8bad"
-                ),
-            {
-                "subgradient-step": (
-                    "fp2:n:26801ae5:1e-09:3x3:90815ea357a3.aa71357d8923,3ee17930cc2c.81fbf8803250,52199c4c9fc5.4fab"
-                    "ba532ef8,33da6833db7d.ec46d3dbdbaf,4656f8dea3ce.720275f538aa,4cff74d4a3fc.5a086505c76d,91c9c9d"
-                    "127b6.0e99c77e58c7,32e21da67c98.663e27f9d726,b0e61642a6ba.e889fb00f21b"
-                ),
-                "no-max": (
-                    "fp2:n:d350dfed:1e-09:3x3:bdc323c6d5d7.4f4eb475ee36,b3e53e1ff71a.ec561876f987,eb74fbb4f3f8.e0e1"
-                    "e07c7db8,edec1ba6d79b.426a5bbfc585,157f3fd60fe4.af958870a4d0,4cf5e9a8c184.5e6d28010a42,c66a367"
-                    "9de5b.31738b991253,848f3da287d0.1ab7b5a408fb,6343bfce9e1e.e30ef09cbcda"
-                ),
-                "no-sign": (
-                    "fp2:n:74d5246a:1e-09:3x3:9e0378cdc15f.a7aacd19febd,a6c559591e46.4afc6a626224,ed46a9f7a9f0.85ab"
-                    "199e2ecc,2cc2c9c1cd33.f6b973755964,bfe18a92c9bc.cb5a997bb155,fe6d60fba620.68f781197e12,1fc2f24"
-                    "a28bf.8c080c2fa8a6,173fa21a7204.df55553b234c,c1f6f7c555c5.581de7552700"
-                ),
-                "threshold-without-step": (
-                    "fp2:n:223cc7dc:1e-09:3x3:6b7cfbb5318d.43c3d764251a,e8986289efeb.102195179604,29e1e5461a8d.de06"
-                    "e28ae30b,f56bea2d8df1.6123cca7bb41,152844828e82.8cce46de21ae,ba46780df493.763bce64ccea,82783c5"
-                    "31095.565bddb240ce,29663f768c07.ed2f0b06e98b,49b0718e0a2c.c7b5b3f1b1a7"
-                ),
-            },
-        ),
-        "q6b": (
-            "fp2:n:eac22ed4:0.1:s:24fae2dd62aa.91075183dbbe",
-            {
-                "subgradient-step": "fp2:n:45ae4b4c:0.1:s:06416e0c69cf.8ae7dc7bbe5c",
-            },
-        ),
         "q7a": (
             "fp2:n:3ade9d67:0.02:2:077842520cf3.0e5c91c550e5,ef3bce1bcba6.e19c24fba8b6",
             {

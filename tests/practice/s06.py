@@ -80,7 +80,8 @@ PATTERNS = {"q2": [r"lam_sum\s*/\s*800", r"4(\.0)?\s*/\s*800", r"lambda_sum\s*/\
                    r"by the \*\*same\*\*"]}
 
 _L2 = 'sizes, lam, seed = checks.givens("q5")\ndef l2_grads(layers, lam):\n'
-_PROX = "def prox_l1(W, step, l1):\n    W = np.asarray(W, dtype=float)\n"
+_PROX = ('W, step, l1_strength = checks.givens("q6")\n'
+         "def prox_l1(W, step, l1):\n    W = np.asarray(W, dtype=float)\n")
 _DROP_FWD = ("def dropout_forward(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
              "    mask = (rng.random(h.shape) < keep_prob).astype(float)\n")
 _DROP_BWD = "def dropout_backward(grad_out, mask, keep_prob):\n"
@@ -112,7 +113,8 @@ WRONG.update({
 
 DELEGATE.update({
     "q5": delegate("a_q5", _L2 + "    return capstone.l2_grads(layers, lam)"),
-    "q6": delegate("a_q6", "def prox_l1(W, step, l1):\n    return l1_lib.soft_threshold(W, step * l1)\n"
+    "q6": delegate("a_q6", 'W, step, l1_strength = checks.givens("q6")\n'
+                           "def prox_l1(W, step, l1):\n    return l1_lib.soft_threshold(W, step * l1)\n"
                            "l1_lib = l1"),
     "q7": delegate("a_q7", "def dropout_forward(h, keep_prob, rng):\n"
                            "    return capstone.dropout_forward(h, keep_prob, rng)\n"

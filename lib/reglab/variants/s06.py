@@ -167,6 +167,40 @@ def _q5_mistakes(g):
             "q5b": {"biases-penalized": _flat([lam * b for _, b in layers])}}
 
 
+# q6: the proximal L1 step on a matrix with entries on both sides of the threshold step * l1, of both signs
+STEPS = (0.05, 0.1, 0.2, 0.25, 0.5)
+STRENGTHS = (0.5, 1.0, 1.5, 2.0, 3.0)
+
+
+def _q6_draw(rng):
+    while True:
+        step, strength = float(rng.choice(STEPS)), float(rng.choice(STRENGTHS))
+        t = step * strength
+        W = np.round(rng.uniform(-1.0, 1.0, size=(int(rng.integers(3, 5)), int(rng.integers(3, 6)))), 2)
+        a = np.abs(W)
+        if (0.05 <= t <= 0.6 and np.all(W != 0) and np.all(np.abs(a - t) > 0.005) and np.sum(a < t) >= 2
+                and np.any((a > t) & (W > 0)) and np.any((a > t) & (W < 0))):
+            return {"W": W.tolist(), "step": step, "l1_strength": strength}  # a list: givens compare as data
+
+
+def _soft(W, t):
+    return np.sign(W) * np.maximum(np.abs(W) - t, 0.0)
+
+
+def _q6_expected(g):
+    W, t = np.asarray(g["W"], dtype=float), g["step"] * g["l1_strength"]
+    return {"q6a": _soft(W, t), "q6b": float(np.sum(_soft(W, t) == 0))}
+
+
+def _q6_mistakes(g):
+    W, strength = np.asarray(g["W"], dtype=float), g["l1_strength"]
+    t = g["step"] * strength
+    sub = W - t * np.sign(W)
+    return {"q6a": {"subgradient-step": sub, "no-max": np.sign(W) * (np.abs(W) - t),
+                    "no-sign": np.maximum(np.abs(W) - t, 0.0), "threshold-without-step": _soft(W, strength)},
+            "q6b": {"subgradient-step": float(np.sum(sub == 0))}}
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw,
                course={"train_a": 0.02, "val_a": 0.35, "train_b": 0.31, "val_b": 0.33, "good_error": 0.05,
@@ -180,4 +214,7 @@ SPECS = {
                mistakes=_q3_mistakes, tol=1e-9),
     "q5": Spec(draw=_q5_draw, course={"sizes": [3, 4, 2], "lam": 0.3, "seed": 50}, expected=_q5_expected,
                mistakes=_q5_mistakes, tol=1e-6),
+    "q6": Spec(draw=_q6_draw, course={"W": [[0.5, -0.05, 0.3], [-0.25, 0.1, -0.9], [0.0, 0.2, -0.15]],
+                                      "step": 0.1, "l1_strength": 2.0},
+               expected=_q6_expected, mistakes=_q6_mistakes, tol=1e-9),
 }
