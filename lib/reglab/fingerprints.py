@@ -485,43 +485,6 @@ _TABLE = {
                 "averaged-losses": "fp2:n:05c71cbd:1e-06:s:1bca1962fe2b.ea9f20b33473",
             },
         ),
-        "q7a": (
-            "fp2:n:3ade9d67:0.02:2:077842520cf3.0e5c91c550e5,ef3bce1bcba6.e19c24fba8b6",
-            {
-                "scaled-by-p": "fp2:n:30df0de2:0.02:2:7c12f7a3c4b3.09053fb929ae,ba972a160ab9.3eba9de4d504",
-                "not-rescaled": "fp2:n:3d0e3b42:0.02:2:77be504124b9.bb21720aff00,b936e0bb8352.05d4eca23762",
-                "keep-drop-swapped": "fp2:n:07a06fa8:0.02:2:7ebd67304078.df15fea4e4c3,cf7bd8e6f1b8.47b1c2273342",
-            },
-        ),
-        "q7b": (
-            None,
-            {
-                "mask-not-reused": "fp2:n:efd22c9f:0.1:s:07ff01afbd31.b15237c857ad",
-            },
-        ),
-        "q7b:gradient": (
-            None,
-            {
-                "backward-unscaled": (
-                    "fp2:n:b8e610b0:1e-07:4x6:cb9264efdbd7.110a937b6539,60f28ddc6d68.dcc95b40d4f1,0c0de18725cb.1d0e"
-                    "9101a243,cce731affb8a.af9d980ba54b,0a9a21be783a.83002f45a9bb,c923c501235b.468c20699457,cc5dc60"
-                    "63600.6e027085e438,eb29f00b0c00.308b4899f93c,c55d2706183d.66eae24349f4,34ecdd652c47.f8bc7b7961"
-                    "c6,86725ffedc0b.2106942ca2f7,c8a3091f177c.c3bcf28a3a4b,d6cbb37ac215.fa1f119d633a,7d10d2966d8a."
-                    "ba02dd03456a,86c47a7bc73e.c74c24282eda,e22c576e9674.e208a4137b20,f28e305f5ba0.4d462f970520,b99"
-                    "7bf1e1e0f.468bf60fc301,f5f46a82884f.8f0acc466524,c641bc404496.4f00c6432dde,77db6296b714.4ac98f"
-                    "ef50af,b5efb2e9dd6a.c0c7ace3cf4e,cda9d3b690d1.953ce5053176,325bab5404f1.24623b618519"
-                ),
-                "backward-scaled-by-p": (
-                    "fp2:n:be7e7a4c:1e-07:4x6:99e65febc0f6.fae7287652b2,2cdd495e9e7f.072e4bdaabe3,da1a3283c027.4e48"
-                    "e53fce6a,4e9e02e38422.7a5c384921e2,602516001f47.e1da62a4cf22,b4749dceceac.3953beb19197,99271fc"
-                    "d0e03.e58f4aaac3a3,e5350e2d8f76.32ca9f703272,94dcb329b1cd.793cf68f0405,d86ca1f09c3c.098d49806a"
-                    "2a,2b35759c1580.f1ff48c5371d,a8184c6cbd60.4bcfc9814874,1b559787ab41.d4c18efb7782,7a51d040797a."
-                    "c24831dd44d9,31596809c42b.7746922eece6,c210aac4ce48.6c5ec92b4350,20dcc688c529.55d8b54d7950,3ab"
-                    "860351e13.3455ef8f3a75,fb7f271949d7.98ebd014c4b0,d649c7de236e.bb6257c6d148,260c24af38dd.250774"
-                    "fc2ad1,db06ebada3be.3c3ae72b501b,cbfac86feb49.b8197c0f3424,8990cb4082d6.3e3325804e9d"
-                ),
-            },
-        ),
         "q8a": (
             "fp2:n:e25d4c39:0.1:2:6ea64594ba2b.091a33141254,c402d8952e46.ff4464d5a251",
             {

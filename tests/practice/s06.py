@@ -82,7 +82,8 @@ PATTERNS = {"q2": [r"lam_sum\s*/\s*800", r"4(\.0)?\s*/\s*800", r"lambda_sum\s*/\
 _L2 = 'sizes, lam, seed = checks.givens("q5")\ndef l2_grads(layers, lam):\n'
 _PROX = ('W, step, l1_strength = checks.givens("q6")\n'
          "def prox_l1(W, step, l1):\n    W = np.asarray(W, dtype=float)\n")
-_DROP_FWD = ("def dropout_forward(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
+_Q7 = 'h_value, keep_prob, seed = checks.givens("q7")\n'
+_DROP_FWD = (_Q7 + "def dropout_forward(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
              "    mask = (rng.random(h.shape) < keep_prob).astype(float)\n")
 _DROP_BWD = "def dropout_backward(grad_out, mask, keep_prob):\n"
 _STOP = ("class EarlyStopper:\n    def __init__(self, patience):\n        self.patience = patience\n"
@@ -116,7 +117,7 @@ DELEGATE.update({
     "q6": delegate("a_q6", 'W, step, l1_strength = checks.givens("q6")\n'
                            "def prox_l1(W, step, l1):\n    return l1_lib.soft_threshold(W, step * l1)\n"
                            "l1_lib = l1"),
-    "q7": delegate("a_q7", "def dropout_forward(h, keep_prob, rng):\n"
+    "q7": delegate("a_q7", _Q7 + "def dropout_forward(h, keep_prob, rng):\n"
                            "    return capstone.dropout_forward(h, keep_prob, rng)\n"
                            "def dropout_backward(grad_out, mask, keep_prob):\n"
                            "    return capstone.dropout_backward(grad_out, mask, keep_prob)"),
@@ -125,7 +126,7 @@ DELEGATE.update({
 
 # "draw the mask with the generator rng": a mask from numpy's global generator has the right statistics (the visible
 # check passes) and scores zero under grading.
-RULES = {"q7a": [broken("a_q7", "def dropout_forward(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
+RULES = {"q7a": [broken("a_q7", _Q7 + "def dropout_forward(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
                                 "    mask = (np.random.random(h.shape) < keep_prob).astype(float)\n"
                                 "    return h * mask / keep_prob, mask\n" + _DROP_BWD
                                 + "    return grad_out * mask / keep_prob", visible=False)]}

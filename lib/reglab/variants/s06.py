@@ -201,6 +201,50 @@ def _q6_mistakes(g):
             "q6b": {"subgradient-step": float(np.sum(sub == 0))}}
 
 
+# q7: inverted dropout; the forward pass's statistics at a value and keep probability of the variant's own, the
+# backward pass through a small network drawn from its seed
+KEEP_PROBS = (0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9)
+H_VALUES = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0)
+
+
+def _q7_draw(rng):
+    return {"h_value": float(rng.choice(H_VALUES)), "keep_prob": float(rng.choice(KEEP_PROBS)),
+            "seed": int(rng.integers(0, 10_000))}
+
+
+def q7_network(keep_prob, seed):
+    """The small network of q7's gradient check: ``X, y, W1, W2, mask`` drawn from ``seed``."""
+    r = np.random.default_rng(seed)
+    X, y = r.normal(size=(8, 4)), r.integers(0, 3, 8)
+    W1, W2 = r.normal(size=(4, 6)), r.normal(size=(6, 3))
+    mask = (r.random((8, 6)) < keep_prob).astype(float)
+    return X, y, W1, W2, mask
+
+
+def _q7_grad(keep_prob, seed, scale):
+    """The gradient with respect to W1 when the backward pass multiplies by ``mask * scale``."""
+    X, y, W1, W2, mask = q7_network(keep_prob, seed)
+    pre = X @ W1
+    z = (np.maximum(pre, 0.0) * mask / keep_prob) @ W2
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1.0
+    return X.T @ ((p / len(y) @ W2.T) * mask * scale * (pre > 0))
+
+
+def _q7_expected(g):
+    h, p, seed = g["h_value"], g["keep_prob"], g["seed"]
+    return {"q7a": np.array([h / p, p]), "q7b": 1.0, "q7b:gradient": _q7_grad(p, seed, 1 / p)}
+
+
+def _q7_mistakes(g):
+    h, p, seed = g["h_value"], g["keep_prob"], g["seed"]
+    return {"q7a": {"scaled-by-p": np.array([h * p, p]), "not-rescaled": np.array([h, p]),
+                    "keep-drop-swapped": np.array([h / (1 - p), round(1 - p, 1)])},
+            "q7b": {"mask-not-reused": 0.0},
+            "q7b:gradient": {"backward-unscaled": _q7_grad(p, seed, 1.0), "backward-scaled-by-p": _q7_grad(p, seed, p)}}
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw,
                course={"train_a": 0.02, "val_a": 0.35, "train_b": 0.31, "val_b": 0.33, "good_error": 0.05,
@@ -217,4 +261,6 @@ SPECS = {
     "q6": Spec(draw=_q6_draw, course={"W": [[0.5, -0.05, 0.3], [-0.25, 0.1, -0.9], [0.0, 0.2, -0.15]],
                                       "step": 0.1, "l1_strength": 2.0},
                expected=_q6_expected, mistakes=_q6_mistakes, tol=1e-9),
+    "q7": Spec(draw=_q7_draw, course={"h_value": 3.0, "keep_prob": 0.6, "seed": 70}, expected=_q7_expected,
+               mistakes=_q7_mistakes, tol=1e-7),
 }
