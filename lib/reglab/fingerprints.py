@@ -485,19 +485,6 @@ _TABLE = {
                 "averaged-losses": "fp2:n:05c71cbd:1e-06:s:1bca1962fe2b.ea9f20b33473",
             },
         ),
-        "q8a": (
-            "fp2:n:e25d4c39:0.1:2:6ea64594ba2b.091a33141254,c402d8952e46.ff4464d5a251",
-            {
-                "ties-as-improvements": "fp2:n:58fbe2d1:0.1:2:f516311722e5.7abb593cc0ea,ada00ed67653.d33f837c1c71",
-                "patience-off-by-one": "fp2:n:362fa200:0.1:2:ec0b9e0be4ef.2749eaf4193e,d5ddd9fcd458.5bc2c7e65ed6",
-            },
-        ),
-        "q8b": (
-            "fp2:n:9285a5d8:0.1:s:086e5e74f559.833ec1a6dac2",
-            {
-                "kept-last-weights": "fp2:n:6ebd60af:0.1:s:41dc2880686e.b49695131e14",
-            },
-        ),
     },
 }
 

@@ -86,7 +86,8 @@ _Q7 = 'h_value, keep_prob, seed = checks.givens("q7")\n'
 _DROP_FWD = (_Q7 + "def dropout_forward(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
              "    mask = (rng.random(h.shape) < keep_prob).astype(float)\n")
 _DROP_BWD = "def dropout_backward(grad_out, mask, keep_prob):\n"
-_STOP = ("class EarlyStopper:\n    def __init__(self, patience):\n        self.patience = patience\n"
+_STOP = ('losses, patience = checks.givens("q8")\n'
+         "class EarlyStopper:\n    def __init__(self, patience):\n        self.patience = patience\n"
          "        self.best_loss = np.inf\n        self.best_epoch = None\n        self.best_layers = None\n"
          "        self.bad_epochs = 0\n\n    def update(self, epoch, val_loss, layers):\n")
 
@@ -121,7 +122,8 @@ DELEGATE.update({
                            "    return capstone.dropout_forward(h, keep_prob, rng)\n"
                            "def dropout_backward(grad_out, mask, keep_prob):\n"
                            "    return capstone.dropout_backward(grad_out, mask, keep_prob)"),
-    "q8": delegate("a_q8", "class EarlyStopper(capstone.EarlyStopper):\n    pass"),
+    "q8": delegate("a_q8", 'losses, patience = checks.givens("q8")\n'
+                           "class EarlyStopper(capstone.EarlyStopper):\n    pass"),
 })
 
 # "draw the mask with the generator rng": a mask from numpy's global generator has the right statistics (the visible

@@ -245,6 +245,46 @@ def _q7_mistakes(g):
             "q7b:gradient": {"backward-unscaled": _q7_grad(p, seed, 1.0), "backward-scaled-by-p": _q7_grad(p, seed, p)}}
 
 
+# q8: early stopping on a validation curve whose best loss is tied once within the patience, so that counting the
+# tie as an improvement or stopping one epoch late both change the answer
+def _q8_draw(rng):
+    patience = int(rng.integers(2, 5))
+    losses = [round(float(rng.uniform(1.0, 2.0)), 2)]
+    for _ in range(int(rng.integers(0, 4))):  # improving epochs
+        losses.append(round(losses[-1] - float(rng.choice([0.05, 0.1, 0.15, 0.2, 0.3])), 2))
+    best = losses[-1]
+    tie = int(rng.integers(1, patience))  # the tie comes this many epochs after the best
+    for j in range(1, tie + patience + 2):
+        losses.append(best if j == tie else round(best + 0.05 * int(rng.integers(1, 7)), 2))
+    losses.append(round(best - 0.05, 2))  # a later improvement, never reached
+    return {"losses": losses, "patience": patience}
+
+
+def _stopper(losses, patience, ties=False, late=False):
+    """[the epoch training stops at, the best epoch] of early stopping with patience on ``losses``."""
+    best, best_epoch, bad = np.inf, None, 0
+    for epoch, loss in enumerate(losses, start=1):
+        if loss < best or (ties and loss == best):
+            best, best_epoch, bad = loss, epoch, 0
+        else:
+            bad += 1
+        if bad > patience if late else bad >= patience:
+            break
+    return np.array([float(epoch), float(best_epoch)])
+
+
+def _q8_expected(g):
+    stop, best = _stopper(g["losses"], g["patience"])
+    return {"q8a": np.array([stop, best]), "q8b": float(best)}
+
+
+def _q8_mistakes(g):
+    losses, patience = g["losses"], g["patience"]
+    return {"q8a": {"ties-as-improvements": _stopper(losses, patience, ties=True),
+                    "patience-off-by-one": _stopper(losses, patience, late=True)},
+            "q8b": {"kept-last-weights": float(_stopper(losses, patience)[0])}}
+
+
 SPECS = {
     "q1": Spec(draw=_q1_draw,
                course={"train_a": 0.02, "val_a": 0.35, "train_b": 0.31, "val_b": 0.33, "good_error": 0.05,
@@ -263,4 +303,6 @@ SPECS = {
                expected=_q6_expected, mistakes=_q6_mistakes, tol=1e-9),
     "q7": Spec(draw=_q7_draw, course={"h_value": 3.0, "keep_prob": 0.6, "seed": 70}, expected=_q7_expected,
                mistakes=_q7_mistakes, tol=1e-7),
+    "q8": Spec(draw=_q8_draw, course={"losses": [1.0, 0.8, 0.9, 0.95, 0.8, 0.85, 0.9, 0.7], "patience": 3},
+               expected=_q8_expected, mistakes=_q8_mistakes, tol=1e-6),
 }
