@@ -70,7 +70,7 @@ DELEGATE = {
 }
 
 VALUES = {"q2": [4.0 / 800, 2 * 4.0 / 800]}
-NOT_NUMERIC = {"q1": "two multiple-choice letters (fingerprinted)"}
+NOT_NUMERIC = {"q1": "two multiple-choice letters (computed from the givens)"}
 # no code above q2 may compute the conversion for these numbers (the worked example uses lam_sum = 5 and n = 500).
 # nor may the prose or a worked example above it give the conversion itself (it follows the question).
 PATTERNS = {"q2": [r"lam_sum\s*/\s*800", r"4(\.0)?\s*/\s*800", r"lambda_sum\s*/\s*n", r"\\lambda_\{\\text\{sum\}\}/n",
