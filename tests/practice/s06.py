@@ -4,7 +4,7 @@ from . import broken, delegate, wrong
 
 SESSION = "06_capstone"
 
-_SMOOTH = "def smooth(y, k, eps):\n    y = np.asarray(y)\n"
+_SMOOTH = 'labels, k, eps = checks.givens("q3")\ndef smooth(y, k, eps):\n    y = np.asarray(y)\n'
 _Q4 = ("loss = lambda net, X, y: mlp.cross_entropy(mlp.forward(net, X)[0], y)\n"
        "nets = [mlp.train_mlp(init, split.X_train, split.y_train, epochs=100, l2=lam, rng=1).layers "
        "for lam in lambdas]\n"
@@ -25,23 +25,38 @@ def _q4(**changed):
     return _Q4 + "".join(f"{name} = {expr}\n" for name, expr in answers.items())
 
 
-_QUIZ = 'quiz1, quiz2, quiz3, quiz4, quiz5, quiz6, quiz7 = "b", "c", "d", "a", "d", "b", "c"\n'
-_QUIZ_WRONG = {"quiz1": ("a", "for-speed"), "quiz2": ("b", "raises-training-accuracy"),
-               "quiz3": ("a", "l2-for-absolute"),
-               "quiz4": ("b", "dropout-at-test-time"), "quiz5": ("a", "stop-on-training-loss"),
-               "quiz6": ("a", "lambda-is-learning-rate"), "quiz7": ("b", "update-mask-on-memory")}
+# the quiz's options come in each student's own order: answers pick their letters by the options' first words
+_QUIZ_RIGHT = ["randomly drop neurons", "prevent overfitting", "L1", "it randomly removes neurons",
+               "stop when the validation", "the regularization strength", "it corrupts the memory"]
+_QUIZ = ('items = checks.givens("quiz")\n'
+         'def pick(options, start):\n'
+         '    return next("abcd"[i] for i, option in enumerate(options) if option.startswith(start))\n'
+         + "".join(f'quiz{n} = pick(items.item{n}, "{start}")\n' for n, start in enumerate(_QUIZ_RIGHT, start=1)))
+_QUIZ_WRONG = {"quiz1": ("speed up training", "for-speed"),
+               "quiz2": ("increase training accuracy", "raises-training-accuracy"),
+               "quiz3": ("L2", "l2-for-absolute"),
+               "quiz4": ("it removes the weakest", "dropout-at-test-time"),
+               "quiz5": ("stop when the training loss", "stop-on-training-loss"),
+               "quiz6": ("the learning rate", "lambda-is-learning-rate"),
+               "quiz7": ("that is Semeniuta", "update-mask-on-memory")}
+
+_Q1 = ('train_a, val_a, train_b, val_b, good_error, options = checks.givens("q1")\n'
+       'letter = {o.split(":")[0]: "abc"[i] for i, o in enumerate(options)}\n')
+_Q2 = 'lambda_sum, n_examples = checks.givens("q2")\n'
 
 WRONG = {
-    "q1a": wrong("a_q1", 'diagnosis_a, diagnosis_b = "a", "a"', "read-backwards"),
-    "q1b": wrong("a_q1", 'diagnosis_a, diagnosis_b = "b", "b"', "high-val-means-overfitting"),
-    "q2a": wrong("a_q2", "lambda_mean = 4.0\nalpha_half = 2 * 4.0 / 800", "lambda-unchanged"),
-    "q2b": wrong("a_q2", "lambda_mean = 4.0 / 800\nalpha_half = lambda_mean", "forgot-factor-2"),
+    "q1a": wrong("a_q1", _Q1 + 'diagnosis_a = diagnosis_b = letter["underfitting"]', "read-backwards"),
+    "q1b": wrong("a_q1", _Q1 + 'diagnosis_a = diagnosis_b = letter["overfitting"]', "high-val-means-overfitting"),
+    "q2a": wrong("a_q2", _Q2 + "lambda_mean = lambda_sum\nalpha_half = 2 * lambda_sum / n_examples",
+                 "lambda-unchanged"),
+    "q2b": wrong("a_q2", _Q2 + "lambda_mean = lambda_sum / n_examples\nalpha_half = lambda_mean", "forgot-factor-2"),
     "q3a": wrong("a_q3", _SMOOTH + "    T = np.full((len(y), k), eps / k)\n    T[np.arange(len(y)), y] = 1 - eps\n"
                                    "    return T", "eps-over-k"),
     "q3b": wrong("a_q3", _SMOOTH + "    T = np.full((len(y), k), eps / (k - 1))\n"
                                    "    T[np.arange(len(y)), y] = 1 - eps + eps / k\n    return T",
                  "eps-over-k-everywhere"),
-    **{part: wrong("a_quiz", _QUIZ + f'{part} = "{letter}"', key) for part, (letter, key) in _QUIZ_WRONG.items()},
+    **{part: wrong("a_quiz", _QUIZ + f'{part} = pick(items.item{part[4:]}, "{start}")', key)
+       for part, (start, key) in _QUIZ_WRONG.items()},
     "q4a": wrong("a_q4", _q4(val_losses="_te"), "test-loss"),
     "q4b": wrong("a_q4", _q4(best_l2="lambdas[int(np.argmin(_te))]"), "tuned-on-test"),
     "q4c": wrong("a_q4", _q4(test_loss="_te.min()"), "best-test-loss"),
@@ -50,11 +65,12 @@ WRONG = {
 }
 
 DELEGATE = {
-    "q3": delegate("a_q3", "def smooth(y, k, eps):\n    return mlp.smooth_labels(np.asarray(y), k, eps)"),
+    "q3": delegate("a_q3", 'labels, k, eps = checks.givens("q3")\n'
+                           "def smooth(y, k, eps):\n    return mlp.smooth_labels(np.asarray(y), k, eps)"),
 }
 
 VALUES = {"q2": [4.0 / 800, 2 * 4.0 / 800]}
-NOT_NUMERIC = {"q1": "two multiple-choice letters (fingerprinted)"}
+NOT_NUMERIC = {"q1": "two multiple-choice letters (computed from the givens)"}
 # no code above q2 may compute the conversion for these numbers (the worked example uses lam_sum = 5 and n = 500).
 # nor may the prose or a worked example above it give the conversion itself (it follows the question).
 PATTERNS = {"q2": [r"lam_sum\s*/\s*800", r"4(\.0)?\s*/\s*800", r"lambda_sum\s*/\s*n", r"\\lambda_\{\\text\{sum\}\}/n",
@@ -63,12 +79,15 @@ PATTERNS = {"q2": [r"lam_sum\s*/\s*800", r"4(\.0)?\s*/\s*800", r"lambda_sum\s*/\
             "q7": [r"rng\.random\(h\.shape\)\s*<\s*keep_prob", r"m \\odot h\s*/\s*p", r"same\*\* \$m\s*/\s*p\$",
                    r"by the \*\*same\*\*"]}
 
-_L2 = "def l2_grads(layers, lam):\n"
-_PROX = "def prox_l1(W, step, l1):\n    W = np.asarray(W, dtype=float)\n"
-_DROP_FWD = ("def dropout_forward(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
+_L2 = 'sizes, lam, seed = checks.givens("q5")\ndef l2_grads(layers, lam):\n'
+_PROX = ('W, step, l1_strength = checks.givens("q6")\n'
+         "def prox_l1(W, step, l1):\n    W = np.asarray(W, dtype=float)\n")
+_Q7 = 'h_value, keep_prob, seed = checks.givens("q7")\n'
+_DROP_FWD = (_Q7 + "def dropout_forward(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
              "    mask = (rng.random(h.shape) < keep_prob).astype(float)\n")
 _DROP_BWD = "def dropout_backward(grad_out, mask, keep_prob):\n"
-_STOP = ("class EarlyStopper:\n    def __init__(self, patience):\n        self.patience = patience\n"
+_STOP = ('losses, patience = checks.givens("q8")\n'
+         "class EarlyStopper:\n    def __init__(self, patience):\n        self.patience = patience\n"
          "        self.best_loss = np.inf\n        self.best_epoch = None\n        self.best_layers = None\n"
          "        self.bad_epochs = 0\n\n    def update(self, epoch, val_loss, layers):\n")
 
@@ -95,19 +114,21 @@ WRONG.update({
 })
 
 DELEGATE.update({
-    "q5": delegate("a_q5", "def l2_grads(layers, lam):\n    return capstone.l2_grads(layers, lam)"),
-    "q6": delegate("a_q6", "def prox_l1(W, step, l1):\n    return l1_lib.soft_threshold(W, step * l1)\n"
+    "q5": delegate("a_q5", _L2 + "    return capstone.l2_grads(layers, lam)"),
+    "q6": delegate("a_q6", 'W, step, l1_strength = checks.givens("q6")\n'
+                           "def prox_l1(W, step, l1):\n    return l1_lib.soft_threshold(W, step * l1)\n"
                            "l1_lib = l1"),
-    "q7": delegate("a_q7", "def dropout_forward(h, keep_prob, rng):\n"
+    "q7": delegate("a_q7", _Q7 + "def dropout_forward(h, keep_prob, rng):\n"
                            "    return capstone.dropout_forward(h, keep_prob, rng)\n"
                            "def dropout_backward(grad_out, mask, keep_prob):\n"
                            "    return capstone.dropout_backward(grad_out, mask, keep_prob)"),
-    "q8": delegate("a_q8", "class EarlyStopper(capstone.EarlyStopper):\n    pass"),
+    "q8": delegate("a_q8", 'losses, patience = checks.givens("q8")\n'
+                           "class EarlyStopper(capstone.EarlyStopper):\n    pass"),
 })
 
 # "draw the mask with the generator rng": a mask from numpy's global generator has the right statistics (the visible
 # check passes) and scores zero under grading.
-RULES = {"q7a": [broken("a_q7", "def dropout_forward(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
+RULES = {"q7a": [broken("a_q7", _Q7 + "def dropout_forward(h, keep_prob, rng):\n    h = np.asarray(h, dtype=float)\n"
                                 "    mask = (np.random.random(h.shape) < keep_prob).astype(float)\n"
                                 "    return h * mask / keep_prob, mask\n" + _DROP_BWD
                                 + "    return grad_out * mask / keep_prob", visible=False)]}
