@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from reglab_autograder.verdicts.checker import setup_source
 
@@ -90,12 +91,14 @@ def test_seeds_are_per_session_question_student_and_attempt_and_reproducible():
 
 @pytest.mark.parametrize("sid,qid", VARIANT_QUESTIONS)
 def test_two_students_get_different_givens_and_the_hidden_variant_is_neither(sid, qid):
-    def shown(student):  # arrays compared by their text: == on arrays is elementwise
-        return json.dumps({k: str(v) for k, v in variants.givens(sid, qid, student).as_dict().items()})
+    def shown(student, attempt=0):  # arrays compared by their text: == on arrays is elementwise
+        return json.dumps({k: str(v) for k, v in variants.givens(sid, qid, student, attempt).as_dict().items()})
 
     given = [shown(s) for s in STUDENTS]
     assert len(set(given)) >= SEEDS - 2, f"{qid}: {SEEDS} students share {SEEDS - len(set(given))} variants"
     assert shown("alice") != shown("bob")
+    same = [s for s in STUDENTS if shown(s, variants.HIDDEN) == shown(s)]
+    assert len(same) <= 2, f"{qid}: the hidden variant is the graded one for {same}"
 
 
 @pytest.mark.parametrize("sid,qid", VARIANT_QUESTIONS)
@@ -160,7 +163,8 @@ def test_the_next_variant_after_a_named_mistake_tells_it_apart_by_a_wide_margin(
             right, wrong = spec.expected(g), spec.mistakes(g)
             for name, named in wrong.items():
                 if key in named:
-                    gap = abs(float(right[name]) - float(named[key])) if not hasattr(right[name], "shape") else None
+                    scalar = np.ndim(right[name]) == 0 and not isinstance(right[name], str)
+                    gap = abs(float(right[name]) - float(named[key])) if scalar else None
                     assert gap is None or gap > 1000 * spec.tol, (key, student, gap)
 
 

@@ -199,6 +199,8 @@ def mistakes(session_id: str, name: str, g: Givens) -> dict:
 def separation(right, wrong) -> float:
     """How far a named mistake's value lies from the right one, as a fraction of the larger magnitude (entry by
     entry, the largest); ``inf`` when their shapes differ."""
+    if isinstance(right, str) or isinstance(wrong, str):  # a quiz item's letters: apart unless the same
+        return 0.0 if str(right) == str(wrong) else math.inf
     a, b = np.asarray(right, dtype=float), np.asarray(wrong, dtype=float)
     if a.shape != b.shape:
         return math.inf
