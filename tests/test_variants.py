@@ -346,3 +346,19 @@ def test_reglab_review_writes_a_notebook_whose_checks_run_and_count_as_a_review(
     assert "Due for review" not in repr(checks.gate_report("02_l1_lasso"))
     assert reglab_main(["review", "--out", str(tmp_path / "again.ipynb"), "--notebooks", str(ROOT / "notebooks")]) == 0
     assert "Nothing is due for review" in capsys.readouterr().out and not (tmp_path / "again.ipynb").exists()
+
+
+def test_an_implement_answer_that_calls_the_answer_key_fails_its_checks(monkeypatch):
+    """The variants module holds what each check expects: an "implement" answer that hands its inputs to it is
+    delegation like calling the library, refused by the checks' method rules."""
+    session = course.get_session("01_l2_weight_decay")
+    _, by_id, setup = _cells(session)
+    ns = {"__name__": "practice"}
+    assert _run(ns, setup) is None
+    assert _run(ns, 'eigvals, alpha = checks.givens("q2")\nfrom reglab.variants import s01 as _key\n'
+                    "def shrink(eigvals, alpha):\n    return _key._shrink(eigvals, alpha)\n") is None
+    for part in ("q2a", "q2b"):
+        err = _run(ns, by_id[part].source.split(HIDDEN)[0])
+        assert err is not None and "your code called reglab.variants.s01._shrink" in err, err
+    assert _run(ns, by_id["a_q2"].source) is None  # the model answer passes again
+    assert _run(ns, by_id["q2b"].source) is None

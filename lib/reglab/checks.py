@@ -804,12 +804,23 @@ def _profiled(rule):
 
 
 @contextlib.contextmanager
+def _answer_key(session_id) -> list:
+    """The functions of the session's variants module (what each check expects, what each mistake gives, and their
+    helpers): forbidden wherever a check forbids anything, so an "implement" answer cannot hand its inputs to them."""
+    if not session_id or not variants.questions_with_variants(session_id):  # (imports the module)
+        return []
+    module = sys.modules[f"{variants.__name__}.s{session_id.split('_', 1)[0]}"]
+    return [f for _, f in inspect.getmembers(module, inspect.isfunction) if f.__module__ == module.__name__] + \
+        [variants.expected, variants.mistakes]
+
+
 def _method_rules(part, forbid, rule):
     """Run the block with the profiler watching for forbidden calls; fail the check if one happened."""
     __tracebackhide__ = True  # IPython hides this frame from the student
     if not forbid:
         yield
         return
+    forbid = [*forbid, *_answer_key(_state["session"])]
     with _profiled(_Rule(forbid)) as watch:
         _WATCHING.append(watch)  # under grading, the checker's calls into the kernel report what they saw here
         try:
