@@ -803,7 +803,6 @@ def _profiled(rule):
         threading.setprofile(old_thread)
 
 
-@contextlib.contextmanager
 def _answer_key(session_id) -> list:
     """The functions of the session's variants module (what each check expects, what each mistake gives, and their
     helpers): forbidden wherever a check forbids anything, so an "implement" answer cannot hand its inputs to them."""
@@ -814,6 +813,7 @@ def _answer_key(session_id) -> list:
         [variants.expected, variants.mistakes]
 
 
+@contextlib.contextmanager
 def _method_rules(part, forbid, rule):
     """Run the block with the profiler watching for forbidden calls; fail the check if one happened."""
     __tracebackhide__ = True  # IPython hides this frame from the student
