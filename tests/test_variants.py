@@ -359,6 +359,25 @@ def test_an_implement_answer_that_calls_the_answer_key_fails_its_checks(monkeypa
                     "def shrink(eigvals, alpha):\n    return _key._shrink(eigvals, alpha)\n") is None
     for part in ("q2a", "q2b"):
         err = _run(ns, by_id[part].source.split(HIDDEN)[0])
-        assert err is not None and "your code called reglab.variants.s01._shrink" in err, err
+        assert err is not None and "called reglab.variants.s01 (the questions' givens and answer key)" in err, err
+    # another session's answer key is refused too (soft-thresholding, session 2, as shrink)
+    assert _run(ns, "from reglab.variants import s02 as _other\ndef shrink(eigvals, alpha):\n"
+                    "    return _other._st(eigvals, 0.0) * 0 + _other._st(eigvals, 0.0)\n") is None
+    err = _run(ns, by_id["q2a"].source.split(HIDDEN)[0])
+    assert err is not None and "called reglab.variants.s02" in err, err
     assert _run(ns, by_id["a_q2"].source) is None  # the model answer passes again
     assert _run(ns, by_id["q2b"].source) is None
+
+
+@pytest.mark.parametrize("sid,qid", VARIANT_QUESTIONS)
+def test_two_named_mistakes_of_a_check_never_give_one_value(sid, qid):
+    """Each named mistake is recognised by its own name: no draw makes two of them coincide (over 100 students)."""
+    spec = variants.spec(sid, qid)
+    for student in [f"s{i}" for i in range(100)]:
+        named = spec.mistakes(variants.givens(sid, qid, student))
+        for name, values in named.items():
+            keys = sorted(values)
+            for i, a in enumerate(keys):
+                for b in keys[i + 1:]:
+                    sep = variants.separation(values[a], values[b])
+                    assert sep > 4 * spec.tol, f"{student} {name}: mistakes {a} and {b} give one value"

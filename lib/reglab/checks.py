@@ -804,13 +804,16 @@ def _profiled(rule):
 
 
 def _answer_key(session_id) -> list:
-    """The functions of the session's variants module (what each check expects, what each mistake gives, and their
+    """The functions of every session's variants module (what each check expects, what each mistake gives, and their
     helpers): forbidden wherever a check forbids anything, so an "implement" answer cannot hand its inputs to them."""
-    if not session_id or not variants.questions_with_variants(session_id):  # (imports the module)
+    if not session_id:
         return []
-    module = sys.modules[f"{variants.__name__}.s{session_id.split('_', 1)[0]}"]
-    return [f for _, f in inspect.getmembers(module, inspect.isfunction) if f.__module__ == module.__name__] + \
-        [variants.expected, variants.mistakes]
+    found = []
+    for s in course.SESSIONS:
+        if variants.questions_with_variants(s.id):  # (imports the module)
+            module = sys.modules[f"{variants.__name__}.s{s.id.split('_', 1)[0]}"]
+            found += [f for _, f in inspect.getmembers(module, inspect.isfunction) if f.__module__ == module.__name__]
+    return found + [variants.expected, variants.mistakes]
 
 
 @contextlib.contextmanager
@@ -832,6 +835,9 @@ def _method_rules(part, forbid, rule):
                "the watch was switched off" if watch.switched_off else "the profiler was removed")
         _fail(part, f"your code switched off or went around the check that enforces the question's rules ({how}). "
                     "Remove that code; a check cannot be passed this way.", None)
+    if watch.called and watch.called.startswith(f"{variants.__name__}."):
+        _fail(part, f"your code called {watch.called.rsplit('.', 1)[0]} (the questions' givens and answer key) while "
+                    "the check ran it: an answer computes from the inputs it is given. Remove that call.", None)
     if watch.called:
         asks = rule or f"{part} asks you to write this computation yourself"
         _fail(part, f"your code called {_plain_name(watch.called)}, which this question does not allow ({asks}). "

@@ -77,7 +77,9 @@ def _q3_draw(rng):
         n = int(rng.integers(6, 21))
         sample = rng.integers(0, n, int(rng.integers(4, 13)))
         missed = 1 - np.unique(sample).size / n
-        if np.unique(sample).size < sample.size and 0 < missed and missed != 0.5:
+        # (distinct + len == n would make counting duplicates give the covered fraction: two mistakes one value)
+        distinct = np.unique(sample).size
+        if distinct < sample.size and 0 < missed and missed != 0.5 and distinct + sample.size != n:
             return {"sample": sample, "n": n}
 
 

@@ -135,7 +135,7 @@ def _q3_mistakes(g):
 
 
 # q5: the L2 penalty's gradient, on a network built from sizes and a seed of the variant's own (biases made nonzero)
-LAMS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+LAMS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4)  # not 0.5: 2 * lam * W would equal W (forgot lambda = forgot the 2)
 
 
 def _q5_draw(rng):
@@ -196,7 +196,8 @@ def _q6_mistakes(g):
     W, strength = np.asarray(g["W"], dtype=float), g["l1_strength"]
     t = g["step"] * strength
     sub = W - t * np.sign(W)
-    return {"q6a": {"subgradient-step": sub, "no-max": np.sign(W) * (np.abs(W) - t),
+    # ("no-max", sign(W)(|W| - t), is the subgradient step's very formula: one value, named as the step)
+    return {"q6a": {"subgradient-step": sub,
                     "no-sign": np.maximum(np.abs(W) - t, 0.0), "threshold-without-step": _soft(W, strength)},
             "q6b": {"subgradient-step": float(np.sum(sub == 0))}}
 
