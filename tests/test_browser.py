@@ -193,9 +193,10 @@ def _accept_kernel_dialog(page):
     if dialog.count():
         print("JupyterLab asked to select a kernel; accepting its default")
         dialog.locator(".jp-mod-accept").click()
+        expect(dialog).to_have_count(0, timeout=10_000)  # gone before the menu is tried (it closes asynchronously)
 
 
-def _run_all_cells(page, attempts=3):
+def _run_all_cells(page, attempts=5):
     """Run > Run All Cells. The "Select Kernel" dialog can open again just after one was accepted (seen on a busy
     machine): a menu click it blocks for 10 s is tried again after accepting it; any other dialog fails the test."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout

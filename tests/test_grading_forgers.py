@@ -6,10 +6,10 @@ swapping a check's ``__code__``, an IPython input or AST transformer reached wit
 custom exception handler, a replaced shell method, a profile hook, patched numpy, a no-op ``sys.setprofile`` with
 library delegation, and a replaced grading agent. Under nbgrader's way (test cells in the student's kernel) these
 earn the autograded maximum; under ``reglab grade`` the verdicts are the checker's. The class is graded once, on
-three sessions; every forger must score exactly what it answered honestly (0, or the parts a partial forger really
+two sessions; every forger must score exactly what it answered honestly (0, or the parts a partial forger really
 answered) and get a report row naming what the kernel showed. The forgers of ``checks`` write into session 0 (the
-cheapest notebook to run: what they forge is the same in every session), three of them into session 5 as well;
-the two that delegate to the library write into session 1, whose q2 has a library twin.
+cheapest notebook to run: what they forge is the same in every session); the two that delegate to the library write
+into session 1, whose q2 has a library twin.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from reglab_autograder.testing import classroom
 from reglab_autograder.testing.classroom import answered, grade_id, released, write
 
 ROOT = Path(__file__).resolve().parents[1]
-A0, A1, A5 = "00_overfitting", "01_l2_weight_decay", "05_dropout"
+A0, A1 = "00_overfitting", "01_l2_weight_decay"
 pytestmark = pytest.mark.xdist_group("forgers")
 
 MOCK = "__import__('unittest.mock').mock.MagicMock()"
@@ -59,7 +59,6 @@ FORGERS = {  # name: (the lines put first in the first answer cell, what the rep
     "agent": ("import reglab._oracle as _o\n_o.handle = lambda text: '{\"v\": 1, \"ok\": 1.0, \"watch\": {}}'",
               "protocol"),
 }
-SESSION5 = ("walrus", "modsetattr", "transformer")
 # delegates to the library on a thread of its own, where the watch that threading passes on does not reach
 THREAD_Q2 = ("import _thread\nfrom reglab import l2 as _l2\n"
              "def shrink(lam, alpha):\n    box, lock = [], _thread.allocate_lock()\n    lock.acquire()\n"
@@ -88,9 +87,6 @@ def build(sub: Path) -> dict:
     for name, (lines, named) in FORGERS.items():
         write(sub, name, A0, _forger(A0, lines))
         expect[(name, A0)] = (named, 0.0)
-        if name in SESSION5:
-            write(sub, name, A5, _forger(A5, lines))
-            expect[(name, A5)] = (named, 0.0)
     nb = released(A1)
     cell = next(c for c in nb.cells if grade_id(c) == "a_q2")
     cell.source = DELEGATE_Q2
@@ -130,7 +126,7 @@ def _autograded(out, student, aid):
 def test_the_class_is_graded_without_a_grader_error(graded):
     assert graded["exit"] == 0, graded["rows"]
     assert set(graded["records"]) == set(graded["expect"])
-    assert len({s for s, _ in graded["expect"]}) >= 10 and len({a for _, a in graded["expect"]}) == 3
+    assert len({s for s, _ in graded["expect"]}) >= 10 and len({a for _, a in graded["expect"]}) == 2
 
 
 def test_no_forger_gets_a_point_it_did_not_earn(graded):
