@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
+import itertools
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -215,6 +216,21 @@ def tells_apart(session_id: str, g: Givens, key: str) -> float:
     right, wrong = s.expected(g), s.mistakes(g)
     seps = [separation(right[name], values[key]) for name, values in wrong.items() if key in values and name in right]
     return min(seps, default=math.inf)
+
+
+def named_apart(draw, expected, mistakes, tol: float = 1e-9, tries: int = 1000):
+    """``draw``, drawing again until no two named mistakes of a check give one value (more than ``4 * tol`` apart, so
+    each is recognised by its own name): for a Spec whose rare draws make two mistakes coincide."""
+    def redraw(rng):
+        for _ in range(tries):
+            g = draw(rng)
+            named = mistakes(g)
+            if all(separation(values[a], values[b]) > 4 * tol
+                   for values in named.values() for a, b in itertools.combinations(sorted(values), 2)):
+                return g
+        raise RuntimeError(f"no draw in {tries} keeps the named mistakes apart")
+
+    return redraw
 
 
 def aim(session_id: str, question: str, student: str, after, key: str | None) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import Spec, separation
+from . import Spec, named_apart, separation
 
 # q1: one SGD step on lambda ||w||^2 with a zero data gradient multiplies w by 1 - 2 eta lambda
 ETAS = tuple(i / 100 for i in range(5, 51))  # 0.05, 0.06, ..., 0.5
@@ -224,7 +224,8 @@ SPECS = {
     "q4": Spec(draw=apart(_q4_draw, _q4_expected, _q4_mistakes),
                course=Fresh(H=np.diag([10.0, 0.1]), w_star=_arr(1.0, 1.0), alpha=1.0),
                expected=_q4_expected, mistakes=_q4_mistakes, tol=1e-6),
-    "q5": Spec(draw=apart(_q5_draw, _q5_expected, _q5_mistakes),
+    "q5": Spec(draw=named_apart(apart(_q5_draw, _q5_expected, _q5_mistakes), _q5_expected,
+                                   _q5_mistakes),
                course=Fresh(X5=np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), y5=_arr(1.0, 2.0, 3.0), alpha5=1.0),
                expected=_q5_expected, mistakes=_q5_mistakes, tol=1e-9),
     "q6": Spec(draw=apart(_q6_draw, _q6_expected, _q6_mistakes), course={"alpha_sklearn": 3.0, "n": 600},

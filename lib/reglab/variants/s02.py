@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import FAR, Spec, separation
+from . import FAR, Spec, named_apart, separation
 
 #: A draw is kept only when every named mistake lies at least this far from the right answer (see
 #: :func:`reglab.variants.separation`), so that the classic wrong answer fails, by name, for every student.
@@ -141,7 +141,8 @@ SPECS = {
                expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-9),
     "q2": Spec(draw=_q2_draw, course={"w_star": np.array([1.0, 1.0]), "h_diag": np.array([4.0, 0.5]), "alpha": 1.0},
                expected=_q2_expected, mistakes=_q2_mistakes, tol=1e-9),
-    "q3": Spec(draw=_q3_draw, course={"w_star3": np.array([0.6, -2.0, 1.5]), "h3": np.array([4.0, 0.5, 3.0])},
+    "q3": Spec(draw=named_apart(_q3_draw, _q3_expected, _q3_mistakes),
+               course={"w_star3": np.array([0.6, -2.0, 1.5]), "h3": np.array([4.0, 0.5, 3.0])},
                expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-9),
     "q4": Spec(draw=_q4_draw, course={"w4": np.array(Q4_COURSE_W), "s4": 4.0, "alpha4": 3.0},
                expected=_q4_expected, mistakes=_q4_mistakes, tol=1e-4),

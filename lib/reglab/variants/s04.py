@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from . import Spec
+from . import Spec, named_apart
 
 
 def _ensemble(v, c, k):
@@ -142,7 +142,8 @@ def _q5_mistakes(g):
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"v": 2.0, "c": 0.5, "k": 4}, expected=_q1_expected, mistakes=_q1_mistakes,
                tol=1e-9),
-    "q2": Spec(draw=_q2_draw, course={"v": 1.0, "c": 0.25, "target": 0.32}, expected=_q2_expected,
+    "q2": Spec(draw=named_apart(_q2_draw, _q2_expected, _q2_mistakes),
+               course={"v": 1.0, "c": 0.25, "target": 0.32}, expected=_q2_expected,
                mistakes=_q2_mistakes, tol=1e-9),
     "q3": Spec(draw=_q3_draw, course={"sample": np.array([0, 0, 2, 2, 5, 5]), "n": 8}, expected=_q3_expected,
                mistakes=_q3_mistakes, tol=1e-9),
