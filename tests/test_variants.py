@@ -381,3 +381,20 @@ def test_two_named_mistakes_of_a_check_never_give_one_value(sid, qid):
                 for b in keys[i + 1:]:
                     sep = variants.separation(values[a], values[b])
                     assert sep > 4 * spec.tol, f"{student} {name}: mistakes {a} and {b} give one value"
+
+
+def test_reglab_student_sets_the_id_a_student_practises_on_and_its_first_variant_is_the_graded_one(capsys):
+    checks.start_session("01_l2_weight_decay")
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        checks.givens("q1")
+    assert "No student id is set" in out.getvalue()
+    assert reglab_main(["student", "alice"]) == 0 and "student id: 'alice'" in capsys.readouterr().out
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        g = checks.givens("q1")
+    assert g.as_dict() == variants.givens("01_l2_weight_decay", "q1", "alice", 0).as_dict()
+    assert "variant 0 of alice" in out.getvalue() and "No student id" not in out.getvalue()
+    checks.use_student("alice")  # the grader's checker, grading alice: the same givens
+    try:
+        assert checks.givens("q1", quiet=True).as_dict() == g.as_dict()
+    finally:
+        checks.use_student(None)

@@ -517,7 +517,23 @@ def _grading() -> bool:
 
 
 def _student() -> str:
-    return _state["student"] if _state["student"] is not None else variants.student_id()
+    """Whose variants: the grader's (its checker), else ``$REGLAB_STUDENT`` (the grader sets it in a graded kernel),
+    else the id the student gave with ``reglab student ID`` (kept in the progress file), else none: the course's
+    instance."""
+    if _state["student"] is not None:
+        return _state["student"]
+    return variants.student_id() or str(load_progress().get("_student") or "").strip()
+
+
+def set_student(student: str) -> None:
+    """Practise on the variants of ``student`` from now on (``reglab student ID``): in a graded class, the
+    nbgrader student id, whose attempt 0 is the graded variant."""
+    student = str(student).strip()
+
+    def change(data):
+        data["_student"] = student
+
+    _update_file(change)
 
 
 def _attempt(session_id, question) -> int:
@@ -541,6 +557,9 @@ def givens(question: str, *, hidden: bool = False, quiet: bool = False) -> varia
     g = _current(session, question, hidden)
     if not quiet:
         print(f"Your givens for {g.describe()}")
+        if not g.student and not _grading():
+            print("(No student id is set. In a graded class your numbers are your student id's: run `reglab student "
+                  "YOUR-ID` in a terminal, restart the kernel and run this cell again.)")
     return g
 
 

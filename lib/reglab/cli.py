@@ -97,6 +97,17 @@ def _cmd_variant(args):
     return 0
 
 
+def _cmd_student(args):
+    from . import checks
+
+    if args.id is not None:
+        checks.set_student(args.id)
+    who = str(checks.load_progress().get("_student") or "")
+    print(f"student id: {who!r}" + ("" if who else " (none: the course's own instance of every question)")
+          + f"; progress file {checks.progress_file()}")
+    return 0
+
+
 def _cmd_review(args):
     import datetime as dt
 
@@ -170,6 +181,11 @@ def build_parser():
     p.add_argument("session", help="session id or number")
     p.add_argument("--attempt", type=int, default=0, help="which attempt's variant (default: 0, the graded one)")
     p.set_defaults(func=_cmd_variant)
+
+    p = sub.add_parser("student", help="practise on the variants of your student id (in a graded class, the id your "
+                                       "instructor grades: its first variant is the graded one)")
+    p.add_argument("id", nargs="?", default=None, help="the id to set (without it: print the current one)")
+    p.set_defaults(func=_cmd_student)
 
     p = sub.add_parser("review", help="write a review notebook of the practised questions due again (spaced "
                                       "review), each a new variant")
