@@ -644,9 +644,10 @@ def test_a_failed_check_in_a_real_kernel_shows_the_box_and_one_line(tmp_path):
     for cell in (typo, mistake):
         assert determine_grade(cell)[0] == 0
         kinds = [o.output_type for o in cell.outputs]
-        # q1 and q2 have variants: under the box, the button that draws a new one (a widget)
-        assert kinds == ["display_data", "display_data", "error"], kinds
-        assert "application/vnd.jupyter.widget-view+json" in cell.outputs[1].data
+        # q1 and q2 have variants: under the box, what to do next and the button that draws a new one (a widget)
+        assert kinds == ["display_data", "display_data", "display_data", "error"], kinds
+        assert "checks.new_variant" in cell.outputs[1].data["text/plain"]
+        assert "application/vnd.jupyter.widget-view+json" in cell.outputs[2].data
         error = cell.outputs[-1]
         assert len(error.traceback) == 1 and "did not pass (see the box above)" in error.traceback[0]
         shown = json.dumps([o.get("data", {}) for o in cell.outputs] + error.traceback)

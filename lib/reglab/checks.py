@@ -202,7 +202,7 @@ class AnswerError(AssertionError):
             self._shown = True
             display(failure)
             if failure.question:
-                _show_variant_button(failure.question)
+                _show_variant_button(failure.question, failure.next_step)
         return [failure.summary()]
 
 
@@ -230,8 +230,6 @@ class Failure:
             rows.append(("Reread", self.revisit))
         if self.hint:
             rows.append(("Hint", self.hint))
-        if self.next_step:
-            rows.append(("Next", self.next_step))
         return rows
 
     def _code_text(self):
@@ -1050,19 +1048,19 @@ def _fail(part, message, hint, misconception=None, *, mistake=None, revisit=None
 
 
 def _succeed(part, message="passed"):
+    """A passed part: one green line, as the grader's checker prints it; while practising a question with variants,
+    the streak and the button for a new variant under it (not part of the check's own output)."""
     session = _state["session"]
     _record(session, part, True)
+    print(f"\x1b[32m{PASS_MARK} {part} {message}\x1b[0m")
     question = _practice_question(session, part)
     if question:
         entry = load_progress().get(session, {}).get(part, {})
         if entry.get("mastered"):
-            message += " (mastered)"
+            _show_practice_note(f"{part}: mastered")
         else:
-            message += (f" ({entry.get('streak', 0)} of {MASTERY_STREAK} variants in a row: "
-                        f'checks.new_variant("{question}") for the next)')
-    print(f"\x1b[32m{PASS_MARK} {part} {message}\x1b[0m")
-    if question and not load_progress().get(session, {}).get(part, {}).get("mastered"):
-        _show_variant_button(question)
+            _show_variant_button(question, f"{part}: {entry.get('streak', 0)} of {MASTERY_STREAK} variants in a row; "
+                                           f'checks.new_variant("{question}") for the next')
 
 
 def _practice_question(session, part):
@@ -1073,8 +1071,21 @@ def _practice_question(session, part):
     return question if question and variants.spec(session, question) is not None else None
 
 
-def _show_variant_button(question):
-    """In JupyterLab, a button under the check that calls :func:`new_variant` (nothing where widgets cannot show)."""
+def _show_practice_note(text):
+    """A line of practice (streak, mastery, what to do next) under a check, in JupyterLab (display, not stdout)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - a dependency of the course
+        return
+    if get_ipython() is not None:
+        display({"text/plain": text, "text/html": f"<div class='reglab-practice'>{html.escape(text)}</div>"},
+                raw=True)
+
+
+def _show_variant_button(question, text=None):
+    """In JupyterLab, ``text`` and a button under the check that calls :func:`new_variant` (nothing where widgets
+    cannot show)."""
     try:
         import ipywidgets
         from IPython import get_ipython
@@ -1083,6 +1094,8 @@ def _show_variant_button(question):
         return None
     if get_ipython() is None:
         return None
+    if text:
+        _show_practice_note(text)
     button = ipywidgets.Button(description=f"New variant of {question}", icon="refresh",
                                tooltip=f'checks.new_variant("{question}")')
     out = ipywidgets.Output()
