@@ -62,7 +62,7 @@ def graded(tmp_path_factory):
     classroom.write(sub, "bob", A1, bob)
     (sub / "bob" / A1 / "timestamp.txt").write_text("2026-10-07 11:59:00 UTC")
     carol = classroom.answered(A1)  # q1 wrong (the classic mistake), a long printed line; the gate replaced
-    cell_by_id(carol, "a_q1").source = (f"eta, lam = 0.1, 0.01\ndecay = 1 - eta * lam\nprint({LONG!r})\n"
+    cell_by_id(carol, "a_q1").source = (f"eta, lam = checks.givens('q1')\ndecay = 1 - eta * lam\nprint({LONG!r})\n"
                                         "from reglab import checks\n"
                                         "try:\n    checks.mastery_gate = lambda *a: print('All required questions "
                                         "pass. FA' + 'KE')\nexcept Exception:\n    pass")

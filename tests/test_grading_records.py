@@ -65,9 +65,9 @@ def _break_hidden_test(course: Path, gid: str) -> None:
     """A wrong hidden test, as an instructor could write one: q4a's hidden check expects one more than right."""
     path = course / "solutions" / A0 / f"{A0}.ipynb"
     text = path.read_text()
-    old = "weight_penalty(_params, 0.3), 0.15 * _s,"
+    old = "weight_penalty(_w_only, _a), 0.5 * _a * _s,"
     assert text.count(old) == 1
-    path.write_text(text.replace(old, "weight_penalty(_params, 0.3), 0.15 * _s + 1,"))
+    path.write_text(text.replace(old, "weight_penalty(_w_only, _a), 0.5 * _a * _s + 1,"))
 
 
 def test_a_changed_hidden_test_is_reported_stale_and_regrade_keeps_formgrader_scores(tmp_path, capsys, monkeypatch):
