@@ -571,8 +571,8 @@ def test_progress_keeps_the_best_result_and_notes_a_later_failure(progress, caps
     assert entry["passed"] is True and entry["last_passed"] is False and entry["attempts"] == 2
     rows = dict((q.id, st) for q, st in checks.gate_report("01_l2_weight_decay").rows)
     assert rows["q1"] == "practising" and rows["q2"] == "not attempted"  # one variant passed: not mastered yet
-    assert "passed, not mastered yet (0 of 2 variants in a row) (a later run failed; your pass still counts)" \
-        in checks.progress_table()
+    assert "passed, not mastered yet (0 of 2 variants in a row); 2 attempts (a later run failed; your pass still " \
+        "counts)" in checks.progress_table()
     checks.progress()  # outside a notebook: the same table as text
     assert "a later run failed" in capsys.readouterr().out
 

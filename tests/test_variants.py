@@ -87,6 +87,13 @@ def test_seeds_are_per_session_question_student_and_attempt_and_reproducible():
     assert variants.seed(sid, qid, "alice", 3) == variants.seed(sid, qid, "alice", 3)
     assert variants.seed(sid, qid, "alice", 0) != variants.seed(sid, "q9", "alice", 0)
     assert variants.givens(sid, qid).as_dict() == dict(variants.spec(sid, qid).course)  # no id: the course's numbers
+    # an id with a stray space (typed, or a folder name) is the same student for the kernel and the grader's checker
+    assert variants.seed(sid, qid, " alice\t", 0) == variants.seed(sid, qid, "alice", 0)
+    checks.use_student("alice ")
+    try:
+        assert checks._student() == "alice"
+    finally:
+        checks.use_student(None)
 
 
 @pytest.mark.parametrize("sid,qid", VARIANT_QUESTIONS)
@@ -197,11 +204,16 @@ def test_the_practice_loop_masters_a_part_after_two_variants_in_a_row_and_then_o
     _check_q1()  # checking it again adds nothing
     assert checks.load_progress()["01_l2_weight_decay"]["q1"]["streak"] == 1 and q1_status() == "practising"
     assert 'checks.new_variant("q1")' in repr(checks.gate_report())
+    # the gate and `reglab progress` show the streak and the attempts (4 checks run, each recorded)
+    assert "passed, not mastered yet (1 of 2 variants in a row); 4 attempts" in repr(checks.gate_report())
+    assert "passed, not mastered yet (1 of 2 variants in a row); 4 attempts" in checks.progress_table()
     with contextlib.redirect_stdout(io.StringIO()):
         checks.new_variant("q1")
     _check_q1()
     entry = checks.load_progress()["01_l2_weight_decay"]["q1"]
     assert entry["streak"] == 2 and entry["mastered"] and q1_status() == "passed"
+    assert "passed, mastered; 5 attempts" in repr(checks.gate_report())
+    assert "passed, mastered; 5 attempts" in checks.gate_report()._repr_html_()
     with contextlib.redirect_stdout(io.StringIO()):
         checks.new_variant("q1")
     with pytest.raises(checks.AnswerError):
@@ -296,6 +308,25 @@ def _fail_q1_once():
     checks.start_session("01_l2_weight_decay")
     with pytest.raises(checks.AnswerError):
         _check_q1(lambda eta, lam: 1 - eta * lam)
+
+
+def test_a_recall_item_is_drawn_from_its_pool_and_shuffled():
+    """Each quiz topic has more than one good item: over the class, every item of every pool is drawn, in more than
+    one order, and each variant's right letter is that item's right option."""
+    from reglab.variants import s06
+
+    seen = {item: set() for item in s06.QUIZ}
+    for student in STUDENTS:
+        g = variants.givens("06_capstone", "quiz", student)
+        want = variants.spec("06_capstone", "quiz").expected(g)
+        for item, pool in s06.QUIZ.items():
+            k = next(i for i, (options, _, _) in enumerate(pool) if set(options) == set(g[item]))
+            seen[item].add((k, g[item]))
+            options, right, _ = pool[k]
+            assert g[item][ord(want[f"quiz{item[4:]}"]) - 97] == options[right]
+    for item, drawn in seen.items():
+        assert {k for k, _ in drawn} == set(range(len(s06.QUIZ[item]))), f"{item}: an item of its pool never drawn"
+        assert len(drawn) > len(s06.QUIZ[item]), f"{item}: its options always come in one order"
 
 
 def test_review_is_due_at_once_after_a_failure_then_at_growing_intervals_after_each_review():

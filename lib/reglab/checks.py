@@ -507,7 +507,7 @@ def _session_id() -> str:
 def use_student(student: str | None) -> None:
     """Whose variants the following checks use (attempt 0): set by the grader's checker to the nbgrader student id
     it grades, never read from the student's kernel; None goes back to this process's own (``$REGLAB_STUDENT``)."""
-    _state["student"] = None if student is None else str(student)
+    _state["student"] = None if student is None else variants.normal_id(student)
 
 
 def _grading() -> bool:
@@ -1331,8 +1331,9 @@ class GateReport:
     not be read (``written_note`` says why); ``written_note`` also says where the states come from."""
 
     def __init__(self, session, rows, ready, mistakes=None, later_failed=(), written=None, written_note="",
-                 streaks=None, due_reviews=()):
+                 streaks=None, due_reviews=(), attempts=None):
         self.session, self.rows, self.ready = session, rows, ready
+        self.attempts = attempts or {}  # part -> checks run on it (each variant's and each retry's)
         self.due_reviews = list(due_reviews)  # reglab.review.Due of earlier sessions
         self.streaks = streaks or {}  # part -> consecutive variants passed (parts with variants)
         self.mistakes = mistakes or {}  # question id -> misconception ids its failed parts last matched
@@ -1352,6 +1353,10 @@ class GateReport:
         if status == "practising":
             streak = min((self.streaks.get(p, 0) for p in q.parts), default=0)
             status = f"passed, not mastered yet ({streak} of {MASTERY_STREAK} variants in a row)"
+        elif status == "passed" and any(p in self.streaks for p in q.parts):
+            status = "passed, mastered"
+        tried = sum(self.attempts.get(p, 0) for p in q.parts)
+        status += f"; {tried} attempt{'s' if tried != 1 else ''}" if tried else ""
         return status + (" (a later run failed; your pass still counts)" if q.id in self.later_failed else "")
 
     def next_step(self, q, status):
@@ -1479,8 +1484,16 @@ def gate_report(session_id=None, results=None, written=None, written_note=None):
         if ids:
             mistakes[q.id] = list(dict.fromkeys(ids))
     later = [q.id for q in session.questions if _later_failed(results, q.parts)]
-    streaks = {p: int(e.get("streak", 0)) for p, e in results.items() if isinstance(e, dict) and "streak" in e}
-    return GateReport(session, rows, ready, mistakes, later, written, written_note or "", streaks, due_reviews)
+    streaks = {p: _count(e.get("streak")) for p, e in results.items() if isinstance(e, dict) and "streak" in e}
+    attempts = {p: _count(e.get("attempts", 1 if "passed" in e else 0)) for p, e in results.items()
+                if isinstance(e, dict) and not e.get("written")}
+    return GateReport(session, rows, ready, mistakes, later, written, written_note or "", streaks, due_reviews,
+                      attempts)
+
+
+def _count(value) -> int:
+    """A count read from the progress file (0 for anything a hand edit left that is not a count)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def _read_written(session):

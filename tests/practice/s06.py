@@ -25,20 +25,24 @@ def _q4(**changed):
     return _Q4 + "".join(f"{name} = {expr}\n" for name, expr in answers.items())
 
 
-# the quiz's options come in each student's own order: answers pick their letters by the options' first words
-_QUIZ_RIGHT = ["randomly drop neurons", "prevent overfitting", "L1", "it randomly removes neurons",
-               "stop when the validation", "the regularization strength", "it corrupts the memory"]
+# the quiz's options come in each student's own order and one of two wordings: answers pick their letters by the
+# options' first words (one start per wording)
+_QUIZ_RIGHT = [("randomly drop neurons", "to keep hidden units"), ("prevent overfitting", "to lower the error on data"),
+               ("L1", "the lasso penalty"), ("it randomly removes neurons", "at each training step"),
+               ("stop when the validation", "keep the parameters"),
+               ("the regularization strength", "how much the penalty"),
+               ("it corrupts the memory", "neither published")]
 _QUIZ = ('items = checks.givens("quiz")\n'
-         'def pick(options, start):\n'
-         '    return next("abcd"[i] for i, option in enumerate(options) if option.startswith(start))\n'
-         + "".join(f'quiz{n} = pick(items.item{n}, "{start}")\n' for n, start in enumerate(_QUIZ_RIGHT, start=1)))
-_QUIZ_WRONG = {"quiz1": ("speed up training", "for-speed"),
-               "quiz2": ("increase training accuracy", "raises-training-accuracy"),
-               "quiz3": ("L2", "l2-for-absolute"),
-               "quiz4": ("it removes the weakest", "dropout-at-test-time"),
-               "quiz5": ("stop when the training loss", "stop-on-training-loss"),
-               "quiz6": ("the learning rate", "lambda-is-learning-rate"),
-               "quiz7": ("that is Semeniuta", "update-mask-on-memory")}
+         'def pick(options, *starts):\n'
+         '    return next("abcd"[i] for i, option in enumerate(options) if option.startswith(starts))\n'
+         + "".join(f'quiz{n} = pick(items.item{n}, "{a}", "{b}")\n' for n, (a, b) in enumerate(_QUIZ_RIGHT, start=1)))
+_QUIZ_WRONG = {"quiz1": (("speed up training", "to make training cheaper"), "for-speed"),
+               "quiz2": (("increase training accuracy", "to lower the training error"), "raises-training-accuracy"),
+               "quiz3": (("L2", "weight decay"), "l2-for-absolute"),
+               "quiz4": (("it removes the weakest", "at test time"), "dropout-at-test-time"),
+               "quiz5": (("stop when the training loss", "stop once the training error"), "stop-on-training-loss"),
+               "quiz6": (("the learning rate", "the step size"), "lambda-is-learning-rate"),
+               "quiz7": (("that is Semeniuta", "this is Semeniuta"), "update-mask-on-memory")}
 
 _Q1 = ('train_a, val_a, train_b, val_b, good_error, options = checks.givens("q1")\n'
        'letter = {o.split(":")[0]: "abc"[i] for i, o in enumerate(options)}\n')
@@ -55,8 +59,8 @@ WRONG = {
     "q3b": wrong("a_q3", _SMOOTH + "    T = np.full((len(y), k), eps / (k - 1))\n"
                                    "    T[np.arange(len(y)), y] = 1 - eps + eps / k\n    return T",
                  "eps-over-k-everywhere"),
-    **{part: wrong("a_quiz", _QUIZ + f'{part} = pick(items.item{part[4:]}, "{start}")', key)
-       for part, (start, key) in _QUIZ_WRONG.items()},
+    **{part: wrong("a_quiz", _QUIZ + f'{part} = pick(items.item{part[4:]}, "{a}", "{b}")', key)
+       for part, ((a, b), key) in _QUIZ_WRONG.items()},
     "q4a": wrong("a_q4", _q4(val_losses="_te"), "test-loss"),
     "q4b": wrong("a_q4", _q4(best_l2="lambdas[int(np.argmin(_te))]"), "tuned-on-test"),
     "q4c": wrong("a_q4", _q4(test_loss="_te.min()"), "best-test-loss"),

@@ -159,17 +159,24 @@ def questions_with_variants(session_id: str) -> list[str]:
 
 def seed(session_id: str, question: str, student: str, attempt) -> int:
     """The generator seed of a variant: a hash of (session, question, student id, attempt)."""
-    text = f"reglab-variant/1|{session_id}|{question}|{student}|{attempt}"
+    text = f"reglab-variant/1|{session_id}|{question}|{normal_id(student)}|{attempt}"
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+def normal_id(student) -> str:
+    """A student id as variants are seeded by it: without surrounding white space, so an id typed with a stray space
+    (by the student, or in a folder name the grader reads) names the same variants everywhere."""
+    return str(student or "").strip()
 
 
 def student_id() -> str:
     """The student id of this process: ``$REGLAB_STUDENT``, or empty (self-study without an id)."""
-    return os.environ.get(STUDENT_ENV, "").strip()
+    return normal_id(os.environ.get(STUDENT_ENV))
 
 
 def givens(session_id: str, question: str, student: str = "", attempt=0) -> Givens:
     """The givens of one variant."""
+    student = normal_id(student)
     s = spec(session_id, question)
     if s is None:
         raise LookupError(f"question {question} of session {session_id} has no variants")

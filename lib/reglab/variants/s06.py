@@ -68,31 +68,64 @@ def _q2_mistakes(g):
             "q2b": {"forgot-factor-2": lam / n, "halved": lam / (2 * n), "lambda-unchanged": 2 * lam}}
 
 
-# the review quiz: each item's options (in the course's order), the right one, and the distractors' misconceptions
+# The review quiz: a pool of items per topic, each its options (the first item: the course's own instance, in the
+# course's order), the right one and the distractors' misconceptions. A variant draws one item of each pool and
+# shuffles its options, so a student who practises meets each topic in other words, not the same letters reordered.
 QUIZ = {
-    "item1": (("speed up training by skipping units",
-               "randomly drop neurons during training to prevent overfitting",
-               "remove unused weights permanently after training",
-               "reduce the number of output classes"), 1, {"for-speed": 0, "pruning": 2}),
-    "item2": (("speed up convergence", "increase training accuracy", "prevent overfitting", "reduce inference time"),
-              2, {"raises-training-accuracy": 1}),
-    "item3": (("L2", "dropout", "early stopping", "L1"), 3, {"l2-for-absolute": 0}),
-    "item4": (("it randomly removes neurons, with their connections, during training",
-               "it removes the weakest neurons at test time",
-               "it adds Gaussian noise to every weight",
-               "it lowers the learning rate of rarely used units"), 0, {"dropout-at-test-time": 1}),
-    "item5": (("stop when the training loss reaches zero",
-               "stop after a fixed number of epochs",
-               "stop when the learning rate becomes small",
-               "stop when the validation performance plateaus or degrades"), 3, {"stop-on-training-loss": 0}),
-    "item6": (("the learning rate", "the regularization strength", "the keep probability", "the number of layers"),
-              1, {"lambda-is-learning-rate": 0}),
-    "item7": (("that is Gal and Ghahramani's variant, one thinned network per sequence",
-               "that is Semeniuta et al.'s variant, \"recurrent dropout without memory loss\"",
-               "it corrupts the memory anew at every step, so the network struggles to keep information over many "
-               "steps: neither published variant does it",
-               "it is harmless, because the masks of many steps average out"), 2,
-              {"per-sequence-is-per-step": 0, "update-mask-on-memory": 1, "fresh-mask-per-step": 3}),
+    "item1": ((("speed up training by skipping units",
+                "randomly drop neurons during training to prevent overfitting",
+                "remove unused weights permanently after training",
+                "reduce the number of output classes"), 1, {"for-speed": 0, "pruning": 2}),
+              (("to make training cheaper by computing only part of the network at each step",
+                "to keep hidden units from co-adapting, so that the network generalizes better",
+                "to find and delete, once and for all, the weights the network does not need",
+                "to make the network's predictions the same from one run to the next"), 1,
+               {"for-speed": 0, "pruning": 2})),
+    "item2": ((("speed up convergence", "increase training accuracy", "prevent overfitting", "reduce inference time"),
+               2, {"raises-training-accuracy": 1}),
+              (("to lower the training error as far as it will go",
+                "to make training converge in fewer steps",
+                "to lower the error on data the model has not seen, even at some cost in training error",
+                "to make the trained model smaller in memory"), 2, {"raises-training-accuracy": 0})),
+    "item3": ((("L2", "dropout", "early stopping", "L1"), 3, {"l2-for-absolute": 0}),
+              (("weight decay, a penalty of half the squared Euclidean norm of the weights",
+                "the lasso penalty, the sum of the weights' absolute values",
+                "max-norm, a cap on the Euclidean norm of each unit's incoming weights",
+                "the count of the weights that are not zero"), 1, {"l2-for-absolute": 0})),
+    "item4": ((("it randomly removes neurons, with their connections, during training",
+                "it removes the weakest neurons at test time",
+                "it adds Gaussian noise to every weight",
+                "it lowers the learning rate of rarely used units"), 0, {"dropout-at-test-time": 1}),
+              (("at test time, a random half of the units is switched off",
+                "the same fixed half of the units is switched off for the whole of training",
+                "at each training step, each unit is kept with probability p by a freshly drawn random mask",
+                "the weights below a threshold are set to zero once training ends"), 2,
+               {"dropout-at-test-time": 0})),
+    "item5": ((("stop when the training loss reaches zero",
+                "stop after a fixed number of epochs",
+                "stop when the learning rate becomes small",
+                "stop when the validation performance plateaus or degrades"), 3, {"stop-on-training-loss": 0}),
+              (("stop once the training error stops falling",
+                "keep the parameters with the lowest validation error, and stop when it has not improved for a while",
+                "stop as soon as the gradient is exactly zero",
+                "train for as many epochs as there are training examples"), 1, {"stop-on-training-loss": 0})),
+    "item6": ((("the learning rate", "the regularization strength", "the keep probability", "the number of layers"),
+               1, {"lambda-is-learning-rate": 0}),
+              (("the step size of gradient descent", "the fraction of units that dropout removes",
+                "the number of training examples", "how much the penalty Ω weighs against the data term J"), 3,
+               {"lambda-is-learning-rate": 0})),
+    "item7": ((("that is Gal and Ghahramani's variant, one thinned network per sequence",
+                "that is Semeniuta et al.'s variant, \"recurrent dropout without memory loss\"",
+                "it corrupts the memory anew at every step, so the network struggles to keep information over many "
+                "steps: neither published variant does it",
+                "it is harmless, because the masks of many steps average out"), 2,
+               {"per-sequence-is-per-step": 0, "update-mask-on-memory": 1, "fresh-mask-per-step": 3}),
+              (("this is Gal and Ghahramani's variational dropout: one mask per sequence",
+                "the masks of many steps average out, so it does no harm",
+                "neither published variant does this: a fresh mask on the carried memory at every step erases what "
+                "it should keep over many steps",
+                "this is Semeniuta et al.'s recurrent dropout, which masks only the update added to the memory"), 2,
+               {"per-sequence-is-per-step": 0, "fresh-mask-per-step": 1, "update-mask-on-memory": 3})),
 }
 
 
@@ -101,16 +134,28 @@ def _part(item):
 
 
 def _quiz_draw(rng):
-    return {item: shuffled(rng, options) for item, (options, _, _) in QUIZ.items()}
+    return {item: shuffled(rng, pool[int(rng.integers(len(pool)))][0]) for item, pool in QUIZ.items()}
+
+
+def _quiz_item(item, options):
+    """The pool's item whose options a variant shows (in any order)."""
+    return next(entry for entry in QUIZ[item] if set(entry[0]) == set(options))
 
 
 def _quiz_expected(g):
-    return {_part(item): _letter(g[item], options[right]) for item, (options, right, _) in QUIZ.items()}
+    out = {}
+    for item in QUIZ:
+        options, right, _ = _quiz_item(item, g[item])
+        out[_part(item)] = _letter(g[item], options[right])
+    return out
 
 
 def _quiz_mistakes(g):
-    return {_part(item): {key: _letter(g[item], options[i]) for key, i in named.items()}
-            for item, (options, _, named) in QUIZ.items()}
+    out = {}
+    for item in QUIZ:
+        options, _, named = _quiz_item(item, g[item])
+        out[_part(item)] = {key: _letter(g[item], options[i]) for key, i in named.items()}
+    return out
 
 
 # q3: label smoothing, checked on labels, a number of classes and an eps of the variant's own
@@ -293,7 +338,7 @@ SPECS = {
                expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-9),
     "q2": Spec(draw=_q2_draw, course={"lambda_sum": 4.0, "n_examples": 800}, expected=_q2_expected,
                mistakes=_q2_mistakes, tol=1e-9),
-    "quiz": Spec(draw=_quiz_draw, course={item: options for item, (options, _, _) in QUIZ.items()},
+    "quiz": Spec(draw=_quiz_draw, course={item: pool[0][0] for item, pool in QUIZ.items()},
                  expected=_quiz_expected, mistakes=_quiz_mistakes, tol=1e-9),
     "q3": Spec(draw=_q3_draw, course={"labels": [0, 3, 1, 3, 2], "k": 4, "eps": 0.3}, expected=_q3_expected,
                mistakes=_q3_mistakes, tol=1e-9),
