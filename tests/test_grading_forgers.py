@@ -56,6 +56,8 @@ FORGERS = {  # name: (the lines put first in the first answer cell, what the rep
                  "trace or profile hook"),
     "numpy": ("np.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\n"
               "np.array_equal = lambda *a, **k: True\nnp.all = lambda *a, **k: True", "numpy functions"),
+    "variants": ("import reglab.variants as _v\n_v.seed = lambda *a, **k: 0",
+                 "reglab.variants module was patched"),
     "agent": ("import reglab._oracle as _o\n_o.handle = lambda text: '{\"v\": 1, \"ok\": 1.0, \"watch\": {}}'",
               "protocol"),
 }

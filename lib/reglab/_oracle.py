@@ -228,7 +228,15 @@ def _capture_baseline():
         numpy_vars=dict(vars(np)), builtins_vars=dict(vars(builtins)), excepthook=sys.excepthook,
         hook_setters={f"{mod.__name__}.{name}": getattr(mod, name, None) for mod, name in _HOOK_SETTERS},
         agent={k: v for k, v in globals().items() if isinstance(v, types.FunctionType)},
-        hooks=_hooks(_shell()))
+        hooks=_hooks(_shell()), variants=_variants_vars())
+
+
+def _variants_vars():
+    """``{module name: its names}`` of the variants package and its loaded session modules (the kernel's copy of
+    the givens: patching them wins nothing, as the checker derives its own, but it is a sign worth reporting)."""
+    import reglab.variants  # noqa: F401 - loaded with the checks
+    return {name: dict(vars(mod)) for name, mod in list(sys.modules.items())
+            if (name == "reglab.variants" or name.startswith("reglab.variants.")) and mod is not None}
 
 
 def evidence(user_ns=None):
@@ -247,6 +255,13 @@ def evidence(user_ns=None):
                           if getattr(now.get(k), "__code__", c) is not c)
         if changed:
             signs.append("the course's checks module was patched (" + ", ".join(changed[:4]) + ")")
+    for name, base in _baseline.get("variants", {}).items():
+        now = vars(sys.modules[name]) if sys.modules.get(name) is not None else {}
+        changed = sorted(k for k, v in base.items() if now.get(k, base) is not v and not k.startswith("__"))
+        changed += sorted(f"{k}.__code__" for k, f in base.items() if isinstance(f, types.FunctionType)
+                          and getattr(now.get(k), "__code__", f.__code__) is not f.__code__)
+        if changed:
+            signs.append(f"the course's {name} module was patched ({', '.join(changed[:4])})")
     agent = sorted(k for k, f in _baseline["agent"].items() if globals().get(k) is not f or
                    getattr(globals().get(k), "__code__", None) is not f.__code__)
     if agent:

@@ -20,7 +20,7 @@ import warnings
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 
-from reglab import checks
+from reglab import checks, course, variants
 from reglab.release import read_names
 
 from .link import KernelLink, KernelSilent, UnreadableAnswer
@@ -83,6 +83,7 @@ class Checker:
         self.seen: set = set()
         self.ready = False
         self.start_error = ""
+        self.givens_shown: set = set()  # questions whose graded givens this notebook's feedback shows already
 
     # ------------------------------------------------------------------ the kernel
 
@@ -157,7 +158,7 @@ class Checker:
                                                   "answers do not follow the grading protocol)")
         self.session.unreadable = []
         text = "".join(self.session.printed) + out.getvalue()
-        outputs = []
+        outputs = self._graded_givens(grade_id)
         if text:
             outputs.append(NotebookNode(output_type="stream", name="stdout", text=text[:MAX_PRINTED]))
         if error is not None:
@@ -173,6 +174,22 @@ class Checker:
                 traceback = [failure.summary()]
             outputs.append(NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=traceback))
         return outputs
+
+    def _graded_givens(self, grade_id) -> list:
+        """The givens this part was graded on, derived here from the student id (never the kernel's copy): an
+        output of the first test cell of each question with variants, so the feedback shows them even when the
+        answer cell printed none, or printed others."""
+        session_id = checks._state.get("session")
+        try:
+            q = course.get_session(session_id).question_of(grade_id)
+        except (KeyError, LookupError, TypeError):
+            return []
+        if q.id in self.givens_shown or variants.spec(session_id, q.id) is None:
+            return []
+        self.givens_shown.add(q.id)
+        g = checks.givens(q.id, quiet=True)
+        return [NotebookNode(output_type="display_data", metadata={"reglab": {"graded_givens": q.id}},
+                             data={"text/plain": f"Graded on your givens for {g.describe()}"})]
 
     def _bind(self, ns, source, grade_id, index):
         reads, binds = read_names(source)
