@@ -52,6 +52,7 @@ def practising(tmp_path, monkeypatch):
     monkeypatch.setenv("REGLAB_PROGRESS_FILE", str(tmp_path / "progress.json"))
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     monkeypatch.delenv(variants.STUDENT_ENV, raising=False)
+    monkeypatch.delenv(variants.HUB_ENV, raising=False)
     checks.use_student(None)
     yield
     checks.use_student(None)
@@ -432,5 +433,22 @@ def test_reglab_student_sets_the_id_a_student_practises_on_and_its_first_variant
     checks.use_student("alice")  # the grader's checker, grading alice: the same givens
     try:
         assert checks.givens("q1", quiet=True).as_dict() == g.as_dict()
+    finally:
+        checks.use_student(None)
+
+
+def test_on_a_jupyterhub_the_user_name_is_the_student_id_unless_one_was_given(capsys, monkeypatch):
+    """nbgrader's student id on a JupyterHub is the hub user name: a student there practises on their graded variant
+    without typing their id; `reglab student ID` still wins, and the grader's id wins over both."""
+    checks.start_session("01_l2_weight_decay")
+    monkeypatch.setenv(variants.HUB_ENV, "bob")
+    assert checks.whose_variants() == ("bob", "$JUPYTERHUB_USER")
+    assert checks.givens("q1", quiet=True).as_dict() == variants.givens("01_l2_weight_decay", "q1", "bob").as_dict()
+    assert reglab_main(["student"]) == 0 and "student id: 'bob' (from $JUPYTERHUB_USER)" in capsys.readouterr().out
+    assert reglab_main(["student", "carol"]) == 0 and "'carol' (from reglab student)" in capsys.readouterr().out
+    assert checks.whose_variants()[0] == "carol"
+    checks.use_student("dave")
+    try:
+        assert checks.whose_variants() == ("dave", "the grader")
     finally:
         checks.use_student(None)

@@ -514,13 +514,25 @@ def _grading() -> bool:
     return _state["student"] is not None or os.environ.get("NBGRADER_EXECUTION") == "autograde"
 
 
-def _student() -> str:
-    """Whose variants: the grader's (its checker), else ``$REGLAB_STUDENT`` (the grader sets it in a graded kernel),
-    else the id the student gave with ``reglab student ID`` (kept in the progress file), else none: the course's
+def whose_variants() -> tuple[str, str]:
+    """``(student id, where it comes from)``: the grader's (its checker), else ``$REGLAB_STUDENT`` (the grader sets
+    it in a graded kernel), else the id the student gave with ``reglab student ID`` (kept in the progress file), else
+    ``$JUPYTERHUB_USER`` (on a JupyterHub, nbgrader's student id is the hub user name), else none: the course's
     instance."""
     if _state["student"] is not None:
-        return _state["student"]
-    return variants.student_id() or str(load_progress().get("_student") or "").strip()
+        return _state["student"], "the grader"
+    if variants.student_id():
+        return variants.student_id(), f"${variants.STUDENT_ENV}"
+    given = variants.normal_id(load_progress().get("_student"))
+    if given:
+        return given, "reglab student"
+    hub = variants.normal_id(os.environ.get(variants.HUB_ENV))
+    return (hub, f"${variants.HUB_ENV}") if hub else ("", "")
+
+
+def _student() -> str:
+    """Whose variants (see :func:`whose_variants`)."""
+    return whose_variants()[0]
 
 
 def set_student(student: str) -> None:

@@ -102,8 +102,9 @@ def _cmd_student(args):
 
     if args.id is not None:
         checks.set_student(args.id)
-    who = str(checks.load_progress().get("_student") or "")
-    print(f"student id: {who!r}" + ("" if who else " (none: the course's own instance of every question)")
+    who, source = checks.whose_variants()
+    print(f"student id: {who!r}" + (f" (from {source})" if who else " (none: the course's own instance of every "
+                                                                       "question)")
           + f"; progress file {checks.progress_file()}")
     return 0
 

@@ -33,6 +33,8 @@ import numpy as np
 
 #: Environment variable holding the student id (set by the grader in the kernel; optional in self-study).
 STUDENT_ENV = "REGLAB_STUDENT"
+#: On a JupyterHub, the user name: nbgrader's student id there, so a student practises on their graded variant.
+HUB_ENV = "JUPYTERHUB_USER"
 #: The attempt of the variant an "implement" question's hidden tests use: never shown to the student.
 HIDDEN = "hidden"
 #: A named mistake is "far" from the right answer when they differ by this fraction of the larger magnitude:
