@@ -49,8 +49,10 @@ def _q1_mistakes(g):
 
 
 # q2: a lambda tuned for a summed objective over n examples, moved to a mean and to the (alpha/2) convention
-LAMBDA_SUMS = (0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0)
-N_EXAMPLES = (200, 250, 300, 400, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000, 4000, 5000)
+# 25 x 30 pairs: in a class of a few hundred, two students rarely share their numbers
+LAMBDA_SUMS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 12.0, 14.0, 15.0,
+               16.0, 18.0, 20.0, 24.0, 25.0, 30.0)
+N_EXAMPLES = tuple(range(200, 1000, 50)) + tuple(range(1000, 5001, 300))
 
 
 def _q2_draw(rng):
