@@ -514,8 +514,11 @@ def test_under_grading_the_box_shows_the_students_line_and_tells_a_typo_from_a_m
     __main__.np = np
     outputs = run(checker(), CHECK_SHRINK)
     assert verdict(outputs) == in_one_process(CHECK_SHRINK)
-    assert [o.output_type for o in outputs] == ["display_data", "error"]
-    box, error = outputs[0].data, outputs[1]
+    # first the givens the checker graded q2 on (the first test cell of a question with variants), then the box
+    assert [o.output_type for o in outputs] == ["display_data", "display_data", "error"]
+    assert outputs[0].metadata == {"reglab": {"graded_givens": "q2"}}
+    assert outputs[0].data["text/plain"].startswith("Graded on your givens for q2 (")
+    box, error = outputs[1].data, outputs[2]
     assert "cell7.py, line 3, in shrink" in box["text/html"] and "return lam / (lam + alph)" in box["text/html"]
     assert "check its spelling" in box["text/plain"] and "NameError: name 'alph' is not defined" in box["text/plain"]
     assert error.traceback == [checks.Failure("q2b", "").summary()]

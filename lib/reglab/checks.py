@@ -1497,7 +1497,8 @@ def gate_report(session_id=None, results=None, written=None, written_note=None):
             mistakes[q.id] = list(dict.fromkeys(ids))
     later = [q.id for q in session.questions if _later_failed(results, q.parts)]
     streaks = {p: _count(e.get("streak")) for p, e in results.items() if isinstance(e, dict) and "streak" in e}
-    attempts = {p: _count(e.get("attempts", 1 if "passed" in e else 0)) for p, e in results.items()
+    # only the progress file counts attempts (a graded notebook's results, in the feedback, have none to show)
+    attempts = {p: _count(e.get("attempts")) for p, e in results.items()
                 if isinstance(e, dict) and not e.get("written")}
     return GateReport(session, rows, ready, mistakes, later, written, written_note or "", streaks, due_reviews,
                       attempts)
