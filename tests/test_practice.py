@@ -213,8 +213,8 @@ def _leaks(value, text):
     for v in np.atleast_1d(np.asarray(value, dtype=float)).ravel():
         if float(v).is_integer() and abs(v) < 1000:
             continue  # small integers are everywhere in prose; the data module's PATTERNS cover them
-        for r in _renderings(float(v)):
-            if re.search(r"(?<![\d.])" + re.escape(r) + r"(?![\d])", text):
+        for r in _renderings(float(v)):  # a plain substring test first: the text is long, most renderings absent
+            if r in text and re.search(r"(?<![\d.])" + re.escape(r) + r"(?![\d])", text):
                 found.append(r)
     return found
 

@@ -180,9 +180,11 @@ class Checker:
         output of the first test cell of each question with variants, so the feedback shows them even when the
         answer cell printed none, or printed others."""
         session_id = checks._state.get("session")
+        if session_id is None:
+            return []
         try:
             q = course.get_session(session_id).question_of(grade_id)
-        except (KeyError, LookupError, TypeError):
+        except (KeyError, ValueError):  # not a course session, or not one of its parts
             return []
         if q.id in self.givens_shown or variants.spec(session_id, q.id) is None:
             return []
