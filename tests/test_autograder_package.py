@@ -92,6 +92,8 @@ def test_no_import_cycle_in_the_grader():
 
 # The grader's layers, lowest first: a module imports from its own layer and those below, never from above.
 LAYERS = (
+    # the kinds of the report's rows (a leaf: it imports nothing of the grader)
+    ("vocabulary", ("rows",)),
     # parts of their own: the sandbox (its launcher and in-sandbox half run without the rest of the grader) and the
     # trusted-verdicts checker
     ("parts", ("sandbox", "verdicts")),
@@ -137,9 +139,11 @@ def test_the_graders_modules_import_only_from_their_layer_or_below():
 
 def test_the_sandbox_and_the_checker_import_nothing_of_the_grader_outside_themselves():
     modules = _grader_modules()
+    assert {i for i in _imports(modules["reglab_autograder.rows"]) if i in modules} == set()  # a leaf
     for m, path in modules.items():
         if _part(m) in ("sandbox", "verdicts"):
-            outside = {i for i in _imports(path) if i in modules and _part(i) != _part(m)}
+            # the row kinds' vocabulary (a leaf) only: the checker's events are report rows
+            outside = {i for i in _imports(path) if i in modules and _part(i) not in (_part(m), "rows")}
             assert outside == set(), f"{m} imports {outside}"
     zygote = PACKAGE / "sandbox" / "zygote.py"  # run as a script inside the sandbox, where the package is masked
     assert _imports(zygote) == set() and "from ." not in zygote.read_text()
@@ -153,6 +157,57 @@ def test_no_command_imports_another_command():
         assert {i for i in _imports(modules[m]) if i in commands and i != m} == set(), m
     importers = {m for m, p in modules.items() if _imports(p) & commands}
     assert importers == {"reglab_autograder.cli"}
+
+
+# calls whose argument is a report row's kind: the callee's name -> the kind's position
+KIND_ARGUMENT = {"Problem": 0, "Note": 2, "ProblemRow": 2, "report": 1, "_event": 0, "event": 0}
+# modules whose rows name their kind through the vocabulary (reglab_autograder.rows.Kind), never as a literal
+KINDS_BY_NAME = ("preprocessors/intake_rules.py", "verdicts/checker.py")
+
+
+def _kind_literals(path: Path) -> list[tuple[int, str]]:
+    """(line, string) of every string literal given as a row's kind in ``path``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+        if name not in KIND_ARGUMENT:
+            continue
+        pos = KIND_ARGUMENT[name]
+        arg = node.args[pos] if len(node.args) > pos else next((k.value for k in node.keywords if k.arg == "kind"),
+                                                               None)
+        found += [(node.lineno, kind) for kind in _strings(arg)]
+    return found
+
+
+def _strings(node) -> list[str]:
+    """The string literals an expression may evaluate to (``"a" if x else "b"``: both)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body) + _strings(node.orelse)
+    return []
+
+
+def test_every_row_kind_is_in_the_vocabulary_and_named_through_it():
+    from reglab_autograder.rows import Kind
+
+    unknown = [f"{p.relative_to(PACKAGE)}:{line}: {kind!r}" for p in sorted(PACKAGE.rglob("*.py"))
+               for line, kind in _kind_literals(p) if kind not in {k.value for k in Kind}]
+    assert unknown == [], "kinds missing from reglab_autograder.rows.Kind"
+    spelled = [f"{name}:{line}: {kind!r}" for name in KINDS_BY_NAME for line, kind in _kind_literals(PACKAGE / name)]
+    assert spelled == [], "kinds spelled as literals instead of rows.Kind members"
+
+
+def test_the_report_labels_every_event_kind_from_the_vocabulary():
+    from reglab_autograder import rows
+
+    assert rows.label("kernel died") == rows.Kind.KERNEL_DIED.label == "killed"
+    assert rows.label("output truncated") == "output flood" and rows.label("notebook time cap") == "timeout"
+    assert rows.label("tampering") == "tampering"
+    assert rows.label("a kind of an older grader") == "a kind of an older grader"
+    assert len(rows.Kind.__members__) == len(rows.Kind)  # no value given twice (the second would be an alias)
 
 
 def _compiled_check(p):
