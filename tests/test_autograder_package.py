@@ -97,10 +97,10 @@ LAYERS = (
     # parts of their own: the sandbox (its launcher and in-sandbox half run without the rest of the grader) and the
     # trusted-verdicts checker
     ("parts", ("sandbox", "verdicts")),
-    # records, rules and files every path reads: the job record, the gradebook, the submission's intake, dates,
-    # the nbgrader plugins, the report
-    ("base", ("common", "jobs", "database", "mathjax", "misconceptions", "progress", "converters", "dates", "roster",
-              "intake", "gradebook", "options", "discovery", "plugins", "report")),
+    # records, rules and files every path reads: the job record, the execution's events, the gradebook, the
+    # submission's intake, dates, the nbgrader plugins, the report
+    ("base", ("common", "jobs", "execution", "database", "mathjax", "misconceptions", "progress", "converters",
+              "dates", "roster", "intake", "gradebook", "options", "discovery", "plugins", "report")),
     ("preprocessors", ("preprocessors",)),
     # the grading course, its configuration, one job (worker), the cluster path, formgrader's server extension
     ("grading", ("config", "exporters", "coursedir", "worker", "survey", "formgrader_server", "cluster")),
@@ -162,7 +162,7 @@ def test_no_command_imports_another_command():
 # calls whose argument is a report row's kind: the callee's name -> the kind's position
 KIND_ARGUMENT = {"Problem": 0, "Note": 2, "ProblemRow": 2, "report": 1, "_event": 0, "event": 0}
 # modules whose rows name their kind through the vocabulary (reglab_autograder.rows.Kind), never as a literal
-KINDS_BY_NAME = ("preprocessors/intake_rules.py", "verdicts/checker.py")
+KINDS_BY_NAME = ("preprocessors/execute.py", "preprocessors/intake_rules.py", "verdicts/checker.py", "report.py")
 
 
 def _kind_literals(path: Path) -> list[tuple[int, str]]:
@@ -208,6 +208,22 @@ def test_the_report_labels_every_event_kind_from_the_vocabulary():
     assert rows.label("tampering") == "tampering"
     assert rows.label("a kind of an older grader") == "a kind of an older grader"
     assert len(rows.Kind.__members__) == len(rows.Kind)  # no value given twice (the second would be an alias)
+
+
+def test_the_kernels_log_is_named_once():
+    spellings = [f"{p.relative_to(PACKAGE)}:{node.lineno}" for p in sorted(PACKAGE.rglob("*.py"))
+                 for node in ast.walk(ast.parse(p.read_text()))
+                 if isinstance(node, ast.Constant) and isinstance(node.value, str) and "kernel.log" in node.value]
+    assert len(spellings) == 1 and spellings[0].startswith("sandbox/layout.py"), spellings
+
+
+@pytest.mark.parametrize("name", ["sandbox", "preprocessors/execute.py", "verdicts/checker.py"])
+def test_no_function_body_of_the_sandbox_and_the_executor_is_over_50_lines(name):
+    paths = sorted((PACKAGE / name).glob("*.py")) if (PACKAGE / name).is_dir() else [PACKAGE / name]
+    long = [f"{p.name}: {n.name} ({n.end_lineno - n.body[0].lineno + 1} lines)" for p in paths
+            for n in ast.walk(ast.parse(p.read_text())) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and n.end_lineno - n.body[0].lineno + 1 > 50]
+    assert long == []
 
 
 def _compiled_check(p):
