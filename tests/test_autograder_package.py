@@ -266,6 +266,17 @@ def test_every_new_trait_has_help(cls):
         assert trait.help, f"{cls.__name__}.{name} has no help text"
 
 
+def test_the_report_reads_a_jobs_execution_through_its_record_and_shows_the_kinds_labels():
+    execution = {"events": [{"kind": "kernel died", "cell": 4, "detail": "segmentation fault (SIGSEGV)"},
+                            {"kind": "tampering", "cell": 7, "detail": "q1: checks.check was rebound"}],
+                 "sandbox_note": "not sandboxed (--no-sandbox)", "phases": {"autograde": 1.5}}
+    rows = report.problem_rows([JobRecord(student="s", assignment="a", execution=execution)], [])
+    assert [(r.kind, r.detail) for r in rows] == [("killed", "cell 4: segmentation fault (SIGSEGV)"),
+                                                  ("tampering", "cell 7: q1: checks.check was rebound"),
+                                                  ("not sandboxed", "not sandboxed (--no-sandbox)")]
+    assert report.problem_rows([JobRecord(student="s", assignment="a")], []) == []  # nothing ran: no execution
+
+
 # ------------------------------------------------------------------------------ misconceptions
 
 

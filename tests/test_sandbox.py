@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import stat
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from unittest.mock import ANY
 
 import nbformat
 import pytest
@@ -119,6 +121,12 @@ def test_unreadable_kernel_messages_fail_the_cell_and_grading_goes_on(monkeypatc
     assert cell.outputs[-1].ename == "KernelDied" and "Invalid Signature" in cell.outputs[-1].evalue
     assert restarted == [3] and ex._run.events[0].kind == "kernel died"
     assert ExecutionRecord.from_json(ex._run.record().to_json()).events == (ex._run.events[0],)
+    # the events file's keys, as the worker, the report, the tests and benchmarks/grading.py read them
+    assert list(json.loads(ex._run.record().to_json())) == [
+        "events", "sandboxed", "sandbox", "limits_applied", "sandbox_note", "seconds", "startup_seconds",
+        "slowest_cells", "forked", "fork_server_pid", "fork_server_note", "setup_cell_seconds", "cells_seconds",
+        "checker_questions", "checker_seconds", "test_cells_seconds"]
+    assert json.loads(ex._run.record().to_json())["events"] == [{"kind": "kernel died", "cell": 3, "detail": ANY}]
 
 
 # ------------------------------------------------------------------ intake: links, sizes
