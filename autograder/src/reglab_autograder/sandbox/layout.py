@@ -1,5 +1,6 @@
 """The sandbox's layout and limits: the limits' defaults, the sandbox uids, the paths inside the sandbox (the
-kernel's home, its sockets and connection file), the sandbox modes, the kernel's environment and resource limits.
+kernel's home, its sockets and connection file), the sandbox modes, the kernel's log in the job's folder, the kernel's
+environment and resource limits.
 """
 
 from __future__ import annotations
