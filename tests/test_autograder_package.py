@@ -92,13 +92,15 @@ def test_no_import_cycle_in_the_grader():
 
 # The grader's layers, lowest first: a module imports from its own layer and those below, never from above.
 LAYERS = (
+    # the kinds of the report's rows (a leaf: it imports nothing of the grader)
+    ("vocabulary", ("rows",)),
     # parts of their own: the sandbox (its launcher and in-sandbox half run without the rest of the grader) and the
     # trusted-verdicts checker
     ("parts", ("sandbox", "verdicts")),
-    # records, rules and files every path reads: the job record, the gradebook, the submission's intake, dates,
-    # the nbgrader plugins, the report
-    ("base", ("common", "jobs", "database", "mathjax", "misconceptions", "progress", "converters", "dates", "roster",
-              "intake", "gradebook", "options", "discovery", "plugins", "report")),
+    # records, rules and files every path reads: the job record, the execution's events, the gradebook, the
+    # submission's intake, dates, the nbgrader plugins, the report
+    ("base", ("common", "jobs", "execution", "database", "mathjax", "misconceptions", "progress", "converters",
+              "dates", "roster", "intake", "gradebook", "options", "discovery", "plugins", "report")),
     ("preprocessors", ("preprocessors",)),
     # the grading course, its configuration, one job (worker), the cluster path, formgrader's server extension
     ("grading", ("config", "exporters", "coursedir", "worker", "survey", "formgrader_server", "cluster")),
@@ -137,9 +139,11 @@ def test_the_graders_modules_import_only_from_their_layer_or_below():
 
 def test_the_sandbox_and_the_checker_import_nothing_of_the_grader_outside_themselves():
     modules = _grader_modules()
+    assert {i for i in _imports(modules["reglab_autograder.rows"]) if i in modules} == set()  # a leaf
     for m, path in modules.items():
         if _part(m) in ("sandbox", "verdicts"):
-            outside = {i for i in _imports(path) if i in modules and _part(i) != _part(m)}
+            # the row kinds' vocabulary (a leaf) only: the checker's events are report rows
+            outside = {i for i in _imports(path) if i in modules and _part(i) not in (_part(m), "rows")}
             assert outside == set(), f"{m} imports {outside}"
     zygote = PACKAGE / "sandbox" / "zygote.py"  # run as a script inside the sandbox, where the package is masked
     assert _imports(zygote) == set() and "from ." not in zygote.read_text()
@@ -153,6 +157,73 @@ def test_no_command_imports_another_command():
         assert {i for i in _imports(modules[m]) if i in commands and i != m} == set(), m
     importers = {m for m, p in modules.items() if _imports(p) & commands}
     assert importers == {"reglab_autograder.cli"}
+
+
+# calls whose argument is a report row's kind: the callee's name -> the kind's position
+KIND_ARGUMENT = {"Problem": 0, "Note": 2, "ProblemRow": 2, "report": 1, "_event": 0, "event": 0}
+# modules whose rows name their kind through the vocabulary (reglab_autograder.rows.Kind), never as a literal
+KINDS_BY_NAME = ("preprocessors/execute.py", "preprocessors/intake_rules.py", "verdicts/checker.py", "report.py")
+
+
+def _kind_literals(path: Path) -> list[tuple[int, str]]:
+    """(line, string) of every string literal given as a row's kind in ``path``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+        if name not in KIND_ARGUMENT:
+            continue
+        pos = KIND_ARGUMENT[name]
+        arg = node.args[pos] if len(node.args) > pos else next((k.value for k in node.keywords if k.arg == "kind"),
+                                                               None)
+        found += [(node.lineno, kind) for kind in _strings(arg)]
+    return found
+
+
+def _strings(node) -> list[str]:
+    """The string literals an expression may evaluate to (``"a" if x else "b"``: both)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body) + _strings(node.orelse)
+    return []
+
+
+def test_every_row_kind_is_in_the_vocabulary_and_named_through_it():
+    from reglab_autograder.rows import Kind
+
+    unknown = [f"{p.relative_to(PACKAGE)}:{line}: {kind!r}" for p in sorted(PACKAGE.rglob("*.py"))
+               for line, kind in _kind_literals(p) if kind not in {k.value for k in Kind}]
+    assert unknown == [], "kinds missing from reglab_autograder.rows.Kind"
+    spelled = [f"{name}:{line}: {kind!r}" for name in KINDS_BY_NAME for line, kind in _kind_literals(PACKAGE / name)]
+    assert spelled == [], "kinds spelled as literals instead of rows.Kind members"
+
+
+def test_the_report_labels_every_event_kind_from_the_vocabulary():
+    from reglab_autograder import rows
+
+    assert rows.label("kernel died") == rows.Kind.KERNEL_DIED.label == "killed"
+    assert rows.label("output truncated") == "output flood" and rows.label("notebook time cap") == "timeout"
+    assert rows.label("tampering") == "tampering"
+    assert rows.label("a kind of an older grader") == "a kind of an older grader"
+    assert len(rows.Kind.__members__) == len(rows.Kind)  # no value given twice (the second would be an alias)
+
+
+def test_the_kernels_log_is_named_once():
+    spellings = [f"{p.relative_to(PACKAGE)}:{node.lineno}" for p in sorted(PACKAGE.rglob("*.py"))
+                 for node in ast.walk(ast.parse(p.read_text()))
+                 if isinstance(node, ast.Constant) and isinstance(node.value, str) and "kernel.log" in node.value]
+    assert len(spellings) == 1 and spellings[0].startswith("sandbox/layout.py"), spellings
+
+
+@pytest.mark.parametrize("name", ["sandbox", "preprocessors/execute.py", "verdicts/checker.py"])
+def test_no_function_body_of_the_sandbox_and_the_executor_is_over_50_lines(name):
+    paths = sorted((PACKAGE / name).glob("*.py")) if (PACKAGE / name).is_dir() else [PACKAGE / name]
+    long = [f"{p.name}: {n.name} ({n.end_lineno - n.body[0].lineno + 1} lines)" for p in paths
+            for n in ast.walk(ast.parse(p.read_text())) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and n.end_lineno - n.body[0].lineno + 1 > 50]
+    assert long == []
 
 
 def _compiled_check(p):
@@ -193,6 +264,17 @@ def test_the_gate_is_computed_after_the_grades_are_saved():
 def test_every_new_trait_has_help(cls):
     for name, trait in cls.class_own_traits(config=True).items():
         assert trait.help, f"{cls.__name__}.{name} has no help text"
+
+
+def test_the_report_reads_a_jobs_execution_through_its_record_and_shows_the_kinds_labels():
+    execution = {"events": [{"kind": "kernel died", "cell": 4, "detail": "segmentation fault (SIGSEGV)"},
+                            {"kind": "tampering", "cell": 7, "detail": "q1: checks.check was rebound"}],
+                 "sandbox_note": "not sandboxed (--no-sandbox)", "phases": {"autograde": 1.5}}
+    rows = report.problem_rows([JobRecord(student="s", assignment="a", execution=execution)], [])
+    assert [(r.kind, r.detail) for r in rows] == [("killed", "cell 4: segmentation fault (SIGSEGV)"),
+                                                  ("tampering", "cell 7: q1: checks.check was rebound"),
+                                                  ("not sandboxed", "not sandboxed (--no-sandbox)")]
+    assert report.problem_rows([JobRecord(student="s", assignment="a")], []) == []  # nothing ran: no execution
 
 
 # ------------------------------------------------------------------------------ misconceptions

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import stat
 import zipfile
+from dataclasses import replace
 from pathlib import Path
+from unittest.mock import ANY
 
 import nbformat
 import pytest
 from nbgrader.preprocessors import Execute
 from reglab_autograder import intake
 from reglab_autograder.commands.grade import grade
+from reglab_autograder.execution import ExecutionRecord
 from reglab_autograder.options import GradeOptions
 from reglab_autograder.plugins import export
 from reglab_autograder.plugins.zipcollect import SafeExtractor
-from reglab_autograder.preprocessors.execute import SandboxedExecute
+from reglab_autograder.preprocessors.execute import NotebookRun, SandboxedExecute
 from reglab_autograder.sandbox import launch, layout, probe, processes
+from reglab_autograder.sandbox.spec import LaunchSpec, SandboxPolicy, ZygoteStart
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,9 +58,15 @@ def test_the_sandbox_probe_works_here_and_names_the_limits():
     assert any("cgroup" in n for n in status.limits_note)  # applied (root) or said not to apply
 
 
+def _spec(**job) -> LaunchSpec:
+    policy = SandboxPolicy(mode=layout.MODE_USER, uid=layout.UID_BASE, limits=dict(layout.DEFAULT_LIMITS),
+                           keep=("/opt/py", "/srv/course/lib"), masks=("/opt/py/lib/site-packages/reglab_autograder",),
+                           bwrap="bwrap")
+    return LaunchSpec(policy, **{"jobdir": "/tmp/reglab-job-1", "workdir": "/tmp/reglab-job-1/work", **job})
+
+
 def test_bwrap_command_line_is_built_from_the_allow_list():
-    spec = {"limits": dict(layout.DEFAULT_LIMITS), "keep": ["/opt/py", "/srv/course/lib"],
-            "masks": ["/opt/py/lib/site-packages/reglab_autograder"]}
+    spec = _spec()
     fds = {"/usr": "4", "/opt/py": "5", "/srv/course/lib": "6"}
     fds.update({f"/{n}": "7" for n in ("bin", "sbin", "lib", "lib32", "lib64", "libx32")})
     argv = launch.bwrap_argv(spec, "bwrap", ["python", "-m", "ipykernel_launcher"], fds,
@@ -69,6 +80,20 @@ def test_bwrap_command_line_is_built_from_the_allow_list():
     assert f"--size {layout.DEFAULT_LIMITS['workdir_mb'] * 2**20} --tmpfs /home/student" in line
     # the private /tmp is mounted before the allow-listed folders (a venv may live under the host's /tmp)
     assert line.index("--tmpfs /tmp") < line.index("--ro-bind-fd 5 /opt/py")
+
+
+def test_the_launch_spec_crosses_into_the_sandbox_as_json_and_keys_its_fork_server():
+    spec = _spec(files=(("/subs/a/d.csv", "d.csv"),), cgroups=("/sys/fs/cgroup/memory/j",), connection_file="/k.json",
+                 zygote_socket="/proc/9/root/run/kernel/zygote.sock", zygote_pid=9)
+    assert LaunchSpec.from_json(spec.to_json()) == spec
+    server = LaunchSpec(spec.policy, jobdir="/tmp/z", workdir="/tmp/z/work", caps=("CAP_SYS_ADMIN",),
+                        zygote=ZygoteStart(("numpy",), "/run/kernel/zygote.sock"))
+    assert LaunchSpec.from_json(server.to_json()) == server
+    # one fork server for every job of one policy, another when what its kernels share differs
+    assert server.policy.fork_server_key() == _spec(jobdir="/tmp/other").policy.fork_server_key()
+    for change in ({"render_figures": True}, {"uid": layout.UID_BASE + 1}, {"keep": ("/opt/py",)}, {"masks": ()},
+                   {"limits": dict(spec.policy.limits, tmp_mb=1)}, {"mode": layout.MODE_ROOT}, {"bwrap": "/opt/bwrap"}):
+        assert replace(spec.policy, **change).fork_server_key() != spec.policy.fork_server_key(), change
 
 
 def test_bind_sources_drop_what_usr_covers_and_keep_masks_inside():
@@ -90,12 +115,18 @@ def test_unreadable_kernel_messages_fail_the_cell_and_grading_goes_on(monkeypatc
     monkeypatch.setattr(SandboxedExecute, "_restart_and_replay", lambda self, i: restarted.append(i))
     monkeypatch.setattr(SandboxedExecute, "_kill_strays", lambda self, i: None)
     ex = SandboxedExecute()
-    ex._t0, ex._events, ex._cell_seconds, ex._startup = __import__("time").monotonic(), [], [], 1.0
-    ex._workdir, ex._mode = "/nowhere", layout.MODE_USER
+    ex._run = NotebookRun(layout.MODE_USER, [], "", jobdir="/nowhere", workdir="/nowhere", files=[], startup=1.0)
     cell = nbformat.v4.new_code_cell("import os\nwhile True: os.fork()")
     cell, _ = ex.preprocess_cell(cell, {}, 3)
     assert cell.outputs[-1].ename == "KernelDied" and "Invalid Signature" in cell.outputs[-1].evalue
-    assert restarted == [3] and ex._events[0]["kind"] == "kernel died"
+    assert restarted == [3] and ex._run.events[0].kind == "kernel died"
+    assert ExecutionRecord.from_json(ex._run.record().to_json()).events == (ex._run.events[0],)
+    # the events file's keys, as the worker, the report, the tests and benchmarks/grading.py read them
+    assert list(json.loads(ex._run.record().to_json())) == [
+        "events", "sandboxed", "sandbox", "limits_applied", "sandbox_note", "seconds", "startup_seconds",
+        "slowest_cells", "forked", "fork_server_pid", "fork_server_note", "setup_cell_seconds", "cells_seconds",
+        "checker_questions", "checker_seconds", "test_cells_seconds"]
+    assert json.loads(ex._run.record().to_json())["events"] == [{"kind": "kernel died", "cell": 3, "detail": ANY}]
 
 
 # ------------------------------------------------------------------ intake: links, sizes

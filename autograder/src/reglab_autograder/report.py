@@ -15,18 +15,11 @@ from typing import NamedTuple
 import numpy as np
 
 from . import misconceptions
+from .execution import ExecutionRecord
 from .jobs import GRADER_ERROR, JobRecord, overridden
 from .plugins.export import SafeCsvExportPlugin, for_people, neutralize, write_lms_exports
 from .plugins.export import writer as csv_writer
-
-EVENT_KINDS = {
-    "timeout": "timeout",
-    "kernel died": "killed",
-    "notebook time cap": "timeout",
-    "output truncated": "output flood",
-    "processes killed": "processes killed",
-    "replay stopped": "killed",
-}
+from .rows import Kind, label
 
 
 class ProblemRow(NamedTuple):
@@ -65,20 +58,21 @@ def problem_rows(records: list[JobRecord], notes) -> list[ProblemRow]:
         s, a = r.student, r.assignment
         rows += [ProblemRow(s, a, p.kind, p.detail) for p in r.problems]
         if r.status == GRADER_ERROR:
-            rows.append(ProblemRow(s, a, "grader error", r.detail[-600:]))
-        rows += [ProblemRow(s, a, "deleted test", f"test cell {t} was deleted: scored 0") for t in r.deleted_tests]
-        rows += [ProblemRow(s, a, "changed since scored", f"{p.grade_id} changed since it was scored "
+            rows.append(ProblemRow(s, a, Kind.GRADER_ERROR, r.detail[-600:]))
+        rows += [ProblemRow(s, a, Kind.DELETED_TEST, f"test cell {t} was deleted: scored 0") for t in r.deleted_tests]
+        rows += [ProblemRow(s, a, Kind.CHANGED_SINCE_SCORED, f"{p.grade_id} changed since it was scored "
                             f"{p.manual_score:g}: score it again in formgrader (pending until then)")
                  for p in r.changed_since_scored]
-        rows += [ProblemRow(s, a, "manual override", f"{p.grade_id}: your manual score {p.manual_score:g} overrides "
-                            f"the test's {p.auto_score:g}") for p in r.parts if p.type == "code" and overridden(p)]
-        for e in r.execution.get("events", []):
-            rows.append(ProblemRow(s, a, EVENT_KINDS.get(e["kind"], e["kind"]), f"cell {e['cell']}: {e['detail']}"))
-        if r.execution.get("sandbox_note"):
-            rows.append(ProblemRow(s, a, "not sandboxed", r.execution["sandbox_note"]))
+        rows += [ProblemRow(s, a, Kind.MANUAL_OVERRIDE, f"{p.grade_id}: your manual score {p.manual_score:g} "
+                            f"overrides the test's {p.auto_score:g}")
+                 for p in r.parts if p.type == "code" and overridden(p)]
+        execution = ExecutionRecord.from_dict(r.execution)
+        rows += [ProblemRow(s, a, label(e.kind), f"cell {e.cell}: {e.detail}") for e in execution.events]
+        if execution.sandbox_note:
+            rows.append(ProblemRow(s, a, Kind.NOT_SANDBOXED, execution.sandbox_note))
         if r.late_penalty:
-            rows.append(ProblemRow(s, a, "late", f"submitted {r.submitted_at} UTC, {_duration(r.seconds_late)} late: "
-                                   f"penalty {r.late_penalty:g} point(s)"))
+            rows.append(ProblemRow(s, a, Kind.LATE, f"submitted {r.submitted_at} UTC, {_duration(r.seconds_late)} "
+                                   f"late: penalty {r.late_penalty:g} point(s)"))
     return rows
 
 

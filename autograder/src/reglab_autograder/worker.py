@@ -16,6 +16,7 @@ import warnings
 from . import converters, gradebook, mathjax, misconceptions
 from .common import log_tail, quiet_nbgrader_internals
 from .config import grading_config
+from .execution import ExecutionRecord
 from .jobs import GRADER_ERROR, JobRecord, Problem, grader_version, read_record, write_record
 from .preprocessors import graded_view
 
@@ -132,7 +133,7 @@ def _grade(run, student: str, assignment: str, digest: str, problems: list[Probl
         phases["feedback"] = t3 - t2
         phases["gradebook"] = (t2 - t1) + (time.monotonic() - t3)
     if events_file.exists():
-        record.execution = json.loads(events_file.read_text())
+        record.execution = ExecutionRecord.read(events_file).to_dict()
         record.execution["phases"] = {k: round(v, 3) for k, v in phases.items()}  # the job's anatomy
     record.seconds = round(time.monotonic() - t0, 2)
     return record

@@ -32,6 +32,7 @@ import signal
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from queue import Empty
 
@@ -46,7 +47,10 @@ from traitlets import Bool, Dict, Integer, List, Unicode, default
 
 from reglab import checks, variants
 
+from ..execution import Event, ExecutionRecord
+from ..rows import Kind
 from ..sandbox import cgroups, forkserver, launch, layout, probe, processes
+from ..sandbox.spec import LaunchSpec, SandboxPolicy
 from ..verdicts import Checker
 
 SIGNAL_NAMES = {
@@ -61,6 +65,56 @@ SIGNAL_NAMES = {
 
 def _error(ename, evalue):
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+@dataclass
+class NotebookRun:
+    """One notebook's execution, from :meth:`SandboxedExecute.preprocess` to its events file: the sandbox it runs
+    in, the job's private folder, what happened (:attr:`events`) and where the time went."""
+
+    mode: str  # the sandbox's (layout.MODE_*)
+    limits_note: list[str]  # the limits that apply (probe.Status.limits_note)
+    sandbox_note: str  # why the kernels are not sandboxed ("" when they are)
+    jobdir: str  # the job's private folder on the host
+    workdir: str  # the kernel's working directory there when not sandboxed
+    files: list[tuple[str, str]]  # the submission's own files: (host path, relative path)
+    t0: float = field(default_factory=time.monotonic)
+    cgroups: list[str] = field(default_factory=list)
+    checker: Checker | None = None  # the notebook's trusted checker (when trusted_verdicts)
+    events: list[Event] = field(default_factory=list)
+    out_bytes: int = 0  # output kept so far
+    truncated_cells: set[int] = field(default_factory=set)
+    cell_seconds: list[tuple[int, float]] = field(default_factory=list)  # (cell index, seconds) of each code cell
+    test_cells: set[int] = field(default_factory=set)  # run in the checker
+    startup: float = 0.0  # seconds until the first code cell (the kernel's start-up)
+    fork_server_pid: int = 0  # the fork server its kernels were forked from (0: one sandbox per kernel)
+    fork_note: str = ""  # why not forked, when the fork server could not start
+
+    def event(self, kind: Kind, cell_index: int, detail: str) -> None:
+        self.events.append(Event(kind, cell_index, detail))
+
+    def record(self) -> ExecutionRecord:
+        """What the events file says."""
+        seconds = self.cell_seconds
+        link = self.checker.link if self.checker else None
+        return ExecutionRecord(
+            events=tuple(self.events),
+            sandboxed=self.mode != layout.MODE_NONE,
+            sandbox=self.mode,
+            limits_applied=tuple(self.limits_note),
+            sandbox_note=self.sandbox_note,
+            seconds=round(time.monotonic() - self.t0, 2),
+            startup_seconds=round(self.startup, 2),
+            slowest_cells=tuple(sorted(seconds, key=lambda x: -x[1])[:3]),
+            forked=bool(self.fork_server_pid),
+            fork_server_pid=self.fork_server_pid or None,
+            fork_server_note=self.fork_note,
+            setup_cell_seconds=seconds[0][1] if seconds else 0.0,
+            cells_seconds=round(sum(t for _, t in seconds), 2),
+            checker_questions=link.round_trips if link else 0,
+            checker_seconds=round(link.seconds, 3) if link else 0.0,
+            test_cells_seconds=round(sum(t for i, t in seconds if i in self.test_cells), 2),
+        )
 
 
 class SandboxKernelClient(AsyncKernelClient):
@@ -109,14 +163,14 @@ class SandboxKernelManager(AsyncKernelManager):
     as seen through ``/proc/<pid>/root`` of the sandbox, re-pointed at every (re)start of the kernel.
     """
 
-    sandbox_spec: dict = {}  # set on a per-job subclass by SandboxedExecute.create_kernel_manager
+    sandbox_spec: LaunchSpec  # set on a per-job subclass by SandboxedExecute.create_kernel_manager
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        jobdir = self.sandbox_spec["jobdir"]
+        jobdir = self.sandbox_spec.jobdir
         self.transport = "ipc"
         self.connection_file = os.path.join(jobdir, "kernel.json")
-        sandboxed = self.sandbox_spec["mode"] != layout.MODE_NONE
+        sandboxed = self.sandbox_spec.policy.mode != layout.MODE_NONE
         self.ip = os.path.join(jobdir, "ipc", "k") if sandboxed else os.path.join(jobdir, "k")
 
     @default("client_factory")
@@ -131,18 +185,17 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
-        spec = dict(self.sandbox_spec, connection_file=self.connection_file)
-        spec_path = os.path.join(self.sandbox_spec["jobdir"], "sandbox.json")
-        Path(spec_path).write_text(json.dumps(spec))
-        os.chmod(spec_path, 0o600)
-        if spec.get("zygote_socket"):  # forked from the worker's pre-imported fork server
-            Path(self.sandbox_spec["jobdir"], forkserver.OUTER_PID).unlink(missing_ok=True)
+        spec = replace(self.sandbox_spec, connection_file=self.connection_file)
+        spec_path = os.path.join(spec.jobdir, "sandbox.json")
+        spec.write(spec_path)
+        if spec.zygote_socket:  # forked from the worker's pre-imported fork server
+            Path(spec.jobdir, forkserver.OUTER_PID).unlink(missing_ok=True)
             return [sys.executable, "-m", "reglab_autograder.sandbox.forkserver", spec_path, "--"] + cmd
         return [sys.executable, "-m", "reglab_autograder.sandbox.launch", spec_path, "--"] + cmd
 
     def _wait_outer_pid(self, timeout=30.0):
         """Forked kernels: the host pid the launcher reports once the kernel's namespaces exist."""
-        path = Path(self.sandbox_spec["jobdir"], forkserver.OUTER_PID)
+        path = Path(self.sandbox_spec.jobdir, forkserver.OUTER_PID)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if path.exists():
@@ -154,19 +207,18 @@ class SandboxKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         await super()._async_launch_kernel(kernel_cmd, **kw)
-        if self.sandbox_spec["mode"] == layout.MODE_NONE:
+        if self.sandbox_spec.policy.mode == layout.MODE_NONE:
             return
         pid = self.provisioner.process.pid
-        if self.sandbox_spec.get("zygote_socket"):
+        if self.sandbox_spec.zygote_socket:
             pid = await asyncio.get_running_loop().run_in_executor(None, self._wait_outer_pid)
         self.outer_pid = pid
         root = None if pid is None else \
             await asyncio.get_running_loop().run_in_executor(None, processes.sandbox_root_of, pid)
         if root is None:
-            log = Path(self.sandbox_spec["jobdir"], "kernel.log")
-            tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
-            raise RuntimeError(f"the sandbox did not start: {tail.strip() or 'no message'}")
-        link = os.path.join(self.sandbox_spec["jobdir"], "ipc")
+            tail = layout.kernel_log_tail(self.sandbox_spec.jobdir)
+            raise RuntimeError(f"the sandbox did not start: {tail or 'no message'}")
+        link = os.path.join(self.sandbox_spec.jobdir, "ipc")
         tmp = link + ".new"
         if os.path.lexists(tmp):
             os.unlink(tmp)
@@ -200,7 +252,7 @@ class SandboxedExecute(Execute):
     render_figures = Bool(False, help="Rasterize figures (PNG outputs). Off for grading: every cell still runs and "
                                       "builds its figures, nobody looks at the pixels.").tag(config=True)
 
-    _checker = None  # the notebook's verdicts.Checker (set by preprocess when trusted_verdicts)
+    _run: NotebookRun  # the notebook being run (set by preprocess)
 
     @default("shutdown_kernel")
     def _shutdown_immediately(self):
@@ -210,30 +262,12 @@ class SandboxedExecute(Execute):
 
     # ---------------------------------------------------------------- events
 
-    def _event(self, kind, cell_index, detail):
-        self._events.append({"kind": kind, "cell": cell_index, "detail": detail})
+    def _event(self, kind: Kind, cell_index: int, detail: str) -> None:
+        self._run.event(kind, cell_index, detail)
 
     def _write_events(self):
         if self.events_file:
-            Path(self.events_file).write_text(json.dumps({
-                "events": self._events,
-                "sandboxed": self._mode != layout.MODE_NONE,
-                "sandbox": self._mode,
-                "limits_applied": self._limits_note,
-                "sandbox_note": self._sandbox_note,
-                "seconds": round(time.monotonic() - self._t0, 2),
-                "startup_seconds": round(self._startup, 2),
-                "slowest_cells": sorted(self._cell_seconds, key=lambda x: -x[1])[:3],
-                "forked": bool(self._forked),
-                "fork_server_pid": self._forked or None,  # kernels forked from one server: one worker's
-                "fork_server_note": self._fork_note,
-                "setup_cell_seconds": self._cell_seconds[0][1] if self._cell_seconds else 0.0,
-                "cells_seconds": round(sum(t for _, t in self._cell_seconds), 2),
-                # the checker's questions to the kernel (round trips) and the seconds they took, test cells included
-                "checker_questions": self._checker.link.round_trips if self._checker else 0,
-                "checker_seconds": round(self._checker.link.seconds, 3) if self._checker else 0.0,
-                "test_cells_seconds": round(sum(t for i, t in self._cell_seconds if i in self._test_cells), 2),
-            }, indent=1))
+            Path(self.events_file).write_text(self._run.record().to_json())
 
     # ---------------------------------------------------------------- the job's private folder
 
@@ -254,30 +288,24 @@ class SandboxedExecute(Execute):
                 out.append((p, os.path.relpath(p, src)))
         return out
 
-    def _make_jobdir(self, resources):
+    def _make_jobdir(self, resources, mode: str):
         jobdir = tempfile.mkdtemp(prefix="reglab-job-")  # private (0700), unpredictable, per job
         files = self._submission_files(resources)
         workdir = os.path.join(jobdir, "work")
-        if self._mode == layout.MODE_NONE:
+        if mode == layout.MODE_NONE:
             os.mkdir(workdir, 0o700)
             for host, rel in files:
                 os.makedirs(os.path.dirname(os.path.join(workdir, rel)), exist_ok=True)
                 shutil.copyfile(host, os.path.join(workdir, rel), follow_symlinks=False)
         return jobdir, workdir, files
 
-    def _sandbox_spec(self, mode: str) -> dict:
+    def _sandbox_policy(self, mode: str) -> SandboxPolicy:
         """What every kernel of this configuration shares (and its fork server depends on)."""
         keep, masks = launch.bind_sources(
             list(self.keep_paths) + [sys.base_prefix, sys.prefix], self.mask_paths)
-        return {
-            "mode": mode,
-            "uid": self.uid,
-            "limits": dict(layout.DEFAULT_LIMITS, **self.limits),
-            "keep": keep,
-            "masks": masks,
-            "bwrap": probe.bwrap_path() or "bwrap",
-            "render_figures": bool(self.render_figures),
-        }
+        return SandboxPolicy(mode=mode, uid=self.uid, limits=dict(layout.DEFAULT_LIMITS, **self.limits),
+                             keep=tuple(keep), masks=tuple(masks), bwrap=probe.bwrap_path() or "bwrap",
+                             render_figures=bool(self.render_figures))
 
     def start_fork_server(self) -> None:
         """Start the worker's fork server now, before its first notebook (a worker calls this as it starts,
@@ -287,20 +315,21 @@ class SandboxedExecute(Execute):
         status = probe.probe()
         if status.ok:
             try:
-                forkserver.server_for(self._sandbox_spec(status.mode))
+                forkserver.server_for(self._sandbox_policy(status.mode))
             except forkserver.ForkServerUnavailable:
                 pass
 
     def create_kernel_manager(self):
-        spec = dict(self._sandbox_spec(self._mode), jobdir=self._jobdir, workdir=self._workdir, files=self._files,
-                    cgroups=self._cgroups)
-        if self.fork_server and self._mode != layout.MODE_NONE:
+        run = self._run
+        spec = LaunchSpec(self._sandbox_policy(run.mode), jobdir=run.jobdir, workdir=run.workdir,
+                          files=tuple(run.files), cgroups=tuple(run.cgroups))
+        if self.fork_server and run.mode != layout.MODE_NONE:
             try:
-                server = forkserver.server_for(spec)
-                spec.update(zygote_socket=server.socket, zygote_pid=server.pid)
-                self._forked = server.pid
+                server = forkserver.server_for(spec.policy)
+                spec = replace(spec, zygote_socket=server.socket, zygote_pid=server.pid)
+                run.fork_server_pid = server.pid
             except forkserver.ForkServerUnavailable as exc:  # grading goes on, one sandbox per kernel
-                self._fork_note = str(exc)[:500]
+                run.fork_note = str(exc)[:500]
         # nbclient builds the manager from kernel_manager_class (resolving the kernel name from the
         # notebook); a per-job subclass carries this job's sandbox spec
         self.kernel_manager_class = type("JobSandboxKernelManager", (SandboxKernelManager,), {"sandbox_spec": spec})
@@ -309,41 +338,24 @@ class SandboxedExecute(Execute):
     # ---------------------------------------------------------------- execution
 
     def preprocess(self, nb, resources=None, km=None):
-        self._t0 = time.monotonic()
+        t0 = time.monotonic()
         # whose variants: nbgrader's student id, attempt 0. The kernel computes its givens from it (the answer cells'
         # first lines); the checker derives its own from the same id, never from the kernel
         student = str(((resources or {}).get("nbgrader") or {}).get("student") or "")
         os.environ[variants.STUDENT_ENV] = student
         checks.use_student(student)
-        self._events = []
-        self._out_bytes = 0
-        self._truncated_cells = set()
-        self._cell_seconds = []
-        self._startup = 0.0
-        self._cgroups = []
-        self._forked, self._fork_note = False, ""
-        self._checker = Checker(self, self._event) if self.trusted_verdicts else None
-        self._test_cells = set()
-        limits = dict(layout.DEFAULT_LIMITS, **self.limits)
-        if self.isolate:
-            status = probe.probe()
-            if not status.ok:
-                raise layout.SandboxUnavailable(status.reason)
-            self._mode, self._limits_note, self._sandbox_note = status.mode, list(status.limits_note), ""
-        else:
-            self._mode = layout.MODE_NONE
-            self._limits_note = ["memory per process (RLIMIT_AS)", "CPU seconds per process (RLIMIT_CPU)",
-                                 "file size (RLIMIT_FSIZE)"]
-            self._sandbox_note = ("not sandboxed (--no-sandbox): kernels ran as the grader's user, with its file and "
-                                  "network access; only the per-process memory, CPU-time and file-size limits applied")
-        self._jobdir, self._workdir, self._files = self._make_jobdir(resources)
+        mode, limits_note, sandbox_note = self._sandbox_mode()
+        jobdir, workdir, files = self._make_jobdir(resources, mode)
+        run = self._run = NotebookRun(mode, limits_note, sandbox_note, jobdir, workdir, files, t0=t0)
+        if self.trusted_verdicts:
+            run.checker = Checker(self, run.event)
         try:
-            if self._mode == layout.MODE_ROOT and cgroups.cgroup_available():
-                self._cgroups = cgroups.cgroup_create(os.path.basename(self._jobdir), limits)
+            if mode == layout.MODE_ROOT and cgroups.cgroup_available():
+                limits = dict(layout.DEFAULT_LIMITS, **self.limits)
+                run.cgroups = cgroups.cgroup_create(os.path.basename(jobdir), limits)
             nb, resources = super().preprocess(nb, resources, km)
         except Exception as exc:
-            log = Path(self._jobdir, "kernel.log")
-            tail = log.read_text(errors="replace")[-1500:].strip() if log.exists() else ""
+            tail = layout.kernel_log_tail(jobdir)
             if tail:
                 raise RuntimeError(f"{exc}\nthe kernel's own log:\n{tail}") from exc
             raise
@@ -352,12 +364,26 @@ class SandboxedExecute(Execute):
             self._write_events()
         return nb, resources
 
+    def _sandbox_mode(self) -> tuple[str, list[str], str]:
+        """(the sandbox's mode, the limits that apply, why not sandboxed): refused when no sandbox can be set up,
+        unless ``isolate`` is False."""
+        if not self.isolate:
+            limits = ["memory per process (RLIMIT_AS)", "CPU seconds per process (RLIMIT_CPU)",
+                      "file size (RLIMIT_FSIZE)"]
+            why = ("not sandboxed (--no-sandbox): kernels ran as the grader's user, with its file and network access; "
+                   "only the per-process memory, CPU-time and file-size limits applied")
+            return layout.MODE_NONE, limits, why
+        status = probe.probe()
+        if not status.ok:
+            raise layout.SandboxUnavailable(status.reason)
+        return status.mode, list(status.limits_note), ""
+
     def _cleanup(self):
-        cgroups.cgroup_remove(self._cgroups)
-        shutil.rmtree(self._jobdir, ignore_errors=True)
+        cgroups.cgroup_remove(self._run.cgroups)
+        shutil.rmtree(self._run.jobdir, ignore_errors=True)
 
     def _remaining(self):
-        return self.notebook_timeout - (time.monotonic() - self._t0)
+        return self.notebook_timeout - (time.monotonic() - self._run.t0)
 
     def _get_timeout(self, cell):
         t = super()._get_timeout(cell)
@@ -373,53 +399,54 @@ class SandboxedExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, resources
+        run = self._run
         if self._remaining() <= 0:
             cell.outputs = [_error("NotebookTimeCap", f"not run: the notebook used up its {self.notebook_timeout} s "
                                    "time limit before reaching this cell")]
-            if not any(e["kind"] == "notebook time cap" for e in self._events):
-                self._event("notebook time cap", index, f"whole-notebook limit of {self.notebook_timeout} s reached")
+            if not any(e.kind == Kind.NOTEBOOK_TIME_CAP for e in run.events):
+                self._event(Kind.NOTEBOOK_TIME_CAP, index, f"whole-notebook limit of {self.notebook_timeout} s reached")
             return cell, resources
         started = time.monotonic()
-        if not self._cell_seconds and not self._startup:
-            self._startup = started - self._t0  # kernel start-up, measured at the first code cell
+        if not run.cell_seconds and not run.startup:
+            run.startup = started - run.t0  # kernel start-up, measured at the first code cell
         try:
-            if self._checker is not None and not self._cell_seconds:
-                self._checker.hello(index)  # before any of the notebook's code runs
-            if self._checker is not None and utils.is_grade(cell) and not utils.is_solution(cell):
-                self._test_cells.add(index)
-                cell.outputs = self._checker.run(self.nb, cell, index, self._get_timeout(cell))
+            if run.checker is not None and not run.cell_seconds:
+                run.checker.hello(index)  # before any of the notebook's code runs
+            if run.checker is not None and utils.is_grade(cell) and not utils.is_solution(cell):
+                run.test_cells.add(index)
+                cell.outputs = run.checker.run(self.nb, cell, index, self._get_timeout(cell))
                 cell.execution_count = None
             else:
                 cell, resources = super().preprocess_cell(cell, resources, index)
             if any(o.get("ename") == "CellTimeoutError" for o in cell.outputs):
-                self._event("timeout", index, f"cell interrupted after {time.monotonic() - started:.0f} s")
+                self._event(Kind.TIMEOUT, index, f"cell interrupted after {time.monotonic() - started:.0f} s")
         except CellTimeoutError as exc:  # no reply or no IOPub output in time: fail the cell, go on
             cell.outputs.append(_error("CellTimeoutError", str(exc).splitlines()[0]))
-            self._event("timeout", index, str(exc).splitlines()[0])
+            self._event(Kind.TIMEOUT, index, str(exc).splitlines()[0])
         except DeadKernelError:
             reason = self._death_reason()
             cell.outputs.append(_error("KernelDied", f"the kernel died while running this cell: {reason}"))
-            self._event("memory limit" if reason.startswith("memory limit") else "kernel died", index, reason)
+            self._event(Kind.MEMORY_LIMIT if reason.startswith("memory limit") else Kind.KERNEL_DIED, index, reason)
             self._restart_and_replay(index)
         except Exception as exc:  # e.g. jupyter_client's "Invalid Signature": the kernel's messages are corrupt
             reason = f"{type(exc).__name__}: {str(exc)[:200]}"
             cell.outputs.append(_error("KernelDied", f"the kernel's messages could not be read ({reason}); the "
                                                      "kernel was restarted"))
-            self._event("kernel died", index, f"unreadable kernel messages ({reason})")
+            self._event(Kind.KERNEL_DIED, index, f"unreadable kernel messages ({reason})")
             self._kill_strays(index)
             self._restart_and_replay(index)
-        self._cell_seconds.append((index, round(time.monotonic() - started, 2)))
+        run.cell_seconds.append((index, round(time.monotonic() - started, 2)))
         self._note_denials(cell, index)
         self._kill_strays(index)
         return cell, resources
 
     def _kill_strays(self, index):
         pid, proc = self._kernel_pid()
-        if self._mode == layout.MODE_NONE or pid is None or proc.poll() is not None:
+        if self._run.mode == layout.MODE_NONE or pid is None or proc.poll() is not None:
             return
         n = processes.kill_strays(pid)
         if n:
-            self._event("processes killed", index, f"{n} stray process(es) left by the cell were killed")
+            self._event(Kind.PROCESSES_KILLED, index, f"{n} stray process(es) left by the cell were killed")
 
     def _note_denials(self, cell, index):
         """Turn what the sandbox stopped (seen as errors in the cell) into report events."""
@@ -428,31 +455,31 @@ class SandboxedExecute(Execute):
                 continue
             ename, evalue = out.get("ename", ""), str(out.get("evalue", ""))
             if ename == "MemoryError":
-                self._event("memory limit", index,
+                self._event(Kind.MEMORY_LIMIT, index,
                             f"MemoryError: the kernel hit its {self.limits.get('memory_mb')} MB limit")
             elif "No space left on device" in evalue or "Errno 28" in evalue or "Disk quota" in evalue:
-                self._event("disk limit", index, f"{ename}: {evalue[:200]} (the private folders are size-capped)")
+                self._event(Kind.DISK_LIMIT, index, f"{ename}: {evalue[:200]} (the private folders are size-capped)")
             elif ename == "SystemExit":
-                self._event("exit", index, f"the cell called sys.exit({evalue}); the kernel kept running")
+                self._event(Kind.EXIT, index, f"the cell called sys.exit({evalue}); the kernel kept running")
             elif any(m in evalue for m in ("Network is unreachable", "Errno 101", "Connection refused", "Errno 111",
                                            "Name or service not known", "Temporary failure in name resolution")):
-                self._event("network blocked", index, f"{ename}: {evalue}")
+                self._event(Kind.NETWORK_BLOCKED, index, f"{ename}: {evalue}")
             elif ename in {"PermissionError", "FileNotFoundError", "IsADirectoryError", "NotADirectoryError",
                            "OSError"} \
-                    and "/" in evalue and layout.HOME not in evalue and self._workdir not in evalue:
-                self._event("file access blocked", index, f"{ename}: {evalue[:200]}")
+                    and "/" in evalue and layout.HOME not in evalue and self._run.workdir not in evalue:
+                self._event(Kind.FILE_ACCESS_BLOCKED, index, f"{ename}: {evalue[:200]}")
 
     def _death_reason(self):
         _, proc = self._kernel_pid()
         code = proc.poll() if proc is not None else None
-        marker = Path(self._jobdir, processes.MEMORY_KILLED)
+        marker = Path(self._run.jobdir, processes.MEMORY_KILLED)
         if marker.exists():  # the memory watchdog (no cgroup) killed the kernel's processes
             text = marker.read_text(errors="replace").strip()
             marker.unlink()
             return f"memory limit: {text}"
         if code is None:
             return "the kernel stopped responding"
-        if code > 128 and self._mode != layout.MODE_NONE:  # bwrap exits with 128 + the kernel's signal
+        if code > 128 and self._run.mode != layout.MODE_NONE:  # bwrap exits with 128 + the kernel's signal
             code = -(code - 128)
         if code < 0:
             return SIGNAL_NAMES.get(-code, f"killed by signal {-code}")
@@ -469,11 +496,11 @@ class SandboxedExecute(Execute):
             run_sync(self.km.restart_kernel)(now=True)
             self.wait_for_reply(self.kc.kernel_info())
         except Exception as exc:  # noqa: BLE001 - a kernel that cannot restart leaves the rest of the cells failing
-            self._event("replay stopped", index, f"the kernel could not be restarted ({type(exc).__name__})")
+            self._event(Kind.REPLAY_STOPPED, index, f"the kernel could not be restarted ({type(exc).__name__})")
             return
-        if self._checker is not None:
-            self._checker.restarted(index)
-        eventful = {e["cell"] for e in self._events}
+        if self._run.checker is not None:
+            self._run.checker.restarted(index)
+        eventful = {e.cell for e in self._run.events}
         for i, cell in enumerate(self.nb.cells[:index]):
             if cell.cell_type != "code" or utils.is_grade(cell) or i in eventful or self._remaining() <= 0:
                 continue
@@ -485,7 +512,7 @@ class SandboxedExecute(Execute):
             except DeadKernelError:
                 run_sync(self.km.restart_kernel)(now=True)
                 self.wait_for_reply(self.kc.kernel_info())
-                self._event("replay stopped", index, "the kernel died again while replaying earlier cells")
+                self._event(Kind.REPLAY_STOPPED, index, "the kernel died again while replaying earlier cells")
                 return
 
     # ---------------------------------------------------------------- widgets
@@ -504,13 +531,14 @@ class SandboxedExecute(Execute):
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
         size = len(json.dumps(content.get("data", content.get("text", "")), default=str))
-        if self._out_bytes + size > self.max_output_bytes:
-            if cell_index not in self._truncated_cells:
-                self._truncated_cells.add(cell_index)
-                self._event("output truncated", cell_index,
+        run = self._run
+        if run.out_bytes + size > self.max_output_bytes:
+            if cell_index not in run.truncated_cells:
+                run.truncated_cells.add(cell_index)
+                self._event(Kind.OUTPUT_TRUNCATED, cell_index,
                             f"output beyond {self.max_output_bytes // 1000} kB per notebook was discarded")
                 note = f"\n[grader: output truncated after {self.max_output_bytes // 1000} kB]\n"
                 outs.append(NotebookNode(output_type="stream", name="stdout", text=note))
             return None
-        self._out_bytes += size
+        run.out_bytes += size
         return super().output(outs, msg, display_id, cell_index)

@@ -20,6 +20,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from ..common import grade_id
+from ..rows import Kind
 from .tampering import find_tampering
 
 
@@ -41,7 +42,7 @@ class IntakeRule(NbGraderPreprocessor):
         path = Path(self.release_root) / info["assignment"] / f"{info['notebook']}.ipynb"
         return nbformat.read(path, as_version=4)
 
-    def report(self, resources, kind: str, detail: str, zero: bool = False) -> None:
+    def report(self, resources, kind: Kind, detail: str, zero: bool = False) -> None:
         finding = {"kind": kind, "detail": detail, "zero": zero}
         resources.setdefault("intake", []).append(finding)
         self.log.warning("%s: %s", kind, detail)
@@ -58,7 +59,7 @@ class NormalizeCellIds(IntakeRule):
 
     def preprocess(self, nb, resources):
         if nb.nbformat_minor < 5 or any("id" not in c for c in nb.cells):
-            self.report(resources, "normalized",
+            self.report(resources, Kind.NORMALIZED,
                         f"nbformat 4.{nb.nbformat_minor} notebook without cell ids upgraded to 4.5")
             nb.nbformat_minor = 5
         seen = set()
@@ -91,7 +92,7 @@ class ReplaceForeignNotebook(IntakeRule):
                 got.setdefault(grade_id(c), c.source)
         same = sum(1 for gid, src in locked.items() if got.get(gid) == src)
         if same <= len(locked) / 3:
-            self.report(resources, "other assignment",
+            self.report(resources, Kind.OTHER_ASSIGNMENT,
                         f"{resources['nbgrader']['notebook']}.ipynb does not have this assignment's locked cells "
                         "(setup, tests); graded as blank", zero=True)
             nb.cells = copy.deepcopy(ref.cells)
@@ -136,27 +137,27 @@ class ReportLockedCellChanges(IntakeRule):
                 sums.append(gid)
         order = [g for g in map(grade_id, nb.cells) if g in locked]
         if edited:
-            self.report(resources, "edited test",
+            self.report(resources, Kind.EDITED_TEST,
                         f"{name}: locked cell(s) {', '.join(edited)} were changed; graded with the original source")
         if updated:
-            self.report(resources, "updated test",
+            self.report(resources, Kind.UPDATED_TEST,
                         f"{name}: locked cell(s) {', '.join(updated)} are as an earlier release of the course had "
                         "them (the notebook predates a change to the tests); graded with the current source")
         if retyped:
-            self.report(resources, "retyped test",
+            self.report(resources, Kind.RETYPED_TEST,
                         f"{name}: cell(s) {', '.join(retyped)} changed type; graded as the original code cells")
         if points:
-            self.report(resources, "changed points",
+            self.report(resources, Kind.CHANGED_POINTS,
                         f"{name}: points of {', '.join(points)} were edited; the gradebook's points count")
         if sums and not (edited or retyped):
-            self.report(resources, "changed checksum",
+            self.report(resources, Kind.CHANGED_CHECKSUM,
                         f"{name}: checksums of {', '.join(sums)} were edited (no effect on grading)")
         if len(order) == len(set(order)) and order != [g for g in locked if g in got]:
-            self.report(resources, "reordered",
+            self.report(resources, Kind.REORDERED,
                         f"{name}: locked cells were moved; tests run where the student put them")
         unknown = sorted(g for g in got if g not in known)
         if unknown:
-            self.report(resources, "unknown grade ids",
+            self.report(resources, Kind.UNKNOWN_GRADE_IDS,
                         f"{name}: grade ids not in the assignment: {', '.join(unknown)} "
                         "(run as ordinary cells, never scored)")
         return nb, resources
@@ -196,7 +197,7 @@ class RestoreCellFlags(IntakeRule):
                 c.metadata["nbgrader"] = copy.deepcopy(ref_meta)
                 changed.append(gid)
         if changed:
-            self.report(resources, "changed cell flags",
+            self.report(resources, Kind.CHANGED_CELL_FLAGS,
                         f"{resources['nbgrader']['notebook']}.ipynb: nbgrader flags or points of "
                         f"{', '.join(changed)} were edited; the released ones count")
         return nb, resources
@@ -220,7 +221,7 @@ class RemoveDuplicateIds(IntakeRule):
                 else:
                     seen.add(grade_id(c))
         if dups:
-            self.report(resources, "duplicate grade ids",
+            self.report(resources, Kind.DUPLICATE_GRADE_IDS,
                         f"{resources['nbgrader']['notebook']}.ipynb: {', '.join(sorted(dups))} appear more than once; "
                         "the last counts, the copies run as ordinary cells")
         return nb, resources
@@ -239,7 +240,7 @@ class FlagTampering(IntakeRule):
                    if c.cell_type == "code" and grade_id(c) not in fixed for r in find_tampering(c.source)]
         if reasons:
             more = f" (and {len(reasons) - 4} more)" if len(reasons) > 4 else ""
-            self.report(resources, "review",
+            self.report(resources, Kind.REVIEW,
                         f"{resources['nbgrader']['notebook']}.ipynb: code worth a look "
                         f"({'; '.join(reasons[:4])}{more}); "
                         "graded as submitted, no points taken")

@@ -30,7 +30,8 @@ kernel's launcher outside the sandbox, holds the kernel's processes together und
 :data:`.processes.WATCH_SECONDS`), and the processes' count is capped. :func:`.probe.probe` says which limits apply,
 and each job record carries it.
 
-Its modules: :mod:`.layout` (paths inside, limits, the kernel's environment), :mod:`.probe`, :mod:`.cgroups`,
+Its modules: :mod:`.layout` (paths inside, limits, the kernel's environment and log), :mod:`.spec` (the launch spec
+the launcher reads: :class:`~.spec.LaunchSpec`, its :class:`~.spec.SandboxPolicy`), :mod:`.probe`, :mod:`.cgroups`,
 :mod:`.processes` (process trees, the memory watchdog, reaping), :mod:`.launch` (the launcher and ``bwrap``'s command
 line), :mod:`.forkserver` and :mod:`.zygote` (the fork server and its in-sandbox half).
 

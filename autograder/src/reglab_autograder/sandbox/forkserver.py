@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 from . import cgroups, layout, processes
+from .spec import LaunchSpec, SandboxPolicy, ZygoteStart
 from .zygote import recv, send
 
 SOCKET = f"{layout.RUN}/zygote.sock"  # inside the zygote's sandbox
@@ -43,7 +44,6 @@ PRELOAD = ("numpy", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backen
            "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "ipywidgets", "reglab", "reglab.checks",
            "reglab.data", "reglab.plotting", "reglab.widgets", "reglab.overfitting", "reglab.l1", "reglab.l2",
            "reglab.mlp", "reglab.dropout", "reglab.early_stopping", "reglab.ensembles", "reglab.capstone")
-ZYGOTE_KEYS = ("mode", "uid", "limits", "keep", "masks", "bwrap", "render_figures")  # what a zygote depends on
 
 
 class ForkServerUnavailable(RuntimeError):
@@ -53,15 +53,13 @@ class ForkServerUnavailable(RuntimeError):
 class ForkServer:
     """One zygote: its sandbox's launcher process, the zygote's host pid and its socket as seen from the host."""
 
-    def __init__(self, spec: dict, preload=PRELOAD, timeout: float = 60.0):
-        self.key = json.dumps({k: spec.get(k) for k in ZYGOTE_KEYS}, sort_keys=True)
+    def __init__(self, policy: SandboxPolicy, preload=PRELOAD, timeout: float = 60.0):
+        self.key = policy.fork_server_key()
         self.dir = tempfile.mkdtemp(prefix="reglab-zygote-")  # private (0700): its spec and log
-        zspec = {k: spec.get(k) for k in ZYGOTE_KEYS}
-        zspec.update(jobdir=self.dir, workdir=os.path.join(self.dir, "work"), files=[], cgroups=[],
-                     zygote={"preload": list(preload), "socket": SOCKET}, caps=["CAP_SYS_ADMIN"])
+        spec = LaunchSpec(policy, jobdir=self.dir, workdir=os.path.join(self.dir, "work"),
+                          zygote=ZygoteStart(tuple(preload), SOCKET), caps=("CAP_SYS_ADMIN",))
         spec_path = os.path.join(self.dir, "zygote.json")
-        Path(spec_path).write_text(json.dumps(zspec))
-        os.chmod(spec_path, 0o600)
+        spec.write(spec_path)
         t0 = time.monotonic()
         self.proc = subprocess.Popen([sys.executable, "-m", "reglab_autograder.sandbox.launch", spec_path, "--",
                                       "zygote"],
@@ -77,15 +75,14 @@ class ForkServer:
                 break
             time.sleep(0.02)
         if self.pid is None:
-            tail = self.log()[-1500:].strip()
+            tail = self.log_tail()
             self.stop()
             raise ForkServerUnavailable(f"the kernels' fork server did not start: {tail or 'no message'}")
         self.socket = f"/proc/{self.pid}/root{SOCKET}"
         self.start_seconds = time.monotonic() - t0
 
-    def log(self) -> str:
-        p = Path(self.dir, "kernel.log")
-        return p.read_text(errors="replace") if p.exists() else ""
+    def log_tail(self) -> str:
+        return layout.kernel_log_tail(self.dir)
 
     def alive(self) -> bool:
         return self.proc.poll() is None and os.path.exists(self.socket)
@@ -101,9 +98,9 @@ _SERVERS: dict[str, ForkServer] = {}  # this process's fork servers, by what the
 _LOCK = threading.Lock()  # jobs may run in threads of one process
 
 
-def server_for(spec: dict) -> ForkServer:
-    """This process's fork server for kernels of ``spec`` (started, or restarted, when needed)."""
-    key = json.dumps({k: spec.get(k) for k in ZYGOTE_KEYS}, sort_keys=True)
+def server_for(policy: SandboxPolicy) -> ForkServer:
+    """This process's fork server for kernels of ``policy`` (started, or restarted, when needed)."""
+    key = policy.fork_server_key()
     with _LOCK:
         current = _SERVERS.get(key)
         if current is not None and not current.alive():
@@ -111,7 +108,7 @@ def server_for(spec: dict) -> ForkServer:
             current = None
         if current is None:
             _stop_at_exit()
-            current = _SERVERS[key] = ForkServer(spec)
+            current = _SERVERS[key] = ForkServer(policy)
         return current
 
 
@@ -152,33 +149,33 @@ def _host_pid(zygote_pid: int, ns_pid: int, timeout: float = 10.0) -> int:
     raise RuntimeError(f"the forked kernel (pid {ns_pid} in its sandbox) was not found")
 
 
-def kernel_request(spec: dict, argv: list[str]) -> tuple[dict, list[str]]:
+def kernel_request(spec: LaunchSpec, argv: list[str]) -> tuple[dict, list[str]]:
     """What the zygote needs to start this notebook's kernel: (message, host files sent as descriptors)."""
-    conn = json.loads(Path(spec["connection_file"]).read_text())
+    conn = json.loads(Path(spec.connection_file).read_text())
     conn["ip"] = layout.SOCKET_PREFIX
     i = argv.index("ipykernel_launcher") + 1 if "ipykernel_launcher" in argv else 1
-    kargs = [layout.CONNECTION if a == spec["connection_file"] else a for a in argv[i:]]
-    render = bool(spec.get("render_figures", False))
-    files = [[f"{layout.HOME}/{rel}", None] for _, rel in spec["files"]]
-    if not render:
+    kargs = [layout.CONNECTION if a == spec.connection_file else a for a in argv[i:]]
+    policy = spec.policy
+    files = [[f"{layout.HOME}/{rel}", None] for _, rel in spec.files]
+    if not policy.render_figures:
         files.append([f"{layout.HOME}/.ipython/{layout.KERNEL_CONFIG_FILE}", layout.GRADING_KERNEL_CONFIG])
-    msg = {"home": layout.HOME, "run": layout.RUN, "limits": spec["limits"], "keep": spec["keep"],
-           "masks": spec["masks"],
-           "connection": conn, "files": files, "env": layout.kernel_env(render_figures=render), "argv": kargs}
-    return msg, [host for host, _ in spec["files"]]
+    msg = {"home": layout.HOME, "run": layout.RUN, "limits": policy.limits, "keep": list(policy.keep),
+           "masks": list(policy.masks), "connection": conn, "files": files,
+           "env": layout.kernel_env(render_figures=policy.render_figures), "argv": kargs}
+    return msg, [host for host, _ in spec.files]
 
 
 def stand_in(spec_path: str, argv: list[str]) -> int:
     """The launcher: ask the zygote for a kernel, then stand for it until it ends; returns the exit status."""
-    spec = json.loads(Path(spec_path).read_text())
+    spec = LaunchSpec.read(spec_path)
     jobdir = os.path.dirname(spec_path)
-    log = os.open(os.path.join(jobdir, "kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    log = layout.open_kernel_log(jobdir)
     os.dup2(log, 1)  # as the sandbox's launcher: this launcher's and the kernel's messages go to the job's log
     os.dup2(log, 2)
     msg, hosts = kernel_request(spec, argv)
     fds = [log] + [os.open(h, os.O_RDONLY | os.O_NOFOLLOW) for h in hosts]  # never through a link
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(spec["zygote_socket"])
+    s.connect(spec.zygote_socket)
     send(s, msg, fds)
     for fd in fds:
         os.close(fd)
@@ -186,14 +183,14 @@ def stand_in(spec_path: str, argv: list[str]) -> int:
     if not reply or "pid" not in reply:
         sys.stderr.write(f"the fork server could not start the kernel: {(reply or {}).get('error', 'no answer')}\n")
         return 1
-    host = _host_pid(int(spec["zygote_pid"]), int(reply["pid"]))
-    cgroups.cgroup_join(spec.get("cgroups", []), host, spec["limits"])  # before any of the notebook's code runs
+    host = _host_pid(int(spec.zygote_pid), int(reply["pid"]))
+    cgroups.cgroup_join(list(spec.cgroups), host, spec.policy.limits)  # before any of the notebook's code runs
     tmp = os.path.join(jobdir, OUTER_PID + ".new")
     Path(tmp).write_text(str(host))
     os.replace(tmp, os.path.join(jobdir, OUTER_PID))
     send(s, {"go": True})
-    if not spec.get("cgroups"):  # no cgroup holds the kernel's processes together: this launcher's watchdog does
-        threading.Thread(target=processes.memory_watchdog, args=(host, spec["limits"]["memory_mb"], jobdir),
+    if not spec.cgroups:  # no cgroup holds the kernel's processes together: this launcher's watchdog does
+        threading.Thread(target=processes.memory_watchdog, args=(host, spec.policy.limits["memory_mb"], jobdir),
                          daemon=True).start()
 
     def forward(signum, _frame):

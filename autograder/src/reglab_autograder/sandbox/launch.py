@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from .cgroups import cgroup_join
 from .layout import (
@@ -23,10 +24,12 @@ from .layout import (
     RUN,
     SOCKET_PREFIX,
     kernel_env,
+    open_kernel_log,
     set_limits,
     with_process_limit,
 )
 from .processes import memory_watchdog
+from .spec import LaunchSpec
 
 
 def bind_sources(keep, masks) -> tuple[list[str], list[str]]:
@@ -94,14 +97,14 @@ def _inheritable(fd: int) -> str:
     return str(fd)
 
 
-def bwrap_argv(spec: dict, bwrap: str, kernel_argv: list[str], path_fds: dict, file_fds: list) -> list[str]:
+def bwrap_argv(spec: LaunchSpec, bwrap: str, kernel_argv: list[str], path_fds: dict, file_fds: list) -> list[str]:
     """The bwrap command line (pure: file descriptors already open). ``path_fds``: host folder -> fd;
     ``file_fds``: (fd, path inside the sandbox) of files copied into the sandbox."""
-    limits = spec["limits"]
+    limits = spec.policy.limits
     mb = 1024 * 1024
     a = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
          "--hostname", "grading", "--cap-drop", "ALL"]
-    for cap in spec.get("caps", []):  # the fork server's (inside its user namespace only); never a kernel's
+    for cap in spec.caps:  # the fork server's (inside its user namespace only); never a kernel's
         a += ["--cap-add", cap]
     if os.path.isdir("/usr"):
         a += ["--ro-bind-fd", path_fds["/usr"], "/usr"]
@@ -114,9 +117,9 @@ def bwrap_argv(spec: dict, bwrap: str, kernel_argv: list[str], path_fds: dict, f
     # the private /tmp first: allow-listed folders may lie under the host's /tmp (a venv built there)
     a += ["--proc", "/proc", "--dev", "/dev",
           "--perms", "01777", "--size", str(limits["tmp_mb"] * mb), "--tmpfs", "/tmp"]
-    for host in spec["keep"]:
+    for host in spec.policy.keep:
         a += ["--ro-bind-fd", path_fds[host], host]
-    for m in spec["masks"]:
+    for m in spec.policy.masks:
         a += ["--perms", "0555", "--tmpfs", m]
     a += ["--perms", "0700", "--size", str(limits["workdir_mb"] * mb), "--tmpfs", HOME,
           "--perms", "0700", "--size", str(mb), "--tmpfs", RUN]
@@ -152,71 +155,89 @@ def _start_watchdog(limit_mb: int, jobdir: str) -> None:
 
 def launch(spec_path: str, argv: list[str]) -> None:
     """Entry point of the launcher process: set up (cgroup, uid, limits, descriptors), then exec bwrap."""
-    spec = json.loads(Path(spec_path).read_text())
+    spec = LaunchSpec.read(spec_path)
     jobdir = os.path.dirname(spec_path)
-    # the kernel's own stdout/stderr (not the notebook's outputs) go to a log in the job's private folder
-    log = os.open(os.path.join(jobdir, "kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
-    limits = spec["limits"]
-    render = bool(spec.get("render_figures", False))
-    if spec["mode"] == MODE_NONE:
-        set_limits(limits)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.chdir(spec["workdir"])
-        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
-        env = kernel_env({"HOME": spec["workdir"], "TMPDIR": spec["workdir"], "MPLCONFIGDIR":
-                          os.path.join(spec["workdir"], ".mpl"), "IPYTHONDIR": os.path.join(spec["workdir"], ".ipy"),
-                          "JUPYTER_RUNTIME_DIR": os.path.join(spec["workdir"], ".rt")}, render)
-        if not render:
-            cfg = Path(env["IPYTHONDIR"], KERNEL_CONFIG_FILE)
-            cfg.parent.mkdir(parents=True, exist_ok=True)
-            cfg.write_text(GRADING_KERNEL_CONFIG)
-        os.execve(argv[0], argv, env)
-    cgroup_join(spec.get("cgroups", []), os.getpid(), limits)  # the job's cgroups, before anything else runs
-    # descriptors of every allow-listed folder, opened with the grader's rights
+    log = open_kernel_log(jobdir)
+    policy = spec.policy
+    if policy.mode == MODE_NONE:
+        _exec_unsandboxed(spec, argv, log)
+    cgroup_join(list(spec.cgroups), os.getpid(), policy.limits)  # the job's cgroups, before anything else runs
+    path_fds = _folder_fds(spec)
+    if spec.zygote:  # the fork server (see .forkserver): its kernels get their connection files from it
+        source = Path(__file__).with_name("zygote.py").read_text()  # run as a script: the package is masked inside
+        argv = [sys.executable, "-c", source, json.dumps(list(spec.zygote.preload)), spec.zygote.socket]
+    uid = int(policy.uid) if policy.mode == MODE_ROOT else os.getuid()
+    file_fds = [(_inheritable(fd), inside) for fd, inside in _files_inside(spec, uid)]
+    kernel_argv = [CONNECTION if a == spec.connection_file else a for a in argv]
+    limits = policy.limits
+    nproc = dict(limits, processes=int(limits["processes"]) + 8) if spec.zygote else limits  # + the zygote's own
+    args = bwrap_argv(spec, policy.bwrap, with_process_limit(nproc, kernel_argv), path_fds, file_fds)
+    if policy.mode == MODE_ROOT:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    if not spec.zygote and not spec.cgroups:
+        _start_watchdog(limits["memory_mb"], jobdir)
+    set_limits(limits)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+    os.execve(policy.bwrap, args, kernel_env(render_figures=policy.render_figures))
+
+
+def _exec_unsandboxed(spec: LaunchSpec, argv: list[str], log: int) -> NoReturn:
+    """Not sandboxed (``--no-sandbox``): the kernel runs as the grader's user in the job's working directory, under
+    the per-process limits only."""
+    set_limits(spec.policy.limits)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    workdir = spec.workdir
+    os.chdir(workdir)
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+    render = spec.policy.render_figures
+    env = kernel_env({"HOME": workdir, "TMPDIR": workdir, "MPLCONFIGDIR": os.path.join(workdir, ".mpl"),
+                      "IPYTHONDIR": os.path.join(workdir, ".ipy"), "JUPYTER_RUNTIME_DIR": os.path.join(workdir, ".rt")},
+                     render)
+    if not render:
+        cfg = Path(env["IPYTHONDIR"], KERNEL_CONFIG_FILE)
+        cfg.parent.mkdir(parents=True, exist_ok=True)
+        cfg.write_text(GRADING_KERNEL_CONFIG)
+    os.execve(argv[0], argv, env)
+
+
+def _folder_fds(spec: LaunchSpec) -> dict[str, str]:
+    """Descriptors of every allow-listed folder, opened with the grader's rights (as root, through the staging of
+    :func:`stage_for_uid`): host folder -> inheritable descriptor."""
     hosts = ["/usr"] + [f"/{n}" for n in ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
-                        if os.path.isdir(f"/{n}") and not os.path.islink(f"/{n}")] + spec["keep"]
+                        if os.path.isdir(f"/{n}") and not os.path.islink(f"/{n}")] + list(spec.policy.keep)
     hosts = list(dict.fromkeys(hosts))  # bwrap closes a descriptor once it has bound it: one per folder
     hosts = [h for h in hosts if os.path.exists(h)]
-    staged = stage_for_uid(hosts) if spec["mode"] == MODE_ROOT else {h: h for h in hosts}
-    path_fds = {h: _inheritable(os.open(staged[h], os.O_PATH)) for h in hosts}
+    staged = stage_for_uid(hosts) if spec.policy.mode == MODE_ROOT else {h: h for h in hosts}
+    return {h: _inheritable(os.open(staged[h], os.O_PATH)) for h in hosts}
+
+
+def _files_inside(spec: LaunchSpec, uid: int) -> list[tuple[int, str]]:
+    """(open descriptor, path inside the sandbox) of the files copied in: the kernel's connection file, the sandbox
+    user's passwd and group entries, a few /etc files, the grading kernel's IPython configuration, the submission's
+    own files (never followed through a link)."""
     files = []
-    zygote = spec.get("zygote")
-    if zygote:  # the fork server (see .forkserver): its kernels get their connection files from it
-        source = Path(__file__).with_name("zygote.py").read_text()  # run as a script: the package is masked inside
-        argv = [sys.executable, "-c", source, json.dumps(zygote["preload"]), zygote["socket"]]
-    else:
-        conn = json.loads(Path(spec["connection_file"]).read_text())
+    if not spec.zygote:
+        conn = json.loads(Path(spec.connection_file).read_text())
         conn["ip"] = SOCKET_PREFIX
         files.append((_memfd("connection", json.dumps(conn).encode()), CONNECTION))
-    uid = int(spec["uid"]) if spec["mode"] == MODE_ROOT else os.getuid()
-    gid = uid if spec["mode"] == MODE_ROOT else os.getgid()
+    gid = uid if spec.policy.mode == MODE_ROOT else os.getgid()
     files.append((_memfd("passwd", f"student:x:{uid}:{gid}:student:{HOME}:/bin/sh\n".encode()), "/etc/passwd"))
     files.append((_memfd("group", f"student:x:{gid}:\n".encode()), "/etc/group"))
     for name in ("ld.so.cache", "localtime"):
         p = f"/etc/{name}"
         if os.path.isfile(p):
             files.append((os.open(os.path.realpath(p), os.O_RDONLY), p))
-    if not render and not zygote:
+    if not spec.policy.render_figures and not spec.zygote:
         config = (_memfd("ipython-config", GRADING_KERNEL_CONFIG.encode()), f"{HOME}/.ipython/{KERNEL_CONFIG_FILE}")
         files.append(config)
-    for host, rel in spec["files"]:  # the submission's own files, never followed through a link
+    for host, rel in spec.files:
         files.append((os.open(host, os.O_RDONLY | os.O_NOFOLLOW), f"{HOME}/{rel}"))
-    file_fds = [(_inheritable(fd), inside) for fd, inside in files]
-    kernel_argv = [CONNECTION if a == spec.get("connection_file") else a for a in argv]
-    nproc = dict(limits, processes=int(limits["processes"]) + 8) if zygote else limits  # + the zygote's own
-    args = bwrap_argv(spec, spec["bwrap"], with_process_limit(nproc, kernel_argv), path_fds, file_fds)
-    if spec["mode"] == MODE_ROOT:
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
-    if not zygote and not spec.get("cgroups"):
-        _start_watchdog(limits["memory_mb"], jobdir)
-    set_limits(limits)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
-    os.execve(spec["bwrap"], args, kernel_env(render_figures=render))
+    return files
 
 
 if __name__ == "__main__":  # python -m reglab_autograder.sandbox.launch SPEC -- KERNEL ARGV...

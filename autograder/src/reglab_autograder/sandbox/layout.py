@@ -1,5 +1,6 @@
 """The sandbox's layout and limits: the limits' defaults, the sandbox uids, the paths inside the sandbox (the
-kernel's home, its sockets and connection file), the sandbox modes, the kernel's environment and resource limits.
+kernel's home, its sockets and connection file), the sandbox modes, the kernel's log in the job's folder, the kernel's
+environment and resource limits.
 """
 
 from __future__ import annotations
@@ -43,6 +44,25 @@ CONNECTION = f"{RUN}/connection.json"
 
 
 SOCKET_PREFIX = f"{RUN}/k"  # zmq ipc sockets: k-<port>
+
+
+# in the job's private folder on the host: the kernel's own stdout and stderr (not the notebook's outputs), and
+# its sandbox's launcher's messages
+KERNEL_LOG = "kernel.log"
+
+
+def open_kernel_log(jobdir: str) -> int:
+    """The job's kernel log, opened for appending (never through a link)."""
+    return os.open(os.path.join(jobdir, KERNEL_LOG), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+
+
+def kernel_log_tail(jobdir: str, chars: int = 1500) -> str:
+    """The end of the job's kernel log ("" when there is none): what a failed start says."""
+    path = os.path.join(jobdir, KERNEL_LOG)
+    if not os.path.exists(path):
+        return ""
+    with open(path, errors="replace") as fh:
+        return fh.read()[-chars:].strip()
 
 
 MODE_ROOT = "bwrap as root (own uid, cgroup)"

@@ -132,17 +132,17 @@ def clear_keyrings():
     libc.syscall(nr, 1, None)  # KEYCTL_JOIN_SESSION_KEYRING: a new anonymous one
 
 
-def prepare(spec, files):
+def prepare(request, files):
     """In C: the notebook's own namespaces and fresh private folders."""
-    lim = spec["limits"]
+    lim = request["limits"]
     mb = 1024 * 1024
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     socket.sethostname("grading")
     clear_keyrings()
-    home, run = spec["home"], spec["run"]
+    home, run = request["home"], request["run"]
     # allow-listed folders under /tmp (a virtual environment built there) are bound again over the fresh /tmp
-    held = {k: os.open(k, os.O_PATH) for k in spec["keep"] if k == "/tmp" or k.startswith("/tmp/")}
+    held = {k: os.open(k, os.O_PATH) for k in request["keep"] if k == "/tmp" or k.startswith("/tmp/")}
     fresh = [(home, f"mode=0700,size={lim['workdir_mb'] * mb}"), ("/tmp", f"mode=1777,size={lim['tmp_mb'] * mb}"),
              (run, f"mode=0700,size={mb}"), ("/dev/shm", f"mode=1777,size={lim['tmp_mb'] * mb}")]
     for path, opts in fresh:
@@ -154,14 +154,14 @@ def prepare(spec, files):
         _remount_ro(path)
         os.close(fd)
     _remount_ro("/dev")  # the zygote's /dev: nothing an earlier notebook could write to
-    for d in spec["masks"]:
+    for d in request["masks"]:
         _remount_ro(d)
     os.chdir(home)
     fd = os.open(os.path.join(run, "connection.json"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.write(fd, json.dumps(spec["connection"]).encode())
+    os.write(fd, json.dumps(request["connection"]).encode())
     os.close(fd)
     fds = iter(files)  # one descriptor per file sent without its text, in order
-    for inside, text in spec["files"]:
+    for inside, text in request["files"]:
         os.makedirs(os.path.dirname(inside), exist_ok=True)
         with open(inside, "wb") as out:
             if text is not None:
@@ -173,7 +173,7 @@ def prepare(spec, files):
         os.chmod(inside, 0o644)
 
 
-def kernel(spec, log_fd):
+def kernel(request, log_fd):
     """K: the kernel process, started in-process from the zygote's imports."""
     _check(libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")  # I is not (see init); the kernel itself is
     os.setsid()
@@ -186,20 +186,20 @@ def kernel(spec, log_fd):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.clear()
-    os.environ.update(spec["env"])
+    os.environ.update(request["env"])
     import random
 
     random.seed()
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed()
-    sys.argv = ["ipykernel_launcher"] + spec["argv"]
+    sys.argv = ["ipykernel_launcher"] + request["argv"]
     from ipykernel.kernelapp import launch_new_instance
 
     launch_new_instance()
     os._exit(0)
 
 
-def init(conn, spec, log_fd):
+def init(conn, request, log_fd):
     """I: PID 1 of the notebook's PID namespace. It is not dumpable and its ``/proc`` is mounted with
     ``hidepid=2``: the kernel, which may not trace it, does not even see it in ``/proc`` (no ``cmdline``,
     ``environ``, ``cwd`` or ``root`` of it); K makes itself dumpable again, so the notebook's own processes
@@ -207,7 +207,7 @@ def init(conn, spec, log_fd):
     _check(libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "not dumpable")
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
     drop_capabilities()
-    set_limits(spec["limits"], 3)
+    set_limits(request["limits"], 3)
     rfd, wfd = os.pipe()
     os.set_blocking(wfd, False)
     signal.set_wakeup_fd(wfd)
@@ -215,7 +215,7 @@ def init(conn, spec, log_fd):
     k = os.fork()
     if k == 0:
         try:
-            kernel(spec, log_fd)
+            kernel(request, log_fd)
         except BaseException:  # noqa: BLE001 - into the kernel's log (its stderr)
             import traceback
 
@@ -224,6 +224,12 @@ def init(conn, spec, log_fd):
         finally:
             os._exit(1)
     os.close(log_fd)
+    stand_by(conn, rfd, k)
+
+
+def stand_by(conn, wakeup_fd, k):
+    """I, once K runs: reap every process of the notebook, forward the grader's signals to K, and end (reporting K's
+    exit status) when K ends or the grader's end of the connection closes."""
     while True:
         while True:  # reap every process of the notebook; the kernel's end is the notebook's end
             try:
@@ -238,11 +244,11 @@ def init(conn, spec, log_fd):
                 finally:
                     os._exit(0)
         try:
-            ready, _, _ = select.select([conn, rfd], [], [])
+            ready, _, _ = select.select([conn, wakeup_fd], [], [])
         except InterruptedError:
             continue
-        if rfd in ready:
-            os.read(rfd, 512)
+        if wakeup_fd in ready:
+            os.read(wakeup_fd, 512)
         if conn in ready:
             msg, _ = recv(conn)
             if msg is None:
@@ -257,10 +263,10 @@ def init(conn, spec, log_fd):
 def child(conn):
     """C: one notebook's kernel, from the zygote's fork to its end."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    spec, fds = recv(conn, want_fds=256)
+    request, fds = recv(conn, want_fds=256)  # forkserver.kernel_request's message
     log_fd, files = fds[0], fds[1:]
     try:
-        prepare(spec, files)
+        prepare(request, files)
     except Exception as exc:  # noqa: BLE001 - reported to the grader, which does not start this kernel
         send(conn, {"error": f"{type(exc).__name__}: {exc}"})
         os._exit(1)
@@ -273,7 +279,7 @@ def child(conn):
     pid = os.fork()
     if pid == 0:
         try:
-            init(conn, spec, log_fd)
+            init(conn, request, log_fd)
         except BaseException as exc:  # noqa: BLE001 - the grader's launcher writes it to the kernel's log
             send(conn, {"error": f"{type(exc).__name__}: {exc}"})
         finally:

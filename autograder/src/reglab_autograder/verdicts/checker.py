@@ -23,6 +23,7 @@ from nbformat.notebooknode import NotebookNode
 from reglab import checks, course, variants
 from reglab.release import read_names
 
+from ..rows import Kind
 from .link import KernelLink, KernelSilent, UnreadableAnswer
 from .remote import Session, kernel_text
 
@@ -68,10 +69,29 @@ class Unreadable:
         raise ValueError(self._why)
 
 
+def _failure_outputs(error: BaseException, grade_id: str) -> list:
+    """The outputs of a failed test cell: the box and the one line a notebook shows for a wrong answer
+    (checks.Failure), and the error nbgrader scores."""
+    ename = type(error).__name__
+    evalue = str(error)
+    if isinstance(error, (KernelSilent, UnreadableAnswer)):
+        evalue = f"{grade_id}: {evalue}"
+    traceback = [f"{ename}: {evalue}"]
+    outputs = []
+    if isinstance(error, checks.AnswerError):
+        failure = checks.failure_of(error)
+        outputs.append(NotebookNode(output_type="display_data", metadata={},
+                                    data={"text/plain": failure.text(), "text/html": failure._repr_html_()}))
+        traceback = [failure.summary()]
+    outputs.append(NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=traceback))
+    return outputs
+
+
 class Checker:
     """One notebook's test cells, run here; ``client`` is the nbclient running the notebook's kernel.
 
-    ``event(kind, cell_index, detail)`` receives report rows (tampering evidence, timeouts).
+    ``event(kind, cell_index, detail)`` receives report rows (a :class:`~reglab_autograder.rows.Kind`: tampering
+    evidence, timeouts).
     """
 
     def __init__(self, client, event):
@@ -97,7 +117,7 @@ class Checker:
             raise
         except Exception as exc:  # noqa: BLE001 - the test cells will fail with this reason
             self.ready, self.start_error = False, f"{type(exc).__name__}: {exc}"
-            self.event("grader", cell_index, f"the kernel's grading agent did not start ({self.start_error[:200]})")
+            self.event(Kind.GRADER, cell_index, f"the kernel's grading agent did not start ({self.start_error[:200]})")
 
     def restarted(self, cell_index):
         """After a kernel restart: nothing of the old kernel's stand-ins or mirrors is valid."""
@@ -145,35 +165,30 @@ class Checker:
             self.link.end()  # the kernel's main thread is free for the next cell
         if self.link.dead:
             raise DeadKernelError("the kernel died while the grader asked it for an answer")
+        self._report_kernel_trouble(index, grade_id, error)
+        text = "".join(self.session.printed) + out.getvalue()
+        outputs = self._graded_givens(grade_id)
+        if text:
+            outputs.append(NotebookNode(output_type="stream", name="stdout", text=text[:MAX_PRINTED]))
+        if error is not None:
+            outputs += _failure_outputs(error, grade_id)
+        return outputs
+
+    def _report_kernel_trouble(self, index, grade_id, error) -> None:
+        """Report rows for what the kernel did while this test cell asked it: tampering seen, no answer in time,
+        answers that do not follow the protocol."""
         if self.session.missing_watch:
             self._evidence(index, grade_id, ["the kernel did not report the method rules' watch"])
             self.session.missing_watch = False
         self._evidence(index, grade_id, self.session.watch_saw)
         self.session.watch_saw = []
         if isinstance(error, KernelSilent) or self.link.timed_out:
-            self.event("timeout", index, f"{grade_id}: {self.link.timed_out or error}")
+            self.event(Kind.TIMEOUT, index, f"{grade_id}: {self.link.timed_out or error}")
             self.link.timed_out = ""
         elif isinstance(error, UnreadableAnswer) or self.session.unreadable:
-            self.event("unreadable answer", index, f"{grade_id}: {error or self.session.unreadable[0]} (the kernel's "
-                                                  "answers do not follow the grading protocol)")
+            self.event(Kind.UNREADABLE_ANSWER, index, f"{grade_id}: {error or self.session.unreadable[0]} (the "
+                                                      "kernel's answers do not follow the grading protocol)")
         self.session.unreadable = []
-        text = "".join(self.session.printed) + out.getvalue()
-        outputs = self._graded_givens(grade_id)
-        if text:
-            outputs.append(NotebookNode(output_type="stream", name="stdout", text=text[:MAX_PRINTED]))
-        if error is not None:
-            ename = type(error).__name__
-            evalue = str(error)
-            if isinstance(error, (KernelSilent, UnreadableAnswer)):
-                evalue = f"{grade_id}: {evalue}"
-            traceback = [f"{ename}: {evalue}"]
-            if isinstance(error, checks.AnswerError):  # the box and the one line a notebook shows (checks.Failure)
-                failure = checks.failure_of(error)
-                outputs.append(NotebookNode(output_type="display_data", metadata={},
-                                            data={"text/plain": failure.text(), "text/html": failure._repr_html_()}))
-                traceback = [failure.summary()]
-            outputs.append(NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=traceback))
-        return outputs
 
     def _graded_givens(self, grade_id) -> list:
         """The givens this part was graded on, derived here from the student id (never the kernel's copy): an
@@ -212,5 +227,5 @@ class Checker:
         for sign in signs:
             if sign not in self.seen:
                 self.seen.add(sign)
-                self.event("tampering", index, f"{grade_id}: {sign} (seen before this part was checked; the "
-                                               "grade comes from the checker, not from the kernel)")
+                self.event(Kind.TAMPERING, index, f"{grade_id}: {sign} (seen before this part was checked; the "
+                                                  "grade comes from the checker, not from the kernel)")
