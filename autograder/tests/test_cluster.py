@@ -30,7 +30,7 @@ from reglab_autograder.testing.classroom import answered, cell_by_id, write
 
 pytestmark = pytest.mark.xdist_group("cluster")  # one PostgreSQL and one cluster for the module (make test: loadgroup)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 A0, A1 = "00_overfitting", "01_l2_weight_decay"
 HONEST = ("alice", "bob", "carol")

@@ -1,6 +1,6 @@
 """pytest configuration: headless matplotlib, the hypothesis profile and shared fixtures.
 
-Helper functions live in ``helpers.py`` (import them from there, never from this file).
+Helper functions live in ``tests/helpers.py`` (import them from there, never from this file).
 """
 
 import os
@@ -58,7 +58,8 @@ def pytest_collection_modifyitems(config, items):
 def pytest_configure(config):
     """As root, start building the unprivileged batch's virtual environment (``make instructor`` with Debian's
     python3, about a minute and a half) in the background as the run starts, so that the test that needs it does
-    not wait for the whole build: ``tests/test_grading.py``'s ``unprivileged_venv`` fixture waits for it to end.
+    not wait for the whole build: ``autograder/tests/test_grading.py``'s ``unprivileged_venv`` fixture waits for it
+    to end.
     Only the run's first process does it (xdist's workers inherit the variable), and only when the grading tests
     are part of the run."""
     import subprocess
@@ -75,7 +76,7 @@ def pytest_configure(config):
         return
     if not os.access("/usr/bin/python3", os.X_OK):
         return  # the fixture fails with the reason
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parent
     top = Path(tempfile.mkdtemp(prefix="reglab-unpriv-venv-"))
     top.chmod(0o755)
     script = (f"make -C {root} instructor PYTHON=/usr/bin/python3 VENV={top / 'venv'} > {top / 'build.log'} 2>&1; "

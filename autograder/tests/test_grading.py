@@ -38,7 +38,7 @@ from reglab_autograder.testing.classroom import answered, cell_by_id, grade_id, 
 
 from helpers import UNPRIVILEGED_VENV_ENV
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 A0, A1 = "00_overfitting", "01_l2_weight_decay"
 TOKEN = (os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex)[:8]  # one per run, shared by xdist workers
 SHM_KEY = 0x5EED0000 + int(TOKEN[:4], 16)  # the System V key the "sysvipc" attack creates

@@ -20,7 +20,7 @@ from reglab_autograder.plugins.zipcollect import SafeExtractor
 from reglab_autograder.preprocessors.execute import SandboxedExecute
 from reglab_autograder.sandbox import launch, layout, probe, processes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ------------------------------------------------------------------ secure by default
