@@ -105,7 +105,7 @@ def cluster_run(klass, pg, dask_cluster, client, tmp_path_factory):
 
 def test_cluster_grades_like_the_local_path(klass, cluster_run, tmp_path):
     """The cluster's gradebook equals the local path's on the same class; the local path equals serial nbgrader on
-    these very honest students (classroom.honest_class, both sessions: tests/test_grading_pipeline.py), so the
+    these very honest students (classroom.honest_class, both sessions: test_grading_pipeline.py), so the
     cluster does too, without a third grading here."""
     out, res, url = cluster_run
     assert res.exit_code == 0
