@@ -71,8 +71,7 @@ def pytest_configure(config):
     _start_student_copy(config)
     if hasattr(config, "workerinput") or os.geteuid() != 0 or os.environ.get(UNPRIVILEGED_VENV_ENV):
         return
-    args = [str(a) for a in config.args]
-    if args and not any("test_grading.py" in a or a.rstrip("/").endswith("tests") for a in args):
+    if not _part_of_run(config, "autograder/tests/test_grading.py"):
         return
     if not os.access("/usr/bin/python3", os.X_OK):
         return  # the fixture fails with the reason
@@ -93,11 +92,21 @@ def _start_student_copy(config):
 
     if hasattr(config, "workerinput") or os.environ.get(STUDENT_COPY_ENV):
         return
-    args = [str(a) for a in config.args]
-    if args and not any("test_student_copy.py" in a or a.rstrip("/").endswith("tests") for a in args):
+    if not _part_of_run(config, "tests/test_student_copy.py"):
         return
     top, config._reglab_student_copy = start_student_copy()
     os.environ[STUDENT_COPY_ENV] = str(top)
+
+
+def _part_of_run(config, module: str) -> bool:
+    """Whether the run collects ``module`` (a path from the repository's root): no path given (``testpaths``), the
+    module itself (or tests of it), or a folder holding it."""
+    from pathlib import Path
+
+    target = Path(__file__).resolve().parent / module
+    here = Path(config.invocation_params.dir)
+    paths = [(here / str(a).split("::")[0]).resolve() for a in config.args]
+    return not paths or any(p == target or p in target.parents for p in paths)
 
 
 def pytest_unconfigure(config):
