@@ -35,7 +35,7 @@ MOVES = {
 }
 
 
-# why an exploration's median update can exceed the target (measured: see the README)
+# why an exploration's median update can exceed the target (measured: see docs/maintainers.md)
 REASONS = {
     "ensemble_explorer": "each new rho runs the Monte Carlo of (7.50) at 9 ensemble sizes (20,000 trials, up to "
                          "50 members: 2.6 M normal draws); rho values already visited are cached",

@@ -1,7 +1,7 @@
 """Helper functions shared by the test modules (``from helpers import random_psd``).
 
-pytest puts this directory on ``sys.path`` (rootdir-less ``tests/``, prepend import mode), so the
-test modules import it as a plain module; fixtures stay in ``conftest.py``.
+pytest puts this directory on ``sys.path`` (``pythonpath`` in ``pyproject.toml``), so the test modules of
+``tests/`` and ``autograder/tests/`` import it as a plain module; fixtures stay in the repository's ``conftest.py``.
 """
 
 import numpy as np

@@ -103,7 +103,7 @@ def class_table(gradebook) -> tuple[list[str], list[dict]]:
 
 def write_lms_exports(gradebook, out) -> None:
     """``grades_wide.csv`` (one row per student, one column per assignment, total) and the same scores in the
-    layouts of Canvas's and Moodle's gradebook CSV import (the README says how to import them)."""
+    layouts of Canvas's and Moodle's gradebook CSV import (docs/instructors.md says how to import them)."""
     assignments, rows = class_table(gradebook)
     tables = {
         WIDE: (["student_id", "first_name", "last_name", "email", *assignments, "total", "pending"],

@@ -7,7 +7,7 @@ only forks: each notebook's kernel is a new process forked from it, in namespace
 IPC, UTS) with fresh private folders, no capability, its own cgroups and limits; no student code ever
 runs in the zygote. What a notebook leaves behind — globals, modified modules, threads, environment
 variables, files, processes — dies with its kernel and is never seen by the next one
-(tests/test_grading_isolation.py).
+(autograder/tests/test_grading_isolation.py).
 
 The kernel manager starts, in place of the kernel, this module's small launcher (``python -m
 reglab_autograder.sandbox.forkserver SPEC -- KERNEL_ARGV``): it hands the notebook's files to the zygote, puts

@@ -17,7 +17,7 @@ never runs any student code, and for each notebook forks a child that becomes a 
   random generators and starts ipykernel in-process, its modules already imported.
 
 A forked kernel holds only what the zygote imported: no global, thread, environment variable, file or
-module change of another notebook can reach it (tests/test_grading_isolation.py).
+module change of another notebook can reach it (autograder/tests/test_grading_isolation.py).
 
 Messages on the connection: a 4-byte big-endian length, then JSON; the first one carries descriptors.
 """

@@ -25,7 +25,7 @@ from reglab_autograder.preprocessors.execute import NotebookRun, SandboxedExecut
 from reglab_autograder.sandbox import launch, layout, probe, processes
 from reglab_autograder.sandbox.spec import LaunchSpec, SandboxPolicy, ZygoteStart
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ------------------------------------------------------------------ secure by default

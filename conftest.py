@@ -1,6 +1,6 @@
 """pytest configuration: headless matplotlib, the hypothesis profile and shared fixtures.
 
-Helper functions live in ``helpers.py`` (import them from there, never from this file).
+Helper functions live in ``tests/helpers.py`` (import them from there, never from this file).
 """
 
 import os
@@ -58,7 +58,8 @@ def pytest_collection_modifyitems(config, items):
 def pytest_configure(config):
     """As root, start building the unprivileged batch's virtual environment (``make instructor`` with Debian's
     python3, about a minute and a half) in the background as the run starts, so that the test that needs it does
-    not wait for the whole build: ``tests/test_grading.py``'s ``unprivileged_venv`` fixture waits for it to end.
+    not wait for the whole build: ``autograder/tests/test_grading.py``'s ``unprivileged_venv`` fixture waits for it
+    to end.
     Only the run's first process does it (xdist's workers inherit the variable), and only when the grading tests
     are part of the run."""
     import subprocess
@@ -70,12 +71,11 @@ def pytest_configure(config):
     _start_student_copy(config)
     if hasattr(config, "workerinput") or os.geteuid() != 0 or os.environ.get(UNPRIVILEGED_VENV_ENV):
         return
-    args = [str(a) for a in config.args]
-    if args and not any("test_grading.py" in a or a.rstrip("/").endswith("tests") for a in args):
+    if not _part_of_run(config, "autograder/tests/test_grading.py"):
         return
     if not os.access("/usr/bin/python3", os.X_OK):
         return  # the fixture fails with the reason
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parent
     top = Path(tempfile.mkdtemp(prefix="reglab-unpriv-venv-"))
     top.chmod(0o755)
     script = (f"make -C {root} instructor PYTHON=/usr/bin/python3 VENV={top / 'venv'} > {top / 'build.log'} 2>&1; "
@@ -92,11 +92,21 @@ def _start_student_copy(config):
 
     if hasattr(config, "workerinput") or os.environ.get(STUDENT_COPY_ENV):
         return
-    args = [str(a) for a in config.args]
-    if args and not any("test_student_copy.py" in a or a.rstrip("/").endswith("tests") for a in args):
+    if not _part_of_run(config, "tests/test_student_copy.py"):
         return
     top, config._reglab_student_copy = start_student_copy()
     os.environ[STUDENT_COPY_ENV] = str(top)
+
+
+def _part_of_run(config, module: str) -> bool:
+    """Whether the run collects ``module`` (a path from the repository's root): no path given (``testpaths``), the
+    module itself (or tests of it), or a folder holding it."""
+    from pathlib import Path
+
+    target = Path(__file__).resolve().parent / module
+    here = Path(config.invocation_params.dir)
+    paths = [(here / str(a).split("::")[0]).resolve() for a in config.args]
+    return not paths or any(p == target or p in target.parents for p in paths)
 
 
 def pytest_unconfigure(config):

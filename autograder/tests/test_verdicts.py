@@ -495,7 +495,7 @@ def test_a_replaced_grading_agent_is_reported(monkeypatch):
     monkeypatch.setattr(_oracle, "handle", forged)
     c.link.ask = lambda request: KernelLink._answer(KERNEL.submit(_oracle.handle, _wire.dumps(request)).result())
     text, error = verdict(run(c, CHECK_SHRINK))
-    assert error is None  # the residual risk the README names: a forged agent can hide a delegation ...
+    assert error is None  # the residual risk docs/sandbox.md names: a forged agent can hide a delegation ...
     assert any("grading agent was changed (handle)" in e[2] for e in c.events)  # ... but not itself
 
 

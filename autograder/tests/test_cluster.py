@@ -30,7 +30,7 @@ from reglab_autograder.testing.classroom import answered, cell_by_id, write
 
 pytestmark = pytest.mark.xdist_group("cluster")  # one PostgreSQL and one cluster for the module (make test: loadgroup)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 A0, A1 = "00_overfitting", "01_l2_weight_decay"
 HONEST = ("alice", "bob", "carol")
@@ -105,7 +105,7 @@ def cluster_run(klass, pg, dask_cluster, client, tmp_path_factory):
 
 def test_cluster_grades_like_the_local_path(klass, cluster_run, tmp_path):
     """The cluster's gradebook equals the local path's on the same class; the local path equals serial nbgrader on
-    these very honest students (classroom.honest_class, both sessions: tests/test_grading_pipeline.py), so the
+    these very honest students (classroom.honest_class, both sessions: test_grading_pipeline.py), so the
     cluster does too, without a third grading here."""
     out, res, url = cluster_run
     assert res.exit_code == 0

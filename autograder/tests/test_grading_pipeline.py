@@ -21,7 +21,7 @@ from reglab_autograder.options import GradeOptions, db_url_for
 from reglab_autograder.sandbox import layout
 from reglab_autograder.testing import classroom
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 A0, A1 = "00_overfitting", "01_l2_weight_decay"
 

@@ -24,7 +24,7 @@ from reglab_autograder.testing import classroom
 
 from helpers import course_copy
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.xdist_group("dates")  # the feedback test edits the graded class's dates file
 

@@ -23,7 +23,7 @@ from reglab_autograder.testing import classroom
 
 from helpers import course_copy
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 # the tests below share one graded class and build on each other (manual scores, then feedback, then hand-back):
 # under xdist they must run in one worker, in file order (make test: --dist loadgroup)

@@ -38,7 +38,7 @@ from reglab_autograder.testing.classroom import answered, cell_by_id, grade_id, 
 
 from helpers import UNPRIVILEGED_VENV_ENV
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 A0, A1 = "00_overfitting", "01_l2_weight_decay"
 TOKEN = (os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex)[:8]  # one per run, shared by xdist workers
 SHM_KEY = 0x5EED0000 + int(TOKEN[:4], 16)  # the System V key the "sysvipc" attack creates
@@ -280,7 +280,7 @@ first_batch = pytest.mark.parametrize("batch", [DIRECT], indirect=True)
 @pytest.fixture(scope="session")
 def unprivileged_venv():
     """A virtual environment an unprivileged user can run: built from the system's Python (Debian 12's python3 is
-    3.11.2; the project's own may live under /root) by the README's own command, ``make instructor``, with
+    3.11.2; the project's own may live under /root) by docs/instructors.md's own command, ``make instructor``, with
     constraints.txt as it is, once per test session."""
     if not os.access("/usr/bin/python3", os.X_OK):
         pytest.fail("the unprivileged batch needs Debian's python3 with its venv module "
@@ -325,7 +325,7 @@ def _build_and_grade(request, mode, home: Path) -> dict:
     srv, hits = _listener()
     if mode == "unprivileged":
         build_class(base, out, srv.getsockname()[1], only=SANDBOX_ATTACKS)
-    else:  # session 1's honest class is graded in this mode by tests/test_grading_pipeline.py (against nbgrader's)
+    else:  # session 1's honest class is graded in this mode by test_grading_pipeline.py (against nbgrader's)
         build_class(base, out, srv.getsockname()[1], honest=(A0,))
     write(base / "submitted", "unusual", A0, unusual_but_honest())
     t0 = time.monotonic()

@@ -27,7 +27,7 @@ from reglab_autograder.preprocessors.graded_view import FeedbackSummary, GradedG
 from reglab_autograder.preprocessors.intake_rules import INTAKE_RULES
 from reglab_autograder.testing.classroom import cell_by_id, released
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(reglab_autograder.__file__).parent
 A0 = "00_overfitting"
 

@@ -19,7 +19,7 @@ from reglab_autograder.commands.grade import grade
 from reglab_autograder.options import GradeOptions
 from reglab_autograder.testing.classroom import cell_by_id, released, write
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 A0 = "00_overfitting"
 
 LEAVE = """

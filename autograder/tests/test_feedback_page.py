@@ -23,7 +23,7 @@ from reglab_autograder.preprocessors import graded_view
 from reglab_autograder.testing import classroom
 from reglab_autograder.testing.classroom import cell_by_id, grade_id
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 A1 = "01_l2_weight_decay"

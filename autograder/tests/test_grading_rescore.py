@@ -17,7 +17,7 @@ from reglab_autograder.options import GradeOptions, db_url_for
 from reglab_autograder.testing import classroom
 from reglab_autograder.testing.classroom import cell_by_id
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 A1 = "01_l2_weight_decay"
 OLD_COMMENT = "Good point about the bias terms."

@@ -27,7 +27,7 @@ from reglab_autograder.options import GradeOptions, db_url_for
 from reglab_autograder.testing import classroom
 from reglab_autograder.testing.classroom import answered, grade_id, released, write
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 A0, A1 = "00_overfitting", "01_l2_weight_decay"
 pytestmark = pytest.mark.xdist_group("forgers")
 
