@@ -278,6 +278,30 @@ def test_the_library_function_that_answers_is_forbidden_with_a_default_rule():
                      forbid=[l2.shrink_factors])
 
 
+def test_the_library_private_body_of_a_forbidden_function_and_scikit_learn_are_refused_too():
+    """A forbidden function's work done by calling its private body (``l2._project_ball`` under
+    ``l2.project_l2_ball``), or by scikit-learn (``Ridge`` solves ridge regression outright), is not the student's own:
+    wherever a check forbids anything, both are refused; the library's own calls into its private functions, within
+    an allowed library function, are not."""
+    w = np.array([3.0, 4.0])
+    with pytest.raises(checks.AnswerError, match=r"your code called `l2\._project_ball` \(the course library's own "
+                                                 r"version\)"):
+        checks.check("q7a", lambda: l2._project_ball(w, 1.0), w / 5, forbid=[l2.project_l2_ball])
+
+    def ridge_by_sklearn():
+        from sklearn.linear_model import Ridge
+        X, y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([1.0, 2.0, 3.0])
+        return Ridge(alpha=1.0, fit_intercept=False).fit(X, y).coef_
+
+    with pytest.raises(checks.AnswerError, match=r"your code called `scikit-learn's [\w.]+`, which this question "
+                                                 r"does not allow"):
+        checks.check("q5", ridge_by_sklearn, [0.8, 1.4], forbid=checks.LINEAR_SOLVERS)
+    # an allowed library function may call its module's private functions: projected_gradient calls _project_ball
+    got = l2.projected_gradient(lambda v: v - w, np.zeros(2), 1.0, 0.5, 50)
+    checks.check("q7b", lambda: l2.projected_gradient(lambda v: v - w, np.zeros(2), 1.0, 0.5, 50), got,
+                 forbid=[l2.project_l2_ball])
+
+
 def test_a_forbidden_call_fails_even_when_the_error_is_swallowed():
     def sneaky():
         try:

@@ -689,8 +689,17 @@ class _Rule:
         self.cfuncs: dict = {}  # id(C function) -> (function, shown name)
         self.names: list = []  # the dotted names, as the grader's checker sends them to the kernel
         self.clones: dict = {}  # the shape of a forbidden function's code -> shown name (a copy under another name)
+        # a library that answers the questions wholesale: forbidden wherever anything is (its files' folder -> name)
+        self.packages: dict = _answering_packages() if forbid else {}
         for item in forbid:
             self._add(item)
+
+    def package_of(self, code) -> str | None:
+        """The shown name of a call into a forbidden package (``scikit-learn's `Ridge.fit```), or None."""
+        for folder, shown in self.packages.items():
+            if code.co_filename.startswith(folder) and code.co_name != "<module>":  # (importing it is no answer)
+                return f"{shown}'s {getattr(code, 'co_qualname', code.co_name)}"
+        return None
 
     def _add(self, item):
         if isinstance(item, str):
@@ -712,6 +721,46 @@ class _Rule:
         else:
             raise TypeError(f"cannot forbid {name} ({type(target).__name__}): only Python functions and builtin "
                             "functions are visible to the method check (ufuncs and array methods are not)")
+
+
+#: Packages whose functions answer the course's "implement" questions outright (scikit-learn's ``Ridge``,
+#: ``resample``, ...): forbidden wherever a check forbids anything. ``{import name: shown name}``.
+ANSWERING_PACKAGES = {"sklearn": "scikit-learn"}
+
+
+def _answering_packages() -> dict:
+    """``{folder of the package's files: shown name}`` for the :data:`ANSWERING_PACKAGES` installed here (found
+    without importing them)."""
+    found = {}
+    for module, shown in ANSWERING_PACKAGES.items():
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            found[os.path.join(os.path.realpath(folder), "")] = shown
+            found[os.path.join(folder, "")] = shown
+    return found
+
+
+#: The course library's folder: its private functions (``l2._project_ball``, the body of ``l2.project_l2_ball``) are
+#: for the library itself; a student's code that calls one while a check with rules runs it is refused.
+_LIBRARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
+
+
+#: The harness's own files (this module, the kernel's grading agent, its wire format): their private functions run
+#: around the student's code (a context manager resumed by ``contextlib``), and tampering with them is caught apart.
+_HARNESS = tuple(os.path.join(_LIBRARY, f) for f in ("checks.py", "_oracle.py", "_wire.py"))
+
+
+def _library_private(code) -> str | None:
+    """``"reglab.l2._project_ball"`` when ``code`` is a private function of the course library, else None."""
+    name = code.co_name
+    if (not code.co_filename.startswith(_LIBRARY) or code.co_filename in _HARNESS or not name.startswith("_")
+            or name.startswith("__")):
+        return None
+    module = os.path.relpath(code.co_filename, _LIBRARY)[:-3].replace(os.sep, ".")
+    return f"reglab.{module.removesuffix('.__init__')}.{getattr(code, 'co_qualname', name)}"
 
 
 def _code_shape(code):
@@ -800,11 +849,15 @@ class _Watch:
                 self.called = self.called or self.rule.codes[code]
             elif code in self.tamper_codes:
                 self.tampered = self.tampered or self.tamper_codes[code]
-            elif self.rule.clones:
+            elif self.rule.clones or self.rule.packages:
                 if code not in self.shapes:
-                    self.shapes[code] = self.rule.clones.get(_code_shape(code))
-                if self.shapes[code]:
-                    self.called = self.called or f"a copy of {self.shapes[code]}"
+                    clone = self.rule.clones.get(_code_shape(code))
+                    self.shapes[code] = (f"a copy of {clone}" if clone else self.rule.package_of(code)
+                                         or _library_private(code))
+                shown = self.shapes[code]
+                if shown and (shown.startswith("a copy of ") or frame.f_back is None
+                              or not frame.f_back.f_code.co_filename.startswith(_LIBRARY)):
+                    self.called = self.called or shown  # (the course library's own calls into them are fine)
         elif event == "c_call":
             key = id(arg)
             if key in self.rule.cfuncs and self.rule.cfuncs[key][0] is arg:
