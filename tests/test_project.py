@@ -60,7 +60,7 @@ def test_readme_has_the_two_commands_and_ci_runs_the_test_one():
 
 
 def test_each_session_module_names_its_session():
-    for number, (sid, modname) in enumerate(reglab.SESSIONS.items()):
+    for number, (sid, modname) in enumerate(reglab.SESSION_MODULES.items()):
         mod = importlib.import_module(modname)
         assert mod.__doc__.startswith(f"Session {number} "), modname
         for name in mod.__all__:
