@@ -111,7 +111,7 @@ def train_mlp_revalidating(*args, **kwargs):
     """
     loss_and_grads, logits = mlp._loss_and_grads, mlp._logits
 
-    def revalidating_loss_and_grads(layers, X, y, l2, l1, keep, rng, label_smoothing):
+    def revalidating_loss_and_grads(layers, X, y, l2, l1, keep, rng, label_smoothing, with_loss=True):
         for _ in range(2):  # loss_and_grads, then forward
             checked = _validation.check_layers(layers)
             X = _validation.as_float_array(X, "X", ndim=2)
@@ -122,7 +122,7 @@ def train_mlp_revalidating(*args, **kwargs):
             y = _validation.check_labels(y, checked[-1][0].shape[1])
         _validation.check_same_length(X, y)
         _validation.check_scalar(label_smoothing, "eps", 0.0, 1.0, include_high=False)
-        return loss_and_grads(layers, X, y, l2, l1, keep, rng, label_smoothing)
+        return loss_and_grads(layers, X, y, l2, l1, keep, rng, label_smoothing, with_loss)
 
     def revalidating_logits(layers, X):
         checked = _validation.check_layers(layers)

@@ -1,11 +1,12 @@
 """The capstone reference: gradients checked by finite differences, exact zeros, a fair comparison."""
 
+import re
 import time
 
 import numpy as np
 import pytest
 
-from reglab import capstone, data, mlp
+from reglab import capstone, data, early_stopping, mlp
 
 
 def _numeric_grad(f, layers, h=1e-6):
@@ -194,6 +195,86 @@ def test_sweep_and_comparison_fit_the_notebook_time_budget(digits):
 def test_run_capstone_rejects_unknown_regularizers(digits):
     with pytest.raises(ValueError, match="grids may only name"):
         capstone.run_capstone(digits, grids={"L3": (1.0,)})
+
+
+def _with(split, **changes):
+    parts = {name: getattr(split, name) for name in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test")}
+    return data.Split(**{**parts, **changes})
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda s: None, r"^split must be a train / validation / test data set with X_train, .* got None"),
+    (lambda s: (s.X_train, s.y_train), r"got tuple, which has no X_train, y_train, X_val, y_val, X_test, y_test$"),
+    (lambda s: _with(s, X_val=s.X_val[:, :63]),
+     r"^split.X_val has 63 features \(columns\) but split.X_train has 64: the three sets must describe the same"),
+    (lambda s: _with(s, X_test=s.X_test[:0], y_test=s.y_test[:0]), r"^split.X_test has no rows"),
+    (lambda s: _with(s, y_val=s.y_val[:-1]), r"^split.X_val has 300 rows but split.y_val has 299"),
+    (lambda s: _with(s, y_train=s.y_train.astype(float)), r"^split.y_train must be a 1-D array of integer class"),
+    (lambda s: _with(s, X_train=np.where(s.X_train == s.X_train.max(), np.nan, s.X_train)),
+     r"^split.X_train contains NaN"),
+])
+def test_run_capstone_checks_its_split_at_its_entry(digits, make, match, monkeypatch):
+    """A wrong split is named in the message, before any training (not an AttributeError from inside the loop)."""
+    monkeypatch.setattr(capstone, "_train", _no_training)
+    with pytest.raises(ValueError, match=match):
+        capstone.run_capstone(make(digits))
+
+
+@pytest.mark.parametrize("setting, match", [
+    ({"hidden": 0}, "hidden must be >= 1"), ({"epochs": 0}, "epochs must be >= 1"),
+    ({"batch_size": 0}, "batch_size must be >= 1"), ({"lr": 0.0}, "lr must be > 0"),
+    ({"momentum": 1.0}, r"momentum must be in \[0, 1\)"), ({"patience": 0}, "patience must be >= 1"),
+    ({"n_bags": 1}, "n_bags must be >= 2"), ({"grids": {"dropout": (0.0,)}}, "dropout grid value must be in"),
+    ({"grids": {"L2": (-1.0,)}}, "L2 grid value must be >= 0"), ({"rng": "zero"}, "rng must be a numpy"),
+    ({"pieces": {}}, "pieces must be a capstone.Pieces"),
+])
+def test_run_capstone_checks_every_setting_before_training(digits, setting, match, monkeypatch):
+    monkeypatch.setattr(capstone, "_train", _no_training)
+    with pytest.raises(ValueError, match=match):
+        capstone.run_capstone(digits, **setting)
+
+
+def _no_training(*args, **kwargs):
+    raise AssertionError("run_capstone trained before it had checked its arguments")
+
+
+def test_the_capstone_and_the_mlp_word_a_wrong_input_width_alike():
+    net = mlp.init_mlp([3, 4, 2], rng=0)
+    X, y = np.ones((2, 5)), np.array([0, 1])
+    message = re.escape("X has 5 features (columns) but the network expects 3 (rows of the first W)")
+    for call in (lambda: mlp.loss_and_grads(net, X, y), lambda: capstone.loss_and_grads(net, X, y),
+                 lambda: capstone.train(net, X, y, [[np.array([0, 1])]]),
+                 lambda: capstone.train(net, X[:, :3], y, [[np.array([0, 1])]], X_val=X, y_val=y)):
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+def test_the_early_stopper_speaks_session_3s_names():
+    """One vocabulary for one object: the capstone's stopper is session 3's EarlyStopping with best_step and
+    best_params, and the loop reads those names from any stopper it is given."""
+    es = capstone.EarlyStopper(patience=1)
+    assert isinstance(es, early_stopping.EarlyStopping)
+    assert not hasattr(es, "best_epoch") and not hasattr(es, "best_layers")
+
+    class Mine:  # a student's stopper: only update, best_step and best_params
+        def __init__(self, patience):
+            self.inner = early_stopping.EarlyStopping(patience=patience)
+
+        def update(self, epoch, val_loss, layers):
+            stop = self.inner.update(epoch, val_loss, layers)
+            self.best_step, self.best_params = self.inner.best_step, self.inner.best_params
+            return stop
+
+    init = mlp.init_mlp([4, 5, 3], rng=0)
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(30, 4)), rng.integers(0, 3, 30)
+    X_val, y_val = rng.normal(size=(20, 4)), rng.integers(0, 3, 20)
+    order = capstone.minibatch_order(30, 10, 30, rng=2)
+    kw = dict(lr=0.5, X_val=X_val, y_val=y_val, patience=2)
+    ref = capstone.train(init, X, y, order, **kw)
+    mine = capstone.train(init, X, y, order, pieces=capstone.Pieces(early_stopping=Mine), **kw)
+    assert ref.best_epoch == mine.best_epoch < len(ref.history["val_loss"])
+    assert np.array_equal(mlp.flatten(ref.layers), mlp.flatten(mine.layers))
 
 
 @pytest.mark.equation("weight-scaling-relu")

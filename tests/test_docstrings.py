@@ -49,7 +49,7 @@ def _public_callables():
         for name in mod.__all__:
             obj = getattr(mod, name)
             if not callable(obj):
-                continue  # constants (CAPSTONE_METHODS, CONVENTIONS, ...) are documented in the module
+                continue  # constants (DEFAULT_GRIDS, CONVENTIONS, ...) are documented in the module
             names.append(f"{modname}.{name}")
             if inspect.isclass(obj):
                 for attr, member in vars(obj).items():

@@ -223,3 +223,19 @@ def test_enumeration_of_2_pow_18_masks_is_chunked_and_memory_bounded(rng):
 def test_bad_inputs_raise_clear_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_the_mlp_functions_name_their_input_x_and_the_softmax_ones_v():
+    layers = [(np.ones((3, 4)), np.zeros(4)), (np.ones((4, 2)), np.zeros(2))]
+    cube = np.ones((2, 2, 3))
+    rng = np.random.default_rng(0)
+    for call in (lambda: dp.mlp_geometric_mean_ensemble(layers, cube, 0.5),
+                 lambda: dp.mlp_arithmetic_mean_ensemble(layers, cube, 0.5),
+                 lambda: dp.mlp_weight_scaling_predict(layers, cube, 0.5),
+                 lambda: dp.mlp_mc_dropout_predict(layers, cube, 0.5, 10, rng),
+                 lambda: dp.mask_std(layers, cube, 0.5),
+                 lambda: dp.mc_dropout_accuracy(layers, cube, 0.5, [1, 2], 2, rng)):
+        with pytest.raises(ValueError, match=r"^x must be 1-D or 2-D, got shape \(2, 2, 3\)$"):
+            call()
+    with pytest.raises(ValueError, match=r"^v must be 1-D or 2-D, got shape \(2, 2, 3\)$"):
+        dp.weight_scaling_predict(np.ones((3, 2)), np.zeros(2), cube, 0.5)

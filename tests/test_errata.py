@@ -439,7 +439,7 @@ def test_bagging_loses_for_polynomials_and_wins_for_nearest_neighbours():
     assert single == pytest.approx(0.0098, abs=1e-4)
     assert bag[2] == pytest.approx(0.0139, abs=1e-4)  # the notebook's seed
     assert np.sum(bag > single) >= 14  # the bag loses most of the time
-    bag_nn, single_nn = ensembles.bagging_vs_single(ensembles.nearest_neighbor_fit, ensembles.nearest_neighbor_predict,
+    bag_nn, single_nn = ensembles.bagging_vs_single(ensembles.nearest_neighbor_fit, ensembles.nearest_neighbor_regress,
                                                     x, y, x_test, target, 25, range(20))
     assert np.all(bag_nn < single_nn) and np.median(bag_nn) < 0.6 * single_nn
     # independent: the single 1-NN prediction by brute force

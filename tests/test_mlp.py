@@ -145,25 +145,6 @@ def test_smooth_labels_and_loss_match_torch_label_smoothing():
         mlp.smooth_labels(np.array([0, 7]), 4, 0.1)
 
 
-def test_compare_regularizers_with_the_hand_picked_settings_on_the_synthetic_set():
-    """What this quick, untuned demonstration shows on its synthetic set; it is no general claim: tuned on the
-    digits, early stopping and bagging do not beat the unregularized network (tests/test_errata.py, session 6)."""
-    split = data.classification_data(rng=0)
-    res = mlp.compare_regularizers(split)
-    assert list(res) == list(mlp.CAPSTONE_METHODS)
-    none = res["none"]
-    assert none["val_loss"] > 3 * none["train_loss"]  # the unregularized net overfits
-    for name, r in res.items():
-        if name != "none":
-            assert r["test_loss"] < 0.7 * none["test_loss"], name
-        p = r["predict"](split.X_test)
-        np.testing.assert_allclose(p.sum(axis=1), 1.0)
-        assert r["test_acc"] == pytest.approx(np.mean(p.argmax(axis=1) == split.y_test))
-    # the bagged members differ: the ensemble is not one net
-    small = mlp.compare_regularizers(split, hidden=16, epochs=20, methods={"bag": {"bagging": 3}})
-    assert "bag" in small
-
-
 @pytest.mark.equation("dropout-gap")
 def test_dropout_reduces_the_measured_overfitting_gap():
     split = data.classification_data(rng=0)

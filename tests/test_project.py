@@ -1,5 +1,6 @@
 """The project's own promises: layout, pinned environment, the two README commands, the CLI."""
 
+import ast
 import importlib
 import re
 import subprocess
@@ -60,7 +61,7 @@ def test_readme_has_the_two_commands_and_ci_runs_the_test_one():
 
 
 def test_each_session_module_names_its_session():
-    for number, (sid, modname) in enumerate(reglab.SESSIONS.items()):
+    for number, (sid, modname) in enumerate(reglab.SESSION_MODULES.items()):
         mod = importlib.import_module(modname)
         assert mod.__doc__.startswith(f"Session {number} "), modname
         for name in mod.__all__:
@@ -101,3 +102,40 @@ def test_every_spec_equation_is_checked_numerically(capsys):
     print(
         f"{len(SPEC_EQUATIONS)} spec equations and facts checked numerically by {sum(map(len, found.values()))} tests"
     )
+
+
+def _source_names(path):
+    """Every name a module's code uses (names and attributes) and the names it imports from each module."""
+    tree = ast.parse(path.read_text())
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    used |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    imported = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.ImportFrom):
+            imported.setdefault(n.module, set()).update(a.name for a in n.names)
+    return used, imported
+
+
+def test_the_capstone_runs_on_the_mlp_engine_and_repeats_none_of_it():
+    """One network engine: capstone.py computes no softmax, log-softmax or ReLU of its own and defines no forward
+    pass, input check, NLL or probabilities: it imports them from mlp.py (the lower layer, which imports nothing
+    from it)."""
+    lib = ROOT / "lib" / "reglab"
+    used, imported = _source_names(lib / "capstone.py")
+    assert not used & {"softmax", "log_softmax", "_softmax", "_log_softmax", "maximum", "check_labels"}
+    assert {"check_network_input", "backprop", "network_nll", "network_proba"} <= imported["mlp"]
+    defined = {n.name for n in ast.walk(ast.parse((lib / "capstone.py").read_text()))
+               if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    assert not defined & {"_forward", "_check_xy", "_nll", "_proba", "forward_pass", "check_network_input"}
+    assert "capstone" not in _source_names(lib / "mlp.py")[1]
+
+
+def test_names_say_what_they_are_and_unused_api_is_gone():
+    lib = ROOT / "lib" / "reglab"
+    sources = {p: p.read_text() for p in lib.rglob("*.py")}
+    sources |= {p: p.read_text() for p in (ROOT / "solutions").rglob("*.ipynb")}
+    for path, text in sources.items():
+        for gone in ("best_layers", "nearest_neighbor_predict", "previous_session", "reglab.SESSIONS"):
+            assert gone not in text, f"{path.relative_to(ROOT)} still says {gone}"
+    assert not hasattr(reglab, "SESSIONS") and set(reglab.SESSION_MODULES) == {s.id for s in reglab.course.SESSIONS}
+    assert not hasattr(reglab.mlp, "compare_regularizers") and not hasattr(reglab.mlp, "CAPSTONE_METHODS")

@@ -48,8 +48,9 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
 
-#: session id -> module holding its mathematics (the full course map is :mod:`reglab.course`)
-SESSIONS = {s.id: s.module for s in course.SESSIONS}
+#: session id -> the name of the module holding its mathematics (the sessions themselves, with their questions,
+#: are :data:`reglab.course.SESSIONS`)
+SESSION_MODULES = {s.id: s.module for s in course.SESSIONS}
 
 
 def rounded(values, decimals=3):
@@ -84,5 +85,5 @@ def rounded(values, decimals=3):
 
 __all__ = [
     "augmentation", "capstone", "data", "dropout", "early_stopping", "ensembles", "l1", "l2", "mlp", "overfitting",
-    "playground", "rounded", "SESSIONS",
+    "playground", "rounded", "SESSION_MODULES",
 ]

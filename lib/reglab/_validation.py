@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,6 +33,8 @@ __all__ = [
     "check_sym_psd",
     "check_layers",
     "check_labels",
+    "CheckedSplit",
+    "check_split",
     "as_rng",
     "as_seed",
 ]
@@ -257,6 +260,55 @@ def check_labels(y, n_classes: int, name: str = "y") -> np.ndarray:
             f"got values from {y.min()} to {y.max()}"
         )
     return y.astype(np.intp, copy=False)
+
+
+class CheckedSplit(NamedTuple):
+    """A train / validation / test data set after :func:`check_split`: float inputs, integer labels."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int
+
+
+_SPLIT_ARRAYS = ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test")
+
+
+def check_split(split, name: str = "split") -> CheckedSplit:
+    """A train / validation / test data set such as :class:`reglab.data.Split`, each of its six arrays checked.
+
+    Each X is 2-D, finite, non-empty and has the training inputs' columns; each y has one integer label per row
+    of its X, in [0, n_classes) (``split.n_classes``: one more than the largest label of the three sets).
+    """
+    missing = [a for a in _SPLIT_ARRAYS if not hasattr(split, a)]
+    if missing:
+        raise InvalidTypeError(
+            f"{name} must be a train / validation / test data set with X_train, y_train, X_val, y_val, X_test and "
+            f"y_test, e.g. reglab.data.digits_split(n_train=300, n_val=300, n_test=600, rng=0); got "
+            + ("None (does the code that makes it return it?)" if split is None
+               else f"{type(split).__name__}, which has no {', '.join(missing)}")
+        )
+    arrays, labels = {}, {}
+    for part in ("train", "val", "test"):
+        X = as_float_array(getattr(split, f"X_{part}"), f"{name}.X_{part}", ndim=2)
+        if X.shape[0] == 0:
+            raise ValueError(f"{name}.X_{part} has no rows: every set needs at least one example")
+        if part != "train" and X.shape[1] != arrays["X_train"].shape[1]:
+            raise ValueError(
+                f"{name}.X_{part} has {X.shape[1]} features (columns) but {name}.X_train has "
+                f"{arrays['X_train'].shape[1]}: the three sets must describe the same features"
+            )
+        y = np.asarray(getattr(split, f"y_{part}"))
+        if y.ndim == 1:
+            check_same_length(X, y, f"{name}.X_{part}", f"{name}.y_{part}")
+        arrays[f"X_{part}"], labels[part] = X, y
+    n_classes = check_int(getattr(split, "n_classes", None), f"{name}.n_classes", minimum=2)
+    for part, y in labels.items():
+        arrays[f"y_{part}"] = check_labels(y, n_classes, f"{name}.y_{part}")
+    return CheckedSplit(**arrays, n_classes=n_classes)
 
 
 def as_rng(rng, name: str = "rng") -> np.random.Generator:

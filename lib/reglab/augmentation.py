@@ -16,7 +16,7 @@ from ._validation import as_float_array, check_int, check_labels, check_option, 
 __all__ = [
     "shift_images",
     "flip_images",
-    "nearest_neighbor_predict",
+    "nearest_neighbor_classify",
     "shift_augment",
     "label_preservation",
 ]
@@ -122,8 +122,11 @@ def _nearest(X_ref, y_ref, X):
     return y_ref[np.argmin(d2, axis=1)]
 
 
-def nearest_neighbor_predict(X_ref, y_ref, X):
-    """Predict the label of each row of X as that of its nearest reference row (Euclidean distance).
+def nearest_neighbor_classify(X_ref, y_ref, X):
+    """Classify each row of X with the label of its nearest reference row (Euclidean distance).
+
+    1-nearest-neighbour classification against labelled references given directly (for 1-D regression with a
+    fitted model, see :func:`reglab.ensembles.nearest_neighbor_regress`).
 
     Parameters
     ----------
@@ -147,7 +150,7 @@ def nearest_neighbor_predict(X_ref, y_ref, X):
     Examples
     --------
     >>> from reglab import augmentation
-    >>> augmentation.nearest_neighbor_predict([[0.0], [1.0]], [3, 7], [[0.2], [0.9]])
+    >>> augmentation.nearest_neighbor_classify([[0.0], [1.0]], [3, 7], [[0.2], [0.9]])
     array([3, 7])
     """
     X_ref = as_float_array(X_ref, "X_ref", ndim=2)

@@ -24,21 +24,21 @@ is compared with. Two models scored on the same test set are compared image by i
 exact McNemar test (:func:`mcnemar`), not with the standard error of one accuracy.
 
 Network: ReLU hidden layers, softmax output, mean cross-entropy; layers are ``(W, b)`` pairs as in
-:mod:`reglab.mlp`. Dropout acts on the input of each layer with keep probability < 1.
+:mod:`reglab.mlp`, whose engine (input check, forward and backward pass, loss, probabilities) this module's
+loop runs on. Dropout acts on the input of each layer with keep probability < 1.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
-from ._kernels import log_softmax as _log_softmax
 from ._kernels import single_threaded_blas as _single_threaded_blas
 from ._kernels import soft_threshold as _soft_threshold
-from ._kernels import softmax as _softmax
 from ._validation import (
     as_float_array,
     as_rng,
@@ -46,17 +46,25 @@ from ._validation import (
     check_int,
     check_keep_prob,
     check_keep_probs,
-    check_labels,
     check_layers,
     check_nonneg_scalar,
     check_positive_scalar,
     check_same_length,
     check_scalar,
+    check_split,
 )
 from .dropout import inverted_dropout
 from .early_stopping import EarlyStopping
 from .ensembles import bootstrap_indices
-from .mlp import TrainResult, init_mlp
+from .mlp import (
+    TrainResult,
+    backprop,
+    check_network_input,
+    init_mlp,
+    network_nll,
+    network_proba,
+    weight_penalty,
+)
 
 __all__ = [
     "l2_grad",
@@ -322,7 +330,8 @@ class EarlyStopper(EarlyStopping):
     """Early stopping as the capstone's loop calls it: patience, and a copy of the best epoch's weights.
 
     :class:`reglab.early_stopping.EarlyStopping` (which deep-copies the parameters when the validation
-    loss improves strictly) under the names the loop reads: ``best_epoch`` and ``best_layers``.
+    loss improves strictly) with the capstone's signature: the patience only. The loop reads the same
+    names as session 3: ``best_step`` (the best epoch) and ``best_params`` (a copy of its weights).
 
     Parameters
     ----------
@@ -343,40 +352,12 @@ class EarlyStopper(EarlyStopping):
     >>> for epoch, loss in enumerate([3.0, 2.0, 2.0, 2.5], start=1):
     ...     W[0] = epoch  # the loop updates the weights in place
     ...     stops.append(es.update(epoch, loss, [(W, W)]))
-    >>> stops, es.best_epoch, float(es.best_layers[0][0][0])
+    >>> stops, es.best_step, float(es.best_params[0][0][0])
     ([False, False, False, True], 2, 2.0)
     """
 
     def __init__(self, patience):
         super().__init__(patience=patience)
-
-    @property
-    def best_epoch(self):
-        """The epoch with the lowest validation loss so far (None before the first update).
-
-        Examples
-        --------
-        >>> from reglab import capstone
-        >>> es = capstone.EarlyStopper(patience=1)
-        >>> es.update(1, 0.5, []), es.best_epoch
-        (False, 1)
-        """
-        return self.best_step
-
-    @property
-    def best_layers(self):
-        """A copy of the weights of :attr:`best_epoch` (None before the first update).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from reglab import capstone
-        >>> es, W = capstone.EarlyStopper(patience=1), np.ones(2)
-        >>> _ = es.update(1, 0.5, [(W, W)])
-        >>> es.best_layers[0][0] is W
-        False
-        """
-        return self.best_params
 
 
 def _fast_l2_grads(layers, l2):
@@ -408,7 +389,7 @@ class Pieces:
         ``dropout_backward(grad_out, mask, keep_prob)`` -> grad_in (:func:`dropout_backward`).
     early_stopping : callable, default=EarlyStopper
         ``early_stopping(patience)`` -> an object with ``update(epoch, val_loss, layers)`` (True: stop),
-        ``best_epoch`` and ``best_layers`` (:class:`EarlyStopper`).
+        ``best_step`` (the best epoch) and ``best_params`` (a copy of its weights) (:class:`EarlyStopper`).
     reference : tuple of str, default=()
         Names of the pieces that are the reference's (for :func:`pieces_from`'s report).
 
@@ -514,15 +495,6 @@ def pieces_from(*, l2_grads=None, prox_l1=None, dropout_forward=None, dropout_ba
 # ---------------------------------------------------------------------------- forward and backward
 
 
-def _check_xy(layers, X, y):
-    X = as_float_array(X, "X", ndim=2)
-    if X.shape[1] != layers[0][0].shape[0]:
-        raise ValueError(f"X has {X.shape[1]} columns but the network expects {layers[0][0].shape[0]} inputs")
-    y = check_labels(y, layers[-1][0].shape[1])
-    check_same_length(X, y)
-    return X, y
-
-
 def _check_masks(masks, layers, X):
     if masks is None:
         return [None] * len(layers)
@@ -541,51 +513,22 @@ def _check_masks(masks, layers, X):
     return out
 
 
-def _forward(layers, X, drop):
-    """Forward pass; ``drop(i, h)`` returns layer i's input after dropout and its mask (or None)."""
-    h, cache = X, []
-    for i, (W, b) in enumerate(layers):
-        pre = None
-        if i > 0:
-            pre, h = h, np.maximum(h, 0.0)
-        h, mask = drop(i, h)
-        cache.append((pre, h, mask))
-        h = h @ W + b
-    return h, cache
-
-
-def _no_dropout(i, h):
-    return h, None
-
-
 def _loss_and_grads(layers, X, y, l2, keep, drop, pieces=_REFERENCE, with_loss=True):
-    """The loss (None if not ``with_loss``: training needs only the gradients) and the gradients."""
-    logits, cache = _forward(layers, X, drop)
-    n = X.shape[0]
-    rows = np.arange(n)
-    logp = _log_softmax(logits, axis=1)
-    loss = None
-    if with_loss:
-        loss = float(-np.mean(logp[rows, y])) + 0.5 * l2 * sum(float(np.sum(W * W)) for W, _ in layers)
-    dz = np.exp(logp)
-    dz[rows, y] -= 1.0
-    dz /= n
+    """The loss (None if not ``with_loss``: training needs only the gradients) and the gradients.
+
+    :func:`reglab.mlp.backprop` with the pieces: ``drop`` calls dropout_forward (or applies given masks), the
+    backward pass dropout_backward with the forward pass's mask, and the L2 gradient is l2_grads'.
+    """
     penalty = pieces.l2_grads(layers, l2) if l2 > 0 else None
-    grads = [None] * len(layers)
-    for i in range(len(layers) - 1, -1, -1):
-        W, _ = layers[i]
-        pre, inp, mask = cache[i]
-        dW, db = inp.T @ dz, dz.sum(axis=0)
-        if penalty is not None:  # data gradient + the penalty's (l2_grads: l2 W for weights, 0 for biases)
-            dW, db = dW + penalty[i][0], db + penalty[i][1]
-        grads[i] = (dW, db)
-        if i == 0:
-            break
-        dh = dz @ W.T
-        if mask is not None:
-            dh = pieces.dropout_backward(dh, mask, keep[i])  # the forward pass's mask again
-        dz = dh * (pre > 0)
-    return loss, grads
+
+    def undrop(layer, dh, mask):
+        return pieces.dropout_backward(dh, mask, keep[layer])  # the forward pass's mask again
+
+    def penalize(layer, dW, db):  # data gradient + the penalty's (l2_grads: l2 W for weights, 0 for biases)
+        return dW + penalty[layer][0], db + penalty[layer][1]
+
+    return backprop(layers, X, y, drop=drop, undrop=undrop, penalize=None if penalty is None else penalize,
+                    penalty=weight_penalty(layers, l2) if with_loss else None)
 
 
 def loss_and_grads(layers, X, y, l2=0.0, masks=None, keep_prob=1.0):
@@ -637,7 +580,7 @@ def loss_and_grads(layers, X, y, l2=0.0, masks=None, keep_prob=1.0):
     True
     """
     layers = check_layers(layers)
-    X, y = _check_xy(layers, X, y)
+    X, y = check_network_input(layers, X, y)
     l2 = check_nonneg_scalar(l2, "l2")
     keep = check_keep_probs(keep_prob, len(layers))
     masks = _check_masks(masks, layers, X)
@@ -654,15 +597,6 @@ def _check_pieces(pieces):
     if not isinstance(pieces, Pieces):
         raise ValueError(f"pieces must be a capstone.Pieces (see capstone.pieces_from), got {type(pieces).__name__}")
     return pieces
-
-
-def _nll(layers, X, y):
-    logits, _ = _forward(layers, X, _no_dropout)
-    return float(-np.mean(_log_softmax(logits, axis=1)[np.arange(len(y)), y]))
-
-
-def _proba(layers, X):
-    return _softmax(_forward(layers, X, _no_dropout)[0], axis=1)
 
 
 # ---------------------------------------------------------------------------- training
@@ -689,13 +623,13 @@ def _train(layers, X, y, order, lr, momentum, l2, l1, keep, mask_rng, X_val, y_v
                 b += vb
                 if l1 > 0:
                     W[...] = pieces.prox_l1(W, lr, l1)  # exact zeros; biases are not penalized
-        hist["train_loss"].append(_nll(layers, X, y))
+        hist["train_loss"].append(network_nll(layers, X, y))
         if X_val is not None:
-            hist["val_loss"].append(_nll(layers, X_val, y_val))
+            hist["val_loss"].append(network_nll(layers, X_val, y_val))
             if stopper is not None and stopper.update(epoch, hist["val_loss"][-1], layers):
                 break
-    if stopper is not None and stopper.best_layers is not None:
-        return TrainResult(stopper.best_layers, stopper.best_epoch, hist)
+    if stopper is not None and stopper.best_params is not None:
+        return TrainResult(stopper.best_params, stopper.best_step, hist)
     return TrainResult(layers, epoch, hist)
 
 
@@ -762,7 +696,7 @@ def train(layers, X, y, order, *, lr=0.1, momentum=0.9, l2=0.0, l1=0.0, keep_pro
     (True, True)
     """
     layers = check_layers(layers)
-    X, y = _check_xy(layers, X, y)
+    X, y = check_network_input(layers, X, y)
     if not isinstance(order, (list, tuple)) or not order:
         raise ValueError("order must be a non-empty list of epochs, each a list of index arrays (minibatch_order)")
     order = [[np.asarray(idx, dtype=np.intp) for idx in epoch] for epoch in order]
@@ -778,7 +712,7 @@ def train(layers, X, y, order, *, lr=0.1, momentum=0.9, l2=0.0, l1=0.0, keep_pro
     if patience is not None and not has_val:
         raise ValueError("early stopping (patience) needs validation data: pass X_val and y_val")
     if has_val:
-        X_val, y_val = _check_xy(layers, X_val, y_val)
+        X_val, y_val = check_network_input(layers, X_val, y_val)
     pieces = _check_pieces(pieces)
     stopper = pieces.early_stopping(patience) if patience is not None else None
     return _train(layers, X, y, order, lr, momentum, l2, l1, keep, mask_rng,
@@ -882,13 +816,13 @@ class CapstoneResult:
         """
         if method not in self.models:
             raise ValueError(f"method must be one of {sorted(self.models)}, got {method!r}")
-        X = as_float_array(X, "X", ndim=2)
-        return np.mean([_proba(m, X) for m in self.models[method]], axis=0)
+        X, _ = check_network_input(self.models[method][0], X)
+        return np.mean([network_proba(m, X) for m in self.models[method]], axis=0)
 
 
 def _evaluate(members, split):
     def nll(X, y):
-        p = np.mean([_proba(m, X) for m in members], axis=0)
+        p = np.mean([network_proba(m, X) for m in members], axis=0)
         return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-300, None)))), p
 
     train_loss, _ = nll(split.X_train, split.y_train)
@@ -954,7 +888,8 @@ def run_capstone(split, *, hidden=32, epochs=40, batch_size=50, lr=0.1, momentum
     Raises
     ------
     ValueError
-        If a setting is out of range or ``grids`` names an unknown regularizer.
+        If ``split`` is not a train / validation / test data set (six arrays: the same columns in each X,
+        one integer label per row of each), a setting is out of range or ``grids`` names an unknown regularizer.
 
     Examples
     --------
@@ -964,20 +899,9 @@ def run_capstone(split, *, hidden=32, epochs=40, batch_size=50, lr=0.1, momentum
     >>> list(res.table), res.sweeps["L2"]["chosen"] in (0.0, 0.01)
     (['none', 'L2', 'early stopping', 'bagging'], True)
     """
-    import time
-
-    with _single_threaded_blas():  # small matrices: one BLAS thread is fastest (see reglab._kernels)
-        return _run_capstone(split, hidden, epochs, batch_size, lr, momentum, grids, patience, n_bags, rng,
-                             _check_pieces(pieces), time.perf_counter())
-
-
-def _run_capstone(split, hidden, epochs, batch_size, lr, momentum, grids, patience, n_bags, rng, pieces, t0):
-    import time
-
-    grids = DEFAULT_GRIDS if grids is None else dict(grids)
-    unknown = set(grids) - set(DEFAULT_GRIDS)
-    if unknown:
-        raise ValueError(f"grids may only name {sorted(DEFAULT_GRIDS)}, got {sorted(unknown)}")
+    t0 = time.perf_counter()
+    split = check_split(split)
+    grids = _check_grids(grids)
     hidden = check_int(hidden, "hidden", minimum=1)
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
@@ -985,57 +909,101 @@ def _run_capstone(split, hidden, epochs, batch_size, lr, momentum, grids, patien
     momentum = check_scalar(momentum, "momentum", 0.0, 1.0, include_high=False, hint="0 is plain SGD")
     patience = check_int(patience, "patience", minimum=1)
     n_bags = check_int(n_bags, "n_bags", minimum=2)
+    seed = as_seed(rng)
+    pieces = _check_pieces(pieces)
+    # Everything is validated: what follows calls only private functions that trust their inputs.
+    with _single_threaded_blas():  # small matrices: one BLAS thread is fastest (see reglab._kernels)
+        shared = _Shared.draw(split, hidden, epochs, batch_size, lr, momentum, seed, pieces)
+        sweeps, models, histories, settings = _sweep(shared, grids)
+        _early_stopping(shared, patience, sweeps, models, histories, settings)
+        _bagging(shared, n_bags, seed, models, histories, settings)
+        table = {name: {"setting": settings[name], **_evaluate(ms, split)} for name, ms in models.items()}
+    return CapstoneResult(sweeps, table, models, histories, time.perf_counter() - t0, settings)
+
+
+def _check_grids(grids):
+    grids = DEFAULT_GRIDS if grids is None else dict(grids)
+    unknown = set(grids) - set(DEFAULT_GRIDS)
+    if unknown:
+        raise ValueError(f"grids may only name {sorted(DEFAULT_GRIDS)}, got {sorted(unknown)}")
     for name, values in grids.items():
         for v in values:
             if name == "dropout":
                 check_keep_prob(v, "dropout grid value")
             else:
                 check_nonneg_scalar(v, f"{name} grid value")
-    seed = as_seed(rng)
-    X = as_float_array(split.X_train, "X_train", ndim=2)
-    n, d, C = X.shape[0], X.shape[1], split.n_classes
-    init = init_mlp([d, hidden, C], seed)
-    layers = check_layers(init)
-    X, y = _check_xy(layers, X, split.y_train)
-    X_val, y_val = _check_xy(layers, split.X_val, split.y_val)
-    order = minibatch_order(n, batch_size, epochs, seed + 1)
+    return grids
 
-    def fit(**kw):
-        keep = kw.pop("keep", [1.0, 1.0])
-        return _train(init, X, y, order, lr, momentum, kw.get("l2", 0.0), kw.get("l1", 0.0), keep,
-                      np.random.default_rng(seed + 2), X_val, y_val, kw.get("stopper"), pieces)
 
-    def keep_of(p):
-        return [0.8 if p < 1 else 1.0, p]
+@dataclass(frozen=True)
+class _Shared:
+    """What every training run of the comparison shares: the data, one initialization, one minibatch order."""
 
-    settings_of = {"L2": lambda v: {"l2": v}, "L1": lambda v: {"l1": v}, "dropout": lambda v: {"keep": keep_of(v)}}
-    sweeps, models, histories, settings = {}, {}, {}, {}
-    res = fit()
-    models["none"], histories["none"], settings["none"] = [res.layers], res.history, {}
+    X: np.ndarray
+    y: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    init: list
+    order: list
+    lr: float
+    momentum: float
+    mask_seed: int
+    pieces: Pieces
+
+    @classmethod
+    def draw(cls, split, hidden, epochs, batch_size, lr, momentum, seed, pieces):
+        n, d = split.X_train.shape
+        init = init_mlp([d, hidden, split.n_classes], seed)
+        order = minibatch_order(n, batch_size, epochs, seed + 1)
+        return cls(split.X_train, split.y_train, split.X_val, split.y_val, init, order, lr, momentum, seed + 2, pieces)
+
+    def fit(self, l2=0.0, l1=0.0, keep=(1.0, 1.0), stopper=None, rows=None):
+        """Train from the shared start (on ``rows`` of the training set: a bootstrap sample) with one setting."""
+        X, y = (self.X, self.y) if rows is None else (self.X[rows], self.y[rows])
+        return _train(self.init, X, y, self.order, self.lr, self.momentum, l2, l1, list(keep),
+                      np.random.default_rng(self.mask_seed), self.X_val, self.y_val, stopper, self.pieces)
+
+
+def _keep_of(p):
+    """The keep probabilities of the dropout sweep's value p: the input's 0.8 when the hidden layer's p < 1."""
+    return [0.8 if p < 1 else 1.0, p]
+
+
+_SETTING_OF = {"L2": lambda v: {"l2": v}, "L1": lambda v: {"l1": v}, "dropout": lambda v: {"keep": _keep_of(v)}}
+
+
+def _sweep(shared, grids):
+    """The unregularized model, then each regularizer's strength with the lowest validation loss."""
+    res = shared.fit()
+    sweeps, models, histories, settings = {}, {"none": [res.layers]}, {"none": res.history}, {"none": {}}
     for name, values in grids.items():
-        runs = [fit(**settings_of[name](v)) for v in values]
+        runs = [shared.fit(**_SETTING_OF[name](v)) for v in values]
         val = [r.history["val_loss"][-1] for r in runs]
         best = int(np.argmin(val))
         sweeps[name] = {"values": list(values), "val_loss": val, "chosen": values[best]}
         models[name], histories[name] = [runs[best].layers], runs[best].history
-        settings[name] = settings_of[name](values[best])
-    es = fit(stopper=pieces.early_stopping(patience))
+        settings[name] = _SETTING_OF[name](values[best])
+    return sweeps, models, histories, settings
+
+
+def _early_stopping(shared, patience, sweeps, models, histories, settings):
+    """One run with the early stopper: its validation curve is the sweep, its best epoch the setting."""
+    es = shared.fit(stopper=shared.pieces.early_stopping(patience))
     curve = es.history["val_loss"]
     sweeps["early stopping"] = {"values": list(range(1, len(curve) + 1)), "val_loss": curve, "chosen": es.best_epoch}
     models["early stopping"], histories["early stopping"] = [es.layers], es.history
     settings["early stopping"] = {"epoch": es.best_epoch, "patience": patience}
+
+
+def _bagging(shared, n_bags, seed, models, histories, settings):
+    """n_bags unregularized networks, each on a bootstrap sample (seed + 3), from the shared start."""
     members = []
-    for j, idx in enumerate(bootstrap_indices(n, n_bags, seed + 3)):
-        r = _train(init, X[idx], y[idx], order, lr, momentum, 0.0, 0.0, [1.0, 1.0],
-                   np.random.default_rng(seed + 2), X_val, y_val, None, pieces)
+    for j, idx in enumerate(bootstrap_indices(len(shared.y), n_bags, seed + 3)):
+        r = shared.fit(rows=idx)
         members.append(r.layers)
         if j == 0:
             histories["bagging"] = r.history
     models["bagging"], settings["bagging"] = members, {"members": n_bags}
-    table = {}
-    for name, ms in models.items():
-        table[name] = {"setting": settings[name], **_evaluate(ms, split)}
-    return CapstoneResult(sweeps, table, models, histories, time.perf_counter() - t0, settings)
 
 
 # ---------------------------------------------------------------------------- two models on one test set

@@ -7,12 +7,12 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from . import SESSIONS, __version__, course
+from . import SESSION_MODULES, __version__, course
 
 
 def _cmd_sessions(args):
     print(f"{'session':<22}module")
-    for sid, mod in SESSIONS.items():
+    for sid, mod in SESSION_MODULES.items():
         print(f"{sid:<22}{mod}")
     return 0
 

@@ -566,11 +566,6 @@ def next_session(session: Session) -> Session | None:
     return SESSIONS[i + 1] if i + 1 < len(SESSIONS) else None
 
 
-def previous_session(session: Session) -> Session | None:
-    i = SESSIONS.index(session)
-    return SESSIONS[i - 1] if i > 0 else None
-
-
 #: Every equation and numerical fact of the course specification that ``tests/`` checks against an
 #: independent computation; a test declares what it checks with ``@pytest.mark.equation(id)``.
 SPEC_EQUATIONS: dict[str, str] = {

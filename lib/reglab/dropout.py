@@ -273,8 +273,8 @@ def softmax(z, axis=-1):
 # Networks: validation and masked forward passes shared by softmax regression and the MLP.
 
 
-def _check_inputs(x, n_in):
-    x = as_float_array(x, "v", ndim=(1, 2))
+def _check_inputs(x, n_in, name):
+    x = as_float_array(x, name, ndim=(1, 2))
     single = x.ndim == 1
     x2 = x[None, :] if single else x
     if x2.shape[1] != n_in:
@@ -372,16 +372,17 @@ def _mc(layers, x, keep, n_samples, rng, chunk=4096):
     return acc / n_samples
 
 
-def _prepare(layers, v, keep_prob):
+def _prepare(layers, x, keep_prob, name="x"):
+    """The MLP functions' inputs checked; ``name`` is the argument's name in the errors (x, or v for softmax)."""
     layers = check_layers(layers)
     keep = check_keep_probs(keep_prob, len(layers))
-    x, single = _check_inputs(v, layers[0][0].shape[0])
+    x, single = _check_inputs(x, layers[0][0].shape[0], name)
     return layers, keep, x, single
 
 
 def _prepare_softmax(W, b, v, keep_prob):
     """Softmax regression is the one-layer network [(W, b)] with a single (scalar) keep probability."""
-    return _prepare([(W, b)], v, check_keep_prob(keep_prob))
+    return _prepare([(W, b)], v, check_keep_prob(keep_prob), name="v")
 
 
 def _out(arr, single):

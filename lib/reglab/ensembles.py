@@ -34,7 +34,7 @@ __all__ = [
     "out_of_bag_fraction",
     "bagged_predictions",
     "nearest_neighbor_fit",
-    "nearest_neighbor_predict",
+    "nearest_neighbor_regress",
     "bagging_vs_single",
     "estimate_v_c",
 ]
@@ -379,7 +379,7 @@ def nearest_neighbor_fit(x, y):
     Returns
     -------
     tuple of (ndarray, ndarray)
-        (x, y) as float arrays, the model for :func:`nearest_neighbor_predict`.
+        (x, y) as float arrays, the model for :func:`nearest_neighbor_regress`.
 
     Raises
     ------
@@ -390,7 +390,7 @@ def nearest_neighbor_fit(x, y):
     --------
     >>> from reglab import ensembles
     >>> model = ensembles.nearest_neighbor_fit([0.0, 1.0], [5.0, 7.0])
-    >>> ensembles.nearest_neighbor_predict(model, [0.2, 0.9])
+    >>> ensembles.nearest_neighbor_regress(model, [0.2, 0.9])
     array([5., 7.])
     """
     x = as_float_array(x, "x", ndim=1)
@@ -401,8 +401,11 @@ def nearest_neighbor_fit(x, y):
     return x, y
 
 
-def nearest_neighbor_predict(model, x):
-    """Predict with a model from :func:`nearest_neighbor_fit`: the target of the nearest training input.
+def nearest_neighbor_regress(model, x):
+    """Regress with a model from :func:`nearest_neighbor_fit`: the target of the nearest training input.
+
+    1-nearest-neighbour regression on 1-D inputs (for classifying images by their nearest labelled
+    reference, see :func:`reglab.augmentation.nearest_neighbor_classify`).
 
     Parameters
     ----------
@@ -424,7 +427,7 @@ def nearest_neighbor_predict(model, x):
     Examples
     --------
     >>> from reglab import ensembles
-    >>> ensembles.nearest_neighbor_predict(([0.0, 1.0], [5.0, 7.0]), [0.6])
+    >>> ensembles.nearest_neighbor_regress(([0.0, 1.0], [5.0, 7.0]), [0.6])
     array([7.])
     """
     xs, ys = np.asarray(model[0], dtype=float), np.asarray(model[1], dtype=float)
@@ -478,7 +481,7 @@ def bagging_vs_single(fit, predict, X, y, X_test, target, k, seeds):
     >>> from reglab import data, ensembles
     >>> x, y = data.polynomial_data(30, noise=0.3, rng=1)
     >>> grid = np.linspace(-0.8, 0.8, 50)
-    >>> bag, single = ensembles.bagging_vs_single(ensembles.nearest_neighbor_fit, ensembles.nearest_neighbor_predict,
+    >>> bag, single = ensembles.bagging_vs_single(ensembles.nearest_neighbor_fit, ensembles.nearest_neighbor_regress,
     ...                                           x, y, grid, data.true_function(grid), k=25, seeds=range(3))
     >>> bool(np.all(bag < single))
     True

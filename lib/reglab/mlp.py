@@ -7,11 +7,17 @@ ReLU hidden layers, softmax output, mean cross-entropy loss, and:
 * inverted dropout on each layer's input (keep probability per layer; 1 = off), so prediction
   needs no rescaling;
 * early stopping on a validation set via :class:`reglab.early_stopping.EarlyStopping`;
-* label smoothing (targets eps/(k-1) and 1 - eps);
-* :func:`compare_regularizers`, a quick comparison with hand-picked, untuned settings (none, L2, L1, dropout,
-  early stopping, bagging); the capstone's controlled comparison is :func:`reglab.capstone.run_capstone`.
+* label smoothing (targets eps/(k-1) and 1 - eps).
+
+The capstone's controlled comparison of the regularizers is :func:`reglab.capstone.run_capstone`.
 
 Layers are a list of ``(W, b)`` pairs as in :mod:`reglab.dropout`.
+
+This module is also the network engine of :mod:`reglab.capstone`, which trains with a loop of its own: the
+input check :func:`check_network_input`, the forward pass :func:`forward_pass`, the backward pass
+:func:`backprop`, the penalty :func:`weight_penalty`, and the every-unit-kept :func:`network_nll` and
+:func:`network_proba`. They are public within the library but not part of the course's API (``__all__``):
+they trust their inputs, which the public functions check first.
 """
 
 from __future__ import annotations
@@ -26,7 +32,6 @@ from ._kernels import softmax as _softmax
 from ._validation import (
     as_float_array,
     as_rng,
-    as_seed,
     check_int,
     check_keep_probs,
     check_labels,
@@ -37,7 +42,6 @@ from ._validation import (
     check_scalar,
 )
 from .early_stopping import EarlyStopping
-from .ensembles import bootstrap_indices
 
 __all__ = [
     "init_mlp",
@@ -51,8 +55,6 @@ __all__ = [
     "flatten",
     "unflatten",
     "smooth_labels",
-    "compare_regularizers",
-    "CAPSTONE_METHODS",
 ]
 
 
@@ -94,7 +96,11 @@ def init_mlp(sizes, rng):
     ]
 
 
-def _check_xy(layers, X, y):
+def check_network_input(layers, X, y=None):
+    """Check X (and y, unless None) against already checked ``layers``: the network's inputs per row, one label each.
+
+    The input check of every public function of this module and of :mod:`reglab.capstone`.
+    """
     X = as_float_array(X, "X", ndim=2)
     if X.shape[1] != layers[0][0].shape[0]:
         raise ValueError(
@@ -131,8 +137,9 @@ def forward(layers, X, keep_prob=1.0, rng=None):
     -------
     logits : ndarray of shape (n_samples, n_classes)
         Pre-softmax outputs.
-    cache : list of dict
-        Per-layer values the backward pass of :func:`loss_and_grads` uses.
+    cache : list of tuple
+        Per layer, the values the backward pass of :func:`loss_and_grads` uses: the pre-ReLU values (None for
+        the first layer), the layer's input after dropout, and the dropout multiplier (None: no dropout).
 
     Raises
     ------
@@ -155,8 +162,9 @@ def forward(layers, X, keep_prob=1.0, rng=None):
     """
     layers = check_layers(layers)
     keep = check_keep_probs(keep_prob, len(layers))
-    X, _ = _check_xy(layers, X, None)
-    return _forward(layers, X, keep, _dropout_rng(keep, rng))
+    X, _ = check_network_input(layers, X)
+    drop, _ = _inverted_dropout(keep, _dropout_rng(keep, rng))
+    return forward_pass(layers, X, drop)
 
 
 def _dropout_rng(keep, rng):
@@ -165,19 +173,37 @@ def _dropout_rng(keep, rng):
     return as_rng(rng) if rng is not None else None
 
 
-def _forward(layers, X, keep, rng):
-    h = X
-    cache = []
+def _inverted_dropout(keep, rng):
+    """This module's dropout for :func:`forward_pass` and :func:`backprop`: each kept unit times 1 / keep_prob."""
+
+    def drop(layer, h):
+        if keep[layer] >= 1:
+            return h, None
+        scale = (rng.random(h.shape) < keep[layer]) / keep[layer]
+        return h * scale, scale
+
+    def undrop(layer, dh, scale):
+        return dh * scale
+
+    return drop, undrop
+
+
+def forward_pass(layers, X, drop=None):
+    """The forward pass on trusted inputs: (logits, cache), one cache entry per layer for :func:`backprop`.
+
+    ``drop(layer, h)`` returns that layer's input after dropout and the record the backward pass needs (None:
+    nothing dropped); without ``drop`` every unit is kept. A cache entry is (the pre-ReLU values, None for the
+    first layer; the layer's input after dropout; dropout's record).
+    """
+    h, cache = X, []
     for layer, (W, b) in enumerate(layers):
         pre = None
         if layer > 0:
-            pre = h
-            h = np.maximum(h, 0.0)
-        scale = None
-        if keep[layer] < 1:
-            scale = (rng.random(h.shape) < keep[layer]) / keep[layer]
-            h = h * scale
-        cache.append({"pre_relu": pre, "input": h, "scale": scale})
+            pre, h = h, np.maximum(h, 0.0)
+        record = None
+        if drop is not None:
+            h, record = drop(layer, h)
+        cache.append((pre, h, record))
         h = h @ W + b
     return h, cache
 
@@ -259,7 +285,8 @@ def _smooth_labels(y, n_classes, eps):
     return T
 
 
-def _penalty(layers, l2, l1):
+def weight_penalty(layers, l2, l1=0.0):
+    """(l2/2) sum ||W||_F^2 + l1 sum |W| over the weights (biases are not penalized), on trusted inputs."""
     return sum(0.5 * l2 * float(np.sum(W * W)) + l1 * float(np.sum(np.abs(W))) for W, _ in layers)
 
 
@@ -317,7 +344,7 @@ def loss_and_grads(layers, X, y, l2=0.0, l1=0.0, keep_prob=1.0, rng=None, label_
     [(3, 5), (5, 2)]
     """
     layers = check_layers(layers)
-    X, y = _check_xy(layers, X, y)
+    X, y = check_network_input(layers, X, y)
     l2 = check_nonneg_scalar(l2, "l2")
     l1 = check_nonneg_scalar(l1, "l1")
     keep = check_keep_probs(keep_prob, len(layers))
@@ -327,25 +354,42 @@ def loss_and_grads(layers, X, y, l2=0.0, l1=0.0, keep_prob=1.0, rng=None, label_
 
 def _loss_and_grads(layers, X, y, l2, l1, keep, rng, label_smoothing, with_loss=True):
     """The loss (None if not ``with_loss``: training needs only the gradients) and the gradients."""
-    logits, cache = _forward(layers, X, keep, rng)
-    n = X.shape[0]
+    drop, undrop = _inverted_dropout(keep, rng)
+
+    def penalize(layer, dW, db):  # (l2/2) ||W||^2 + l1 |W|: l2 W + l1 sign(W) on the weights, nothing on biases
+        W = layers[layer][0]
+        return dW + l2 * W + l1 * np.sign(W), db
+
+    return backprop(layers, X, y, drop=drop, undrop=undrop, penalize=penalize, label_smoothing=label_smoothing,
+                    penalty=weight_penalty(layers, l2, l1) if with_loss else None)
+
+
+def backprop(layers, X, y, *, drop=None, undrop=None, penalize=None, label_smoothing=0.0, penalty=None):
+    """One forward and backward pass on trusted inputs: (loss, gradients) of the mean cross-entropy.
+
+    ``drop`` is :func:`forward_pass`'s; ``undrop(layer, dh, record)`` backpropagates through a layer's dropout
+    with the record its forward pass kept; ``penalize(layer, dW, db)`` adds a penalty's gradient to a layer's.
+    The loss is the cross-entropy against the (smoothed) targets plus ``penalty``; None if ``penalty`` is None
+    (training needs only the gradients).
+    """
+    logits, cache = forward_pass(layers, X, drop)
     T = _smooth_labels(y, logits.shape[1], label_smoothing)
     loss = None
-    if with_loss:
-        loss = float(-np.mean(np.sum(T * _log_softmax(logits, axis=1), axis=1))) + _penalty(layers, l2, l1)
-    dz = (_softmax(logits, axis=1) - T) / n
+    if penalty is not None:
+        loss = float(-np.mean(np.sum(T * _log_softmax(logits, axis=1), axis=1))) + penalty
+    dz = (_softmax(logits, axis=1) - T) / X.shape[0]
     grads = [None] * len(layers)
     for layer in range(len(layers) - 1, -1, -1):
         W, _ = layers[layer]
-        c = cache[layer]
-        dW = c["input"].T @ dz + l2 * W + l1 * np.sign(W)
-        grads[layer] = (dW, dz.sum(axis=0))
+        pre, inputs, record = cache[layer]
+        dW, db = inputs.T @ dz, dz.sum(axis=0)
+        grads[layer] = (dW, db) if penalize is None else penalize(layer, dW, db)
         if layer == 0:
             break
         dh = dz @ W.T
-        if c["scale"] is not None:
-            dh = dh * c["scale"]
-        dz = dh * (c["pre_relu"] > 0)
+        if record is not None:
+            dh = undrop(layer, dh, record)
+        dz = dh * (pre > 0)
     return loss, grads
 
 
@@ -382,17 +426,23 @@ def predict_proba(layers, X):
     array([1., 1., 1., 1.])
     """
     layers = check_layers(layers)
-    X, _ = _check_xy(layers, X, None)
-    return _predict_proba(layers, X)
+    X, _ = check_network_input(layers, X)
+    return network_proba(layers, X)
 
 
-def _predict_proba(layers, X):
+def network_proba(layers, X):
+    """Class probabilities with every unit kept, on trusted inputs."""
     return _softmax(_logits(layers, X), axis=1)
+
+
+def network_nll(layers, X, y):
+    """The mean cross-entropy (negative log-likelihood) with every unit kept, on trusted inputs."""
+    return _cross_entropy(_logits(layers, X), y)
 
 
 def _logits(layers, X):
     """Logits with every unit kept."""
-    return _forward(layers, X, [1.0] * len(layers), None)[0]
+    return forward_pass(layers, X)[0]
 
 
 def accuracy(layers, X, y):
@@ -430,7 +480,7 @@ def accuracy(layers, X, y):
     True
     """
     layers = check_layers(layers)
-    X, y = _check_xy(layers, X, y)
+    X, y = check_network_input(layers, X, y)
     return _accuracy(layers, X, y)
 
 
@@ -633,7 +683,7 @@ def train_mlp(
     True
     """
     layers = [(W.copy(), b.copy()) for W, b in check_layers(layers)]
-    X, y = _check_xy(layers, X, y)
+    X, y = check_network_input(layers, X, y)
     epochs = check_int(epochs, "epochs", minimum=1)
     lr = check_positive_scalar(lr, "lr")
     momentum = check_scalar(momentum, "momentum", 0.0, 1.0, include_high=False, hint="0 is plain SGD")
@@ -647,7 +697,7 @@ def train_mlp(
     if patience is not None and not has_val:
         raise ValueError("early stopping (patience) needs validation data: pass X_val and y_val")
     if has_val:
-        X_val, y_val = _check_xy(layers, X_val, y_val)
+        X_val, y_val = check_network_input(layers, X_val, y_val)
     stopper = EarlyStopping(patience=patience) if patience is not None else None
     # Everything is validated: the loop below calls only private functions that trust their inputs.
     with _single_threaded_blas():  # small matrices: one BLAS thread is fastest (see reglab._kernels)
@@ -683,95 +733,3 @@ def _train(layers, X, y, epochs, lr, momentum, batch_size, l2, l1, keep, rng, X_
     if stopper is not None and stopper.best_params is not None:
         return TrainResult(stopper.best_params, stopper.best_step, hist)
     return TrainResult(layers, epoch, hist)
-
-
-#: Fixed, hand-picked settings of each regularizer for a quick demonstration: NOT tuned here, and early
-#: stopping runs another learning rate and epoch count. The controlled comparison, with each strength
-#: chosen by a validation sweep, is :func:`reglab.capstone.run_capstone`.
-CAPSTONE_METHODS = {
-    "none": {},
-    "L2": {"l2": 0.03},
-    "L1": {"l1": 0.01},
-    "dropout": {"keep_prob": [0.8, 0.5]},
-    "early stopping": {"patience": 10, "epochs": 400, "lr": 0.01},
-    "bagging (5 nets)": {"bagging": 5},
-}
-
-
-def compare_regularizers(split, hidden=128, epochs=150, rng=0, methods=None):
-    """Train the same MLP with each regularizer and score it on one held-out test set.
-
-    Parameters
-    ----------
-    split : reglab.data.Split
-        The data set, e.g. :func:`reglab.data.classification_data`.
-    hidden : int, default=128
-        Hidden-layer width.
-    epochs : int, default=150
-        Default training length (a method may override it).
-    rng : int or numpy.random.Generator, default=0
-        Seed ``s`` (a Generator draws one first): every single network starts from the initialization
-        of seed s and trains with the stream of seed s + 1, which draws both the minibatch order and
-        the dropout masks, so a method with dropout visits other minibatches from its second epoch on;
-        bagging members start from their own initializations (seeds s + 10 + j) and draw their
-        bootstrap samples from seed s + 2. For one shared initialization and minibatch order, and
-        strengths chosen on the validation set, use :func:`reglab.capstone.run_capstone`.
-    methods : dict, default=None
-        Name -> settings for :func:`train_mlp` (default :data:`CAPSTONE_METHODS`); the key
-        ``"bagging"`` gives the number of bootstrap-trained members whose predicted probabilities
-        are averaged.
-
-    Returns
-    -------
-    dict
-        Name -> dict with ``train_loss``, ``val_loss``, ``test_loss``, ``test_acc``, ``history`` and
-        ``predict`` (a function X -> class probabilities).
-
-    Raises
-    ------
-    ValueError
-        If a method's settings are invalid for :func:`train_mlp`.
-
-    Examples
-    --------
-    >>> from reglab import data, mlp
-    >>> split = data.classification_data(rng=0)
-    >>> res = mlp.compare_regularizers(split, hidden=8, epochs=5, methods={"none": {}, "L2": {"l2": 0.03}})
-    >>> sorted(res), sorted(res["L2"])
-    (['L2', 'none'], ['history', 'predict', 'test_acc', 'test_loss', 'train_loss', 'val_loss'])
-    """
-    seed = as_seed(rng)
-    methods = CAPSTONE_METHODS if methods is None else methods
-    d, C = split.X_train.shape[1], split.n_classes
-    init = init_mlp([d, hidden, C], seed)
-    out = {}
-    for name, settings in methods.items():
-        settings = dict(settings)
-        k = settings.pop("bagging", None)
-        kw = {"epochs": epochs, "rng": seed + 1, "X_val": split.X_val, "y_val": split.y_val, **settings}
-        if k is None:
-            res = train_mlp(init, split.X_train, split.y_train, **kw)
-            members, history = [res.layers], res.history
-        else:
-            members, history = [], None
-            for j, idx in enumerate(bootstrap_indices(len(split.y_train), k, seed + 2)):
-                res = train_mlp(init_mlp([d, hidden, C], seed + 10 + j), split.X_train[idx], split.y_train[idx], **kw)
-                members.append(res.layers)
-                history = history or res.history
-
-        def predict(X, members=members):
-            return np.mean([predict_proba(m, X) for m in members], axis=0)
-
-        def nll(X, y, predict=predict):
-            p = predict(X)
-            return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-300, None))))
-
-        out[name] = {
-            "train_loss": nll(split.X_train, split.y_train),
-            "val_loss": nll(split.X_val, split.y_val),
-            "test_loss": nll(split.X_test, split.y_test),
-            "test_acc": float(np.mean(np.argmax(predict(split.X_test), axis=1) == split.y_test)),
-            "history": history,
-            "predict": predict,
-        }
-    return out

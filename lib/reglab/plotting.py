@@ -1084,8 +1084,8 @@ def plot_capstone(results, ax=None, highlight=None):
     Parameters
     ----------
     results : dict
-        Name -> dict with ``test_loss`` and ``test_acc``, as from
-        :func:`reglab.mlp.compare_regularizers`.
+        Name -> dict with ``test_loss`` and ``test_acc``, as the ``table`` of
+        :func:`reglab.capstone.run_capstone`.
     ax : matplotlib.axes.Axes, default=None
         Axes to draw on; a new figure is created if None.
     highlight : str, default=None

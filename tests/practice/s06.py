@@ -92,14 +92,14 @@ _DROP_FWD = (_Q7 + "def dropout_forward(h, keep_prob, rng):\n    h = np.asarray(
 _DROP_BWD = "def dropout_backward(grad_out, mask, keep_prob):\n"
 _STOP = ('losses, patience = checks.givens("q8")\n'
          "class EarlyStopper:\n    def __init__(self, patience):\n        self.patience = patience\n"
-         "        self.best_loss = np.inf\n        self.best_epoch = None\n        self.best_layers = None\n"
+         "        self.best_loss = np.inf\n        self.best_step = None\n        self.best_params = None\n"
          "        self.bad_epochs = 0\n\n    def update(self, epoch, val_loss, layers):\n")
 
 
 def _stopper(better="val_loss < self.best_loss", best="[(W.copy(), b.copy()) for W, b in layers]",
              stop="self.bad_epochs >= self.patience"):
-    return _STOP + (f"        if {better}:\n            self.best_loss, self.best_epoch = val_loss, epoch\n"
-                    f"            self.best_layers = {best}\n            self.bad_epochs = 0\n"
+    return _STOP + (f"        if {better}:\n            self.best_loss, self.best_step = val_loss, epoch\n"
+                    f"            self.best_params = {best}\n            self.bad_epochs = 0\n"
                     f"        else:\n            self.bad_epochs += 1\n        return {stop}\n")
 
 
