@@ -207,19 +207,19 @@ def _run_stopper(losses, patience):
         W[...] = epoch
         if es.update(epoch, loss, [(W, W[0])]):
             break
-    return [epoch, es.best_epoch, float(np.asarray(es.best_layers[0][0])[0, 0])]
+    return [epoch, es.best_step, float(np.asarray(es.best_params[0][0])[0, 0])]
 print(_run_stopper([2.0, 1.5, 1.6, 1.7, 1.5, 1.8, 1.2, 1.3, 1.25], 4))
 """
 
 
 class KeepsCopies:
     def __init__(self, patience):
-        self.patience, self.best, self.bad, self.best_epoch, self.best_layers = patience, np.inf, 0, None, None
+        self.patience, self.best, self.bad, self.best_step, self.best_params = patience, np.inf, 0, None, None
 
     def update(self, epoch, loss, layers):
         if loss < self.best:
-            self.best, self.best_epoch, self.bad = loss, epoch, 0
-            self.best_layers = [(W.copy(), b.copy()) for W, b in layers]
+            self.best, self.best_step, self.bad = loss, epoch, 0
+            self.best_params = [(W.copy(), b.copy()) for W, b in layers]
         else:
             self.bad += 1
         return self.bad >= self.patience
@@ -228,8 +228,8 @@ class KeepsCopies:
 class KeepsReferences(KeepsCopies):
     def update(self, epoch, loss, layers):
         stop = super().update(epoch, loss, layers)
-        if self.best_epoch == epoch:
-            self.best_layers = layers  # the arrays the loop goes on changing
+        if self.best_step == epoch:
+            self.best_params = layers  # the arrays the loop goes on changing
         return stop
 
 
