@@ -17,7 +17,7 @@ import os
 import statistics
 import time
 
-from reglab import data, mlp, widgets
+from reglab import data, widgets
 from reglab._kernels import single_threaded_blas
 
 MOVES = {
@@ -30,7 +30,6 @@ MOVES = {
     "learning_curves_explorer": {"log10_alpha": [-3, -1, 0], "keep_prob": [0.5, 1.0], "noise": [0.1, 0.8],
                                  "n_train": [8, 60]},
     "l1_zeros_explorer": {"log10_alpha": [-1, 0.5, 2, 1]},
-    "capstone_explorer": {"method": ["L2", "dropout", "none", "L2"]},
     "capstone_sweep_explorer": {"method": ["L2", "L1", "dropout", "early stopping", "bagging", "none"]},
 }
 
@@ -39,19 +38,12 @@ MOVES = {
 REASONS = {
     "ensemble_explorer": "each new rho runs the Monte Carlo of (7.50) at 9 ensemble sizes (20,000 trials, up to "
                          "50 members: 2.6 M normal draws); rho values already visited are cached",
-    "capstone_explorer": "every method changes all three panels (a 150 x 150 decision surface among them): the "
-                         "first view of a method renders in full; views already seen are cached",
     "capstone_sweep_explorer": "every method changes all three panels: the first view of a method renders in full; "
                                "views already seen are cached",
 }
 
 
 def build(name):
-    if name == "capstone_explorer":
-        split = data.classification_data(rng=0)
-        methods = {"none": {}, "L2": {"l2": 0.03}, "dropout": {"keep_prob": [0.8, 0.5]}}
-        results = mlp.compare_regularizers(split, hidden=16, epochs=15, methods=methods)
-        return widgets.capstone_explorer(results, split)
     if name == "capstone_sweep_explorer":
         from reglab import capstone
 

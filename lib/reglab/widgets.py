@@ -38,7 +38,6 @@ __all__ = [
     "early_stopping_explorer",
     "ensemble_explorer",
     "dropout_explorer",
-    "capstone_explorer",
     "learning_curves_explorer",
     "l1_zeros_explorer",
     "capstone_sweep_explorer",
@@ -996,54 +995,6 @@ def dropout_explorer(rng=0):
         },
         draw,
         build=build,
-    )
-
-
-# ---------------------------------------------------------------------------- session 6
-
-
-def capstone_explorer(results, split):
-    """Explore session 6: switch between the capstone's regularizers.
-
-    Parameters
-    ----------
-    results : dict
-        Results of :func:`reglab.mlp.compare_regularizers`.
-    split : reglab.data.Split
-        The data set they were trained on.
-
-    Returns
-    -------
-    Exploration
-        The exploration; display it (last expression of a cell) to get its sliders.
-
-    Examples
-    --------
-    >>> from reglab import data, mlp, widgets
-    >>> split = data.classification_data(rng=0)
-    >>> results = mlp.compare_regularizers(split, hidden=8, epochs=5, methods={"none": {}, "L2": {"l2": 0.03}})
-    >>> exp = widgets.capstone_explorer(results, split)
-    >>> exp.update(method="L2")
-    >>> exp.summary.value.startswith("<b>L2</b>")
-    True
-    """
-
-    def draw(fig, method):
-        r = results[method]
-        ax1, ax2, ax3 = fig.subplots(1, 3, width_ratios=[1, 1, 1.1])
-        plotting.plot_history(r["history"], ax=ax1, title=f"{method}: learning curves")
-        plotting.plot_decision_boundary(r["predict"], split.X_train, split.y_train, ax=ax2)
-        ax2.set_title("P(class 1), training points")
-        plotting.plot_capstone(results, ax=ax3, highlight=method)
-        return (f"<b>{method}</b>: training loss {r['train_loss']:.3f}, validation loss {r['val_loss']:.3f}, "
-                f"test loss {r['test_loss']:.3f}, test accuracy {r['test_acc']:.3f}")
-
-    return Exploration(
-        "Capstone: one network, six ways to regularize it",
-        {"method": ipywidgets.Dropdown(options=list(results), value=list(results)[0], description="regularizer")},
-        draw,
-        figsize=(10.25, 4.2),
-        cache=True,
     )
 
 
