@@ -832,6 +832,13 @@ def _profiled(rule):
         threading.setprofile(old_thread)
 
 
+def watching(forbid):
+    """The method rules' watch around a block, as the kernel runs the student's code for the grader's checker
+    (:mod:`reglab._oracle`): ``with checks.watching(forbid) as watch:``; afterwards the watch's ``called``,
+    ``tampered``, ``intact`` and ``switched_off`` say what it saw."""
+    return _profiled(_Rule(list(forbid)))
+
+
 def _answer_key(session_id) -> list:
     """The functions of every session's variants module (what each check expects, what each mistake gives, and their
     helpers): forbidden wherever a check forbids anything, so an "implement" answer cannot hand its inputs to them."""

@@ -453,7 +453,7 @@ def _contours(ax, H, w_star, extent, old=None):
     """Replace the loss contours ``old`` (if any) by those of H, redrawn on every update."""
     if old is not None:
         old.remove()
-    return _animate(plotting._loss_contours(ax, H, w_star, extent))
+    return _animate(plotting.loss_contours(ax, H, w_star, extent))
 
 
 def _memo(fn):
@@ -610,7 +610,7 @@ def l2_explorer(w_star=(1.0, 1.0)):
         H = _rotated_hessian(lam1, lam2, angle)
         if not np.array_equal(H, art["H"]):  # alpha alone leaves the loss and the ridge path as they are
             art["contours"] = _contours(ax1, H, w_star, extent, old=art["contours"])
-            art["path"].set_data(*plotting._ridge_path(H, w_star).T)
+            art["path"].set_data(*plotting.quadratic_ridge_path(H, w_star).T)
             _, Q = np.linalg.eigh(H)
             for arrow, q in zip(art["arrows"], Q.T):
                 arrow.set_data(x=0, y=0, dx=0.5 * extent * q[0], dy=0.5 * extent * q[1])
@@ -620,7 +620,7 @@ def l2_explorer(w_star=(1.0, 1.0)):
         art["w"].set_data([wt[0]], [wt[1]])
         art["circle"].set_radius(np.linalg.norm(wt))
         art["touch"].remove()
-        art["touch"] = _animate(plotting._touching_contour(ax1, H, w_star, extent, [wt]))
+        art["touch"] = _animate(plotting.touching_contour(ax1, H, w_star, extent, [wt]))
         for bar, h in zip(art["bars"], f):
             bar.set_height(h)
         fmt = plotting.fmt
