@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from reglab import plotting, widgets
+from reglab.widgets import exploration
 
 EXPLORERS = {
     "polynomial_explorer": {"degree": [0, 3, 9, 12], "log10_alpha": [-8, -3, 0]},
@@ -23,6 +24,22 @@ EXPLORERS = {
 
 
 JPEG = b"\xff\xd8"
+
+
+def test_every_exploration_is_exercised_here():
+    tested = set(EXPLORERS) | {"capstone_sweep_explorer"}  # (built from a capstone run: a test of its own)
+    assert tested == {name for name in widgets.__all__ if name.endswith("_explorer")}
+
+
+def test_the_package_shows_each_sessions_explorations_under_one_name():
+    """``widgets.l2_explorer`` is the session module's own function; every module's public names are re-exported."""
+    import importlib
+    import pkgutil
+
+    modules = [importlib.import_module(f"reglab.widgets.{m.name}") for m in pkgutil.iter_modules(widgets.__path__)]
+    exported = [(name, module) for module in modules for name in module.__all__]
+    assert sorted(name for name, _ in exported) == sorted(widgets.__all__)
+    assert all(getattr(widgets, name) is getattr(module, name) for name, module in exported)
 
 
 def _pixels(picture):
@@ -71,7 +88,7 @@ def test_explorer_updates_change_the_figure(name):
     assert len(seen) >= changes  # every change draws a different picture
     assert len(summaries) >= 3
     assert len(alts) >= 3 and all(alt.startswith("2 panels. Panel 1: ") for alt in alts)  # words follow the controls
-    assert exp.image.alt.endswith(widgets._plain(exp.summary.value))
+    assert exp.image.alt.endswith(exploration._plain(exp.summary.value))
     # the artists updated in place and drawn over the cached axes show what drawing everything shows
     shown, full = _pixels(exp.picture), _full_render(exp)
     assert shown.shape == full.shape
