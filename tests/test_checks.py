@@ -10,7 +10,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.utils import determine_grade
 
-from reglab import checks, cli, course, l2, variants
+from reglab import checks, cli, course, gate, l2, variants
 
 
 @pytest.fixture(autouse=True)
@@ -139,17 +139,17 @@ def test_gate_and_progress_table(progress, capsys):
     _pass_everything("01_l2_weight_decay", skip={"q5"})
     with pytest.raises(checks.AnswerError):
         checks.check("q5", 2.0, 1.0)
-    rep = checks.gate_report("01_l2_weight_decay")
+    rep = gate.gate_report("01_l2_weight_decay")
     assert not rep.ready
     assert dict((q.id, st) for q, st in rep.rows)["q5"] == "failed"
     assert "revisit 5. Linear regression" in repr(rep)
     assert "Not yet: q5 must be done" in rep._repr_html_()
     checks.check("q5", 1.0, 1.0)  # passed after a failure on this variant: not counted towards mastery
-    assert not checks.gate_report("01_l2_weight_decay").ready
+    assert not gate.gate_report("01_l2_weight_decay").ready
     for _ in range(2):  # two new variants passed at their first check
         checks.move_to_new_variant("01_l2_weight_decay", "q5")
         checks.check("q5", 1.0, 1.0)
-    rep = checks.gate_report("01_l2_weight_decay")
+    rep = gate.gate_report("01_l2_weight_decay")
     assert rep.ready
     assert "../02_l1_lasso/02_l1_lasso.ipynb" in rep._repr_html_()
     capsys.readouterr()
@@ -416,9 +416,9 @@ def test_a_known_mistake_is_named_with_a_marker_and_a_section_but_not_the_value(
     assert "0.998" not in msg and "generic hint" not in msg
     rec = json.loads(progress.read_text())["01_l2_weight_decay"]["q1"]
     assert rec == {**rec, "passed": False, "misconception": "s01.q1.forgot-factor-2"}
-    gate = checks.gate_report("01_l2_weight_decay")
-    assert "revisit 1. The weight decay step (7.4\u20137.5) (known mistake: the gradient of lambda" in repr(gate)
-    assert "known mistake: the gradient" in gate._repr_html_() and "s01.q1" not in gate._repr_html_() + repr(gate)
+    rep = gate.gate_report("01_l2_weight_decay")
+    assert "revisit 1. The weight decay step (7.4\u20137.5) (known mistake: the gradient of lambda" in repr(rep)
+    assert "known mistake: the gradient" in rep._repr_html_() and "s01.q1" not in rep._repr_html_() + repr(rep)
     # an unrelated wrong value gets the generic message, and the right value passes even if listed as a mistake
     with pytest.raises(checks.AnswerError) as err:
         checks.check("q1", lambda: 0.5, fp, misconceptions={"forgot-factor-2": 0.999}, hint="generic hint")
@@ -593,7 +593,7 @@ def test_progress_keeps_the_best_result_and_notes_a_later_failure(progress, caps
         checks.check("q1", 0.5, 0.998)
     entry = checks.load_progress()["01_l2_weight_decay"]["q1"]
     assert entry["passed"] is True and entry["last_passed"] is False and entry["attempts"] == 2
-    rows = dict((q.id, st) for q, st in checks.gate_report("01_l2_weight_decay").rows)
+    rows = dict((q.id, st) for q, st in gate.gate_report("01_l2_weight_decay").rows)
     assert rows["q1"] == "practising" and rows["q2"] == "not attempted"  # one variant passed: not mastered yet
     assert "passed, not mastered yet (0 of 2 variants in a row); 2 attempts (a later run failed; your pass still " \
         "counts)" in checks.progress_table()
@@ -628,7 +628,7 @@ def _with_written(tmp_path, text):
 def test_written_answers_count_in_the_gate_as_last_saved(progress, tmp_path, monkeypatch, capsys):
     _pass_everything("01_l2_weight_decay")
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
-    rep = checks.gate_report("01_l2_weight_decay")  # the notebook's file never read: said, not guessed
+    rep = gate.gate_report("01_l2_weight_decay")  # the notebook's file never read: said, not guessed
     assert "w1   Written answer" in repr(rep) and "not known" in repr(rep) and "check that you answered w1" in repr(rep)
     path = _with_written(tmp_path, "YOUR ANSWER HERE")
     monkeypatch.setenv("JPY_SESSION_NAME", str(path))
@@ -643,7 +643,7 @@ def test_written_answers_count_in_the_gate_as_last_saved(progress, tmp_path, mon
     assert "answered, graded by your instructor" in shown and "All required questions pass" in shown
     assert cli.main(["progress"]) == 0  # a terminal reads what the gate last read
     assert "w1   Written answer" in capsys.readouterr().out
-    assert checks.written_answers(course.get_session("01_l2_weight_decay"), tmp_path / "none.ipynb") == \
+    assert gate.written_answers(course.get_session("01_l2_weight_decay"), tmp_path / "none.ipynb") == \
         {"w1": "missing", "w2": "missing"}
 
 

@@ -5,6 +5,7 @@ import builtins
 import inspect
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -102,3 +103,28 @@ def test_reloading_the_harness_is_not_tampering():
             "checks.check('q1', lambda: 1.0, 1.0)\nprint(checks._swapped())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith("[]"), out.stdout
+
+
+def _defined(path) -> set[str]:
+    """The functions and classes a module's source defines at its top level."""
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
+def test_the_guard_covers_the_harness_own_code_and_nothing_of_the_gate():
+    """What decides a grade is checks.py's own code, all of it captured; the gate and the progress file decide none
+    (their modules are not captured), and the gate's functions the notebooks call through checks cannot be replaced
+    there."""
+    from reglab import gate, progress
+
+    captured = {label.split(".")[2] for label, _, _ in checks._INTACT if label.startswith("reglab.checks.")}
+    assert captured == _defined(checks.__file__)
+    functions = [(label, inspect.unwrap(f)) for label, _, f in checks._INTACT if isinstance(f, types.FunctionType)]
+    assert len(functions) > 60  # (the harness has about 80: guards the discovery against finding nothing)
+    assert [label for label, f in functions if f.__code__.co_filename != checks.__file__] == []
+    assert not captured & (_defined(gate.__file__) | _defined(progress.__file__))
+    for name in ("mastery_gate", "progress_table", "progress", "gate_report"):
+        assert getattr(checks, name) is getattr(gate, name) and name not in captured
+        assert name in checks._PROTECTED
+        with pytest.raises(AttributeError, match="cannot be replaced"):
+            setattr(checks, name, lambda *a: None)

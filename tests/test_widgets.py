@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from reglab import plotting, widgets
+from reglab.widgets import exploration
 
 EXPLORERS = {
     "polynomial_explorer": {"degree": [0, 3, 9, 12], "log10_alpha": [-8, -3, 0]},
@@ -23,6 +24,22 @@ EXPLORERS = {
 
 
 JPEG = b"\xff\xd8"
+
+
+def test_every_exploration_is_exercised_here():
+    tested = set(EXPLORERS) | {"capstone_sweep_explorer"}  # (built from a capstone run: a test of its own)
+    assert tested == {name for name in widgets.__all__ if name.endswith("_explorer")}
+
+
+def test_the_package_shows_each_sessions_explorations_under_one_name():
+    """``widgets.l2_explorer`` is the session module's own function; every module's public names are re-exported."""
+    import importlib
+    import pkgutil
+
+    modules = [importlib.import_module(f"reglab.widgets.{m.name}") for m in pkgutil.iter_modules(widgets.__path__)]
+    exported = [(name, module) for module in modules for name in module.__all__]
+    assert sorted(name for name, _ in exported) == sorted(widgets.__all__)
+    assert all(getattr(widgets, name) is getattr(module, name) for name, module in exported)
 
 
 def _pixels(picture):
@@ -71,7 +88,7 @@ def test_explorer_updates_change_the_figure(name):
     assert len(seen) >= changes  # every change draws a different picture
     assert len(summaries) >= 3
     assert len(alts) >= 3 and all(alt.startswith("2 panels. Panel 1: ") for alt in alts)  # words follow the controls
-    assert exp.image.alt.endswith(widgets._plain(exp.summary.value))
+    assert exp.image.alt.endswith(exploration._plain(exp.summary.value))
     # the artists updated in place and drawn over the cached axes show what drawing everything shows
     shown, full = _pixels(exp.picture), _full_render(exp)
     assert shown.shape == full.shape
@@ -151,27 +168,6 @@ def test_ensemble_explorer_formula_matches_simulation():
     assert abs(mc - formula) < 0.02
 
 
-def test_capstone_explorer_switches_between_methods():
-    from reglab import data, mlp
-
-    split = data.classification_data(rng=0)
-    results = mlp.compare_regularizers(split, hidden=16, epochs=15,
-                                       methods={"none": {}, "L2": {"l2": 0.03}, "dropout": {"keep_prob": [0.8, 0.5]}})
-    exp = widgets.capstone_explorer(results, split)
-    pictures = {}
-    for method in ("L2", "dropout", "none"):
-        exp.update(method=method)
-        assert f"<b>{method}</b>" in exp.summary.value
-        pictures[method] = exp.picture
-    assert len(set(pictures.values())) == 3
-    renders = exp.full_renders
-    alt = exp.image.alt
-    exp.update(method="L2")  # a view already seen comes from the cache, summary and alternative text included
-    assert exp.picture == pictures["L2"] and "<b>L2</b>" in exp.summary.value and exp.full_renders == renders
-    assert exp.image.alt != alt and "L2: training loss" in exp.image.alt and "lowest: " in exp.image.alt
-    assert plotting.legibility_problems(exp.figure, keep_layout=True) == []
-
-
 def test_learning_curves_explorer_reports_the_closed_form_curves():
     from reglab import data, playground
 
@@ -202,12 +198,17 @@ def test_capstone_sweep_explorer_shows_every_method_and_its_sweep():
     split = data.digits_split(n_train=150, n_val=100, n_test=100, rng=0)
     res = capstone.run_capstone(split, hidden=16, epochs=10, grids={"L2": (1e-3, 1e-2), "L1": (1e-3, 1e-2)}, n_bags=2)
     exp = widgets.capstone_sweep_explorer(res)
-    pictures = {exp.picture}
+    pictures, shown = {exp.picture}, {}
     for method in ("L2", "L1", "early stopping", "bagging", "none"):
         exp.update(method=method)
         assert f"<b>{method}</b>" in exp.summary.value
         assert f"test accuracy {res.table[method]['test_acc']:.3f}" in exp.summary.value
         pictures.add(exp.picture)
+        shown[method] = exp.picture
         assert "{" not in exp.summary.value  # settings in words, not dicts
     assert len(pictures) == 5
+    renders, alt = exp.full_renders, exp.image.alt
+    exp.update(method="L2")  # a view already seen comes from the cache, summary and alternative text included
+    assert exp.picture == shown["L2"] and "<b>L2</b>" in exp.summary.value and exp.full_renders == renders
+    assert exp.image.alt != alt and "L2 (" in exp.image.alt and "training loss" in exp.image.alt
     assert plotting.legibility_problems(exp.figure, keep_layout=True) == []

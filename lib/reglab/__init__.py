@@ -20,7 +20,8 @@ transformations of the digits) and :mod:`reglab.playground` (closed-form learnin
 
 Supporting modules: :mod:`reglab.data` (seeded data sets), :mod:`reglab.plotting` (figures),
 :mod:`reglab.widgets` (explorations), :mod:`reglab.checks` (the self-check harness that test cells
-call), :mod:`reglab.course` (sessions, questions, gates), :mod:`reglab.release` (student versions, the course
+call), :mod:`reglab.gate` (the mastery gate and the progress table), :mod:`reglab.progress` (the progress file),
+:mod:`reglab.course` (sessions, questions, gates), :mod:`reglab.release` (student versions, the course
 index and the student copy) and :mod:`reglab.selftest` (is a copy of the course ready: ``reglab selftest``).
 """
 

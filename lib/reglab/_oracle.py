@@ -129,7 +129,7 @@ def _watch(forbid, report):
         return
     box = []
     try:
-        with _checks._profiled(_checks._Rule(list(forbid))) as watch:
+        with _checks.watching(forbid) as watch:
             box.append(watch)
             yield
     finally:  # after the watch is out of place: its verdict is complete, whether the student's code raised or not

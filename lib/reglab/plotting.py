@@ -10,6 +10,10 @@ Every figure is meant to be read at the notebook's width by anyone: importing th
 :func:`alt_text`, and inside IPython a figure is also shown as an HTML ``<img>`` carrying that
 alternative text (JupyterLab reads no alternative text from a PNG output). :func:`legibility_problems`
 lists the text a reader could not read: too small on screen, overlapping, or cut off at the edge.
+
+Three drawing steps of the session 1 and 2 figures are shared with the explorations (:mod:`reglab.widgets`), which
+redraw them as sliders move: :func:`loss_contours`, :func:`touching_contour` and :func:`quadratic_ridge_path`. They
+are not figures of their own (not in ``__all__``).
 """
 
 from __future__ import annotations
@@ -478,7 +482,7 @@ def _quad_grid(H, w_star, extent):
     return g1, g2, Z
 
 
-def _loss_contours(ax, H, w_star, extent, **kw):
+def loss_contours(ax, H, w_star, extent, **kw):
     """Contours of the quadratic 0.5 (w - w*)^T H (w - w*) on [-extent, extent]^2; returns the ContourSet.
 
     Twelve levels evenly spaced in distance from w* (the loss grows with its square), dark blue near w*
@@ -489,7 +493,7 @@ def _loss_contours(ax, H, w_star, extent, **kw):
     return ax.contour(g1, g2, Z, levels=levels, cmap="Blues_r", vmin=0, vmax=2.5 * levels[-1], linewidths=1, **kw)
 
 
-def _touching_contour(ax, H, w_star, extent, points, **kw):
+def touching_contour(ax, H, w_star, extent, points, **kw):
     """The loss contours through ``points`` (each regularized solution: the ellipse touching the penalty's ball)."""
     g1, g2, Z = _quad_grid(H, w_star, extent)
     d = np.atleast_2d(points) - np.asarray(w_star, float)
@@ -500,7 +504,7 @@ def _touching_contour(ax, H, w_star, extent, points, **kw):
     return ax.contour(g1, g2, Z, levels=levels, colors="k", linewidths=1.5, linestyles="--", **kw)
 
 
-def _ridge_path(H, w_star):
+def quadratic_ridge_path(H, w_star):
     """w~(alpha) for alpha over six decades around the largest eigenvalue of H, shape (200, 2)."""
     lam, Q = np.linalg.eigh(H)  # one eigendecomposition for the whole path, as l2.eigen_rescale does per alpha
     f = np.array([l2.shrink_factors(lam, a) for a in np.geomspace(1e-3, 1e3, 200) * max(lam.max(), 1e-12)])
@@ -548,9 +552,9 @@ def plot_l2_geometry(H, w_star, alphas, ax=None):
     if H.shape != (2, 2):
         raise ValueError("the geometry picture needs a 2x2 H")
     extent = 1.4 * max(np.max(np.abs(w_star)), 1e-3)
-    _loss_contours(ax, H, w_star, extent)
+    loss_contours(ax, H, w_star, extent)
     lam, Q = np.linalg.eigh(H)
-    path = _ridge_path(H, w_star)
+    path = quadratic_ridge_path(H, w_star)
     ax.plot(path[:, 0], path[:, 1], color="0.6", lw=1, label="w~ as alpha grows")
     ax.plot(*w_star, "k*", ms=12, label="w* (no penalty)")
     solutions = []
@@ -562,7 +566,7 @@ def plot_l2_geometry(H, w_star, alphas, ax=None):
         f = l2.shrink_factors(lam, a)
         named = ", ".join(f"{f[i]:.2f} along {_direction_name(Q[:, i])}" for i in _axis_order(Q))
         ax.plot(*wt, "o", label=f"alpha={fmt(a)}: factor {named}")
-    _touching_contour(ax, H, w_star, extent, solutions)
+    touching_contour(ax, H, w_star, extent, solutions)
     ax.plot([], [], "k--", lw=1.5, label="loss contour touching the circle")
     for i in range(2):
         ax.arrow(0, 0, *(0.5 * extent * Q[:, i]), color="0.3", width=0.002 * extent, length_includes_head=True)
@@ -637,9 +641,9 @@ def plot_penalty_constraint(H, w_star, radius, lr, steps=40, ax=None):
     alpha = l2.alpha_for_radius(H, w_star, radius)
     wt = l2.eigen_rescale(H, w_star, alpha)
     extent = 1.4 * max(np.max(np.abs(w_star)), radius, 1e-3)
-    _loss_contours(ax, H, w_star, extent)
+    loss_contours(ax, H, w_star, extent)
     ax.add_patch(plt.Circle((0, 0), radius, color="C1", alpha=0.2, lw=0, label=f"||w|| <= {fmt(radius)}"))
-    _touching_contour(ax, H, w_star, extent, [wt])
+    touching_contour(ax, H, w_star, extent, [wt])
     end = path[-1]
     ax.plot(path[:, 0], path[:, 1], ".-", color="C0", lw=1, ms=5,
             label=f"projected gradient from 0: ({end[0]:.2f}, {end[1]:.2f})")
@@ -757,7 +761,7 @@ def plot_l1_l2_geometry(H, w_star, alpha, ax=None):
     H = np.asarray(H, float)
     w_star = np.asarray(w_star, float)
     extent = 1.4 * max(np.max(np.abs(w_star)), 1e-3)
-    _loss_contours(ax, H, w_star, extent)
+    loss_contours(ax, H, w_star, extent)
     w1 = l1.lasso_quadratic(H, w_star, alpha)
     w2 = l2.eigen_rescale(H, w_star, alpha)
     r1 = np.sum(np.abs(w1))
@@ -808,10 +812,10 @@ def plot_gd_vs_ridge(H, w_star, eps, tau, ax=None):
     H = np.asarray(H, float)
     w_star = np.asarray(w_star, float)
     extent = 1.4 * max(np.max(np.abs(w_star)), 1e-3)
-    _loss_contours(ax, H, w_star, extent)
+    loss_contours(ax, H, w_star, extent)
     it = early_stopping.gd_iterates(H, w_star, eps, int(tau))
     ax.plot(it[:, 0], it[:, 1], ".-", color="C0", ms=3, label="gradient descent")
-    path = _ridge_path(H, w_star)
+    path = quadratic_ridge_path(H, w_star)
     ax.plot(path[:, 0], path[:, 1], color="C1", label="ridge path")
     a = early_stopping.approx_alpha(eps, tau)
     wr = l2.eigen_rescale(H, w_star, a)
