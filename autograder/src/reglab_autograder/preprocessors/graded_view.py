@@ -2,7 +2,7 @@
 student's kernel printed.
 
 * :class:`GradedGate` replaces the output of the mastery gate cell (the notebook's last cell) with the gate
-  computed from this notebook's grades, with the course map's gate rules (``reglab.checks.gate_report``). Under
+  computed from this notebook's grades, with the course map's gate rules (``reglab.gate.gate_report``). Under
   grading the kernel records no progress, so the gate it prints says "not attempted" whatever the grades; a
   student's code could print anything there too. It runs after ``SaveAutoGrades`` in the autograde pass (what
   formgrader shows) and in the feedback pass (after manual grading).
@@ -53,7 +53,7 @@ def graded_results(grades, present: set, misconceptions: dict) -> dict:
 
 
 def written_state(grade) -> str:
-    """A written answer's state for the gate (:data:`reglab.checks.WRITTEN_WORDS`) from its gradebook row: pending
+    """A written answer's state for the gate (:data:`reglab.gate.WRITTEN_WORDS`) from its gradebook row: pending
     (changed from the released text, not scored yet), not answered (nbgrader scored the unchanged text 0), or
     graded."""
     if unscored(grade):
