@@ -242,6 +242,47 @@ def test_misconceptions_are_counted_per_question_part_from_autograded_notebooks(
     assert "not-a-test" not in table
 
 
+# ------------------------------------------------------------------------------ the pipeline's records and defaults
+
+
+def test_the_findings_file_is_written_and_read_as_problems(tmp_path):
+    from reglab_autograder.jobs import Problem, findings_path, read_findings
+    from reglab_autograder.preprocessors.intake_rules import IntakeRule
+
+    path = findings_path(tmp_path, "alice__" + A0)
+    rule = IntakeRule(findings_file=str(path))
+    resources = {}
+    rule.report(resources, "edited test", "q1's test cell was edited", zero=True)
+    rule.report(resources, "normalized", "upgraded to 4.5")
+    assert read_findings(path) == [Problem("edited test", "q1's test cell was edited", True),
+                                   Problem("normalized", "upgraded to 4.5", False)]
+    assert [Problem(**f) for f in resources["intake"]] == read_findings(path)
+    assert read_findings(tmp_path / "none.jsonl") == []
+
+
+def test_a_job_is_a_record_its_producers_and_consumers_name():
+    import dataclasses
+    import inspect
+
+    from reglab_autograder import worker
+    from reglab_autograder.cluster import grading
+    from reglab_autograder.commands import grade
+    from reglab_autograder.jobs import Job, Problem
+
+    job = Job("alice", A0, "d1", (Problem("late", "x"),))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        job.student = "bob"
+    assert job.label == f"alice/{A0}" and job.id == f"alice__{A0}"
+    record = job.record(status="grader error", detail="boom")
+    assert (record.student, record.assignment, record.digest, record.problems, record.detail) == (
+        "alice", A0, "d1", [Problem("late", "x")], "boom")
+    assert inspect.signature(grade.take_in).return_annotation == "Job"
+    for f in (worker.safe_job, worker.run_job):
+        assert list(inspect.signature(f).parameters) == ["run", "job"]
+    assert list(inspect.signature(grading.grade_task).parameters) == ["task"]
+    assert [f.name for f in dataclasses.fields(grading.Task)] == ["plugin", "run", "job", "files"]
+
+
 def test_the_graders_dependencies_are_pinned():
     pins = {line.split("==")[0].lower() for line in (ROOT / "constraints.txt").read_text().splitlines()
             if "==" in line and not line.startswith("#")}
