@@ -242,6 +242,15 @@ def test_misconceptions_are_counted_per_question_part_from_autograded_notebooks(
     assert "not-a-test" not in table
 
 
+def test_the_misconception_marker_is_defined_once_in_the_course_library():
+    from reglab import checks
+
+    assert misconceptions.MISCONCEPTION_MARKER is checks.MISCONCEPTION_MARKER
+    sources = [*PACKAGE.rglob("*.py"), *(ROOT / "lib" / "reglab").rglob("*.py")]
+    defining = [p.relative_to(ROOT).as_posix() for p in sources if "[misconception:(" in p.read_text()]
+    assert defining == ["lib/reglab/checks.py"]
+
+
 # ------------------------------------------------------------------------------ the pipeline's records and defaults
 
 
@@ -281,6 +290,65 @@ def test_a_job_is_a_record_its_producers_and_consumers_name():
         assert list(inspect.signature(f).parameters) == ["run", "job"]
     assert list(inspect.signature(grading.grade_task).parameters) == ["task"]
     assert [f.name for f in dataclasses.fields(grading.Task)] == ["plugin", "run", "job", "files"]
+
+
+def _parse(*argv):
+    import argparse
+
+    from reglab_autograder import cli
+
+    parser = argparse.ArgumentParser(prog="reglab")
+    sub = parser.add_subparsers(dest="command", required=True)
+    cli.add_commands(sub)
+    return parser, parser.parse_args(argv)
+
+
+def test_the_cli_reads_its_defaults_from_the_options():
+    from reglab_autograder import cli
+    from reglab_autograder.options import GradeOptions, default
+
+    assert cli.grade_options(_parse("grade", "subs")[1]) == GradeOptions(Path("subs"))
+    assert cli.check_options(_parse("check", "subs")[1]) == GradeOptions(
+        Path("subs"), workers=1, isolate=False, progress=False, dry_run=True)
+    for command in ("formgrader", "feedback", "handback"):
+        assert _parse(command)[1].out == default("out") == Path("grading")
+    given = _parse("grade", "subs", "--timeout", "7", "--memory-mb", "99", "--no-sandbox", "--quiet")[1]
+    assert cli.grade_options(given) == GradeOptions(Path("subs"), timeout=7, isolate=False, progress=False,
+                                                    limits=dict(default("limits"), memory_mb=99))
+
+
+def test_the_help_text_names_the_defaults_the_options_define():
+    from reglab_autograder.options import default
+
+    parser, _ = _parse("grade", "subs")
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    text = " ".join(subparsers.choices["grade"].format_help().split())
+    limits = default("limits")
+    for words in (f"seconds per cell (default {default('timeout')})",
+                  f"seconds per notebook (default {default('notebook_timeout')})",
+                  f"output folder (default ./{default('out')})",
+                  f"kernel's processes together (default {limits['memory_mb']})",
+                  f"CPU-time limit per kernel (default {limits['cpu_seconds']})"):
+        assert words in text
+    # no default written out in a help string: each is read from the option's one definition
+    source = ast.parse((PACKAGE / "cli.py").read_text())
+    helps = [kw.value for node in ast.walk(source) if isinstance(node, ast.Call) for kw in node.keywords
+             if kw.arg == "help"]
+    texts = [ast.unparse(h) for h in helps]
+    assert len(texts) > 20 and [t for t in texts if re.search(r"default:? \.?/?\w*\d", t)] == []
+
+
+def test_grading_time_limits_have_one_home(tmp_path):
+    from reglab_autograder.options import GradeOptions, Run, default
+
+    from reglab.release import load_config
+
+    assert "Execute" not in load_config(ROOT)  # the course's nbgrader configuration sets no execution limit
+    run = Run(options=GradeOptions(tmp_path, tmp_path), root=ROOT, out=tmp_path, submissions=tmp_path)
+    cfg = config.grading_config(run)
+    assert (cfg.SandboxedExecute.timeout, cfg.SandboxedExecute.notebook_timeout) == (
+        default("timeout"), default("notebook_timeout"))
+    assert cfg.SandboxedExecute.limits == default("limits")
 
 
 def test_the_graders_dependencies_are_pinned():
