@@ -18,7 +18,7 @@ import reglab_autograder
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute, GetGrades, SaveAutoGrades
 from reglab_autograder import config, misconceptions, report
-from reglab_autograder.jobs import JobRecord, Part
+from reglab_autograder.jobs import JobRecord, Note, Part
 from reglab_autograder.plugins.late import LatePenalty, LatePolicy
 from reglab_autograder.preprocessors import metadata
 from reglab_autograder.preprocessors.execute import SandboxedExecute
@@ -236,7 +236,7 @@ def test_misconceptions_are_counted_per_question_part_from_autograded_notebooks(
     counts = misconceptions.count(records)
     assert counts == {(A0, A0, "q1"): Counter({"train-error-selection": 2}),
                       (A0, A0, "q2a"): Counter({"penalty-half": 2, "alpha-squared": 1})}
-    table = "".join(report.misconception_table(records))
+    table = report.misconception_table(records)
     assert "<td>q2a</td><td>penalty-half</td><td class=num>2</td>" in table
     assert "<td>q1</td><td>train-error-selection</td><td class=num>2</td>" in table
     assert "not-a-test" not in table
@@ -249,6 +249,50 @@ def test_the_misconception_marker_is_defined_once_in_the_course_library():
     sources = [*PACKAGE.rglob("*.py"), *(ROOT / "lib" / "reglab").rglob("*.py")]
     defining = [p.relative_to(ROOT).as_posix() for p in sources if "[misconception:(" in p.read_text()]
     assert defining == ["lib/reglab/checks.py"]
+
+
+# ------------------------------------------------------------------------------ the report page
+
+
+def _record(student, **kw):
+    parts = [Part(A0, "q1", "code", score=0.5, auto_score=0.0, manual_score=0.5, max_score=1.0,
+                  needs_manual_grade=False, misconceptions=["penalty-half"]),
+             Part(A0, "w1", "markdown", score=None, auto_score=None, manual_score=None, max_score=2.0,
+                  needs_manual_grade=True)]
+    return JobRecord(student, A0, parts=parts, auto_score=3.0, auto_max=5.0, score=3.5, max_score=7.0,
+                     seconds=1.25, **kw)
+
+
+def test_the_report_page_is_rendered_from_its_template():
+    records = [_record("o'brien", execution={"sandboxed": True, "sandbox": "bwrap"}),
+               _record("<b>", execution={"sandboxed": True, "sandbox": "bwrap"}, late_penalty=1.0)]
+    notes = [Note("-", "-", "unknown archive", "x.zip: name it after an assignment")]
+    rows = report.problem_rows(records, notes)
+    ctx = report.ReportContext(out=Path("."), db_url="", settings=("up to 2 worker(s)", "cell timeout 60 s"))
+    page = report.render_page(ctx, report.summarize(records, rows), rows, {A0: "data:image/png;base64,AA+/"}, records)
+    assert page.startswith("<!doctype html>") and page.endswith("</table></body></html>")
+    assert " &middot; 2 submission(s) &middot; up to 2 worker(s) &middot; cell timeout 60 s</p>" in page
+    assert "<p class='ok'>Every kernel ran sandboxed (bwrap):" in page
+    assert (f"<tr><td>{A0}</td><td class=num>2</td><td class=num>2</td><td class=num>3.00</td><td class=num>3</td>"
+            "<td class=num>3</td><td class=num>3</td><td class=num>5</td><td class=num>1</td><td class=num>3</td></tr>"
+            ) in page
+    assert f"<img alt='score distribution and pass rates of {A0}' src='data:image/png;base64,AA+/'>" in page
+    assert "<td>q1</td><td>penalty-half</td><td class=num>2</td></tr>" in page
+    # every value escaped as html.escape escapes it
+    assert ("<tr><td>o&#x27;brien</td><td>00_overfitting</td><td>graded</td><td class=num>3 / 5 (manual: q1 0.5 / 1)"
+            "</td><td class=num>0</td><td class=num>3.5 / 7 + pending</td><td>pending: w1</td>"
+            "<td class=num>1.25</td></tr>") in page
+    assert "<td>&lt;b&gt;</td><td>00_overfitting</td><td>manual override</td>" in page
+    assert "overrides the test&#x27;s 0</pre></td></tr>" in page
+    assert "<h2>Problem submissions (4)</h2>" in page and "<b>" not in page and "class='warn'" not in page
+    records[0].execution["sandboxed"] = False
+    assert "<p class='warn'><b>Not sandboxed</b>" in report.render_page(ctx, [], [], {}, records)
+    assert "<p>None.</p>" in report.render_page(ctx, [], [], {}, [])
+
+
+def test_the_report_writes_no_html_itself():
+    source = (PACKAGE / "report.py").read_text()
+    assert not re.search(r"<(td|tr|th|table|h\d|p)[ >]", source)
 
 
 # ------------------------------------------------------------------------------ the pipeline's records and defaults
