@@ -395,6 +395,21 @@ def test_grading_time_limits_have_one_home(tmp_path):
     assert cfg.SandboxedExecute.limits == default("limits")
 
 
+# functions of the grading pipeline's modules: no body longer than a screen
+PIPELINE = ("commands", "cluster", "worker", "jobs", "intake", "options", "cli", "report", "misconceptions",
+            "plugins")
+
+
+def test_the_grading_pipelines_functions_fit_on_a_screen():
+    long = []
+    for m, path in sorted(_grader_modules().items()):
+        if _part(m) in PIPELINE:
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno >= 50:
+                    long.append(f"{m}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert long == []
+
+
 def test_the_graders_dependencies_are_pinned():
     pins = {line.split("==")[0].lower() for line in (ROOT / "constraints.txt").read_text().splitlines()
             if "==" in line and not line.startswith("#")}
