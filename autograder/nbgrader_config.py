@@ -17,8 +17,8 @@ c.SaveCells.enabled = False
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Generous per-cell limit when validating or grading (the slowest course cell takes about a second).
-c.Execute.timeout = 120
+# No execution settings here: grading's time limits are `reglab grade --timeout/--notebook-timeout` (defaults in
+# reglab_autograder.options.GradeOptions), and nothing else runs the notebooks through this file.
 
 # Late submissions (`reglab grade`, `reglab feedback`; see reglab_autograder.plugins.late): due date per assignment,
 # ISO 8601 with a UTC offset or an IANA zone name, e.g. {"00_overfitting": "2026-10-05 23:59 Europe/Paris"}

@@ -18,7 +18,7 @@ import reglab_autograder
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, Execute, GetGrades, SaveAutoGrades
 from reglab_autograder import config, misconceptions, report
-from reglab_autograder.jobs import JobRecord, Part
+from reglab_autograder.jobs import JobRecord, Note, Part
 from reglab_autograder.plugins.late import LatePenalty, LatePolicy
 from reglab_autograder.preprocessors import metadata
 from reglab_autograder.preprocessors.execute import SandboxedExecute
@@ -318,10 +318,178 @@ def test_misconceptions_are_counted_per_question_part_from_autograded_notebooks(
     counts = misconceptions.count(records)
     assert counts == {(A0, A0, "q1"): Counter({"train-error-selection": 2}),
                       (A0, A0, "q2a"): Counter({"penalty-half": 2, "alpha-squared": 1})}
-    table = "".join(report.misconception_table(records))
+    table = report.misconception_table(records)
     assert "<td>q2a</td><td>penalty-half</td><td class=num>2</td>" in table
     assert "<td>q1</td><td>train-error-selection</td><td class=num>2</td>" in table
     assert "not-a-test" not in table
+
+
+def test_the_misconception_marker_is_defined_once_in_the_course_library():
+    from reglab import checks
+
+    assert misconceptions.MISCONCEPTION_MARKER is checks.MISCONCEPTION_MARKER
+    sources = [*PACKAGE.rglob("*.py"), *(ROOT / "lib" / "reglab").rglob("*.py")]
+    defining = [p.relative_to(ROOT).as_posix() for p in sources if "[misconception:(" in p.read_text()]
+    assert defining == ["lib/reglab/checks.py"]
+
+
+# ------------------------------------------------------------------------------ the report page
+
+
+def _record(student, **kw):
+    parts = [Part(A0, "q1", "code", score=0.5, auto_score=0.0, manual_score=0.5, max_score=1.0,
+                  needs_manual_grade=False, misconceptions=["penalty-half"]),
+             Part(A0, "w1", "markdown", score=None, auto_score=None, manual_score=None, max_score=2.0,
+                  needs_manual_grade=True)]
+    return JobRecord(student, A0, parts=parts, auto_score=3.0, auto_max=5.0, score=3.5, max_score=7.0,
+                     seconds=1.25, **kw)
+
+
+def test_the_report_page_is_rendered_from_its_template():
+    records = [_record("o'brien", execution={"sandboxed": True, "sandbox": "bwrap"}),
+               _record("<b>", execution={"sandboxed": True, "sandbox": "bwrap"}, late_penalty=1.0)]
+    notes = [Note("-", "-", "unknown archive", "x.zip: name it after an assignment")]
+    rows = report.problem_rows(records, notes)
+    ctx = report.ReportContext(out=Path("."), db_url="", settings=("up to 2 worker(s)", "cell timeout 60 s"))
+    page = report.render_page(ctx, report.summarize(records, rows), rows, {A0: "data:image/png;base64,AA+/"}, records)
+    assert page.startswith("<!doctype html>") and page.endswith("</table></body></html>")
+    assert " &middot; 2 submission(s) &middot; up to 2 worker(s) &middot; cell timeout 60 s</p>" in page
+    assert "<p class='ok'>Every kernel ran sandboxed (bwrap):" in page
+    assert (f"<tr><td>{A0}</td><td class=num>2</td><td class=num>2</td><td class=num>3.00</td><td class=num>3</td>"
+            "<td class=num>3</td><td class=num>3</td><td class=num>5</td><td class=num>1</td><td class=num>3</td></tr>"
+            ) in page
+    assert f"<img alt='score distribution and pass rates of {A0}' src='data:image/png;base64,AA+/'>" in page
+    assert "<td>q1</td><td>penalty-half</td><td class=num>2</td></tr>" in page
+    # every value escaped as html.escape escapes it
+    assert ("<tr><td>o&#x27;brien</td><td>00_overfitting</td><td>graded</td><td class=num>3 / 5 (manual: q1 0.5 / 1)"
+            "</td><td class=num>0</td><td class=num>3.5 / 7 + pending</td><td>pending: w1</td>"
+            "<td class=num>1.25</td></tr>") in page
+    assert "<td>&lt;b&gt;</td><td>00_overfitting</td><td>manual override</td>" in page
+    assert "overrides the test&#x27;s 0</pre></td></tr>" in page
+    assert "<h2>Problem submissions (4)</h2>" in page and "<b>" not in page and "class='warn'" not in page
+    records[0].execution["sandboxed"] = False
+    assert "<p class='warn'><b>Not sandboxed</b>" in report.render_page(ctx, [], [], {}, records)
+    assert "<p>None.</p>" in report.render_page(ctx, [], [], {}, [])
+
+
+def test_the_report_writes_no_html_itself():
+    source = (PACKAGE / "report.py").read_text()
+    assert not re.search(r"<(td|tr|th|table|h\d|p)[ >]", source)
+
+
+# ------------------------------------------------------------------------------ the pipeline's records and defaults
+
+
+def test_the_findings_file_is_written_and_read_as_problems(tmp_path):
+    from reglab_autograder.jobs import Problem, findings_path, read_findings
+    from reglab_autograder.preprocessors.intake_rules import IntakeRule
+
+    path = findings_path(tmp_path, "alice__" + A0)
+    rule = IntakeRule(findings_file=str(path))
+    resources = {}
+    rule.report(resources, "edited test", "q1's test cell was edited", zero=True)
+    rule.report(resources, "normalized", "upgraded to 4.5")
+    assert read_findings(path) == [Problem("edited test", "q1's test cell was edited", True),
+                                   Problem("normalized", "upgraded to 4.5", False)]
+    assert [Problem(**f) for f in resources["intake"]] == read_findings(path)
+    assert read_findings(tmp_path / "none.jsonl") == []
+
+
+def test_a_job_is_a_record_its_producers_and_consumers_name():
+    import dataclasses
+    import inspect
+
+    from reglab_autograder import worker
+    from reglab_autograder.cluster import grading
+    from reglab_autograder.commands import grade
+    from reglab_autograder.jobs import Job, Problem
+
+    job = Job("alice", A0, "d1", (Problem("late", "x"),))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        job.student = "bob"
+    assert job.label == f"alice/{A0}" and job.id == f"alice__{A0}"
+    record = job.record(status="grader error", detail="boom")
+    assert (record.student, record.assignment, record.digest, record.problems, record.detail) == (
+        "alice", A0, "d1", [Problem("late", "x")], "boom")
+    assert inspect.signature(grade.take_in).return_annotation == "Job"
+    for f in (worker.safe_job, worker.run_job):
+        assert list(inspect.signature(f).parameters) == ["run", "job"]
+    assert list(inspect.signature(grading.grade_task).parameters) == ["task"]
+    assert [f.name for f in dataclasses.fields(grading.Task)] == ["plugin", "run", "job", "files"]
+
+
+def _parse(*argv):
+    import argparse
+
+    from reglab_autograder import cli
+
+    parser = argparse.ArgumentParser(prog="reglab")
+    sub = parser.add_subparsers(dest="command", required=True)
+    cli.add_commands(sub)
+    return parser, parser.parse_args(argv)
+
+
+def test_the_cli_reads_its_defaults_from_the_options():
+    from reglab_autograder import cli
+    from reglab_autograder.options import GradeOptions, default
+
+    assert cli.grade_options(_parse("grade", "subs")[1]) == GradeOptions(Path("subs"))
+    assert cli.check_options(_parse("check", "subs")[1]) == GradeOptions(
+        Path("subs"), workers=1, isolate=False, progress=False, dry_run=True)
+    for command in ("formgrader", "feedback", "handback"):
+        assert _parse(command)[1].out == default("out") == Path("grading")
+    given = _parse("grade", "subs", "--timeout", "7", "--memory-mb", "99", "--no-sandbox", "--quiet")[1]
+    assert cli.grade_options(given) == GradeOptions(Path("subs"), timeout=7, isolate=False, progress=False,
+                                                    limits=dict(default("limits"), memory_mb=99))
+
+
+def test_the_help_text_names_the_defaults_the_options_define():
+    from reglab_autograder.options import default
+
+    parser, _ = _parse("grade", "subs")
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    text = " ".join(subparsers.choices["grade"].format_help().split())
+    limits = default("limits")
+    for words in (f"seconds per cell (default {default('timeout')})",
+                  f"seconds per notebook (default {default('notebook_timeout')})",
+                  f"output folder (default ./{default('out')})",
+                  f"kernel's processes together (default {limits['memory_mb']})",
+                  f"CPU-time limit per kernel (default {limits['cpu_seconds']})"):
+        assert words in text
+    # no default written out in a help string: each is read from the option's one definition
+    source = ast.parse((PACKAGE / "cli.py").read_text())
+    helps = [kw.value for node in ast.walk(source) if isinstance(node, ast.Call) for kw in node.keywords
+             if kw.arg == "help"]
+    texts = [ast.unparse(h) for h in helps]
+    assert len(texts) > 20 and [t for t in texts if re.search(r"default:? \.?/?\w*\d", t)] == []
+
+
+def test_grading_time_limits_have_one_home(tmp_path):
+    from reglab_autograder.options import GradeOptions, Run, default
+
+    from reglab.release import load_config
+
+    assert "Execute" not in load_config(ROOT)  # the course's nbgrader configuration sets no execution limit
+    run = Run(options=GradeOptions(tmp_path, tmp_path), root=ROOT, out=tmp_path, submissions=tmp_path)
+    cfg = config.grading_config(run)
+    assert (cfg.SandboxedExecute.timeout, cfg.SandboxedExecute.notebook_timeout) == (
+        default("timeout"), default("notebook_timeout"))
+    assert cfg.SandboxedExecute.limits == default("limits")
+
+
+# functions of the grading pipeline's modules: no body longer than a screen
+PIPELINE = ("commands", "cluster", "worker", "jobs", "intake", "options", "cli", "report", "misconceptions",
+            "plugins")
+
+
+def test_the_grading_pipelines_functions_fit_on_a_screen():
+    long = []
+    for m, path in sorted(_grader_modules().items()):
+        if _part(m) in PIPELINE:
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno >= 50:
+                    long.append(f"{m}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert long == []
 
 
 def test_the_graders_dependencies_are_pinned():

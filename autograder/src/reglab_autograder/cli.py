@@ -5,11 +5,10 @@ The students' ``reglab`` command (:mod:`reglab.cli`) adds these when this packag
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-from .sandbox import layout
+from .options import GradeOptions, default
 
 COMMANDS = ("grade", "check", "formgrader", "feedback", "handback")
 
@@ -19,22 +18,40 @@ def _fail(command: str, exc: Exception) -> int:
     return 2
 
 
-def _cmd_grade(args) -> int:
-    from .commands.grade import grade
-    from .options import GradeOptions
-
-    limits = dict(layout.DEFAULT_LIMITS, memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds)
-    opts = GradeOptions(
+def grade_options(args) -> GradeOptions:
+    """What ``reglab grade ARGS`` asks for."""
+    limits = dict(default("limits"), memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds)
+    return GradeOptions(
         submissions=args.submissions, out=args.out, workers=args.workers, timeout=args.timeout,
         notebook_timeout=args.notebook_timeout, student=args.student, db_url=args.db_url,
         limits=limits, isolate=not args.no_sandbox, course_root=args.course_dir, progress=not args.quiet,
         scheduler=args.scheduler, dates=args.dates, roster=args.roster, lms_timezone=args.lms_timezone,
         dry_run=args.dry_run, regrade=args.regrade,
     )
+
+
+def check_options(args) -> GradeOptions:
+    """What ``reglab check ARGS`` asks for: ``reglab grade --dry-run`` of the same input, the rest as by default."""
+    return GradeOptions(submissions=args.submissions, workers=1, isolate=False, course_root=args.course_dir,
+                        progress=False, dates=args.dates, roster=args.roster, lms_timezone=args.lms_timezone,
+                        dry_run=True)
+
+
+def _grade(command: str, opts: GradeOptions) -> int:
+    from .commands.grade import grade
+
     try:
         return grade(opts).exit_code
     except (FileNotFoundError, ValueError) as exc:
-        return _fail(args.command, exc)
+        return _fail(command, exc)
+
+
+def _cmd_grade(args) -> int:
+    return _grade("grade", grade_options(args))
+
+
+def _cmd_check(args) -> int:
+    return _grade("check", check_options(args))
 
 
 DATES_HELP = ("due dates and per-student extensions (TOML; default SUBMISSIONS/dates.toml if there is one): "
@@ -85,16 +102,29 @@ def _cmd_handback(args) -> int:
 
 def add_commands(sub) -> None:
     """Add the instructors' subcommands to the ``reglab`` parser's subparsers."""
+    _add_grade(sub)
+    p = sub.add_parser("check", help="what `reglab grade` would do, writing nothing: submissions per assignment, "
+                                     "due dates (UTC and local), extensions, late policy, roster students without "
+                                     "a submission; refuses an empty class")
+    p.add_argument("submissions", type=Path, help="as for `reglab grade`")
+    _add_input_options(p)
+    p.set_defaults(func=_cmd_check)
+    _add_output_commands(sub)
+
+
+def _add_grade(sub) -> None:
+    """``reglab grade``: its defaults and the defaults its help text names are :class:`.options.GradeOptions`'."""
     p = sub.add_parser("grade", help="autograde a class's submissions with nbgrader (parallel, sandboxed)")
     p.add_argument("submissions", type=Path,
                    help="nbgrader's submitted/<student>/<assignment>/ folder (or a course folder holding it), "
                         "or a folder of LMS zip downloads")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    p.add_argument("--workers", type=int, default=default("workers"),
                    help="parallel grading processes (default: cores)")
-    p.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
-    p.add_argument("--notebook-timeout", type=int, default=600, help="seconds per notebook (default 600)")
-    p.add_argument("--out", type=Path, default=Path("grading"),
-                   help="output folder (default ./grading); it can be moved or copied later: its gradebook is the "
+    p.add_argument("--timeout", type=int, default=default("timeout"), help="seconds per cell (default %(default)s)")
+    p.add_argument("--notebook-timeout", type=int, default=default("notebook_timeout"),
+                   help="seconds per notebook (default %(default)s)")
+    p.add_argument("--out", type=Path, default=default("out"),
+                   help="output folder (default ./%(default)s); it can be moved or copied later: its gradebook is the "
                         "one inside it unless --db-url is given")
     p.add_argument("--student", default=None, help="regrade only this student")
     p.add_argument("--regrade", action="store_true",
@@ -106,12 +136,12 @@ def add_commands(sub) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="grade on a Dask cluster: its scheduler (tcp://HOST:PORT, or gateway://CLUSTER for Dask "
                         "Gateway); needs --db-url postgresql://..., ignores --workers")
-    p.add_argument("--memory-mb", type=int, default=layout.DEFAULT_LIMITS["memory_mb"],
-                   help="memory limit of all of a kernel's processes together (default 2048): as root a cgroup; as an "
-                        "ordinary user a watchdog that kills the kernel over it (checked every 0.1 s); also the "
-                        "address-space limit (RLIMIT_AS) of each process")
-    p.add_argument("--cpu-seconds", type=int, default=layout.DEFAULT_LIMITS["cpu_seconds"],
-                   help="CPU-time limit per kernel (default 600)")
+    p.add_argument("--memory-mb", type=int, default=default("limits")["memory_mb"],
+                   help="memory limit of all of a kernel's processes together (default %(default)s): as root a "
+                        "cgroup; as an ordinary user a watchdog that kills the kernel over it (checked every 0.1 s); "
+                        "also the address-space limit (RLIMIT_AS) of each process")
+    p.add_argument("--cpu-seconds", type=int, default=default("limits")["cpu_seconds"],
+                   help="CPU-time limit per kernel (default %(default)s)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="grade WITHOUT isolation when no sandbox can be set up (bubblewrap missing, user namespaces "
                         "disabled): student code then runs as you, with your files and network; only per-process "
@@ -122,19 +152,13 @@ def add_commands(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar (stale grades are still reported)")
     p.set_defaults(func=_cmd_grade)
 
-    p = sub.add_parser("check", help="what `reglab grade` would do, writing nothing: submissions per assignment, "
-                                     "due dates (UTC and local), extensions, late policy, roster students without "
-                                     "a submission; refuses an empty class")
-    p.add_argument("submissions", type=Path, help="as for `reglab grade`")
-    _add_input_options(p)
-    p.set_defaults(func=_cmd_grade, dry_run=True, out=Path("grading"), workers=1, timeout=60, notebook_timeout=600,
-                   student=None, db_url=None, scheduler=None, memory_mb=layout.DEFAULT_LIMITS["memory_mb"],
-                   cpu_seconds=layout.DEFAULT_LIMITS["cpu_seconds"], no_sandbox=True, quiet=True, regrade=False)
 
+def _add_output_commands(sub) -> None:
+    """The commands that read a grading output: ``reglab formgrader``, ``feedback``, ``handback``."""
+    out_help = "the output folder of `reglab grade` (default ./%(default)s)"
     p = sub.add_parser("formgrader", help="open a grading output in nbgrader's formgrader (JupyterLab) "
                                           "to score written answers and comment")
-    p.add_argument("out", type=Path, nargs="?", default=Path("grading"),
-                   help="the output folder of `reglab grade` (default ./grading)")
+    p.add_argument("out", type=Path, nargs="?", default=default("out"), help=out_help)
     p.add_argument("--port", type=int, default=None, help="JupyterLab's port (default: JupyterLab's own choice)")
     p.add_argument("--ip", default=None, help="address JupyterLab listens on (default: JupyterLab's, localhost)")
     p.add_argument("--no-browser", action="store_true", help="print the URL instead of opening a browser")
@@ -144,13 +168,11 @@ def add_commands(sub) -> None:
                                         "scores and comments, refresh grades.csv, the LMS exports and the report "
                                         "(no notebook runs); says how many manual scores and comments it picked up "
                                         "and which written answers are still ungraded")
-    p.add_argument("out", type=Path, nargs="?", default=Path("grading"),
-                   help="the output folder of `reglab grade` (default ./grading)")
+    p.add_argument("out", type=Path, nargs="?", default=default("out"), help=out_help)
     p.set_defaults(func=_cmd_feedback)
 
     p = sub.add_parser("handback", help="one folder per student holding only that student's feedback "
                                         "(nbgrader's feedback/<student>/<assignment>/ layout)")
-    p.add_argument("out", type=Path, nargs="?", default=Path("grading"),
-                   help="the output folder of `reglab grade` (default ./grading)")
+    p.add_argument("out", type=Path, nargs="?", default=default("out"), help=out_help)
     p.add_argument("--zip", action="store_true", help="also write <student>.zip next to each folder")
     p.set_defaults(func=_cmd_handback)

@@ -53,11 +53,45 @@ def job_id(student: str, assignment: str) -> str:
 
 @dataclass
 class Problem:
-    """Something intake found in a submission; one report row."""
+    """Something intake found in a submission; one report row. The intake rules write one per line of a job's
+    findings file (:func:`findings_path`) in its JSON form, and the job reads them back with :func:`read_findings`."""
 
     kind: str
     detail: str
     zero: bool = False  # does this problem cost the notebook its points?
+
+    def to_json(self) -> str:
+        """One line of a findings file."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, line: str) -> Problem:
+        return cls(**json.loads(line))
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission to grade, as intake leaves it: whose, which assignment, the digest of its files (a rerun
+    skips files graded before) and what intake found in them (report rows; some cost a notebook its points)."""
+
+    student: str
+    assignment: str
+    digest: str
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return job_id(self.student, self.assignment)
+
+    @property
+    def label(self) -> str:
+        """How the progress bar and messages name it: ``student/assignment``."""
+        return f"{self.student}/{self.assignment}"
+
+    def record(self, **fields) -> JobRecord:
+        """A job record of this job (its intake problems copied), with ``fields`` (status, detail, ...)."""
+        return JobRecord(student=self.student, assignment=self.assignment, digest=self.digest,
+                         problems=list(self.problems), **fields)
 
 
 @dataclass(frozen=True)
@@ -172,11 +206,32 @@ def read_record(jobs_dir: Path, student: str, assignment: str) -> JobRecord | No
     return JobRecord.from_dict(json.loads(path.read_text()))
 
 
+EVENTS = ".events.json"  # what the sandboxed execution of a job reported, beside its record
+FINDINGS = ".findings.jsonl"  # what the intake rules found in a job's notebooks, one Problem per line
+
+
+def events_path(jobs_dir: Path, job: str) -> Path:
+    """The events file of the job ``job`` (a :func:`job_id`)."""
+    return Path(jobs_dir) / f"{job}{EVENTS}"
+
+
+def findings_path(jobs_dir: Path, job: str) -> Path:
+    """The findings file of the job ``job`` (a :func:`job_id`): the intake rules append to it."""
+    return Path(jobs_dir) / f"{job}{FINDINGS}"
+
+
+def read_findings(path: Path) -> list[Problem]:
+    """The problems of a findings file, in the order found (none if it was not written)."""
+    if not path.exists():
+        return []
+    return [Problem.from_json(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def read_all(jobs_dir: Path) -> list[JobRecord]:
     """Every record in a jobs folder (not the sandbox's ``*.events.json``), sorted by assignment, student."""
     out = []
     for p in sorted(Path(jobs_dir).glob("*__*.json")):
-        if not p.name.endswith(".events.json"):
+        if not p.name.endswith(EVENTS):
             out.append(JobRecord.from_dict(json.loads(p.read_text())))
     return sorted(out, key=lambda r: (r.assignment, r.student))
 

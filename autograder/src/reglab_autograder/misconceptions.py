@@ -1,26 +1,26 @@
 """Named misconceptions in failed tests: ``[misconception:<id>]`` markers in a test cell's error output.
 
 The self-check harness names the misconception a wrong answer shows in its error message (nbgrader keeps
-the message in the autograded notebook). The report counts, per question part, how many students hit each.
+the message in the autograded notebook), with the marker :data:`reglab.checks.MISCONCEPTION_MARKER` reads. The
+report counts, per question part, how many students hit each.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
 import nbformat
 from nbgrader import utils
 
-from .common import grade_id
+from reglab.checks import MISCONCEPTION_MARKER
 
-MARKER = re.compile(r"\[misconception:([a-z0-9][a-z0-9_.-]*)\]")
+from .common import grade_id
 
 
 def in_text(text: str) -> list[str]:
     """The misconception ids named in ``text``, in order of first appearance, each once."""
-    return list(dict.fromkeys(MARKER.findall(text or "")))
+    return list(dict.fromkeys(MISCONCEPTION_MARKER.findall(text or "")))
 
 
 def in_cell(cell) -> list[str]:

@@ -11,14 +11,16 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import database
 from .sandbox import layout
 
 
 @dataclass(frozen=True)
 class GradeOptions:
+    """The options of ``reglab grade``, each default defined here only: the CLI reads its defaults and its help
+    text's from :func:`default`."""
+
     submissions: Path
-    out: Path
+    out: Path = Path("grading")
     workers: int = max(1, os.cpu_count() or 1)
     timeout: int = 60  # seconds per cell
     notebook_timeout: int = 600  # seconds per notebook
@@ -36,6 +38,17 @@ class GradeOptions:
     regrade: bool = False  # grade again what was graded against other tests or another grader (nbgrader's --force)
 
 
+def default(name: str):
+    """The default of the option ``name`` of :class:`GradeOptions` (the limits: :data:`.sandbox.layout.DEFAULT_LIMITS`,
+    a copy)."""
+    (f,) = [f for f in dataclasses.fields(GradeOptions) if f.name == name]
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    if f.default is dataclasses.MISSING:
+        raise ValueError(f"the option {name} has no default")
+    return f.default
+
+
 @dataclass(frozen=True)
 class Run:
     """One grading run: the options with every path resolved, as the worker processes receive it."""
@@ -51,7 +64,7 @@ class Run:
 
     @classmethod
     def start(cls, opts: GradeOptions, root: Path) -> Run:
-        from . import dates
+        from . import database, dates
 
         if opts.db_url:  # resolved once, here: workers run in other folders
             opts = dataclasses.replace(opts, db_url=database.absolute_sqlite(opts.db_url))
@@ -79,5 +92,7 @@ SQLITE_URL = "sqlite:///{}?timeout=120"  # the gradebook in a grading output, by
 def db_url_for(out: Path, db_url: str | None = None) -> str:
     """The gradebook of a grading output: ``db_url`` if given (PostgreSQL through psycopg 3), else SQLite in ``out``."""
     if db_url:
+        from . import database  # here: the CLI reads this module's defaults without loading SQLAlchemy
+
         return database.normalize_url(db_url)
     return SQLITE_URL.format((Path(out) / "gradebook.db").resolve())

@@ -1,10 +1,12 @@
 """What ``reglab grade`` and ``reglab feedback`` write: grades.csv (nbgrader's export), a per-question
-breakdown, and report.html (scores, late penalties, misconceptions, one row per problem)."""
+breakdown, and report.html (scores, late penalties, misconceptions, one row per problem), rendered from the template
+``templates/reglab_report/report.html.j2``."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import html
 import io
 from collections import defaultdict
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from markupsafe import Markup
 
 from . import misconceptions
 from .execution import ExecutionRecord
@@ -33,13 +36,12 @@ class ProblemRow(NamedTuple):
 class ReportContext:
     out: Path
     db_url: str
-    settings: str = ""  # how the notebooks were run, for the report's header
+    settings: tuple[str, ...] = ()  # how the notebooks were run, for the report's header (plain text)
 
     @classmethod
     def of_run(cls, run) -> ReportContext:
         o = run.options
-        settings = (f"up to {o.workers} worker(s) &middot; cell timeout {o.timeout} s, "
-                    f"notebook cap {o.notebook_timeout} s")
+        settings = (f"up to {o.workers} worker(s)", f"cell timeout {o.timeout} s, notebook cap {o.notebook_timeout} s")
         return cls(out=run.out, db_url=run.db_url, settings=settings)
 
 
@@ -193,79 +195,96 @@ def _print_summary(ctx: ReportContext, summary, rows, errors) -> None:
         print(f"GRADER ERRORS in {len(errors)} job(s): see the report; rerun to retry them.")
 
 
-def misconception_table(records) -> list[str]:
+class Misconception(NamedTuple):
+    """A row of the report's misconception table."""
+
+    assignment: str
+    notebook: str
+    grade_id: str
+    misconception: str
+    students: int
+
+
+def misconception_rows(records) -> list[Misconception]:
+    """Per question part, the misconceptions failed tests named, most students first."""
     counts = misconceptions.count(records)
-    if not counts:
-        return ["<h2>Misconceptions</h2><p>No failed test named a misconception.</p>"]
-    out = ["<h2>Misconceptions</h2><p>Students whose failed test named each misconception, per question part.</p>",
-           "<table id='misconceptions'><tr><th>assignment</th><th>notebook</th><th>question part</th>"
-           "<th>misconception</th><th>students</th></tr>"]
-    for (aid, nb, gid), counter in sorted(counts.items()):
-        for m, n in counter.most_common():
-            e = html.escape
-            out.append(f"<tr><td>{e(aid)}</td><td>{e(nb)}</td><td>{e(gid)}</td><td>{e(m)}</td>"
-                       f"<td class=num>{n}</td></tr>")
-    out.append("</table>")
-    return out
+    return [Misconception(aid, nb, gid, m, n) for (aid, nb, gid), counter in sorted(counts.items())
+            for m, n in counter.most_common()]
 
 
-def _write_html(ctx: ReportContext, summary, rows, figures, records) -> None:
-    e = html.escape
-    sandboxed = [r.execution.get("sandboxed") for r in records if r.execution]
-    modes = sorted({r.execution.get("sandbox", "") for r in records if r.execution.get("sandboxed")})
-    if sandboxed and all(sandboxed):
-        box = (f"<p class='ok'>Every kernel ran sandboxed ({e(', '.join(modes))}): no network, only allow-listed "
-               "files, private size-capped folders, resource limits (each job record lists them).</p>")
-    elif sandboxed:
-        box = ("<p class='warn'><b>Not sandboxed</b> (--no-sandbox) for some or all submissions: their kernels ran as "
-               "the grader's user with its file and network access; only per-process limits applied.</p>")
-    else:
-        box = ""
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>reglab grading report</title><style>",
-        "body{font-family:sans-serif;margin:2em;max-width:70em} table{border-collapse:collapse;margin:1em 0}",
-        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top} th{background:#f3f3f3}",
-        ".warn{background:#fff3cd;padding:.6em} .ok{background:#e8f5e9;padding:.6em} td.num{text-align:right}",
-        "</style></head><body>",
-        f"<h1>Grading report</h1><p>{e(dt.datetime.now().isoformat(timespec='seconds'))} &middot; "
-        f"{len(records)} submission(s) &middot; {ctx.settings}</p>", box,
-        "<h2>Scores (autograded points)</h2><table><tr><th>assignment</th><th>submissions</th><th>graded</th>"
-        "<th>mean</th><th>median</th><th>min</th><th>max</th><th>out of</th><th>late</th><th>problem rows</th></tr>",
-    ]
-    for s in summary:
-        parts.append(f"<tr><td>{e(s['assignment'])}</td><td class=num>{s['submissions']}</td>"
-                     f"<td class=num>{s['graded']}</td><td class=num>{s['mean']:.2f}</td>"
-                     f"<td class=num>{s['median']:.4g}</td><td class=num>{s['min']:.4g}</td>"
-                     f"<td class=num>{s['best']:.4g}</td><td class=num>{s['max']:.4g}</td>"
-                     f"<td class=num>{s['late']}</td><td class=num>{s['problems']}</td></tr>")
-    parts.append("</table>")
-    for aid, uri in figures.items():
-        parts.append(f"<h3>{e(aid)}</h3><img alt='score distribution and pass rates of {e(aid)}' src='{uri}'>")
-    parts += misconception_table(records)
-    parts.append(f"<h2>Problem submissions ({len(rows)})</h2>")
-    if rows:
-        parts.append("<table id='problems'><tr><th>student</th><th>assignment</th><th>what</th>"
-                     "<th>what happened</th></tr>")
-        for s, a, kind, detail in rows:
-            parts.append(f"<tr><td>{e(s)}</td><td>{e(a)}</td><td>{e(kind)}</td>"
-                         f"<td><pre style='white-space:pre-wrap;margin:0'>{e(detail)}</pre></td></tr>")
-        parts.append("</table>")
-    else:
-        parts.append("<p>None.</p>")
-    parts.append("<h2>Every submission</h2><table id='submissions'><tr><th>student</th><th>assignment</th>"
-                 "<th>status</th><th>autograded</th><th>late penalty</th>"
-                 "<th>total (manual included, after penalty)</th>"
-                 "<th>needs manual grading</th><th>seconds</th></tr>")
-    for r in sorted(records, key=lambda r: (r.assignment, r.student)):
-        manual = f"{PENDING}: {', '.join(r.pending)}" if r.pending else "yes" if r.needs_manual_grade else "no"
+def misconception_table(records) -> str:
+    """The report's misconception section (HTML)."""
+    return _template("misconceptions.html.j2").render(misconceptions=misconception_rows(records))
+
+
+class SubmissionRow(NamedTuple):
+    """A row of the report's table of every submission, as it reads."""
+
+    student: str
+    assignment: str
+    status: str
+    autograded: str  # "score / max", and the test cells the instructor scored by hand
+    late_penalty: str
+    total: str  # manual scores included, after the penalty; "+ pending" while written answers await a score
+    manual: str  # "pending: <grade ids>", "yes" or "no"
+    seconds: float
+
+    @classmethod
+    def of(cls, r: JobRecord) -> SubmissionRow:
         p = for_people
         by_hand = [f"{q.grade_id} {p(q.manual_score):g} / {p(q.max_score):g}" for q in r.parts
                    if q.type == "code" and overridden(q)]
         by_hand_note = f" (manual: {', '.join(by_hand)})" if by_hand else ""
-        parts.append(f"<tr><td>{e(r.student)}</td><td>{e(r.assignment)}</td><td>{e(r.status)}</td>"
-                     f"<td class=num>{p(r.auto_score):g} / {p(r.auto_max):g}{e(by_hand_note)}</td>"
-                     f"<td class=num>{p(r.late_penalty):g}</td><td class=num>{p(r.score):g} / {p(r.max_score):g}"
-                     f"{' + ' + PENDING if r.pending else ''}</td>"
-                     f"<td>{e(manual)}</td><td class=num>{r.seconds}</td></tr>")
-    parts.append("</table></body></html>")
-    (ctx.out / "report.html").write_text("".join(parts), encoding="utf-8")
+        manual = f"{PENDING}: {', '.join(r.pending)}" if r.pending else "yes" if r.needs_manual_grade else "no"
+        return cls(r.student, r.assignment, r.status,
+                   autograded=f"{p(r.auto_score):g} / {p(r.auto_max):g}{by_hand_note}",
+                   late_penalty=f"{p(r.late_penalty):g}",
+                   total=f"{p(r.score):g} / {p(r.max_score):g}{' + ' + PENDING if r.pending else ''}",
+                   manual=manual, seconds=r.seconds)
+
+
+def sandboxing(records) -> tuple[str, list[str]]:
+    """Whether the kernels ran sandboxed: ``"all"``, ``"some"`` (some or all with --no-sandbox) or ``""`` (no
+    kernel ran), and the sandbox modes used."""
+    sandboxed = [r.execution.get("sandboxed") for r in records if r.execution]
+    modes = sorted({r.execution.get("sandbox", "") for r in records if r.execution.get("sandboxed")})
+    return ("all" if sandboxed and all(sandboxed) else "some" if sandboxed else ""), modes
+
+
+def render_page(ctx: ReportContext, summary, rows, figures, records) -> str:
+    """report.html: the header (when, how many, how the notebooks ran), the scores per assignment and their figures,
+    the misconceptions, the problem rows and every submission."""
+    sandbox, modes = sandboxing(records)
+    return _template("report.html.j2").render(
+        generated=dt.datetime.now().isoformat(timespec="seconds"),
+        header=(f"{len(records)} submission(s)", *ctx.settings),
+        sandbox=sandbox, sandbox_modes=modes, summary=summary, figures=figures,
+        misconceptions=misconception_rows(records), rows=rows,
+        submissions=[SubmissionRow.of(r) for r in sorted(records, key=lambda r: (r.assignment, r.student))])
+
+
+def _write_html(ctx: ReportContext, summary, rows, figures, records) -> None:
+    (ctx.out / "report.html").write_text(render_page(ctx, summary, rows, figures, records), encoding="utf-8")
+
+
+TEMPLATES = Path(__file__).parent / "templates" / "reglab_report"
+
+
+def _escaped(value) -> str:
+    """Every value a template shows, as :func:`html.escape` writes it (``'`` as ``&#x27;``); HTML marked safe as
+    it is."""
+    return value if isinstance(value, Markup) else html.escape(str(value))
+
+
+@functools.cache
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), finalize=_escaped, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    env.filters["fmt"] = format  # {{ x | fmt(".4g") }}: Python's format(x, ".4g")
+    return env
+
+
+def _template(name: str):
+    return _environment().get_template(name)

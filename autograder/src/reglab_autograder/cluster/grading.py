@@ -7,10 +7,10 @@ submissions in exactly as for local grading (:mod:`..commands.grade`); then
 * the course's grading files (its nbgrader configuration, the ``source/`` and ``release/`` notebooks of the
   assignments graded) go to every worker once, as a :class:`CourseFiles` worker plugin keyed by their digest
   (the scheduler hands it to workers that join later, e.g. a restarted one);
-* each task carries one submission's files, its assignment and intake findings; on the worker,
-  :func:`grade_task` writes them into the worker's own scratch course folder (in its local directory) and calls
-  the local path's job function, :func:`..worker.safe_job`: the same nbgrader autograde and feedback, in the same
-  bubblewrap sandbox, with the gradebook on the shared server;
+* each task (a :class:`Task`) carries one submission's files and its :class:`..jobs.Job` (assignment, intake
+  findings); on the worker, :func:`grade_task` writes them into the worker's own scratch course folder (in its local
+  directory) and calls the local path's job function, :func:`..worker.safe_job`: the same nbgrader autograde and
+  feedback, in the same bubblewrap sandbox, with the gradebook on the shared server;
 * the task returns the autograded notebook, the feedback and the job record; the coordinator writes them into
   ``--out``, the record last (the job's "done" marker, as locally), so that a rerun after any interruption grades
   only what is missing.
@@ -32,14 +32,15 @@ import tempfile
 import threading
 import traceback
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
 from reglab.release import CONFIG_RELATIVE
 
 from .. import config, database, intake, mathjax
-from ..jobs import GRADER_ERROR, JobRecord, write_record
+from ..jobs import GRADER_ERROR, Job, JobRecord, events_path, write_record
+from ..options import Run
 from ..sandbox import layout, probe
 from ..worker import init_worker, safe_job
 
@@ -153,15 +154,23 @@ def files_digest(files: dict[str, bytes]) -> str:
     return h.hexdigest()
 
 
-def grade_all(client, run, todo, progress) -> int:
-    """Grade the ``todo`` jobs ((student, assignment, digest, problems), after intake) on the cluster; each result
-    is written into ``run.out`` as it arrives. Returns how many jobs got no result (the scheduler was lost)."""
+@dataclass(frozen=True)
+class Task:
+    """What a cluster task carries to a worker: one job, the run, its submission's files and the name of the worker
+    plugin holding the course's files."""
+
+    plugin: str
+    run: Run  # the coordinator's; the worker points its folders at its scratch course
+    job: Job
+    files: dict[str, bytes]  # the submitted files, relative to the submission's folder
+
+
+def grade_all(client, run, todo: list[Job], progress) -> int:
+    """Grade the ``todo`` jobs (after intake) on the cluster; each result is written into ``run.out`` as it arrives.
+    Returns how many jobs got no result (the scheduler was lost)."""
     from distributed import as_completed
 
-    files = course_files(run, {t[1] for t in todo})
-    digest = files_digest(files)
-    plugin = f"reglab-course-{digest[:16]}-{uuid.uuid4().hex[:8]}"
-    client.register_plugin(CourseFiles(files, digest), name=plugin)
+    plugin = send_course(client, run, {job.assignment for job in todo})
     pending = list(reversed(todo))
     running = {}
     done = as_completed(loop=client.loop)
@@ -169,31 +178,20 @@ def grade_all(client, run, todo, progress) -> int:
     def refill():
         width = max(4, 2 * sum(client.nthreads().values()))  # a bounded queue: task data stays small on the scheduler
         while pending and len(running) < width:
-            student, assignment, sub_digest, problems = pending.pop()
-            folder = run.out / "submitted" / student / assignment
-            job = {"plugin": plugin, "run": run, "student": student, "assignment": assignment, "digest": sub_digest,
-                   "problems": problems, "files": _read_folder(folder, ".")}
-            fut = client.submit(grade_task, job, pure=False)
-            running[fut.key] = (student, assignment, sub_digest, problems)
+            job = pending.pop()
+            task = Task(plugin, run, job, _read_folder(run.out / "submitted" / job.student / job.assignment, "."))
+            fut = client.submit(grade_task, task, pure=False)
+            running[fut.key] = job
             done.add(fut)
 
     lost = 0
     try:
         refill()
         for fut in done:
-            student, assignment, sub_digest, problems = running.pop(fut.key)
-            if fut.status == "finished":
-                store(run.out, student, assignment, fut.result())
-            elif fut.status == "cancelled":
-                lost += 1  # no record: a rerun grades it
-            else:
-                exc = fut.exception()
-                write_record(run.jobs_dir, JobRecord(
-                    student=student, assignment=assignment, status=GRADER_ERROR, digest=sub_digest,
-                    problems=list(problems), detail=f"the cluster could not grade this submission: "
-                                                    f"{type(exc).__name__}: {str(exc)[:1500]}"))
+            job = running.pop(fut.key)
+            lost += collect(run, job, fut)
             fut.release()
-            progress.step(f"{student}/{assignment}")
+            progress.step(job.label)
             refill()
     except (OSError, TimeoutError) as exc:  # the scheduler went away: what has no record is graded by a rerun
         raise ClusterUnavailable(f"lost the Dask scheduler mid-batch ({type(exc).__name__}: {str(exc)[:200]}); "
@@ -204,6 +202,28 @@ def grade_all(client, run, todo, progress) -> int:
         except Exception:  # noqa: BLE001 - a lost scheduler has no plugin to remove
             pass
     return lost
+def send_course(client, run, assignments) -> str:
+    """Send the course's grading files of ``assignments`` to the cluster as a worker plugin (every worker writes them
+    into its scratch course folder, also one that joins later); returns the plugin's name."""
+    files = course_files(run, assignments)
+    digest = files_digest(files)
+    plugin = f"reglab-course-{digest[:16]}-{uuid.uuid4().hex[:8]}"
+    client.register_plugin(CourseFiles(files, digest), name=plugin)
+    return plugin
+
+
+def collect(run, job: Job, fut) -> int:
+    """Write the result of ``job``'s task into ``run.out`` (a task that failed: a grader-error record); returns 1
+    for a task the cluster lost (no record: a rerun grades it), else 0."""
+    if fut.status == "finished":
+        store(run.out, job.student, job.assignment, fut.result())
+    elif fut.status == "cancelled":
+        return 1
+    else:
+        exc = fut.exception()
+        write_record(run.jobs_dir, job.record(status=GRADER_ERROR, detail=f"the cluster could not grade this "
+                                              f"submission: {type(exc).__name__}: {str(exc)[:1500]}"))
+    return 0
 
 
 def _inside(base: Path, rel: str) -> Path:
@@ -294,31 +314,30 @@ class CourseFiles(WorkerPlugin):
         shutil.rmtree(getattr(self, "scratch", ""), ignore_errors=True)
 
 
-def grade_task(job: dict) -> dict:
+def grade_task(task: Task) -> dict:
     """On a worker: grade one submission in this worker's scratch course folder; returns the job record (as JSON)
     and the files the coordinator writes into ``--out``."""
     from distributed import get_worker
 
-    course = get_worker().plugins[job["plugin"]]
-    student, assignment = job["student"], job["assignment"]
+    course = get_worker().plugins[task.plugin]
+    job = task.job
     out = course.scratch / GRADING
-    run = replace(job["run"], root=course.scratch / COURSE, out=out, submissions=out / "submitted",
-                  hidden=tuple(job["run"].hidden) + (str(course.scratch.parent),))
-    with course.lock, database.submission_lock(run.db_url, student, assignment):
+    run = replace(task.run, root=course.scratch / COURSE, out=out, submissions=out / "submitted",
+                  hidden=tuple(task.run.hidden) + (str(course.scratch.parent),))
+    with course.lock, database.submission_lock(run.db_url, job.student, job.assignment):
         for step in ("submitted", "autograded", "feedback", "jobs"):
             shutil.rmtree(out / step, ignore_errors=True)
         run.jobs_dir.mkdir(parents=True)
-        _write_files(out / "submitted" / student / assignment, job["files"])
+        _write_files(out / "submitted" / job.student / job.assignment, task.files)
         try:
-            record = safe_job(run, student, assignment, job["digest"], job["problems"])
+            record = safe_job(run, job)
         except Exception:  # safe_job records grader failures itself; this is anything else
-            record = JobRecord(student=student, assignment=assignment, digest=job["digest"],
-                               problems=list(job["problems"]), status=GRADER_ERROR,
-                               detail=traceback.format_exc()[-3000:])
+            record = job.record(status=GRADER_ERROR, detail=traceback.format_exc()[-3000:])
         files = {}
         for step in ("autograded", "feedback"):
-            files.update(_read_folder(out / step / student / assignment, f"{step}/{student}/{assignment}"))
-        events = run.jobs_dir / f"{record.id}.events.json"
+            files.update(_read_folder(out / step / job.student / job.assignment,
+                                      f"{step}/{job.student}/{job.assignment}"))
+        events = events_path(run.jobs_dir, record.id)
         if events.is_file():
             files[f"jobs/{events.name}"] = events.read_bytes()
         for step in ("submitted", "autograded", "feedback", "jobs"):

@@ -57,7 +57,7 @@ def refresh(out, echo: bool = True) -> report.GradingResult:
         gradebook.fill_scores(go.db_url, record)
         write_record(go.out / "jobs", record)
         records.append(record)
-    ctx = report.ReportContext(out=go.out, db_url=go.db_url, settings="feedback regenerated with manual scores")
+    ctx = report.ReportContext(out=go.out, db_url=go.db_url, settings=("feedback regenerated with manual scores",))
     result = report.write_all(ctx, records, read_notes(go.out), echo=echo)
     if echo:
         print("\n".join(picked_up(gradebook.manual_counts(go.db_url), records)))

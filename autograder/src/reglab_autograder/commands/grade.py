@@ -21,8 +21,8 @@ from reglab.release import available_sessions, find_course_root
 
 from .. import config, coursedir, gradebook, intake, report, survey, worker
 from ..common import ensure_tools_on_path, quiet_nbgrader_internals
-from ..discovery import discover
-from ..jobs import GRADED, GRADER_ERROR, JobRecord, Note, Problem, read_record, write_notes, write_record
+from ..discovery import Submission, discover
+from ..jobs import GRADED, GRADER_ERROR, Job, JobRecord, Note, Problem, read_record, write_notes, write_record
 from ..options import GradeOptions, Run
 from ..progress import Progress
 from ..sandbox import layout, probe, processes
@@ -68,28 +68,60 @@ def grade_on_cluster(opts: GradeOptions) -> report.GradingResult:
 def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
     """Grade with a local process pool, or with the cluster of ``client``."""
     if opts.isolate and client is None:
-        status = probe.probe()
-        if not status.ok:  # secure by default: no grading without a sandbox unless asked for explicitly
-            raise layout.SandboxUnavailable(f"cannot sandbox the students' code: {status.reason}")
+        require_sandbox()
     if layout.is_root():
         processes.reap_orphans()
     run = Run.start(opts, opts.course_root or find_course_root())
     plan = survey.validate(run)  # due dates, extensions, roster: refused before anything is written
-    known = available_sessions(run.root)
+    everyone, notes = find_submissions(run)
+    notes += plan.notes(everyone)
+    run = dataclasses.replace(run, course=tuple(
+        (a, coursedir.course_digest(run.root, a)) for a in sorted({s.assignment for s in everyone})))
+    pending = to_grade(run, everyone, notes)
+    lost = grade_jobs(run, client, everyone, pending, plan)
+    write_notes(run.out, notes)
+    records = [r for s in everyone if (r := read_record(run.jobs_dir, s.student, s.assignment)) is not None]
+    result = report.write_all(report.ReportContext.of_run(run), records, notes)
+    if warn_stale(notes):
+        result.exit_code = result.exit_code or STALE
+    if lost:
+        from ..cluster.grading import ClusterUnavailable
+
+        raise ClusterUnavailable(f"the Dask scheduler was lost: {lost} submission(s) not graded; rerun the same "
+                                 "command to grade them (what is graded is kept)")
+    return result
+
+
+def require_sandbox() -> None:
+    """Secure by default: no grading without a sandbox unless asked for explicitly (``--no-sandbox``)."""
+    status = probe.probe()
+    if not status.ok:
+        raise layout.SandboxUnavailable(f"cannot sandbox the students' code: {status.reason}")
+
+
+def find_submissions(run: Run) -> tuple[list[Submission], list[Note]]:
+    """Every submission in ``run.submissions`` (LMS archives extracted into ``--out``) and the notes about the
+    input; an empty class is refused, leaving no output folder behind. The output folder exists afterwards."""
     new_out = not run.out.exists()
-    everyone, notes = discover(run.submissions, run.out, known, lambda aids: coursedir.prepare(run, aids),
-                               opts.lms_timezone)  # writes into --out only to extract LMS archives
+    everyone, notes = discover(run.submissions, run.out, available_sessions(run.root),
+                               lambda aids: coursedir.prepare(run, aids),
+                               run.options.lms_timezone)  # writes into --out only to extract LMS archives
     if not everyone and new_out and run.out.exists():  # LMS archives holding no submission: leave no output behind
         shutil.rmtree(run.out)
     survey.refuse_empty(run.submissions, everyone)
     run.out.mkdir(parents=True, exist_ok=True)
     run.jobs_dir.mkdir(exist_ok=True)
-    notes += plan.notes(everyone)
+    return everyone, notes
+
+
+def to_grade(run: Run, everyone: list[Submission], notes: list[Note]) -> list[tuple[Submission, str]]:
+    """The submissions this run grades, each with its files' digest: those of ``--student`` (if given) not graded
+    before with these very files, or to regrade. A graded submission kept although its tests or grader changed
+    gets a stale note; one whose files cannot be read gets its grader-error record."""
+    opts = run.options
     chosen = [s for s in everyone if opts.student is None or s.student == opts.student]
     if opts.student and not chosen:
         raise ValueError(f"no submissions of student {opts.student!r} in {opts.submissions}")
-    run = dataclasses.replace(run, course=tuple(
-        (a, coursedir.course_digest(run.root, a)) for a in sorted({s.assignment for s in everyone})))
     pending = []  # (submission, its files' digest): not graded before with these very files, or to regrade
     for sub in everyone:
         prev = read_record(run.jobs_dir, sub.student, sub.assignment)
@@ -108,43 +140,48 @@ def grade_here(opts: GradeOptions, client=None) -> report.GradingResult:
                 notes.append(stale_note(sub, why))
             continue
         pending.append((sub, digest))
-    lost = 0
+    return pending
+
+
+def grade_jobs(run: Run, client, everyone: list[Submission], pending, plan: survey.Plan) -> int:
+    """Set the grading course up, take the ``pending`` submissions in and grade them: in a local pool of worker
+    processes, started meanwhile, or on the cluster of ``client``. Returns how many the cluster lost."""
     with contextlib.ExitStack() as stack:
         # the workers start while the course is set up; no more of them than submissions to grade (each starts a
         # fork server of its own for its kernels)
-        workers = min(opts.workers, len(pending))
+        workers = min(run.options.workers, len(pending))
         pool = stack.enter_context(start_pool(run, workers)) if client is None and pending else None
         coursedir.prepare(run, sorted({s.assignment for s in everyone}))
-        todo = []
-        for sub, digest in pending:
-            try:
-                todo.append(take_in(run, sub, digest, plan.due))
-            except Exception as exc:  # noqa: BLE001 - one submission's input never stops the class
-                record_intake_failure(run, sub, exc)
-
-        gradebook.create_students(run.db_url, sorted({t[0] for t in todo}), plan.roster)
-        with Progress(len(todo), opts.progress) as progress:
+        todo = take_in_all(run, pending, plan.due)
+        gradebook.create_students(run.db_url, sorted({job.student for job in todo}), plan.roster)
+        with Progress(len(todo), run.options.progress) as progress:
             if todo and client is not None:
                 from ..cluster import grading as cluster
 
-                lost = cluster.grade_all(client, run, todo, progress)
-            elif todo:
-                futures = {pool.submit(worker.safe_job, run, *t): t[:2] for t in todo}
-                for fut in as_completed(futures):
-                    fut.result()
-                    progress.step("/".join(futures[fut]))
+                return cluster.grade_all(client, run, todo, progress)
+            if todo:
+                grade_in_pool(pool, run, todo, progress)
+    return 0
 
-    write_notes(run.out, notes)
-    records = [r for s in everyone if (r := read_record(run.jobs_dir, s.student, s.assignment)) is not None]
-    result = report.write_all(report.ReportContext.of_run(run), records, notes)
-    if warn_stale(notes):
-        result.exit_code = result.exit_code or STALE
-    if lost:
-        from ..cluster.grading import ClusterUnavailable
 
-        raise ClusterUnavailable(f"the Dask scheduler was lost: {lost} submission(s) not graded; rerun the same "
-                                 "command to grade them (what is graded is kept)")
-    return result
+def take_in_all(run: Run, pending, due) -> list[Job]:
+    """The jobs of the ``pending`` (submission, digest) pairs (:func:`take_in`); a submission that cannot be taken
+    in gets its grader-error record instead."""
+    todo = []
+    for sub, digest in pending:
+        try:
+            todo.append(take_in(run, sub, digest, due))
+        except Exception as exc:  # noqa: BLE001 - one submission's input never stops the class
+            record_intake_failure(run, sub, exc)
+    return todo
+
+
+def grade_in_pool(pool, run: Run, todo: list[Job], progress) -> None:
+    """Grade the jobs in the local pool; each worker writes its job's record."""
+    futures = {pool.submit(worker.safe_job, run, job): job for job in todo}
+    for fut in as_completed(futures):
+        fut.result()
+        progress.step(futures[fut].label)
 
 
 @contextlib.contextmanager
@@ -198,7 +235,7 @@ def record_intake_failure(run, sub, exc: Exception) -> None:
         detail=f"could not take in this submission: {type(exc).__name__}: {str(exc)[:500]}"))
 
 
-def take_in(run, sub, digest: str, due=()):
+def take_in(run: Run, sub, digest: str, due=()) -> Job:
     """Copy one submission (its files' ``digest``) into the grading course (no link followed) and check its files:
     the job to run. ``due``: the assignments with a due date (a submission without a time gets a row)."""
     dst = run.out / "submitted" / sub.student / sub.assignment
@@ -214,6 +251,6 @@ def take_in(run, sub, digest: str, due=()):
     if sub.assignment in due and not (dst / intake.TIMESTAMP).exists() and not (dst / intake.SET_ASIDE).exists():
         problems.append(Problem("no submission time", f"no {intake.TIMESTAMP}: graded as on time (due "
                                        f"{due[sub.assignment].isoformat(sep=' ', timespec='minutes')})"))
-    return (sub.student, sub.assignment, digest, problems)
+    return Job(sub.student, sub.assignment, digest, tuple(problems))
 
 

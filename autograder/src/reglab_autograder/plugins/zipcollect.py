@@ -146,9 +146,16 @@ def collect_zips(submissions: Path, out: Path, known: list[str], notes: list, pr
                  lms_timezone: str | None = None) -> Path:
     """Extract and collect every archive under ``submissions`` into ``out/submitted``; returns that folder.
     Times in file names without a zone are read in ``lms_timezone`` (default UTC)."""
-    from nbgrader.apps.zipcollectapp import ZipCollectApp
-    from nbgrader.coursedir import CourseDirectory
+    by_assignment = archives_by_assignment(submissions, known, notes)
+    prepare(sorted(by_assignment))
+    for aid, files in by_assignment.items():
+        notes.extend(collect_assignment(out, aid, files, lms_timezone))
+    return out / "submitted"
 
+
+def archives_by_assignment(submissions: Path, known: list[str], notes: list) -> dict[str, list[Path]]:
+    """The archives under ``submissions`` per assignment (:func:`assignment_of`); one of no known assignment is a
+    note and is not graded."""
     by_assignment: dict[str, list[Path]] = {}
     for z in sorted(p for p in submissions.rglob("*.zip") if p.is_file() and not p.is_symlink()):
         rel = z.relative_to(submissions).as_posix()
@@ -158,44 +165,63 @@ def collect_zips(submissions: Path, out: Path, known: list[str], notes: list, pr
                               "or put it in a folder of that name; not graded"))
             continue
         by_assignment.setdefault(aid, []).append(z)
-    prepare(sorted(by_assignment))
-    for aid, files in by_assignment.items():
-        archive = out / "downloaded" / aid / "archive"
-        shutil.rmtree(out / "downloaded" / aid, ignore_errors=True)
-        archive.mkdir(parents=True)
-        for f in files:
-            shutil.copy(f, archive / f.name)
-        names = "|".join(re.escape(p.name) for p in (out / "release" / aid).glob("*.ipynb"))
-        cfg = Config()
-        cfg.CourseDirectory.root = str(out)
-        cfg.CourseDirectory.assignment_id = aid
-        cfg.ZipCollectApp.force = True
-        cfg.FileNameCollectorPlugin.named_regexp = NAMED_REGEXP.format(names=names)
-        cfg.ZipCollectApp.extractor_plugin = SafeExtractor
-        cfg.ZipCollectApp.collector_plugin = ZonedFileNameCollector
-        cfg.ZonedFileNameCollector.timezone = lms_timezone or "UTC"
-        app = ZipCollectApp(config=cfg)
-        app.coursedir = CourseDirectory(parent=app)  # what NbGrader.initialize() does, without parsing argv
-        app.log.setLevel("ERROR")
-        try:
-            app.start()
-        except SystemExit:  # nbgrader's zip_collect calls self.fail (sys.exit) e.g. on a duplicate submission
-            notes.append(Note("-", aid, "archive not collected",
-                              f"nbgrader's zip_collect stopped on {aid}'s archives (e.g. two files for one student "
-                              "and notebook); collect them by hand: " + _last_error(app)))
-        except Exception as exc:  # noqa: BLE001 - one bad archive never stops the class
-            notes.append(Note("-", aid, "archive not collected", f"{type(exc).__name__}: {str(exc)[:300]}"))
-        collector = getattr(app, "collector_plugin_inst", None)
-        for student in sorted(getattr(collector, "duplicates", ())):
-            shutil.rmtree(out / "submitted" / student / aid, ignore_errors=True)
-            files = sorted(f for (s, _), fs in collector.untimed.items() if s == student for f in fs)
-            notes.append(Note(student, aid, "duplicate submission",
-                              f"two files for one notebook and no time to choose by ({', '.join(files)}); not "
-                              "graded: keep one in the archive and grade again"))
-        inst = getattr(app, "extractor_plugin_inst", None)
-        for archive, detail in getattr(inst, "findings", []):
-            notes.append(Note("-", aid, "archive", f"{archive}: {detail}"))
-    return out / "submitted"
+    return by_assignment
+
+
+def collect_assignment(out: Path, aid: str, files: list[Path], lms_timezone: str | None) -> list[Note]:
+    """nbgrader's ``zip_collect`` of one assignment's archives (copied into ``out/downloaded/<aid>/archive``) into
+    ``out/submitted``; returns the notes: what it refused, duplicates withdrawn, an archive it stopped on."""
+    from nbgrader.apps.zipcollectapp import ZipCollectApp
+    from nbgrader.coursedir import CourseDirectory
+
+    archive = out / "downloaded" / aid / "archive"
+    shutil.rmtree(out / "downloaded" / aid, ignore_errors=True)
+    archive.mkdir(parents=True)
+    for f in files:
+        shutil.copy(f, archive / f.name)
+    app = ZipCollectApp(config=zip_collect_config(out, aid, lms_timezone))
+    app.coursedir = CourseDirectory(parent=app)  # what NbGrader.initialize() does, without parsing argv
+    app.log.setLevel("ERROR")
+    notes = []
+    try:
+        app.start()
+    except SystemExit:  # nbgrader's zip_collect calls self.fail (sys.exit) e.g. on a duplicate submission
+        notes.append(Note("-", aid, "archive not collected",
+                          f"nbgrader's zip_collect stopped on {aid}'s archives (e.g. two files for one student "
+                          "and notebook); collect them by hand: " + _last_error(app)))
+    except Exception as exc:  # noqa: BLE001 - one bad archive never stops the class
+        notes.append(Note("-", aid, "archive not collected", f"{type(exc).__name__}: {str(exc)[:300]}"))
+    return notes + _withdraw_duplicates(app, out, aid) + [
+        Note("-", aid, "archive", f"{name}: {detail}")
+        for name, detail in getattr(getattr(app, "extractor_plugin_inst", None), "findings", [])]
+
+
+def zip_collect_config(out: Path, aid: str, lms_timezone: str | None) -> Config:
+    """nbgrader's ``zip_collect`` configuration for one assignment: this module's extractor and collector, file
+    names matched against the assignment's released notebooks."""
+    names = "|".join(re.escape(p.name) for p in (out / "release" / aid).glob("*.ipynb"))
+    cfg = Config()
+    cfg.CourseDirectory.root = str(out)
+    cfg.CourseDirectory.assignment_id = aid
+    cfg.ZipCollectApp.force = True
+    cfg.FileNameCollectorPlugin.named_regexp = NAMED_REGEXP.format(names=names)
+    cfg.ZipCollectApp.extractor_plugin = SafeExtractor
+    cfg.ZipCollectApp.collector_plugin = ZonedFileNameCollector
+    cfg.ZonedFileNameCollector.timezone = lms_timezone or "UTC"
+    return cfg
+
+
+def _withdraw_duplicates(app, out: Path, aid: str) -> list[Note]:
+    """The submissions of students with two untimed files for one notebook: removed, one note each."""
+    collector = getattr(app, "collector_plugin_inst", None)
+    notes = []
+    for student in sorted(getattr(collector, "duplicates", ())):
+        shutil.rmtree(out / "submitted" / student / aid, ignore_errors=True)
+        files = sorted(f for (s, _), fs in collector.untimed.items() if s == student for f in fs)
+        notes.append(Note(student, aid, "duplicate submission",
+                          f"two files for one notebook and no time to choose by ({', '.join(files)}); not "
+                          "graded: keep one in the archive and grade again"))
+    return notes
 
 
 def _last_error(app) -> str:

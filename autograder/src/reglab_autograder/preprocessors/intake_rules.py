@@ -10,7 +10,7 @@ line per finding in ``IntakeRule.findings_file`` (the report's rows).
 from __future__ import annotations
 
 import copy
-import json
+from dataclasses import asdict
 from pathlib import Path
 
 import nbformat
@@ -20,6 +20,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from ..common import grade_id
+from ..jobs import Problem
 from ..rows import Kind
 from .tampering import find_tampering
 
@@ -43,12 +44,12 @@ class IntakeRule(NbGraderPreprocessor):
         return nbformat.read(path, as_version=4)
 
     def report(self, resources, kind: Kind, detail: str, zero: bool = False) -> None:
-        finding = {"kind": kind, "detail": detail, "zero": zero}
-        resources.setdefault("intake", []).append(finding)
+        finding = Problem(kind, detail, zero)
+        resources.setdefault("intake", []).append(asdict(finding))
         self.log.warning("%s: %s", kind, detail)
         if self.findings_file:
             with open(self.findings_file, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(finding) + "\n")
+                fh.write(finding.to_json() + "\n")
 
     def preprocess_cell(self, cell, resources, index):
         return cell, resources
