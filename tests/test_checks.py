@@ -296,6 +296,19 @@ def test_the_library_private_body_of_a_forbidden_function_and_scikit_learn_are_r
     with pytest.raises(checks.AnswerError, match=r"your code called `scikit-learn's [\w.]+`, which this question "
                                                  r"does not allow"):
         checks.check("q5", ridge_by_sklearn, [0.8, 1.4], forbid=checks.LINEAR_SOLVERS)
+    # the body under another name: l1's private alias of the private module _kernels' soft_threshold, and the module's
+    # own function (a public name in a private module)
+    from reglab import _kernels, l1
+    for body in (l1._soft_threshold, _kernels.soft_threshold):
+        with pytest.raises(checks.AnswerError, match=r"your code called `_kernels\.soft_threshold`"):
+            checks.check("q1a", lambda b=body: b(np.array([2.0, -0.5]), 1.0), [1.0, 0.0], forbid=[l1.soft_threshold])
+
+    # a figure shown inside the student's function runs plotting's private display hook (in a kernel): not an
+    # answer, so not watched; the answer modules' private functions are
+    from reglab import plotting
+    assert checks._library_private(plotting._figure_html.__code__) is None
+    assert checks._library_private(l2._project_ball.__code__) == "reglab.l2._project_ball"
+    assert checks._library_private(l2.project_l2_ball.__code__) is None
     # an allowed library function may call its module's private functions: projected_gradient calls _project_ball
     got = l2.projected_gradient(lambda v: v - w, np.zeros(2), 1.0, 0.5, 50)
     checks.check("q7b", lambda: l2.projected_gradient(lambda v: v - w, np.zeros(2), 1.0, 0.5, 50), got,

@@ -649,24 +649,27 @@ def _answering_packages() -> dict:
     return found
 
 
-#: The course library's folder: its private functions (``l2._project_ball``, the body of ``l2.project_l2_ball``) are
-#: for the library itself; a student's code that calls one while a check with rules runs it is refused.
+#: The course library's folder, and its modules whose private functions hold answers (``l2._project_ball``, the
+#: body of ``l2.project_l2_ball``; every function of the private ``_kernels``): a student's code that calls one while a
+#: check with rules runs it is refused. Other modules' private functions (a figure's display hook in ``plotting``, the
+#: harness's own) are not answers and stay out of the watch.
 _LIBRARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
-
-
-#: The harness's own files (this module, the kernel's grading agent, its wire format): their private functions run
-#: around the student's code (a context manager resumed by ``contextlib``), and tampering with them is caught apart.
-_HARNESS = tuple(os.path.join(_LIBRARY, f) for f in ("checks.py", "_oracle.py", "_wire.py"))
+_ANSWER_MODULES = ("overfitting", "l2", "l1", "early_stopping", "ensembles", "dropout", "capstone", "mlp",
+                   "augmentation", "_kernels")
 
 
 def _library_private(code) -> str | None:
-    """``"reglab.l2._project_ball"`` when ``code`` is a private function of the course library, else None."""
-    name = code.co_name
-    if (not code.co_filename.startswith(_LIBRARY) or code.co_filename in _HARNESS or not name.startswith("_")
-            or name.startswith("__")):
+    """``"reglab.l2._project_ball"`` when ``code`` is a private function of one of the course library's
+    :data:`_ANSWER_MODULES` (any function of a private module), else None."""
+    if not code.co_filename.startswith(_LIBRARY):
         return None
     module = os.path.relpath(code.co_filename, _LIBRARY)[:-3].replace(os.sep, ".")
-    return f"reglab.{module.removesuffix('.__init__')}.{getattr(code, 'co_qualname', name)}"
+    name = getattr(code, "co_qualname", code.co_name)
+    if module not in _ANSWER_MODULES or code.co_name.startswith("__") or code.co_name.startswith("<"):
+        return None
+    if not (module.startswith("_") or any(part.startswith("_") for part in name.split("."))):
+        return None
+    return f"reglab.{module}.{name}"
 
 
 def _code_shape(code):
