@@ -161,8 +161,9 @@ def test_no_command_imports_another_command():
 
 # calls whose argument is a report row's kind: the callee's name -> the kind's position
 KIND_ARGUMENT = {"Problem": 0, "Note": 2, "ProblemRow": 2, "report": 1, "_event": 0, "event": 0}
-# modules whose rows name their kind through the vocabulary (reglab_autograder.rows.Kind), never as a literal
-KINDS_BY_NAME = ("preprocessors/execute.py", "preprocessors/intake_rules.py", "verdicts/checker.py", "report.py")
+# every module of the grader names its rows' kinds through the vocabulary (reglab_autograder.rows.Kind), never as a
+# literal
+KINDS_BY_NAME = tuple(str(p.relative_to(PACKAGE)) for p in sorted(PACKAGE.rglob("*.py")))
 
 
 def _kind_literals(path: Path) -> list[tuple[int, str]]:

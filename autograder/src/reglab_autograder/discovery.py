@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .jobs import Note
 from .plugins.zipcollect import collect_zips
+from .rows import Kind
 
 
 @dataclass(frozen=True)
@@ -48,27 +49,27 @@ def discover(submissions: Path, out: Path, known: list[str], prepare,
         return found, notes
     for student_dir in sorted(p for p in src.iterdir() if not p.name.startswith(".")):
         if student_dir.is_symlink():
-            notes.append(Note(student_dir.name, "-", "link", f"{student_dir.name} is a symbolic link; not followed, "
+            notes.append(Note(student_dir.name, "-", Kind.LINK, f"{student_dir.name} is a symbolic link; not followed, "
                               "not graded"))
             continue
         if not student_dir.is_dir():
             continue
         why = unusable_id(student_dir.name)
         if why:
-            notes.append(Note(student_dir.name, "-", "bad student id", f"student id {student_dir.name!r} cannot be "
+            notes.append(Note(student_dir.name, "-", Kind.BAD_STUDENT_ID, f"student id {student_dir.name!r} cannot be "
                               f"graded ({why}): rename the folder (or the file in the LMS archive) and grade again; "
                               "not graded, not in the grade files"))
             continue
         for adir in sorted(student_dir.iterdir()):
             if adir.is_symlink():
-                notes.append(Note(student_dir.name, adir.name, "link", f"{student_dir.name}/{adir.name} is a symbolic "
-                                  "link; not followed, not graded"))
+                notes.append(Note(student_dir.name, adir.name, Kind.LINK,
+                                  f"{student_dir.name}/{adir.name} is a symbolic link; not followed, not graded"))
                 continue
             if not adir.is_dir():
                 continue
             if adir.name in known:
                 found.append(Submission(student_dir.name, adir.name, adir))
             else:
-                notes.append(Note(student_dir.name, adir.name, "unknown assignment",
+                notes.append(Note(student_dir.name, adir.name, Kind.UNKNOWN_ASSIGNMENT,
                                   f"{adir.name} is not an assignment of this course; not graded"))
     return found, notes

@@ -35,6 +35,7 @@ import nbformat
 
 from .jobs import Problem
 from .plugins.late import nbgrader_reads, read_timestamp
+from .rows import Kind
 
 TIMESTAMP = "timestamp.txt"  # nbgrader's submission time, next to the notebooks
 SET_ASIDE = ".timestamp.txt.unreadable"
@@ -68,16 +69,16 @@ def walk_files(folder: Path) -> tuple[list[str], list[Problem]]:
             elif not stat.S_ISREG(st.st_mode):
                 special.append(rel)
             elif len(files) >= MAX_FILES or total + st.st_size > MAX_BYTES:
-                problems.append(Problem("too large", f"{rel}: beyond the {MAX_FILES} files / {MAX_BYTES // 2**20} MB "
-                                        "taken from one submission; not read"))
+                problems.append(Problem(Kind.TOO_LARGE, f"{rel}: beyond the {MAX_FILES} files / "
+                                        f"{MAX_BYTES // 2**20} MB taken from one submission; not read"))
             else:
                 files.append(rel)
                 total += st.st_size
     if links:
-        problems.append(Problem("link", "symbolic links are not followed (their targets are never read or "
+        problems.append(Problem(Kind.LINK, "symbolic links are not followed (their targets are never read or "
                                 "copied): " + ", ".join(sorted(links)[:10])))
     if special:
-        problems.append(Problem("special file", "not regular files, not read: " + ", ".join(sorted(special)[:10])))
+        problems.append(Problem(Kind.SPECIAL_FILE, "not regular files, not read: " + ", ".join(sorted(special)[:10])))
     return sorted(files), problems
 
 
@@ -132,10 +133,10 @@ def check_submission(submitted_dir: Path, source_dir: Path, release_dir: Path,
     for name in expected:
         if name not in notebooks:
             hint = f" (found {', '.join(wrong_names)})" if wrong_names else ""
-            problems.append(Problem("wrong name" if wrong_names else "missing",
+            problems.append(Problem(Kind.WRONG_NAME if wrong_names else Kind.MISSING,
                                     f"{name} was not submitted{hint}; graded as missing (0 points)", zero=True))
     if extra:
-        problems.append(Problem("extra files", "dropped before grading: " + ", ".join(extra)))
+        problems.append(Problem(Kind.EXTRA_FILES, "dropped before grading: " + ", ".join(extra)))
     for p in extra:
         (submitted_dir / p).unlink()
     _check_timestamp(submitted_dir, problems, exchange_zone)
@@ -164,11 +165,11 @@ def timestamp_problem(folder: Path, exchange_zone: str | None = None,
     try:
         when = read_timestamp(text, exchange_zone)
     except ValueError as exc:
-        return None, Problem("bad timestamp", f"{TIMESTAMP} holds {text.strip()[:60]!r}, not a time ({exc}); "
+        return None, Problem(Kind.BAD_TIMESTAMP, f"{TIMESTAMP} holds {text.strip()[:60]!r}, not a time ({exc}); "
                              "graded as on time: check the submission time by hand")
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if when > now + FUTURE_SLACK:
-        return None, Problem("submission time in the future", f"{TIMESTAMP} says {when:%Y-%m-%d %H:%M} UTC, after "
+        return None, Problem(Kind.FUTURE_TIMESTAMP, f"{TIMESTAMP} says {when:%Y-%m-%d %H:%M} UTC, after "
                              "now: a wrong clock or an edited file; graded as on time: check it by hand")
     return when, None
 
@@ -192,25 +193,26 @@ def _unreadable(path: Path, problems: list[Problem]) -> bool:
     raw = path.read_bytes()
     name = path.name
     if not raw.strip():
-        problems.append(Problem("empty", f"{name} is empty; graded as blank", zero=True))
+        problems.append(Problem(Kind.EMPTY, f"{name} is empty; graded as blank", zero=True))
         return True
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem("not utf-8", f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+        problems.append(Problem(Kind.NOT_UTF8, f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
                                 "graded as blank", zero=True))
         return True
     try:
         raw_nb = json.loads(text)
     except RecursionError:
-        problems.append(Problem("malformed", f"{name} nests its JSON too deeply to read; graded as blank", zero=True))
+        problems.append(Problem(Kind.MALFORMED, f"{name} nests its JSON too deeply to read; graded as blank",
+                                zero=True))
         return True
     except ValueError as exc:
-        problems.append(Problem("malformed", f"{name} is not valid JSON ({exc}); graded as blank", zero=True))
+        problems.append(Problem(Kind.MALFORMED, f"{name} is not valid JSON ({exc}); graded as blank", zero=True))
         return True
     cells = raw_nb.get("cells") if isinstance(raw_nb, dict) else None
     if isinstance(cells, list) and len(cells) > MAX_CELLS:
-        problems.append(Problem("too large", f"{name} holds {len(cells):,} cells, more than the {MAX_CELLS:,} a "
+        problems.append(Problem(Kind.TOO_LARGE, f"{name} holds {len(cells):,} cells, more than the {MAX_CELLS:,} a "
                                 "notebook may hold (the course's notebooks hold under 100); not run, graded as blank: "
                                 "delete the extra cells and submit again", zero=True))
         return True
@@ -221,7 +223,7 @@ def _unreadable(path: Path, problems: list[Problem]) -> bool:
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no cells")
     except Exception as exc:  # nbformat raises many kinds
-        problems.append(Problem("not a notebook", f"{name} is JSON but not a notebook ({type(exc).__name__}: "
+        problems.append(Problem(Kind.NOT_A_NOTEBOOK, f"{name} is JSON but not a notebook ({type(exc).__name__}: "
                                 f"{str(exc)[:120]}); graded as blank", zero=True))
         return True
     return False

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .jobs import Note
+from .rows import Kind
 
 COLUMNS = ("student_id", "first_name", "last_name", "email")
 
@@ -74,9 +75,9 @@ def notes(students: list[Student], submitted: set[tuple[str, str]], assignments)
     """The report rows a roster adds: each roster student without a submission of a graded assignment
     ("missing"), each submitting student not on the roster."""
     on_roster = {s.student_id for s in students}
-    out = [Note(s.student_id, a, "missing", f"on the roster, no submission of {a}: 0 in grades.csv")
+    out = [Note(s.student_id, a, Kind.MISSING, f"on the roster, no submission of {a}: 0 in grades.csv")
            for a in sorted(assignments) for s in students if (s.student_id, a) not in submitted]
     for student in sorted({s for s, _ in submitted} - on_roster):
-        out.append(Note(student, "-", "not on the roster", f"{student} submitted but is not on the roster; graded "
+        out.append(Note(student, "-", Kind.NOT_ON_ROSTER, f"{student} submitted but is not on the roster; graded "
                         "(add the student to the roster for a name and e-mail in grades.csv)"))
     return out

@@ -20,6 +20,7 @@ from .intake import SET_ASIDE, TIMESTAMP, timestamp_problem
 from .jobs import Note
 from .options import Run
 from .plugins.late import LatePenalty, LatePolicy
+from .rows import Kind
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,10 @@ class Plan:
     def notes(self, everyone) -> list:
         """The report rows of the roster and the extensions for the submissions found."""
         found = {(s.student, s.assignment) for s in everyone}
-        out = [Note(student, aid, "extension", f"due {when(t)} instead of {when(self.due[aid])}: a late penalty "
+        out = [Note(student, aid, Kind.EXTENSION, f"due {when(t)} instead of {when(self.due[aid])}: a late penalty "
                     "counts from then") for aid, students in sorted(self.extended.items())
                for student, t in sorted(students.items()) if (student, aid) in found]
-        out += [Note(student, aid, "extension for no submission", f"the dates file extends {student!r}'s {aid}, "
+        out += [Note(student, aid, Kind.EXTENSION_WITHOUT_SUBMISSION, f"the dates file extends {student!r}'s {aid}, "
                      "but there is no such submission: check the id (exactly as the submission folder spells it)")
                 for aid, students in sorted(self.extended.items()) for student in sorted(students)
                 if (student, aid) not in found]
@@ -113,7 +114,7 @@ def check(opts):
         timed = [(s, timestamp_problem(s.folder, zone)[1]) for s in everyone]
     rows = [ProblemRow(n.student, n.assignment, n.kind, n.detail) for n in notes + plan.notes(everyone)]
     rows += [ProblemRow(s.student, s.assignment, p.kind, p.detail) for s, p in timed if p is not None]
-    rows += [ProblemRow(s.student, s.assignment, "no submission time", f"no {TIMESTAMP}: would be graded as on time")
+    rows += [ProblemRow(s.student, s.assignment, Kind.NO_TIMESTAMP, f"no {TIMESTAMP}: would be graded as on time")
              for s in untimed]
     print(f"course:      {run.root}")
     print(f"submissions: {run.submissions}")

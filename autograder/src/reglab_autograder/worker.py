@@ -30,6 +30,7 @@ from .jobs import (
     write_record,
 )
 from .preprocessors import graded_view
+from .rows import Kind
 
 _SLOT = {"id": 0}
 RETRIED = ("database is locked", "UNIQUE constraint failed")  # what a concurrent gradebook writer can cause
@@ -84,7 +85,7 @@ def warning_problems(caught) -> list[Problem]:
     """One report row per distinct warning nbformat gave while reading and repairing the submission's notebooks."""
     seen = dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught
                          if w.category.__module__.split(".")[0] == "nbformat")
-    return [Problem("notebook repaired", text) for text in seen]
+    return [Problem(Kind.NOTEBOOK_REPAIRED, text) for text in seen]
 
 
 def _grade(run, job: Job) -> JobRecord:

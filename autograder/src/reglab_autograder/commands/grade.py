@@ -25,6 +25,7 @@ from ..discovery import Submission, discover
 from ..jobs import GRADED, GRADER_ERROR, Job, JobRecord, Note, Problem, read_record, write_notes, write_record
 from ..options import GradeOptions, Run
 from ..progress import Progress
+from ..rows import Kind
 from ..sandbox import layout, probe, processes
 
 
@@ -210,7 +211,7 @@ def already_graded(prev: JobRecord | None, opts, digest: str) -> bool:
 
 
 STALE = 3  # reglab grade's exit code when graded records were kept although their tests or grader changed
-STALE_KIND = "stale"
+STALE_KIND = Kind.STALE
 
 
 def stale_note(sub, why: str) -> Note:
@@ -249,7 +250,7 @@ def take_in(run: Run, sub, digest: str, due=()) -> Job:
                                         run.out / config.RELEASE / sub.assignment,
                                         run.dates.timestamp_timezone if run.dates else None)
     if sub.assignment in due and not (dst / intake.TIMESTAMP).exists() and not (dst / intake.SET_ASIDE).exists():
-        problems.append(Problem("no submission time", f"no {intake.TIMESTAMP}: graded as on time (due "
+        problems.append(Problem(Kind.NO_TIMESTAMP, f"no {intake.TIMESTAMP}: graded as on time (due "
                                        f"{due[sub.assignment].isoformat(sep=' ', timespec='minutes')})"))
     return Job(sub.student, sub.assignment, digest, tuple(problems))
 

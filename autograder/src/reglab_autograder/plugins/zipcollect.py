@@ -15,6 +15,7 @@ from traitlets import Integer, Unicode
 from traitlets.config import Config
 
 from ..jobs import Note
+from ..rows import Kind
 from .late import local_time, parse_time, zone_named
 
 ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".7z", ".rar")
@@ -161,8 +162,8 @@ def archives_by_assignment(submissions: Path, known: list[str], notes: list) -> 
         rel = z.relative_to(submissions).as_posix()
         aid = assignment_of(rel, z.name, known)
         if aid is None:
-            notes.append(Note("-", "-", "unknown archive", f"{rel}: name it after an assignment (e.g. {known[0]}.zip) "
-                              "or put it in a folder of that name; not graded"))
+            notes.append(Note("-", "-", Kind.UNKNOWN_ARCHIVE, f"{rel}: name it after an assignment (e.g. "
+                              f"{known[0]}.zip) or put it in a folder of that name; not graded"))
             continue
         by_assignment.setdefault(aid, []).append(z)
     return by_assignment
@@ -186,13 +187,13 @@ def collect_assignment(out: Path, aid: str, files: list[Path], lms_timezone: str
     try:
         app.start()
     except SystemExit:  # nbgrader's zip_collect calls self.fail (sys.exit) e.g. on a duplicate submission
-        notes.append(Note("-", aid, "archive not collected",
+        notes.append(Note("-", aid, Kind.ARCHIVE_NOT_COLLECTED,
                           f"nbgrader's zip_collect stopped on {aid}'s archives (e.g. two files for one student "
                           "and notebook); collect them by hand: " + _last_error(app)))
     except Exception as exc:  # noqa: BLE001 - one bad archive never stops the class
-        notes.append(Note("-", aid, "archive not collected", f"{type(exc).__name__}: {str(exc)[:300]}"))
+        notes.append(Note("-", aid, Kind.ARCHIVE_NOT_COLLECTED, f"{type(exc).__name__}: {str(exc)[:300]}"))
     return notes + _withdraw_duplicates(app, out, aid) + [
-        Note("-", aid, "archive", f"{name}: {detail}")
+        Note("-", aid, Kind.ARCHIVE, f"{name}: {detail}")
         for name, detail in getattr(getattr(app, "extractor_plugin_inst", None), "findings", [])]
 
 
@@ -218,7 +219,7 @@ def _withdraw_duplicates(app, out: Path, aid: str) -> list[Note]:
     for student in sorted(getattr(collector, "duplicates", ())):
         shutil.rmtree(out / "submitted" / student / aid, ignore_errors=True)
         files = sorted(f for (s, _), fs in collector.untimed.items() if s == student for f in fs)
-        notes.append(Note(student, aid, "duplicate submission",
+        notes.append(Note(student, aid, Kind.DUPLICATE_SUBMISSION,
                           f"two files for one notebook and no time to choose by ({', '.join(files)}); not "
                           "graded: keep one in the archive and grade again"))
     return notes

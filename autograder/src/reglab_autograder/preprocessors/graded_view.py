@@ -24,6 +24,7 @@ from traitlets import Dict, List
 
 from ..common import grade_id
 from ..jobs import changed_since_scored, unscored
+from ..rows import Kind
 
 GATE_NOTE = "Computed by the grader from the grades of this notebook (not from the notebook's own run)."
 
@@ -101,32 +102,32 @@ class GradedGate(NbGraderPreprocessor):
 #: What each kind of report row means for the student, in their words (kinds not listed are for the instructor only:
 #: "review" flags code worth a look and costs nothing; "normalized" is an old notebook format, upgraded)
 STUDENT_WORDS = {
-    "missing": "This notebook was not in your submission: it scores 0.",
-    "wrong name": "No notebook of this name was in your submission (a notebook under another name is not graded): "
-                  "it scores 0.",
-    "empty": "The notebook you submitted was empty: it was graded as blank.",
-    "not utf-8": "The file you submitted could not be read as a notebook: it was graded as blank.",
-    "malformed": "The file you submitted could not be read as a notebook: it was graded as blank.",
-    "not a notebook": "The file you submitted could not be read as a notebook: it was graded as blank.",
-    "other assignment": "The notebook you submitted is not this assignment's (its setup and test cells are not there): "
-                        "it was graded as blank.",
-    "edited test": "You changed a locked test cell: the original test was put back and graded.",
-    "updated test": "A test of this notebook was updated after you received it: the current version was graded.",
-    "retyped test": "You changed the type of a locked cell: the original code cell was put back and graded.",
-    "changed points": "The grading settings of a cell had been edited: the assignment's own settings count.",
-    "changed cell flags": "The grading settings of a cell had been edited: the assignment's own settings count.",
-    "changed checksum": "The grading settings of a cell had been edited: the assignment's own settings count.",
-    "reordered": "Locked cells had been moved: the tests ran where you put them.",
-    "duplicate grade ids": "Some graded cells appear more than once: the last copy was graded, the others ran as "
-                           "ordinary cells.",
-    "unknown grade ids": "Some cells carry grading settings that are not in this assignment: they ran as ordinary "
-                         "cells, without points.",
-    "bad timestamp": "The time of your submission could not be read: it was graded as on time, and your instructor "
-                     "checks the time by hand.",
-    "extra files": "Files that are not part of the assignment were left out of grading.",
-    "link": "Links in your submission were not followed.",
-    "special file": "Some files of your submission are not ordinary files and were not read.",
-    "too large": "Your submission has more or larger files than grading reads: the rest was not read.",
+    Kind.MISSING: "This notebook was not in your submission: it scores 0.",
+    Kind.WRONG_NAME: "No notebook of this name was in your submission (a notebook under another name is not graded): "
+                     "it scores 0.",
+    Kind.EMPTY: "The notebook you submitted was empty: it was graded as blank.",
+    Kind.NOT_UTF8: "The file you submitted could not be read as a notebook: it was graded as blank.",
+    Kind.MALFORMED: "The file you submitted could not be read as a notebook: it was graded as blank.",
+    Kind.NOT_A_NOTEBOOK: "The file you submitted could not be read as a notebook: it was graded as blank.",
+    Kind.OTHER_ASSIGNMENT: "The notebook you submitted is not this assignment's (its setup and test cells are not "
+                           "there): it was graded as blank.",
+    Kind.EDITED_TEST: "You changed a locked test cell: the original test was put back and graded.",
+    Kind.UPDATED_TEST: "A test of this notebook was updated after you received it: the current version was graded.",
+    Kind.RETYPED_TEST: "You changed the type of a locked cell: the original code cell was put back and graded.",
+    Kind.CHANGED_POINTS: "The grading settings of a cell had been edited: the assignment's own settings count.",
+    Kind.CHANGED_CELL_FLAGS: "The grading settings of a cell had been edited: the assignment's own settings count.",
+    Kind.CHANGED_CHECKSUM: "The grading settings of a cell had been edited: the assignment's own settings count.",
+    Kind.REORDERED: "Locked cells had been moved: the tests ran where you put them.",
+    Kind.DUPLICATE_GRADE_IDS: "Some graded cells appear more than once: the last copy was graded, the others ran as "
+                              "ordinary cells.",
+    Kind.UNKNOWN_GRADE_IDS: "Some cells carry grading settings that are not in this assignment: they ran as ordinary "
+                            "cells, without points.",
+    Kind.BAD_TIMESTAMP: "The time of your submission could not be read: it was graded as on time, and your instructor "
+                        "checks the time by hand.",
+    Kind.EXTRA_FILES: "Files that are not part of the assignment were left out of grading.",
+    Kind.LINK: "Links in your submission were not followed.",
+    Kind.SPECIAL_FILE: "Some files of your submission are not ordinary files and were not read.",
+    Kind.TOO_LARGE: "Your submission has more or larger files than grading reads: the rest was not read.",
 }
 
 
