@@ -712,3 +712,23 @@ def test_an_exception_whose_text_cannot_be_read_is_named_by_its_type():
             raise RuntimeError("no")
 
     assert checks._defused(Broken()) == "<a Broken whose text could not be read>"
+
+
+def test_the_library_families_a_question_forbids_name_real_functions_and_refuse_each_other():
+    """checks.SOFT_THRESHOLDS and checks.RIDGE_SOLVERS: every name resolves (a misspelt name would be skipped
+    silently), and one member answering for another is refused (the proximal L1 step for session 2's soft threshold,
+    the elastic net without L1 for ridge regression)."""
+    from reglab import capstone, l1
+
+    for name in (*checks.SOFT_THRESHOLDS, *checks.RIDGE_SOLVERS):
+        assert callable(checks._resolve(name)), name
+    x = np.array([2.0, -0.5, -3.0])
+    with pytest.raises(checks.AnswerError, match=r"your code called `capstone\.prox_l1`"):
+        checks.check("q1a", lambda: capstone.prox_l1(x, 1.0, 1.0), [1.0, 0.0, -2.0], forbid=[*checks.SOFT_THRESHOLDS])
+    with pytest.raises(checks.AnswerError, match=r"your code called `l1\.group_soft_threshold`"):
+        checks.check("q1a", lambda: l1.group_soft_threshold(x[:, None], 1.0)[:, 0], [1.0, 0.0, -2.0],
+                     forbid=[*checks.SOFT_THRESHOLDS])
+    X, y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([1.0, 2.0, 3.0])
+    with pytest.raises(checks.AnswerError, match=r"your code called `l1\.elastic_net`"):
+        checks.check("q5", lambda: l1.elastic_net(X, y, 0.0, 1.0), l1.elastic_net(X, y, 0.0, 1.0),
+                     forbid=[*checks.RIDGE_SOLVERS])

@@ -128,3 +128,20 @@ def test_the_guard_covers_the_harness_own_code_and_nothing_of_the_gate():
         assert name in checks._PROTECTED
         with pytest.raises(AttributeError, match="cannot be replaced"):
             setattr(checks, name, lambda *a: None)
+
+
+@pytest.mark.parametrize("name", ["quiet", "_profiled", "_method_rules"])
+def test_a_context_managers_own_code_is_guarded_under_contextlibs_wrapper(name):
+    """``@contextlib.contextmanager`` keeps the function's code in ``__wrapped__``: swapping it is seen too."""
+    inner = getattr(checks, name).__wrapped__
+    saved = inner.__code__
+
+    def no_rules(*args, **kwargs):
+        yield []
+
+    try:
+        inner.__code__ = no_rules.__code__.replace(co_name=saved.co_name)
+        assert f"reglab.checks.{name}.__wrapped__.__code__" in checks._swapped()
+    finally:
+        inner.__code__ = saved
+    assert checks._swapped() == []

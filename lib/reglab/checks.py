@@ -176,6 +176,15 @@ LINEAR_SOLVERS = (
     "scipy.linalg.solve", "scipy.linalg.inv", "scipy.linalg.pinv", "scipy.linalg.lstsq",
     "scipy.linalg.lu_solve", "scipy.linalg.cho_solve", "scipy.linalg.solve_triangular",
 )
+#: Every course library function that soft-thresholds (or contains a soft threshold: the lasso's closed form and
+#: solvers, the proximal L1 step, the group version): a question that asks for one forbids them all, so that an
+#: answer cannot take it from another.
+SOFT_THRESHOLDS = (
+    "reglab.l1.soft_threshold", "reglab.l1.group_soft_threshold", "reglab.l1.lasso_diagonal",
+    "reglab.l1.lasso_quadratic", "reglab.l1.lasso", "reglab.l1.elastic_net", "reglab.capstone.prox_l1",
+)
+#: Every course library function that solves ridge regression (the elastic net with no L1 term is ridge).
+RIDGE_SOLVERS = ("reglab.l2.ridge", "reglab.l2.ridge_path", "reglab.l2.eigen_rescale", "reglab.l1.elastic_net")
 
 MISCONCEPTION_MARKER = re.compile(r"\[misconception:([a-z0-9][a-z0-9_.-]*)\]")
 
@@ -1261,6 +1270,10 @@ def _capture():
         if isinstance(obj, types.FunctionType):
             found.append((f"reglab.checks.{name}", lambda n=name: names.get(n), obj))
             found.append((f"reglab.checks.{name}.__code__", lambda f=obj: f.__code__, obj.__code__))
+            inner = getattr(obj, "__wrapped__", None)  # a context manager's own function, under contextlib's wrapper
+            if isinstance(inner, types.FunctionType):
+                found.append((f"reglab.checks.{name}.__wrapped__.__code__", lambda f=inner: f.__code__,
+                              inner.__code__))
         elif isinstance(obj, type):
             found.append((f"reglab.checks.{name}", lambda n=name: names.get(n), obj))
             for attr, member in list(vars(obj).items()):

@@ -120,8 +120,8 @@ WRONG.update({
 DELEGATE.update({
     "q5": delegate("a_q5", _L2 + "    return capstone.l2_grads(layers, lam)"),
     "q6": delegate("a_q6", 'W, step, l1_strength = checks.givens("q6")\n'
-                           "def prox_l1(W, step, l1):\n    return l1_lib.soft_threshold(W, step * l1)\n"
-                           "l1_lib = l1"),
+                           "from reglab import l1 as l1_lib\n"
+                           "def prox_l1(W, step, l1):\n    return l1_lib.soft_threshold(W, step * l1)\n"),
     "q7": delegate("a_q7", _Q7 + "def dropout_forward(h, keep_prob, rng):\n"
                            "    return capstone.dropout_forward(h, keep_prob, rng)\n"
                            "def dropout_backward(grad_out, mask, keep_prob):\n"
