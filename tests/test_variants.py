@@ -399,7 +399,7 @@ def test_an_implement_answer_that_calls_the_answer_key_fails_its_checks(monkeypa
         assert err is not None and "called reglab.variants.s01 (the questions' givens and answer key)" in err, err
     # another session's answer key is refused too (soft-thresholding, session 2, as shrink)
     assert _run(ns, "from reglab.variants import s02 as _other\ndef shrink(eigvals, alpha):\n"
-                    "    return _other._st(eigvals, 0.0) * 0 + _other._st(eigvals, 0.0)\n") is None
+                    '    return _other._q1_expected({"x_in": eigvals, "x_out": eigvals, "t": 0.0})["q1a"]\n') is None
     err = _run(ns, by_id["q2a"].source.split(HIDDEN)[0])
     assert err is not None and "called reglab.variants.s02" in err, err
     assert _run(ns, by_id["a_q2"].source) is None  # the model answer passes again

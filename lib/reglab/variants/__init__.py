@@ -227,6 +227,35 @@ def tells_apart(session_id: str, g: Givens, key: str) -> float:
     return min(seps, default=math.inf)
 
 
+#: A draw is kept only when every named mistake lies at least this far from the right answer (see
+#: :func:`separation`), so that the classic wrong answer fails, by name, for every student.
+APART = 5 * FAR
+
+
+def mistakes_apart(expected, mistakes, g, margin: float = APART, tol: float | None = None) -> bool:
+    """Whether every named mistake of the givens ``g`` lies at least ``margin`` (relatively, :func:`separation`) from
+    the right answer, and, with ``tol``, more than a thousand times the checks' tolerance in absolute terms."""
+    right, wrong = expected(g), mistakes(g)
+    return all(separation(right[name], v) >= margin
+               and (tol is None or np.max(np.abs(np.asarray(right[name], dtype=float) - np.asarray(v, dtype=float)))
+                    > 1000 * tol)
+               for name, named in wrong.items() for v in named.values())
+
+
+def apart(draw_once, expected, mistakes, margin: float = APART, tries: int = 100):
+    """``draw(rng)`` that draws with ``draw_once(rng)`` until :func:`mistakes_apart`: no variant where a classic wrong
+    answer passes by coincidence."""
+
+    def draw(rng):
+        for _ in range(tries):
+            g = draw_once(rng)
+            if mistakes_apart(expected, mistakes, g, margin):
+                return g
+        raise RuntimeError("no variant found that tells every named mistake apart")
+
+    return draw
+
+
 def named_apart(draw, expected, mistakes, tol: float = 1e-9, tries: int = 1000):
     """``draw``, drawing again until no two named mistakes of a check give one value (more than ``4 * tol`` apart, so
     each is recognised by its own name): for a Spec whose rare draws make two mistakes coincide."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import data, overfitting
-from . import Spec, named_apart
-from .s01 import Fresh, apart
+from . import Spec, apart, named_apart
 
 # q1: the degree with the lowest validation error on a second draw of session 0's data
 DEGREES = np.arange(0, 13)  # the notebook's `degrees`
@@ -146,17 +145,17 @@ SPECS = {
                expected=_q1_expected, mistakes=_q1_mistakes, tol=1e-4),
     "q2": Spec(draw=named_apart(apart(_q2_draw, _q2_expected, _q2_mistakes), _q2_expected,
                                    _q2_mistakes),
-               course=Fresh(preds=np.array([[1.0, 2.0], [3.0, 4.0]]), f_values=np.array([0.0, 2.0])),
+               course=dict(preds=np.array([[1.0, 2.0], [3.0, 4.0]]), f_values=np.array([0.0, 2.0])),
                expected=_q2_expected, mistakes=_q2_mistakes, tol=1e-9),
     "q3": Spec(draw=apart(_q3_draw, _q3_expected, _q3_mistakes),
-               course=Fresh(y3=np.array([1.0, 2.0, 4.0]), y_hat3=np.array([1.0, 0.0, 1.0]), w3=np.array([3.0, 4.0]),
+               course=dict(y3=np.array([1.0, 2.0, 4.0]), y_hat3=np.array([1.0, 0.0, 1.0]), w3=np.array([3.0, 4.0]),
                             alpha3=0.1),
                expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-9),
     "q4": Spec(draw=apart(_q4_draw, _q4_expected, _q4_mistakes),
-               course=Fresh(params4={"W1": np.ones((2, 3)), "b1": np.full(3, 10.0),
+               course=dict(params4={"W1": np.ones((2, 3)), "b1": np.full(3, 10.0),
                                      "W2": np.array([[2.0], [0.0], [0.0]]), "b2": np.array([5.0])}, alpha4=0.5),
                expected=_q4_expected, mistakes=_q4_mistakes, tol=1e-9),
     "q5": Spec(draw=named_apart(apart(_q5_draw, _q5_expected, _q5_mistakes), _q5_expected,
-                                   _q5_mistakes), course=Fresh(params5=_PARAMS5, lam5=0.6, m5=12),
+                                   _q5_mistakes), course=dict(params5=_PARAMS5, lam5=0.6, m5=12),
                expected=_q5_expected, mistakes=_q5_mistakes, tol=1e-9),
 }

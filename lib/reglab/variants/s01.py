@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping
-
 import numpy as np
 
-from . import Spec, named_apart, separation
+from . import Spec, apart, named_apart
 
 # q1: one SGD step on lambda ||w||^2 with a zero data gradient multiplies w by 1 - 2 eta lambda
 ETAS = tuple(i / 100 for i in range(5, 51))  # 0.05, 0.06, ..., 0.5
@@ -24,40 +21,6 @@ def _q1_expected(g):
 
 def _q1_mistakes(g):
     return {"q1": {"forgot-factor-2": 1 - g["eta"] * g["lam"], "sign-flipped": 1 + 2 * g["eta"] * g["lam"]}}
-
-
-class Fresh(Mapping):
-    """A course instance whose arrays are copied at each reading: code that changes its givens in place (a function
-    writing into the array it was passed) cannot change the next reader's."""
-
-    def __init__(self, **values):
-        self._values = values
-
-    def __getitem__(self, key):
-        return copy.deepcopy(self._values[key])
-
-    def __iter__(self):
-        return iter(self._values)
-
-    def __len__(self):
-        return len(self._values)
-
-
-def apart(draw_once, expected, mistakes, margin=0.05, tries=100):
-    """``draw(rng)`` that draws with ``draw_once(rng)`` until every named mistake lies at least ``margin`` (a fraction
-    of the larger magnitude, :func:`reglab.variants.separation`) from the right answer: no variant where a classic
-    wrong answer passes by coincidence."""
-
-    def draw(rng):
-        for _ in range(tries):
-            g = draw_once(rng)
-            right, wrong = expected(g), mistakes(g)
-            if all(separation(right[name], value) >= margin for name, named in wrong.items()
-                   for value in named.values()):
-                return g
-        raise RuntimeError("no variant found that tells every named mistake apart")
-
-    return draw
 
 
 def _arr(*values):
@@ -215,22 +178,22 @@ def _q7_mistakes(g):
 SPECS = {
     "q1": Spec(draw=_q1_draw, course={"eta": 0.1, "lam": 0.01}, expected=_q1_expected, mistakes=_q1_mistakes,
                tol=1e-9),
-    "q2": Spec(draw=apart(_q2_draw, _q2_expected, _q2_mistakes), course=Fresh(eigvals=_arr(0.0, 1.0, 3.0), alpha=1.0),
+    "q2": Spec(draw=apart(_q2_draw, _q2_expected, _q2_mistakes), course=dict(eigvals=_arr(0.0, 1.0, 3.0), alpha=1.0),
                expected=_q2_expected, mistakes=_q2_mistakes, tol=1e-9),
     "q3": Spec(draw=apart(_q3_draw, _q3_expected, _q3_mistakes),
-               course=Fresh(H=np.array([[4.0, 1.0, 0.5], [1.0, 2.0, 0.0], [0.5, 0.0, 1.0]]), w_star=_arr(2.0, 1.0, 1.0),
+               course=dict(H=np.array([[4.0, 1.0, 0.5], [1.0, 2.0, 0.0], [0.5, 0.0, 1.0]]), w_star=_arr(2.0, 1.0, 1.0),
                             alpha=1.0),
                expected=_q3_expected, mistakes=_q3_mistakes, tol=1e-6),
     "q4": Spec(draw=apart(_q4_draw, _q4_expected, _q4_mistakes),
-               course=Fresh(H=np.diag([10.0, 0.1]), w_star=_arr(1.0, 1.0), alpha=1.0),
+               course=dict(H=np.diag([10.0, 0.1]), w_star=_arr(1.0, 1.0), alpha=1.0),
                expected=_q4_expected, mistakes=_q4_mistakes, tol=1e-6),
     "q5": Spec(draw=named_apart(apart(_q5_draw, _q5_expected, _q5_mistakes), _q5_expected,
                                    _q5_mistakes),
-               course=Fresh(X5=np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), y5=_arr(1.0, 2.0, 3.0), alpha5=1.0),
+               course=dict(X5=np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), y5=_arr(1.0, 2.0, 3.0), alpha5=1.0),
                expected=_q5_expected, mistakes=_q5_mistakes, tol=1e-9),
     "q6": Spec(draw=apart(_q6_draw, _q6_expected, _q6_mistakes), course={"alpha_sklearn": 3.0, "n": 600},
                expected=_q6_expected, mistakes=_q6_mistakes, tol=1e-9),
     "q7": Spec(draw=apart(_q7_draw, _q7_expected, _q7_mistakes),
-               course=Fresh(w_outside=_arr(3.0, 4.0), w_inside=_arr(0.3, -0.4), radius=2.0),
+               course=dict(w_outside=_arr(3.0, 4.0), w_inside=_arr(0.3, -0.4), radius=2.0),
                expected=_q7_expected, mistakes=_q7_mistakes, tol=1e-9),
 }

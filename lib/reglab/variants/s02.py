@@ -4,25 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import FAR, Spec, named_apart, separation
-
-#: A draw is kept only when every named mistake lies at least this far from the right answer (see
-#: :func:`reglab.variants.separation`), so that the classic wrong answer fails, by name, for every student.
-APART = 5 * FAR
-
-
-def _st(x, t):
-    x = np.asarray(x, dtype=float)
-    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
-
-
-def _apart(spec_expected, spec_mistakes, g, tol=1e-9) -> bool:
-    """Whether every named mistake lies far from the right answer: relatively (:data:`APART`) and in absolute terms
-    (by more than a thousand times the checks' tolerance)."""
-    right, wrong = spec_expected(g), spec_mistakes(g)
-    return all(separation(right[name], v) >= APART
-               and np.max(np.abs(np.asarray(right[name], dtype=float) - np.asarray(v, dtype=float))) > 1000 * tol
-               for name, named in wrong.items() for v in named.values())
+from .._kernels import soft_threshold
+from . import Spec, mistakes_apart, named_apart
 
 
 def _signed(rng, magnitudes):
@@ -34,7 +17,7 @@ Q1_TS = tuple(round(0.4 + 0.1 * i, 1) for i in range(17))  # 0.4, 0.5, ..., 2.0
 
 
 def _q1_expected(g):
-    return {"q1a": _st(g["x_in"], g["t"]), "q1b": _st(g["x_out"], g["t"])}
+    return {"q1a": soft_threshold(g["x_in"], g["t"]), "q1b": soft_threshold(g["x_out"], g["t"])}
 
 
 def _q1_mistakes(g):
@@ -51,7 +34,8 @@ def _q1_draw(rng):
         x_out = np.round(np.array([-1.0, 1.0, *rng.choice([-1.0, 1.0], 1)]) * (t + rng.uniform(0.2, 3.0, 3)), 2)
         x_out = x_out[rng.permutation(3)]
         g = {"x_in": x_in, "x_out": x_out, "t": t}
-        if np.all(np.abs(x_in) < t) and np.all(np.abs(x_out) > t) and _apart(_q1_expected, _q1_mistakes, g):
+        if np.all(np.abs(x_in) < t) and np.all(np.abs(x_out) > t) \
+                and mistakes_apart(_q1_expected, _q1_mistakes, g, tol=1e-9):
             return g
 
 
@@ -61,12 +45,12 @@ Q2_HS = (0.25, 0.5, 2.0, 2.5, 4.0, 5.0)
 
 
 def _q2_expected(g):
-    return {"q2": _st(g["w_star"], g["alpha"] / g["h_diag"])}
+    return {"q2": soft_threshold(g["w_star"], g["alpha"] / g["h_diag"])}
 
 
 def _q2_mistakes(g):
     w, h, a = g["w_star"], g["h_diag"], g["alpha"]
-    return {"q2": {"threshold-alpha": _st(w, a), "threshold-alpha-times-h": _st(w, a * h)}}
+    return {"q2": {"threshold-alpha": soft_threshold(w, a), "threshold-alpha-times-h": soft_threshold(w, a * h)}}
 
 
 def _q2_draw(rng):
@@ -78,7 +62,7 @@ def _q2_draw(rng):
         kept = _q2_expected(g)["q2"] != 0
         # some coordinates kept and some set to 0, none on the edge of the dead zone
         if kept.any() and not kept.all() and np.all(np.abs(np.abs(w) - alpha / h) > 0.05) \
-                and _apart(_q2_expected, _q2_mistakes, g):
+                and mistakes_apart(_q2_expected, _q2_mistakes, g, tol=1e-9):
             return g
 
 
@@ -99,7 +83,7 @@ def _q3_mistakes(g):
 def _q3_draw(rng):
     while True:
         g = {"w_star3": _signed(rng, rng.integers(2, 31, 3) / 10), "h3": rng.choice(Q3_HS, 3).astype(float)}
-        if _apart(_q3_expected, _q3_mistakes, g):
+        if mistakes_apart(_q3_expected, _q3_mistakes, g, tol=1e-9):
             return g
 
 
@@ -131,7 +115,7 @@ def _q4_draw(rng):
         g = {"w4": w, "s4": s, "alpha4": alpha}
         zeros = _q4_expected(g)["q4"]
         if 0 < zeros < d and np.all(np.abs(np.abs(w) - alpha / s) > 0.005) \
-                and _apart(_q4_expected, _q4_mistakes, g, 1e-4):
+                and mistakes_apart(_q4_expected, _q4_mistakes, g, tol=1e-4):
             return g
 
 

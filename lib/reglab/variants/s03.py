@@ -4,21 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import FAR, Spec, separation
-
-#: A draw is kept only when every named mistake lies at least this far from the right answer (see
-#: :func:`reglab.variants.separation`), so that the classic wrong answer fails, by name, for every student.
-APART = 5 * FAR
-
-
-def _apart(spec_expected, spec_mistakes, g, tol=1e-9) -> bool:
-    """Whether every named mistake lies far from the right answer: relatively (:data:`APART`) and in absolute terms
-    (by more than a thousand times the checks' tolerance)."""
-    right, wrong = spec_expected(g), spec_mistakes(g)
-    return all(separation(right[name], v) >= APART
-               and np.max(np.abs(np.asarray(right[name], dtype=float) - np.asarray(v, dtype=float))) > 1000 * tol
-               for name, named in wrong.items() for v in named.values())
-
+from . import Spec, mistakes_apart
 
 # q1: early_stop(val_losses, patience) -> (best, stop)
 
@@ -76,7 +62,8 @@ def _q1_draw(rng):
         ties += list(ties[-1] + rng.integers(5, 30, int(rng.integers(0, 3))) / 100)
         ties = [round(float(v), 2) for v in ties]
         g = {"val_losses": losses, "patience": patience, "tie_losses": ties, "tie_patience": tie_patience}
-        if len(set(losses)) == len(losses) and min(losses + ties) > 0 and _apart(_q1_expected, _q1_mistakes, g, 1e-4):
+        if len(set(losses)) == len(losses) and min(losses + ties) > 0 \
+                and mistakes_apart(_q1_expected, _q1_mistakes, g, tol=1e-4):
             return g
 
 
@@ -125,7 +112,7 @@ def _q2_draw(rng):
     while True:
         H, w, eps = _quadratic(rng)
         g = {"H": H, "w_star": w, "eps": eps, "tau": int(rng.integers(2, 11))}
-        if _apart(_q2_expected, _q2_mistakes, g):
+        if mistakes_apart(_q2_expected, _q2_mistakes, g, tol=1e-9):
             return g
 
 
@@ -149,7 +136,7 @@ def _q3_draw(rng):
         H, w, eps = _quadratic(rng)
         g = {"H": H, "w_star": w, "eps": eps, "tau": int(rng.integers(2, 13)),
              "tau_frac": float(rng.integers(1, 11) + rng.choice(FRACTIONS))}
-        if _apart(_q3_expected, _q3_mistakes, g):
+        if mistakes_apart(_q3_expected, _q3_mistakes, g, tol=1e-9):
             return g
 
 
@@ -199,7 +186,7 @@ def _q5_draw(rng):
         lam = np.sort(rng.choice(Q5_LAMS, 3, replace=False))[::-1].copy()
         g = {"eigvals": lam, "eps": float(rng.choice(Q5_EPS)), "tau": int(rng.integers(2, 31))}
         if g["eps"] * lam[0] <= 0.8 and np.min(_alpha(lam, g["eps"], g["tau"])) >= 1e-3 \
-                and _apart(_q5_expected, _q5_mistakes, g):
+                and mistakes_apart(_q5_expected, _q5_mistakes, g, tol=1e-9):
             return g
 
 
